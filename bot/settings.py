@@ -1,0 +1,97 @@
+"""Settings: one frozen record built from the environment and checked at start-up.
+
+Every variable is optional; the defaults run everything on this machine with SQLite and
+loopback addresses. `Settings.from_env(os.environ)` raises `SettingsError` naming the bad variable.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    database_url: str
+    policy_file: Path
+    rasa_url: str
+    rasa_port: int
+    actions_port: int
+    gateway_host: str
+    gateway_port: int
+    public_url: str
+    portal_url: str
+    shop_name: str
+    return_address: tuple
+    secret: str
+    telegram_bot_token: Optional[str] = None
+    slack_bot_token: Optional[str] = None
+    slack_app_token: Optional[str] = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        var_dir = Path(env.get("RETURNBOT_VAR_DIR") or ROOT / "var")
+        gateway_port = _int(env, "RETURNBOT_GATEWAY_PORT", 8000)
+        rasa_port = _int(env, "RETURNBOT_RASA_PORT", 5005)
+        public_url = (env.get("RETURNBOT_PUBLIC_URL") or f"http://localhost:{gateway_port}").rstrip("/")
+        database_url = env.get("RETURNBOT_DATABASE_URL") or f"sqlite:///{var_dir / 'returnbot.db'}"
+        if "://" not in database_url:
+            raise SettingsError(f"RETURNBOT_DATABASE_URL must be a URL like sqlite:///path, got {database_url!r}")
+        address = env.get("RETURNBOT_RETURN_ADDRESS") or "Returns Dept.|1 Warehouse Way|Springfield, IL 62701|USA"
+        return cls(
+            var_dir=var_dir,
+            database_url=database_url,
+            policy_file=Path(env.get("RETURNBOT_POLICY_FILE") or ROOT / "policy.yml"),
+            rasa_url=(env.get("RETURNBOT_RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            rasa_port=rasa_port,
+            actions_port=_int(env, "RETURNBOT_ACTIONS_PORT", 5055),
+            gateway_host=env.get("RETURNBOT_GATEWAY_HOST") or "127.0.0.1",
+            gateway_port=gateway_port,
+            public_url=public_url,
+            portal_url=env.get("RETURNBOT_PORTAL_URL") or f"{public_url}/returns",
+            shop_name=env.get("RETURNBOT_SHOP_NAME") or "returnbot demo shop",
+            return_address=tuple(part.strip() for part in address.split("|") if part.strip()),
+            secret=env.get("RETURNBOT_SECRET") or _local_secret(var_dir),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+        )
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def _local_secret(var_dir: Path) -> str:
+    """A per-installation secret kept in var/secret, made on first use (signs links and cookies)."""
+    import secrets
+
+    path = var_dir / "secret"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
