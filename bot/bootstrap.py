@@ -1,0 +1,30 @@
+"""The composition root: builds the real adapters and services from settings. Nothing connects
+at import time; every process (action server, gateway, CLI) calls `build` once at start-up."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot.ids import new_rma_id
+from bot.policy import load_policy
+from bot.services import ReturnsService, Shop
+from bot.settings import Settings
+from bot.store import SqlStore
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: SqlStore
+    returns: ReturnsService
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def build(settings: Settings) -> Services:
+    store = SqlStore.from_url(settings.database_url)
+    shop = Shop(settings.shop_name, settings.public_url, settings.return_address, settings.secret)
+    returns = ReturnsService(store, load_policy(settings.policy_file), shop, utc_now, new_rma_id)
+    return Services(settings=settings, store=store, returns=returns)

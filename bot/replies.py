@@ -1,0 +1,69 @@
+"""Plain-language descriptions of an order's delivery and a return's progress (pure).
+
+The fixed sentences live in domain.yml; these build the parts that depend on live data.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Optional, Sequence
+
+from bot.models import Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
+
+BANK_DAYS = "banks usually show it within 3-5 business days"
+
+
+def day(moment: Optional[datetime]) -> str:
+    return moment.strftime("%-d %B %Y") if moment else "an unknown date"
+
+
+def item_name(line: Optional[OrderLine]) -> str:
+    if line is None:
+        return "the item"
+    return line.title if line.quantity == 1 else f"{line.title} (x{line.returnable_quantity or line.quantity})"
+
+
+def delivery_status(order: Order) -> str:
+    if order.status is OrderStatus.PROCESSING:
+        return "is being prepared and hasn't shipped yet; you'll get a tracking number as soon as it leaves."
+    if order.status is OrderStatus.CANCELLED:
+        return "was cancelled."
+    if order.status is OrderStatus.DELIVERED:
+        return f"was delivered on {day(order.delivered_at)}."
+    return f"is on its way: it shipped on {day(order.shipped_at)}."
+
+
+def ship_by_date(rma: Rma, ship_back_days: int) -> datetime:
+    """The last day to send a returned item back."""
+    return rma.created_at + timedelta(days=ship_back_days)
+
+
+def resolution_text(resolution: Resolution, amount: str) -> str:
+    return {
+        Resolution.REFUND: f"We'll refund {amount} as soon as it arrives back with us.",
+        Resolution.EXCHANGE: "We'll send your exchange as soon as it arrives back with us.",
+        Resolution.STORE_CREDIT: f"You'll get {amount} in store credit as soon as it arrives back with us.",
+        Resolution.REPLACEMENT: "We'll send a replacement as soon as it arrives back with us.",
+    }[resolution]
+
+
+def return_progress(rma: Rma, item: str, ship_back_days: int) -> str:
+    """One sentence on where a return and its refund stand."""
+    head = f"{rma.rma_id} ({item}):"
+    amount = str(rma.refund)
+    if rma.status is RmaStatus.REFUNDED:
+        return f"{head} refunded {amount} on {day(rma.refunded_at)}; {BANK_DAYS}."
+    if rma.status is RmaStatus.REJECTED:
+        return f"{head} the return was not accepted. A member of our team can explain why."
+    if rma.status is RmaStatus.PENDING_REVIEW:
+        return f"{head} our team is reviewing it and will reply here."
+    if rma.status in (RmaStatus.RECEIVED, RmaStatus.INSPECTED):
+        return f"{head} we've received it and the {rma.resolution.value.replace('_', ' ')} of {amount} is being processed."
+    if rma.status is RmaStatus.IN_TRANSIT:
+        return f"{head} it's on its way back to us; the {rma.resolution.value.replace('_', ' ')} follows when it arrives."
+    ship_by = day(ship_by_date(rma, ship_back_days))
+    return (f"{head} approved on {day(rma.created_at)}, waiting for you to send it (by {ship_by}); "
+            f"the {rma.resolution.value.replace('_', ' ')} of {amount} follows when it arrives.")
+
+
+def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int) -> str:
+    return " ".join(return_progress(rma, item_name(order.line(rma.line_id)), ship_back_days) for rma in rmas)

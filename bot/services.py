@@ -1,0 +1,242 @@
+"""Services: the use cases the conversation (and later the portal and agents) call.
+
+Each method takes a conversation id and plain values, checks verification, applies the policy and
+records the result in the store. The clock and the RMA number source are passed in.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Callable, List, Optional, Tuple
+
+from bot import replies, text
+from bot.models import (
+    Decision,
+    Handoff,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Outcome,
+    Resolution,
+    ReturnReason,
+    ReturnRequest,
+    Rma,
+    RmaStatus,
+)
+from bot.policy import CancelDecision, Policy, decide_cancel, decide_return
+from bot.store import RmaIdClash, SqlStore
+
+MAX_FAILED_VERIFICATIONS = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
+class NotVerified(Exception):
+    """The conversation has not proven it owns this order."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    verified: bool
+    locked: bool = False
+    order: Optional[Order] = None
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    decision: Decision
+    order: Order
+    line: Optional[OrderLine]
+    rma: Optional[Rma] = None
+    created: bool = False  # False when an earlier request already made this RMA
+    slip_url: Optional[str] = None
+    handoff: Optional[Handoff] = None
+    needs_resolution: bool = False  # the customer must pick one of decision.allowed_resolutions
+
+
+@dataclass(frozen=True)
+class Shop:
+    name: str
+    public_url: str
+    return_address: Tuple[str, ...]
+    secret: str
+
+
+class ReturnsService:
+    def __init__(self, store: SqlStore, policy: Policy, shop: Shop, clock: Callable[[], datetime],
+                 new_rma_id: Callable[[], str]):
+        self.store = store
+        self.policy = policy
+        self.shop = shop
+        self.clock = clock
+        self.new_rma_id = new_rma_id
+
+    # -- verification ---------------------------------------------------------------------
+    def verify(self, conversation_id: str, order_id: str, proof: str) -> Verification:
+        """Check the order's email or postcode. Unknown order and wrong proof look the same."""
+        now = self.clock()
+        if self.is_locked(conversation_id, order_id):
+            return Verification(verified=False, locked=True)
+        order = self.store.get_order(order_id)
+        if order is not None and _proof_matches(order, proof):
+            self.store.record_verification(conversation_id, order_id, now)
+            return Verification(verified=True, order=order)
+        self.store.record_failed_verification(conversation_id, order_id, now)
+        return Verification(verified=False, locked=self.is_locked(conversation_id, order_id))
+
+    def is_locked(self, conversation_id: str, order_id: str) -> bool:
+        since = self.clock() - LOCKOUT_WINDOW
+        return self.store.failed_verifications(conversation_id, order_id, since) >= MAX_FAILED_VERIFICATIONS
+
+    def verified_order(self, conversation_id: str, order_id: Optional[str]) -> Order:
+        order = self.store.get_order(order_id) if order_id else None
+        if order is None or not self.store.is_verified(conversation_id, order_id):
+            raise NotVerified(order_id)
+        return order
+
+    # -- returns --------------------------------------------------------------------------
+    def returnable_lines(self, conversation_id: str, order_id: str) -> List[OrderLine]:
+        order = self.verified_order(conversation_id, order_id)
+        return [line for line in order.lines if line.returnable_quantity > 0]
+
+    def preview_return(self, conversation_id: str, order_id: str, line_id: str,
+                       reason: ReturnReason) -> Decision:
+        """What the policy would decide for this line and reason, changing nothing."""
+        order = self.verified_order(conversation_id, order_id)
+        existing = self.store.rma_for_line(order_id, line_id)
+        if existing is not None:
+            return Decision(existing.outcome, refund=existing.refund)
+        return self._decide(order, line_id, reason, None)
+
+    def _decide(self, order: Order, line_id: str, reason: ReturnReason,
+                resolution: Optional[Resolution]) -> Decision:
+        now = self.clock()
+        history = self.store.customer_history(order.customer.email,
+                                              now - timedelta(days=self.policy.fraud_lookback_days))
+        line = order.line(line_id)
+        quantity = line.returnable_quantity if line else 0
+        return decide_return(order, ReturnRequest(order.order_id, line_id, quantity, reason, resolution),
+                             self.policy, history, now)
+
+    def request_return(self, conversation_id: str, order_id: str, line_id: str, reason: ReturnReason,
+                       resolution: Optional[Resolution] = None) -> ReturnResult:
+        """Apply the policy to one line and carry it out. Asking again returns the same RMA."""
+        order = self.verified_order(conversation_id, order_id)
+        line = order.line(line_id)
+        existing = self.store.rma_for_line(order_id, line_id)
+        if existing is not None:
+            return ReturnResult(Decision(existing.outcome, refund=existing.refund), order, line, rma=existing,
+                                slip_url=self._slip_url_for(existing))
+        now = self.clock()
+        decision = self._decide(order, line_id, reason, resolution)
+        quantity = line.returnable_quantity if line else 0
+        result = ReturnResult(decision, order, line)
+        if decision.outcome is Outcome.FRAUD_REVIEW:
+            handoff = self.open_handoff(conversation_id, "fraud_review", order_id,
+                                        _summary(order, line, reason), decision.signals)
+            return ReturnResult(decision, order, line, handoff=handoff)
+        if decision.outcome in (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA):
+            return result
+        if decision.outcome is Outcome.RMA and resolution not in decision.allowed_resolutions:
+            return ReturnResult(decision, order, line, needs_resolution=True)
+        if decision.outcome is Outcome.DAMAGE_REPLACEMENT and resolution not in decision.allowed_resolutions:
+            resolution = Resolution.REPLACEMENT
+        status = {
+            Outcome.RMA: RmaStatus.LABEL_CREATED,
+            Outcome.RETURNLESS_REFUND: RmaStatus.REFUNDED,
+            Outcome.DAMAGE_REPLACEMENT: RmaStatus.PENDING_REVIEW,
+        }[decision.outcome]
+        rma, created = self._create_rma(Rma(
+            rma_id="", order_id=order_id, line_id=line_id, quantity=quantity, reason=reason,
+            resolution=resolution or Resolution.REFUND, outcome=decision.outcome, status=status,
+            refund=decision.refund, conversation_id=conversation_id, created_at=now, updated_at=now,
+            refunded_at=now if status is RmaStatus.REFUNDED else None,
+        ))
+        handoff = None
+        if decision.outcome is Outcome.DAMAGE_REPLACEMENT:
+            handoff = self.open_handoff(conversation_id, "damage_claim", order_id,
+                                        _summary(order, line, reason) + f"; {rma.rma_id}", decision.signals)
+        return ReturnResult(decision, order, line, rma=rma, created=created, slip_url=self._slip_url_for(rma),
+                            handoff=handoff)
+
+    def _create_rma(self, draft: Rma) -> Tuple[Rma, bool]:
+        for _ in range(5):  # a clash of random numbers is astronomically rare, but not impossible
+            try:
+                return self.store.create_rma(replace(draft, rma_id=self.new_rma_id()))
+            except RmaIdClash:
+                continue
+        raise RuntimeError("could not allocate a free RMA number")
+
+    def rmas_for_order(self, conversation_id: str, order_id: str) -> List[Rma]:
+        self.verified_order(conversation_id, order_id)
+        return self.store.rmas_for_order(order_id)
+
+    def update_rma_status(self, rma_id: str, status: RmaStatus, note: str = "") -> Optional[Rma]:
+        return self.store.update_rma_status(rma_id, status, self.clock(), note)
+
+    # -- return slips ---------------------------------------------------------------------
+    def slip_token(self, rma_id: str) -> str:
+        return hmac.new(self.shop.secret.encode(), f"slip:{rma_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+    def _slip_url_for(self, rma: Rma) -> Optional[str]:
+        if rma.outcome is not Outcome.RMA:
+            return None
+        return f"{self.shop.public_url}/returns/{rma.rma_id}/slip.pdf?t={self.slip_token(rma.rma_id)}"
+
+    def slip_pdf(self, rma_id: str, token: str) -> Optional[bytes]:
+        from bot.slip import ReturnSlip, render_return_slip
+
+        if not _same(self.slip_token(rma_id), token or ""):
+            return None
+        rma = self.store.get_rma(rma_id)
+        order = self.store.get_order(rma.order_id) if rma else None
+        line = order.line(rma.line_id) if order else None
+        if rma is None or order is None or line is None or rma.outcome is not Outcome.RMA:
+            return None
+        return render_return_slip(ReturnSlip(
+            rma_id=rma.rma_id, order_id=order.order_id, shop_name=self.shop.name,
+            return_address=self.shop.return_address, customer_name=order.customer.name,
+            item_title=line.title, sku=line.sku, quantity=rma.quantity, reason=rma.reason.value,
+            resolution=rma.resolution.value,
+            return_by=replies.ship_by_date(rma, self.policy.ship_back_days).date(),
+            issued_at=rma.created_at,
+        ))
+
+    # -- orders ---------------------------------------------------------------------------
+    def cancel_order(self, conversation_id: str, order_id: str) -> CancelDecision:
+        order = self.verified_order(conversation_id, order_id)
+        decision = decide_cancel(order)
+        if decision is CancelDecision.CANCEL:
+            self.store.set_order_status(order_id, OrderStatus.CANCELLED)
+        return decision
+
+    # -- conversation bookkeeping ---------------------------------------------------------
+    def tag(self, conversation_id: str, tag: str) -> None:
+        self.store.add_tag(conversation_id, tag, self.clock())
+
+    def open_handoff(self, conversation_id: str, reason: str, order_id: Optional[str], summary: str,
+                     signals: Tuple[str, ...] = ()) -> Handoff:
+        return self.store.open_handoff(conversation_id, reason, order_id, summary, signals, self.clock())
+
+
+def _proof_matches(order: Order, proof: str) -> bool:
+    proof = text.normalise(proof or "").strip()
+    if not proof:
+        return False
+    if "@" in proof:
+        return _same(proof.casefold(), order.customer.email.casefold())
+    return bool(order.customer.postcode) and _same(_squash(proof), _squash(order.customer.postcode))
+
+
+def _squash(postcode: str) -> str:
+    return "".join(postcode.split()).upper()
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _summary(order: Order, line: Optional[OrderLine], reason: ReturnReason) -> str:
+    item = f"{line.title} x{line.returnable_quantity} at {line.unit_price} {order.currency}" if line else "?"
+    return f"{order.channel.value} order {order.order_id}: {item}; reason {reason.value}"

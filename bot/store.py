@@ -1,0 +1,482 @@
+"""The order store: orders, RMAs, refunds, verifications, tags, handoffs and transcripts.
+
+One SQLAlchemy Core data layer for SQLite (default, WAL mode) and PostgreSQL. Uniqueness lives in
+the schema: one RMA per order line, one refund per RMA. Money is stored as decimal strings and
+times as UTC, so both databases round-trip them exactly.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, List, Optional, Tuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.models import (
+    Customer,
+    CustomerHistory,
+    Fulfillment,
+    Handoff,
+    Money,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Outcome,
+    Resolution,
+    ReturnReason,
+    Rma,
+    RmaEvent,
+    RmaStatus,
+    SalesChannel,
+)
+
+
+class RmaIdClash(Exception):
+    """A new RMA's random number is taken already; draw another."""
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored naive in UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class DecimalString(sa.types.TypeDecorator):
+    impl = sa.String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
+
+
+metadata = sa.MetaData()
+
+orders = sa.Table(
+    "orders", metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("fulfillment", sa.String(16), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("postcode", sa.String(32), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("placed_at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("shipped_at", UtcDateTime),
+    sa.Column("delivered_at", UtcDateTime),
+    sa.Column("carrier", sa.String(40)),
+    sa.Column("tracking_number", sa.String(64)),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("return_shipping_cost", DecimalString),
+)
+
+order_lines = sa.Table(
+    "order_lines", metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("line_id", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price", DecimalString, nullable=False),
+    sa.Column("returned_quantity", sa.Integer, nullable=False),
+)
+
+rmas = sa.Table(
+    "rmas", metadata,
+    sa.Column("rma_id", sa.String(20), primary_key=True),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("line_id", sa.String(64), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("resolution", sa.String(32), nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("refund_amount", DecimalString, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("conversation_id", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("refunded_at", UtcDateTime),
+    sa.UniqueConstraint("order_id", "line_id", name="one_rma_per_order_line"),
+)
+
+rma_events = sa.Table(
+    "rma_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("rma_id", sa.String(20), nullable=False, index=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("note", sa.String(500), nullable=False, default=""),
+)
+
+refunds = sa.Table(
+    "refunds", metadata,
+    sa.Column("rma_id", sa.String(20), primary_key=True),  # one refund per RMA
+    sa.Column("amount", DecimalString, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("issued_at", UtcDateTime, nullable=False),
+)
+
+verifications = sa.Table(
+    "verifications", metadata,
+    sa.Column("conversation_id", sa.String(200), primary_key=True),
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("verified_at", UtcDateTime, nullable=False),
+)
+
+verification_failures = sa.Table(
+    "verification_failures", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
+    sa.Column("order_id", sa.String(64), nullable=False, index=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+tags = sa.Table(
+    "conversation_tags", metadata,
+    sa.Column("conversation_id", sa.String(200), primary_key=True),
+    sa.Column("tag", sa.String(64), primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+handoffs = sa.Table(
+    "handoffs", metadata,
+    sa.Column("handoff_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
+    sa.Column("order_id", sa.String(64)),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("signals", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+messages = sa.Table(
+    "messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
+    sa.Column("direction", sa.String(3), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+
+def make_engine(database_url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL, a busy timeout and its folder created."""
+    if database_url.startswith("sqlite"):
+        path = database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(database_url, future=True, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(database_url, future=True, pool_pre_ping=True)
+
+
+class SqlStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, database_url: str) -> "SqlStore":
+        store = cls(make_engine(database_url))
+        store.create_schema()
+        return store
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    # -- orders ---------------------------------------------------------------------------
+    def upsert_orders(self, new_orders: Iterable[Order]) -> Tuple[int, int]:
+        """Insert or update orders by order_id (idempotent). Returns (inserted, updated)."""
+        inserted = updated = 0
+        with self.engine.begin() as conn:
+            for order in new_orders:
+                row = _order_row(order)
+                exists = conn.execute(
+                    sa.select(orders.c.order_id).where(orders.c.order_id == order.order_id)
+                ).first()
+                if exists:
+                    conn.execute(orders.update().where(orders.c.order_id == order.order_id).values(**row))
+                    conn.execute(order_lines.delete().where(order_lines.c.order_id == order.order_id))
+                    updated += 1
+                else:
+                    conn.execute(orders.insert().values(**row))
+                    inserted += 1
+                conn.execute(
+                    order_lines.insert(),
+                    [_line_row(order.order_id, i, line) for i, line in enumerate(order.lines)],
+                )
+        return inserted, updated
+
+    def get_order(self, order_id: str) -> Optional[Order]:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(orders).where(orders.c.order_id == order_id)).mappings().first()
+            if row is None:
+                return None
+            lines = conn.execute(
+                sa.select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.position)
+            ).mappings().all()
+        return _order_from(row, lines)
+
+    def count_orders(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar_one()
+
+    def set_order_status(self, order_id: str, status: OrderStatus) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(orders.update().where(orders.c.order_id == order_id).values(status=status.value))
+
+    def customer_history(self, email: str, since: datetime) -> CustomerHistory:
+        recent = sa.select(orders.c.order_id).where(orders.c.email == email.lower(), orders.c.placed_at >= since)
+        returned = sa.union(
+            sa.select(order_lines.c.order_id).where(order_lines.c.returned_quantity > 0),
+            sa.select(rmas.c.order_id),
+        ).subquery()
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(recent.subquery())).scalar_one()
+            with_returns = conn.execute(
+                sa.select(sa.func.count()).select_from(
+                    recent.where(orders.c.order_id.in_(sa.select(returned.c.order_id))).subquery()
+                )
+            ).scalar_one()
+        return CustomerHistory(orders=total, orders_with_returns=with_returns)
+
+    # -- RMAs and refunds -----------------------------------------------------------------
+    def create_rma(self, rma: Rma) -> Tuple[Rma, bool]:
+        """Store a new RMA unless the line already has one. Returns (the line's RMA, created?)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(rmas.insert().values(**_rma_row(rma)))
+                conn.execute(rma_events.insert().values(rma_id=rma.rma_id, status=rma.status.value,
+                                                        at=rma.created_at, note="created"))
+                if rma.refunded_at is not None:
+                    conn.execute(refunds.insert().values(rma_id=rma.rma_id, amount=rma.refund.amount,
+                                                         currency=rma.refund.currency, issued_at=rma.refunded_at))
+            return rma, True
+        except IntegrityError:
+            existing = self.rma_for_line(rma.order_id, rma.line_id)
+            if existing is None:  # the conflict was on the random number itself
+                raise RmaIdClash(rma.rma_id) from None
+            return existing, False
+
+    def rma_for_line(self, order_id: str, line_id: str) -> Optional[Rma]:
+        return self._one_rma(sa.and_(rmas.c.order_id == order_id, rmas.c.line_id == line_id))
+
+    def get_rma(self, rma_id: str) -> Optional[Rma]:
+        return self._one_rma(rmas.c.rma_id == rma_id)
+
+    def rmas_for_order(self, order_id: str) -> List[Rma]:
+        return self._rmas(rmas.c.order_id == order_id)
+
+    def list_rmas(self, limit: int = 1000) -> List[Rma]:
+        return self._rmas(sa.true(), limit=limit)
+
+    def update_rma_status(self, rma_id: str, status: RmaStatus, at: datetime, note: str = "") -> Optional[Rma]:
+        """Move an RMA to `status`; a move to `refunded` records the refund once."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(rmas).where(rmas.c.rma_id == rma_id)).mappings().first()
+            if row is None:
+                return None
+            values = {"status": status.value, "updated_at": at}
+            if status is RmaStatus.REFUNDED and row["refunded_at"] is None:
+                values["refunded_at"] = at
+                conn.execute(refunds.insert().values(rma_id=rma_id, amount=row["refund_amount"],
+                                                     currency=row["currency"], issued_at=at))
+            conn.execute(rmas.update().where(rmas.c.rma_id == rma_id).values(**values))
+            conn.execute(rma_events.insert().values(rma_id=rma_id, status=status.value, at=at, note=note))
+        return self.get_rma(rma_id)
+
+    def rma_events(self, rma_id: str) -> List[RmaEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(rma_events).where(rma_events.c.rma_id == rma_id).order_by(rma_events.c.id)
+            ).mappings().all()
+        return [RmaEvent(r["rma_id"], RmaStatus(r["status"]), r["at"], r["note"]) for r in rows]
+
+    def refund_count(self, rma_id: str) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.count()).select_from(refunds).where(refunds.c.rma_id == rma_id)
+            ).scalar_one()
+
+    def _one_rma(self, where) -> Optional[Rma]:
+        found = self._rmas(where, limit=1)
+        return found[0] if found else None
+
+    def _rmas(self, where, limit: int = 1000) -> List[Rma]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(rmas).where(where).order_by(rmas.c.created_at.desc(), rmas.c.rma_id).limit(limit)
+            ).mappings().all()
+        return [_rma_from(r) for r in rows]
+
+    # -- verification ---------------------------------------------------------------------
+    def record_verification(self, conversation_id: str, order_id: str, at: datetime) -> None:
+        with self.engine.begin() as conn:
+            if not self._is_verified(conn, conversation_id, order_id):
+                conn.execute(verifications.insert().values(conversation_id=conversation_id, order_id=order_id,
+                                                           verified_at=at))
+
+    def is_verified(self, conversation_id: str, order_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return self._is_verified(conn, conversation_id, order_id)
+
+    @staticmethod
+    def _is_verified(conn: Connection, conversation_id: str, order_id: str) -> bool:
+        return conn.execute(
+            sa.select(verifications.c.order_id).where(
+                verifications.c.conversation_id == conversation_id, verifications.c.order_id == order_id
+            )
+        ).first() is not None
+
+    def record_failed_verification(self, conversation_id: str, order_id: str, at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(verification_failures.insert().values(conversation_id=conversation_id,
+                                                               order_id=order_id, at=at))
+
+    def failed_verifications(self, conversation_id: str, order_id: str, since: datetime) -> int:
+        """Failures since `since` for this conversation or for this order, whichever is more."""
+        with self.engine.connect() as conn:
+            def count(where) -> int:
+                return conn.execute(
+                    sa.select(sa.func.count()).select_from(verification_failures).where(
+                        where, verification_failures.c.at >= since)
+                ).scalar_one()
+            return max(count(verification_failures.c.conversation_id == conversation_id),
+                       count(verification_failures.c.order_id == order_id))
+
+    # -- tags, handoffs, transcripts ------------------------------------------------------
+    def add_tag(self, conversation_id: str, tag: str, at: datetime) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(tags.insert().values(conversation_id=conversation_id, tag=tag, at=at))
+        except IntegrityError:
+            pass  # already tagged
+
+    def tags(self, conversation_id: str) -> List[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                sa.select(tags.c.tag).where(tags.c.conversation_id == conversation_id).order_by(tags.c.at)
+            ).scalars())
+
+    def open_handoff(self, conversation_id: str, reason: str, order_id: Optional[str], summary: str,
+                     signals: Tuple[str, ...], at: datetime) -> Handoff:
+        """Open a handoff, or return the conversation's open one (never two at once)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(handoffs).where(
+                handoffs.c.conversation_id == conversation_id, handoffs.c.status != "closed")).mappings().first()
+            if row is None:
+                conn.execute(handoffs.insert().values(
+                    conversation_id=conversation_id, order_id=order_id, reason=reason, summary=summary,
+                    signals=json.dumps(list(signals)), status="open", created_at=at))
+                row = conn.execute(sa.select(handoffs).where(
+                    handoffs.c.conversation_id == conversation_id, handoffs.c.status != "closed")).mappings().first()
+        return _handoff_from(row)
+
+    def list_handoffs(self, status: Optional[str] = None) -> List[Handoff]:
+        query = sa.select(handoffs).order_by(handoffs.c.handoff_id)
+        if status:
+            query = query.where(handoffs.c.status == status)
+        with self.engine.connect() as conn:
+            return [_handoff_from(r) for r in conn.execute(query).mappings()]
+
+    def append_message(self, conversation_id: str, direction: str, payload: dict, at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(messages.insert().values(conversation_id=conversation_id, direction=direction,
+                                                  payload=json.dumps(payload), at=at))
+
+    def messages(self, conversation_id: str, limit: int = 200) -> List[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(messages).where(messages.c.conversation_id == conversation_id)
+                .order_by(messages.c.id.desc()).limit(limit)
+            ).mappings().all()
+        return [{"direction": r["direction"], "payload": json.loads(r["payload"]), "at": r["at"].isoformat()}
+                for r in reversed(rows)]
+
+
+# -- row mapping ----------------------------------------------------------------------------
+def _order_row(order: Order) -> dict:
+    return dict(
+        order_id=order.order_id, channel=order.channel.value, fulfillment=order.fulfillment.value,
+        email=order.customer.email.lower(), name=order.customer.name, postcode=order.customer.postcode,
+        country=order.customer.country, placed_at=order.placed_at, status=order.status.value,
+        shipped_at=order.shipped_at, delivered_at=order.delivered_at, carrier=order.carrier,
+        tracking_number=order.tracking_number, currency=order.currency,
+        return_shipping_cost=order.return_shipping_cost,
+    )
+
+
+def _line_row(order_id: str, position: int, line: OrderLine) -> dict:
+    return dict(order_id=order_id, line_id=line.line_id, position=position, sku=line.sku, title=line.title,
+                category=line.category, quantity=line.quantity, unit_price=line.unit_price,
+                returned_quantity=line.returned_quantity)
+
+
+def _order_from(row, lines) -> Order:
+    return Order(
+        order_id=row["order_id"], channel=SalesChannel(row["channel"]), fulfillment=Fulfillment(row["fulfillment"]),
+        customer=Customer(row["email"], row["name"], row["postcode"], row["country"]),
+        placed_at=row["placed_at"], status=OrderStatus(row["status"]), currency=row["currency"],
+        lines=tuple(OrderLine(l["line_id"], l["sku"], l["title"], l["category"], l["quantity"], l["unit_price"],
+                              l["returned_quantity"]) for l in lines),
+        shipped_at=row["shipped_at"], delivered_at=row["delivered_at"], carrier=row["carrier"],
+        tracking_number=row["tracking_number"], return_shipping_cost=row["return_shipping_cost"],
+    )
+
+
+def _rma_row(rma: Rma) -> dict:
+    return dict(
+        rma_id=rma.rma_id, order_id=rma.order_id, line_id=rma.line_id, quantity=rma.quantity,
+        reason=rma.reason.value, resolution=rma.resolution.value, outcome=rma.outcome.value,
+        status=rma.status.value, refund_amount=rma.refund.amount, currency=rma.refund.currency,
+        conversation_id=rma.conversation_id, created_at=rma.created_at, updated_at=rma.updated_at,
+        refunded_at=rma.refunded_at,
+    )
+
+
+def _rma_from(r) -> Rma:
+    return Rma(
+        rma_id=r["rma_id"], order_id=r["order_id"], line_id=r["line_id"], quantity=r["quantity"],
+        reason=ReturnReason(r["reason"]), resolution=Resolution(r["resolution"]), outcome=Outcome(r["outcome"]),
+        status=RmaStatus(r["status"]), refund=Money(r["refund_amount"], r["currency"]),
+        conversation_id=r["conversation_id"], created_at=r["created_at"], updated_at=r["updated_at"],
+        refunded_at=r["refunded_at"],
+    )
+
+
+def _handoff_from(r) -> Handoff:
+    return Handoff(
+        handoff_id=r["handoff_id"], conversation_id=r["conversation_id"], reason=r["reason"],
+        order_id=r["order_id"], summary=r["summary"], status=r["status"], created_at=r["created_at"],
+        signals=tuple(json.loads(r["signals"])),
+    )

@@ -1,0 +1,65 @@
+"""Shared fixtures: settings on a temporary folder, and the demo store in a real SQLite database
+(imported once per session, copied per test) behind real services with a fixed clock."""
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import Services
+from bot.ids import ALPHABET, check_symbol
+from bot.importer import load_orders_file
+from bot.policy import load_policy
+from bot.services import ReturnsService, Shop
+from bot.settings import ROOT, Settings
+from bot.store import SqlStore
+from tests.builders import NOW
+
+DEMO_STORE = ROOT / "data" / "demo_orders.json"
+
+
+def test_settings(var_dir: Path, **env) -> Settings:
+    base = {"RETURNBOT_VAR_DIR": str(var_dir), "RETURNBOT_SECRET": "test-secret"}
+    base.update({k: str(v) for k, v in env.items()})
+    return Settings.from_env(base)
+
+
+test_settings.__test__ = False  # a helper, not a test
+
+
+def counting_rma_ids():
+    """Deterministic RMA numbers with valid check characters: RMA-00000000 1X, ..."""
+    counter = itertools.count(1)
+
+    def new_id() -> str:
+        n = next(counter)
+        body = "".join(ALPHABET[(n >> (5 * i)) & 31] for i in reversed(range(9)))
+        return f"RMA-{body}{check_symbol(body)}"
+
+    return new_id
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "returnbot.db"
+    store = SqlStore.from_url(f"sqlite:///{path}")
+    store.upsert_orders(load_orders_file(DEMO_STORE))  # dates as in the file: anchored at NOW
+    store.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return test_settings(tmp_path)
+
+
+@pytest.fixture
+def services(settings: Settings, demo_db: Path) -> Services:
+    shutil.copyfile(demo_db, settings.var_dir / "returnbot.db")
+    store = SqlStore.from_url(settings.database_url)
+    shop = Shop(settings.shop_name, settings.public_url, settings.return_address, settings.secret)
+    returns = ReturnsService(store, load_policy(settings.policy_file), shop, lambda: NOW, counting_rma_ids())
+    yield Services(settings=settings, store=store, returns=returns)
+    store.engine.dispose()
