@@ -1,0 +1,226 @@
+"""Web chat channel: the chat page, its JSON API and return-slip downloads, as aiohttp routes.
+
+The gateway issues each browser a session id in a signed HttpOnly cookie; the conversation id is
+`web:<session id>`. Messages go to Rasa and both directions are kept in the store for history.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Literal, Protocol
+
+from aiohttp import web
+
+from channels.rasa_client import RasaClient, RasaUnavailable
+
+
+DEFAULT_SHOP_NAME = "returnbot demo shop"
+SORRY = "Sorry, I'm having trouble right now, please try again in a moment."
+MAX_BODY_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 2000
+MAX_TITLE_CHARS = 200
+COOKIE_NAME = "rb_session"
+CHANNEL = "web"
+STATIC_DIR = Path(__file__).parent / "static"
+RMA_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+# The page loads nothing from elsewhere; bot images may come from https hosts.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+class MessageStore(Protocol):
+    """The part of bot.store the web channel uses."""
+
+    def append_message(self, conversation_id: str, direction: Literal["in", "out"],
+                       payload: dict, at: datetime) -> None: ...
+
+    def messages(self, conversation_id: str, limit: int = 200) -> list[dict]: ...
+
+
+SlipSource = Callable[[str, str], "bytes | None"]  # (rma_id, token) -> PDF bytes, None when unknown/bad token
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def bot_message(reply: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a Rasa reply the web client renders, with their types checked."""
+    msg: dict[str, Any] = {}
+    if isinstance(reply.get("text"), str):
+        msg["text"] = reply["text"]
+    if isinstance(reply.get("image"), str):
+        msg["image"] = reply["image"]
+    buttons = [{"title": str(b["title"]), "payload": str(b["payload"])}
+               for b in reply.get("buttons") or [] if isinstance(b, dict) and "title" in b and "payload" in b]
+    if buttons:
+        msg["buttons"] = buttons
+    if isinstance(reply.get("custom"), dict):
+        msg["custom"] = reply["custom"]
+    return msg
+
+
+def offered_payloads(history: list[dict]) -> set[str]:
+    """Button payloads in the bot's messages since the customer last spoke."""
+    offered: set[str] = set()
+    for item in reversed(history):
+        if item.get("direction") == "in":
+            break
+        for button in (item.get("payload") or {}).get("buttons") or []:
+            offered.add(button.get("payload"))
+    return offered
+
+
+@dataclass(frozen=True)
+class SessionSigner:
+    """Signs session ids with HMAC-SHA256 so only ids the gateway issued are accepted."""
+
+    secret: str
+
+    def _sig(self, sid: str) -> str:
+        mac = hmac.new(self.secret.encode(), f"web-session:{sid}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    def issue(self) -> tuple[str, str]:
+        """A fresh (session id, cookie value)."""
+        sid = secrets.token_urlsafe(24)
+        return sid, f"{sid}.{self._sig(sid)}"
+
+    def verify(self, cookie: str | None) -> str | None:
+        """The session id in a cookie value the gateway issued, else None."""
+        sid, dot, sig = (cookie or "").partition(".")
+        if not sid or not dot or not hmac.compare_digest(sig, self._sig(sid)):
+            return None
+        return sid
+
+
+class WebChat:
+    """Request handlers of the web channel; collaborators are passed in."""
+
+    def __init__(self, *, rasa: RasaClient, store: MessageStore, slip_pdf: SlipSource, secret: str,
+                 shop_name: str, secure_cookie: bool, now: Callable[[], datetime]) -> None:
+        if not secret:
+            raise ValueError("the web chat needs a non-empty secret to sign session cookies")
+        self.rasa, self.store, self.slip_pdf, self.now = rasa, store, slip_pdf, now
+        self.signer = SessionSigner(secret)
+        self.secure_cookie = secure_cookie
+        page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+        self.page = page.replace("{{shop_name}}", html.escape(shop_name or DEFAULT_SHOP_NAME))
+
+    def _session(self, request: web.Request) -> str | None:
+        return self.signer.verify(request.cookies.get(COOKIE_NAME))
+
+    async def index(self, request: web.Request) -> web.Response:
+        return web.Response(text=self.page, content_type="text/html", headers=PAGE_HEADERS)
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        return web.FileResponse(STATIC_DIR / name, headers={"X-Content-Type-Options": "nosniff",
+                                                            "Cache-Control": "no-cache"})
+
+    async def session(self, request: web.Request) -> web.Response:
+        """Keeps a valid session; issues a new one when the cookie is missing or was not ours."""
+        if self._session(request):
+            return web.json_response({"new": False})
+        _, cookie = self.signer.issue()
+        resp = web.json_response({"new": True})
+        resp.set_cookie(COOKIE_NAME, cookie, path="/", httponly=True, samesite="Lax", secure=self.secure_cookie)
+        return resp
+
+    async def history(self, request: web.Request) -> web.Response:
+        sid = self._session(request)
+        if sid is None:
+            return _json_error(401, "no session: POST /api/session first")
+        items = self.store.messages(f"{CHANNEL}:{sid}")
+        return web.json_response({"messages": [
+            {**(item.get("payload") or {}), "direction": item["direction"], "at": _iso(item.get("at"))}
+            for item in items]})
+
+    async def message(self, request: web.Request) -> web.Response:
+        sid = self._session(request)
+        if sid is None:
+            return _json_error(401, "no session: POST /api/session first")
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return _json_error(413, f"message body over {MAX_BODY_BYTES} bytes")
+        if request.content_type != "application/json":  # also keeps cross-site form posts out
+            return _json_error(415, "send the message as application/json")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _json_error(413, f"message body over {MAX_BODY_BYTES} bytes")
+        if len(raw) > MAX_BODY_BYTES:
+            return _json_error(413, f"message body over {MAX_BODY_BYTES} bytes")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return _json_error(400, "body must be JSON: {\"text\": \"...\"}")
+        text = body.get("text") if isinstance(body, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            return _json_error(400, "text must be a non-empty string")
+        text = text.strip()[:MAX_TEXT_CHARS]
+        title = body.get("title")
+
+        conversation_id = f"{CHANNEL}:{sid}"
+        if text.startswith("/") and text not in offered_payloads(self.store.messages(conversation_id)):
+            text = text.lstrip("/") or "?"  # only buttons the bot offered may carry intents and entities
+        inbound: dict[str, Any] = {"text": text}
+        if isinstance(title, str) and title.strip():
+            inbound["title"] = title.strip()[:MAX_TITLE_CHARS]
+        self.store.append_message(conversation_id, "in", inbound, self.now())
+        try:
+            replies = [bot_message(r) for r in await self.rasa.send(conversation_id, text)]
+        except RasaUnavailable:
+            replies = [{"text": SORRY}]
+        replies = [r for r in replies if r]
+        for reply in replies:
+            self.store.append_message(conversation_id, "out", reply, self.now())
+        return web.json_response({"messages": replies})
+
+    async def slip(self, request: web.Request) -> web.Response:
+        rma_id, token = request.match_info["rma_id"], request.query.get("t", "")
+        pdf = self.slip_pdf(rma_id, token) if token and RMA_ID.match(rma_id) else None
+        if pdf is None:
+            return _json_error(404, "no such return slip")
+        return web.Response(body=pdf, content_type="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="return-slip-{rma_id}.pdf"',
+            "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff"})
+
+
+def _iso(at: Any) -> Any:
+    return at.isoformat() if isinstance(at, datetime) else at
+
+
+def add_web_routes(app: web.Application, *, rasa: RasaClient, store: MessageStore, slip_pdf: SlipSource,
+                   secret: str, shop_name: str = DEFAULT_SHOP_NAME, secure_cookie: bool = False,
+                   now: Callable[[], datetime] = _utcnow) -> WebChat:
+    """Adds the chat page, /api/* and slip downloads to `app` (whose client_max_size
+    should be MAX_BODY_BYTES)."""
+    chat = WebChat(rasa=rasa, store=store, slip_pdf=slip_pdf, secret=secret, shop_name=shop_name,
+                   secure_cookie=secure_cookie, now=now)
+    app.router.add_get("/", chat.index)
+    app.router.add_get(r"/static/{name:chat\.(?:js|css)}", chat.static)
+    app.router.add_post("/api/session", chat.session)
+    app.router.add_post("/api/messages", chat.message)
+    app.router.add_get("/api/history", chat.history)
+    app.router.add_get("/returns/{rma_id}/slip.pdf", chat.slip)
+    return chat

@@ -1,0 +1,256 @@
+// returnbot web chat client: renders the conversation with DOM nodes only (never innerHTML of message text).
+"use strict";
+
+(() => {
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("input");
+  const sendButton = document.getElementById("send");
+  const typing = document.getElementById("typing");
+  const OFFLINE = "Sorry, we couldn't reach the chat. Please check your connection and try again.";
+  // [label](https://...) or a bare http(s) URL
+  const LINK = /\[([^\]\n]{1,300})\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>"']+)/g;
+  let busy = false;
+
+  function safeHref(url) {
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function link(label, href) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = label;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer nofollow";
+    return a;
+  }
+
+  // Appends text to parent, turning http(s) links into <a> elements.
+  function appendText(parent, text) {
+    let last = 0;
+    for (const m of text.matchAll(LINK)) {
+      let raw = m[0];
+      let label, url;
+      if (m[2]) {
+        label = m[1];
+        url = m[2];
+      } else {
+        url = m[3].replace(/[.,;:!?'"]+$/, "");
+        if (url.endsWith(")") && !url.includes("(")) url = url.slice(0, -1);
+        raw = url;
+        label = url;
+      }
+      const href = safeHref(url);
+      if (!href) continue;
+      parent.append(document.createTextNode(text.slice(last, m.index)), link(label, href));
+      last = m.index + raw.length;
+    }
+    parent.append(document.createTextNode(text.slice(last)));
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function row(kind) {
+    const div = document.createElement("div");
+    div.className = `msg ${kind}`;
+    return div;
+  }
+
+  function bubble(text) {
+    const div = document.createElement("div");
+    div.className = "bubble";
+    appendText(div, text);
+    return div;
+  }
+
+  // Disables every button group still open; the chosen button stays highlighted.
+  function closeChoices(chosen) {
+    for (const group of log.querySelectorAll(".choices:not(.closed)")) {
+      group.classList.add("closed");
+      for (const b of group.querySelectorAll("button")) {
+        b.disabled = true;
+        if (b === chosen) {
+          b.classList.add("chosen");
+          b.setAttribute("aria-pressed", "true");
+        }
+      }
+    }
+  }
+
+  function reopenChoices(group) {
+    group.classList.remove("closed");
+    for (const b of group.querySelectorAll("button")) {
+      b.disabled = false;
+      b.classList.remove("chosen");
+      b.removeAttribute("aria-pressed");
+    }
+  }
+
+  // The open button that sent `sent`, if any (to show which choice a past message was).
+  function openChoiceFor(sent) {
+    for (const b of log.querySelectorAll(".choices:not(.closed) button")) {
+      if ((b.dataset.payload !== undefined ? b.dataset.payload : b.dataset.text) === sent) return b;
+    }
+    return null;
+  }
+
+  function addUser(text, sent) {
+    closeChoices(sent === undefined ? null : openChoiceFor(sent));
+    const div = row("user");
+    div.append(bubble(text));
+    log.append(div);
+    scrollToEnd();
+  }
+
+  function addBot(msg, kind = "bot") {
+    const div = row(kind);
+    if (typeof msg.text === "string" && msg.text) div.append(bubble(msg.text));
+    const src = typeof msg.image === "string" ? safeHref(msg.image) : null;
+    if (src) {
+      const img = document.createElement("img");
+      img.src = src;
+      img.alt = "";
+      img.loading = "lazy";
+      const holder = document.createElement("div");
+      holder.className = "bubble";
+      holder.append(img);
+      div.append(holder);
+    }
+    if (Array.isArray(msg.buttons) && msg.buttons.length) {
+      const group = document.createElement("div");
+      group.className = "choices";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Choose an option");
+      for (const spec of msg.buttons) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "choice";
+        b.textContent = String(spec.title);
+        b.dataset.payload = String(spec.payload);
+        group.append(b);
+      }
+      div.append(group);
+    }
+    if (div.childElementCount) {
+      log.append(div);
+      scrollToEnd();
+    }
+  }
+
+  function setBusy(on) {
+    busy = on;
+    typing.hidden = !on;
+    sendButton.disabled = on;
+    if (on) scrollToEnd();
+  }
+
+  async function ensureSession() {
+    const resp = await fetch("/api/session", { method: "POST", credentials: "same-origin" });
+    if (!resp.ok) throw new Error(`session: ${resp.status}`);
+  }
+
+  async function post(text, title) {
+    const body = JSON.stringify(title ? { text, title } : { text });
+    const once = () => fetch("/api/messages", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
+    let resp = await once();
+    if (resp.status === 401) {
+      await ensureSession();
+      resp = await once();
+    }
+    return resp;
+  }
+
+  // Sends a message; the customer sees `shown`. Resolves false when it could not be delivered.
+  async function send(text, shown, title) {
+    if (busy) return false;
+    addUser(shown);
+    setBusy(true);
+    try {
+      const resp = await post(text, title);
+      const data = await resp.json().catch(() => ({}));
+      if (resp.ok) {
+        for (const msg of data.messages || []) addBot(msg);
+      } else {
+        addBot({ text: data.error ? `Sorry, that message could not be sent (${data.error}).` : OFFLINE }, "bot notice");
+      }
+      return resp.ok;
+    } catch (_) {
+      addBot({ text: OFFLINE }, "bot notice");
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function growInput() {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight + 3, 140)}px`;
+  }
+
+  async function submitTyped() {
+    const text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    growInput();
+    const ok = await send(text, text);
+    if (!ok && !input.value) input.value = text;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitTyped();
+    input.focus();
+  });
+
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submitTyped();
+    }
+  });
+  input.addEventListener("input", growInput);
+
+  // A button sends its payload (suggestion chips: their text) and shows its title; its group closes at once.
+  log.addEventListener("click", async (event) => {
+    const button = event.target.closest("button.choice");
+    if (!button || button.disabled || busy) return;
+    const group = button.closest(".choices");
+    const title = button.textContent;
+    const text = button.dataset.payload !== undefined ? button.dataset.payload : button.dataset.text;
+    closeChoices(button);
+    input.focus();
+    if (!(await send(text, title, title))) reopenChoices(group);
+  });
+
+  async function start() {
+    try {
+      await ensureSession();
+      const resp = await fetch("/api/history", { credentials: "same-origin" });
+      if (!resp.ok) return;
+      const data = await resp.json();
+      for (const item of data.messages || []) {
+        if (item.direction === "in") addUser(item.title || item.text || "", item.text);
+        else addBot(item);
+      }
+    } catch (_) {
+      addBot({ text: OFFLINE }, "bot notice");
+    } finally {
+      document.body.dataset.ready = "true";
+      scrollToEnd();
+    }
+  }
+
+  start();
+})();

@@ -1,0 +1,123 @@
+"""The web chat in headless Chromium: typing, buttons, links, typing indicator and history after reload.
+
+Runs the real gateway and a fake Rasa server on loopback; saves a phone-sized screenshot to /tmp/webchat.png.
+"""
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.browser import Chromium, ensure_chromium
+from channels.gateway import build_gateway
+from channels.rasa_client import RasaClient
+from tests.fakes import FakeReturns, FakeSettings, FakeStore
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio]
+
+SLIP = "https://shop.example/returns/RMA-1001/slip.pdf?t=abc123"
+SHOES = '/inform{"line_id":"L1"}'
+HOSTILE = "<img src=x onerror=\"document.title='pwned'\"> [tap me](javascript:document.title='pwned')"
+SCREENSHOT = "/tmp/webchat.png"
+
+
+class FakeRasaServer:
+    """A Rasa REST webhook on loopback; a message "slow" is answered only after `release` is set."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+        self.release = asyncio.Event()
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        text = body["message"]
+        self.received.append(text)
+        if text == "slow":
+            await self.release.wait()
+            return web.json_response([{"text": "Thanks for waiting!"}])
+        if text == SHOES:
+            return web.json_response([
+                {"text": f"Your return RMA-1001 is approved.\nPrint your return slip: {SLIP}."},
+                {"text": HOSTILE}])
+        return web.json_response([{"text": "Which item would you like to return?", "buttons": [
+            {"title": "Trail running shoes", "payload": SHOES},
+            {"title": "Running socks (3 pack)", "payload": '/inform{"line_id":"L2"}'}]}])
+
+    async def root(self, request: web.Request) -> web.Response:
+        return web.Response(text="Hello from Rasa: 3.6.21")
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        app.router.add_get("/", self.root)
+        return app
+
+
+async def test_customer_chats_presses_a_button_and_gets_a_safe_link_in_chromium():
+    chromium = ensure_chromium()
+    fake = FakeRasaServer()
+    async with TestServer(fake.app(), host="127.0.0.1") as rasa_server:
+        rasa = RasaClient(str(rasa_server.make_url("")))
+        gateway_app = build_gateway(FakeSettings(shop_name="Acme Outdoor"),
+                                    SimpleNamespace(store=FakeStore(), returns=FakeReturns()), rasa)
+        async with TestServer(gateway_app, host="127.0.0.1") as gateway, Chromium(chromium) as page:
+            url = str(gateway.make_url("/"))
+            await page.set_viewport(390, 844)
+            await page.navigate(url)
+            await page.wait_for("document.body.dataset.ready === 'true'", "the chat to start")
+            assert await page.evaluate("document.querySelector('h1').textContent") == "Acme Outdoor"
+
+            # typed message: Enter sends; the bot's buttons appear
+            await page.click("#input")
+            await page.type_text("I want to return my shoes")
+            await page.press_enter()
+            await page.wait_for("document.querySelectorAll('button[data-payload]').length === 2", "the bot's buttons")
+            assert await page.evaluate("[...document.querySelectorAll('.msg.user .bubble')].map(b => b.textContent)") \
+                == ["I want to return my shoes"]
+            assert await page.evaluate("document.querySelector('#input').value") == ""
+
+            # pressing a button sends its payload, shows its title and closes the group
+            await page.click("button[data-payload]")  # the first: Trail running shoes
+            await page.wait_for("document.body.innerText.includes('RMA-1001 is approved')", "the reply to the button")
+            buttons = await page.evaluate(
+                "[...document.querySelectorAll('button[data-payload]')].map(b => [b.textContent, b.disabled,"
+                " b.classList.contains('chosen')])")
+            assert buttons == [["Trail running shoes", True, True], ["Running socks (3 pack)", True, False]]
+            assert await page.evaluate("[...document.querySelectorAll('.msg.user .bubble')].at(-1).textContent") \
+                == "Trail running shoes"
+
+            # the slip URL is a real link; hostile text stays text
+            links = await page.evaluate("[...document.querySelectorAll('.log a')].map(a => [a.href, a.textContent])")
+            assert links == [[SLIP, SLIP]]
+            assert await page.evaluate("document.querySelectorAll('.log img').length") == 0
+            assert await page.evaluate("[...document.querySelectorAll('.msg.bot .bubble')].at(-1).textContent") == HOSTILE
+
+            # a second press on the closed group sends nothing
+            await page.click("button[data-payload]")  # the first: Trail running shoes
+            await page.click("#input")
+            await page.type_text("slow")
+            await page.press_enter()
+            await page.wait_for("!document.querySelector('#typing').hidden", "the typing indicator")
+            assert await page.evaluate("document.querySelector('#send').disabled") is True
+            fake.release.set()
+            await page.wait_for("document.body.innerText.includes('Thanks for waiting!')", "the slow reply")
+            assert await page.evaluate("document.querySelector('#typing').hidden") is True
+            assert fake.received == ["I want to return my shoes", SHOES, "slow"]
+
+            # reload: the conversation comes back, answered buttons stay closed
+            await page.navigate(url)
+            await page.wait_for("document.body.dataset.ready === 'true' && "
+                                "document.querySelectorAll('.msg.user').length === 3", "history after reload")
+            assert await page.evaluate(
+                "[...document.querySelectorAll('button[data-payload]')].map(b => b.disabled)") == [True, True]
+            assert await page.evaluate("document.querySelector('button.chosen[data-payload]').textContent") \
+                == "Trail running shoes"
+            assert await page.evaluate("(l => l.scrollTop + l.clientHeight >= l.scrollHeight - 1)"
+                                       "(document.querySelector('#log'))"), "the latest message is in view"
+            assert await page.evaluate("document.title") != "pwned"
+            assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+            await page.screenshot(SCREENSHOT)

@@ -1,0 +1,255 @@
+"""Web chat gateway: sessions, message round trips, limits, history and slip downloads, against a fake Rasa."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import httpx
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+
+from channels.gateway import build_gateway
+from channels.rasa_client import RasaClient, RasaUnavailable
+from channels.web.app import COOKIE_NAME, MAX_TEXT_CHARS, SORRY
+from tests.fakes import BUTTONS, PDF, FakeRasa, FakeReturns, FakeSettings, FakeStore
+
+pytestmark = pytest.mark.asyncio
+
+@pytest.fixture
+def rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+def make_app(rasa: FakeRasa, store: FakeStore, settings: FakeSettings | None = None):
+    services = SimpleNamespace(store=store, returns=FakeReturns())
+    return build_gateway(settings or FakeSettings(), services, rasa.client())
+
+
+@pytest_asyncio.fixture
+async def client(rasa: FakeRasa, store: FakeStore):
+    async with TestClient(TestServer(make_app(rasa, store))) as c:
+        yield c
+
+
+async def start_session(client: TestClient) -> str:
+    resp = await client.post("/api/session")
+    assert resp.status == 200
+    return client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE_NAME].value
+
+
+def sid_of(cookie: str) -> str:
+    return cookie.partition(".")[0]
+
+
+async def test_gateway_issues_an_httponly_lax_session_cookie_and_keeps_it(client):
+    resp = await client.post("/api/session")
+    set_cookie = resp.headers["Set-Cookie"]
+    assert (await resp.json()) == {"new": True}
+    assert f"{COOKIE_NAME}=" in set_cookie and "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE_NAME].value
+    assert len(sid_of(cookie)) >= 32
+
+    again = await client.post("/api/session")
+    assert (await again.json()) == {"new": False}
+    assert "Set-Cookie" not in again.headers
+
+
+async def test_forged_cookie_is_rejected_and_replaced(client, rasa):
+    client.session.cookie_jar.update_cookies({COOKIE_NAME: "my-own-id.not-a-signature"})
+    refused = await client.post("/api/messages", json={"text": "hi"})
+    assert refused.status == 401
+    assert rasa.received == []
+
+    cookie = await start_session(client)
+    assert sid_of(cookie) != "my-own-id"
+    assert (await client.post("/api/messages", json={"text": "hi"})).status == 200
+    assert rasa.received[0]["sender"] == f"web:{sid_of(cookie)}"
+
+
+async def test_cookie_signed_with_another_secret_is_rejected(rasa, store):
+    async with TestClient(TestServer(make_app(rasa, store, FakeSettings(secret="other")))) as other:
+        foreign = await start_session(other)
+    async with TestClient(TestServer(make_app(rasa, store))) as client:
+        client.session.cookie_jar.update_cookies({COOKIE_NAME: foreign})
+        assert (await (await client.post("/api/session")).json()) == {"new": True}
+
+
+async def test_message_round_trip_goes_to_rasa_as_the_web_session_and_is_stored(client, rasa, store):
+    sid = sid_of(await start_session(client))
+
+    resp = await client.post("/api/messages", json={"text": "  I want to return my shoes  "})
+
+    assert resp.status == 200
+    assert (await resp.json()) == {"messages": [{"text": "you said: I want to return my shoes"},
+                                                {"text": "Anything else?"}]}
+    assert rasa.received == [{"sender": f"web:{sid}", "message": "I want to return my shoes", "metadata": {}}]
+    assert [(m["direction"], m["payload"]["text"]) for m in store.rows[f"web:{sid}"]] == [
+        ("in", "I want to return my shoes"), ("out", "you said: I want to return my shoes"),
+        ("out", "Anything else?")]
+
+
+async def test_bot_buttons_are_passed_through_to_the_page(client):
+    await start_session(client)
+    body = await (await client.post("/api/messages", json={"text": "buttons please"})).json()
+    assert body == {"messages": [{"text": "Why are you returning it?", "buttons": BUTTONS}]}
+
+
+async def test_pressed_button_payload_goes_to_rasa_verbatim_and_history_shows_its_title(client, rasa):
+    await start_session(client)
+    await client.post("/api/messages", json={"text": "buttons please"})
+
+    await client.post("/api/messages", json={"text": BUTTONS[0]["payload"], "title": "Too small"})
+
+    assert rasa.received[-1]["message"] == BUTTONS[0]["payload"]
+    history = (await (await client.get("/api/history")).json())["messages"]
+    assert history[2]["direction"] == "in"
+    assert (history[2]["text"], history[2]["title"]) == (BUTTONS[0]["payload"], "Too small")
+
+
+async def test_typed_intent_payload_the_bot_did_not_offer_is_sent_as_plain_text(client, rasa):
+    await start_session(client)
+    await client.post("/api/messages", json={"text": '/inform{"resolution":"refund"}'})
+    assert rasa.received[-1]["message"] == 'inform{"resolution":"refund"}'
+
+
+async def test_history_survives_a_reload_with_the_same_cookie(client, rasa, store):
+    cookie = await start_session(client)
+    await client.post("/api/messages", json={"text": "buttons please"})
+
+    async with TestClient(TestServer(make_app(rasa, store))) as reloaded:
+        reloaded.session.cookie_jar.update_cookies({COOKIE_NAME: cookie})
+        assert (await (await reloaded.post("/api/session")).json()) == {"new": False}
+        history = (await (await reloaded.get("/api/history")).json())["messages"]
+
+    assert [(m["direction"], m["text"]) for m in history] == [
+        ("in", "buttons please"), ("out", "Why are you returning it?")]
+    assert history[1]["buttons"] == BUTTONS
+    assert datetime.fromisoformat(history[0]["at"]).tzinfo is not None
+
+
+async def test_history_needs_a_session(client):
+    assert (await client.get("/api/history")).status == 401
+
+
+@pytest.mark.parametrize("failure", ["connect", "timeout", "500", "garbage"])
+async def test_rasa_down_gets_a_polite_reply_with_200(client, rasa, store, failure):
+    sid = sid_of(await start_session(client))
+    rasa.down = failure
+
+    resp = await client.post("/api/messages", json={"text": "hello?"})
+
+    assert resp.status == 200
+    assert (await resp.json()) == {"messages": [{"text": SORRY}]}
+    assert [m["direction"] for m in store.rows[f"web:{sid}"]] == ["in", "out"]
+
+
+async def test_one_megabyte_body_is_refused_with_413_json(client, rasa):
+    await start_session(client)
+    resp = await client.post("/api/messages", json={"text": "x" * 1_000_000})
+    assert resp.status == 413
+    assert "error" in await resp.json()
+    assert rasa.received == []
+
+
+async def test_ten_thousand_character_text_is_truncated_to_two_thousand(client, rasa):
+    await start_session(client)
+    resp = await client.post("/api/messages", json={"text": "a" * 10_000})
+    assert resp.status == 200
+    assert rasa.received[0]["message"] == "a" * MAX_TEXT_CHARS
+
+
+@pytest.mark.parametrize("body", [{"text": ""}, {"text": "   \n "}, {"text": 42}, {}, ["text"]])
+async def test_empty_or_malformed_text_is_a_400_json_error(client, rasa, body):
+    await start_session(client)
+    resp = await client.post("/api/messages", json=body)
+    assert resp.status == 400
+    assert "error" in await resp.json()
+    assert rasa.received == []
+
+
+async def test_non_json_body_is_refused(client, rasa):
+    await start_session(client)
+    resp = await client.post("/api/messages", data="text=hi", headers={"Content-Type": "text/plain"})
+    assert resp.status == 415
+    assert rasa.received == []
+
+
+@pytest.mark.parametrize("path", ["/returns/RMA-1001/slip.pdf?t=bad-token", "/returns/RMA-1001/slip.pdf",
+                                  "/returns/RMA-9999/slip.pdf?t=good-token"])
+async def test_slip_is_404_for_a_bad_token_or_unknown_return(client, path):
+    assert (await client.get(path)).status == 404
+
+
+async def test_slip_pdf_is_served_for_the_right_token(client):
+    resp = await client.get("/returns/RMA-1001/slip.pdf?t=good-token")
+    assert resp.status == 200
+    assert resp.content_type == "application/pdf"
+    assert await resp.read() == PDF
+    assert "no-store" in resp.headers["Cache-Control"]
+
+
+async def test_chat_page_names_the_shop_escaped_and_loads_only_local_assets(rasa, store):
+    app = make_app(rasa, store, FakeSettings(shop_name="Bob's <Bikes> & Co"))
+    async with TestClient(TestServer(app)) as client:
+        resp = await client.get("/")
+        page = await resp.text()
+        assert "Bob&#x27;s &lt;Bikes&gt; &amp; Co" in page and "<Bikes>" not in page
+        assert 'name="viewport"' in page and 'aria-live="polite"' in page
+        assert "default-src 'none'" in resp.headers["Content-Security-Policy"]
+        for asset in ("/static/chat.js", "/static/chat.css"):
+            assert asset in page
+            assert (await client.get(asset)).status == 200
+        assert "http://" not in page and "https://" not in page
+
+
+async def test_shop_name_defaults_when_settings_have_none(rasa, store):
+    app = make_app(rasa, store, FakeSettings(shop_name=""))
+    async with TestClient(TestServer(app)) as client:
+        assert "returnbot demo shop" in await (await client.get("/")).text()
+
+
+async def test_cookie_is_secure_when_the_public_url_is_https(rasa, store):
+    app = make_app(rasa, store, FakeSettings(public_url="https://shop.example"))
+    async with TestClient(TestServer(app)) as client:
+        assert "Secure" in (await client.post("/api/session")).headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize("down, expected", [(None, "up"), ("connect", "down")])
+async def test_healthz_reports_whether_rasa_answers(client, rasa, down, expected):
+    rasa.down = down
+    resp = await client.get("/healthz")
+    assert resp.status == 200
+    assert (await resp.json()) == {"status": "ok", "rasa": expected}
+
+
+async def test_rasa_client_raises_rasa_unavailable_for_a_reply_that_is_not_a_message_list():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"oops": True})
+
+    rasa = RasaClient("http://rasa.test", client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+    with pytest.raises(RasaUnavailable):
+        await rasa.send("web:x", "hi")
+    await rasa.aclose()
+
+
+async def test_stored_times_come_from_the_injected_clock(rasa, store):
+    from aiohttp import web
+
+    from channels.web import add_web_routes
+
+    t0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+    app = web.Application()
+    add_web_routes(app, rasa=rasa.client(), store=store, slip_pdf=FakeReturns().slip_pdf, secret="s",
+                   now=lambda: t0)
+    async with TestClient(TestServer(app)) as client:
+        sid = sid_of(await start_session(client))
+        await client.post("/api/messages", json={"text": "hi"})
+    assert [m["at"] for m in store.rows[f"web:{sid}"]] == [t0, t0, t0]
