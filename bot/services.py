@@ -109,6 +109,21 @@ class ReturnsService:
             return Decision(existing.outcome, refund=existing.refund)
         return self._decide(order, line_id, reason, None)
 
+    def settled_reason(self, conversation_id: str, order_id: str, line_id: str) -> Optional[ReturnReason]:
+        """The reason to record without asking, when asking would change nothing: the line already
+        has a return, or the policy's answer is the same whatever the reason (Amazon's path, window
+        closed, not delivered...). None when the customer's reason matters."""
+        order = self.verified_order(conversation_id, order_id)
+        existing = self.store.rma_for_line(order_id, line_id)
+        if existing is not None:
+            return existing.reason
+        as_other = self._decide(order, line_id, ReturnReason.OTHER, None)
+        as_damaged = self._decide(order, line_id, ReturnReason.DAMAGED, None)
+        same = (as_other.outcome, as_other.ineligible) == (as_damaged.outcome, as_damaged.ineligible)
+        if same and as_other.outcome in (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA):
+            return ReturnReason.OTHER
+        return None
+
     def _decide(self, order: Order, line_id: str, reason: ReturnReason,
                 resolution: Optional[Resolution]) -> Decision:
         now = self.clock()

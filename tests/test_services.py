@@ -144,3 +144,21 @@ def test_cancel_before_shipping_only(services):
     assert returns.cancel_order(CONV, "#1003") is CancelDecision.ALREADY_CANCELLED
     returns = verified(services, "#1002", "chloe.dubois@example.fr")
     assert returns.cancel_order(CONV, "#1002") is CancelDecision.ALREADY_SHIPPED
+
+
+@pytest.mark.parametrize("order_id, proof, line_id, settled", [
+    ("12-34567-89012", "SW1A 1AA", "L1", ReturnReason.OTHER),          # window closed whatever the reason
+    ("113-5550123-4567890", ALICE_EMAIL, "L1", ReturnReason.OTHER),    # Amazon's path whatever the reason
+    ("#1002", "75011", "L1", ReturnReason.OTHER),                      # not delivered yet
+    (ALICE_ORDER, ALICE_EMAIL, "L1", None),                            # the reason decides: ask it
+    ("27-11111-22222", "dan.lee@example.com", "L2", None),             # gift card: damaged would go to a person
+])
+def test_the_reason_is_asked_only_when_it_can_change_the_answer(services, order_id, proof, line_id, settled):
+    returns = verified(services, order_id, proof)
+    assert returns.settled_reason(CONV, order_id, line_id) is settled
+
+
+def test_a_line_with_a_return_keeps_its_reason(services):
+    returns = verified(services, ALICE_ORDER, ALICE_EMAIL)
+    returns.request_return(CONV, ALICE_ORDER, "L1", ReturnReason.TOO_LARGE, Resolution.REFUND)
+    assert returns.settled_reason(CONV, ALICE_ORDER, "L1") is ReturnReason.TOO_LARGE

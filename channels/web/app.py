@@ -223,4 +223,10 @@ def add_web_routes(app: web.Application, *, rasa: RasaClient, store: MessageStor
     app.router.add_post("/api/messages", chat.message)
     app.router.add_get("/api/history", chat.history)
     app.router.add_get("/returns/{rma_id}/slip.pdf", chat.slip)
+    app.router.add_get("/returns", _returns_start)
     return chat
+
+
+async def _returns_start(request: web.Request) -> web.Response:
+    """The default self-service link: until the returns portal page exists, returns start in the chat."""
+    raise web.HTTPFound("/")

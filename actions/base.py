@@ -1,0 +1,34 @@
+"""The base of every action that calls a service: a failure becomes a polite "try again
+shortly" instead of silence, and the customer's words are never logged."""
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import deps
+from bot.bootstrap import Services
+
+log = logging.getLogger(__name__)
+
+
+class ServiceAction(Action, ABC):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        try:
+            return self.act(dispatcher, tracker, deps.services())
+        except Exception:  # noqa: BLE001 - any failure must still answer the customer
+            log.exception("action %s failed", self.name())
+            dispatcher.utter_message(response="utter_try_again_shortly")
+            return self.failure_events()
+
+    def failure_events(self) -> List[Dict[Text, Any]]:
+        """Events that keep the dialogue on track when the service failed."""
+        return []
+
+    @abstractmethod
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services) -> List[Dict[Text, Any]]:
+        """Read slots, call one service, return events."""

@@ -1,0 +1,72 @@
+"""The trained Rasa model, cached by a hash of everything that goes into it.
+
+`ensure_model()` returns models/returnbot-<hash>.tar.gz, training only when config.yml,
+domain.yml, the training data, the custom NLU components or the locked dependencies changed.
+Trained models are also kept in ~/.cache/returnbot/models so a fresh clone reuses them.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterable, List
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINING_DATA = ["nlu_data", "rules"]
+INPUTS = ["config.yml", "domain.yml", "requirements.lock", *TRAINING_DATA, "rasa_ext"]
+CACHE = Path(os.environ.get("RETURNBOT_MODEL_CACHE") or Path.home() / ".cache" / "returnbot" / "models")
+
+
+def _files(paths: Iterable[str]) -> List[Path]:
+    found: List[Path] = []
+    for name in paths:
+        path = ROOT / name
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def inputs_hash() -> str:
+    digest = hashlib.sha256()
+    for path in _files(INPUTS):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    return ROOT / "models" / f"returnbot-{inputs_hash()}.tar.gz"
+
+
+def ensure_model(force: bool = False, log=print) -> Path:
+    target = model_path()
+    cached = CACHE / target.name
+    if not force and target.exists():
+        log(f"model up to date: {target.relative_to(ROOT)}")
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not force and cached.exists():
+        shutil.copyfile(cached, target)
+        log(f"model restored from cache: {cached}")
+        return target
+    log("training the model (config, domain or training data changed)...")
+    started = time.monotonic()
+    subprocess.run(
+        [str(Path(sys.executable).with_name("rasa")), "train", "--config", "config.yml", "--domain", "domain.yml",
+         "--data", *TRAINING_DATA, "--out", "models", "--fixed-model-name", target.name[: -len(".tar.gz")]],
+        cwd=ROOT, check=True,
+    )
+    log(f"trained in {time.monotonic() - started:.0f} s: {target.relative_to(ROOT)}")
+    try:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(cached.name + f".{os.getpid()}.part")
+        shutil.copyfile(target, partial)
+        os.replace(partial, cached)
+    except OSError as exc:
+        log(f"(could not cache the model: {exc})")
+    return target

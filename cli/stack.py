@@ -1,0 +1,135 @@
+"""Starting and stopping the three processes: Rasa server, action server and gateway.
+
+`Stack(settings).start()` writes the Rasa endpoints file for these settings, starts each process
+bound to loopback, waits until each answers its health check, and `stop()` ends them all.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+from urllib.error import URLError
+from urllib.request import urlopen
+
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def endpoints_yaml(settings: Settings) -> str:
+    """Rasa's endpoints for these settings: our action server, and the SQL tracker store."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        tracker = f'  type: SQL\n  dialect: "sqlite"\n  db: "{settings.var_dir / "tracker.db"}"\n'
+    else:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        tracker = (f'  type: SQL\n  dialect: "postgresql"\n  url: "{parsed.host or "127.0.0.1"}"\n'
+                   f'  port: {parsed.port or 5432}\n  db: "{parsed.database}"\n'
+                   f'  username: "{parsed.username or ""}"\n  password: "{parsed.password or ""}"\n')
+    return (f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n'
+            f"tracker_store:\n{tracker}")
+
+
+@dataclass
+class Process:
+    name: str
+    argv: List[str]
+    health_url: str
+    popen: Optional[subprocess.Popen] = None
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    model: Path
+    log_dir: Optional[Path] = None  # None: children write to this terminal
+    processes: List[Process] = field(default_factory=list)
+
+    def env(self) -> Dict[str, str]:
+        s = self.settings
+        env = dict(os.environ)
+        env.update({
+            "RETURNBOT_VAR_DIR": str(s.var_dir), "RETURNBOT_DATABASE_URL": s.database_url,
+            "RETURNBOT_RASA_PORT": str(s.rasa_port), "RETURNBOT_RASA_URL": s.rasa_url,
+            "RETURNBOT_ACTIONS_PORT": str(s.actions_port), "RETURNBOT_GATEWAY_PORT": str(s.gateway_port),
+            "RETURNBOT_GATEWAY_HOST": s.gateway_host, "RETURNBOT_PUBLIC_URL": s.public_url,
+            "RETURNBOT_PORTAL_URL": s.portal_url, "RETURNBOT_SECRET": s.secret,
+            "RETURNBOT_POLICY_FILE": str(s.policy_file), "SANIC_HOST": "127.0.0.1",
+            "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        })
+        return env
+
+    def start(self, timeout: float = 180.0) -> None:
+        s = self.settings
+        s.var_dir.mkdir(parents=True, exist_ok=True)
+        endpoints = s.var_dir / "endpoints.yml"
+        endpoints.write_text(endpoints_yaml(s))
+        self.processes = [
+            Process("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                                "-p", str(s.actions_port)], f"http://127.0.0.1:{s.actions_port}/health"),
+            Process("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints", str(endpoints),
+                             "--credentials", str(ROOT / "credentials.yml"), "-i", "127.0.0.1",
+                             "-p", str(s.rasa_port)], f"{s.rasa_url}/"),
+            Process("gateway", [str(BIN / "python"), "-m", "channels.gateway"],
+                    f"http://127.0.0.1:{s.gateway_port}/healthz"),
+        ]
+        env = self.env()
+        for process in self.processes:
+            output = None
+            if self.log_dir is not None:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                output = open(self.log_dir / f"{process.name}.log", "ab")
+            process.popen = subprocess.Popen(process.argv, cwd=ROOT, env=env, stdout=output,
+                                             stderr=subprocess.STDOUT if output else None,
+                                             start_new_session=True)
+        deadline = time.monotonic() + timeout
+        for process in self.processes:
+            self._wait_healthy(process, deadline)
+
+    def _wait_healthy(self, process: Process, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if process.popen.poll() is not None:
+                self.stop()
+                raise StackError(f"{process.name} exited with code {process.popen.returncode}"
+                                 + (f"; see {self.log_dir / (process.name + '.log')}" if self.log_dir else ""))
+            try:
+                with urlopen(process.health_url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (URLError, OSError):
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise StackError(f"{process.name} did not become healthy at {process.health_url}")
+
+    def alive(self) -> bool:
+        return all(p.popen is not None and p.popen.poll() is None for p in self.processes)
+
+    def stop(self, grace: float = 10.0) -> None:
+        for process in reversed(self.processes):
+            if process.popen and process.popen.poll() is None:
+                try:
+                    os.killpg(process.popen.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            if process.popen is None:
+                continue
+            try:
+                process.popen.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.popen.pid, signal.SIGKILL)
+                process.popen.wait()

@@ -1,0 +1,151 @@
+"""Actions, run as the action server runs them: a Tracker built from slots and the latest message,
+a fresh CollectingDispatcher, and the exact events and responses asserted."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import deps
+from actions.handoff import ActionHandleFallback, ActionRequestHuman
+from actions.requests import ActionRouteRequest, ActionStartRequest
+from actions.returns import ActionAskLineId, ActionSubmitReturn, ValidateReturnForm
+from actions.verification import ValidateVerifyForm
+
+CONV = "web:actions-test"
+ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
+
+
+@pytest.fixture(autouse=True)
+def wired(services):
+    deps.use(services)
+    yield services
+    deps.use(None)
+
+
+def tracker(slots=None, intent="inform", entities=(), text="") -> Tracker:
+    return Tracker(CONV, slots or {}, {"intent": {"name": intent, "confidence": 0.99}, "entities": list(entities),
+                                      "text": text}, [], False, None, {}, None)
+
+
+async def run(action, t: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, t, {})
+    return events, dispatcher.messages
+
+
+def responses(messages):
+    return [m.get("response") or m.get("text") for m in messages]
+
+
+async def test_a_return_request_is_tagged_and_acknowledged_with_the_portal_link(services):
+    events, messages = await run(ActionStartRequest(), tracker(intent="request_return", text="I want to return shoes"))
+    assert services.store.tags(CONV) == ["rma_request"]
+    assert responses(messages) == ["utter_ack_request"]
+    assert messages[0]["portal_url"] == "http://localhost:8000/returns"
+    assert SlotSet("goal", "return") in events and SlotSet("customer_proof", None) in events
+
+
+async def test_a_tracking_request_is_not_tagged_as_a_return(services):
+    events, messages = await run(ActionStartRequest(), tracker(intent="track_order"))
+    assert services.store.tags(CONV) == [] and messages == []
+    assert SlotSet("goal", "track") in events
+
+
+async def test_proof_given_in_the_first_message_is_kept():
+    events, _ = await run(ActionStartRequest(), tracker(
+        intent="request_return", entities=[{"entity": "email", "value": ALICE_EMAIL}]))
+    assert SlotSet("customer_proof", None) not in events
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("114-3941689-8772232", ALICE_ORDER), ("it's order #1001 thanks", "#1001"), ("1001", "#1001"),
+    ("1' OR '1'='1", None), ("no idea", None),
+])
+def test_order_numbers_are_read_from_what_the_customer_typed(typed, expected):
+    dispatcher = CollectingDispatcher()
+    result = ValidateVerifyForm().validate_order_id(typed, dispatcher, tracker(), {})
+    assert result == {"order_id": expected}
+    assert responses(dispatcher.messages) == ([] if expected else ["utter_invalid_order_id"])
+
+
+def test_right_proof_verifies_and_wrong_proof_asks_again_without_saying_which_was_wrong(services):
+    dispatcher = CollectingDispatcher()
+    form = ValidateVerifyForm()
+    wrong = form.validate_customer_proof("bob@example.com", dispatcher, tracker({"order_id": ALICE_ORDER}), {})
+    assert wrong == {"customer_proof": None, "order_id": None}
+    assert responses(dispatcher.messages) == ["utter_verification_failed"]
+    right = form.validate_customer_proof(f"it's {ALICE_EMAIL}", CollectingDispatcher(),
+                                         tracker({"order_id": ALICE_ORDER}), {})
+    assert right == {"customer_proof": ALICE_EMAIL, "verified_order_id": ALICE_ORDER}
+
+
+async def test_unverified_requests_show_no_order_data():
+    events, messages = await run(ActionRouteRequest(), tracker({"goal": "track", "order_id": ALICE_ORDER}))
+    assert responses(messages) == ["utter_verification_failed"]
+    assert SlotSet("customer_proof", None) in events
+
+
+async def test_tracking_answers_with_carrier_status_and_link(services):
+    services.returns.verify(CONV, "#1002", "75011")
+    _, messages = await run(ActionRouteRequest(), tracker({"goal": "track", "order_id": "#1002"}))
+    assert responses(messages) == ["utter_tracking"]
+    assert "on its way" in messages[0]["status_text"]
+    assert "https://www.dhl.com/" in messages[0]["tracking_text"]
+
+
+async def test_a_verified_return_opens_the_form_and_preselects_a_single_item(services):
+    services.returns.verify(CONV, "#1001", "75011")
+    events, _ = await run(ActionRouteRequest(), tracker({"goal": "refund", "order_id": "#1001"}))
+    assert events == [SlotSet("line_id", "L1"), SlotSet("resolution", "refund"), SlotSet("next_step", "return_form")]
+
+
+async def test_items_are_offered_as_buttons(services):
+    services.returns.verify(CONV, ALICE_ORDER, ALICE_EMAIL)
+    _, messages = await run(ActionAskLineId(), tracker({"order_id": ALICE_ORDER}))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ['/inform{"line_id":"L1"}', '/inform{"line_id":"L2"}']
+
+
+async def test_resolution_is_asked_only_when_the_policy_offers_a_choice(services):
+    services.returns.verify(CONV, ALICE_ORDER, ALICE_EMAIL)
+    services.returns.verify(CONV, "#1001", "75011")
+    form = ValidateReturnForm()
+    eligible = tracker({"order_id": ALICE_ORDER, "line_id": "L1", "return_reason": "too_small"})
+    returnless = tracker({"order_id": "#1001", "line_id": "L1", "return_reason": "too_small"})
+    assert await form.required_slots([], CollectingDispatcher(), eligible, {}) == ["line_id", "return_reason", "resolution"]
+    assert await form.required_slots([], CollectingDispatcher(), returnless, {}) == ["line_id", "return_reason"]
+
+
+async def test_submitting_a_return_gives_the_rma_and_slip_and_asking_again_gives_the_same(services):
+    services.returns.verify(CONV, ALICE_ORDER, ALICE_EMAIL)
+    slots = {"order_id": ALICE_ORDER, "line_id": "L1", "return_reason": "too_small", "resolution": "refund"}
+    events, messages = await run(ActionSubmitReturn(), tracker(slots))
+    assert responses(messages) == ["utter_rma_issued"]
+    rma_id = messages[0]["rma_id"]
+    assert messages[0]["slip_url"].startswith(f"http://localhost:8000/returns/{rma_id}/slip.pdf?t=")
+    assert SlotSet("line_id", None) in events
+    _, again = await run(ActionSubmitReturn(), tracker(slots))
+    assert responses(again) == ["utter_rma_exists"] and again[0]["rma_id"] == rma_id
+
+
+async def test_not_understood_twice_offers_a_person():
+    _, first = await run(ActionHandleFallback(), tracker({"misunderstood": 0}))
+    events, second = await run(ActionHandleFallback(), tracker({"misunderstood": 1}))
+    assert responses(first) == ["utter_clarify"] and responses(second) == ["utter_offer_human"]
+    assert events == [SlotSet("misunderstood", 2)]
+
+
+async def test_asking_for_a_person_opens_a_handoff(services):
+    _, messages = await run(ActionRequestHuman(), tracker(intent="human_handoff"))
+    assert responses(messages) == ["utter_handoff"]
+    assert [h.reason for h in services.store.list_handoffs()] == ["customer_request"]
+
+
+async def test_a_failing_service_gets_a_polite_try_again(services):
+    services.store.engine.dispose()
+    services.store.engine.url = None  # any use of the store now fails
+    broken = services.__class__(settings=services.settings, store=services.store, returns=None)
+    deps.use(broken)
+    events, messages = await run(ActionStartRequest(), tracker(intent="request_return"))
+    assert (events, responses(messages)) == ([], ["utter_try_again_shortly"])

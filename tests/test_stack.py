@@ -1,0 +1,108 @@
+"""The running stack (Rasa server, action server, gateway) driven over HTTP as the web chat does:
+every outcome a customer can reach, and a full return whose slip downloads and which is never
+issued twice. Slow (it trains the model if needed and starts three processes): marked `stack`."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import List
+
+import httpx
+import pytest
+
+from bot.importer import load_orders_file
+from bot.settings import ROOT
+from bot.store import SqlStore
+from cli.model import ensure_model
+from cli.stack import Stack
+from tests.conftest import DEMO_STORE, test_settings
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("stack")
+    settings = test_settings(var_dir, RETURNBOT_RASA_PORT=15005, RETURNBOT_ACTIONS_PORT=15055,
+                             RETURNBOT_GATEWAY_PORT=18000)
+    store = SqlStore.from_url(settings.database_url)
+    store.upsert_orders(load_orders_file(DEMO_STORE, rebase_to=datetime.now(timezone.utc).date()))
+    running = Stack(settings, ensure_model(), log_dir=var_dir / "logs")
+    running.start()
+    yield running
+    running.stop()
+    store.engine.dispose()
+
+
+class Customer:
+    """One web chat visitor: a gateway-issued session, and the bot's replies to each message."""
+
+    def __init__(self, stack: Stack):
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.gateway_port}", timeout=60)
+        self.http.post("/api/session").raise_for_status()
+        self.replies: List[dict] = []
+
+    def say(self, text: str) -> str:
+        response = self.http.post("/api/messages", json={"text": text})
+        response.raise_for_status()
+        self.replies = response.json()["messages"]
+        return " ".join(m.get("text") or "" for m in self.replies)
+
+    def buttons(self) -> List[dict]:
+        return [b for m in self.replies for b in m.get("buttons") or []]
+
+    def press(self, title_part: str) -> str:
+        button = next(b for b in self.buttons() if title_part.lower() in b["title"].lower())
+        return self.say(button["payload"])
+
+
+def test_full_return_issues_one_rma_with_a_downloadable_slip(stack):
+    alice = Customer(stack)
+    answer = alice.say("hi, I want to return the running shoes from order 114-3941689-8772232")
+    assert "/returns" in answer and "email" in answer.lower()
+    assert "Which item" in alice.say("alice.martin@example.com")
+    assert "reason" in alice.press("Trail running shoes").lower()
+    alice.press("Too small")
+    answer = alice.press("Refund")
+    rma = re.search(r"RMA-[0-9A-Z]{10}", answer).group(0)
+    slip_url = re.search(r"http://\S+/slip\.pdf\?t=\w+", answer).group(0)
+    slip = httpx.get(slip_url.replace("localhost", "127.0.0.1"), timeout=30)
+    assert slip.status_code == 200 and slip.content.startswith(b"%PDF") and rma.encode() in slip.content
+
+    alice.say("I'd like to return order 114-3941689-8772232 please")
+    answer = alice.press("Trail running shoes")
+    if "reason" in answer.lower():
+        answer = alice.press("Too small")
+    assert f"already have a return" in answer and rma in answer
+    listed = subprocess.run([sys.executable, "-m", "cli.main", "returns", "list", "--json"], cwd=ROOT,
+                            env=stack.env(), capture_output=True, text=True, check=True)
+    assert [r["rma_id"] for r in json.loads(listed.stdout) if r["order_id"] == "114-3941689-8772232"] == [rma]
+
+
+@pytest.mark.parametrize("turns, expected", [
+    pytest.param(["where is my order #1002", "chloe.dubois@example.fr"], ["on its way", "DHL", "dhl.com"], id="tracking"),
+    pytest.param(["I want a refund for order #1001", "75011"], ["don't need to send", "refunded"], id="returnless"),
+    pytest.param(["return my keyboard, order 113-5550123-4567890", "94107"], ["Amazon"], id="fba"),
+    pytest.param(["i want to return order 12-34567-89012", "SW1A 1AA", "/inform{\"return_reason\":\"changed_mind\"}"],
+                 ["return window", "closed"], id="window-closed"),
+    pytest.param(["I need to return a dress, order 114-7777777-0000001", "sam.serial@example.com",
+                  "/inform{\"return_reason\":\"too_large\"}"], ["team needs to look", "case number"], id="fraud-review"),
+    pytest.param(["my vase arrived broken, order #1004", "M5V 2T6"], ["sorry", "replacement", "RMA-"], id="damage"),
+    pytest.param(["please cancel order #1003", "chloe.dubois@example.fr"], ["is cancelled"], id="cancel"),
+    pytest.param(["where is my refund for order 27-11111-22222", "dan.lee@example.com"], ["no return"], id="refund-status"),
+    pytest.param(["track order #1002", "wrong@example.com"], ["couldn't find an order"], id="wrong-proof"),
+    pytest.param(["can I talk to a human"], ["member of our team"], id="human"),
+    pytest.param(["hello"], ["returns assistant"], id="greet"),
+])
+def test_each_outcome_in_the_chat(stack, turns, expected):
+    customer = Customer(stack)
+    answer = ""
+    for turn in turns:
+        answer = customer.say(turn)
+    for part in expected:
+        assert part.lower() in answer.lower(), (turns, answer)
