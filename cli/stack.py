@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -42,6 +43,16 @@ def endpoints_yaml(settings: Settings) -> str:
             f"tracker_store:\n{tracker}")
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 @dataclass
 class Process:
     name: str
@@ -73,6 +84,10 @@ class Stack:
 
     def start(self, timeout: float = 180.0) -> None:
         s = self.settings
+        for name, host, port in (("Rasa", "127.0.0.1", s.rasa_port), ("action server", "127.0.0.1", s.actions_port),
+                                 ("gateway", s.gateway_host, s.gateway_port)):
+            if not _port_free(host, port):
+                raise StackError(f"port {port} for the {name} is in use (is returnbot already running?)")
         s.var_dir.mkdir(parents=True, exist_ok=True)
         endpoints = s.var_dir / "endpoints.yml"
         endpoints.write_text(endpoints_yaml(s))
