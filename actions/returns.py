@@ -119,18 +119,25 @@ class ActionSubmitReturn(ServiceAction):
         return [SlotSet(names.LINE_ID, None), SlotSet(names.RETURN_REASON, None), SlotSet(names.RESOLUTION, None)]
 
 
+def _slip_attachment(rma_id: str, slip_url: Optional[str]) -> Optional[Dict[Text, Any]]:
+    """Machine-readable slip details, so channels that can send files (Telegram) attach the PDF."""
+    return {"return_slip": {"rma_id": rma_id, "url": slip_url}} if slip_url else None
+
+
 def say_outcome(dispatcher: CollectingDispatcher, result: ReturnResult, ship_back_days: int) -> None:
     """Tell the customer what the policy decided, with the RMA, slip or case number."""
     item, rma, decision = replies.item_name(result.line), result.rma, result.decision
     if rma is not None and not result.created:
         slip_text = f"Your return slip: {result.slip_url}" if result.slip_url else ""
         dispatcher.utter_message(response="utter_rma_exists", item=item, rma_id=rma.rma_id,
-                                 status=rma.status.value.replace("_", " "), slip_text=slip_text)
+                                 status=rma.status.value.replace("_", " "), slip_text=slip_text,
+                                 json_message=_slip_attachment(rma.rma_id, result.slip_url))
     elif decision.outcome is Outcome.RMA:
         ship_by = replies.day(replies.ship_by_date(rma, ship_back_days))
         dispatcher.utter_message(response="utter_rma_issued", rma_id=rma.rma_id, slip_url=result.slip_url,
                                  item=item, ship_by=ship_by,
-                                 resolution_text=replies.resolution_text(rma.resolution, str(rma.refund)))
+                                 resolution_text=replies.resolution_text(rma.resolution, str(rma.refund)),
+                                 json_message=_slip_attachment(rma.rma_id, result.slip_url))
     elif decision.outcome is Outcome.RETURNLESS_REFUND:
         dispatcher.utter_message(response="utter_returnless_refund", item=item, amount=str(rma.refund),
                                  rma_id=rma.rma_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from bot.policy import load_policy
 from bot.services import ReturnsService, Shop
 from bot.settings import ROOT, Settings
 from bot.store import SqlStore
+from cli.model import ensure_model
+from cli.stack import Stack
 from tests.builders import NOW
 
 DEMO_STORE = ROOT / "data" / "demo_orders.json"
@@ -62,4 +65,20 @@ def services(settings: Settings, demo_db: Path) -> Services:
     shop = Shop(settings.shop_name, settings.public_url, settings.return_address, settings.secret)
     returns = ReturnsService(store, load_policy(settings.policy_file), shop, lambda: NOW, counting_rma_ids())
     yield Services(settings=settings, store=store, returns=returns)
+    store.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The three processes on test ports, over the demo store rebased to today (they use the real
+    clock). Shared by every test of the session that needs it; tests use their own conversations."""
+    var_dir = tmp_path_factory.mktemp("stack")
+    settings = test_settings(var_dir, RETURNBOT_RASA_PORT=15005, RETURNBOT_ACTIONS_PORT=15055,
+                             RETURNBOT_GATEWAY_PORT=18000)
+    store = SqlStore.from_url(settings.database_url)
+    store.upsert_orders(load_orders_file(DEMO_STORE, rebase_to=datetime.now(timezone.utc).date()))
+    running = Stack(settings, ensure_model(), log_dir=var_dir / "logs")
+    running.start()
+    yield running
+    running.stop()
     store.engine.dispose()

@@ -124,6 +124,7 @@ async def test_submitting_a_return_gives_the_rma_and_slip_and_asking_again_gives
     assert responses(messages) == ["utter_rma_issued"]
     rma_id = messages[0]["rma_id"]
     assert messages[0]["slip_url"].startswith(f"http://localhost:8000/returns/{rma_id}/slip.pdf?t=")
+    assert messages[0]["custom"] == {"return_slip": {"rma_id": rma_id, "url": messages[0]["slip_url"]}}
     assert SlotSet("line_id", None) in events
     _, again = await run(ActionSubmitReturn(), tracker(slots))
     assert responses(again) == ["utter_rma_exists"] and again[0]["rma_id"] == rma_id

@@ -5,38 +5,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import List
 
 import httpx
 import pytest
 
-from bot.importer import load_orders_file
 from bot.settings import ROOT
-from bot.store import SqlStore
-from cli.model import ensure_model
 from cli.stack import Stack
-from tests.conftest import DEMO_STORE, test_settings
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    var_dir = tmp_path_factory.mktemp("stack")
-    settings = test_settings(var_dir, RETURNBOT_RASA_PORT=15005, RETURNBOT_ACTIONS_PORT=15055,
-                             RETURNBOT_GATEWAY_PORT=18000)
-    store = SqlStore.from_url(settings.database_url)
-    store.upsert_orders(load_orders_file(DEMO_STORE, rebase_to=datetime.now(timezone.utc).date()))
-    running = Stack(settings, ensure_model(), log_dir=var_dir / "logs")
-    running.start()
-    yield running
-    running.stop()
-    store.engine.dispose()
 
 
 class Customer:

@@ -123,6 +123,15 @@
       holder.append(img);
       div.append(holder);
     }
+    const slip = msg.custom && msg.custom.return_slip;
+    const slipHref = slip && typeof slip.url === "string" ? safeHref(slip.url) : null;
+    if (slipHref) {
+      const holder = document.createElement("div");
+      holder.className = "bubble slip";
+      holder.append(link(`Download return slip ${slip.rma_id || ""} (PDF)`.replace("  ", " "), slipHref));
+      div.append(holder);
+    }
+    if (!div.childElementCount && !(Array.isArray(msg.buttons) && msg.buttons.length)) return;
     if (Array.isArray(msg.buttons) && msg.buttons.length) {
       const group = document.createElement("div");
       group.className = "choices";
