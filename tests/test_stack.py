@@ -65,10 +65,11 @@ def test_full_return_issues_one_rma_with_a_downloadable_slip(stack):
 
 @pytest.mark.parametrize("turns, expected", [
     pytest.param(["where is my order #1002", "chloe.dubois@example.fr"], ["on its way", "DHL", "dhl.com"], id="tracking"),
-    pytest.param(["I want a refund for order #1001", "75011"], ["don't need to send", "refunded"], id="returnless"),
+    pytest.param(["I want a refund for order #1001", "75011", "/inform{\"return_reason\":\"changed_mind\"}"],
+                 ["don't need to send", "refunded"], id="returnless"),
     pytest.param(["return my keyboard, order 113-5550123-4567890", "94107"], ["Amazon"], id="fba"),
-    pytest.param(["i want to return order 12-34567-89012", "SW1A 1AA", "/inform{\"return_reason\":\"changed_mind\"}"],
-                 ["return window", "closed"], id="window-closed"),
+    pytest.param(["i want to return order 12-34567-89012", "SW1A 1AA"], ["return window", "closed"],
+                 id="window-closed"),
     pytest.param(["I need to return a dress, order 114-7777777-0000001", "sam.serial@example.com",
                   "/inform{\"return_reason\":\"too_large\"}"], ["team needs to look", "case number"], id="fraud-review"),
     pytest.param(["my vase arrived broken, order #1004", "M5V 2T6"], ["sorry", "replacement", "RMA-"], id="damage"),
