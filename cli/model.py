@@ -18,6 +18,7 @@ from typing import Iterable, List
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DATA = ["nlu_data", "rules"]
 INPUTS = ["config.yml", "domain.yml", "requirements.lock", *TRAINING_DATA, "rasa_ext"]
+CACHE_KEEP = 5
 CACHE = Path(os.environ.get("RETURNBOT_MODEL_CACHE") or Path.home() / ".cache" / "returnbot" / "models")
 
 
@@ -43,8 +44,26 @@ def model_path() -> Path:
     return ROOT / "models" / f"returnbot-{inputs_hash()}.tar.gz"
 
 
+def _prune(keep: Path) -> None:
+    """Only the current model stays in models/; the cache keeps the newest few."""
+    for old in keep.parent.glob("returnbot-*.tar.gz"):
+        if old != keep:
+            old.unlink(missing_ok=True)
+    cached = sorted(CACHE.glob("returnbot-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in cached[CACHE_KEEP:]:
+        old.unlink(missing_ok=True)
+
+
 def ensure_model(force: bool = False, log=print) -> Path:
     target = model_path()
+    try:
+        return _ensure(target, force, log)
+    finally:
+        if target.exists():
+            _prune(target)
+
+
+def _ensure(target: Path, force: bool, log) -> Path:
     cached = CACHE / target.name
     if not force and target.exists():
         log(f"model up to date: {target.relative_to(ROOT)}")
