@@ -44,12 +44,10 @@ def cmd_run(args, settings: Settings) -> int:
     _announce_channels(settings)
     print(f"\n  returnbot is up. Web chat: {settings.public_url}\n  Ctrl-C stops everything.\n", flush=True)
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    try:
-        while stack.alive() and not stopping:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # Ctrl-C, kill, closed terminal
+        signal.signal(signum, lambda *_: stopping.append(True))
+    while stack.alive() and not stopping:
+        time.sleep(0.5)
     print("stopping...", flush=True)
     crashed = not stack.alive() and not stopping
     stack.stop()
