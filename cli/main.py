@@ -41,6 +41,9 @@ def cmd_run(args, settings: Settings) -> int:
     except StackError as exc:
         print(f"returnbot: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C while starting: leave nothing behind
+        stack.stop()
+        return 130
     _announce_channels(settings)
     print(f"\n  returnbot is up. Web chat: {settings.public_url}\n  Ctrl-C stops everything.\n", flush=True)
     stopping = []
