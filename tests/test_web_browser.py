@@ -5,15 +5,16 @@ Runs the real gateway and a fake Rasa server on loopback; saves a phone-sized sc
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.browser import Chromium, ensure_chromium
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient
+from tests.browser import Chromium, ensure_chromium
 from tests.fakes import FakeReturns, FakeSettings, FakeStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio]
@@ -121,3 +122,35 @@ async def test_customer_chats_presses_a_button_and_gets_a_safe_link_in_chromium(
             assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
             await page.screenshot(SCREENSHOT)
+
+
+@pytest.mark.stack
+async def test_a_customer_completes_a_return_in_chromium_against_the_real_stack(stack):
+    """The whole product in a browser: real page, gateway, Rasa, actions and store."""
+    chromium = ensure_chromium()
+    url = f"http://127.0.0.1:{stack.settings.gateway_port}/"
+    async with Chromium(chromium) as page:
+        await page.set_viewport(390, 844)
+        await page.navigate(url)
+        await page.wait_for("document.body.dataset.ready === 'true'", "the chat to start")
+
+        async def say(text: str, then: str) -> None:
+            await page.click("#input")
+            await page.type_text(text)
+            await page.press_enter()
+            await page.wait_for(f"document.body.innerText.includes({then!r})", then)
+
+        async def press(title: str, then: str) -> None:
+            await page.evaluate("[...document.querySelectorAll('button[data-payload]:not(:disabled)')]"
+                                f".find(b => b.textContent.includes({title!r})).click()")
+            await page.wait_for(f"document.body.innerText.includes({then!r})", then)
+
+        await say("Hi, I want to return my shoes from order 114-3941689-8772232", "email address or postcode")
+        await say("94107", "Which item")
+        await press("Trail running shoes", "reason")
+        await press("Too small", "refund, an exchange or store credit")
+        await press("Exchange", "Your return is approved")
+        links = await page.evaluate("[...document.querySelectorAll('.log a')].map(a => a.href)")
+        slip_links = [link for link in links if "/slip.pdf?t=" in link]
+        assert slip_links and all(link.startswith("http://localhost:18000/returns/RMA-") for link in slip_links)
+        await page.screenshot(Path(stack.settings.var_dir) / "return-in-chromium.png")
