@@ -1,0 +1,221 @@
+"""Agents' side of a handoff on the demo store: the case as an agent sees it (masked), and each
+action once, with who and when, and what the customer is told."""
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from bot.handoffs import Action, Agent, HandoffService, requested_line
+from bot.models import Outcome, Resolution, ReturnReason, RmaStatus
+from tests.builders import NOW, line, order
+
+SAM_ORDER, SAM_EMAIL = "114-7777777-0000001", "sam.serial@example.com"
+ERIN_ORDER = "#1004"
+CONV = "telegram:4242"
+ANA = Agent("U0ANA", "Ana Lopez")
+BO = Agent("U0BO", "Bo Chen")
+
+
+@pytest.fixture
+def handoffs(services):
+    return HandoffService(services.store, services.returns)
+
+
+def fraud_case(services, conversation=CONV):
+    returns = services.returns
+    assert returns.verify(conversation, SAM_ORDER, SAM_EMAIL).verified
+    services.store.append_message(conversation, "in", {"text": f"return {SAM_ORDER}, I'm {SAM_EMAIL}, "
+                                                              "call me on +1 415-555-0132"}, NOW)
+    services.store.append_message(conversation, "out", {"text": "Thanks. A member of our team..."}, NOW)
+    result = returns.request_return(conversation, SAM_ORDER, "L1", ReturnReason.TOO_LARGE)
+    assert result.decision.outcome is Outcome.FRAUD_REVIEW
+    return result.handoff
+
+
+def damage_case(services, conversation=CONV):
+    assert services.returns.verify(conversation, ERIN_ORDER, "M5V 2T6").verified
+    result = services.returns.request_return(conversation, ERIN_ORDER, "L1", ReturnReason.DAMAGED)
+    return result.handoff, result.rma
+
+
+# -- what the agent sees ----------------------------------------------------------------------------
+def test_the_case_of_a_serial_returner_shows_history_signals_and_masked_customer(services, handoffs):
+    case = handoffs.context(fraud_case(services).handoff_id)
+    assert (case.reason, case.status, case.conversation_channel, case.order_id) == (
+        "fraud_review", "open", "telegram", SAM_ORDER)
+    assert (case.history.orders, case.history.orders_with_returns, case.history.rate) == (10, 8, Decimal("0.8"))
+    assert "return rate 80%" in case.signals[0]
+    assert (case.customer_name, case.customer_email, case.customer_postcode) == ("Sam S.", "s***@e***.com", "10***")
+    assert [(i.title, str(i.unit_price), i.requested) for i in case.items] == [("Red dress", "120.00 USD", True)]
+    assert case.return_reason is ReturnReason.TOO_LARGE and case.can_decide and case.rma is None
+    said = " ".join(m.text for m in case.messages)
+    assert [m.sender for m in case.messages] == ["customer", "bot"]
+    assert SAM_ORDER in said and "s***@e***.com" in said and "+* ***-***-**32" in said
+    assert SAM_EMAIL not in said and "415-555" not in said
+
+
+def test_a_request_for_a_person_without_an_order_shows_what_there_is(services, handoffs):
+    handoff = services.returns.open_handoff("web:abc", "customer_request", None, "The customer asked for a person.")
+    case = handoffs.context(handoff.handoff_id)
+    assert (case.conversation_channel, case.order_id, case.items, case.history) == ("web", None, (), None)
+    assert not case.can_decide
+
+
+# -- approve ------------------------------------------------------------------------------------------
+def test_approve_issues_one_rma_despite_the_fraud_flag_and_tells_the_customer(services, handoffs):
+    handoff = fraud_case(services)
+    update = handoffs.approve(handoff.handoff_id, ANA)
+    assert update.changed and update.rma.outcome is Outcome.RMA and update.rma.resolution is Resolution.REFUND
+    assert update.rma.conversation_id == CONV and update.rma.refund.amount == Decimal("120.00")
+    assert update.rma.rma_id in update.customer_text and "/slip.pdf?t=" in update.customer_text
+    assert update.context.status == "closed" and update.context.decision.agent == ANA
+    assert update.context.decision.rma_id == update.rma.rma_id
+
+    again = handoffs.approve(handoff.handoff_id, BO)
+    assert not again.changed and again.rma == update.rma and again.customer_text == update.customer_text
+    assert "Already approved by Ana Lopez" in again.note
+    assert len(services.store.list_rmas()) == 1
+
+
+def test_simultaneous_approvals_make_one_rma_and_one_message_to_the_customer(services, handoffs):
+    handoff = fraud_case(services)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        updates = list(pool.map(lambda agent: handoffs.approve(handoff.handoff_id, agent), [ANA, BO, ANA, BO]))
+    assert sum(u.changed for u in updates) == 1
+    assert len({u.rma.rma_id for u in updates if u.rma}) == 1 and len(services.store.list_rmas()) == 1
+
+
+def test_approve_still_applies_every_rule_but_the_fraud_one(services, handoffs):
+    assert services.returns.verify(CONV, "12-34567-89012", "SW1A 1AA").verified  # window closed
+    handoff = services.returns.open_handoff(CONV, "customer_request", "12-34567-89012",
+                                            "ebay order 12-34567-89012: Desk lamp x1 at 35.00 GBP; reason other")
+    update = handoffs.approve(handoff.handoff_id, ANA)
+    assert not update.changed and "window closed" in update.note and update.customer_text is None
+    assert services.store.list_rmas() == [] and update.context.decision is None  # still open to a decision
+
+
+def test_approve_without_an_order_is_refused(services, handoffs):
+    handoff = services.returns.open_handoff(CONV, "customer_request", None, "The customer asked for a person.")
+    update = handoffs.approve(handoff.handoff_id, ANA)
+    assert not update.changed and "no order" in update.note
+
+
+def test_approving_a_damage_claim_authorises_the_pending_replacement(services, handoffs):
+    handoff, rma = damage_case(services)
+    update = handoffs.approve(handoff.handoff_id, ANA)
+    assert update.rma.rma_id == rma.rma_id and update.rma.status is RmaStatus.AUTHORISED
+    assert "replacement" in update.customer_text and rma.rma_id in update.customer_text
+
+
+# -- reject and replacement -----------------------------------------------------------------------
+def test_reject_sends_the_reason_and_blocks_other_decisions(services, handoffs):
+    handoff = fraud_case(services)
+    assert not handoffs.reject(handoff.handoff_id, ANA, "   ").changed  # a reason is required
+    update = handoffs.reject(handoff.handoff_id, ANA, "The dress was worn and the tags removed")
+    assert update.changed and "The dress was worn and the tags removed." in update.customer_text
+    assert "Red dress" in update.customer_text and update.context.decision.note.startswith("The dress")
+    approve = handoffs.approve(handoff.handoff_id, BO)
+    assert not approve.changed and "Already decided: rejected by Ana Lopez" in approve.note
+    assert services.store.list_rmas() == []
+
+
+def test_rejecting_a_damage_claim_rejects_its_pending_return(services, handoffs):
+    handoff, rma = damage_case(services)
+    update = handoffs.reject(handoff.handoff_id, ANA, "The photo shows a different vase.")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.REJECTED and update.rma.rma_id == rma.rma_id
+
+
+def test_offer_replacement_issues_a_replacement_return(services, handoffs):
+    handoff = fraud_case(services)
+    update = handoffs.offer_replacement(handoff.handoff_id, ANA)
+    assert update.changed and update.rma.resolution is Resolution.REPLACEMENT
+    assert update.rma.rma_id in update.customer_text and "replacement" in update.customer_text
+    assert handoffs.offer_replacement(handoff.handoff_id, ANA).rma == update.rma
+
+
+# -- who holds the conversation -------------------------------------------------------------------
+def test_take_over_silences_the_bot_until_hand_back(services, handoffs):
+    handoff = fraud_case(services)
+    assert not handoffs.is_agent_owned(CONV)
+    taken = handoffs.take_over(handoff.handoff_id, ANA)
+    assert taken.changed and "Ana" in taken.customer_text and taken.context.owner == ANA
+    assert handoffs.is_agent_owned(CONV) and not handoffs.take_over(handoff.handoff_id, ANA).changed
+
+    decided = handoffs.approve(handoff.handoff_id, ANA)  # a decision keeps the agent in the conversation
+    assert decided.context.status == "claimed" and handoffs.is_agent_owned(CONV)
+
+    back = handoffs.hand_back(handoff.handoff_id, ANA)
+    assert back.changed and back.context.status == "closed" and "assistant" in back.customer_text
+    assert not handoffs.is_agent_owned(CONV) and not handoffs.hand_back(handoff.handoff_id, ANA).changed
+    assert [e.action for e in back.context.events] == [Action.TAKE_OVER, Action.APPROVE, Action.HAND_BACK]
+
+
+def test_another_agent_can_take_a_conversation_over(services, handoffs):
+    handoff = fraud_case(services)
+    handoffs.take_over(handoff.handoff_id, ANA)
+    moved = handoffs.take_over(handoff.handoff_id, BO)
+    assert moved.changed and moved.context.owner == BO and "Bo" in moved.customer_text
+
+
+def test_a_closed_case_can_be_taken_over_again_unless_a_newer_one_is_open(services, handoffs):
+    handoff = fraud_case(services)
+    handoffs.hand_back(handoff.handoff_id, ANA)
+    assert handoffs.take_over(handoff.handoff_id, ANA).context.status == "claimed"
+    handoffs.hand_back(handoff.handoff_id, ANA)
+    newer = services.returns.open_handoff(CONV, "customer_request", None, "again")
+    refused = handoffs.take_over(handoff.handoff_id, ANA)
+    assert not refused.changed and f"#{newer.handoff_id}" in refused.note
+
+
+# -- waiting cases ----------------------------------------------------------------------------------
+def test_an_open_case_nobody_picked_up_is_due_again_every_interval(services, handoffs):
+    handoff = fraud_case(services)
+    after = timedelta(minutes=15)
+    assert handoffs.overdue(NOW + timedelta(minutes=14), after) == []
+    [due] = handoffs.overdue(NOW + timedelta(minutes=15), after)
+    assert due.handoff.handoff_id == handoff.handoff_id and due.waiting == after and due.announcements == 0
+
+    first = handoffs.reannounce(handoff.handoff_id, NOW + timedelta(minutes=15))
+    assert f"#{handoff.handoff_id}" in first.customer_text  # an honest update, once
+    assert handoffs.overdue(NOW + timedelta(minutes=29), after) == []
+    [again] = handoffs.overdue(NOW + timedelta(minutes=30), after)
+    assert again.announcements == 1
+    assert handoffs.reannounce(handoff.handoff_id, NOW + timedelta(minutes=30)).customer_text is None
+
+
+def test_a_case_taken_over_or_decided_is_not_due(services, handoffs):
+    taken = fraud_case(services)
+    handoffs.take_over(taken.handoff_id, ANA)
+    decided, _ = damage_case(services, conversation="web:other")
+    handoffs.approve(decided.handoff_id, ANA)
+    assert handoffs.overdue(NOW + timedelta(hours=2)) == []
+
+
+# -- cards --------------------------------------------------------------------------------------------
+def test_a_card_is_reserved_before_posting_and_found_by_its_thread(services, handoffs):
+    handoff = fraud_case(services)
+    assert [h.handoff_id for h in handoffs.without_card()] == [handoff.handoff_id]
+    card, fresh = handoffs.reserve_card(handoff.handoff_id, "C0AGENTS", NOW)
+    assert fresh and card.ts is None
+    again, fresh = handoffs.reserve_card(handoff.handoff_id, "C0AGENTS", NOW)
+    assert not fresh and again.ts is None  # an earlier post may have happened: look before posting
+    assert [h.handoff_id for h in handoffs.without_card()] == [handoff.handoff_id]
+    handoffs.save_card(handoff.handoff_id, "C0AGENTS", "1700000000.000100", NOW)
+    assert handoffs.without_card() == []
+    assert handoffs.for_thread("C0AGENTS", "1700000000.000100").handoff_id == handoff.handoff_id
+    assert handoffs.for_thread("C0OTHER", "1700000000.000100") is None
+
+
+@pytest.mark.parametrize("summary, line_id, reason", [
+    ("amazon order 1: Shoes x1 at 10.00 USD; reason too_small", "L1", ReturnReason.TOO_SMALL),
+    ("amazon order 1: Shoe laces x2 at 2.00 USD; reason damaged", "L2", ReturnReason.DAMAGED),
+    ("The customer asked to talk to a person.", None, None),
+    ("amazon order 1: Shoes x1 at 10.00 USD; reason nonsense", "L1", None),
+])
+def test_the_requested_item_and_reason_are_read_from_the_summary(summary, line_id, reason):
+    two = order(line(line_id="L1", title="Shoes"), line(line_id="L2", title="Shoe laces"))
+    found, found_reason = requested_line(two, summary)
+    assert (found.line_id if found else None, found_reason) == (line_id, reason)
+    assert requested_line(order(line()), "amazon order 1: Old title x1 at 1.00 USD; reason other")[0].line_id == "L1"
+    assert requested_line(order(line()), "The customer asked to talk to a person.") == (None, None)
