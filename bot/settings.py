@@ -45,6 +45,13 @@ class Settings:
     telegram_bot_token: Optional[str] = None
     slack_bot_token: Optional[str] = None
     slack_app_token: Optional[str] = None
+    telegram_webhook_url: Optional[str] = None  # set: webhook mode (https URL Telegram posts to); unset: polling
+    telegram_webhook_secret: Optional[str] = None  # the webhook's secret token; derived from `secret` if unset
+    telegram_api_base_url: Optional[str] = None  # another Bot API server (local server, tests); None: Telegram's
+    slack_signing_secret: Optional[str] = None  # HTTP mode (no SLACK_APP_TOKEN): verifies Slack's requests
+    slack_channel_id: Optional[str] = None  # the agents' channel handoff cards go to (required with Slack)
+    slack_api_base_url: Optional[str] = None  # another Web API server (tests' fake); None: Slack's
+    handoff_reannounce_minutes: int = 15  # an open handoff nobody took is announced again after this
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -73,10 +80,44 @@ class Settings:
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "").rstrip("/") or None,
+            **_slack(env),
         )
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+
+def _slack(env: Mapping[str, str]) -> dict:
+    """The further Slack settings, checked with the tokens: a bot token needs the agents' channel
+    and either an app-level token (Socket Mode) or the signing secret (HTTP mode)."""
+    bot_token, app_token = env.get("SLACK_BOT_TOKEN") or None, env.get("SLACK_APP_TOKEN") or None
+    values = dict(
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        slack_channel_id=(env.get("SLACK_CHANNEL_ID") or "").strip() or None,
+        slack_api_base_url=(env.get("SLACK_API_BASE_URL") or "").rstrip("/") or None,
+        handoff_reannounce_minutes=_int(env, "RETURNBOT_HANDOFF_REANNOUNCE_MINUTES", 15),
+    )
+    if values["handoff_reannounce_minutes"] < 1:
+        raise SettingsError("RETURNBOT_HANDOFF_REANNOUNCE_MINUTES must be at least 1")
+    if not bot_token:
+        if app_token or values["slack_signing_secret"] or values["slack_channel_id"]:
+            raise SettingsError("SLACK_BOT_TOKEN is missing: set it to the app's Bot User OAuth Token (xoxb-...), "
+                                "or unset the other SLACK_ variables; see docs/slack.md")
+        return values
+    if not bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN must be the app's Bot User OAuth Token, starting xoxb-")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN must be an app-level token with connections:write, starting xapp-")
+    if not values["slack_channel_id"]:
+        raise SettingsError("SLACK_CHANNEL_ID is missing: the id of the agents' channel (C...), where handoff "
+                            "cards go; see docs/slack.md")
+    if not app_token and not values["slack_signing_secret"]:
+        raise SettingsError("SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) is missing: "
+                            "Slack is on (SLACK_BOT_TOKEN is set) but cannot receive button clicks; see docs/slack.md")
+    return values
 
 
 def _local_secret(var_dir: Path) -> str:

@@ -1,0 +1,204 @@
+"""The outbox: every message to a customer is a row here before any channel sends it, and every
+inbound event (a Telegram update, a button press) is recorded once before it is acted on.
+
+Uniqueness lives in the schema: one row per idempotency key, one sequence number per message of a
+conversation, one record per inbound key. So a duplicate inbound is refused, a retried enqueue
+adds nothing, and a crash between enqueue and send leaves the rows pending for the relay to send
+after the restart. Times are passed in; the tables live on `bot.store.metadata`, so
+`SqlStore.create_schema()` creates them once this module is imported (`Outbox` also makes sure).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.store import UtcDateTime, metadata
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(200), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("last_error", sa.String(500)),
+    sa.Column("delivery_ref", sa.String(100)),  # the channel's id for the sent message
+    sa.UniqueConstraint("idempotency_key", name="one_outbox_row_per_key"),
+    sa.UniqueConstraint("conversation_id", "seq", name="one_outbox_seq_per_conversation"),
+    sa.Index("outbox_status_conversation", "status", "conversation_id", "seq"),
+)
+
+processed_inbound = sa.Table(
+    "processed_inbound", metadata,
+    sa.Column("key", sa.String(255), primary_key=True),  # e.g. telegram:<bot id>:update:<update id>
+    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("answered_at", UtcDateTime),  # set in the transaction that queues the replies
+)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    conversation_id: str
+    channel: str
+    seq: int
+    key: str
+    payload: Dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: Optional[datetime] = None
+    last_error: Optional[str] = None
+    delivery_ref: Optional[str] = None
+
+
+class Outbox:
+    """Repository of outbound messages and processed inbound keys over the store's engine."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        metadata.create_all(engine, tables=[outbox, processed_inbound])
+
+    # -- inbound ----------------------------------------------------------------------------
+    def claim_inbound(self, conversation_id: str, keys: Sequence[str], at: datetime) -> bool:
+        """Record inbound keys, all or none. False when any was recorded before (a duplicate)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(processed_inbound.insert(), [
+                    dict(key=key, conversation_id=conversation_id, received_at=at) for key in keys])
+        except IntegrityError:
+            return False
+        return True
+
+    def is_answered(self, key: str) -> bool:
+        """Whether the replies to this inbound key are queued."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(processed_inbound.c.answered_at).where(
+                processed_inbound.c.key == key)).scalar() is not None
+
+    # -- enqueue ----------------------------------------------------------------------------
+    def enqueue(self, conversation_id: str, channel: str, key_prefix: str, payloads: Sequence[Dict[str, Any]],
+                at: datetime, answers: Optional[str] = None) -> List[OutboxMessage]:
+        """Queue payloads after the conversation's earlier messages, keyed `<key_prefix>:<i>`;
+        keys queued before are skipped. `answers` marks that inbound key answered, in the same
+        transaction. Returns the conversation's rows for these keys, in order."""
+        keys = [f"{key_prefix}:{i}" for i in range(len(payloads))]
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    existing = set(conn.execute(sa.select(outbox.c.idempotency_key).where(
+                        outbox.c.idempotency_key.in_(keys))).scalars()) if keys else set()
+                    seq = conn.execute(sa.select(sa.func.max(outbox.c.seq)).where(
+                        outbox.c.conversation_id == conversation_id)).scalar() or 0
+                    rows = []
+                    for key, payload in zip(keys, payloads):
+                        if key in existing:
+                            continue
+                        seq += 1
+                        rows.append(dict(conversation_id=conversation_id, channel=channel, seq=seq,
+                                         idempotency_key=key, payload=json.dumps(payload), status=PENDING,
+                                         attempts=0, next_attempt_at=at, created_at=at))
+                    if rows:
+                        conn.execute(outbox.insert(), rows)
+                    if answers is not None:
+                        conn.execute(processed_inbound.update().where(processed_inbound.c.key == answers)
+                                     .values(answered_at=at))
+                break
+            except IntegrityError:  # another writer took the sequence number or the key: look again
+                if attempt == 4:
+                    raise
+        return self._select((outbox.c.idempotency_key.in_(keys)) if keys else sa.false())
+
+    # -- reading ----------------------------------------------------------------------------
+    def get(self, message_id: int) -> Optional[OutboxMessage]:
+        found = self._select(outbox.c.id == message_id)
+        return found[0] if found else None
+
+    def messages(self, conversation_id: str, limit: int = 200) -> List[OutboxMessage]:
+        """The conversation's rows, latest `limit`, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(outbox).where(outbox.c.conversation_id == conversation_id)
+                                .order_by(outbox.c.seq.desc()).limit(limit)).mappings().all()
+        return [_message_from(r) for r in reversed(rows)]
+
+    def pending(self, conversation_id: Optional[str] = None) -> List[OutboxMessage]:
+        where = outbox.c.status == PENDING
+        if conversation_id is not None:
+            where = sa.and_(where, outbox.c.conversation_id == conversation_id)
+        return self._select(where)
+
+    def head(self, conversation_id: str) -> Optional[OutboxMessage]:
+        """The conversation's first pending message: nothing after it may go before it."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(outbox).where(
+                outbox.c.conversation_id == conversation_id, outbox.c.status == PENDING)
+                .order_by(outbox.c.seq).limit(1)).mappings().first()
+        return _message_from(row) if row else None
+
+    def heads(self, channels: Iterable[str]) -> List[Tuple[str, datetime]]:
+        """(conversation id, when its first pending message is due) for conversations on `channels`."""
+        channels = list(channels)
+        if not channels:
+            return []
+        first = (sa.select(outbox.c.conversation_id, sa.func.min(outbox.c.seq).label("seq"))
+                 .where(outbox.c.status == PENDING).group_by(outbox.c.conversation_id).subquery())
+        query = (sa.select(outbox.c.conversation_id, outbox.c.next_attempt_at)
+                 .select_from(outbox.join(first, sa.and_(outbox.c.conversation_id == first.c.conversation_id,
+                                                         outbox.c.seq == first.c.seq)))
+                 .where(outbox.c.channel.in_(channels)).order_by(outbox.c.next_attempt_at))
+        with self.engine.connect() as conn:
+            return [(r.conversation_id, r.next_attempt_at) for r in conn.execute(query)]
+
+    # -- delivery results -------------------------------------------------------------------
+    def mark_sent(self, message_id: int, at: datetime, delivery_ref: Optional[str] = None) -> None:
+        self._update(message_id, status=SENT, sent_at=at, delivery_ref=delivery_ref,
+                     attempts=outbox.c.attempts + 1)
+
+    def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        self._update(message_id, next_attempt_at=next_attempt_at, last_error=error[:500],
+                     attempts=outbox.c.attempts + 1)
+
+    def mark_failed(self, message_id: int, at: datetime, error: str) -> None:
+        """Give up on a message the channel will never take (the customer blocked the bot...)."""
+        self._update(message_id, status=FAILED, sent_at=at, last_error=error[:500],
+                     attempts=outbox.c.attempts + 1)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _update(self, message_id: int, **values) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(outbox.update().where(outbox.c.id == message_id, outbox.c.status == PENDING)
+                         .values(**values))
+
+    def _select(self, where) -> List[OutboxMessage]:
+        with self.engine.connect() as conn:
+            return _select(conn, where)
+
+
+def _select(conn: Connection, where) -> List[OutboxMessage]:
+    rows = conn.execute(sa.select(outbox).where(where).order_by(outbox.c.conversation_id, outbox.c.seq)).mappings()
+    return [_message_from(r) for r in rows]
+
+
+def _message_from(r) -> OutboxMessage:
+    return OutboxMessage(
+        id=r["id"], conversation_id=r["conversation_id"], channel=r["channel"], seq=r["seq"],
+        key=r["idempotency_key"], payload=json.loads(r["payload"]), status=r["status"], attempts=r["attempts"],
+        next_attempt_at=r["next_attempt_at"], created_at=r["created_at"], sent_at=r["sent_at"],
+        last_error=r["last_error"], delivery_ref=r["delivery_ref"],
+    )

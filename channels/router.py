@@ -1,0 +1,201 @@
+"""The router: takes one inbound customer event, asks Rasa, and queues the replies in the outbox.
+
+Channel adapters call it with an `Inbound` (conversation id, text, a key unique to the event);
+it never sends anything itself. Each event is claimed once in the store before anything is done
+(a re-delivered event is refused), and its replies are queued under keys derived from the
+event's key in the same transaction that marks it answered, so a duplicate cannot queue twice and
+a crash after queueing loses nothing: the relay sends the pending rows after the restart.
+The event reaches Rasa at most once: a crash between the claim and the queueing leaves it
+unanswered rather than replayed into the conversation.
+
+Messages of one conversation are handled one at a time, in arrival order. A renderer per channel
+turns a Rasa reply into that channel's outbox payloads (Telegram: text parts, keyboard, slip).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
+
+from bot.attachments import AttachmentRejected, AttachmentStore
+from bot.outbox import Outbox
+from channels.rasa_client import RasaClient, RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, I'm having trouble right now. Please try again in a moment."
+PHOTO_RECEIVED = "Thanks, we've added your photo to your case."
+PHOTO_FAILED = "Sorry, I couldn't receive that photo. Please try sending it again."
+PHOTO_REFUSED = "Sorry, I can only keep photos (JPEG, PNG or WebP) up to 20 MB."
+
+Renderer = Callable[[Dict[str, Any]], List[Dict[str, Any]]]  # a Rasa reply -> the channel's payloads
+Fetch = Callable[[], Awaitable[Tuple[bytes, str]]]  # downloads (bytes, content type)
+
+
+class MessageLog(Protocol):
+    """The transcript part of the store (agents read it on handoff)."""
+
+    def append_message(self, conversation_id: str, direction: str, payload: dict, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str
+    conversation_id: str
+    key: str  # unique to this event, e.g. telegram:<bot id>:update:<update id>
+    text: str = ""
+    title: Optional[str] = None  # the title of the button pressed, for the transcript
+    once: Tuple[str, ...] = ()  # further keys this event uses up (a keyboard that can be pressed once)
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+    latest: bool  # on the conversation's latest keyboard; older keyboards are stale
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def rasa_reply(reply: Dict[str, Any]) -> Dict[str, Any]:
+    """The parts of a Rasa reply a channel renders, with their types checked."""
+    clean: Dict[str, Any] = {}
+    if isinstance(reply.get("text"), str):
+        clean["text"] = reply["text"]
+    if isinstance(reply.get("image"), str):
+        clean["image"] = reply["image"]
+    buttons = [{"title": str(b["title"]), "payload": str(b["payload"])}
+               for b in reply.get("buttons") or [] if isinstance(b, dict) and "title" in b and "payload" in b]
+    if buttons:
+        clean["buttons"] = buttons
+    if isinstance(reply.get("custom"), dict):
+        clean["custom"] = reply["custom"]
+    return clean
+
+
+class Router:
+    def __init__(self, rasa: RasaClient, outbox: Outbox, renderers: Mapping[str, Renderer], *,
+                 attachments: Optional[AttachmentStore] = None, transcript: Optional[MessageLog] = None,
+                 notify: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = utc_now):
+        self.rasa, self.outbox, self.renderers = rasa, outbox, dict(renderers)
+        self.attachments, self.transcript, self.notify, self.clock = attachments, transcript, notify, clock
+        self._locks: Dict[str, asyncio.Lock] = {}
+
+    # -- what adapters call -----------------------------------------------------------------
+    async def handle(self, inbound: Inbound, *, before: Sequence[Dict[str, Any]] = ()) -> bool:
+        """Send the customer's text to Rasa and queue `before` then the replies. False: a duplicate."""
+        async with self._lock(inbound.conversation_id):
+            if not self._claim(inbound):
+                return False
+            self._log(inbound.conversation_id, "in", _inbound_entry(inbound))
+            # (the handoff check goes here: while a person owns the conversation, to their thread)
+            replies = await self._ask(inbound)
+            self._queue(inbound, list(before), replies)
+        return True
+
+    async def reply(self, inbound: Inbound, texts: Sequence[str] = (), *,
+                    before: Sequence[Dict[str, Any]] = ()) -> bool:
+        """Answer with fixed texts, without Rasa (a group chat, an edited message). False: a duplicate."""
+        async with self._lock(inbound.conversation_id):
+            if not self._claim(inbound):
+                return False
+            self._queue(inbound, list(before), [{"text": t} for t in texts])
+        return True
+
+    async def attach(self, inbound: Inbound, fetch: Fetch) -> bool:
+        """Keep a photo the customer sent with their case, thank them, and pass any caption to Rasa."""
+        async with self._lock(inbound.conversation_id):
+            if not self._claim(inbound):
+                return False
+            replies: List[Dict[str, Any]]
+            try:
+                data, content_type = await fetch()
+                saved = self.attachments.save(inbound.conversation_id, data, content_type, self.clock())
+            except AttachmentRejected as exc:
+                log.info("photo from %s refused: %s", inbound.conversation_id, exc)
+                replies = [{"text": PHOTO_REFUSED}]
+            except Exception:
+                log.exception("photo from %s could not be received", inbound.conversation_id)
+                replies = [{"text": PHOTO_FAILED}]
+            else:
+                self._log(inbound.conversation_id, "in", {
+                    "attachment": saved.id, "content_type": saved.content_type, "size": saved.size,
+                    **({"text": inbound.text} if inbound.text else {})})
+                replies = [{"text": PHOTO_RECEIVED}]
+                if inbound.text:
+                    replies += await self._ask(inbound)
+            self._queue(inbound, [], replies)
+        return True
+
+    def button(self, conversation_id: str, message_id: int, index: int) -> Optional[Button]:
+        """The button `index` of the queued message `message_id`, if it is this conversation's."""
+        message = self.outbox.get(message_id)
+        if message is None or message.conversation_id != conversation_id:
+            return None
+        buttons = message.payload.get("buttons") or []
+        if not 0 <= index < len(buttons):
+            return None
+        latest = next((m.id for m in reversed(self.outbox.messages(conversation_id, limit=50))
+                       if m.payload.get("buttons")), None)
+        return Button(buttons[index]["title"], buttons[index]["payload"], latest == message_id)
+
+    # -- steps ------------------------------------------------------------------------------
+    def _lock(self, conversation_id: str) -> "_ConversationLock":
+        return _ConversationLock(self._locks, conversation_id)
+
+    def _claim(self, inbound: Inbound) -> bool:
+        fresh = self.outbox.claim_inbound(inbound.conversation_id, (inbound.key, *inbound.once), self.clock())
+        if not fresh:
+            log.info("ignoring %s: already processed", inbound.key)
+        return fresh
+
+    async def _ask(self, inbound: Inbound) -> List[Dict[str, Any]]:
+        try:
+            replies = await self.rasa.send(inbound.conversation_id, inbound.text)
+        except RasaUnavailable:
+            return [{"text": SORRY}]
+        return [r for r in (rasa_reply(r) for r in replies) if r]
+
+    def _queue(self, inbound: Inbound, before: List[Dict[str, Any]], replies: List[Dict[str, Any]]) -> None:
+        render = self.renderers[inbound.channel]
+        payloads = before + [payload for reply in replies for payload in render(reply)]
+        self.outbox.enqueue(inbound.conversation_id, inbound.channel, inbound.key, payloads, self.clock(),
+                            answers=inbound.key)
+        for reply in replies:
+            self._log(inbound.conversation_id, "out", reply)
+        self.notify()
+
+    def _log(self, conversation_id: str, direction: str, payload: Dict[str, Any]) -> None:
+        if self.transcript is not None:
+            try:
+                self.transcript.append_message(conversation_id, direction, payload, self.clock())
+            except Exception:  # the transcript is a record, not the conversation: never lose a reply over it
+                log.exception("transcript of %s not written", conversation_id)
+
+
+def _inbound_entry(inbound: Inbound) -> Dict[str, Any]:
+    entry: Dict[str, Any] = {"text": inbound.text}
+    if inbound.title:
+        entry["title"] = inbound.title
+    return entry
+
+
+class _ConversationLock:
+    """One asyncio.Lock per conversation (FIFO), dropped when nobody holds or waits for it."""
+
+    def __init__(self, locks: Dict[str, asyncio.Lock], key: str):
+        self.locks, self.key = locks, key
+
+    async def __aenter__(self) -> None:
+        lock = self.locks.setdefault(self.key, asyncio.Lock())
+        self.lock = lock
+        await lock.acquire()
+
+    async def __aexit__(self, *exc) -> None:
+        self.lock.release()
+        if not self.lock.locked() and not getattr(self.lock, "_waiters", None):
+            self.locks.pop(self.key, None)

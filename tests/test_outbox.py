@@ -1,0 +1,300 @@
+"""The outbox, the relay, the rate limiter, the router and attachments, without any channel:
+each message is queued once, delivered once and in order per conversation, and survives a crash,
+a retry-after and a network outage."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import List, Optional
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from bot.attachments import AttachmentRejected, AttachmentStore
+from bot.outbox import FAILED, PENDING, SENT, Outbox, OutboxMessage
+from bot.store import SqlStore
+from channels.rasa_client import RasaClient
+from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
+from channels.router import PHOTO_RECEIVED, SORRY, Inbound, Router
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self, at: datetime = T0):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+class FakeSender:
+    """Records what it delivered; `fail` holds outcomes (exceptions) for the next sends."""
+
+    def __init__(self):
+        self.delivered: List[tuple] = []
+        self.fail: List[Exception] = []
+
+    async def send(self, message: OutboxMessage) -> Optional[str]:
+        if self.fail:
+            raise self.fail.pop(0)
+        self.delivered.append((message.conversation_id, message.payload["text"]))
+        return f"ref-{message.id}"
+
+
+@pytest.fixture
+def store(tmp_path) -> SqlStore:
+    store = SqlStore.from_url(f"sqlite:///{tmp_path / 'returnbot.db'}")
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def outbox(store) -> Outbox:
+    return Outbox(store.engine)
+
+
+def texts(*items: str) -> List[dict]:
+    return [{"text": t} for t in items]
+
+
+# -- the outbox ---------------------------------------------------------------------------------
+def test_schema_creation_includes_the_outbox_and_attachment_tables(tmp_path):
+    store = SqlStore.from_url(f"sqlite:///{tmp_path / 'fresh.db'}")
+    tables = set(sa.inspect(store.engine).get_table_names())
+    assert {"outbox", "processed_inbound", "attachments"} <= tables
+    store.engine.dispose()
+
+
+def test_an_inbound_key_is_claimed_once_even_by_a_new_process(outbox, store):
+    assert outbox.claim_inbound("telegram:1", ["telegram:9:update:5"], T0)
+    assert not outbox.claim_inbound("telegram:1", ["telegram:9:update:5"], T0)
+    assert not Outbox(store.engine).claim_inbound("telegram:1", ["telegram:9:update:5"], T0)
+
+
+def test_claiming_several_keys_is_all_or_nothing(outbox):
+    assert outbox.claim_inbound("telegram:1", ["update:1", "pressed:7"], T0)
+    assert not outbox.claim_inbound("telegram:1", ["update:2", "pressed:7"], T0)  # keyboard 7 used up
+    assert outbox.claim_inbound("telegram:1", ["update:2"], T0)  # so update 2 was not recorded
+
+
+def test_messages_are_numbered_in_order_per_conversation(outbox):
+    outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0)
+    outbox.enqueue("telegram:2", "telegram", "in:2", texts("x"), T0)
+    outbox.enqueue("telegram:1", "telegram", "in:3", texts("c"), T0)
+    assert [(m.seq, m.payload["text"], m.key) for m in outbox.messages("telegram:1")] == [
+        (1, "a", "in:1:0"), (2, "b", "in:1:1"), (3, "c", "in:3:0")]
+    assert [m.seq for m in outbox.messages("telegram:2")] == [1]
+
+
+def test_queueing_the_same_keys_again_adds_nothing(outbox):
+    first = outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0)
+    again = outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0)
+    assert [m.id for m in again] == [m.id for m in first]
+    assert len(outbox.messages("telegram:1")) == 2
+
+
+def test_enqueue_marks_the_inbound_answered_in_the_same_transaction(outbox):
+    outbox.claim_inbound("telegram:1", ["in:1"], T0)
+    assert not outbox.is_answered("in:1")
+    outbox.enqueue("telegram:1", "telegram", "in:1", [], T0, answers="in:1")
+    assert outbox.is_answered("in:1")
+
+
+# -- the relay ----------------------------------------------------------------------------------
+async def test_relay_delivers_each_message_once_in_order_per_conversation(outbox):
+    sender, clock = FakeSender(), Clock()
+    relay = Relay(outbox, {"telegram": sender}, clock=clock)
+    outbox.enqueue("telegram:1", "telegram", "in:1", texts("a1", "a2"), T0)
+    outbox.enqueue("telegram:2", "telegram", "in:2", texts("b1"), T0)
+    outbox.enqueue("telegram:1", "telegram", "in:3", texts("a3"), T0)
+
+    await relay.pump()
+    await relay.pump()
+
+    assert [t for c, t in sender.delivered if c == "telegram:1"] == ["a1", "a2", "a3"]
+    assert [t for c, t in sender.delivered if c == "telegram:2"] == ["b1"]
+    assert len(sender.delivered) == 4
+    assert {m.status for m in outbox.messages("telegram:1")} == {SENT}
+    assert [m.delivery_ref for m in outbox.messages("telegram:2")] == [f"ref-{outbox.messages('telegram:2')[0].id}"]
+
+
+async def test_retry_after_holds_the_conversation_until_then_and_nothing_overtakes(outbox):
+    sender, clock = FakeSender(), Clock()
+    relay = Relay(outbox, {"telegram": sender}, clock=clock)
+    outbox.enqueue("telegram:1", "telegram", "in:1", texts("first", "second"), T0)
+    sender.fail = [RetryLater(7)]
+
+    await relay.pump()
+    assert sender.delivered == []
+    head = outbox.head("telegram:1")
+    assert (head.payload["text"], head.next_attempt_at, head.attempts) == ("first", T0 + timedelta(seconds=7), 1)
+
+    clock.advance(6)
+    await relay.pump()
+    assert sender.delivered == []
+
+    clock.advance(1)
+    await relay.pump()
+    assert [t for _, t in sender.delivered] == ["first", "second"]
+
+
+async def test_network_failures_back_off_exponentially_up_to_the_cap_and_then_deliver(outbox):
+    sender, clock = FakeSender(), Clock()
+    relay = Relay(outbox, {"telegram": sender}, clock=clock, backoff=Backoff(base=1, factor=2, cap=5))
+    outbox.enqueue("telegram:1", "telegram", "in:1", texts("hello"), T0)
+    sender.fail = [TemporaryFailure("connection reset")] * 4
+    waits = []
+    for _ in range(4):
+        await relay.pump()
+        head = outbox.head("telegram:1")
+        waits.append((head.next_attempt_at - clock()).total_seconds())
+        clock.at = head.next_attempt_at
+    await relay.pump()
+    assert waits == [1, 2, 4, 5]
+    assert sender.delivered == [("telegram:1", "hello")]
+    assert outbox.messages("telegram:1")[0].attempts == 5
+
+
+async def test_an_undeliverable_message_is_marked_failed_and_the_next_one_follows(outbox):
+    sender = FakeSender()
+    relay = Relay(outbox, {"telegram": sender}, clock=Clock())
+    outbox.enqueue("telegram:1", "telegram", "in:1", texts("blocked?", "next"), T0)
+    sender.fail = [PermanentFailure("Forbidden: bot was blocked by the user")]
+    await relay.pump()
+    assert [m.status for m in outbox.messages("telegram:1")] == [FAILED, SENT]
+    assert "blocked" in outbox.messages("telegram:1")[0].last_error
+
+
+async def test_messages_queued_before_a_crash_are_sent_by_the_next_relay(store):
+    Outbox(store.engine).enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0)
+    # the process dies here; a new one starts on the same database
+    sender = FakeSender()
+    await Relay(Outbox(store.engine), {"telegram": sender}, clock=Clock()).pump()
+    assert [t for _, t in sender.delivered] == ["a", "b"]
+
+
+async def test_messages_for_a_channel_without_a_sender_wait_for_it(outbox):
+    outbox.enqueue("slack:U1", "slack", "in:1", texts("later"), T0)
+    await Relay(outbox, {"telegram": FakeSender()}, clock=Clock()).pump()
+    assert [m.status for m in outbox.messages("slack:U1")] == [PENDING]
+
+
+@pytest.mark.parametrize("attempt, delay", [(1, 1), (2, 2), (3, 4), (9, 256), (10, 300), (50, 300)])
+def test_backoff_doubles_up_to_five_minutes(attempt, delay):
+    assert Backoff().delay(attempt) == delay
+
+
+# -- the rate limiter ---------------------------------------------------------------------------
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+        self.slept: List[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
+async def test_limiter_allows_a_short_burst_per_chat_then_one_a_second():
+    time = FakeTime()
+    limiter = RateLimiter(per_key_rate=1, per_key_burst=3, global_rate=30, global_burst=30,
+                          clock=time.clock, sleep=time.sleep)
+    for _ in range(5):
+        await limiter.acquire(42)
+    assert time.slept == [1.0, 1.0]
+
+
+async def test_limiter_keeps_chats_apart_but_caps_the_total():
+    time = FakeTime()
+    limiter = RateLimiter(per_key_rate=1, per_key_burst=1, global_rate=2, global_burst=2,
+                          clock=time.clock, sleep=time.sleep)
+    await limiter.acquire(1)
+    await limiter.acquire(2)  # another chat: no wait for the chat, and the global burst allows it
+    await limiter.acquire(3)  # the third message in the same instant waits for the global limit
+    assert time.slept == [0.5]
+
+
+# -- the router ---------------------------------------------------------------------------------
+class FakeRasa:
+    def __init__(self, down: bool = False):
+        self.received: List[dict] = []
+        self.down = down
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        body = json.loads(request.content)
+        self.received.append(body)
+        return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": f"you said: {body['message']}"},
+                                         {"recipient_id": body["sender"], "text": "Anything else?"}])
+
+    def client(self) -> RasaClient:
+        return RasaClient("http://rasa.test", client=httpx.AsyncClient(transport=httpx.MockTransport(self.handler)))
+
+
+def plain(reply: dict) -> List[dict]:
+    return [{"text": reply["text"]}] if reply.get("text") else []
+
+
+async def test_a_duplicate_inbound_reaches_rasa_once_and_queues_once(outbox, store):
+    rasa = FakeRasa()
+    router = Router(rasa.client(), outbox, {"telegram": plain}, transcript=store, clock=Clock())
+    inbound = Inbound("telegram", "telegram:1", "telegram:9:update:1", "hello")
+    assert await router.handle(inbound)
+    assert not await router.handle(inbound)
+    assert not await Router(rasa.client(), Outbox(store.engine), {"telegram": plain}).handle(inbound)
+    assert [r["message"] for r in rasa.received] == ["hello"]
+    assert [m.payload["text"] for m in outbox.messages("telegram:1")] == ["you said: hello", "Anything else?"]
+    assert [(m["direction"], m["payload"]["text"]) for m in store.messages("telegram:1")] == [
+        ("in", "hello"), ("out", "you said: hello"), ("out", "Anything else?")]
+
+
+async def test_replies_queued_before_a_crash_are_delivered_after_it(store):
+    router = Router(FakeRasa().client(), Outbox(store.engine), {"telegram": plain}, clock=Clock())
+    await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
+    # crash before any send: a fresh relay on the same database picks the replies up
+    sender = FakeSender()
+    await Relay(Outbox(store.engine), {"telegram": sender}, clock=Clock()).pump()
+    assert [t for _, t in sender.delivered] == ["you said: hello", "Anything else?"]
+
+
+async def test_rasa_down_queues_an_apology(outbox):
+    router = Router(FakeRasa(down=True).client(), outbox, {"telegram": plain}, clock=Clock())
+    await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
+    assert [m.payload["text"] for m in outbox.messages("telegram:1")] == [SORRY]
+
+
+async def test_a_photo_is_kept_with_the_open_handoff_and_acknowledged(outbox, store, tmp_path):
+    handoff = store.open_handoff("telegram:1", "damage_claim", "#1004", "vase broken", (), T0)
+    attachments = AttachmentStore(store.engine, tmp_path / "attachments")
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, attachments=attachments, clock=Clock())
+
+    async def fetch():
+        return b"\xff\xd8\xff jpeg bytes", "image/jpeg"
+
+    assert await router.attach(Inbound("telegram", "telegram:1", "in:1"), fetch)
+    assert not await router.attach(Inbound("telegram", "telegram:1", "in:1"), fetch)
+    [saved] = attachments.list(conversation_id="telegram:1")
+    assert (saved.handoff_id, saved.content_type, saved.size, saved.created_at) == (
+        handoff.handoff_id, "image/jpeg", 14, T0)
+    assert attachments.file(saved).read_bytes() == b"\xff\xd8\xff jpeg bytes"
+    assert [m.payload["text"] for m in outbox.messages("telegram:1")] == [PHOTO_RECEIVED]
+
+
+def test_attachments_keep_images_only(store, tmp_path):
+    attachments = AttachmentStore(store.engine, tmp_path / "attachments")
+    with pytest.raises(AttachmentRejected):
+        attachments.save("telegram:1", b"MZ\x90\x00", "application/x-msdownload", T0)
+    with pytest.raises(AttachmentRejected):
+        attachments.save("telegram:1", b"", "image/png", T0)
+    saved = attachments.save("telegram:1", b"\x89PNG", "image/png", T0)
+    assert saved.handoff_id is None and saved.path.startswith("telegram_1/") and saved.path.endswith(".png")
+    assert attachments.list() == [saved]
