@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +43,14 @@ def counting_rma_ids():
         return f"RMA-{body}{check_symbol(body)}"
 
     return new_id
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_real_chat_services():
+    """Tests never reach real Telegram or Slack, even when a developer has tokens exported."""
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(("TELEGRAM_", "SLACK_"))}
+    yield
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")
