@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v "$$p" || echo "$$p"; } && break; done)
 
-.PHONY: help install run train test test-fast lock clean
+.PHONY: help install run train test test-fast nlu-eval lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ test: install ## all tests: unit, actions, data validation, Rasa test stories, r
 
 test-fast: install ## the tests that need no trained model, running stack or browser
 	$(BIN)/pytest -q -m "not stack and not browser"
+
+nlu-eval: install ## NLU benchmark: this pipeline vs Rasa's default vs keyword rules (a few minutes; reports/nlu/)
+	$(BIN)/returnbot nlu eval
 
 lock: ## re-resolve requirements.in into requirements.lock for Python 3.10 (all pins in one pass)
 	@test -x $(BIN)/uv || $(MAKE) install

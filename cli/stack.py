@@ -5,6 +5,8 @@ bound to loopback, waits until each answers its health check, and `stop()` ends 
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import signal
 import socket
@@ -41,6 +43,12 @@ def endpoints_yaml(settings: Settings) -> str:
                    f'  username: "{parsed.username or ""}"\n  password: "{parsed.password or ""}"\n')
     return (f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n'
             f"tracker_store:\n{tracker}")
+
+
+def rasa_api_token(settings: Settings) -> str:
+    """The token for Rasa's HTTP API (model reload), derived from the installation secret so that
+    `returnbot train` in another terminal knows it; the secret itself never appears in a process list."""
+    return hmac.new(settings.secret.encode(), b"returnbot rasa api token", hashlib.sha256).hexdigest()[:40]
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -96,7 +104,9 @@ class Stack:
                                 "-p", str(s.actions_port)], f"http://127.0.0.1:{s.actions_port}/health"),
             Process("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints", str(endpoints),
                              "--credentials", str(ROOT / "credentials.yml"), "-i", "127.0.0.1",
-                             "-p", str(s.rasa_port)], f"{s.rasa_url}/"),
+                             "-p", str(s.rasa_port),
+                             # the HTTP API, token-protected, so `returnbot train` can swap in a new model
+                             "--enable-api", "--auth-token", rasa_api_token(s)], f"{s.rasa_url}/"),
             Process("gateway", [str(BIN / "python"), "-m", "channels.gateway"],
                     f"http://127.0.0.1:{s.gateway_port}/healthz"),
         ]
