@@ -44,18 +44,28 @@ def cmd_run(args, settings: Settings) -> int:
     except KeyboardInterrupt:  # Ctrl-C while starting: leave nothing behind
         stack.stop()
         return 130
-    _announce_channels(settings)
-    print(f"\n  returnbot is up. Web chat: {settings.public_url}\n  Ctrl-C stops everything.\n", flush=True)
     stopping = []
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # Ctrl-C, kill, closed terminal
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):  # Ctrl-C, kill, closed terminal
         signal.signal(signum, lambda *_: stopping.append(True))
-    while stack.alive() and not stopping:
-        time.sleep(0.5)
-    print("stopping...", flush=True)
-    crashed = not stack.alive() and not stopping
-    stack.stop()
-    print("stopped.")
+    try:
+        _announce_channels(settings)
+        print(f"\n  returnbot is up. Web chat: {settings.public_url}\n  Ctrl-C stops everything.\n", flush=True)
+        while stack.alive() and not stopping:
+            time.sleep(0.5)
+        _say("stopping...")
+    finally:  # whatever happens here (even a closed terminal), the three processes stop
+        crashed = not stack.alive() and not stopping
+        stack.stop()
+    _say("stopped.")
     return 1 if crashed else 0
+
+
+def _say(text: str) -> None:
+    """Print, even when nobody reads our output any more (the terminal or a pipe closed)."""
+    try:
+        print(text, flush=True)
+    except (BrokenPipeError, OSError):
+        pass
 
 
 def _announce_channels(settings: Settings) -> None:
