@@ -19,6 +19,8 @@ from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
+from tests.loopback import serve
+
 TOKEN = "xoxb-test-token"
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0RETURNBOT"
@@ -87,12 +89,7 @@ class FakeSlack:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve(app)
         return self.url
 
     @property

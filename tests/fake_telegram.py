@@ -20,6 +20,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from aiohttp import web
 
+from tests.loopback import serve
+
 TOKEN = "123456:TEST-token_for-the-fake-api"
 BOT_ID = 123456
 BOT_USERNAME = "returnbot_test_bot"
@@ -74,12 +76,7 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve(app)
         return self.url
 
     async def close(self) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Literal, Protocol
 from aiohttp import web
 
 from channels.rasa_client import RasaClient, RasaUnavailable
+from channels.router import rasa_reply
 
 
 DEFAULT_SHOP_NAME = "returnbot demo shop"
@@ -61,22 +62,6 @@ def _utcnow() -> datetime:
 
 def _json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
-
-
-def bot_message(reply: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a Rasa reply the web client renders, with their types checked."""
-    msg: dict[str, Any] = {}
-    if isinstance(reply.get("text"), str):
-        msg["text"] = reply["text"]
-    if isinstance(reply.get("image"), str):
-        msg["image"] = reply["image"]
-    buttons = [{"title": str(b["title"]), "payload": str(b["payload"])}
-               for b in reply.get("buttons") or [] if isinstance(b, dict) and "title" in b and "payload" in b]
-    if buttons:
-        msg["buttons"] = buttons
-    if isinstance(reply.get("custom"), dict):
-        msg["custom"] = reply["custom"]
-    return msg
 
 
 def offered_payloads(history: list[dict]) -> set[str]:
@@ -187,7 +172,7 @@ class WebChat:
             inbound["title"] = title.strip()[:MAX_TITLE_CHARS]
         self.store.append_message(conversation_id, "in", inbound, self.now())
         try:
-            replies = [bot_message(r) for r in await self.rasa.send(conversation_id, text)]
+            replies = [rasa_reply(r) for r in await self.rasa.send(conversation_id, text)]
         except RasaUnavailable:
             replies = [{"text": SORRY}]
         replies = [r for r in replies if r]
