@@ -135,7 +135,8 @@ class Chromium:
 
     def __init__(self, binary: str) -> None:
         self.binary = binary
-        self._profile = tempfile.TemporaryDirectory(prefix="rb-chromium-")
+        # Chromium's helper processes may still write to the profile as it closes: tolerate that
+        self._profile = tempfile.TemporaryDirectory(prefix="rb-chromium-", ignore_cleanup_errors=True)
         self._proc: asyncio.subprocess.Process | None = None
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
