@@ -21,7 +21,7 @@ from aiohttp import web
 
 from tests.loopback import serve
 
-TOKEN = "xoxb-test-token"
+TOKEN = "xoxb-fake"  # a stand-in, never a real token
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0RETURNBOT"
 BOT_ID = "B0RETURNBOT"
