@@ -51,7 +51,7 @@ from bot.models import (
 from bot.policy import fraud_signals
 from bot.privacy import mask_email, mask_name, mask_postcode, mask_text
 from bot.services import NotVerified, ReturnsService
-from bot.store import SqlStore, UtcDateTime, _handoff_from, handoffs, metadata
+from bot.store import SqlStore, UtcDateTime, handoff_from_row, handoffs, metadata
 
 OPEN, CLAIMED, CLOSED = "open", "claimed", "closed"
 MESSAGE_LIMIT = 8  # messages of the conversation shown to the agent
@@ -256,7 +256,7 @@ class HandoffService:
             row = conn.execute(sa.select(handoffs).where(handoffs.c.handoff_id == handoff_id)).mappings().first()
         if row is None:
             raise UnknownHandoff(handoff_id)
-        return _handoff_from(row)
+        return handoff_from_row(row)
 
     def active(self, conversation_id: str) -> Optional[Handoff]:
         """The conversation's case that is not closed, if any (there is at most one)."""
@@ -264,14 +264,14 @@ class HandoffService:
             row = conn.execute(sa.select(handoffs).where(
                 handoffs.c.conversation_id == conversation_id, handoffs.c.status != CLOSED)
                 .order_by(handoffs.c.handoff_id.desc()).limit(1)).mappings().first()
-        return _handoff_from(row) if row else None
+        return handoff_from_row(row) if row else None
 
     def list_active(self) -> List[Handoff]:
         """Every case not closed, oldest first."""
         with self.store.engine.connect() as conn:
             rows = conn.execute(sa.select(handoffs).where(handoffs.c.status != CLOSED)
                                 .order_by(handoffs.c.handoff_id)).mappings().all()
-        return [_handoff_from(r) for r in rows]
+        return [handoff_from_row(r) for r in rows]
 
     def is_agent_owned(self, conversation_id: str) -> bool:
         """True while an agent holds the conversation: the bot must stay silent."""
@@ -396,7 +396,7 @@ class HandoffService:
                                        .where(handoff_events.c.decides.isnot(None))).scalars())
         due = []
         for row in rows:
-            handoff = _handoff_from(row)
+            handoff = handoff_from_row(row)
             if handoff.handoff_id in decided:
                 continue
             last, count = announced.get(handoff.handoff_id, (None, 0))
@@ -449,7 +449,7 @@ class HandoffService:
             rows = conn.execute(sa.select(handoffs).where(handoffs.c.status != CLOSED,
                                                           handoffs.c.handoff_id.notin_(posted))
                                 .order_by(handoffs.c.handoff_id)).mappings().all()
-        return [_handoff_from(r) for r in rows]
+        return [handoff_from_row(r) for r in rows]
 
     # -- decisions ------------------------------------------------------------------------
     def _decide(self, handoff_id: int, agent: Agent, action: Action,

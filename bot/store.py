@@ -400,14 +400,14 @@ class SqlStore:
                     signals=json.dumps(list(signals)), status="open", created_at=at))
                 row = conn.execute(sa.select(handoffs).where(
                     handoffs.c.conversation_id == conversation_id, handoffs.c.status != "closed")).mappings().first()
-        return _handoff_from(row)
+        return handoff_from_row(row)
 
     def list_handoffs(self, status: Optional[str] = None) -> List[Handoff]:
         query = sa.select(handoffs).order_by(handoffs.c.handoff_id)
         if status:
             query = query.where(handoffs.c.status == status)
         with self.engine.connect() as conn:
-            return [_handoff_from(r) for r in conn.execute(query).mappings()]
+            return [handoff_from_row(r) for r in conn.execute(query).mappings()]
 
     def append_message(self, conversation_id: str, direction: str, payload: dict, at: datetime) -> None:
         with self.engine.begin() as conn:
@@ -474,7 +474,7 @@ def _rma_from(r) -> Rma:
     )
 
 
-def _handoff_from(r) -> Handoff:
+def handoff_from_row(r) -> Handoff:
     return Handoff(
         handoff_id=r["handoff_id"], conversation_id=r["conversation_id"], reason=r["reason"],
         order_id=r["order_id"], summary=r["summary"], status=r["status"], created_at=r["created_at"],

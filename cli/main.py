@@ -153,14 +153,20 @@ def _rma_dict(rma) -> dict:
 
 def cmd_returns_list(args, settings: Settings) -> int:
     rows = [_rma_dict(r) for r in _services(settings).store.list_rmas()]
-    if args.json:
+    return _emit(rows, args.json, "no returns yet", lambda r: (
+        f"{r['rma_id']}  {r['order_id']:<22} {r['line_id']:<4} {r['status']:<14} {r['outcome']:<18} "
+        f"{r['refund']:>9} {r['currency']}  {r['created_at'][:16]}"))
+
+
+def _emit(rows: List[dict], as_json: bool, when_empty: str, line) -> int:
+    """Print rows as JSON, or one formatted line each (a sentence when there are none)."""
+    if as_json:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
-        print("no returns yet")
-    for r in rows:
-        print(f"{r['rma_id']}  {r['order_id']:<22} {r['line_id']:<4} {r['status']:<14} {r['outcome']:<18} "
-              f"{r['refund']:>9} {r['currency']}  {r['created_at'][:16]}")
+        print(when_empty)
+    for row in rows:
+        print(line(row))
     return 0
 
 
@@ -218,15 +224,9 @@ def cmd_handoffs_list(args, settings: Settings) -> int:
     rows = [{"handoff_id": h.handoff_id, "conversation_id": h.conversation_id, "reason": h.reason,
              "order_id": h.order_id, "status": h.status, "created_at": h.created_at.isoformat(),
              "summary": h.summary, "signals": list(h.signals)} for h in handoffs]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    if not rows:
-        print("no handoffs")
-    for h in rows:
-        print(f"#{h['handoff_id']:<4} {h['status']:<7} {h['reason']:<17} {h['order_id'] or '-':<22} "
-              f"{h['conversation_id']}  {h['created_at'][:16]}\n       {h['summary']}")
-    return 0
+    return _emit(rows, args.json, "no handoffs", lambda h: (
+        f"#{h['handoff_id']:<4} {h['status']:<7} {h['reason']:<17} {h['order_id'] or '-':<22} "
+        f"{h['conversation_id']}  {h['created_at'][:16]}\n       {h['summary']}"))
 
 
 def parser() -> argparse.ArgumentParser:
