@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from types import SimpleNamespace
+from datetime import datetime
 
 import httpx
 

@@ -5,13 +5,10 @@ replies to the customer (once, despite Slack's retries), rate limits and 5xx wit
 posts, photos, and re-announcing cases nobody took."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from datetime import timedelta
 from typing import List, Optional, Tuple
-from urllib.parse import urlencode
 
 import pytest
 import pytest_asyncio
@@ -25,7 +22,8 @@ from bot.models import ReturnReason
 from channels.slack import SlackChannel, escape, handoff_card, slack_to_plain
 from channels.slack import cards
 from tests.builders import NOW
-from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, TOKEN, FakeSlack
+from tests import slack_requests
+from tests.fake_slack import TOKEN, FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNEL = "C0AGENTS"
@@ -35,9 +33,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def signed(body: str, secret: str = SECRET, timestamp: Optional[int] = None, **extra) -> dict:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    signature = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, **extra}
+    return slack_requests.signed(body, secret, timestamp, **extra)
 
 
 class Rig:
@@ -73,49 +69,29 @@ class Rig:
         await self.slack.background.join()
         return response
 
-    async def interact(self, payload: dict, headers: Optional[dict] = None):
-        body = urlencode({"payload": json.dumps(payload)})
-        return await self.post(body, "application/x-www-form-urlencoded",
-                               headers if headers is not None else signed(body))
+    async def interact(self, payload: dict, headers: Optional[dict] = None, user: str = "U0ANA"):
+        body, signed_headers = slack_requests.interaction(payload, user, SECRET)
+        return await self.post(body, slack_requests.FORM, headers if headers is not None else signed_headers)
 
     async def click(self, action_id: str, handoff_id: int, user: str = "U0ANA", headers: Optional[dict] = None,
                     message_ts: Optional[str] = None):
-        card = self.handoffs.card(handoff_id)
-        ts = message_ts or card.ts
-        return await self.interact(self._body(user, {
-            "type": "block_actions", "trigger_id": "111.222.trigger", "response_url": "https://hooks.invalid/x",
-            "channel": {"id": CHANNEL, "name": "agents"},
-            "container": {"type": "message", "message_ts": ts, "channel_id": CHANNEL, "is_ephemeral": False},
-            "message": {"type": "message", "ts": ts, "user": BOT_USER_ID, "bot_id": BOT_ID, "text": "card"},
-            "actions": [{"type": "button", "action_id": action_id, "block_id": f"handoff:{handoff_id}",
-                         "value": str(handoff_id), "action_ts": "1700000001.000001"}]}), headers)
+        ts = message_ts or self.handoffs.card(handoff_id).ts
+        return await self.interact(slack_requests.click_payload(action_id, handoff_id, CHANNEL, ts), headers, user)
 
     async def submit_reject(self, handoff_id: int, reason: str, user: str = "U0ANA"):
         card = self.handoffs.card(handoff_id)
-        return await self.interact(self._body(user, {
+        return await self.interact({
             "type": "view_submission", "trigger_id": "111.222.trigger",
             "view": {"id": "V0TEST", "type": "modal", "callback_id": cards.REJECT_VIEW,
                      "private_metadata": json.dumps({"handoff_id": handoff_id, "channel": CHANNEL, "ts": card.ts}),
                      "state": {"values": {cards.REASON_BLOCK: {cards.REASON_INPUT: {
-                         "type": "plain_text_input", "value": reason}}}}}}))
+                         "type": "plain_text_input", "value": reason}}}}}}, user=user)
 
     async def message(self, text: str, thread_ts: str, ts: str, event_id: str, user: str = "U0ANA",
                       retry: Optional[int] = None, **extra):
-        body = json.dumps({
-            "token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0TEST", "type": "event_callback",
-            "event_id": event_id, "event_time": 1700000000,
-            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
-            "event": {"type": "message", "channel": CHANNEL, "channel_type": "channel", "user": user, "text": text,
-                      "ts": ts, "thread_ts": thread_ts, "event_ts": ts, **extra}})
-        headers = signed(body)
-        if retry is not None:
-            headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
-        return await self.post(body, "application/json", headers)
-
-    @staticmethod
-    def _body(user: str, payload: dict) -> dict:
-        return {"team": {"id": TEAM_ID, "domain": "test"}, "api_app_id": "A0TEST", "token": "legacy",
-                "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID}, **payload}
+        body, headers = slack_requests.thread_message(text, CHANNEL, thread_ts, ts, event_id, SECRET, user=user,
+                                                      retry=retry, **extra)
+        return await self.post(body, slack_requests.JSON, headers)
 
     # -- cases --------------------------------------------------------------------------------------
     def fraud_case(self, conversation: str = CONV, first_words: str = "I want to return my dress"):
@@ -191,12 +167,8 @@ async def test_forged_stale_and_unsigned_requests_get_401_and_do_nothing(rig, he
     await rig.slack.sync()
     calls = len(rig.fake.calls)
     card = rig.handoffs.card(handoff.handoff_id)
-    payload = rig._body("U0ANA", {
-        "type": "block_actions", "channel": {"id": CHANNEL}, "message": {"ts": card.ts},
-        "container": {"type": "message", "message_ts": card.ts, "channel_id": CHANNEL},
-        "actions": [{"action_id": cards.TAKE_OVER, "value": str(handoff.handoff_id), "type": "button"}]})
-    body = urlencode({"payload": json.dumps(payload)})
-    response = await rig.post(body, "application/x-www-form-urlencoded", headers(body))
+    body, _ = slack_requests.click(cards.TAKE_OVER, handoff.handoff_id, CHANNEL, card.ts, SECRET)
+    response = await rig.post(body, slack_requests.FORM, headers(body))
     assert response.status == 401
     assert not rig.handoffs.is_agent_owned(CONV) and rig.delivered == [] and len(rig.fake.calls) == calls
 
@@ -251,7 +223,7 @@ async def test_approve_issues_one_rma_and_the_customer_gets_it(rig):
     [(conversation, text, key)] = rig.delivered
     assert conversation == CONV and rma.rma_id in text and "slip.pdf" in text
     card = rig.card_message(handoff.handoff_id)
-    assert f"Approved by <@U0ANA>" in card_text(card) and rma.rma_id in card_text(card)
+    assert "Approved by <@U0ANA>" in card_text(card) and rma.rma_id in card_text(card)
     assert cards.APPROVE not in buttons(card) and card.updates >= 1
     [note] = [m.text for m in rig.fake.thread(card.ts) if "Sent to the customer" in m.text]
     assert rma.rma_id in note and "slip.pdf?t=…" in note and text.split("?t=")[1][:8] not in note
