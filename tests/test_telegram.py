@@ -126,6 +126,9 @@ class TelegramCustomer:
         outbox = self.bot.outbox
         await eventually(lambda: outbox.is_answered(key) and not outbox.pending(self.conversation),
                          state=lambda: (key, outbox.is_answered(key), outbox.pending(self.conversation)))
+        given_up = [(m.payload, m.last_error) for m in outbox.messages(self.conversation)
+                    if m.key.startswith(f"{key}:") and m.status == "failed"]
+        assert not given_up, f"the relay gave up on replies to {key}: {given_up}"
         new = [c for c in self.fake.calls[mark:] if c.ok and c.params.get("chat_id") == self.chat_id]
         self.received += new
         return new
