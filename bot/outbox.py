@@ -137,6 +137,27 @@ class Outbox:
                                 .order_by(outbox.c.seq.desc()).limit(limit)).mappings().all()
         return [_message_from(r) for r in reversed(rows)]
 
+    def queued(self, key_prefix: str) -> bool:
+        """Whether anything was queued under `key_prefix` (its first row is `<key_prefix>:0`)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(outbox.c.id).where(
+                outbox.c.idempotency_key == f"{key_prefix}:0")).first() is not None
+
+    def collect(self, conversation_id: str, after_seq: int, at: datetime) -> List[OutboxMessage]:
+        """For channels the customer pulls from (web chat): the conversation's rows after
+        `after_seq`, in order; the pending ones among them are marked sent. Asking again with the
+        same `after_seq` returns the same rows, so a response lost on the way is not a message lost."""
+        rows = self._select(sa.and_(outbox.c.conversation_id == conversation_id, outbox.c.seq > after_seq))
+        for row in rows:
+            if row.status == PENDING:
+                self.mark_sent(row.id, at, "pulled")
+        return rows
+
+    def last_seq(self, conversation_id: str) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(outbox.c.seq)).where(
+                outbox.c.conversation_id == conversation_id)).scalar() or 0
+
     def pending(self, conversation_id: Optional[str] = None) -> List[OutboxMessage]:
         where = outbox.c.status == PENDING
         if conversation_id is not None:

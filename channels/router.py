@@ -10,6 +10,12 @@ unanswered rather than replayed into the conversation.
 
 Messages of one conversation are handled one at a time, in arrival order. A renderer per channel
 turns a Rasa reply into that channel's outbox payloads (Telegram: text parts, keyboard, slip).
+
+While a person owns the conversation (a handoff an agent took over), the router does not ask
+Rasa: the customer's words go to the agent through the `AgentDesk` (Slack: the case's thread) and
+the bot stays silent. While a case is open but nobody took it yet, the bot answers as usual and
+the agents see the words too. `deliver` queues what does not answer an inbound event (an agent's
+reply, a decision, an update), under the caller's key, so a retried delivery queues nothing new.
 """
 from __future__ import annotations
 
@@ -32,6 +38,17 @@ PHOTO_REFUSED = "Sorry, I can only keep photos (JPEG, PNG or WebP) up to 20 MB."
 
 Renderer = Callable[[Dict[str, Any]], List[Dict[str, Any]]]  # a Rasa reply -> the channel's payloads
 Fetch = Callable[[], Awaitable[Tuple[bytes, str]]]  # downloads (bytes, content type)
+
+
+class AgentDesk(Protocol):
+    """Where customers' words go while people handle their case (Slack)."""
+
+    def agent_owned(self, conversation_id: str) -> bool:
+        """True while an agent holds the conversation: the bot must stay silent."""
+
+    def forward(self, conversation_id: str, text: str, key: str) -> None:
+        """Show the customer's words to the agents of their active case, if any (in the
+        background, once per key); never raises."""
 
 
 class MessageLog(Protocol):
@@ -80,9 +97,11 @@ def rasa_reply(reply: Dict[str, Any]) -> Dict[str, Any]:
 class Router:
     def __init__(self, rasa: RasaClient, outbox: Outbox, renderers: Mapping[str, Renderer], *,
                  attachments: Optional[AttachmentStore] = None, transcript: Optional[MessageLog] = None,
-                 notify: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = utc_now):
+                 notify: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = utc_now,
+                 desk: Optional[AgentDesk] = None):
         self.rasa, self.outbox, self.renderers = rasa, outbox, dict(renderers)
         self.attachments, self.transcript, self.notify, self.clock = attachments, transcript, notify, clock
+        self.desk = desk
         self._locks: Dict[str, asyncio.Lock] = {}
 
     # -- what adapters call -----------------------------------------------------------------
@@ -92,10 +111,22 @@ class Router:
             if not self._claim(inbound):
                 return False
             self._log(inbound.conversation_id, "in", _inbound_entry(inbound))
-            # (the handoff check goes here: while a person owns the conversation, to their thread)
-            replies = await self._ask(inbound)
+            replies = [] if self._to_agents(inbound) else await self._ask(inbound)
             self._queue(inbound, list(before), replies)
         return True
+
+    def deliver(self, conversation_id: str, text: str, key: str, *, source: str = "agent") -> None:
+        """Queue `text` for the customer outside any answer (an agent's reply, a decision), once
+        per `key`; it also joins the transcript. Raises when it cannot be queued."""
+        channel = conversation_id.partition(":")[0]
+        render = self.renderers.get(channel)
+        if render is None:
+            raise ValueError(f"no channel renders messages for {conversation_id!r}")
+        if self.outbox.queued(key):
+            return  # queued before: a retry
+        rows = self.outbox.enqueue(conversation_id, channel, key, render({"text": text}), self.clock())
+        self._log(conversation_id, "out", {"text": text, "from": source, "seq": rows[-1].seq if rows else None})
+        self.notify()
 
     async def reply(self, inbound: Inbound, texts: Sequence[str] = (), *,
                     before: Sequence[Dict[str, Any]] = ()) -> bool:
@@ -126,7 +157,7 @@ class Router:
                     "attachment": saved.id, "content_type": saved.content_type, "size": saved.size,
                     **({"text": inbound.text} if inbound.text else {})})
                 replies = [{"text": PHOTO_RECEIVED}]
-                if inbound.text:
+                if inbound.text and not self._to_agents(inbound):
                     replies += await self._ask(inbound)
             self._queue(inbound, [], replies)
         return True
@@ -152,6 +183,14 @@ class Router:
         if not fresh:
             log.info("ignoring %s: already processed", inbound.key)
         return fresh
+
+    def _to_agents(self, inbound: Inbound) -> bool:
+        """Show the agents the customer's words; True when an agent owns the conversation."""
+        if self.desk is None:
+            return False
+        if inbound.text:
+            self.desk.forward(inbound.conversation_id, inbound.title or inbound.text, inbound.key)
+        return self.desk.agent_owned(inbound.conversation_id)
 
     async def _ask(self, inbound: Inbound) -> List[Dict[str, Any]]:
         try:

@@ -289,6 +289,79 @@ async def test_a_photo_is_kept_with_the_open_handoff_and_acknowledged(outbox, st
     assert [m.payload["text"] for m in outbox.messages("telegram:1")] == [PHOTO_RECEIVED]
 
 
+class FakeDesk:
+    """Agents' side: which conversations a person owns, and what customers said to them."""
+
+    def __init__(self, owned=()):
+        self.owned = set(owned)
+        self.forwarded: List[tuple] = []
+
+    def agent_owned(self, conversation_id: str) -> bool:
+        return conversation_id in self.owned
+
+    def forward(self, conversation_id: str, text: str, key: str) -> None:
+        self.forwarded.append((conversation_id, text, key))
+
+
+async def test_while_an_agent_owns_the_conversation_the_bot_is_silent_and_the_agent_reads_it(outbox, store):
+    rasa, desk = FakeRasa(), FakeDesk(owned={"telegram:1"})
+    router = Router(rasa.client(), outbox, {"telegram": plain}, transcript=store, clock=Clock(), desk=desk)
+    assert await router.handle(Inbound("telegram", "telegram:1", "in:1", "is anyone there?"),
+                               before=[{"remove_keyboard": 7}])
+    assert rasa.received == [] and desk.forwarded == [("telegram:1", "is anyone there?", "in:1")]
+    assert [m.payload for m in outbox.messages("telegram:1")] == [{"remove_keyboard": 7}]
+    assert outbox.is_answered("in:1")  # handled: a re-delivery is not sent to the agent again
+    assert not await router.handle(Inbound("telegram", "telegram:1", "in:1", "is anyone there?"))
+    assert len(desk.forwarded) == 1
+
+
+async def test_an_open_case_nobody_took_yet_is_answered_by_the_bot_and_seen_by_agents(outbox, store):
+    rasa, desk = FakeRasa(), FakeDesk()
+    router = Router(rasa.client(), outbox, {"telegram": plain}, clock=Clock(), desk=desk)
+    await router.handle(Inbound("telegram", "telegram:1", "in:1", "/choose", title="Too small"))
+    assert [r["message"] for r in rasa.received] == ["/choose"]
+    assert desk.forwarded == [("telegram:1", "Too small", "in:1")]  # agents read the button's words
+
+
+async def test_a_photo_caption_goes_to_the_agent_not_the_bot_while_they_own_it(outbox, store, tmp_path):
+    rasa, desk = FakeRasa(), FakeDesk(owned={"telegram:1"})
+    router = Router(rasa.client(), outbox, {"telegram": plain}, clock=Clock(), desk=desk,
+                    attachments=AttachmentStore(store.engine, tmp_path / "attachments"))
+
+    async def fetch():
+        return b"\xff\xd8\xff jpeg bytes", "image/jpeg"
+
+    await router.attach(Inbound("telegram", "telegram:1", "in:1", "the box was crushed"), fetch)
+    assert rasa.received == [] and desk.forwarded == [("telegram:1", "the box was crushed", "in:1")]
+    assert [m.payload["text"] for m in outbox.messages("telegram:1")] == [PHOTO_RECEIVED]
+
+
+async def test_deliver_queues_an_agents_message_once_on_the_customers_channel(outbox, store):
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain, "web": lambda r: [r]}, transcript=store,
+                    clock=Clock())
+    router.deliver("telegram:1", "Your refund is on its way", "slack:message:C1:1.2")
+    router.deliver("telegram:1", "Your refund is on its way", "slack:message:C1:1.2")  # Slack retried
+    router.deliver("web:abc", "Hello from Ana", "slack:message:C1:1.3")
+    [queued] = outbox.messages("telegram:1")
+    assert (queued.channel, queued.payload) == ("telegram", {"text": "Your refund is on its way"})
+    assert [m["payload"] for m in store.messages("telegram:1")] == [
+        {"text": "Your refund is on its way", "from": "agent", "seq": queued.seq}]
+    assert [(m.channel, m.payload) for m in outbox.messages("web:abc")] == [("web", {"text": "Hello from Ana"})]
+    with pytest.raises(ValueError):
+        router.deliver("fax:1", "hello", "k")
+
+
+def test_a_pulling_channel_collects_its_rows_in_order_and_again_until_it_moves_on(outbox):
+    for i, text in enumerate(["one", "two"]):
+        outbox.enqueue("web:abc", "web", f"agent:{i}", [{"text": text}], T0)
+    first = outbox.collect("web:abc", 0, T0)
+    assert [(m.seq, m.payload["text"]) for m in first] == [(1, "one"), (2, "two")]
+    assert outbox.pending("web:abc") == []  # taken: counted as delivered
+    assert [m.seq for m in outbox.collect("web:abc", 0, T0)] == [1, 2]  # a lost answer is asked again
+    assert outbox.collect("web:abc", 2, T0) == [] and outbox.last_seq("web:abc") == 2
+    assert outbox.collect("web:other", 0, T0) == [] and outbox.last_seq("web:other") == 0
+
+
 def test_attachments_keep_images_only(store, tmp_path):
     attachments = AttachmentStore(store.engine, tmp_path / "attachments")
     with pytest.raises(AttachmentRejected):

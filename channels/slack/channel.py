@@ -101,7 +101,21 @@ class SlackChannel:
             finishing.cancel()
             await self.background.close()
 
-    # -- what the router calls ----------------------------------------------------------------------
+    # -- what the router calls (channels.router.AgentDesk) ---------------------------------------------
+    def agent_owned(self, conversation_id: str) -> bool:
+        return self.handoffs.is_agent_owned(conversation_id)
+
+    def forward(self, conversation_id: str, text: str, key: str) -> None:
+        """Mirror the customer's words into their case's thread, after the caller moves on."""
+        try:
+            active = self.handoffs.active(conversation_id)
+        except Exception:  # agents miss one line of the thread; the transcript keeps it
+            log.exception("Slack: could not look up the case of %s", conversation_id)
+            return
+        if active is not None:
+            self.background.spawn(self.relay_customer_message(conversation_id, text, key),
+                                  name=f"customer-message:{key}")
+
     async def relay_customer_message(self, conversation_id: str, text: str, key: str) -> bool:
         """Show a customer's message in the thread of their open case; False when there is none."""
         try:
