@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import TYPE_CHECKING, List
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 import bot.attachments  # noqa: F401  (their tables join bot.store.metadata before create_schema)
+import bot.handoffs  # noqa: F401
 import bot.outbox  # noqa: F401
 from channels.rasa_client import RasaClient
 from channels.web import DEFAULT_SHOP_NAME, MAX_BODY_BYTES, add_web_routes
@@ -20,72 +21,135 @@ from channels.web import DEFAULT_SHOP_NAME, MAX_BODY_BYTES, add_web_routes
 if TYPE_CHECKING:
     from bot.bootstrap import Services
     from bot.settings import Settings
+    from channels.relay import Relay
+    from channels.router import Renderer, Router
+    from channels.slack import SlackChannel
 
 log = logging.getLogger(__name__)
 
+SLACK_CHANNEL = web.AppKey("slack_channel", object)  # the gateway's SlackChannel, or None
+
 
 def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> web.Application:
-    """The gateway application: web chat routes, /healthz, and the Telegram bot when
-    settings.telegram_bot_token is set; closes the Rasa client on shutdown.
+    """The gateway application: web chat routes, /healthz, the Telegram bot when
+    settings.telegram_bot_token is set and the agents' Slack app when settings.slack_bot_token is.
 
-    `services` needs `.store` (append_message, messages; `.engine` for Telegram) and
-    `.returns.slip_pdf` (and `.slip_token` for Telegram)."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
-    add_web_routes(
-        app, rasa=rasa, store=services.store, slip_pdf=services.returns.slip_pdf, secret=settings.secret,
-        shop_name=settings.shop_name or DEFAULT_SHOP_NAME, secure_cookie=settings.public_url.startswith("https://"))
-
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "rasa": "up" if await rasa.healthy() else "down"})
-
-    async def close_rasa(app: web.Application) -> None:
-        await rasa.aclose()
-
-    app.router.add_get("/healthz", healthz)
-    if getattr(settings, "telegram_bot_token", None):
-        add_telegram(app, settings, services, rasa)
-    else:
-        log.info("Telegram: off (set TELEGRAM_BOT_TOKEN to the token @BotFather gave you to turn it on; "
-                 "see docs/telegram.md)")
-    app.on_cleanup.append(close_rasa)
-    return app
-
-
-def add_telegram(app: web.Application, settings: Settings, services: Services, rasa: RasaClient) -> None:
-    """The Telegram bot, its outbox relay and (in webhook mode) its route, started and stopped with `app`."""
+    One outbox, relay and router serve every channel: what the bot, an agent or an update says
+    to a customer is queued once and delivered in order on the customer's own channel (web chat
+    pulls its rows; Telegram's are sent by the relay). The Slack app is the router's `AgentDesk`:
+    while an agent owns a conversation the bot stays silent and the customer's words go to the
+    case's thread. `app[SLACK_CHANNEL]` is the SlackChannel (None without Slack)."""
     from bot.attachments import AttachmentStore
     from bot.outbox import Outbox
     from channels.relay import Relay
     from channels.router import Router
-    from channels.telegram import TelegramChannel, reply_payloads
 
     engine = services.store.engine
     outbox = Outbox(engine)
     relay = Relay(outbox)
-    router = Router(rasa, outbox, {"telegram": reply_payloads}, notify=relay.wake, transcript=services.store,
-                    attachments=AttachmentStore(engine, settings.var_dir / "attachments"))
+    attachments = AttachmentStore(engine, settings.var_dir / "attachments")
+    renderers: Dict[str, Renderer] = {"web": lambda reply: [reply]}
+    telegram_on = bool(getattr(settings, "telegram_bot_token", None))
+    if telegram_on:
+        renderers["telegram"] = _telegram_renderer()
+    slack = _slack(settings, services, attachments, deliver=lambda *message: router.deliver(*message))
+    router = Router(rasa, outbox, renderers, notify=relay.wake, transcript=services.store,
+                    attachments=attachments, desk=slack)
+
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SLACK_CHANNEL] = slack
+    add_web_routes(
+        app, rasa=rasa, store=services.store, slip_pdf=services.returns.slip_pdf, secret=settings.secret,
+        shop_name=settings.shop_name or DEFAULT_SHOP_NAME, secure_cookie=settings.public_url.startswith("https://"),
+        outbox=outbox, desk=slack)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "rasa": "up" if await rasa.healthy() else "down"})
+
+    app.router.add_get("/healthz", healthz)
+    stops: List[Callable[[], Awaitable[None]]] = []
+    if telegram_on:
+        stops.append(add_telegram(app, settings, services, router, relay))
+    else:
+        log.info("Telegram: off (set TELEGRAM_BOT_TOKEN to the token @BotFather gave you to turn it on; "
+                 "see docs/telegram.md)")
+    if slack is not None:
+        stops.insert(0, add_slack(app, slack))  # stopped first: its last replies still reach the outbox
+    else:
+        log.info("Slack: off (handoffs are recorded: `returnbot handoffs list`; set SLACK_BOT_TOKEN, "
+                 "SLACK_APP_TOKEN and SLACK_CHANNEL_ID to bring agents in; see docs/slack.md)")
+
+    async def start(app: web.Application) -> None:
+        relay.start()
+
+    async def stop(app: web.Application) -> None:
+        # on_shutdown, not on_cleanup: aiohttp waits (up to a minute) for running tasks in between
+        for stop_channel in stops:
+            await stop_channel()
+        await relay.close()
+
+    async def close_rasa(app: web.Application) -> None:
+        await rasa.aclose()
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(stop)
+    app.on_cleanup.append(close_rasa)
+    return app
+
+
+def _telegram_renderer() -> Renderer:
+    from channels.telegram import reply_payloads
+
+    return reply_payloads
+
+
+def _slack(settings: Settings, services: Services, attachments: Any, deliver: Callable[[str, str, str], None]):
+    """The agents' Slack channel when Slack is configured, else None."""
+    if not getattr(settings, "slack_bot_token", None):
+        return None
+    from bot.handoffs import HandoffService
+    from channels.slack import SlackChannel
+
+    return SlackChannel(settings, HandoffService(services.store, services.returns), deliver,
+                        attachments=attachments)
+
+
+def add_telegram(app: web.Application, settings: Settings, services: Services, router: Router,
+                 relay: Relay) -> Callable[[], Awaitable[None]]:
+    """The Telegram bot on the shared router and relay, and (in webhook mode) its route; started
+    with `app`. Returns what stops it."""
+    from channels.telegram import TelegramChannel
+
     returns = services.returns
     telegram = TelegramChannel(settings, router, relay,
                                slip_pdf=lambda rma_id: returns.slip_pdf(rma_id, returns.slip_token(rma_id)))
     if telegram.webhook_path:
         app.router.add_post(telegram.webhook_path, telegram.webhook)
+    return _started(app, telegram, "telegram")
 
+
+def add_slack(app: web.Application, slack: SlackChannel) -> Callable[[], Awaitable[None]]:
+    """The agents' Slack app: its HTTP route (HTTP mode) and start-up; returns what stops it."""
+    slack.add_routes(app)
+    return _started(app, slack, "slack")
+
+
+def _started(app: web.Application, channel: Any, name: str) -> Callable[[], Awaitable[None]]:
+    """Starts `channel` (start_with_retry, in a task: a channel that cannot reach its service yet
+    must not hold up the gateway) with `app`; returns what cancels that and stops the channel."""
     tasks: List[asyncio.Task] = []
 
     async def start(app: web.Application) -> None:
-        relay.start()
-        tasks.append(asyncio.create_task(telegram.start_with_retry(), name="telegram-start"))
+        tasks.append(asyncio.create_task(channel.start_with_retry(), name=f"{name}-start"))
 
-    async def stop(app: web.Application) -> None:
-        # on_shutdown, not on_cleanup: aiohttp waits (up to a minute) for running tasks in between
+    async def stop() -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await relay.close()
-        await telegram.stop()
+        await channel.stop()
 
     app.on_startup.append(start)
-    app.on_shutdown.append(stop)
+    return stop
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):

@@ -124,7 +124,8 @@ class Router:
             raise ValueError(f"no channel renders messages for {conversation_id!r}")
         if self.outbox.queued(key):
             return  # queued before: a retry
-        rows = self.outbox.enqueue(conversation_id, channel, key, render({"text": text}), self.clock())
+        payloads = render({"text": text, "from": source})
+        rows = self.outbox.enqueue(conversation_id, channel, key, payloads, self.clock())
         self._log(conversation_id, "out", {"text": text, "from": source, "seq": rows[-1].seq if rows else None})
         self.notify()
 

@@ -26,6 +26,9 @@ TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0RETURNBOT"
 BOT_ID = "B0RETURNBOT"
 USERS = {"U0ANA": "Ana Lopez", "U0BO": "Bo Chen"}
+# Message timestamps are unique per channel in Slack, so unique across the fakes of a test session
+# (tests on the running stack share one database, where a card is found by its ts).
+_TS = itertools.count(1)
 
 
 @dataclass
@@ -79,7 +82,6 @@ class FakeSlack:
         self.messages: List[Message] = []
         self.uploads: Dict[str, bytes] = {}
         self._failures: Dict[str, List[_Failure]] = {}
-        self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._runner: Optional[web.AppRunner] = None
         self.url = ""
@@ -171,7 +173,7 @@ class FakeSlack:
         return web.json_response({"ok": False, "error": error}, status=failure.status, headers=headers)
 
     def _new_ts(self) -> str:
-        n = next(self._ts)
+        n = next(_TS)
         return f"{1700000000 + n}.{n:06d}"
 
     def _auth_test(self, params) -> dict:

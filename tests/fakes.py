@@ -4,9 +4,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import Engine
 
+from bot.store import make_engine
 from channels.rasa_client import RasaClient
 
 PDF = b"%PDF-1.4 fake slip"
@@ -16,13 +19,35 @@ BUTTONS = [{"title": "Too small", "payload": '/inform{"return_reason":"too_small
 
 @dataclass
 class FakeStore:
+    """The transcript in memory; `engine` is the SQLite file the gateway keeps its outbox and
+    attachments in (`in_folder`)."""
+
     rows: dict[str, list[dict]] = field(default_factory=dict)
+    engine: Engine | None = None
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> "FakeStore":
+        return cls(engine=make_engine(f"sqlite:///{folder / 'returnbot.db'}"))
 
     def append_message(self, conversation_id: str, direction: str, payload: dict, at: datetime) -> None:
         self.rows.setdefault(conversation_id, []).append({"direction": direction, "payload": payload, "at": at})
 
     def messages(self, conversation_id: str, limit: int = 200) -> list[dict]:
         return self.rows.get(conversation_id, [])[-limit:]
+
+
+@dataclass
+class FakeDesk:
+    """The agents' desk: conversations in `owned` are held by an agent; forwarded words are kept."""
+
+    owned: set[str] = field(default_factory=set)
+    forwarded: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def agent_owned(self, conversation_id: str) -> bool:
+        return conversation_id in self.owned
+
+    def forward(self, conversation_id: str, text: str, key: str) -> None:
+        self.forwarded.append((conversation_id, text, key))
 
 
 class FakeReturns:
@@ -72,3 +97,4 @@ class FakeSettings:
     rasa_url: str = "http://rasa.test"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 0
+    var_dir: Path = Path("var")  # the gateway keeps photos under it; web chat tests send none

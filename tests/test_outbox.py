@@ -17,6 +17,7 @@ from bot.store import SqlStore
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
 from channels.router import PHOTO_RECEIVED, SORRY, Inbound, Router
+from tests.fakes import FakeDesk
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -289,20 +290,6 @@ async def test_a_photo_is_kept_with_the_open_handoff_and_acknowledged(outbox, st
     assert [m.payload["text"] for m in outbox.messages("telegram:1")] == [PHOTO_RECEIVED]
 
 
-class FakeDesk:
-    """Agents' side: which conversations a person owns, and what customers said to them."""
-
-    def __init__(self, owned=()):
-        self.owned = set(owned)
-        self.forwarded: List[tuple] = []
-
-    def agent_owned(self, conversation_id: str) -> bool:
-        return conversation_id in self.owned
-
-    def forward(self, conversation_id: str, text: str, key: str) -> None:
-        self.forwarded.append((conversation_id, text, key))
-
-
 async def test_while_an_agent_owns_the_conversation_the_bot_is_silent_and_the_agent_reads_it(outbox, store):
     rasa, desk = FakeRasa(), FakeDesk(owned={"telegram:1"})
     router = Router(rasa.client(), outbox, {"telegram": plain}, transcript=store, clock=Clock(), desk=desk)
@@ -346,7 +333,8 @@ async def test_deliver_queues_an_agents_message_once_on_the_customers_channel(ou
     assert (queued.channel, queued.payload) == ("telegram", {"text": "Your refund is on its way"})
     assert [m["payload"] for m in store.messages("telegram:1")] == [
         {"text": "Your refund is on its way", "from": "agent", "seq": queued.seq}]
-    assert [(m.channel, m.payload) for m in outbox.messages("web:abc")] == [("web", {"text": "Hello from Ana"})]
+    assert [(m.channel, m.payload) for m in outbox.messages("web:abc")] == [
+        ("web", {"text": "Hello from Ana", "from": "agent"})]
     with pytest.raises(ValueError):
         router.deliver("fax:1", "hello", "k")
 

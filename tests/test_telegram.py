@@ -4,8 +4,6 @@ Bot API on loopback (tests/fake_telegram.py): first with a scripted Rasa for eac
 question and a refund-status question."""
 from __future__ import annotations
 
-import asyncio
-import html
 import json
 import re
 from contextlib import asynccontextmanager
@@ -30,8 +28,8 @@ from channels.telegram.app import EDITED, STALE
 from channels.telegram.channel import SECRET_HEADER
 from channels.telegram.format import split_text, to_html, utf16_len
 from tests.conftest import test_settings
-from tests.fake_telegram import BOT_ID, TOKEN, Call, FakeTelegram
-from tests.fakes import FakeSettings
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.telegram_customer import TelegramCustomer, eventually, said, visible
 
 SLIP_RMA = "RMA-TEST000001"
 PDF = b"%PDF-1.4 fake slip for " + SLIP_RMA.encode()
@@ -74,16 +72,6 @@ class ScriptedRasa:
 
 
 # -- the adapter under test, and a customer's client ----------------------------------------------
-async def eventually(predicate: Callable[[], bool], timeout: float = 60.0,
-                     state: Callable[[], object] = lambda: None) -> None:
-    """Wait until `predicate()` holds (the timeout only guards against a hang)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, f"condition not reached; {state()}"
-        await asyncio.sleep(0.02)
-
-
 class RunningBot:
     """The real Telegram adapter (polling), router, outbox and relay, as the gateway wires them."""
 
@@ -106,52 +94,7 @@ class RunningBot:
         await self.channel.stop()
 
     def customer(self, user_id: int) -> "TelegramCustomer":
-        return TelegramCustomer(self, user_id)
-
-
-class TelegramCustomer:
-    """One Telegram user in a private chat with the bot."""
-
-    def __init__(self, bot: RunningBot, user_id: int, chat_id: Optional[int] = None):
-        self.bot, self.fake, self.user_id = bot, bot.fake, user_id
-        self.chat_id = chat_id or user_id
-        self.conversation = f"telegram:{self.chat_id}"
-        self.received: List[Call] = []  # everything the bot sent to this chat, in order
-
-    async def send(self, update: dict) -> List[Call]:
-        """Push an update and wait until its replies are queued and delivered; returns them."""
-        mark = len(self.fake.calls)
-        self.fake.push(update)
-        key = f"telegram:{BOT_ID}:update:{update['update_id']}"
-        outbox = self.bot.outbox
-        await eventually(lambda: outbox.is_answered(key) and not outbox.pending(self.conversation),
-                         state=lambda: (key, outbox.is_answered(key), outbox.pending(self.conversation)))
-        given_up = [(m.payload, m.last_error) for m in outbox.messages(self.conversation)
-                    if m.key.startswith(f"{key}:") and m.status == "failed"]
-        assert not given_up, f"the relay gave up on replies to {key}: {given_up}"
-        new = [c for c in self.fake.calls[mark:] if c.ok and c.params.get("chat_id") == self.chat_id]
-        self.received += new
-        return new
-
-    async def say(self, text: str) -> List[Call]:
-        return await self.send(self.fake.message(self.user_id, text))
-
-    def keyboard(self) -> Call:
-        return [c for c in self.received if c.method == "sendMessage" and c.buttons][-1]
-
-    async def press(self, title_part: str, keyboard: Optional[Call] = None) -> List[Call]:
-        keyboard = keyboard or self.keyboard()
-        button = next(b for b in keyboard.buttons if title_part.lower() in b["text"].lower())
-        return await self.send(self.fake.press(self.user_id, keyboard, button))
-
-
-def visible(call: Call) -> str:
-    """What the customer reads of a sendMessage: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", call.params.get("text", "")))
-
-
-def said(calls: List[Call]) -> str:
-    return "\n".join(visible(c) for c in calls if c.method == "sendMessage")
+        return TelegramCustomer(self.fake, self.outbox, user_id)
 
 
 @pytest_asyncio.fixture
@@ -251,7 +194,7 @@ async def test_an_edited_message_is_not_taken_as_a_new_answer(bot, rasa):
 
 async def test_in_a_group_the_bot_declines_and_shows_no_order_data(bot, rasa, fake_telegram):
     group = {"id": -100777, "type": "group", "title": "Friends"}
-    member = TelegramCustomer(bot, 506, chat_id=-100777)
+    member = TelegramCustomer(bot.fake, bot.outbox, 506, chat_id=-100777)
     fake_telegram.push(fake_telegram.message(506, "anyone up for a run?", chat=group))  # not for the bot
     first = await member.send(fake_telegram.message(506, "/start", chat=group))
     second = await member.send(fake_telegram.message(
@@ -358,11 +301,9 @@ async def test_the_return_slip_is_sent_as_a_pdf_document_after_the_text(bot):
 
 
 # -- the gateway: off without a token, polling, webhook with its secret ---------------------------
-def test_without_a_token_the_gateway_says_telegram_is_off(caplog, rasa):
-    from types import SimpleNamespace
-
+def test_without_a_token_the_gateway_says_telegram_is_off(caplog, services, rasa):
     caplog.set_level("INFO", logger="channels.gateway")
-    build_gateway(FakeSettings(), SimpleNamespace(store=None, returns=SimpleNamespace(slip_pdf=None)), rasa.client())
+    build_gateway(services.settings, services, rasa.client())
     assert any("Telegram: off (set TELEGRAM_BOT_TOKEN" in r.getMessage() for r in caplog.records)
 
 

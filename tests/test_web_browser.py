@@ -1,10 +1,12 @@
-"""The web chat in headless Chromium: typing, buttons, links, typing indicator and history after reload.
+"""The web chat in headless Chromium: typing, buttons, links, typing indicator, history after reload
+and an agent's replies pulled into the page.
 
 Runs the real gateway and a fake Rasa server on loopback; saves a phone-sized screenshot to /tmp/webchat.png.
 """
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,8 +14,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.outbox import Outbox
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient
+from channels.router import Router
 from tests.browser import Chromium, ensure_chromium
 from tests.fakes import FakeReturns, FakeSettings, FakeStore
 
@@ -23,6 +27,7 @@ SLIP = "https://shop.example/returns/RMA-1001/slip.pdf?t=abc123"
 SHOES = '/inform{"line_id":"L1"}'
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\"> [tap me](javascript:document.title='pwned')"
 SCREENSHOT = "/tmp/webchat.png"
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
 
 
 class FakeRasaServer:
@@ -57,14 +62,24 @@ class FakeRasaServer:
         return app
 
 
-async def test_customer_chats_presses_a_button_and_gets_a_safe_link_in_chromium():
+def gateway_app(rasa: RasaClient, store: FakeStore) -> web.Application:
+    return build_gateway(FakeSettings(shop_name="Acme Outdoor"), SimpleNamespace(store=store, returns=FakeReturns()),
+                         rasa)
+
+
+@pytest.fixture
+def store(tmp_path) -> FakeStore:
+    store = FakeStore.in_folder(tmp_path)
+    yield store
+    store.engine.dispose()
+
+
+async def test_customer_chats_presses_a_button_and_gets_a_safe_link_in_chromium(store):
     chromium = ensure_chromium()
     fake = FakeRasaServer()
     async with TestServer(fake.app(), host="127.0.0.1") as rasa_server:
         rasa = RasaClient(str(rasa_server.make_url("")))
-        gateway_app = build_gateway(FakeSettings(shop_name="Acme Outdoor"),
-                                    SimpleNamespace(store=FakeStore(), returns=FakeReturns()), rasa)
-        async with TestServer(gateway_app, host="127.0.0.1") as gateway, Chromium(chromium) as page:
+        async with TestServer(gateway_app(rasa, store), host="127.0.0.1") as gateway, Chromium(chromium) as page:
             url = str(gateway.make_url("/"))
             await page.set_viewport(390, 844)
             await page.navigate(url)
@@ -122,6 +137,49 @@ async def test_customer_chats_presses_a_button_and_gets_a_safe_link_in_chromium(
             assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
             await page.screenshot(SCREENSHOT)
+
+
+AGENT_MESSAGES = "[...document.querySelectorAll('.msg.agent')].map(m => [m.querySelector('.sender').textContent," \
+                 " m.querySelector('.bubble').textContent])"
+
+
+async def test_an_agents_replies_appear_in_the_page_from_our_team_once_each_across_a_reload(store):
+    chromium = ensure_chromium()
+    async with TestServer(FakeRasaServer().app(), host="127.0.0.1") as rasa_server:
+        rasa = RasaClient(str(rasa_server.make_url("")))
+        outbox = Outbox(store.engine)
+        agents = Router(rasa, outbox, {"web": lambda reply: [reply]}, transcript=store, clock=lambda: T0)
+        async with TestServer(gateway_app(rasa, store), host="127.0.0.1") as gateway, Chromium(chromium) as page:
+            url = str(gateway.make_url("/"))
+            await page.navigate(url)
+            await page.wait_for("document.body.dataset.ready === 'true'", "the chat to start")
+            await page.click("#input")
+            await page.type_text("Can I talk to a person?")
+            await page.press_enter()
+            await page.wait_for("document.querySelectorAll('button[data-payload]').length === 2", "the bot's answer")
+            [conversation] = store.rows
+
+            agents.deliver(conversation, "Hi, this is Sam from the returns team.", "slack:1")
+
+            await page.wait_for("document.querySelectorAll('.msg.agent').length === 1", "the agent's reply")
+            assert await page.evaluate(AGENT_MESSAGES) == [["Our team", "Hi, this is Sam from the returns team."]]
+            assert await page.evaluate("document.querySelector('#log .msg:last-child').classList.contains('agent')")
+
+            # history read between the outbox and the transcript writes: the next pull repeats that message
+            refund = {"text": "Your refund is approved.", "from": "agent", "seq": 2}
+            store.append_message(conversation, "out", refund, T0)
+            await page.navigate(url)
+            await page.wait_for("document.body.dataset.ready === 'true' && "
+                                "document.querySelectorAll('.msg.agent').length === 2", "history after reload")
+            outbox.enqueue(conversation, "web", "slack:2", [{"text": "Your refund is approved."}], T0)
+            agents.deliver(conversation, "Is there anything else I can do?", "slack:3")
+            await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # visible: pull at once
+
+            await page.wait_for("document.body.innerText.includes('anything else I can do')", "the agent's next reply")
+            assert await page.evaluate(AGENT_MESSAGES) == [
+                ["Our team", "Hi, this is Sam from the returns team."], ["Our team", "Your refund is approved."],
+                ["Our team", "Is there anything else I can do?"]]
+            assert await page.evaluate("document.querySelector('#log').getAttribute('aria-live')") == "polite"
 
 
 @pytest.mark.stack

@@ -1,22 +1,28 @@
-"""Web chat gateway: sessions, message round trips, limits, history and slip downloads, against a fake Rasa."""
+"""Web chat gateway: sessions, message round trips, limits, history, updates pulled from the outbox,
+agent handoffs and slip downloads, against a fake Rasa."""
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import httpx
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.outbox import Outbox
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient, RasaUnavailable
+from channels.router import Router
+from channels.web import add_web_routes
 from channels.web.app import COOKIE_NAME, MAX_TEXT_CHARS, SORRY
-from tests.fakes import BUTTONS, PDF, FakeRasa, FakeReturns, FakeSettings, FakeStore
+from tests.fakes import BUTTONS, PDF, FakeDesk, FakeRasa, FakeReturns, FakeSettings, FakeStore
 
 pytestmark = pytest.mark.asyncio
+
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+
 
 @pytest.fixture
 def rasa() -> FakeRasa:
@@ -24,13 +30,21 @@ def rasa() -> FakeRasa:
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
+def store(tmp_path) -> FakeStore:
+    store = FakeStore.in_folder(tmp_path)
+    yield store
+    store.engine.dispose()
 
 
 def make_app(rasa: FakeRasa, store: FakeStore, settings: FakeSettings | None = None):
     services = SimpleNamespace(store=store, returns=FakeReturns())
     return build_gateway(settings or FakeSettings(), services, rasa.client())
+
+
+def agents(store: FakeStore) -> Router:
+    """How Slack reaches a web customer: `Router.deliver` with the gateway's web renderer."""
+    return Router(FakeRasa().client(), Outbox(store.engine), {"web": lambda reply: [reply]},
+                  transcript=store, clock=lambda: T0)
 
 
 @pytest_asyncio.fixture
@@ -139,6 +153,119 @@ async def test_history_needs_a_session(client):
     assert (await client.get("/api/history")).status == 401
 
 
+async def updates(client: TestClient, after: int | None = None) -> dict:
+    resp = await client.get("/api/updates", params={} if after is None else {"after": after})
+    assert resp.status == 200
+    return await resp.json()
+
+
+async def test_agent_messages_are_pulled_once_in_order_and_the_same_cursor_returns_them_again(client, store):
+    conversation = f"web:{sid_of(await start_session(client))}"
+    agents(store).deliver(conversation, "Hi, I'm Sam from the returns team.", "slack:1")
+    agents(store).deliver(conversation, "I've refunded the shipping too.", "slack:2")
+
+    pulled = await updates(client)
+
+    assert pulled == {"messages": [
+        {"text": "Hi, I'm Sam from the returns team.", "from": "agent", "seq": 1},
+        {"text": "I've refunded the shipping too.", "from": "agent", "seq": 2}], "cursor": 2}
+    assert await updates(client, after=2) == {"messages": [], "cursor": 2}
+    assert await updates(client, after=0) == pulled
+    assert (await updates(client, after=1))["messages"] == pulled["messages"][1:]
+    assert Outbox(store.engine).pending(conversation) == []
+
+
+async def test_history_gives_the_cursor_to_pull_from_and_agent_messages_keep_their_seq(client, store):
+    conversation = f"web:{sid_of(await start_session(client))}"
+    await client.post("/api/messages", json={"text": "I'd like to talk to a person"})
+    agents(store).deliver(conversation, "Sam here, how can I help?", "slack:1")
+
+    history = await (await client.get("/api/history")).json()
+
+    assert history["cursor"] == 1
+    assert [(m["direction"], m["text"], m.get("from"), m.get("seq")) for m in history["messages"]] == [
+        ("in", "I'd like to talk to a person", None, None),
+        ("out", "you said: I'd like to talk to a person", None, None),
+        ("out", "Anything else?", None, None), ("out", "Sam here, how can I help?", "agent", 1)]
+    agents(store).deliver(conversation, "Are you still there?", "slack:2")
+    assert (await updates(client, after=history["cursor"]))["messages"] == [
+        {"text": "Are you still there?", "from": "agent", "seq": 2}]
+
+
+@pytest.mark.parametrize("after", ["-1", "abc", "1.5", "", "1e3", " 1", "99999999999999999999"])
+async def test_updates_cursor_must_be_a_non_negative_integer(client, after):
+    await start_session(client)
+    resp = await client.get("/api/updates", params={"after": after})
+    assert resp.status == 400
+    assert "non-negative integer" in (await resp.json())["error"]
+
+
+async def test_updates_need_a_session(client):
+    assert (await client.get("/api/updates")).status == 401
+    client.session.cookie_jar.update_cookies({COOKIE_NAME: "someone.forged"})
+    assert (await client.get("/api/updates", params={"after": 0})).status == 401
+
+
+async def test_another_session_never_sees_a_conversations_agent_messages(client, store):
+    conversation = f"web:{sid_of(await start_session(client))}"
+    agents(store).deliver(conversation, "Your refund is on its way.", "slack:1")
+
+    client.session.cookie_jar.clear()
+    await start_session(client)
+
+    assert await updates(client) == {"messages": [], "cursor": 0}
+    assert (await (await client.get("/api/history")).json()) == {"messages": [], "cursor": 0}
+    assert [m.status for m in Outbox(store.engine).messages(conversation)] == ["pending"]
+
+
+def chat_app(rasa: FakeRasa, store: FakeStore, **collaborators) -> web.Application:
+    app = web.Application()
+    add_web_routes(app, rasa=rasa.client(), store=store, slip_pdf=FakeReturns().slip_pdf, secret="s",
+                   now=lambda: T0, **collaborators)
+    return app
+
+
+async def test_while_an_agent_owns_the_conversation_the_bot_is_silent_and_the_agent_gets_the_words(
+        rasa, store):
+    desk = FakeDesk()
+    async with TestClient(TestServer(chat_app(rasa, store, outbox=Outbox(store.engine), desk=desk))) as client:
+        conversation = f"web:{sid_of(await start_session(client))}"
+        desk.owned.add(conversation)
+
+        resp = await client.post("/api/messages", json={"text": "  Is anyone there?  "})
+
+        assert resp.status == 200
+        assert (await resp.json()) == {"messages": []}
+    assert rasa.received == []
+    [(forwarded_to, text, key)] = desk.forwarded
+    assert (forwarded_to, text) == (conversation, "Is anyone there?")
+    assert key.startswith(f"{conversation}:") and len(key) > len(conversation) + 16
+    assert [(m["direction"], m["payload"]) for m in store.rows[conversation]] == [("in", {"text": "Is anyone there?"})]
+
+
+async def test_while_nobody_took_the_case_the_agents_see_the_words_and_the_bot_still_answers(rasa, store):
+    desk = FakeDesk()
+    async with TestClient(TestServer(chat_app(rasa, store, outbox=Outbox(store.engine), desk=desk))) as client:
+        conversation = f"web:{sid_of(await start_session(client))}"
+        await client.post("/api/messages", json={"text": "buttons please"})
+
+        resp = await client.post("/api/messages", json={"text": BUTTONS[0]["payload"], "title": "Too small"})
+
+        assert (await resp.json())["messages"] == [{"text": f"you said: {BUTTONS[0]['payload']}"},
+                                                   {"text": "Anything else?"}]
+    assert [m["message"] for m in rasa.received] == ["buttons please", BUTTONS[0]["payload"]]
+    assert [(c, text) for c, text, _ in desk.forwarded] == [(conversation, "buttons please"),
+                                                            (conversation, "Too small")]
+    assert len({key for _, _, key in desk.forwarded}) == 2
+
+
+async def test_without_an_outbox_there_is_nothing_to_pull(rasa, store):
+    async with TestClient(TestServer(chat_app(rasa, store))) as client:
+        await start_session(client)
+        assert await updates(client, after=5) == {"messages": [], "cursor": 5}
+        assert (await (await client.get("/api/history")).json())["cursor"] == 0
+
+
 @pytest.mark.parametrize("failure", ["connect", "timeout", "500", "garbage"])
 async def test_rasa_down_gets_a_polite_reply_with_200(client, rasa, store, failure):
     sid = sid_of(await start_session(client))
@@ -241,15 +368,7 @@ async def test_rasa_client_raises_rasa_unavailable_for_a_reply_that_is_not_a_mes
 
 
 async def test_stored_times_come_from_the_injected_clock(rasa, store):
-    from aiohttp import web
-
-    from channels.web import add_web_routes
-
-    t0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
-    app = web.Application()
-    add_web_routes(app, rasa=rasa.client(), store=store, slip_pdf=FakeReturns().slip_pdf, secret="s",
-                   now=lambda: t0)
-    async with TestClient(TestServer(app)) as client:
+    async with TestClient(TestServer(chat_app(rasa, store))) as client:
         sid = sid_of(await start_session(client))
         await client.post("/api/messages", json={"text": "hi"})
-    assert [m["at"] for m in store.rows[f"web:{sid}"]] == [t0, t0, t0]
+    assert [m["at"] for m in store.rows[f"web:{sid}"]] == [T0, T0, T0]

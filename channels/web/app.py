@@ -2,6 +2,11 @@
 
 The gateway issues each browser a session id in a signed HttpOnly cookie; the conversation id is
 `web:<session id>`. Messages go to Rasa and both directions are kept in the store for history.
+
+The page is answered in the response to its own message; what is said to the customer outside
+that (an agent's reply from Slack, a decision on their case) waits in the outbox and the page
+pulls it from /api/updates, by sequence number. While an agent owns the conversation the bot
+stays silent and the customer's words go to the agent through the `AgentDesk`.
 """
 from __future__ import annotations
 
@@ -12,15 +17,17 @@ import html
 import json
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Callable, Literal, Optional, Protocol
 
 from aiohttp import web
 
+from bot.outbox import Outbox, OutboxMessage
 from channels.rasa_client import RasaClient, RasaUnavailable
-from channels.router import rasa_reply
+from channels.router import AgentDesk, rasa_reply
 
 
 DEFAULT_SHOP_NAME = "returnbot demo shop"
@@ -32,6 +39,7 @@ COOKIE_NAME = "rb_session"
 CHANNEL = "web"
 STATIC_DIR = Path(__file__).parent / "static"
 RMA_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CURSOR = re.compile(r"^[0-9]{1,18}$")  # fits a 64-bit integer column
 
 # The page loads nothing from elsewhere; bot images may come from https hosts.
 PAGE_HEADERS = {
@@ -102,10 +110,12 @@ class WebChat:
     """Request handlers of the web channel; collaborators are passed in."""
 
     def __init__(self, *, rasa: RasaClient, store: MessageStore, slip_pdf: SlipSource, secret: str,
-                 shop_name: str, secure_cookie: bool, now: Callable[[], datetime]) -> None:
+                 shop_name: str, secure_cookie: bool, now: Callable[[], datetime],
+                 outbox: Optional[Outbox] = None, desk: Optional[AgentDesk] = None) -> None:
         if not secret:
             raise ValueError("the web chat needs a non-empty secret to sign session cookies")
         self.rasa, self.store, self.slip_pdf, self.now = rasa, store, slip_pdf, now
+        self.outbox, self.desk = outbox, desk
         self.signer = SessionSigner(secret)
         self.secure_cookie = secure_cookie
         page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
@@ -132,13 +142,33 @@ class WebChat:
         return resp
 
     async def history(self, request: web.Request) -> web.Response:
+        """The transcript, and the cursor to pull /api/updates from. The cursor is read first: a
+        message queued meanwhile comes again from /api/updates (the page drops seqs it shows)."""
         sid = self._session(request)
         if sid is None:
             return _json_error(401, "no session: POST /api/session first")
-        items = self.store.messages(f"{CHANNEL}:{sid}")
+        conversation_id = f"{CHANNEL}:{sid}"
+        cursor = self.outbox.last_seq(conversation_id) if self.outbox is not None else 0
+        items = self.store.messages(conversation_id)
         return web.json_response({"messages": [
             {**(item.get("payload") or {}), "direction": item["direction"], "at": _iso(item.get("at"))}
-            for item in items]})
+            for item in items], "cursor": cursor})
+
+    async def updates(self, request: web.Request) -> web.Response:
+        """What was queued for this session's conversation after the page's cursor. Asking again
+        with the same cursor answers the same, so a response lost on the way loses nothing."""
+        sid = self._session(request)
+        if sid is None:
+            return _json_error(401, "no session: POST /api/session first")
+        after = request.query.get("after", "0")
+        if not CURSOR.match(after):
+            return _json_error(400, "after must be a non-negative integer: the cursor of the last answer")
+        cursor = int(after)
+        if self.outbox is None:
+            return web.json_response({"messages": [], "cursor": cursor})
+        rows = self.outbox.collect(f"{CHANNEL}:{sid}", cursor, self.now())
+        return web.json_response({"messages": [_pulled(row) for row in rows],
+                                  "cursor": max([cursor, *(row.seq for row in rows)])})
 
     async def message(self, request: web.Request) -> web.Response:
         sid = self._session(request)
@@ -171,6 +201,8 @@ class WebChat:
         if isinstance(title, str) and title.strip():
             inbound["title"] = title.strip()[:MAX_TITLE_CHARS]
         self.store.append_message(conversation_id, "in", inbound, self.now())
+        if self._to_agents(conversation_id, inbound):
+            return web.json_response({"messages": []})  # a person answers, through /api/updates
         try:
             replies = [rasa_reply(r) for r in await self.rasa.send(conversation_id, text)]
         except RasaUnavailable:
@@ -179,6 +211,14 @@ class WebChat:
         for reply in replies:
             self.store.append_message(conversation_id, "out", reply, self.now())
         return web.json_response({"messages": replies})
+
+    def _to_agents(self, conversation_id: str, inbound: dict[str, Any]) -> bool:
+        """Show the agents the customer's words; True when an agent owns the conversation."""
+        if self.desk is None:
+            return False
+        key = f"{conversation_id}:{uuid.uuid4().hex}"  # the page has no id of its own for a message
+        self.desk.forward(conversation_id, inbound.get("title") or inbound["text"], key)
+        return self.desk.agent_owned(conversation_id)
 
     async def slip(self, request: web.Request) -> web.Response:
         rma_id, token = request.match_info["rma_id"], request.query.get("t", "")
@@ -195,18 +235,25 @@ def _iso(at: Any) -> Any:
     return at.isoformat() if isinstance(at, datetime) else at
 
 
+def _pulled(row: OutboxMessage) -> dict[str, Any]:
+    return {**row.payload, "seq": row.seq}
+
+
 def add_web_routes(app: web.Application, *, rasa: RasaClient, store: MessageStore, slip_pdf: SlipSource,
                    secret: str, shop_name: str = DEFAULT_SHOP_NAME, secure_cookie: bool = False,
-                   now: Callable[[], datetime] = _utcnow) -> WebChat:
+                   now: Callable[[], datetime] = _utcnow, outbox: Optional[Outbox] = None,
+                   desk: Optional[AgentDesk] = None) -> WebChat:
     """Adds the chat page, /api/* and slip downloads to `app` (whose client_max_size
-    should be MAX_BODY_BYTES)."""
+    should be MAX_BODY_BYTES). Without `outbox` the page pulls nothing; without `desk` no
+    agent ever sees or answers the conversation."""
     chat = WebChat(rasa=rasa, store=store, slip_pdf=slip_pdf, secret=secret, shop_name=shop_name,
-                   secure_cookie=secure_cookie, now=now)
+                   secure_cookie=secure_cookie, now=now, outbox=outbox, desk=desk)
     app.router.add_get("/", chat.index)
     app.router.add_get(r"/static/{name:chat\.(?:js|css)}", chat.static)
     app.router.add_post("/api/session", chat.session)
     app.router.add_post("/api/messages", chat.message)
     app.router.add_get("/api/history", chat.history)
+    app.router.add_get("/api/updates", chat.updates)
     app.router.add_get("/returns/{rma_id}/slip.pdf", chat.slip)
     app.router.add_get("/returns", _returns_start)
     return chat

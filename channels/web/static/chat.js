@@ -8,9 +8,17 @@
   const sendButton = document.getElementById("send");
   const typing = document.getElementById("typing");
   const OFFLINE = "Sorry, we couldn't reach the chat. Please check your connection and try again.";
+  const POLL_MS = 3000;
+  const TEAM = "Our team";
   // [label](https://...) or a bare http(s) URL
   const LINK = /\[([^\]\n]{1,300})\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>"']+)/g;
   let busy = false;
+  // Messages queued outside our own requests (an agent's reply) are numbered per conversation:
+  // `cursor` is the last one pulled, `shown` every number on the page (history may hold one twice).
+  let cursor = 0;
+  const shown = new Set();
+  let session = 0; // bumped when the server starts a new session, i.e. a new conversation
+  const poller = { on: false, inFlight: false, timer: null, renewed: false };
 
   function safeHref(url) {
     try {
@@ -109,8 +117,9 @@
     scrollToEnd();
   }
 
+  // A message a person on our team wrote is labelled as theirs.
   function addBot(msg, kind = "bot") {
-    const div = row(kind);
+    const div = row(msg.from === "agent" ? `${kind} agent` : kind);
     if (typeof msg.text === "string" && msg.text) div.append(bubble(msg.text));
     const src = typeof msg.image === "string" ? safeHref(msg.image) : null;
     if (src) {
@@ -148,6 +157,12 @@
       div.append(group);
     }
     if (div.childElementCount) {
+      if (msg.from === "agent") {
+        const label = document.createElement("div");
+        label.className = "sender";
+        label.textContent = TEAM;
+        div.prepend(label);
+      }
       log.append(div);
       scrollToEnd();
     }
@@ -160,10 +175,72 @@
     if (on) scrollToEnd();
   }
 
+  // Shows a numbered message once, however often it arrives.
+  function addNumbered(msg) {
+    if (Number.isInteger(msg.seq)) {
+      if (shown.has(msg.seq)) return;
+      shown.add(msg.seq);
+    }
+    addBot(msg);
+  }
+
   async function ensureSession() {
     const resp = await fetch("/api/session", { method: "POST", credentials: "same-origin" });
     if (!resp.ok) throw new Error(`session: ${resp.status}`);
+    const data = await resp.json().catch(() => ({}));
+    if (data.new) {
+      session += 1;
+      cursor = 0;
+      shown.clear();
+    }
   }
+
+  function schedulePoll() {
+    clearTimeout(poller.timer);
+    poller.timer = poller.on && !document.hidden ? setTimeout(poll, POLL_MS) : null;
+  }
+
+  function startPolling() {
+    if (poller.on) return;
+    poller.on = true;
+    schedulePoll();
+  }
+
+  // Pulls what was queued since `cursor`. A 401 renews the session once; a second one in a row
+  // stops polling until a message gets through again (cookies refused: nothing to poll for).
+  async function poll() {
+    if (!poller.on || poller.inFlight || document.hidden) return;
+    poller.inFlight = true;
+    const asked = session;
+    try {
+      const resp = await fetch(`/api/updates?after=${cursor}`, { credentials: "same-origin" });
+      if (resp.status === 401) {
+        if (poller.renewed) {
+          poller.on = false;
+          return;
+        }
+        poller.renewed = true;
+        await ensureSession();
+        return;
+      }
+      if (!resp.ok) return;
+      const data = await resp.json();
+      poller.renewed = false;
+      if (asked !== session) return; // the answer is about a conversation the page left
+      for (const msg of data.messages || []) addNumbered(msg);
+      if (Number.isInteger(data.cursor)) cursor = Math.max(cursor, data.cursor);
+    } catch (_) {
+      // offline for now: the next poll asks again from the same cursor
+    } finally {
+      poller.inFlight = false;
+      schedulePoll();
+    }
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) schedulePoll();
+    else poll();
+  });
 
   async function post(text, title) {
     const body = JSON.stringify(title ? { text, title } : { text });
@@ -191,6 +268,8 @@
       const data = await resp.json().catch(() => ({}));
       if (resp.ok) {
         for (const msg of data.messages || []) addBot(msg);
+        poller.renewed = false;
+        startPolling();
       } else {
         addBot({ text: data.error ? `Sorry, that message could not be sent (${data.error}).` : OFFLINE }, "bot notice");
       }
@@ -251,8 +330,10 @@
       const data = await resp.json();
       for (const item of data.messages || []) {
         if (item.direction === "in") addUser(item.title || item.text || "", item.text);
-        else addBot(item);
+        else addNumbered(item);
       }
+      if (Number.isInteger(data.cursor)) cursor = data.cursor;
+      startPolling();
     } catch (_) {
       addBot({ text: OFFLINE }, "bot notice");
     } finally {
