@@ -69,10 +69,15 @@ def _say(text: str) -> None:
 
 
 def _announce_channels(settings: Settings) -> None:
-    if not settings.telegram_bot_token:
-        print("Telegram: off (set TELEGRAM_BOT_TOKEN to turn it on; see README).")
-    print("Slack: the agent app is not wired into the gateway yet (docs/slack.md); handoffs are listed by "
-          "`returnbot handoffs list`.")
+    if settings.telegram_bot_token:
+        print("Telegram: on (" + ("webhook" if settings.telegram_webhook_url else "long polling") + ").")
+    else:
+        print("Telegram: off (set TELEGRAM_BOT_TOKEN to turn it on; see docs/telegram.md).")
+    if settings.slack_bot_token:
+        mode = "Socket Mode" if settings.slack_app_token else f"HTTP at {settings.public_url}/slack/events"
+        print(f"Slack: on ({mode}); handoff cards go to channel {settings.slack_channel_id}.")
+    else:
+        print("Slack: off (handoffs are kept: `returnbot handoffs list`; to bring agents in, see docs/slack.md).")
 
 
 def cmd_train(args, settings: Settings) -> int:

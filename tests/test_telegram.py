@@ -301,10 +301,11 @@ async def test_the_return_slip_is_sent_as_a_pdf_document_after_the_text(bot):
 
 
 # -- the gateway: off without a token, polling, webhook with its secret ---------------------------
-def test_without_a_token_the_gateway_says_telegram_is_off(caplog, services, rasa):
+def test_without_tokens_the_gateway_says_telegram_and_slack_are_off(caplog, services, rasa):
     caplog.set_level("INFO", logger="channels.gateway")
     build_gateway(services.settings, services, rasa.client())
     assert any("Telegram: off (set TELEGRAM_BOT_TOKEN" in r.getMessage() for r in caplog.records)
+    assert any("Slack: off (handoffs are recorded" in r.getMessage() for r in caplog.records)
 
 
 async def test_the_gateway_runs_the_bot_by_long_polling(services, fake_telegram, rasa):
