@@ -82,8 +82,9 @@ def stack(tmp_path_factory):
     """The three processes on test ports, over the demo store rebased to today (they use the real
     clock). Shared by every test of the session that needs it; tests use their own conversations."""
     var_dir = tmp_path_factory.mktemp("stack")
-    settings = test_settings(var_dir, RETURNBOT_RASA_PORT=15005, RETURNBOT_ACTIONS_PORT=15055,
-                             RETURNBOT_GATEWAY_PORT=18000)
+    offset = int(os.environ.get("RETURNBOT_TEST_PORT_OFFSET", "0"))  # two test runs on one machine
+    settings = test_settings(var_dir, RETURNBOT_RASA_PORT=15005 + offset, RETURNBOT_ACTIONS_PORT=15055 + offset,
+                             RETURNBOT_GATEWAY_PORT=18000 + offset)
     store = SqlStore.from_url(settings.database_url)
     store.upsert_orders(load_orders_file(DEMO_STORE, rebase_to=datetime.now(timezone.utc).date()))
     running = Stack(settings, ensure_model(), log_dir=var_dir / "logs")

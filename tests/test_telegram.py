@@ -419,7 +419,7 @@ async def test_a_full_return_over_telegram_ends_with_the_rma_and_the_slip_pdf(st
         assert [c.method for c in replies] == ["editMessageReplyMarkup", "sendMessage", "sendDocument"]
         rma = re.search(r"RMA-[0-9A-Z]{10}", said(replies)).group(0)
         assert "Your return is approved" in said(replies)
-        assert re.search(r'<a href="http://localhost:18000/returns/RMA-\w+/slip\.pdf\?t=\w+">',
+        assert re.search(rf'<a href="{re.escape(stack.settings.public_url)}/returns/RMA-\w+/slip\.pdf\?t=\w+">',
                          replies[1].params["text"])
         filename, pdf = replies[2].files["document"]
         assert filename == f"return-slip-{rma}.pdf" and pdf.startswith(b"%PDF") and rma.encode() in pdf
