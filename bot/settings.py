@@ -27,6 +27,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path
@@ -52,6 +59,7 @@ class Settings:
     slack_channel_id: Optional[str] = None  # the agents' channel handoff cards go to (required with Slack)
     slack_api_base_url: Optional[str] = None  # another Web API server (tests' fake); None: Slack's
     handoff_reannounce_minutes: int = 15  # an open handoff nobody took is announced again after this
+    rasa_timeout_seconds: int = 30  # the gateway waits this long for Rasa before telling the customer to retry
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -83,6 +91,7 @@ class Settings:
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "").rstrip("/") or None,
+            rasa_timeout_seconds=_positive(env, "RETURNBOT_RASA_TIMEOUT", 30),
             **_slack(env),
         )
 

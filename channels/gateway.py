@@ -9,6 +9,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List
 
+import httpx
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
@@ -169,7 +170,8 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the Telegram bot token
     settings = Settings.from_env(os.environ)
     services = bootstrap.build(settings)
-    app = build_gateway(settings, services, RasaClient(settings.rasa_url))
+    app = build_gateway(settings, services, RasaClient(
+        settings.rasa_url, timeout=httpx.Timeout(float(settings.rasa_timeout_seconds), connect=5.0)))
     log.info("web chat on http://%s:%s (Rasa at %s)", settings.gateway_host, settings.gateway_port,
              settings.rasa_url)
     web.run_app(app, host=settings.gateway_host, port=settings.gateway_port, print=None,

@@ -16,7 +16,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # a first reply after model 
 
 
 class RasaUnavailable(Exception):
-    """Rasa could not answer: not reachable, timed out, a 5xx, or a reply that is not a list of messages."""
+    """Rasa could not answer: not reachable, timed out, a 5xx, a reply that is not a list of
+    messages, or no message at all."""
 
 
 class RasaClient:
@@ -28,7 +29,13 @@ class RasaClient:
         self._client = client if client is not None else httpx.AsyncClient(timeout=timeout)
 
     async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict]:
-        """Posts `text` as `conversation_id`; the bot's messages, in order (may be empty)."""
+        """Posts `text` as `conversation_id`; the bot's messages, in order.
+
+        Every customer message gets an answer from this assistant, so no answer means a failure
+        Rasa hid: when a custom action cannot run (the action server is down, failing or too slow),
+        Rasa logs it, drops the action's events and answers with nothing. The customer is told to
+        try again; trying again runs the action again, which the services make safe (an RMA is
+        issued once per order line, so a retry finds the one a slow action made)."""
         body = {"sender": conversation_id, "message": text, "metadata": metadata or {}}
         try:
             resp = await self._client.post(self.base_url + WEBHOOK_PATH, json=body)
@@ -39,6 +46,10 @@ class RasaClient:
             raise RasaUnavailable(str(exc)) from exc
         if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
             raise RasaUnavailable("Rasa answered with something other than a list of messages")
+        if not replies:
+            log.warning("rasa answered %s with nothing: a custom action failed (is the action server up?)",
+                        conversation_id)
+            raise RasaUnavailable("Rasa answered with no message")
         return replies
 
     async def healthy(self) -> bool:

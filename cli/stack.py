@@ -96,7 +96,8 @@ class Stack:
             "RETURNBOT_ACTIONS_PORT": str(s.actions_port), "RETURNBOT_GATEWAY_PORT": str(s.gateway_port),
             "RETURNBOT_GATEWAY_HOST": s.gateway_host, "RETURNBOT_PUBLIC_URL": s.public_url,
             "RETURNBOT_PORTAL_URL": s.portal_url, "RETURNBOT_SECRET": s.secret,
-            "RETURNBOT_POLICY_FILE": str(s.policy_file), "SANIC_HOST": "127.0.0.1",
+            "RETURNBOT_POLICY_FILE": str(s.policy_file), "RETURNBOT_RASA_TIMEOUT": str(s.rasa_timeout_seconds),
+            "SANIC_HOST": "127.0.0.1",
             "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         })
         return env
@@ -121,18 +122,34 @@ class Stack:
             Process("gateway", [str(BIN / "python"), "-m", "channels.gateway"],
                     f"http://127.0.0.1:{s.gateway_port}/healthz"),
         ]
-        env = self.env()
         for process in self.processes:
-            output = None
-            if self.log_dir is not None:
-                self.log_dir.mkdir(parents=True, exist_ok=True)
-                output = open(self.log_dir / f"{process.name}.log", "ab")
-            process.popen = subprocess.Popen(process.argv, cwd=ROOT, env=env, stdout=output,
-                                             stderr=subprocess.STDOUT if output else None,
-                                             start_new_session=True, preexec_fn=_die_with_parent)
+            self._spawn(process)
         deadline = time.monotonic() + timeout
         for process in self.processes:
             self._wait_healthy(process, deadline)
+
+    def restart(self, name: str, timeout: float = 120.0) -> None:
+        """Stop one process (if it still runs) and start it again, waiting until it is healthy."""
+        process = next(p for p in self.processes if p.name == name)
+        self._end(process, grace=10.0)
+        self._spawn(process)
+        self._wait_healthy(process, time.monotonic() + timeout)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process and its children, as a crash would."""
+        process = next(p for p in self.processes if p.name == name)
+        if process.popen and process.popen.poll() is None:
+            os.killpg(process.popen.pid, signal.SIGKILL)
+            process.popen.wait()
+
+    def _spawn(self, process: Process) -> None:
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{process.name}.log", "ab")
+        process.popen = subprocess.Popen(process.argv, cwd=ROOT, env=self.env(), stdout=output,
+                                         stderr=subprocess.STDOUT if output else None,
+                                         start_new_session=True, preexec_fn=_die_with_parent)
 
     def _wait_healthy(self, process: Process, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -155,17 +172,30 @@ class Stack:
 
     def stop(self, grace: float = 10.0) -> None:
         for process in reversed(self.processes):
-            if process.popen and process.popen.poll() is None:
-                try:
-                    os.killpg(process.popen.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+            self._signal(process, signal.SIGTERM)
         deadline = time.monotonic() + grace
         for process in self.processes:
-            if process.popen is None:
-                continue
+            self._reap(process, deadline)
+
+    def _end(self, process: Process, grace: float) -> None:
+        self._signal(process, signal.SIGTERM)
+        self._reap(process, time.monotonic() + grace)
+
+    @staticmethod
+    def _signal(process: Process, signum: int) -> None:
+        if process.popen and process.popen.poll() is None:
             try:
-                process.popen.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.popen.pid, signal.SIGKILL)
-                process.popen.wait()
+                os.killpg(process.popen.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    @staticmethod
+    def _reap(process: Process, deadline: float) -> None:
+        """Wait for the process until `deadline`, then SIGKILL its group."""
+        if process.popen is None:
+            return
+        try:
+            process.popen.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.popen.pid, signal.SIGKILL)
+            process.popen.wait()

@@ -12,6 +12,7 @@ Point `AsyncWebClient(base_url=fake.base_url)` at it.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class FakeSlack:
         self.uploads: Dict[str, bytes] = {}
         self._failures: Dict[str, List[_Failure]] = {}
         self._file_ids = itertools.count(1)
+        self._holds: Dict[str, List[asyncio.Event]] = {}
         self._runner: Optional[web.AppRunner] = None
         self.url = ""
 
@@ -109,6 +111,13 @@ class FakeSlack:
         `error`, 200 and {"ok": false, "error": error}."""
         self._failures.setdefault(method, []).extend(
             [_Failure(200 if error else status, retry_after if status == 429 else None, after_effect, error)] * times)
+
+    def hold(self, method: str) -> asyncio.Event:
+        """The next call of `method` does its work, then gets no answer until the returned event
+        is set (a client killed meanwhile never learns that its post happened)."""
+        release = asyncio.Event()
+        self._holds.setdefault(method, []).append(release)
+        return release
 
     def ok_calls(self, method: str) -> List[Call]:
         return [c for c in self.calls if c.method == method and c.ok]
@@ -158,6 +167,9 @@ class FakeSlack:
         result = handler(params)
         if failure is not None:
             return self._failure(call, failure)
+        holds = self._holds.get(method) or []
+        if holds:
+            await holds.pop(0).wait()
         call.result = result
         if not result.get("ok"):
             call.outcome = result.get("error", "error")
