@@ -10,6 +10,7 @@ from bot.policy import load_policy
 from bot.services import ReturnsService, Shop
 from bot.settings import Settings
 from bot.store import SqlStore
+from bot.updates import ReturnUpdates
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Services:
     settings: Settings
     store: SqlStore
     returns: ReturnsService
+    updates: ReturnUpdates
 
 
 def utc_now() -> datetime:
@@ -27,4 +29,5 @@ def build(settings: Settings) -> Services:
     store = SqlStore.from_url(settings.database_url)
     shop = Shop(settings.shop_name, settings.public_url, settings.return_address, settings.secret)
     returns = ReturnsService(store, load_policy(settings.policy_file), shop, utc_now, new_rma_id)
-    return Services(settings=settings, store=store, returns=returns)
+    updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, utc_now)
+    return Services(settings=settings, store=store, returns=returns, updates=updates)

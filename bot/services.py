@@ -142,7 +142,7 @@ class ReturnsService:
         existing = self.store.rma_for_line(order_id, line_id)
         if existing is not None:
             return ReturnResult(Decision(existing.outcome, refund=existing.refund), order, line, rma=existing,
-                                slip_url=self._slip_url_for(existing))
+                                slip_url=self.slip_url_for(existing))
         now = self.clock()
         decision = self._decide(order, line_id, reason, resolution)
         quantity = line.returnable_quantity if line else 0
@@ -172,7 +172,7 @@ class ReturnsService:
         if decision.outcome is Outcome.DAMAGE_REPLACEMENT:
             handoff = self.open_handoff(conversation_id, "damage_claim", order_id,
                                         _summary(order, line, reason) + f"; {rma.rma_id}", decision.signals)
-        return ReturnResult(decision, order, line, rma=rma, created=created, slip_url=self._slip_url_for(rma),
+        return ReturnResult(decision, order, line, rma=rma, created=created, slip_url=self.slip_url_for(rma),
                             handoff=handoff)
 
     def _create_rma(self, draft: Rma) -> Tuple[Rma, bool]:
@@ -194,7 +194,7 @@ class ReturnsService:
     def slip_token(self, rma_id: str) -> str:
         return hmac.new(self.shop.secret.encode(), f"slip:{rma_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
-    def _slip_url_for(self, rma: Rma) -> Optional[str]:
+    def slip_url_for(self, rma: Rma) -> Optional[str]:
         if rma.outcome is not Outcome.RMA:
             return None
         return f"{self.shop.public_url}/returns/{rma.rma_id}/slip.pdf?t={self.slip_token(rma.rma_id)}"

@@ -129,6 +129,14 @@ rma_events = sa.Table(
     sa.Column("note", sa.String(500), nullable=False, default=""),
 )
 
+rma_event_keys = sa.Table(  # status events from outside (warehouse, carrier, CLI) applied once per event id
+    "rma_event_keys", metadata,
+    sa.Column("event_key", sa.String(200), primary_key=True),
+    sa.Column("rma_id", sa.String(20), nullable=False),
+    sa.Column("rma_event_id", sa.Integer, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
 refunds = sa.Table(
     "refunds", metadata,
     sa.Column("rma_id", sa.String(20), primary_key=True),  # one refund per RMA
@@ -314,6 +322,49 @@ class SqlStore:
             conn.execute(rmas.update().where(rmas.c.rma_id == rma_id).values(**values))
             conn.execute(rma_events.insert().values(rma_id=rma_id, status=status.value, at=at, note=note))
         return self.get_rma(rma_id)
+
+    def apply_rma_event(self, rma_id: str, status: RmaStatus, at: datetime, note: str,
+                        event_key: str) -> Tuple[Optional[Rma], bool]:
+        """`update_rma_status` once per `event_key`, in one transaction with the key: (the RMA,
+        applied now?). A key seen before changes nothing, whatever a retry carries; of two
+        concurrent deliveries of one event, the database lets one through."""
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(sa.select(rma_event_keys.c.rma_id).where(
+                        rma_event_keys.c.event_key == event_key)).first() is not None:
+                    return self.get_rma(rma_id), False
+                row = conn.execute(sa.select(rmas).where(rmas.c.rma_id == rma_id)).mappings().first()
+                if row is None:
+                    return None, False
+                event_id = conn.execute(rma_events.insert().values(rma_id=rma_id, status=status.value, at=at,
+                                                                   note=note)).inserted_primary_key[0]
+                conn.execute(rma_event_keys.insert().values(event_key=event_key, rma_id=rma_id,
+                                                            rma_event_id=event_id, received_at=at))
+                values = {"status": status.value, "updated_at": at}
+                if status is RmaStatus.REFUNDED and row["refunded_at"] is None:
+                    values["refunded_at"] = at
+                    conn.execute(refunds.insert().values(rma_id=rma_id, amount=row["refund_amount"],
+                                                         currency=row["currency"], issued_at=at))
+                conn.execute(rmas.update().where(rmas.c.rma_id == rma_id).values(**values))
+        except IntegrityError:  # a concurrent delivery of this event (or of this refund) got there first
+            return self.get_rma(rma_id), False
+        return self.get_rma(rma_id), True
+
+    def event_key_seen(self, event_key: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(rma_event_keys.c.rma_id).where(
+                rma_event_keys.c.event_key == event_key)).first() is not None
+
+    def rma_events_after(self, after_id: int, limit: int = 500) -> List[Tuple[int, RmaEvent]]:
+        """Status events with row id above `after_id`, oldest first, with their ids."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(rma_events).where(rma_events.c.id > after_id)
+                                .order_by(rma_events.c.id).limit(limit)).mappings().all()
+        return [(r["id"], RmaEvent(r["rma_id"], RmaStatus(r["status"]), r["at"], r["note"])) for r in rows]
+
+    def last_rma_event_id(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(rma_events.c.id))).scalar() or 0
 
     def rma_events(self, rma_id: str) -> List[RmaEvent]:
         with self.engine.connect() as conn:

@@ -183,11 +183,20 @@ def cmd_returns_update(args, settings: Settings) -> int:
     if rma_id is None:
         print(f"returnbot: {args.rma!r} is not a valid RMA number (check for typos)", file=sys.stderr)
         return 2
-    rma = _services(settings).returns.update_rma_status(rma_id, RmaStatus(args.status), note=args.note or "")
-    if rma is None:
+    from bot.updates import RefusedUpdate, UnknownRma
+
+    try:
+        recorded = _services(settings).updates.record(rma_id, RmaStatus(args.status), event_id=args.event_id,
+                                                      note=args.note or "", source="cli")
+    except UnknownRma:
         print(f"returnbot: no return {rma_id}", file=sys.stderr)
         return 1
-    print(f"{rma.rma_id}: {rma.status.value}")
+    except RefusedUpdate as exc:
+        print(f"returnbot: {rma_id}: {exc}", file=sys.stderr)
+        return 1
+    rma = recorded.rma
+    print(f"{rma.rma_id}: {rma.status.value}" + ("" if recorded.applied else " (this event id was recorded before: "
+                                                                              "nothing changed)"))
     return 0
 
 
@@ -318,7 +327,9 @@ def parser() -> argparse.ArgumentParser:
     update.add_argument("rma", metavar="RMA")
     update.add_argument("--status", required=True, choices=[
         "authorised", "label_created", "in_transit", "received", "inspected", "refunded", "rejected"])
-    update.add_argument("--note", help="a note kept with the status change")
+    update.add_argument("--note", help="a note kept with the status change (a rejection's note is told to the "
+                                       "customer)")
+    update.add_argument("--event-id", help="your id for this change: sending it again changes nothing")
     update.set_defaults(func=cmd_returns_update)
 
     orders = sub.add_parser("orders", help="look up orders", description="Look up orders.")

@@ -17,6 +17,7 @@ from bot.policy import load_policy
 from bot.services import ReturnsService, Shop
 from bot.settings import ROOT, Settings
 from bot.store import SqlStore
+from bot.updates import ReturnUpdates
 from cli.model import ensure_model
 from cli.stack import Stack
 from tests.builders import NOW
@@ -73,7 +74,8 @@ def services(settings: Settings, demo_db: Path) -> Services:
     store = SqlStore.from_url(settings.database_url)
     shop = Shop(settings.shop_name, settings.public_url, settings.return_address, settings.secret)
     returns = ReturnsService(store, load_policy(settings.policy_file), shop, lambda: NOW, counting_rma_ids())
-    yield Services(settings=settings, store=store, returns=returns)
+    updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, lambda: NOW)
+    yield Services(settings=settings, store=store, returns=returns, updates=updates)
     store.engine.dispose()
 
 

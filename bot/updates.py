@@ -1,0 +1,208 @@
+"""A return's lifecycle after the RMA, and telling the customer about it without being asked.
+
+Status events come from the merchant (`returnbot returns update`), from a warehouse or carrier
+system (the gateway's signed webhook) or from a returns platform; `record` applies each once per
+event id (`SqlStore.apply_rma_event`: the key and the change in one transaction), refuses to move
+a finished return (refunded, rejected) and refuses statuses that go back in time.
+
+`due` lists what the customer should hear about: status events recorded after the notices began
+(the first call remembers where the event log stood, so installing this never replays history),
+that matter to a customer (not the RMA's own creation: the chat said that already), each with the
+conversation to tell (the one the customer used last among those that proved the order is theirs)
+and the words. The gateway delivers them through the outbox under a key per event, then `done`
+moves the cursor on; a crash in between delivers nothing twice (the outbox key) and loses nothing
+(the cursor has not moved).
+
+A customer who says "stop updates" is not told any more (`opt_out`, per conversation and, when the
+conversation proved an order, per customer email); "send me updates" turns it back on.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from bot import replies
+from bot.models import Rma, RmaEvent, RmaStatus
+from bot.store import SqlStore, UtcDateTime, messages, metadata, verifications
+
+FINISHED = (RmaStatus.REFUNDED, RmaStatus.REJECTED)
+ORDER = [RmaStatus.PENDING_REVIEW, RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED, RmaStatus.IN_TRANSIT,
+         RmaStatus.RECEIVED, RmaStatus.INSPECTED, RmaStatus.REFUNDED]
+TOLD = (RmaStatus.LABEL_CREATED, RmaStatus.IN_TRANSIT, RmaStatus.RECEIVED, RmaStatus.INSPECTED,
+        RmaStatus.REFUNDED, RmaStatus.REJECTED)
+CREATED_NOTE = "created"  # the note SqlStore.create_rma writes on an RMA's first event
+STOP_HINT = 'Say "stop updates" if you\'d rather not get these messages.'
+
+update_cursor = sa.Table(
+    "update_cursor", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("last_event_id", sa.Integer, nullable=False),
+)
+
+update_optouts = sa.Table(
+    "update_optouts", metadata,
+    sa.Column("subject", sa.String(250), primary_key=True),  # conversation:<id> or email:<address>
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+CURSOR = "customer-notices"
+
+
+class UnknownRma(LookupError):
+    pass
+
+
+class RefusedUpdate(ValueError):
+    """A move the lifecycle does not allow; the message says why, for whoever sent it."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    rma: Rma
+    applied: bool  # False: this event id was recorded before, nothing changed
+
+
+@dataclass(frozen=True)
+class Notice:
+    event_id: int
+    rma: Rma
+    event: RmaEvent
+    conversation_id: Optional[str]  # None: nobody to tell (a portal-only customer, or opted out)
+    text: str
+
+    @property
+    def key(self) -> str:
+        return f"rma-update:{self.event_id}"
+
+
+class ReturnUpdates:
+    def __init__(self, store: SqlStore, ship_back_days: int, slip_url: Callable[[Rma], Optional[str]],
+                 clock: Callable[[], datetime]):
+        self.store, self.ship_back_days, self.slip_url, self.clock = store, ship_back_days, slip_url, clock
+        metadata.create_all(store.engine, tables=[update_cursor, update_optouts])
+
+    # -- the lifecycle ----------------------------------------------------------------------------
+    def record(self, rma_id: str, status: RmaStatus, *, event_id: Optional[str] = None, note: str = "",
+               source: str = "cli", at: Optional[datetime] = None) -> Recorded:
+        """Apply one status event, once per (source, event id); without an id, as a new event."""
+        rma = self.store.get_rma(rma_id)
+        if rma is None:
+            raise UnknownRma(rma_id)
+        key = f"{source}:{event_id or uuid.uuid4().hex}"
+        if self.store.event_key_seen(key):
+            return Recorded(rma, False)
+        _check_move(rma.status, status)
+        updated, applied = self.store.apply_rma_event(rma_id, status, at or self.clock(), note[:500], key)
+        return Recorded(updated or rma, applied)
+
+    # -- telling customers -----------------------------------------------------------------------
+    def due(self, limit: int = 100) -> List[Notice]:
+        """Events after the cursor, each with whom to tell and what (oldest first)."""
+        notices = []
+        for event_id, event in self.store.rma_events_after(self._cursor(), limit):
+            rma = self.store.get_rma(event.rma_id)
+            text = self._text(rma, event) if rma is not None and _tells(event) else None
+            conversation = self._conversation_for(rma) if text else None
+            notices.append(Notice(event_id, rma, event, conversation, text or ""))
+        return notices
+
+    def done(self, notice: Notice) -> None:
+        """Move the cursor past `notice` (never back)."""
+        with self.store.engine.begin() as conn:
+            conn.execute(update_cursor.update().where(
+                update_cursor.c.name == CURSOR, update_cursor.c.last_event_id < notice.event_id)
+                .values(last_event_id=notice.event_id))
+
+    def opt_out(self, conversation_id: str) -> None:
+        for subject in self._subjects(conversation_id):
+            try:
+                with self.store.engine.begin() as conn:
+                    conn.execute(update_optouts.insert().values(subject=subject, at=self.clock()))
+            except IntegrityError:
+                pass  # said before
+
+    def opt_in(self, conversation_id: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(update_optouts.delete().where(update_optouts.c.subject.in_(self._subjects(conversation_id))))
+
+    def opted_out(self, conversation_id: str) -> bool:
+        with self.store.engine.connect() as conn:
+            return conn.execute(sa.select(update_optouts.c.subject).where(
+                update_optouts.c.subject.in_(self._subjects(conversation_id)))).first() is not None
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _cursor(self) -> int:
+        with self.store.engine.connect() as conn:
+            found = conn.execute(sa.select(update_cursor.c.last_event_id).where(
+                update_cursor.c.name == CURSOR)).scalar()
+        if found is not None:
+            return found
+        start = self.store.last_rma_event_id()  # first run: from now on, not the history
+        try:
+            with self.store.engine.begin() as conn:
+                conn.execute(update_cursor.insert().values(name=CURSOR, last_event_id=start))
+        except IntegrityError:
+            return self._cursor()
+        return start
+
+    def _conversation_for(self, rma: Rma) -> Optional[str]:
+        """The chat the customer used last among those that proved this order theirs, or the one
+        the return was made in; None when that is nowhere to write to, or they opted out."""
+        with self.store.engine.connect() as conn:
+            proven = list(conn.execute(sa.select(verifications.c.conversation_id).where(
+                verifications.c.order_id == rma.order_id)).scalars())
+            candidates = [c for c in dict.fromkeys([*proven, rma.conversation_id]) if c and ":" in c]
+            if not candidates:
+                return None
+            latest = conn.execute(
+                sa.select(messages.c.conversation_id).where(messages.c.conversation_id.in_(candidates))
+                .order_by(messages.c.id.desc()).limit(1)).scalar()
+        chosen = latest or (rma.conversation_id if rma.conversation_id in candidates else candidates[-1])
+        return None if self.opted_out(chosen) else chosen
+
+    def _subjects(self, conversation_id: str) -> List[str]:
+        subjects = [f"conversation:{conversation_id}"]
+        with self.store.engine.connect() as conn:
+            orders = list(conn.execute(sa.select(verifications.c.order_id).where(
+                verifications.c.conversation_id == conversation_id)).scalars())
+        for order_id in orders:
+            order = self.store.get_order(order_id)
+            if order is not None:
+                subjects.append(f"email:{order.customer.email.strip().lower()}")
+        return list(dict.fromkeys(subjects))
+
+    def _text(self, rma: Rma, event: RmaEvent) -> str:
+        order = self.store.get_order(rma.order_id)
+        item = replies.item_name(order.line(rma.line_id) if order else None)
+        head = f"Update on your return {rma.rma_id} ({item}):"
+        what = rma.resolution.value.replace("_", " ")
+        amount = str(rma.refund)
+        body = {
+            RmaStatus.LABEL_CREATED: lambda: (f"your return label is ready: {self.slip_url(rma)} ."
+                                              if self.slip_url(rma) else "your return label is ready."),
+            RmaStatus.IN_TRANSIT: lambda: "it's on its way back to us. We'll tell you when it arrives.",
+            RmaStatus.RECEIVED: lambda: f"it has arrived back with us. The {what} of {amount} follows once "
+                                        "we've checked it.",
+            RmaStatus.INSPECTED: lambda: f"we've checked it; the {what} of {amount} is on its way.",
+            RmaStatus.REFUNDED: lambda: f"we refunded {amount} on {replies.day(event.at)}; {replies.BANK_DAYS}.",
+            RmaStatus.REJECTED: lambda: "we could not accept the return"
+            + (f" ({event.note})" if event.note else "") + ". Reply here if you'd like a person to explain.",
+        }[event.status]()
+        return f"{head} {body} {STOP_HINT}"
+
+
+def _tells(event: RmaEvent) -> bool:
+    return event.status in TOLD and event.note != CREATED_NOTE
+
+
+def _check_move(current: RmaStatus, new: RmaStatus) -> None:
+    if current in FINISHED:
+        raise RefusedUpdate(f"the return is {current.value} already; it cannot become {new.value}")
+    if new in ORDER and current in ORDER and ORDER.index(new) < ORDER.index(current) \
+            and current is not RmaStatus.PENDING_REVIEW:
+        raise RefusedUpdate(f"the return is {current.value}; it cannot go back to {new.value}")
