@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.store import UtcDateTime, metadata
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+ANSWER_BATCH = 20  # rows looked up at a time by `answers`; an answer is rarely more than a few
 
 outbox = sa.Table(
     "outbox", metadata,
@@ -151,6 +152,23 @@ class Outbox:
         for row in rows:
             if row.status == PENDING:
                 self.mark_sent(row.id, at, "pulled")
+        return rows
+
+    def answers(self, key: str, at: datetime) -> List[OutboxMessage]:
+        """For channels that answer in the response to the customer's own request (web chat): the
+        rows queued in answer to inbound `key` (`<key>:<i>`), in order; the pending ones are marked
+        sent, as `collect` does. Asking again returns the same rows, so a retried request gets the
+        answer the first one may have lost. Looked up by exact keys (the unique index), in batches."""
+        rows: List[OutboxMessage] = []
+        while True:
+            batch = self._select(outbox.c.idempotency_key.in_(
+                [f"{key}:{i}" for i in range(len(rows), len(rows) + ANSWER_BATCH)]))
+            rows += batch
+            if len(batch) < ANSWER_BATCH:
+                break
+        for row in rows:
+            if row.status == PENDING:
+                self.mark_sent(row.id, at, "answered")
         return rows
 
     def last_seq(self, conversation_id: str) -> int:

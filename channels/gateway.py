@@ -60,9 +60,9 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SLACK_CHANNEL] = slack
     add_web_routes(
-        app, rasa=rasa, store=services.store, slip_pdf=services.returns.slip_pdf, secret=settings.secret,
-        shop_name=settings.shop_name or DEFAULT_SHOP_NAME, secure_cookie=settings.public_url.startswith("https://"),
-        outbox=outbox, desk=slack)
+        app, router=router, outbox=outbox, store=services.store, slip_pdf=services.returns.slip_pdf,
+        secret=settings.secret, shop_name=settings.shop_name or DEFAULT_SHOP_NAME,
+        secure_cookie=settings.public_url.startswith("https://"))
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "rasa": "up" if await rasa.healthy() else "down"})

@@ -201,12 +201,19 @@ class Router:
         return [r for r in (rasa_reply(r) for r in replies) if r]
 
     def _queue(self, inbound: Inbound, before: List[Dict[str, Any]], replies: List[Dict[str, Any]]) -> None:
+        """Queue the payloads; each reply joins the transcript with the seq of its last payload, so a
+        page that shows history and pulls updates can tell the two apart (as `deliver` does)."""
         render = self.renderers[inbound.channel]
-        payloads = before + [payload for reply in replies for payload in render(reply)]
-        self.outbox.enqueue(inbound.conversation_id, inbound.channel, inbound.key, payloads, self.clock(),
-                            answers=inbound.key)
-        for reply in replies:
-            self._log(inbound.conversation_id, "out", reply)
+        rendered = [render(reply) for reply in replies]
+        payloads = before + [payload for parts in rendered for payload in parts]
+        rows = self.outbox.enqueue(inbound.conversation_id, inbound.channel, inbound.key, payloads, self.clock(),
+                                   answers=inbound.key)
+        seqs = {row.key: row.seq for row in rows}
+        end = len(before)
+        for reply, parts in zip(replies, rendered):
+            end += len(parts)
+            seq = seqs.get(f"{inbound.key}:{end - 1}") if parts else None
+            self._log(inbound.conversation_id, "out", reply if seq is None else {**reply, "seq": seq})
         self.notify()
 
     def _log(self, conversation_id: str, direction: str, payload: Dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.attachments import AttachmentRejected, AttachmentStore
-from bot.outbox import FAILED, PENDING, SENT, Outbox, OutboxMessage
+from bot.outbox import ANSWER_BATCH, FAILED, PENDING, SENT, Outbox, OutboxMessage
 from bot.store import SqlStore
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
@@ -348,6 +348,43 @@ def test_a_pulling_channel_collects_its_rows_in_order_and_again_until_it_moves_o
     assert [m.seq for m in outbox.collect("web:abc", 0, T0)] == [1, 2]  # a lost answer is asked again
     assert outbox.collect("web:abc", 2, T0) == [] and outbox.last_seq("web:abc") == 2
     assert outbox.collect("web:other", 0, T0) == [] and outbox.last_seq("web:other") == 0
+
+
+def test_the_answer_to_an_inbound_key_is_its_rows_in_order_marked_sent_and_the_same_when_asked_again(outbox):
+    outbox.enqueue("web:abc", "web", "slack:1", [{"text": "from an agent"}], T0)
+    outbox.enqueue("web:abc", "web", "web:abc:msg:1", texts("a", "b"), T0, answers="web:abc:msg:1")
+    outbox.enqueue("web:abc", "web", "web:abc:msg:10", texts("not this one"), T0)
+    later = T0 + timedelta(seconds=5)
+
+    answered = outbox.answers("web:abc:msg:1", later)
+
+    assert [(m.seq, m.key, m.payload["text"]) for m in answered] == [
+        (2, "web:abc:msg:1:0", "a"), (3, "web:abc:msg:1:1", "b")]
+    assert [(m.seq, m.status, m.sent_at, m.delivery_ref) for m in outbox.messages("web:abc")] == [
+        (1, PENDING, None, None), (2, SENT, later, "answered"), (3, SENT, later, "answered"), (4, PENDING, None, None)]
+    assert [m.id for m in outbox.answers("web:abc:msg:1", later)] == [m.id for m in answered]  # a retried request
+    assert outbox.answers("web:abc:msg:2", later) == []
+
+
+def test_a_long_answer_is_read_whole_across_lookup_batches(outbox):
+    count = ANSWER_BATCH * 2 + 3
+    outbox.enqueue("web:abc", "web", "in:1", texts(*(f"part {i}" for i in range(count))), T0)
+    assert [m.payload["text"] for m in outbox.answers("in:1", T0)] == [f"part {i}" for i in range(count)]
+    outbox.enqueue("web:abc", "web", "in:2", texts(*(f"part {i}" for i in range(ANSWER_BATCH))), T0)
+    assert len(outbox.answers("in:2", T0)) == ANSWER_BATCH
+
+
+async def test_the_transcript_gives_each_reply_the_seq_of_its_last_queued_message(outbox, store):
+    def split(reply: dict) -> List[dict]:
+        return [{"text": part} for part in reply["text"].split(": ")]
+
+    router = Router(FakeRasa().client(), outbox, {"telegram": split}, transcript=store, clock=Clock())
+    await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"), before=[{"remove_keyboard": 7}])
+    assert [m.payload for m in outbox.messages("telegram:1")] == [
+        {"remove_keyboard": 7}, {"text": "you said"}, {"text": "hello"}, {"text": "Anything else?"}]
+    assert [(m["direction"], m["payload"]) for m in store.messages("telegram:1")] == [
+        ("in", {"text": "hello"}), ("out", {"text": "you said: hello", "seq": 3}),
+        ("out", {"text": "Anything else?", "seq": 4})]
 
 
 def test_attachments_keep_images_only(store, tmp_path):

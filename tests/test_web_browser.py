@@ -1,5 +1,5 @@
-"""The web chat in headless Chromium: typing, buttons, links, typing indicator, history after reload
-and an agent's replies pulled into the page.
+"""The web chat in headless Chromium: typing, buttons, links, typing indicator, history after reload,
+an agent's replies pulled into the page, and a message whose answer was lost sent again under its id.
 
 Runs the real gateway and a fake Rasa server on loopback; saves a phone-sized screenshot to /tmp/webchat.png.
 """
@@ -166,7 +166,7 @@ async def test_an_agents_replies_appear_in_the_page_from_our_team_once_each_acro
             assert await page.evaluate("document.querySelector('#log .msg:last-child').classList.contains('agent')")
 
             # history read between the outbox and the transcript writes: the next pull repeats that message
-            refund = {"text": "Your refund is approved.", "from": "agent", "seq": 2}
+            refund = {"text": "Your refund is approved.", "from": "agent", "seq": outbox.last_seq(conversation) + 1}
             store.append_message(conversation, "out", refund, T0)
             await page.navigate(url)
             await page.wait_for("document.body.dataset.ready === 'true' && "
@@ -180,6 +180,71 @@ async def test_an_agents_replies_appear_in_the_page_from_our_team_once_each_acro
                 ["Our team", "Hi, this is Sam from the returns team."], ["Our team", "Your refund is approved."],
                 ["Our team", "Is there anything else I can do?"]]
             assert await page.evaluate("document.querySelector('#log').getAttribute('aria-live')") == "polite"
+
+
+# The page's network, made unreliable: the first answer to a message is lost on its way back (the
+# gateway took the message), and /api/updates fails while `hold` is on. Records the id of every
+# message sent and the cursor of every pull that got through.
+UNRELIABLE_NETWORK = """(() => {
+  const real = window.fetch;
+  window.net = { ids: [], afters: [], loseNext: true, hold: true };
+  window.fetch = async (url, options) => {
+    if (url === "/api/messages") {
+      window.net.ids.push(JSON.parse(options.body).id);
+      const resp = await real(url, options);
+      if (window.net.loseNext) {
+        window.net.loseNext = false;
+        throw new TypeError("Failed to fetch");
+      }
+      return resp;
+    }
+    if (String(url).startsWith("/api/updates")) {
+      if (window.net.hold) throw new TypeError("Failed to fetch");
+      window.net.afters.push(Number(new URL(url, location.href).searchParams.get("after")));
+    }
+    return real(url, options);
+  };
+})()"""
+BOT_MESSAGES = "document.querySelectorAll('.msg.bot:not(.intro):not(.agent):not(.notice)').length"
+
+
+async def test_a_lost_answer_is_fetched_again_under_the_same_id_and_no_reply_shows_twice(store):
+    chromium = ensure_chromium()
+    fake = FakeRasaServer()
+    async with TestServer(fake.app(), host="127.0.0.1") as rasa_server:
+        rasa = RasaClient(str(rasa_server.make_url("")))
+        agents = Router(rasa, Outbox(store.engine), {"web": lambda reply: [reply]}, transcript=store, clock=lambda: T0)
+        async with TestServer(gateway_app(rasa, store), host="127.0.0.1") as gateway, Chromium(chromium) as page:
+            await page.navigate(str(gateway.make_url("/")))
+            await page.wait_for("document.body.dataset.ready === 'true'", "the chat to start")
+            await page.evaluate(UNRELIABLE_NETWORK)
+
+            await page.click("#input")
+            await page.type_text("I want to return my shoes")
+            await page.press_enter()
+            await page.wait_for("document.querySelectorAll('button[data-payload]').length === 2", "the bot's buttons")
+            ids = await page.evaluate("window.net.ids")
+            assert len(ids) == 2 and ids[0] == ids[1], "the retry carries the same id"
+            assert fake.received == ["I want to return my shoes"]
+            assert await page.evaluate(BOT_MESSAGES) == 1
+            assert await page.evaluate("document.querySelectorAll('.msg.notice').length") == 0
+
+            # an agent's message queued before the next answer: the page pulls it from before that answer
+            [conversation] = store.rows
+            agents.deliver(conversation, "Hi, this is Sam from the returns team.", "slack:1")
+            await page.click("#input")
+            await page.type_text("and the socks?")
+            await page.press_enter()
+            await page.wait_for(f"{BOT_MESSAGES} === 2", "the answer to the second message")
+            await page.evaluate("window.net.hold = false; document.dispatchEvent(new Event('visibilitychange'))")
+
+            await page.wait_for("document.querySelectorAll('.msg.agent').length === 1", "the agent's message")
+            assert (await page.evaluate("window.net.afters"))[0] == 1
+            await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+            await page.wait_for("window.net.afters.includes(3)", "a pull from after everything shown")
+            assert await page.evaluate(BOT_MESSAGES) == 2
+            assert await page.evaluate("document.querySelectorAll('.msg.agent').length") == 1
+            assert fake.received == ["I want to return my shoes", "and the socks?"]
 
 
 @pytest.mark.stack

@@ -1,7 +1,9 @@
-"""Web chat gateway: sessions, message round trips, limits, history, updates pulled from the outbox,
-agent handoffs and slip downloads, against a fake Rasa."""
+"""Web chat gateway: sessions, message round trips (once per message id, through the router and the
+outbox), limits, history, updates pulled from the outbox, agent handoffs and slip downloads, against
+a fake Rasa."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -14,9 +16,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.outbox import Outbox
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient, RasaUnavailable
-from channels.router import Router
+from channels.router import SORRY, Router
 from channels.web import add_web_routes
-from channels.web.app import COOKIE_NAME, MAX_TEXT_CHARS, SORRY
+from channels.web.app import COOKIE_NAME, MAX_TEXT_CHARS, NOT_ANSWERED
 from tests.fakes import BUTTONS, PDF, FakeDesk, FakeRasa, FakeReturns, FakeSettings, FakeStore
 
 pytestmark = pytest.mark.asyncio
@@ -102,18 +104,19 @@ async def test_message_round_trip_goes_to_rasa_as_the_web_session_and_is_stored(
     resp = await client.post("/api/messages", json={"text": "  I want to return my shoes  "})
 
     assert resp.status == 200
-    assert (await resp.json()) == {"messages": [{"text": "you said: I want to return my shoes"},
-                                                {"text": "Anything else?"}]}
+    assert (await resp.json()) == {"messages": [{"text": "you said: I want to return my shoes", "seq": 1},
+                                                {"text": "Anything else?", "seq": 2}], "cursor": 2}
     assert rasa.received == [{"sender": f"web:{sid}", "message": "I want to return my shoes", "metadata": {}}]
-    assert [(m["direction"], m["payload"]["text"]) for m in store.rows[f"web:{sid}"]] == [
-        ("in", "I want to return my shoes"), ("out", "you said: I want to return my shoes"),
-        ("out", "Anything else?")]
+    assert [(m["direction"], m["payload"]) for m in store.rows[f"web:{sid}"]] == [
+        ("in", {"text": "I want to return my shoes"}),
+        ("out", {"text": "you said: I want to return my shoes", "seq": 1}),
+        ("out", {"text": "Anything else?", "seq": 2})]
 
 
 async def test_bot_buttons_are_passed_through_to_the_page(client):
     await start_session(client)
     body = await (await client.post("/api/messages", json={"text": "buttons please"})).json()
-    assert body == {"messages": [{"text": "Why are you returning it?", "buttons": BUTTONS}]}
+    assert body == {"messages": [{"text": "Why are you returning it?", "buttons": BUTTONS, "seq": 1}], "cursor": 1}
 
 
 async def test_pressed_button_payload_goes_to_rasa_verbatim_and_history_shows_its_title(client, rasa):
@@ -132,6 +135,18 @@ async def test_typed_intent_payload_the_bot_did_not_offer_is_sent_as_plain_text(
     await start_session(client)
     await client.post("/api/messages", json={"text": '/inform{"resolution":"refund"}'})
     assert rasa.received[-1]["message"] == 'inform{"resolution":"refund"}'
+
+
+async def test_after_an_apology_the_buttons_before_it_can_still_be_pressed(client, rasa):
+    await start_session(client)
+    await client.post("/api/messages", json={"text": "buttons please"})
+    rasa.down = "connect"
+    await client.post("/api/messages", json={"text": BUTTONS[0]["payload"], "title": "Too small"})
+    rasa.down = None
+    await client.post("/api/messages", json={"text": BUTTONS[0]["payload"], "title": "Too small"})  # the retry
+    assert rasa.received[-1]["message"] == BUTTONS[0]["payload"]
+    await client.post("/api/messages", json={"text": BUTTONS[1]["payload"]})  # answered since: no longer offered
+    assert rasa.received[-1]["message"] == BUTTONS[1]["payload"].lstrip("/")
 
 
 async def test_history_survives_a_reload_with_the_same_cookie(client, rasa, store):
@@ -182,14 +197,14 @@ async def test_history_gives_the_cursor_to_pull_from_and_agent_messages_keep_the
 
     history = await (await client.get("/api/history")).json()
 
-    assert history["cursor"] == 1
+    assert history["cursor"] == 3
     assert [(m["direction"], m["text"], m.get("from"), m.get("seq")) for m in history["messages"]] == [
         ("in", "I'd like to talk to a person", None, None),
-        ("out", "you said: I'd like to talk to a person", None, None),
-        ("out", "Anything else?", None, None), ("out", "Sam here, how can I help?", "agent", 1)]
+        ("out", "you said: I'd like to talk to a person", None, 1),
+        ("out", "Anything else?", None, 2), ("out", "Sam here, how can I help?", "agent", 3)]
     agents(store).deliver(conversation, "Are you still there?", "slack:2")
     assert (await updates(client, after=history["cursor"]))["messages"] == [
-        {"text": "Are you still there?", "from": "agent", "seq": 2}]
+        {"text": "Are you still there?", "from": "agent", "seq": 4}]
 
 
 @pytest.mark.parametrize("after", ["-1", "abc", "1.5", "", "1e3", " 1", "99999999999999999999"])
@@ -218,48 +233,61 @@ async def test_another_session_never_sees_a_conversations_agent_messages(client,
     assert [m.status for m in Outbox(store.engine).messages(conversation)] == ["pending"]
 
 
-def chat_app(rasa: FakeRasa, store: FakeStore, **collaborators) -> web.Application:
-    app = web.Application()
-    add_web_routes(app, rasa=rasa.client(), store=store, slip_pdf=FakeReturns().slip_pdf, secret="s",
-                   now=lambda: T0, **collaborators)
+def chat_app(rasa: FakeRasa, store: FakeStore, desk: FakeDesk | None = None, middlewares=()) -> web.Application:
+    """The web routes alone, on a router like the gateway's, with the clock at T0."""
+    outbox = Outbox(store.engine)
+    router = Router(rasa.client(), outbox, {"web": lambda reply: [reply]}, transcript=store, clock=lambda: T0,
+                    desk=desk)
+    app = web.Application(middlewares=list(middlewares))
+    add_web_routes(app, router=router, outbox=outbox, store=store, slip_pdf=FakeReturns().slip_pdf, secret="s",
+                   now=lambda: T0)
     return app
+
+
+def without_seq(messages: list[dict]) -> list[dict]:
+    return [{k: v for k, v in m.items() if k != "seq"} for m in messages]
 
 
 async def test_while_an_agent_owns_the_conversation_the_bot_is_silent_and_the_agent_gets_the_words(
         rasa, store):
     desk = FakeDesk()
-    async with TestClient(TestServer(chat_app(rasa, store, outbox=Outbox(store.engine), desk=desk))) as client:
+    async with TestClient(TestServer(chat_app(rasa, store, desk))) as client:
         conversation = f"web:{sid_of(await start_session(client))}"
         desk.owned.add(conversation)
 
-        resp = await client.post("/api/messages", json={"text": "  Is anyone there?  "})
+        resp = await client.post("/api/messages", json={"text": "  Is anyone there?  ", "id": "msg-0001"})
+        again = await client.post("/api/messages", json={"text": "  Is anyone there?  ", "id": "msg-0001"})
 
         assert resp.status == 200
-        assert (await resp.json()) == {"messages": []}
+        assert (await resp.json()) == {"messages": [], "cursor": 0}
+        assert (await again.json()) == {"messages": [], "cursor": 0}  # answered with silence: no notice
+        await client.post("/api/messages", json={"text": "Hello?"})  # no id: the gateway makes one
     assert rasa.received == []
-    [(forwarded_to, text, key)] = desk.forwarded
-    assert (forwarded_to, text) == (conversation, "Is anyone there?")
-    assert key.startswith(f"{conversation}:") and len(key) > len(conversation) + 16
-    assert [(m["direction"], m["payload"]) for m in store.rows[conversation]] == [("in", {"text": "Is anyone there?"})]
+    [(forwarded_to, text, key), (_, second, generated)] = desk.forwarded
+    assert (forwarded_to, text, key) == (conversation, "Is anyone there?", f"{conversation}:msg:msg-0001")
+    assert second == "Hello?" and generated.startswith(f"{conversation}:msg:") and len(generated) > len(key)
+    assert [(m["direction"], m["payload"]) for m in store.rows[conversation]] == [
+        ("in", {"text": "Is anyone there?"}), ("in", {"text": "Hello?"})]
+    assert Outbox(store.engine).messages(conversation) == []
 
 
 async def test_while_nobody_took_the_case_the_agents_see_the_words_and_the_bot_still_answers(rasa, store):
     desk = FakeDesk()
-    async with TestClient(TestServer(chat_app(rasa, store, outbox=Outbox(store.engine), desk=desk))) as client:
+    async with TestClient(TestServer(chat_app(rasa, store, desk))) as client:
         conversation = f"web:{sid_of(await start_session(client))}"
         await client.post("/api/messages", json={"text": "buttons please"})
 
         resp = await client.post("/api/messages", json={"text": BUTTONS[0]["payload"], "title": "Too small"})
 
-        assert (await resp.json())["messages"] == [{"text": f"you said: {BUTTONS[0]['payload']}"},
-                                                   {"text": "Anything else?"}]
+        assert (await resp.json())["messages"] == [{"text": f"you said: {BUTTONS[0]['payload']}", "seq": 2},
+                                                   {"text": "Anything else?", "seq": 3}]
     assert [m["message"] for m in rasa.received] == ["buttons please", BUTTONS[0]["payload"]]
     assert [(c, text) for c, text, _ in desk.forwarded] == [(conversation, "buttons please"),
                                                             (conversation, "Too small")]
     assert len({key for _, _, key in desk.forwarded}) == 2
 
 
-async def test_without_an_outbox_there_is_nothing_to_pull(rasa, store):
+async def test_a_new_session_has_nothing_to_pull_and_the_cursor_it_asks_from_comes_back(rasa, store):
     async with TestClient(TestServer(chat_app(rasa, store))) as client:
         await start_session(client)
         assert await updates(client, after=5) == {"messages": [], "cursor": 5}
@@ -274,8 +302,158 @@ async def test_rasa_down_gets_a_polite_reply_with_200(client, rasa, store, failu
     resp = await client.post("/api/messages", json={"text": "hello?"})
 
     assert resp.status == 200
-    assert (await resp.json()) == {"messages": [{"text": SORRY}]}
+    assert (await resp.json()) == {"messages": [{"text": SORRY, "seq": 1}], "cursor": 1}
     assert [m["direction"] for m in store.rows[f"web:{sid}"]] == ["in", "out"]
+
+
+# -- each message once, by the id the page gives it ----------------------------------------------------
+async def post(client: TestClient, text: str, message_id: str | None, **extra) -> dict:
+    resp = await client.post("/api/messages", json={"text": text, **extra,
+                                                    **({} if message_id is None else {"id": message_id})})
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+async def test_a_message_sent_twice_under_one_id_reaches_rasa_once_and_both_answers_carry_its_replies(
+        client, rasa, store):
+    conversation = f"web:{sid_of(await start_session(client))}"
+    message_id = "2f0c6a1e-5b7d-4c1a-9d7e-0a1b2c3d4e5f"
+
+    first = await post(client, "I want to return my shoes", message_id)
+    again = await post(client, "I want to return my shoes", message_id)
+
+    assert first == again == {"messages": [{"text": "you said: I want to return my shoes", "seq": 1},
+                                           {"text": "Anything else?", "seq": 2}], "cursor": 2}
+    assert [m["message"] for m in rasa.received] == ["I want to return my shoes"]
+    assert [m["direction"] for m in store.rows[conversation]] == ["in", "out", "out"]
+    assert [(m.key, m.status) for m in Outbox(store.engine).messages(conversation)] == [
+        (f"{conversation}:msg:{message_id}:0", "sent"), (f"{conversation}:msg:{message_id}:1", "sent")]
+
+
+class GatedRasa(FakeRasa):
+    """Answers only once `release` is set; `asked` is set when a message reaches it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked, self.release = asyncio.Event(), asyncio.Event()
+
+    async def gated(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/webhooks/"):
+            self.asked.set()
+            await self.release.wait()
+        return self.handler(request)
+
+    def client(self) -> RasaClient:
+        return RasaClient("http://rasa.test", client=httpx.AsyncClient(transport=httpx.MockTransport(self.gated)))
+
+
+async def test_two_concurrent_posts_of_one_id_reach_rasa_once_and_get_the_same_answer(store):
+    rasa, arrived = GatedRasa(), []
+
+    @web.middleware
+    async def count(request: web.Request, handler):
+        if request.path == "/api/messages":
+            arrived.append(request.path)
+        return await handler(request)
+
+    async with TestClient(TestServer(chat_app(rasa, store, middlewares=[count]))) as client:
+        await start_session(client)
+        first = asyncio.create_task(post(client, "hello", "same-id-123"))
+        await asyncio.wait_for(rasa.asked.wait(), 5)
+        second = asyncio.create_task(post(client, "hello", "same-id-123"))
+        while len(arrived) < 2:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # the second is in its handler, waiting for the conversation
+        rasa.release.set()
+        answers = await asyncio.wait_for(asyncio.gather(first, second), 5)
+
+    assert [m["message"] for m in rasa.received] == ["hello"]
+    assert answers[0] == answers[1] == {"messages": [{"text": "you said: hello", "seq": 1},
+                                                     {"text": "Anything else?", "seq": 2}], "cursor": 2}
+
+
+async def test_different_ids_are_separate_turns_even_with_the_same_text(client, rasa, store):
+    conversation = f"web:{sid_of(await start_session(client))}"
+
+    first = await post(client, "hello", "first-id-1")
+    second = await post(client, "hello", "second-id-2")
+
+    assert [m["message"] for m in rasa.received] == ["hello", "hello"]
+    assert [m["seq"] for m in first["messages"]] == [1, 2] and [m["seq"] for m in second["messages"]] == [3, 4]
+    assert without_seq(first["messages"]) == without_seq(second["messages"])
+    assert (first["cursor"], second["cursor"]) == (2, 4)
+    assert [m["direction"] for m in store.rows[conversation]] == ["in", "out", "out", "in", "out", "out"]
+
+
+@pytest.mark.parametrize("message_id", ["short", "x" * 65, "has space", "semi;colon:x", "ünïcode-id", "",
+                                        42, ["abcdefgh"], {"id": "abcdefgh"}])
+async def test_a_malformed_message_id_is_a_400_and_changes_nothing(client, rasa, store, message_id):
+    conversation = f"web:{sid_of(await start_session(client))}"
+
+    resp = await client.post("/api/messages", json={"text": "hello", "id": message_id})
+
+    assert resp.status == 400
+    assert "id" in (await resp.json())["error"]
+    assert rasa.received == [] and conversation not in store.rows
+    assert Outbox(store.engine).messages(conversation) == []
+
+
+async def test_with_rasa_down_the_apology_is_queued_once_and_a_retry_gets_it_again(client, rasa, store):
+    conversation = f"web:{sid_of(await start_session(client))}"
+    rasa.down = "connect"
+
+    first = await post(client, "hello?", "retry-me-1")
+    rasa.down = None
+    again = await post(client, "hello?", "retry-me-1")
+
+    assert first == again == {"messages": [{"text": SORRY, "seq": 1}], "cursor": 1}
+    assert rasa.received == []  # the retry is the same message, answered already
+    assert [m.payload for m in Outbox(store.engine).messages(conversation)] == [{"text": SORRY}]
+    assert [m["direction"] for m in store.rows[conversation]] == ["in", "out"]
+
+
+async def test_a_message_taken_but_never_answered_asks_the_customer_to_send_it_again(client, rasa, store):
+    conversation = f"web:{sid_of(await start_session(client))}"
+    key = f"{conversation}:msg:lost-in-a-crash"
+    assert Outbox(store.engine).claim_inbound(conversation, [key], T0)  # the gateway stopped after this
+
+    answer = await post(client, "hello?", "lost-in-a-crash")
+
+    assert answer == {"messages": [], "cursor": 0, "notice": NOT_ANSWERED}
+    assert rasa.received == []
+    assert "hello" in (await post(client, "hello?", "sent-again-1"))["messages"][0]["text"]
+
+
+async def test_replies_answered_to_a_post_are_not_pulled_again_after_its_cursor(client, rasa, store):
+    conversation = f"web:{sid_of(await start_session(client))}"
+    agents(store).deliver(conversation, "Sam here.", "slack:1")
+
+    answer = await post(client, "hi Sam", "after-sam-1")
+
+    assert [m["seq"] for m in answer["messages"]] == [2, 3] and answer["cursor"] == 3
+    assert await updates(client, after=answer["cursor"]) == {"messages": [], "cursor": 3}
+    # a page that never pulled Sam's message gets it from its own cursor, with the replies it has seen
+    assert [m["seq"] for m in (await updates(client, after=0))["messages"]] == [1, 2, 3]
+    agents(store).deliver(conversation, "Anything else?", "slack:2")
+    assert (await updates(client, after=answer["cursor"]))["messages"] == [
+        {"text": "Anything else?", "from": "agent", "seq": 4}]
+    assert Outbox(store.engine).pending(conversation) == []
+
+
+async def test_history_shows_each_message_once_with_the_pressed_buttons_title_and_the_replies_seqs(client, store):
+    await start_session(client)
+    buttons = await post(client, "buttons please", "ask-buttons")
+    await post(client, BUTTONS[1]["payload"], "press-damaged", title="  Damaged  ")
+    await post(client, BUTTONS[1]["payload"], "press-damaged", title="  Damaged  ")  # a retry
+
+    history = await (await client.get("/api/history")).json()
+
+    assert [(m["direction"], m.get("title"), m["text"], m.get("seq")) for m in history["messages"]] == [
+        ("in", None, "buttons please", None), ("out", None, "Why are you returning it?", 1),
+        ("in", "Damaged", BUTTONS[1]["payload"], None), ("out", None, f"you said: {BUTTONS[1]['payload']}", 2),
+        ("out", None, "Anything else?", 3)]
+    assert history["messages"][1]["buttons"] == buttons["messages"][0]["buttons"] == BUTTONS
+    assert history["cursor"] == 3
 
 
 async def test_one_megabyte_body_is_refused_with_413_json(client, rasa):

@@ -1,12 +1,15 @@
 """Web chat channel: the chat page, its JSON API and return-slip downloads, as aiohttp routes.
 
 The gateway issues each browser a session id in a signed HttpOnly cookie; the conversation id is
-`web:<session id>`. Messages go to Rasa and both directions are kept in the store for history.
+`web:<session id>`. A message goes to the `Router` like any channel's, keyed by the id the page
+gave it (`web:<session id>:msg:<id>`): the page resends a message it got no answer to under the
+same id, so a retry is never a second turn. The router keeps the transcript, asks Rasa (or, while
+an agent owns the conversation, stays silent and passes the words to the agent) and queues the
+replies in the outbox.
 
-The page is answered in the response to its own message; what is said to the customer outside
-that (an agent's reply from Slack, a decision on their case) waits in the outbox and the page
-pulls it from /api/updates, by sequence number. While an agent owns the conversation the bot
-stays silent and the customer's words go to the agent through the `AgentDesk`.
+Every message to the customer is an outbox row with a sequence number. The page gets the rows that
+answer its message in the response to it (again, for a retry); what is said outside that (an
+agent's reply from Slack, a decision on their case) it pulls from /api/updates, by sequence number.
 """
 from __future__ import annotations
 
@@ -21,17 +24,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal, Optional, Protocol
+from typing import Any, Callable, Protocol
 
 from aiohttp import web
 
 from bot.outbox import Outbox, OutboxMessage
-from channels.rasa_client import RasaClient, RasaUnavailable
-from channels.router import AgentDesk, rasa_reply
+from channels.router import SORRY, Inbound, Router
 
 
 DEFAULT_SHOP_NAME = "returnbot demo shop"
-SORRY = "Sorry, I'm having trouble right now, please try again in a moment."
+NOT_ANSWERED = "Sorry, your last message may not have reached us. Please send it again."
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 2000
 MAX_TITLE_CHARS = 200
@@ -40,6 +42,7 @@ CHANNEL = "web"
 STATIC_DIR = Path(__file__).parent / "static"
 RMA_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CURSOR = re.compile(r"^[0-9]{1,18}$")  # fits a 64-bit integer column
+MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 # The page loads nothing from elsewhere; bot images may come from https hosts.
 PAGE_HEADERS = {
@@ -53,10 +56,7 @@ PAGE_HEADERS = {
 
 
 class MessageStore(Protocol):
-    """The part of bot.store the web channel uses."""
-
-    def append_message(self, conversation_id: str, direction: Literal["in", "out"],
-                       payload: dict, at: datetime) -> None: ...
+    """The part of bot.store the web channel uses: the transcript the router writes."""
 
     def messages(self, conversation_id: str, limit: int = 200) -> list[dict]: ...
 
@@ -73,12 +73,20 @@ def _json_error(status: int, message: str) -> web.Response:
 
 
 def offered_payloads(history: list[dict]) -> set[str]:
-    """Button payloads in the bot's messages since the customer last spoke."""
+    """Button payloads in the bot's last answer. An apology (Rasa was unavailable) is no answer:
+    the buttons before it stay offered, so pressing one again is the retry the apology asked for."""
     offered: set[str] = set()
+    answered = False
     for item in reversed(history):
+        payload = item.get("payload") or {}
         if item.get("direction") == "in":
-            break
-        for button in (item.get("payload") or {}).get("buttons") or []:
+            if answered:
+                break
+            continue
+        if payload.get("text") == SORRY:
+            continue
+        answered = True
+        for button in payload.get("buttons") or []:
             offered.add(button.get("payload"))
     return offered
 
@@ -109,13 +117,11 @@ class SessionSigner:
 class WebChat:
     """Request handlers of the web channel; collaborators are passed in."""
 
-    def __init__(self, *, rasa: RasaClient, store: MessageStore, slip_pdf: SlipSource, secret: str,
-                 shop_name: str, secure_cookie: bool, now: Callable[[], datetime],
-                 outbox: Optional[Outbox] = None, desk: Optional[AgentDesk] = None) -> None:
+    def __init__(self, *, router: Router, outbox: Outbox, store: MessageStore, slip_pdf: SlipSource, secret: str,
+                 shop_name: str, secure_cookie: bool, now: Callable[[], datetime]) -> None:
         if not secret:
             raise ValueError("the web chat needs a non-empty secret to sign session cookies")
-        self.rasa, self.store, self.slip_pdf, self.now = rasa, store, slip_pdf, now
-        self.outbox, self.desk = outbox, desk
+        self.router, self.outbox, self.store, self.slip_pdf, self.now = router, outbox, store, slip_pdf, now
         self.signer = SessionSigner(secret)
         self.secure_cookie = secure_cookie
         page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
@@ -148,7 +154,7 @@ class WebChat:
         if sid is None:
             return _json_error(401, "no session: POST /api/session first")
         conversation_id = f"{CHANNEL}:{sid}"
-        cursor = self.outbox.last_seq(conversation_id) if self.outbox is not None else 0
+        cursor = self.outbox.last_seq(conversation_id)
         items = self.store.messages(conversation_id)
         return web.json_response({"messages": [
             {**(item.get("payload") or {}), "direction": item["direction"], "at": _iso(item.get("at"))}
@@ -164,13 +170,17 @@ class WebChat:
         if not CURSOR.match(after):
             return _json_error(400, "after must be a non-negative integer: the cursor of the last answer")
         cursor = int(after)
-        if self.outbox is None:
-            return web.json_response({"messages": [], "cursor": cursor})
         rows = self.outbox.collect(f"{CHANNEL}:{sid}", cursor, self.now())
         return web.json_response({"messages": [_pulled(row) for row in rows],
                                   "cursor": max([cursor, *(row.seq for row in rows)])})
 
     async def message(self, request: web.Request) -> web.Response:
+        """Hands the customer's message to the router once per id and answers with the rows queued
+        for it: `{"messages": [{...payload, "seq"}], "cursor"}`, the cursor being the highest seq
+        answered (with none, the conversation's last). A row below it may be an agent's message the
+        page has not pulled yet, so the page moves its own cursor only over seqs it has shown. A retry
+        of an answered message gets the same rows; of one that was taken but never answered (a crash
+        in between), no rows and a `notice` to send it again."""
         sid = self._session(request)
         if sid is None:
             return _json_error(401, "no session: POST /api/session first")
@@ -191,34 +201,27 @@ class WebChat:
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
             return _json_error(400, "text must be a non-empty string")
+        message_id = body.get("id")
+        if message_id is None:
+            message_id = uuid.uuid4().hex  # a client without ids (curl, an old page) cannot retry safely
+        elif not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
+            return _json_error(400, "id must be 8 to 64 letters, digits, '-' or '_', the same for a retry")
         text = text.strip()[:MAX_TEXT_CHARS]
         title = body.get("title")
+        title = title.strip()[:MAX_TITLE_CHARS] if isinstance(title, str) and title.strip() else None
 
         conversation_id = f"{CHANNEL}:{sid}"
         if text.startswith("/") and text not in offered_payloads(self.store.messages(conversation_id)):
             text = text.lstrip("/") or "?"  # only buttons the bot offered may carry intents and entities
-        inbound: dict[str, Any] = {"text": text}
-        if isinstance(title, str) and title.strip():
-            inbound["title"] = title.strip()[:MAX_TITLE_CHARS]
-        self.store.append_message(conversation_id, "in", inbound, self.now())
-        if self._to_agents(conversation_id, inbound):
-            return web.json_response({"messages": []})  # a person answers, through /api/updates
-        try:
-            replies = [rasa_reply(r) for r in await self.rasa.send(conversation_id, text)]
-        except RasaUnavailable:
-            replies = [{"text": SORRY}]
-        replies = [r for r in replies if r]
-        for reply in replies:
-            self.store.append_message(conversation_id, "out", reply, self.now())
-        return web.json_response({"messages": replies})
-
-    def _to_agents(self, conversation_id: str, inbound: dict[str, Any]) -> bool:
-        """Show the agents the customer's words; True when an agent owns the conversation."""
-        if self.desk is None:
-            return False
-        key = f"{conversation_id}:{uuid.uuid4().hex}"  # the page has no id of its own for a message
-        self.desk.forward(conversation_id, inbound.get("title") or inbound["text"], key)
-        return self.desk.agent_owned(conversation_id)
+        key = f"{conversation_id}:msg:{message_id}"
+        fresh = await self.router.handle(Inbound(CHANNEL, conversation_id, key, text, title))
+        rows = self.outbox.answers(key, self.now())
+        answer: dict[str, Any] = {
+            "messages": [_pulled(row) for row in rows],
+            "cursor": max(row.seq for row in rows) if rows else self.outbox.last_seq(conversation_id)}
+        if not fresh and not rows and not self.outbox.is_answered(key):
+            answer["notice"] = NOT_ANSWERED
+        return web.json_response(answer)
 
     async def slip(self, request: web.Request) -> web.Response:
         rma_id, token = request.match_info["rma_id"], request.query.get("t", "")
@@ -239,15 +242,14 @@ def _pulled(row: OutboxMessage) -> dict[str, Any]:
     return {**row.payload, "seq": row.seq}
 
 
-def add_web_routes(app: web.Application, *, rasa: RasaClient, store: MessageStore, slip_pdf: SlipSource,
-                   secret: str, shop_name: str = DEFAULT_SHOP_NAME, secure_cookie: bool = False,
-                   now: Callable[[], datetime] = _utcnow, outbox: Optional[Outbox] = None,
-                   desk: Optional[AgentDesk] = None) -> WebChat:
-    """Adds the chat page, /api/* and slip downloads to `app` (whose client_max_size
-    should be MAX_BODY_BYTES). Without `outbox` the page pulls nothing; without `desk` no
-    agent ever sees or answers the conversation."""
-    chat = WebChat(rasa=rasa, store=store, slip_pdf=slip_pdf, secret=secret, shop_name=shop_name,
-                   secure_cookie=secure_cookie, now=now, outbox=outbox, desk=desk)
+def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, store: MessageStore,
+                   slip_pdf: SlipSource, secret: str, shop_name: str = DEFAULT_SHOP_NAME,
+                   secure_cookie: bool = False, now: Callable[[], datetime] = _utcnow) -> WebChat:
+    """Adds the chat page, /api/* and slip downloads to `app` (whose client_max_size should be
+    MAX_BODY_BYTES). `router` must render the "web" channel and queue into `outbox`; its
+    `AgentDesk`, if any, decides when an agent answers instead of the bot."""
+    chat = WebChat(router=router, outbox=outbox, store=store, slip_pdf=slip_pdf, secret=secret,
+                   shop_name=shop_name, secure_cookie=secure_cookie, now=now)
     app.router.add_get("/", chat.index)
     app.router.add_get(r"/static/{name:chat\.(?:js|css)}", chat.static)
     app.router.add_post("/api/session", chat.session)

@@ -9,12 +9,14 @@
   const typing = document.getElementById("typing");
   const OFFLINE = "Sorry, we couldn't reach the chat. Please check your connection and try again.";
   const POLL_MS = 3000;
+  const RETRY_MS = [700, 2000]; // a message that got no answer is sent again, under the same id, after these
+  const POST_LIMIT_MS = 60000; // the server gives up on Rasa well before this
   const TEAM = "Our team";
   // [label](https://...) or a bare http(s) URL
   const LINK = /\[([^\]\n]{1,300})\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>"']+)/g;
   let busy = false;
-  // Messages queued outside our own requests (an agent's reply) are numbered per conversation:
-  // `cursor` is the last one pulled, `shown` every number on the page (history may hold one twice).
+  // Every message to the customer is numbered per conversation: `cursor` is the number up to which
+  // all are on the page, `shown` every number on the page (history or a pull may repeat one).
   let cursor = 0;
   const shown = new Set();
   let session = 0; // bumped when the server starts a new session, i.e. a new conversation
@@ -184,6 +186,20 @@
     addBot(msg);
   }
 
+  // The answer to our own message moves the cursor only over numbers without a gap: one in between
+  // (an agent's reply queued meanwhile) is still to be pulled.
+  function advanceCursor() {
+    while (shown.has(cursor + 1)) cursor += 1;
+  }
+
+  function newMessageId() {
+    if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // pages served over plain http lack randomUUID
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
   async function ensureSession() {
     const resp = await fetch("/api/session", { method: "POST", credentials: "same-origin" });
     if (!resp.ok) throw new Error(`session: ${resp.status}`);
@@ -242,20 +258,40 @@
     else poll();
   });
 
-  async function post(text, title) {
-    const body = JSON.stringify(title ? { text, title } : { text });
-    const once = () => fetch("/api/messages", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body,
-    });
-    let resp = await once();
-    if (resp.status === 401) {
-      await ensureSession();
-      resp = await once();
+  // One attempt; a request that takes too long is abandoned like a lost one.
+  async function postOnce(body) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), POST_LIMIT_MS);
+    try {
+      return await fetch("/api/messages", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body,
+        signal: abort.signal,
+      });
+    } finally {
+      clearTimeout(timer);
     }
-    return resp;
+  }
+
+  // Sends one message under one id: the server takes it once however often it arrives, and answers
+  // a repeat with the same replies, so a request lost on the way (or its answer) is simply sent again.
+  async function post(text, title) {
+    const body = JSON.stringify({ text, ...(title ? { title } : {}), id: newMessageId() });
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        let resp = await postOnce(body);
+        if (resp.status === 401) {
+          await ensureSession();
+          resp = await postOnce(body);
+        }
+        if (![502, 503, 504].includes(resp.status) || attempt >= RETRY_MS.length) return resp;
+      } catch (err) {
+        if (attempt >= RETRY_MS.length) throw err;
+      }
+      await sleep(RETRY_MS[attempt]);
+    }
   }
 
   // Sends a message; the customer sees `shown`. Resolves false when it could not be delivered.
@@ -267,13 +303,15 @@
       const resp = await post(text, title);
       const data = await resp.json().catch(() => ({}));
       if (resp.ok) {
-        for (const msg of data.messages || []) addBot(msg);
+        for (const msg of data.messages || []) addNumbered(msg);
+        advanceCursor();
+        if (typeof data.notice === "string") addBot({ text: data.notice }, "bot notice");
         poller.renewed = false;
         startPolling();
       } else {
         addBot({ text: data.error ? `Sorry, that message could not be sent (${data.error}).` : OFFLINE }, "bot notice");
       }
-      return resp.ok;
+      return resp.ok && typeof data.notice !== "string";
     } catch (_) {
       addBot({ text: OFFLINE }, "bot notice");
       return false;
