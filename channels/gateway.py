@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLACK_CHANNEL = web.AppKey("slack_channel", object)  # the gateway's SlackChannel, or None
+RETURN_UPDATES = web.AppKey("return_updates", object)  # the gateway's UpdateNotifier, or None
 
 
 def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> web.Application:
@@ -68,6 +69,7 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
         return web.json_response({"status": "ok", "rasa": "up" if await rasa.healthy() else "down"})
 
     app.router.add_get("/healthz", healthz)
+    notifier = app[RETURN_UPDATES] = _return_updates(app, settings, services, router)
     stops: List[Callable[[], Awaitable[None]]] = []
     if telegram_on:
         stops.append(add_telegram(app, settings, services, router, relay))
@@ -82,9 +84,13 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
 
     async def start(app: web.Application) -> None:
         relay.start()
+        if notifier is not None:
+            notifier.start()
 
     async def stop(app: web.Application) -> None:
         # on_shutdown, not on_cleanup: aiohttp waits (up to a minute) for running tasks in between
+        if notifier is not None:
+            await notifier.stop()
         for stop_channel in stops:
             await stop_channel()
         await relay.close()
@@ -96,6 +102,17 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
     app.on_shutdown.append(stop)
     app.on_cleanup.append(close_rasa)
     return app
+
+
+def _return_updates(app: web.Application, settings: Settings, services: Services, router: Router):
+    """The returns webhook and the notifier that tells customers when their return moves."""
+    updates = getattr(services, "updates", None)
+    if updates is None:  # a gateway without the order services (web chat tests)
+        return None
+    from channels.updates import WEBHOOK_PATH, ReturnsWebhook, UpdateNotifier, webhook_secret
+
+    app.router.add_post(WEBHOOK_PATH, ReturnsWebhook(updates, webhook_secret(settings.secret)).handle)
+    return UpdateNotifier(updates, router)
 
 
 def _telegram_renderer() -> Renderer:

@@ -146,7 +146,20 @@ async def test_asking_for_a_person_opens_a_handoff(services):
 async def test_a_failing_service_gets_a_polite_try_again(services):
     services.store.engine.dispose()
     services.store.engine.url = None  # any use of the store now fails
-    broken = services.__class__(settings=services.settings, store=services.store, returns=None)
+    broken = services.__class__(settings=services.settings, store=services.store, returns=None, updates=None)
     deps.use(broken)
     events, messages = await run(ActionStartRequest(), tracker(intent="request_return"))
     assert (events, responses(messages)) == ([], ["utter_try_again_shortly"])
+
+
+async def test_stop_updates_and_send_me_updates_turn_the_notices_off_and_on(services):
+    from actions.updates import ActionStartUpdates, ActionStopUpdates
+
+    deps.use(services)
+    conversation = tracker(intent="stop_updates")
+    events, messages = await run(ActionStopUpdates(), conversation)
+    assert responses(messages) == ["utter_updates_stopped"]
+    assert services.updates.opted_out(conversation.sender_id)
+    events, messages = await run(ActionStartUpdates(), tracker(intent="start_updates"))
+    assert responses(messages) == ["utter_updates_started"]
+    assert not services.updates.opted_out(conversation.sender_id)

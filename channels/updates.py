@@ -1,0 +1,151 @@
+"""Return updates in the gateway: the signed webhook warehouses and carriers post status events
+to, and the loop that tells customers when their return moves.
+
+Webhook: POST /webhooks/returns with a JSON body `{"event_id", "rma", "status", "note"?, "at"?}`,
+signed like Stripe's and Slack's: `X-Returnbot-Timestamp` (unix seconds) and
+`X-Returnbot-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the webhook secret>`.
+A request more than five minutes old, or with a bad signature, gets 401 and changes nothing; an
+event id seen before changes nothing again (200, `"applied": false`), so a sender may retry freely.
+
+Notices: `UpdateNotifier` looks for status events every few seconds (they may come from the CLI in
+another process, so it reads the database rather than waiting to be told) and queues each notice
+through the router under a key per event, in the customer's last-used chat. The cursor moves only
+after the notice is queued: a crash in between queues nothing twice (the outbox key) and loses
+nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from datetime import datetime
+from typing import Optional
+
+from aiohttp import web
+
+from bot.ids import parse_rma_id
+from bot.models import RmaStatus
+from bot.updates import RefusedUpdate, ReturnUpdates, UnknownRma
+from channels.router import Router
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/returns"
+TIMESTAMP_HEADER = "X-Returnbot-Timestamp"
+SIGNATURE_HEADER = "X-Returnbot-Signature"
+MAX_AGE_SECONDS = 300
+MAX_BODY_BYTES = 16 * 1024
+
+
+def webhook_secret(installation_secret: str) -> str:
+    """The webhook's signing secret, derived from the installation secret (`returnbot returns
+    webhook-secret` prints it for the sender's configuration)."""
+    return hmac.new(installation_secret.encode(), b"returnbot returns webhook", hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    return "v1=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+class ReturnsWebhook:
+    def __init__(self, updates: ReturnUpdates, secret: str, now=time.time):
+        self.updates, self.secret, self.now = updates, secret, now
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return _error(413, f"body over {MAX_BODY_BYTES} bytes")
+        body = await request.read()
+        if not self._authentic(request, body):
+            return _error(401, "missing, stale or wrong signature")
+        try:
+            event = json.loads(body)
+        except ValueError:
+            return _error(400, "body must be JSON")
+        if not isinstance(event, dict):
+            return _error(400, "body must be a JSON object")
+        event_id, rma_text, status_text = event.get("event_id"), event.get("rma"), event.get("status")
+        if not isinstance(event_id, str) or not 1 <= len(event_id) <= 120:
+            return _error(400, "event_id: a string of 1 to 120 characters, unique per event")
+        rma_id = parse_rma_id(rma_text) if isinstance(rma_text, str) else None
+        if rma_id is None:
+            return _error(400, "rma: an RMA number like RMA-XXXXXXXXXX")
+        try:
+            status = RmaStatus(status_text)
+        except ValueError:
+            allowed = ", ".join(s.value for s in RmaStatus if s is not RmaStatus.PENDING_REVIEW)
+            return _error(400, f"status: one of {allowed}")
+        note = event.get("note") if isinstance(event.get("note"), str) else ""
+        at = _time(event.get("at"))
+        if event.get("at") is not None and at is None:
+            return _error(400, "at: an ISO 8601 time with its offset, e.g. 2026-11-26T10:00:00Z")
+        try:
+            recorded = self.updates.record(rma_id, status, event_id=event_id, note=note, source="webhook", at=at)
+        except UnknownRma:
+            return _error(404, f"no return {rma_id}")
+        except RefusedUpdate as exc:
+            return _error(409, str(exc))
+        log.info("return %s: %s from the webhook (%s)", rma_id, status.value,
+                 "applied" if recorded.applied else "seen before")
+        return web.json_response({"rma": rma_id, "status": recorded.rma.status.value, "applied": recorded.applied})
+
+    def _authentic(self, request: web.Request, body: bytes) -> bool:
+        timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not timestamp.isdigit() or abs(self.now() - int(timestamp)) > MAX_AGE_SECONDS:
+            return False
+        return hmac.compare_digest(signature, sign(self.secret, timestamp, body))
+
+
+class UpdateNotifier:
+    """Queues the customer notices of new return events, every `interval` seconds."""
+
+    def __init__(self, updates: ReturnUpdates, router: Router, interval: float = 5.0):
+        self.updates, self.router, self.interval = updates, router, interval
+        self._task: Optional[asyncio.Task] = None
+
+    def run_once(self) -> int:
+        """Queue what is due; how many notices were queued. Stops at the first failure to queue
+        (the database briefly unavailable): the rest waits for the next round, in order."""
+        queued = 0
+        for notice in self.updates.due():
+            if notice.text and notice.conversation_id:
+                try:
+                    self.router.deliver(notice.conversation_id, notice.text, notice.key, source="updates")
+                    queued += 1
+                except ValueError:  # a channel that is off now (Telegram without its token)
+                    log.info("return update %s not sent: %s is not on", notice.key, notice.conversation_id)
+            self.updates.done(notice)
+        return queued
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._forever(), name="return-updates")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _forever(self) -> None:
+        while True:
+            try:
+                self.run_once()
+            except Exception as exc:  # the database briefly unavailable: next round
+                log.warning("return updates: %s; again in %.0f s", exc, self.interval)
+            await asyncio.sleep(self.interval)
+
+
+def _time(value) -> Optional[datetime]:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
