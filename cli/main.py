@@ -200,6 +200,13 @@ def cmd_returns_update(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_returns_webhook_secret(args, settings: Settings) -> int:
+    from channels.updates import webhook_secret
+
+    print(webhook_secret(settings.secret))
+    return 0
+
+
 def cmd_orders_show(args, settings: Settings) -> int:
     from bot.text import parse_order_id
 
@@ -241,6 +248,53 @@ def cmd_handoffs_list(args, settings: Settings) -> int:
     return _emit(rows, args.json, "no handoffs", lambda h: (
         f"#{h['handoff_id']:<4} {h['status']:<7} {h['reason']:<17} {h['order_id'] or '-':<22} "
         f"{h['conversation_id']}  {h['created_at'][:16]}\n       {h['summary']}"))
+
+
+def cmd_forget(args, settings: Settings) -> int:
+    from bot.erasure import normalise_email
+    from cli.forget import forget
+
+    email = normalise_email(args.email)
+    if "@" not in email.strip("@"):
+        print(f"returnbot: {args.email!r} is not an email address", file=sys.stderr)
+        return 2
+    try:
+        erasure = forget(settings, email)
+    except Exception as exc:  # the driver's message only: SQL parameters would show personal data
+        print(f"returnbot: the erasure failed and the order store is unchanged ({type(exc).__name__}: "
+              f"{getattr(exc, 'orig', None) or exc}); run it again once that is fixed", file=sys.stderr)
+        return 1
+    left = erasure.count("attachment_files_left")
+    if left:
+        print(f"returnbot: {left} attachment files could not be deleted; remove them from "
+              f"{settings.var_dir / 'attachments'}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(erasure.as_dict(), indent=2))
+        return 1 if left else 0
+    if erasure.found:
+        print(f"erased what returnbot kept about {email}:")
+    rows = [{"what": c.label, "count": c.count} for c in erasure.counts if c.count]
+    _emit(rows, False, f"nothing to erase: no order, conversation or message names {email}",
+          lambda r: f"  {r['what']:<48} {r['count']:>6}")
+    if erasure.found:
+        print("returns and refunds stay for your accounting, linked to nobody.")
+    if erasure.agent_threads:
+        print(f"\nthe agents' channel still holds {len(erasure.agent_threads)} case thread(s) about this customer "
+              "(card, messages, photos); delete them there:")
+        for channel, thread_ts in erasure.agent_threads:
+            print(f"  channel {channel}, thread {thread_ts}")
+    return 1 if left else 0
+
+
+def cmd_platforms_sync(args, settings: Settings) -> int:
+    import asyncio
+
+    from bot.platforms import PlatformStore
+    from integrations.report import print_runs
+    from integrations.runner import sync_configured
+
+    runs = asyncio.run(sync_configured(settings, PlatformStore(_services(settings).store.engine)))
+    return print_runs(runs, as_json=args.json)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -330,6 +384,11 @@ def parser() -> argparse.ArgumentParser:
     update.add_argument("--note", help="a note kept with the status change (a rejection's note is told to the "
                                        "customer)")
     update.add_argument("--event-id", help="your id for this change: sending it again changes nothing")
+    secret = returns_sub.add_parser(
+        "webhook-secret", help="print the secret that signs status events sent to /webhooks/returns",
+        description="Print the secret a warehouse or carrier system signs its status events with "
+                    "(see docs/returns-webhook.md).")
+    secret.set_defaults(func=cmd_returns_webhook_secret)
     update.set_defaults(func=cmd_returns_update)
 
     orders = sub.add_parser("orders", help="look up orders", description="Look up orders.")
@@ -346,6 +405,30 @@ def parser() -> argparse.ArgumentParser:
     hlist.add_argument("--status", choices=["open", "claimed", "closed"])
     hlist.add_argument("--json", action="store_true", help="print JSON")
     hlist.set_defaults(func=cmd_handoffs_list)
+
+    forget = sub.add_parser("forget", help="erase a customer's personal data (right to erasure)",
+                            description="Erase everything returnbot keeps about the customer with EMAIL: their "
+                                        "conversations (Rasa's tracker events, transcript, outbox), verifications, "
+                                        "handoffs with their Slack records, tags and attachments (rows and files). "
+                                        "Their orders, returns and refunds stay for your accounting with the name, "
+                                        "email, postcode and tracking number replaced. Prints how much of each kind "
+                                        "was erased; running it again finds nothing left.")
+    forget.add_argument("email", metavar="EMAIL", help="the customer's email (any case)")
+    forget.add_argument("--json", action="store_true", help="print JSON")
+    forget.set_defaults(func=cmd_forget)
+
+    platforms = sub.add_parser("platforms", help="returns platforms you already run (AfterShip Returns, Loop)",
+                               description="Returns and their status read from AfterShip Returns or Loop Returns, "
+                                           "each on when its API key is set (AFTERSHIP_API_KEY, LOOP_API_KEY); "
+                                           "see docs/platforms.md.")
+    platforms_sub = platforms.add_subparsers(dest="platforms_command", required=True, metavar="ACTION")
+    psync = platforms_sub.add_parser("sync", help="read what changed on each configured platform, once",
+                                     description="Read the returns each configured platform changed since the last "
+                                                 "sync, store them and print what changed; says which platforms "
+                                                 "are off. A failed platform changes nothing the next sync would "
+                                                 "not read again (exit status 1).")
+    psync.add_argument("--json", action="store_true", help="print JSON")
+    psync.set_defaults(func=cmd_platforms_sync)
     return top
 
 
