@@ -44,7 +44,8 @@ def answer_return_status(dispatcher: CollectingDispatcher, services: Services, c
     if not rmas:
         dispatcher.utter_message(response="utter_no_returns_yet", order_id=order.order_id)
         return []
-    summary = replies.returns_summary(rmas, order, services.returns.policy.ship_back_days)
+    summary = replies.returns_summary(rmas, order, services.returns.policy.ship_back_days,
+                                      services.returns.slip_url_for)
     dispatcher.utter_message(response="utter_return_status", status_lines=summary)
     return []
 

@@ -5,7 +5,7 @@ The fixed sentences live in domain.yml; these build the parts that depend on liv
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from bot.models import Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
 
@@ -46,9 +46,13 @@ def resolution_text(resolution: Resolution, amount: str) -> str:
     }[resolution]
 
 
-def return_progress(rma: Rma, item: str, ship_back_days: int) -> str:
+def return_progress(rma: Rma, item: str, ship_back_days: int, slip_url: Optional[str] = None) -> str:
     """One sentence on where a return and its refund stand."""
     head = f"{rma.rma_id} ({item}):"
+    if rma.status in (RmaStatus.LABEL_CREATED, RmaStatus.AUTHORISED) and slip_url:
+        ship_by = day(ship_by_date(rma, ship_back_days))
+        return (f"Your return label has been generated. RMA number is {rma.rma_id} ({item}); instructions and "
+                f"the label are here: {slip_url} . Please send it by {ship_by}.")
     amount = str(rma.refund)
     if rma.status is RmaStatus.REFUNDED:
         return f"{head} refunded {amount} on {day(rma.refunded_at)}; {BANK_DAYS}."
@@ -65,5 +69,7 @@ def return_progress(rma: Rma, item: str, ship_back_days: int) -> str:
             f"the {rma.resolution.value.replace('_', ' ')} of {amount} follows when it arrives.")
 
 
-def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int) -> str:
-    return " ".join(return_progress(rma, item_name(order.line(rma.line_id)), ship_back_days) for rma in rmas)
+def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int,
+                    slip_url: Callable[[Rma], Optional[str]] = lambda rma: None) -> str:
+    return " ".join(return_progress(rma, item_name(order.line(rma.line_id)), ship_back_days, slip_url(rma))
+                    for rma in rmas)

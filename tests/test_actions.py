@@ -163,3 +163,19 @@ async def test_stop_updates_and_send_me_updates_turn_the_notices_off_and_on(serv
     events, messages = await run(ActionStartUpdates(), tracker(intent="start_updates"))
     assert responses(messages) == ["utter_updates_started"]
     assert not services.updates.opted_out(conversation.sender_id)
+
+
+def test_did_my_return_go_through_gives_the_rma_and_the_label_link(services):
+    from actions.orders import answer_return_status
+    from bot.models import Resolution, ReturnReason
+
+    returns = services.returns
+    assert returns.verify(CONV, ALICE_ORDER, ALICE_EMAIL).verified
+    rma = returns.request_return(CONV, ALICE_ORDER, "L2", ReturnReason.TOO_SMALL, Resolution.REFUND).rma
+    dispatcher = CollectingDispatcher()
+    answer_return_status(dispatcher, services, CONV, services.store.get_order(ALICE_ORDER))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_return_status"
+    assert message["status_lines"].startswith(
+        f"Your return label has been generated. RMA number is {rma.rma_id} (Running socks (3 pack)); "
+        f"instructions and the label are here: {services.settings.public_url}/returns/{rma.rma_id}/slip.pdf?t=")
