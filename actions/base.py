@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from bot.bootstrap import Services
+from bot.privacy import loggable_error
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,8 @@ class ServiceAction(Action, ABC):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
             return self.act(dispatcher, tracker, deps.services())
-        except Exception:  # noqa: BLE001 - any failure must still answer the customer
-            log.exception("action %s failed", self.name())
+        except Exception as exc:  # noqa: BLE001 - any failure must still answer the customer
+            log.error("action %s failed\n%s", self.name(), loggable_error(exc))  # a database error quotes values
             dispatcher.utter_message(response="utter_try_again_shortly")
             return self.failure_events()
 

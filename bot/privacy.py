@@ -1,15 +1,24 @@
-"""Masking personal data before it leaves for an agents' tool (Slack): emails, phone numbers,
-postcodes and names, alone or inside free text (pure).
+"""Masking personal data before it leaves for an agents' tool (Slack) or a log: emails, phone
+numbers, postcodes, street addresses and names, alone or inside free text (pure).
 
 What is kept is enough to tell two customers apart and to address them, not to find them:
 `jane.doe@example.com` -> `j***@e***.com`, `+1 415-555-0132` -> `+* ***-***-**32`,
-`SW1A 1AA` -> `SW** ***`, `Jane Doe` -> `Jane D.`. Order ids, tracking numbers and amounts in a
-text are left alone (they are how an agent finds the case, and identify nobody on their own).
+`SW1A 1AA` -> `SW** ***`, `221B Baker Street` -> `*** *** Street`, `Jane Doe` -> `Jane D.`.
+Order ids, tracking numbers and amounts in a text are left alone (they are how an agent finds the
+case, and identify nobody on their own).
+
+Logs get less still (`loggable`, `loggable_error`, and `PersonalDataFilter` for the log handlers of
+the Rasa server and the action server, see rasa_logging.yml): besides the masking, the values a
+database error quotes, slip-link tokens and chat-service tokens are withheld, and so is every field
+of a structured (JSON) log event that carries what a customer wrote.
 """
 from __future__ import annotations
 
+import json
+import logging
 import re
-from typing import List, Tuple
+import traceback
+from typing import Any, List, Optional, Tuple
 
 from bot.text import EMAIL, POSTCODE, find_entities
 
@@ -19,6 +28,21 @@ MASK = "***"
 _PHONE = re.compile(r"(?<![\w+\-/#=.])(?:\+|\(\+?)?[0-9](?:[0-9]|[ .\-()]{1,3}(?=[0-9(])){5,22}[0-9](?![\w\-/])",
                     re.ASCII)  # not part of a reference (RMA-0000000011), a path or a query value
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9:.]+)?", re.ASCII)
+
+# Street addresses: a house number, the street's name and its kind, as written in English
+# ("221B Baker Street", "1600 Pennsylvania Ave"), French ("12 rue de la Paix", "5 bis, avenue Foch")
+# and German or Dutch ("Hauptstraße 5", "Kerkstraat 12a"). Groups `number` and `name` are masked.
+_HOUSE = r"(?P<number>[0-9]{1,5}[A-Za-z]?(?:[-/][0-9]{1,5}[A-Za-z]?)?(?:\s*(?:bis|ter)\b)?)"
+_WORD = r"(?!(?:a|an|and|at|by|for|from|in|my|of|on|or|the|to|with|your)\b)[^\W\d][\w'’.-]*"  # "2 of the way"
+_EN_KIND = ("street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|square|sq"
+            "|terrace|close|crescent|parkway|pkwy|highway|hwy|row|mews|gardens|grove|walk|circle")
+_FR_KIND = "rue|avenue|av|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours"
+_DE_KIND = "straße|strasse|str|weg|gasse|platz|allee|straat|laan|gracht|plein"
+_ADDRESSES = [re.compile(pattern, re.IGNORECASE) for pattern in (
+    rf"(?<![\w\-/#.]){_HOUSE},?\s+(?P<name>{_WORD}(?:\s+{_WORD}){{0,3}}?)\s+(?:{_EN_KIND})\b\.?",
+    rf"(?<![\w\-/#.]){_HOUSE},?\s+(?:{_FR_KIND})\b\.?\s+(?P<name>{_WORD}(?:\s+{_WORD}){{0,4}})",
+    rf"(?<![\w\-/#.])(?P<name>[^\W\d][\w-]*?)(?:{_DE_KIND})\.?\s+{_HOUSE}(?![\w\-/])",
+)]
 
 
 def mask_email(email: str) -> str:
@@ -67,6 +91,26 @@ def mask_postcode(postcode: str) -> str:
     return "".join(out)
 
 
+def mask_address(address: str) -> str:
+    """The house number and the street's name become `***`, the kind of street stays:
+    `221B Baker Street` -> `*** *** Street`, `12 rue de la Paix` -> `*** rue ***`,
+    `Hauptstraße 5` -> `***straße ***`. Text that is not a street address comes back whole."""
+    address = address or ""
+    for pattern in _ADDRESSES:
+        m = pattern.fullmatch(address.strip())
+        if m:
+            return _mask_groups(m)
+    return address
+
+
+def _mask_groups(m: "re.Match[str]") -> str:
+    text, base = m.group(), m.start()
+    for name in sorted(("number", "name"), key=m.start, reverse=True):
+        start, end = m.start(name) - base, m.end(name) - base
+        text = text[:start] + MASK + text[end:]
+    return text
+
+
 def mask_name(name: str) -> str:
     """The first name and the initial of the last: `Jane Doe` -> `Jane D.`, `Jean-Luc de la Tour` ->
     `Jean-Luc T.`; a single name stays as it is (agents need something to call the customer)."""
@@ -79,7 +123,8 @@ def mask_name(name: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """`text` with every email address, phone number and postcode in it masked."""
+    """`text` with every email address, phone number, postcode and street address in it masked
+    (names in free text cannot be told from other words: they stay)."""
     if not text:
         return text or ""
     spans: List[Tuple[int, int, str]] = []
@@ -93,6 +138,11 @@ def mask_text(text: str) -> str:
         else:
             kept.append((entity.start, entity.end))
     taken = kept + [(s, e) for s, e, _ in spans]
+    for pattern in _ADDRESSES:  # before phones and postcodes: "221B" and "5" are part of the address
+        for m in pattern.finditer(text):
+            if not _overlaps(m.start(), m.end(), taken):
+                spans.append((m.start(), m.end(), _mask_groups(m)))
+                taken.append((m.start(), m.end()))
     for m in _PHONE.finditer(text):  # before postcodes: "07700 900123" is a phone, not ZIP 07700
         start, end = m.span()
         digits = sum(c.isdigit() for c in m.group())
@@ -114,3 +164,104 @@ def mask_text(text: str) -> str:
 
 def _overlaps(start: int, end: int, spans: List[Tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in spans)
+
+
+# -- logs ---------------------------------------------------------------------------------------
+
+# What a database error quotes: SQLAlchemy's bound values (`[parameters: (...)]`, on one line; also
+# inside a JSON log line, where its line break is `\n`) and PostgreSQL's `DETAIL:  Key (...)=(...)`.
+_SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\\n|$)", re.MULTILINE)
+_DB_DETAIL = re.compile(r"DETAIL: .*?(?=\\n|$)", re.MULTILINE)
+_LINK_TOKEN = re.compile(r"([?&]t=)[^\s&#'\"\\]+")  # a slip link's access token
+_SERVICE_TOKEN = re.compile(r"\bbot[0-9]{5,}:[\w-]{20,}|\bxox[a-z]-[\w-]{10,}|\bxapp-[\w-]{10,}", re.ASCII)
+_HOST_PORT = re.compile(r"(?<![\w@.-])(?:localhost|[0-9]{1,3}(?:\.[0-9]{1,3}){3}|\[[0-9a-f:]+\]|(?:[\w-]+\.)+[a-z]{2,})"
+                        r":[0-9]{2,5}\b", re.ASCII | re.IGNORECASE)  # `127.0.0.1:18300` has no postcode
+
+# Fields of a structured log event that carry what a customer wrote, slot values or whole trackers
+# (the keys Rasa itself lists as anonymizable): withheld whole, as no mask finds a name in them.
+CUSTOMER_FIELDS = frozenset({
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
+    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states",
+    "successes", "current_entity", "next_entity", "states", "entity", "token_text", "user_message",
+    "json_message", "tracker", "slots", "value", "events",
+})
+
+
+def loggable(text: Any) -> str:
+    """`text` fit for a log line: the values a database error quotes and the tokens of slip links
+    and chat services withheld, then every email, phone number, postcode and street address masked.
+    Log an id or a count rather than a customer's words: a name in free text stays."""
+    text = str(text)
+    text = _SQL_PARAMETERS.sub("[parameters withheld]", text)
+    text = _DB_DETAIL.sub("DETAIL: withheld", text)
+    text = _SERVICE_TOKEN.sub(MASK, text)
+    text = _LINK_TOKEN.sub(r"\1" + MASK, text)
+    out, last = [], 0
+    for m in _HOST_PORT.finditer(text):
+        out += [mask_text(text[last:m.start()]), m.group()]
+        last = m.end()
+    return "".join(out + [mask_text(text[last:])])
+
+
+def loggable_error(exc: Optional[BaseException]) -> str:
+    """The traceback of `exc` (with its causes) as `loggable` text: what `log.exception` would show,
+    without the personal data an exception's message may quote."""
+    if exc is None:
+        return ""
+    return loggable("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
+
+
+class PersonalDataFilter(logging.Filter):
+    """A filter for log handlers (rasa_logging.yml puts it on the Rasa server's and the action
+    server's): every record leaves with its message and traceback `loggable`, and in structured
+    events (Rasa's JSON log lines) the `CUSTOMER_FIELDS` and exception locals are withheld."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.msg, record.args = _loggable_message(record.getMessage()), ()
+            if record.exc_info and record.exc_info[1] is not None:
+                record.exc_text = loggable_error(record.exc_info[1])
+            elif record.exc_text:
+                record.exc_text = loggable(record.exc_text)
+            if record.stack_info:
+                record.stack_info = loggable(record.stack_info)
+        except Exception:  # noqa: BLE001 - a log line must never break the program that writes it
+            record.msg, record.args = f"{record.name}: a log message withheld (it could not be checked)", ()
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def _loggable_message(message: str) -> str:
+    if message.startswith("{"):
+        try:
+            event = json.loads(message)
+        except ValueError:
+            event = None
+        if isinstance(event, dict):
+            return loggable(json.dumps(_withheld(event)))
+    return loggable(message)
+
+
+def _withheld(event: dict) -> dict:
+    out = {}
+    for key, value in event.items():
+        if key in CUSTOMER_FIELDS:
+            out[key] = MASK
+        elif key == "exception" and isinstance(value, list):  # structlog's dict tracebacks
+            out[key] = [_without_locals(part) for part in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _without_locals(part: Any) -> Any:
+    if not isinstance(part, dict):
+        return MASK
+    part = {k: v for k, v in part.items() if k != "locals"}
+    if "exc_value" in part:
+        part["exc_value"] = loggable(part["exc_value"])
+    if isinstance(part.get("frames"), list):
+        part["frames"] = [{k: v for k, v in f.items() if k != "locals"} if isinstance(f, dict) else MASK
+                          for f in part["frames"]]
+    return part

@@ -195,7 +195,7 @@ def make_engine(database_url: str) -> Engine:
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(database_url, future=True, connect_args={"timeout": 30})
+        engine = sa.create_engine(database_url, future=True, connect_args={"timeout": 30}, hide_parameters=True)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -206,7 +206,7 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(database_url, future=True, pool_pre_ping=True)
+    return sa.create_engine(database_url, future=True, pool_pre_ping=True, hide_parameters=True)
 
 
 class SqlStore:

@@ -31,7 +31,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handoffs import Action, Agent, HandoffService, HandoffUpdate, UnknownHandoff
-from bot.privacy import mask_text
+from bot.privacy import loggable, loggable_error, mask_text
 from channels.slack import cards
 from channels.slack.ledger import SlackLedger
 from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable, utc_now
@@ -69,7 +69,7 @@ class Background:
     def _done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("Slack: %s failed", task.get_name(), exc_info=task.exception())
+            log.error("Slack: %s failed\n%s", task.get_name(), loggable_error(task.exception()))
 
     async def join(self) -> None:
         """Wait until every task, and any task they started, has finished."""
@@ -193,7 +193,7 @@ class SlackAgents:
         try:  # no retries: the trigger expires three seconds after the click
             await self.client.views_open(trigger_id=trigger_id, view=cards.reject_modal(context, card.channel, card.ts))
         except Exception as exc:
-            log.warning("Slack: could not open the reject dialog: %s", exc)
+            log.warning("Slack: could not open the reject dialog: %s", loggable(exc))
             await self.notifier.tell_agent(card.channel, user, "The dialog did not open; click Reject again.")
 
     async def thread_reply(self, event: Dict[str, Any]) -> None:
@@ -247,7 +247,7 @@ class SlackAgents:
                 self._names[user_id] = (profile.get("real_name") or profile.get("display_name")
                                         or user.get("real_name") or user.get("name") or user_id)
             except Exception as exc:  # a name is nice to have, never worth failing the click
-                log.warning("Slack: users.info %s failed: %s", user_id, exc)
+                log.warning("Slack: users.info %s failed: %s", user_id, loggable(exc))
                 return Agent(user_id, user_id)
         return Agent(user_id, self._names[user_id])
 
@@ -258,8 +258,8 @@ class SlackAgents:
             if inspect.isawaitable(result):
                 await result
             return True
-        except Exception:
-            log.exception("Slack: delivering to %s failed", conversation_id)
+        except Exception as exc:
+            log.error("Slack: delivering to %s failed\n%s", conversation_id, loggable_error(exc))
             return False
 
     async def _quietly(self, work: Awaitable[Any]) -> None:
@@ -267,7 +267,7 @@ class SlackAgents:
         try:
             await work
         except (SlackUnavailable, SlackRefused) as exc:
-            log.warning("Slack: %s", exc)
+            log.warning("Slack: %s", loggable(exc))
 
     def _lock(self, handoff_id: int) -> asyncio.Lock:
         return self._locks.setdefault(handoff_id, asyncio.Lock())

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handoffs import HandoffService, Overdue
+from bot.privacy import loggable, loggable_error
 from channels.slack.app import Background, DeliverToCustomer, SlackAgents, add_slack_routes, bolt_app, make_client
 from channels.slack.ledger import SlackLedger
 from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable, utc_now
@@ -109,8 +110,8 @@ class SlackChannel:
         """Mirror the customer's words into their case's thread, after the caller moves on."""
         try:
             active = self.handoffs.active(conversation_id)
-        except Exception:  # agents miss one line of the thread; the transcript keeps it
-            log.exception("Slack: could not look up the case of %s", conversation_id)
+        except Exception as exc:  # agents miss one line of the thread; the transcript keeps it
+            log.error("Slack: could not look up the case of %s\n%s", conversation_id, loggable_error(exc))
             return
         if active is not None:
             self.background.spawn(self.relay_customer_message(conversation_id, text, key),
@@ -121,7 +122,7 @@ class SlackChannel:
         try:
             return await self.notifier.post_customer_message(conversation_id, text, key)
         except (SlackUnavailable, SlackRefused) as exc:
-            log.warning("Slack: customer message of %s not shown to agents: %s", conversation_id, exc)
+            log.warning("Slack: customer message of %s not shown to agents: %s", conversation_id, loggable(exc))
             return False
 
     # -- the sync loop ------------------------------------------------------------------------------
@@ -172,5 +173,5 @@ class SlackChannel:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Slack or the database briefly unavailable: next round
-                log.warning("Slack: sync failed (%s); again in %.0f s", exc, self.sync_seconds)
+                log.warning("Slack: sync failed (%s); again in %.0f s", loggable(exc), self.sync_seconds)
             await asyncio.sleep(self.sync_seconds)

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handoffs import Card, HandoffContext, HandoffService
-from bot.privacy import mask_text
+from bot.privacy import loggable, mask_text
 from channels.slack.cards import CARD_EVENT, THREAD_EVENT, customer_line, handoff_card, note_line
 from channels.slack.ledger import SlackLedger
 
@@ -172,7 +172,7 @@ class SlackNotifier:
             await self._attempts(lambda: self.client.chat_postEphemeral(channel=channel, user=user, text=fallback,
                                                                         blocks=blocks, thread_ts=thread_ts))
         except (SlackUnavailable, SlackRefused) as exc:
-            log.warning("Slack: could not tell %s: %s", user, exc)
+            log.warning("Slack: could not tell %s: %s", user, loggable(exc))
 
     # -- calls ----------------------------------------------------------------------------
     async def _post(self, channel: str, text: str, blocks: Optional[List[Dict[str, Any]]],

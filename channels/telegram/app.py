@@ -26,6 +26,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.attachments import MAX_BYTES, AttachmentRejected
+from bot.privacy import loggable, loggable_error
 from channels.router import Inbound, Router
 from channels.telegram.sender import parse_callback_data
 
@@ -124,14 +125,14 @@ class TelegramHandlers:
         await self.router.reply(self._inbound(update, context), [UNSUPPORTED])
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("Telegram update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+        log.error("Telegram update %s failed\n%s", getattr(update, "update_id", "?"), loggable_error(context.error))
 
     def _in_background(self, coroutine) -> None:
         async def quietly() -> None:
             try:
                 await coroutine
             except TelegramError as exc:
-                log.info("Telegram: answering a button press failed: %s", exc)
+                log.info("Telegram: answering a button press failed: %s", loggable(exc))
 
         task = asyncio.create_task(quietly())
         self._background.add(task)

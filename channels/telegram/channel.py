@@ -21,6 +21,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.request import BaseRequest
 
 from bot.settings import SettingsError
+from bot.privacy import loggable, loggable_error
 from channels.relay import Backoff, RateLimiter, Relay
 from channels.router import Router
 from channels.telegram.app import ALLOWED_UPDATES, BOT_COMMANDS, CHANNEL, build_telegram_app
@@ -93,10 +94,10 @@ class TelegramChannel:
             except (TelegramError, OSError) as exc:
                 attempt += 1
                 delay = backoff.delay(attempt)
-                log.warning("Telegram: could not start (%s); retrying in %.0f s", exc, delay)
+                log.warning("Telegram: could not start (%s); retrying in %.0f s", loggable(exc), delay)
                 await asyncio.sleep(delay)
-            except Exception:
-                log.exception("Telegram: off (failed to start)")
+            except Exception as exc:
+                log.error("Telegram: off (failed to start)\n%s", loggable_error(exc))
                 return
 
     async def stop(self) -> None:
@@ -130,4 +131,4 @@ class TelegramChannel:
 
 def _polling_failed(exc: TelegramError) -> None:
     """One line per failed poll (python-telegram-bot retries with backoff), not a traceback."""
-    log.warning("Telegram: polling failed (%s: %s); retrying", type(exc).__name__, exc)
+    log.warning("Telegram: polling failed (%s: %s); retrying", type(exc).__name__, loggable(exc))

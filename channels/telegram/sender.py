@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.outbox import OutboxMessage
+from bot.privacy import loggable
 from channels.relay import PermanentFailure, RateLimiter, RetryLater, TemporaryFailure
 from channels.telegram.format import MAX_CAPTION, to_html
 
@@ -83,7 +84,7 @@ class TelegramSender:
             sent = await self.bot.send_message(chat_id, to_html(text), parse_mode=ParseMode.HTML,
                                                reply_markup=markup, link_preview_options=NO_PREVIEW)
         except BadRequest as exc:  # e.g. a link Telegram refuses: the words matter more than the markup
-            log.warning("HTML message refused (%s); sending it as plain text", exc)
+            log.warning("HTML message refused (%s); sending it as plain text", loggable(exc))
             sent = await self.bot.send_message(chat_id, text, reply_markup=markup, link_preview_options=NO_PREVIEW)
         return str(sent.message_id)
 
@@ -101,7 +102,7 @@ class TelegramSender:
         try:
             await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
         except BadRequest as exc:  # gone already ("message is not modified", "message to edit not found")
-            log.info("keyboard of message %s in %s not removed: %s", message_id, chat_id, exc)
+            log.info("keyboard of message %s in %s not removed: %s", message_id, chat_id, loggable(exc))
         return None
 
 
