@@ -13,8 +13,10 @@ from typing import Callable, List, Optional, Tuple
 
 from bot import replies, text
 from bot.models import (
+    CustomerHistory,
     Decision,
     Handoff,
+    Ineligibility,
     Order,
     OrderLine,
     OrderStatus,
@@ -53,6 +55,44 @@ class ReturnResult:
     slip_url: Optional[str] = None
     handoff: Optional[Handoff] = None
     needs_resolution: bool = False  # the customer must pick one of decision.allowed_resolutions
+
+
+@dataclass(frozen=True)
+class LineOption:
+    """What the policy allows for one order line before the customer gives a reason, so a form can show
+    every line's answer at once. `decision` holds for any reason but "arrived damaged"; `if_damaged`
+    is set only when that reason changes the answer (a gift card goes to a person, a cheap item gets
+    a replacement instead of a returnless refund). A line that already has a return shows it."""
+
+    line: OrderLine
+    decision: Decision
+    if_damaged: Optional[Decision] = None
+    existing_rma: Optional[Rma] = None
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.decision.outcome
+
+    @property
+    def return_by(self) -> Optional[datetime]:
+        return self.decision.return_by
+
+    @property
+    def allowed_resolutions(self) -> Tuple[Resolution, ...]:
+        return self.decision.allowed_resolutions
+
+    @property
+    def why_not(self) -> Optional[Ineligibility]:
+        return self.decision.ineligible
+
+    @property
+    def reason_matters(self) -> bool:
+        return self.if_damaged is not None
+
+    @property
+    def quantity(self) -> int:
+        """What a return of this line covers: all of what is left of it (one return per line)."""
+        return self.existing_rma.quantity if self.existing_rma else self.line.returnable_quantity
 
 
 @dataclass(frozen=True)
@@ -123,6 +163,27 @@ class ReturnsService:
         if same and as_other.outcome in (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA):
             return ReturnReason.OTHER
         return None
+
+    def line_options(self, conversation_id: str, order_id: str) -> List[LineOption]:
+        """Every line of a verified order with what the policy allows for it today, changing nothing.
+        The customer's history is read once for the whole order."""
+        order = self.verified_order(conversation_id, order_id)
+        now = self.clock()
+        returns = {rma.line_id: rma for rma in self.store.rmas_for_order(order_id)}
+        history = self.store.customer_history(order.customer.email,
+                                              now - timedelta(days=self.policy.fraud_lookback_days))
+        options = []
+        for line in order.lines:
+            existing = returns.get(line.line_id)
+            if existing is not None:
+                options.append(LineOption(line, Decision(existing.outcome, refund=existing.refund),
+                                          existing_rma=existing))
+                continue
+            as_other = _decide_line(order, line, ReturnReason.OTHER, self.policy, history, now)
+            as_damaged = _decide_line(order, line, ReturnReason.DAMAGED, self.policy, history, now)
+            differs = (as_damaged.outcome, as_damaged.ineligible) != (as_other.outcome, as_other.ineligible)
+            options.append(LineOption(line, as_other, if_damaged=as_damaged if differs else None))
+        return options
 
     def _decide(self, order: Order, line_id: str, reason: ReturnReason,
                 resolution: Optional[Resolution]) -> Decision:
@@ -233,6 +294,12 @@ class ReturnsService:
     def open_handoff(self, conversation_id: str, reason: str, order_id: Optional[str], summary: str,
                      signals: Tuple[str, ...] = ()) -> Handoff:
         return self.store.open_handoff(conversation_id, reason, order_id, summary, signals, self.clock())
+
+
+def _decide_line(order: Order, line: OrderLine, reason: ReturnReason, policy: Policy,
+                 history: CustomerHistory, now: datetime) -> Decision:
+    request = ReturnRequest(order.order_id, line.line_id, line.returnable_quantity, reason, None)
+    return decide_return(order, request, policy, history, now)
 
 
 def _proof_matches(order: Order, proof: str) -> bool:

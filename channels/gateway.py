@@ -63,7 +63,7 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
     add_web_routes(
         app, router=router, outbox=outbox, store=services.store, slip_pdf=services.returns.slip_pdf,
         secret=settings.secret, shop_name=settings.shop_name or DEFAULT_SHOP_NAME,
-        secure_cookie=settings.public_url.startswith("https://"))
+        secure_cookie=settings.public_url.startswith("https://"), returns=services.returns)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "rasa": "up" if await rasa.healthy() else "down"})

@@ -24,12 +24,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from aiohttp import web
 
 from bot.outbox import Outbox, OutboxMessage
 from channels.router import SORRY, Inbound, Router
+
+if TYPE_CHECKING:
+    from channels.web.portal import PortalReturns
 
 
 DEFAULT_SHOP_NAME = "returnbot demo shop"
@@ -244,10 +247,14 @@ def _pulled(row: OutboxMessage) -> dict[str, Any]:
 
 def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, store: MessageStore,
                    slip_pdf: SlipSource, secret: str, shop_name: str = DEFAULT_SHOP_NAME,
-                   secure_cookie: bool = False, now: Callable[[], datetime] = _utcnow) -> WebChat:
+                   secure_cookie: bool = False, now: Callable[[], datetime] = _utcnow,
+                   returns: PortalReturns | None = None) -> WebChat:
     """Adds the chat page, /api/* and slip downloads to `app` (whose client_max_size should be
     MAX_BODY_BYTES). `router` must render the "web" channel and queue into `outbox`; its
-    `AgentDesk`, if any, decides when an agent answers instead of the bot."""
+    `AgentDesk`, if any, decides when an agent answers instead of the bot. With `returns` (the
+    ReturnsService) the self-service returns portal is served at /returns on the chat's sessions."""
+    from channels.web.portal import add_portal_routes  # the portal builds on this module's sessions
+
     chat = WebChat(router=router, outbox=outbox, store=store, slip_pdf=slip_pdf, secret=secret,
                    shop_name=shop_name, secure_cookie=secure_cookie, now=now)
     app.router.add_get("/", chat.index)
@@ -257,10 +264,13 @@ def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, stor
     app.router.add_get("/api/history", chat.history)
     app.router.add_get("/api/updates", chat.updates)
     app.router.add_get("/returns/{rma_id}/slip.pdf", chat.slip)
-    app.router.add_get("/returns", _returns_start)
+    if returns is not None:
+        add_portal_routes(app, returns=returns, secret=secret, shop_name=shop_name)
+    else:
+        app.router.add_get("/returns", _returns_start)
     return chat
 
 
 async def _returns_start(request: web.Request) -> web.Response:
-    """The default self-service link: until the returns portal page exists, returns start in the chat."""
+    """Without a returns service (a chat-only app) there is no portal: the self-service link starts in the chat."""
     raise web.HTTPFound("/")

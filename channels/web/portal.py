@@ -1,0 +1,358 @@
+"""Self-service returns portal: the page at /returns and its JSON API under /api/portal/, as aiohttp routes.
+
+The portal is the web chat's sibling, not a second door: it reads the chat's signed session cookie
+(issued by POST /api/session), so a browser's portal and chat are one conversation `web:<session id>`
+with one verification, one lockout count and one set of returns. Every order answer goes through
+`ReturnsService`: `verify` (a wrong pair and an unknown order get the same answer), `line_options`
+(what the policy allows for each line, verified orders only) and `request_return` per chosen line, so
+the database's one-RMA-per-line rule holds whichever door a customer uses and a repeated submit gets
+the same RMA back.
+
+API (JSON in and out; errors are `{"error": message, "field": name}` with the field when one is at fault):
+- POST /api/portal/verify `{"order_id", "proof"}` -> 200 `{"verified": true, "order_id"}`; 403 for a
+  wrong pair or an unknown order alike; 423 `{"locked": true, "chat_url"}` after too many failures.
+- GET /api/portal/order?order_id=... -> 200 the order and its items with what each may do; 403 until
+  this session has verified the order.
+- POST /api/portal/returns `{"order_id", "items": [{"line_id", "reason", "resolution", "quantity"}]}`
+  -> 200 `{"results": [...]}`, one per item, in order: the RMA and slip link, or the policy's outcome.
+Without a session every call is a 401; bodies are limited and must be application/json, which with
+the SameSite cookie keeps cross-site form posts out.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import weakref
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Protocol, Sequence
+
+from aiohttp import web
+
+from bot import replies, text
+from bot.models import Outcome, Resolution, ReturnReason, Rma, RmaStatus
+from bot.services import LineOption, NotVerified, ReturnResult, Verification
+from channels.web.app import CHANNEL, COOKIE_NAME, DEFAULT_SHOP_NAME, PAGE_HEADERS, STATIC_DIR, SessionSigner
+
+MAX_PORTAL_BODY_BYTES = 16 * 1024
+MAX_ORDER_ID_CHARS = 64
+MAX_PROOF_CHARS = 320
+AMAZON_RETURNS_URL = "https://www.amazon.com/returns"
+CHAT_URL = "/"
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+NO_SESSION = "no session: POST /api/session first"
+NOT_FOUND = ("Sorry, we couldn't find an order with those details. Please check the order number and the "
+             "email address or postcode and try again.")
+LOCKED = ("For your security we can't check more order details for a while. Please try again later, or chat "
+          "with us: a member of our team can help.")
+NOT_VERIFIED = "Please enter your order number and email address or postcode first."
+REASONS = (ReturnReason.TOO_SMALL, ReturnReason.TOO_LARGE, ReturnReason.NOT_AS_DESCRIBED, ReturnReason.DAMAGED,
+           ReturnReason.WRONG_ITEM, ReturnReason.CHANGED_MIND)  # the chat's choices, in its order
+NOTHING_TO_ASK = (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA)
+
+
+class PortalReturns(Protocol):
+    """The part of `bot.services.ReturnsService` the portal uses."""
+
+    policy: Any  # its ship_back_days dates the slips
+
+    def verify(self, conversation_id: str, order_id: str, proof: str) -> Verification: ...
+
+    def line_options(self, conversation_id: str, order_id: str) -> List[LineOption]: ...
+
+    def request_return(self, conversation_id: str, order_id: str, line_id: str, reason: ReturnReason,
+                       resolution: Optional[Resolution] = None) -> ReturnResult: ...
+
+    def slip_url_for(self, rma: Rma) -> Optional[str]: ...
+
+
+class BadField(ValueError):
+    """A request field the customer (or a client) got wrong; the message is for the customer."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One item the customer asked to return, checked against the order before anything is done."""
+
+    line_id: str
+    reason: ReturnReason
+    resolution: Optional[Resolution]
+
+
+def _error(status: int, message: str, field: Optional[str] = None, **extra: Any) -> web.Response:
+    body: Dict[str, Any] = {"error": message, **extra}
+    if field:
+        body["field"] = field
+    return web.json_response(body, status=status, headers=API_HEADERS)
+
+
+def _ok(body: Dict[str, Any]) -> web.Response:
+    return web.json_response(body, headers=API_HEADERS)
+
+
+class Portal:
+    """Request handlers of the portal; collaborators are passed in."""
+
+    def __init__(self, *, returns: PortalReturns, secret: str, shop_name: str, chat_url: str = CHAT_URL) -> None:
+        if not secret:
+            raise ValueError("the returns portal needs the web chat's non-empty secret to read session cookies")
+        self.returns, self.chat_url = returns, chat_url
+        self.signer = SessionSigner(secret)
+        page = (STATIC_DIR / "portal.html").read_text(encoding="utf-8")
+        self.page = page.replace("{{shop_name}}", html.escape(shop_name or DEFAULT_SHOP_NAME))
+        # One submit at a time per conversation: a double click waits for the first and gets its RMAs
+        # (the database would keep one RMA per line anyway; this also keeps one review case).
+        self._submitting: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+    def _conversation(self, request: web.Request) -> Optional[str]:
+        sid = self.signer.verify(request.cookies.get(COOKIE_NAME))
+        return f"{CHANNEL}:{sid}" if sid else None
+
+    async def index(self, request: web.Request) -> web.Response:
+        return web.Response(text=self.page, content_type="text/html", headers=PAGE_HEADERS)
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC_DIR / request.match_info["name"],
+                                headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+
+    async def verify(self, request: web.Request) -> web.Response:
+        conversation = self._conversation(request)
+        if conversation is None:
+            return _error(401, NO_SESSION)
+        body = await _json_body(request)
+        if isinstance(body, web.Response):
+            return body
+        try:
+            order_id = _order_id(body.get("order_id"))
+            proof = _text_field(body.get("proof"), "proof", MAX_PROOF_CHARS,
+                                "Enter the email address or postcode used for the order.")
+        except BadField as bad:
+            return _error(400, str(bad), bad.field)
+        result = await asyncio.to_thread(self.returns.verify, conversation, order_id, proof)
+        if result.verified:
+            return _ok({"verified": True, "order_id": order_id})
+        if result.locked:
+            return _error(423, LOCKED, locked=True, chat_url=self.chat_url)
+        return _error(403, NOT_FOUND, verified=False)
+
+    async def order(self, request: web.Request) -> web.Response:
+        conversation = self._conversation(request)
+        if conversation is None:
+            return _error(401, NO_SESSION)
+        try:
+            order_id = _order_id(request.query.get("order_id"))
+        except BadField as bad:
+            return _error(400, str(bad), bad.field)
+        try:
+            body = await asyncio.to_thread(self._order_body, conversation, order_id)
+        except NotVerified:
+            return _error(403, NOT_VERIFIED, "order_id", verified=False)
+        return _ok(body)
+
+    def _order_body(self, conversation: str, order_id: str) -> Dict[str, Any]:
+        options = self.returns.line_options(conversation, order_id)
+        return {"order_id": order_id, "chat_url": self.chat_url,
+                "ship_back_days": self.returns.policy.ship_back_days,
+                "items": [self._item(option) for option in options]}
+
+    async def submit(self, request: web.Request) -> web.Response:
+        conversation = self._conversation(request)
+        if conversation is None:
+            return _error(401, NO_SESSION)
+        body = await _json_body(request)
+        if isinstance(body, web.Response):
+            return body
+        try:
+            order_id = _order_id(body.get("order_id"))
+        except BadField as bad:
+            return _error(400, str(bad), bad.field)
+        lock = self._submitting.setdefault(conversation, asyncio.Lock())
+        async with lock:
+            try:
+                results = await asyncio.to_thread(self._carry_out, conversation, order_id, body.get("items"))
+            except NotVerified:
+                return _error(403, NOT_VERIFIED, "order_id", verified=False)
+            except BadField as bad:
+                return _error(400, str(bad), bad.field)
+        return _ok({"order_id": order_id, "chat_url": self.chat_url, "results": results})
+
+    def _carry_out(self, conversation: str, order_id: str, items: Any) -> List[Dict[str, Any]]:
+        """Checks every item first (nothing is done for a request with a mistake), then asks the
+        service for each return in turn."""
+        options = {option.line.line_id: option for option in self.returns.line_options(conversation, order_id)}
+        choices = _choices(items, options)
+        return [self._result(self.returns.request_return(conversation, order_id, c.line_id, c.reason, c.resolution))
+                for c in choices]
+
+    # -- what the page shows ---------------------------------------------------------------------
+    def _item(self, option: LineOption) -> Dict[str, Any]:
+        line, decision = option.line, option.decision
+        damaged = option.if_damaged
+        return {
+            "line_id": line.line_id, "title": line.title, "sku": line.sku, "quantity": line.quantity,
+            "return_quantity": option.quantity, "category": line.category.replace("_", " "),
+            "outcome": option.outcome.value,
+            "why_not": option.why_not.value if option.why_not else None,
+            "return_by": replies.day(option.return_by) if option.return_by else None,
+            "refund": str(decision.refund) if decision.refund else None,
+            "resolutions": [r.value for r in option.allowed_resolutions],
+            "reasons": [r.value for r in _reasons(option)],
+            "if_damaged": None if damaged is None else {
+                "outcome": damaged.outcome.value, "resolutions": [r.value for r in damaged.allowed_resolutions]},
+            "amazon_returns_url": AMAZON_RETURNS_URL if option.outcome is Outcome.AMAZON_FBA else None,
+            "rma": self._rma(option.existing_rma) if option.existing_rma else None,
+        }
+
+    def _rma(self, rma: Rma) -> Dict[str, Any]:
+        ship_by = replies.ship_by_date(rma, self.returns.policy.ship_back_days)
+        waiting = rma.outcome is Outcome.RMA and rma.status in (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)
+        return {
+            "rma_id": rma.rma_id, "outcome": rma.outcome.value, "status": rma.status.value,
+            "resolution": rma.resolution.value, "refund": str(rma.refund), "quantity": rma.quantity,
+            "slip_url": self.returns.slip_url_for(rma), "created_on": replies.day(rma.created_at),
+            "ship_by": replies.day(ship_by) if waiting else None,
+            "refunded_on": replies.day(rma.refunded_at) if rma.refunded_at else None,
+            "next": replies.resolution_text(rma.resolution, str(rma.refund)) if rma.outcome is Outcome.RMA else None,
+        }
+
+    def _result(self, result: ReturnResult) -> Dict[str, Any]:
+        decision, line = result.decision, result.line
+        return {
+            "line_id": line.line_id if line else None, "title": line.title if line else None,
+            "outcome": decision.outcome.value, "created": result.created,
+            "needs_resolution": result.needs_resolution,
+            "resolutions": [r.value for r in decision.allowed_resolutions],
+            "why_not": decision.ineligible.value if decision.ineligible else None,
+            "return_by": replies.day(decision.return_by) if decision.return_by else None,
+            "category": line.category.replace("_", " ") if line else None,
+            "refund": str(decision.refund) if decision.refund else None,
+            "rma": self._rma(result.rma) if result.rma else None,
+            "case_id": f"#{result.handoff.handoff_id}" if result.handoff else None,
+            "amazon_returns_url": AMAZON_RETURNS_URL if decision.outcome is Outcome.AMAZON_FBA else None,
+        }
+
+
+def _reasons(option: LineOption) -> Sequence[ReturnReason]:
+    """The reasons the page offers for a line: none when nothing can be requested (a return exists, or
+    the answer is no whatever the reason), only "arrived damaged" when only that changes a no."""
+    if option.existing_rma is not None:
+        return ()
+    if option.outcome in NOTHING_TO_ASK:
+        return (ReturnReason.DAMAGED,) if option.reason_matters else ()
+    return REASONS
+
+
+def _resolutions(option: LineOption, reason: ReturnReason) -> Sequence[Resolution]:
+    if option.existing_rma is not None:
+        return ()
+    if reason is ReturnReason.DAMAGED and option.if_damaged is not None:
+        return option.if_damaged.allowed_resolutions
+    return option.allowed_resolutions
+
+
+def _choices(items: Any, options: Dict[str, LineOption]) -> List[Choice]:
+    if not isinstance(items, list) or not items:
+        raise BadField("items", "Choose at least one item to return.")
+    if len(items) > len(options):
+        raise BadField("items", f"This order has {len(options)} item(s); each can be chosen once.")
+    choices: List[Choice] = []
+    for i, item in enumerate(items):
+        at = f"items[{i}]"
+        if not isinstance(item, dict):
+            raise BadField(at, "Each item must be an object with a line_id.")
+        option = options.get(item.get("line_id")) if isinstance(item.get("line_id"), str) else None
+        if option is None:
+            raise BadField(f"{at}.line_id", "That item is not on this order.")
+        if any(c.line_id == option.line.line_id for c in choices):
+            raise BadField(f"{at}.line_id", f"{option.line.title} is chosen twice.")
+        reason = _reason(item.get("reason"), option, f"{at}.reason")
+        resolution = _resolution(item.get("resolution"), option, reason, f"{at}.resolution")
+        quantity = item.get("quantity")
+        if quantity is not None and (isinstance(quantity, bool) or quantity != option.quantity):
+            raise BadField(f"{at}.quantity", f"A return covers all of what is left of {option.line.title} "
+                                             f"({option.quantity}); to return fewer, chat with us.")
+        choices.append(Choice(option.line.line_id, reason, resolution))
+    return choices
+
+
+def _reason(value: Any, option: LineOption, field: str) -> ReturnReason:
+    if value is None or value == "":
+        if _reasons(option):
+            raise BadField(field, f"Choose why you're returning {option.line.title}.")
+        return ReturnReason.OTHER  # the answer does not depend on it (as the chat records it)
+    if not isinstance(value, str) or value not in ReturnReason._value2member_map_:
+        raise BadField(field, f"Choose one of the reasons offered for {option.line.title}.")
+    return ReturnReason(value)
+
+
+def _resolution(value: Any, option: LineOption, reason: ReturnReason, field: str) -> Optional[Resolution]:
+    allowed = _resolutions(option, reason)
+    if not allowed:
+        return None  # nothing to choose: the policy's answer (or the existing return) stands
+    if value is None or value == "":
+        if len(allowed) == 1:
+            return allowed[0]
+        raise BadField(field, f"Choose what you'd like instead of {option.line.title}.")
+    if value not in [r.value for r in allowed]:
+        offered = ", ".join(r.value.replace("_", " ") for r in allowed)
+        raise BadField(field, f"For {option.line.title} you can choose: {offered}.")
+    return Resolution(value)
+
+
+def _order_id(value: Any) -> str:
+    """The canonical order id (`1001` -> `#1001`, spaces -> dashes); an id in a format the parser does
+    not know goes to the service as typed, where it is simply not found."""
+    raw = _text_field(value, "order_id", MAX_ORDER_ID_CHARS, "Enter your order number.")
+    return text.parse_order_id(raw) or raw
+
+
+def _text_field(value: Any, field: str, limit: int, missing: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise BadField(field, missing)
+    if not isinstance(value, str):
+        raise BadField(field, f"{field} must be text.")
+    value = value.strip()
+    if len(value) > limit:
+        raise BadField(field, f"{field} is too long (at most {limit} characters).")
+    return value
+
+
+async def _json_body(request: web.Request) -> "Dict[str, Any] | web.Response":
+    """The request's JSON object, or the error response to send instead."""
+    too_big = f"request body over {MAX_PORTAL_BODY_BYTES} bytes"
+    if request.content_length is not None and request.content_length > MAX_PORTAL_BODY_BYTES:
+        return _error(413, too_big)
+    if request.content_type != "application/json":  # also keeps cross-site form posts out
+        return _error(415, "send the request as application/json")
+    try:
+        raw = await request.read()  # bounded by the app's client_max_size
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, too_big)
+    if len(raw) > MAX_PORTAL_BODY_BYTES:
+        return _error(413, too_big)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return _error(400, "the body must be a JSON object")
+    if not isinstance(body, dict):
+        return _error(400, "the body must be a JSON object")
+    return body
+
+
+def add_portal_routes(app: web.Application, *, returns: PortalReturns, secret: str,
+                      shop_name: str = DEFAULT_SHOP_NAME, chat_url: str = CHAT_URL) -> Portal:
+    """Adds the portal page (/returns), its assets and /api/portal/* to `app`. `secret` must be the web
+    chat's, so both read one session cookie."""
+    portal = Portal(returns=returns, secret=secret, shop_name=shop_name, chat_url=chat_url)
+    app.router.add_get("/returns", portal.index)
+    app.router.add_get(r"/static/{name:portal\.(?:js|css)}", portal.static)
+    app.router.add_post("/api/portal/verify", portal.verify)
+    app.router.add_get("/api/portal/order", portal.order)
+    app.router.add_post("/api/portal/returns", portal.submit)
+    return portal
+

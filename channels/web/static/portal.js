@@ -1,0 +1,544 @@
+// returnbot returns portal: find an order, choose items, get RMA numbers and slips. DOM nodes only
+// (never innerHTML of order data); every screen change moves focus to its heading.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const steps = { find: $("step-find"), order: $("step-order"), done: $("step-done") };
+  const OFFLINE = "Sorry, we couldn't reach the returns service. Please check your connection and try again.";
+  const STORED = "rb-portal-order"; // the verified order, so a reload comes back to it
+  const REASONS = {
+    too_small: "Too small", too_large: "Too large", not_as_described: "Not as described",
+    damaged: "Arrived damaged", wrong_item: "Wrong item sent", changed_mind: "Changed my mind",
+  };
+  const RESOLUTIONS = {
+    refund: "Refund", exchange: "Exchange", store_credit: "Store credit", replacement: "Replacement",
+  };
+  const AMAZON_STEPS = "On Amazon, open Your Orders, choose this order and select “Return or replace items”; "
+    + "Amazon gives you the label and refunds you once the item is back.";
+  let chatUrl = "/";
+  let order = null; // the last order answer: {order_id, items, ship_back_days}
+
+  // -- small DOM helpers --------------------------------------------------------------------------
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  function safeHref(url) {
+    try {
+      const parsed = new URL(url, location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function newTabLink(label, url, cls) {
+    const href = safeHref(url);
+    if (!href) return null;
+    return el("a", { href, class: cls, target: "_blank", rel: "noopener noreferrer" },
+      label, el("span", { class: "visually-hidden", text: " (opens in a new tab)" }));
+  }
+
+  function chatLink(label) {
+    return el("a", { href: chatUrl, text: label });
+  }
+
+  function announce(text) {
+    const region = $("announce");
+    region.textContent = "";
+    setTimeout(() => { region.textContent = text; }, 50); // a change, even when the words repeat
+  }
+
+  function show(name, announcement) {
+    for (const [key, section] of Object.entries(steps)) section.hidden = key !== name;
+    const heading = steps[name].querySelector("h2");
+    heading.focus();
+    window.scrollTo(0, 0);
+    if (announcement) announce(announcement);
+  }
+
+  // -- errors, tied to their fields ---------------------------------------------------------------
+  function describedBy(node, id, on) {
+    const ids = new Set((node.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean));
+    if (on) ids.add(id);
+    else ids.delete(id);
+    if (ids.size) node.setAttribute("aria-describedby", [...ids].join(" "));
+    else node.removeAttribute("aria-describedby");
+  }
+
+  function markInvalid(node, errorId, on) {
+    if (on) node.setAttribute("aria-invalid", "true");
+    else node.removeAttribute("aria-invalid");
+    describedBy(node, errorId, on);
+  }
+
+  function setAlert(box, content) {
+    box.replaceChildren();
+    if (!content) {
+      box.hidden = true;
+      return;
+    }
+    box.hidden = false;
+    box.append(...(Array.isArray(content) ? content : [content]));
+  }
+
+  function fieldError(input, message) {
+    const error = $(`${input.id}-error`);
+    error.textContent = message || "";
+    error.hidden = !message;
+    markInvalid(input, error.id, Boolean(message));
+  }
+
+  // -- the API ------------------------------------------------------------------------------------
+  async function ensureSession() {
+    const resp = await fetch("/api/session", { method: "POST", credentials: "same-origin" });
+    if (!resp.ok) throw new Error(`session: ${resp.status}`);
+  }
+
+  // One call; a 401 (the session cookie is gone) gets a new session and one more try.
+  async function api(method, path, body) {
+    const options = { method, credentials: "same-origin", headers: {} };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    let resp = await fetch(path, options);
+    if (resp.status === 401) {
+      await ensureSession();
+      resp = await fetch(path, options);
+    }
+    const data = await resp.json().catch(() => ({}));
+    return { status: resp.status, ok: resp.ok, data };
+  }
+
+  function busy(button, on) {
+    button.disabled = on;
+    button.closest("form")?.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  // -- step 1: find the order ---------------------------------------------------------------------
+  const findForm = $("find-form");
+  const orderInput = $("order-id");
+  const proofInput = $("proof");
+  const findError = $("find-error");
+
+  function clearFindErrors() {
+    setAlert(findError, null);
+    for (const input of [orderInput, proofInput]) {
+      fieldError(input, "");
+      markInvalid(input, findError.id, false);
+    }
+  }
+
+  findForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFindErrors();
+    const orderId = orderInput.value.trim();
+    const proof = proofInput.value.trim();
+    if (!orderId) fieldError(orderInput, "Enter your order number.");
+    if (!proof) fieldError(proofInput, "Enter the email address or postcode used for the order.");
+    if (!orderId || !proof) {
+      (!orderId ? orderInput : proofInput).focus();
+      return;
+    }
+    const button = $("find-submit");
+    busy(button, true);
+    try {
+      const { status, ok, data } = await api("POST", "/api/portal/verify", { order_id: orderId, proof });
+      if (ok) {
+        proofInput.value = "";
+        sessionStorage.setItem(STORED, data.order_id);
+        await openOrder(data.order_id);
+        return;
+      }
+      if (status === 400 && data.field === "order_id") {
+        fieldError(orderInput, data.error);
+        orderInput.focus();
+      } else if (status === 400 && data.field === "proof") {
+        fieldError(proofInput, data.error);
+        proofInput.focus();
+      } else {
+        // A wrong pair and an unknown order look the same: both fields are in question.
+        const words = data.error || OFFLINE;
+        setAlert(findError, status === 423
+          ? [words, " ", chatLink("Chat with us"), "."]
+          : words);
+        for (const input of [orderInput, proofInput]) markInvalid(input, findError.id, status !== 423);
+        orderInput.focus();
+      }
+    } catch (_) {
+      setAlert(findError, OFFLINE);
+      orderInput.focus();
+    } finally {
+      busy(button, false);
+    }
+  });
+
+  // -- step 2: the order and what each item may do ------------------------------------------------
+  async function openOrder(orderId, announcement) {
+    const { status, ok, data } = await api("GET", `/api/portal/order?order_id=${encodeURIComponent(orderId)}`);
+    if (!ok) {
+      sessionStorage.removeItem(STORED);
+      showFind(status === 403 ? null : data.error || OFFLINE);
+      return false;
+    }
+    order = data;
+    chatUrl = data.chat_url || chatUrl;
+    renderOrder();
+    const open = order.items.filter((item) => item.reasons.length).length;
+    const count = `${order.items.length} item${order.items.length === 1 ? "" : "s"}`;
+    show("order", announcement || `Order ${order.order_id}: ${count}, ${open} you can return here.`);
+    return true;
+  }
+
+  function showFind(message) {
+    order = null;
+    clearFindErrors();
+    if (message) setAlert(findError, message);
+    show("find");
+  }
+
+  function rmaStatus(rma) {
+    const processing = `We've received it; your ${(RESOLUTIONS[rma.resolution] || "refund").toLowerCase()} `
+      + "is being processed.";
+    const words = {
+      authorised: `Approved on ${rma.created_on}.`,
+      label_created: `Approved on ${rma.created_on}: print the slip and send it back by ${rma.ship_by}.`,
+      in_transit: "On its way back to us.",
+      received: processing,
+      inspected: processing,
+      refunded: `Refunded ${rma.refund}${rma.refunded_on ? ` on ${rma.refunded_on}` : ""}.`,
+      rejected: "The return was not accepted. Chat with us to find out why.",
+      pending_review: "Our team is reviewing it and will reply in the chat.",
+    };
+    return words[rma.status] || rma.status;
+  }
+
+  function slipLink(rma) {
+    if (!rma.slip_url || ["refunded", "rejected"].includes(rma.status)) return null;
+    const label = el("span", {}, "Print return slip ", el("span", { class: "nowrap", text: rma.rma_id }), " (PDF)");
+    return newTabLink(label, rma.slip_url, "slip-link");
+  }
+
+  function whyNot(reason, item) {
+    return {
+      window_closed: `Not returnable: the return window closed on ${item.return_by}.`,
+      non_returnable_category: `Not returnable: items in the ${item.category} category can't be returned.`,
+      nothing_left_to_return: "Already returned in full.",
+      not_delivered: "Not delivered yet: you can return it once it arrives.",
+      cancelled: "This order was cancelled, so there's nothing to return.",
+    }[reason] || "This item can't be returned here.";
+  }
+
+  // The line under an item's title: what the policy allows for it today.
+  function itemStatus(item, id) {
+    const box = el("div", { class: "status", id });
+    if (item.rma) {
+      box.classList.add("done");
+      box.append(el("strong", { text: `Return ${item.rma.rma_id}` }), el("p", { text: rmaStatus(item.rma) }));
+      const slip = slipLink(item.rma);
+      if (slip) box.append(el("p", {}, slip));
+      return box;
+    }
+    if (item.outcome === "rma") {
+      box.classList.add("ok");
+      const offered = item.resolutions.map((r) => RESOLUTIONS[r] || r).join(", ").toLowerCase();
+      box.append(el("strong", { text: "Returnable" }), ` until ${item.return_by}`,
+        offered ? ` (${offered})` : "", ".");
+    } else if (item.outcome === "returnless_refund") {
+      box.classList.add("ok");
+      box.append(el("strong", { text: "No need to send it back" }),
+        `: you keep it and get a refund of ${item.refund}.`);
+    } else if (item.outcome === "fraud_review") {
+      box.classList.add("info");
+      box.append(el("strong", { text: "Returnable" }), ` until ${item.return_by}; our team reviews the request.`);
+    } else if (item.outcome === "amazon_fba") {
+      box.classList.add("info");
+      box.append(el("strong", { text: "Amazon handles this return" }),
+        ": it was shipped by Amazon. ", AMAZON_STEPS);
+      const link = newTabLink("Start the return on Amazon", item.amazon_returns_url);
+      if (link) box.append(el("p", {}, link));
+    } else {
+      box.classList.add("no");
+      box.append(whyNot(item.why_not, item));
+      if (item.reasons.length) box.append(" If it arrived damaged, you can report it here.");
+      else if (item.why_not === "window_closed") {
+        box.append(" If something is wrong with it, ", chatLink("chat with us"), ".");
+      }
+    }
+    return box;
+  }
+
+  function radios(name, values, labels, checked) {
+    return el("div", { class: "options" }, ...values.map((value) => {
+      const input = el("input", { type: "radio", name, value });
+      input.checked = value === checked;
+      return el("label", { class: "option" }, input, el("span", { text: labels[value] || value }));
+    }));
+  }
+
+  function checkedValue(container, name) {
+    const input = container.querySelector(`input[name="${name}"]:checked`);
+    return input ? input.value : null;
+  }
+
+  function outcomeFor(item, reason) {
+    return reason === "damaged" && item.if_damaged ? item.if_damaged.outcome : item.outcome;
+  }
+
+  function resolutionsFor(item, reason) {
+    return reason === "damaged" && item.if_damaged ? item.if_damaged.resolutions : item.resolutions;
+  }
+
+  function noteFor(item, reason) {
+    const outcome = outcomeFor(item, reason);
+    if (outcome === "rma") {
+      return `You'll get a return number and a slip to print; send it back within ${order.ship_back_days} days.`;
+    }
+    if (outcome === "returnless_refund") return `No need to send it back: we refund ${item.refund} when you submit.`;
+    if (outcome === "damage_replacement") {
+      return "We're sorry. Our team checks damage claims, usually within one business day, and replies in the chat.";
+    }
+    if (outcome === "fraud_review") {
+      return "A member of our team reviews this request before approving it, usually within one business day, "
+        + "and replies in the chat.";
+    }
+    return "";
+  }
+
+  // The reason decides which resolutions are offered (a damaged item can be replaced).
+  function renderResolution(card, item, index) {
+    const reason = checkedValue(card, `reason-${index}`);
+    const group = card.querySelector(".resolution");
+    const note = card.querySelector(".note");
+    const offered = reason ? resolutionsFor(item, reason) : item.resolutions;
+    const previous = checkedValue(card, `resolution-${index}`);
+    const options = group.querySelector(".options");
+    const fresh = radios(`resolution-${index}`, offered, RESOLUTIONS, offered.includes(previous) ? previous : null);
+    if (options) options.replaceWith(fresh);
+    else group.querySelector("legend").after(fresh);
+    group.hidden = offered.length < 2;
+    note.textContent = reason ? noteFor(item, reason) : "";
+  }
+
+  function itemCard(item, index) {
+    const titleId = `item-${index}-title`;
+    const statusId = `item-${index}-status`;
+    const card = el("div", { class: "item", role: "group", "aria-labelledby": titleId, "data-line": item.line_id });
+    const each = item.quantity > 1 ? ` · ${item.quantity} items` : "";
+    card.append(el("h3", { id: titleId, text: item.title }),
+      el("p", { class: "meta", text: `${item.sku}${each}` }), itemStatus(item, statusId));
+    if (!item.reasons.length) return card;
+
+    const damagedOnly = item.reasons.length === 1 && item.reasons[0] === "damaged";
+    const pickId = `pick-${index}`;
+    const detailsId = `details-${index}`;
+    const pick = el("input", { type: "checkbox", id: pickId, "aria-describedby": statusId,
+      "aria-controls": detailsId, "aria-expanded": "false" });
+    card.append(el("div", { class: "pick" }, pick,
+      el("label", { for: pickId, text: damagedOnly ? "Report it as arrived damaged" : "Return this item" })));
+
+    const details = el("div", { class: "details", id: detailsId, hidden: true });
+    const quantity = item.return_quantity > 1
+      ? `Quantity: ${item.return_quantity} (all of them: one return covers the whole item; `
+        + "to return fewer, chat with us)"
+      : `Quantity: ${item.return_quantity}`;
+    details.append(el("p", { class: "quantity", text: quantity }));
+
+    const reasonError = el("p", { class: "field-error", id: `reason-${index}-error`, hidden: true });
+    const which = () => el("span", { class: "visually-hidden", text: ` (${item.title})` });
+    const reasonGroup = el("fieldset", { class: "reason" },
+      el("legend", {}, "Why are you returning it?", which()),
+      radios(`reason-${index}`, item.reasons, REASONS, damagedOnly ? "damaged" : null), reasonError);
+    if (damagedOnly) reasonGroup.hidden = true;
+    const resolutionError = el("p", { class: "field-error", id: `resolution-${index}-error`, hidden: true });
+    const resolutionGroup = el("fieldset", { class: "resolution" },
+      el("legend", {}, "What would you like instead?", which()),
+      resolutionError);
+    details.append(reasonGroup, resolutionGroup, el("p", { class: "note", "aria-live": "polite" }));
+    card.append(details);
+    renderResolution(card, item, index);
+
+    pick.addEventListener("change", () => {
+      details.hidden = !pick.checked;
+      pick.setAttribute("aria-expanded", String(pick.checked));
+      card.classList.toggle("picked", pick.checked);
+    });
+    reasonGroup.addEventListener("change", () => {
+      groupError(reasonGroup, "");
+      renderResolution(card, item, index);
+    });
+    resolutionGroup.addEventListener("change", () => groupError(resolutionGroup, ""));
+    return card;
+  }
+
+  function groupError(group, message) {
+    const error = group.querySelector(".field-error");
+    error.textContent = message;
+    error.hidden = !message;
+    markInvalid(group, error.id, Boolean(message));
+  }
+
+  function renderOrder() {
+    $("order-title").textContent = `Order ${order.order_id}`;
+    const items = $("items");
+    items.replaceChildren(...order.items.map(itemCard));
+    const open = order.items.some((item) => item.reasons.length);
+    $("return-submit").hidden = !open;
+    $("order-lead").textContent = open
+      ? "Choose the items you'd like to return, then request the return."
+      : "There's nothing on this order you can return here.";
+    setAlert($("return-error"), null);
+  }
+
+  // -- step 3: request the returns ----------------------------------------------------------------
+  function collect() {
+    const chosen = [];
+    let firstInvalid = null;
+    order.items.forEach((item, index) => {
+      const pick = $(`pick-${index}`);
+      if (!pick || !pick.checked) return;
+      const card = pick.closest(".item");
+      const reasonGroup = card.querySelector(".reason");
+      const resolutionGroup = card.querySelector(".resolution");
+      const reason = checkedValue(card, `reason-${index}`);
+      const resolution = checkedValue(card, `resolution-${index}`);
+      groupError(reasonGroup, reason ? "" : `Choose why you're returning ${item.title}.`);
+      const needsResolution = reason && resolutionsFor(item, reason).length > 1 && !resolution;
+      groupError(resolutionGroup, needsResolution ? `Choose what you'd like instead of ${item.title}.` : "");
+      if (!reason) firstInvalid = firstInvalid || reasonGroup.querySelector("input");
+      else if (needsResolution) firstInvalid = firstInvalid || resolutionGroup.querySelector("input");
+      chosen.push({ line_id: item.line_id, reason, resolution: resolutionGroup.hidden ? null : resolution,
+        quantity: item.return_quantity });
+    });
+    return { chosen, firstInvalid };
+  }
+
+  $("return-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const errorBox = $("return-error");
+    setAlert(errorBox, null);
+    const { chosen, firstInvalid } = collect();
+    if (!chosen.length) {
+      setAlert(errorBox, "Choose at least one item to return.");
+      const first = document.querySelector("#items input[type=checkbox]");
+      if (first) first.focus();
+      return;
+    }
+    if (firstInvalid) {
+      setAlert(errorBox, "Please answer the questions marked below.");
+      firstInvalid.focus();
+      return;
+    }
+    const button = $("return-submit");
+    busy(button, true);
+    try {
+      const request = { order_id: order.order_id, items: chosen };
+      const { status, ok, data } = await api("POST", "/api/portal/returns", request);
+      if (ok) {
+        renderResults(data.results);
+        const made = data.results.filter((r) => r.rma && r.outcome === "rma").length;
+        show("done", made ? `Return approved: ${data.results.map((r) => r.rma?.rma_id).filter(Boolean).join(", ")}.`
+          : "Your request has been sent.");
+      } else if (status === 403) {
+        sessionStorage.removeItem(STORED);
+        showFind(data.error);
+      } else {
+        setAlert(errorBox, data.error || OFFLINE);
+        button.focus();
+      }
+    } catch (_) {
+      setAlert(errorBox, OFFLINE);
+      button.focus();
+    } finally {
+      busy(button, false);
+    }
+  });
+
+  function resultItem(result) {
+    const li = el("li", { class: "result" }, el("h3", { text: result.title || "Item" }));
+    const rma = result.rma;
+    const p = (...parts) => li.append(el("p", {}, ...parts));
+    if (result.needs_resolution) {
+      p("Please choose what you'd like instead, then request the return again.");
+    } else if (rma && rma.outcome === "rma") {
+      p(result.created ? "Your return is approved." : "You already have a return for this item.");
+      li.append(el("p", { class: "rma-number" }, "RMA number: ", el("span", { class: "nowrap", text: rma.rma_id })));
+      const slip = slipLink(rma);
+      if (slip) li.append(el("p", {}, slip));
+      if (rma.ship_by) p(`Print the slip, put it in the parcel and send it back by ${rma.ship_by}. ${rma.next || ""}`);
+      else p(rmaStatus(rma));
+    } else if (rma && rma.outcome === "returnless_refund") {
+      p(el("strong", { text: `Refunded ${rma.refund}` }), ": no need to send it back. ",
+        `Reference ${rma.rma_id}; banks usually show it within 3-5 business days.`);
+    } else if (rma && rma.outcome === "damage_replacement") {
+      const remedy = rma.resolution === "replacement" ? "send you a replacement" : `refund ${rma.refund}`;
+      p(`We're so sorry it arrived damaged. We'll ${remedy} (reference ${rma.rma_id}).`);
+      p(`Our team is checking the claim${result.case_id ? ` (case ${result.case_id})` : ""} and will confirm in the `,
+        chatLink("chat"), ", usually within one business day. ",
+        "If you have a photo of the damage, please send it there.");
+    } else if (result.outcome === "fraud_review") {
+      const caseText = result.case_id ? ` (case ${result.case_id})` : "";
+      p(`A member of our team needs to look at this return personally${caseText}`,
+        " and will reply in the ", chatLink("chat"), ", usually within one business day. ",
+        "You'll get a return number once it's approved.");
+    } else if (result.outcome === "amazon_fba") {
+      p("This order was shipped by Amazon, so Amazon handles its return. ", AMAZON_STEPS);
+      const link = newTabLink("Start the return on Amazon", result.amazon_returns_url);
+      if (link) li.append(el("p", {}, link));
+    } else {
+      p(whyNot(result.why_not, result), " Questions? ", chatLink("Chat with us"), ".");
+    }
+    return li;
+  }
+
+  function renderResults(results) {
+    $("done-title").textContent = results.length > 1 ? "Your returns" : "Your return";
+    $("results").replaceChildren(...results.map(resultItem));
+  }
+
+  // -- navigation ---------------------------------------------------------------------------------
+  function otherOrder() {
+    sessionStorage.removeItem(STORED);
+    findForm.reset();
+    showFind(null);
+  }
+
+  $("order-other").addEventListener("click", otherOrder);
+  $("done-other").addEventListener("click", otherOrder);
+  $("done-back").addEventListener("click", async () => {
+    try {
+      await openOrder(order.order_id);
+    } catch (_) {
+      showFind(OFFLINE);
+    }
+  });
+  for (const input of [orderInput, proofInput]) {
+    input.addEventListener("input", () => {
+      if (input.getAttribute("aria-invalid")) fieldError(input, "");
+    });
+  }
+
+  async function start() {
+    try {
+      await ensureSession();
+      const stored = sessionStorage.getItem(STORED);
+      if (stored && await openOrder(stored)) return;
+    } catch (_) {
+      setAlert(findError, OFFLINE);
+    } finally {
+      document.body.dataset.ready = "true";
+    }
+  }
+
+  start();
+})();
