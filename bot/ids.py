@@ -2,6 +2,9 @@
 
 `RMA-` + 9 random symbols + 1 check symbol, e.g. `RMA-7K3QX9M2AB`. The check symbol is the
 value of the body modulo 37 in Crockford's check alphabet, so a mistyped or swapped symbol is caught.
+New numbers are drawn until the check symbol is a letter or digit: Crockford's five extra symbols
+(`*~$=U`) are awkward to read out, and `*`, `$` and `=` need care in links and patterns. Numbers
+made before that rule, ending in one of them, still parse.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ _PATTERN = re.compile(r"^RMA-([0-9A-HJKMNP-TV-Z]{%d})([0-9A-HJKMNP-TV-Z*~$=U])$"
 # Letters customers confuse, read the Crockford way.
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
+RMA_IN_TEXT = re.compile(r"RMA-[0-9A-HJKMNP-TV-Z]{%d}[0-9A-HJKMNP-TV-Z*~$=U]" % BODY_LENGTH)  # finds one in a sentence
+
 RandomSource = Callable[[int], int]  # randbelow(n) -> 0 <= k < n
 
 
@@ -27,8 +32,11 @@ def check_symbol(body: str) -> str:
 
 
 def new_rma_id(randbelow: RandomSource = secrets.randbelow) -> str:
-    body = "".join(ALPHABET[randbelow(32)] for _ in range(BODY_LENGTH))
-    return f"RMA-{body}{check_symbol(body)}"
+    while True:
+        body = "".join(ALPHABET[randbelow(32)] for _ in range(BODY_LENGTH))
+        check = check_symbol(body)
+        if check in ALPHABET:
+            return f"RMA-{body}{check}"
 
 
 def parse_rma_id(text: str) -> Optional[str]:

@@ -52,7 +52,7 @@ class FakeDesk:
 
 class FakeReturns:
     def slip_pdf(self, rma_id: str, token: str) -> bytes | None:
-        return PDF if (rma_id, token) == ("RMA-1001", "good-token") else None
+        return PDF if (rma_id, token) == ("RMA-000001002S", "good-token") else None
 
 
 @dataclass

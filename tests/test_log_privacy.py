@@ -26,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from actions.base import ServiceAction
+from bot.ids import RMA_IN_TEXT
 from bot.privacy import PersonalDataFilter, loggable, loggable_error, mask_address, mask_text
 from bot.settings import ROOT
 from tests.test_stack import Customer
@@ -101,7 +102,7 @@ def converse(stack) -> str:
     assert "reason" in alice.press("Running socks").lower()
     alice.press("Too small")
     answer = alice.press("Refund")
-    assert re.search(r"RMA-[0-9A-Z]{10}", answer), answer
+    assert RMA_IN_TEXT.search(answer), answer
     slip_url = re.search(r"http://\S+/slip\.pdf\?t=(\w+)", answer)
     assert slip_url, answer
     with urlopen(slip_url.group(0).replace("localhost", "127.0.0.1"), timeout=30) as slip:  # urllib logs nothing

@@ -11,6 +11,7 @@ import sys
 import httpx
 import pytest
 
+from bot.ids import RMA_IN_TEXT
 from bot.settings import ROOT
 from tests.web_customer import Customer
 
@@ -25,7 +26,7 @@ def test_full_return_issues_one_rma_with_a_downloadable_slip(stack):
     assert "reason" in alice.press("Trail running shoes").lower()
     alice.press("Too small")
     answer = alice.press("Refund")
-    rma = re.search(r"RMA-[0-9A-Z]{10}", answer).group(0)
+    rma = RMA_IN_TEXT.search(answer).group(0)
     slip_url = re.search(r"http://\S+/slip\.pdf\?t=\w+", answer).group(0)
     slip = httpx.get(slip_url.replace("localhost", "127.0.0.1"), timeout=30)
     assert slip.status_code == 200 and slip.content.startswith(b"%PDF") and rma.encode() in slip.content

@@ -17,6 +17,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.attachments import AttachmentStore
+from bot.ids import RMA_IN_TEXT
 from bot.outbox import Outbox
 from bot.store import SqlStore
 from channels.gateway import build_gateway
@@ -31,7 +32,7 @@ from tests.conftest import test_settings
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.telegram_customer import TelegramCustomer, eventually, said, visible
 
-SLIP_RMA = "RMA-TEST000001"
+SLIP_RMA = "RMA-000001001R"
 PDF = b"%PDF-1.4 fake slip for " + SLIP_RMA.encode()
 REASONS = [{"title": "Too small", "payload": '/inform{"return_reason":"too_small"}'},
            {"title": "Arrived damaged", "payload": '/inform{"return_reason":"damaged"}'}]
@@ -417,7 +418,7 @@ async def test_a_full_return_over_telegram_ends_with_the_rma_and_the_slip_pdf(st
         replies = await alice.press("Refund")
 
         assert [c.method for c in replies] == ["editMessageReplyMarkup", "sendMessage", "sendDocument"]
-        rma = re.search(r"RMA-[0-9A-Z]{10}", said(replies)).group(0)
+        rma = RMA_IN_TEXT.search(said(replies)).group(0)
         assert "Your return is approved" in said(replies)
         assert re.search(rf'<a href="{re.escape(stack.settings.public_url)}/returns/RMA-\w+/slip\.pdf\?t=\w+">',
                          replies[1].params["text"])

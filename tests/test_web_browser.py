@@ -23,7 +23,7 @@ from tests.fakes import FakeReturns, FakeSettings, FakeStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio]
 
-SLIP = "https://shop.example/returns/RMA-1001/slip.pdf?t=abc123"
+SLIP = "https://shop.example/returns/RMA-000001002S/slip.pdf?t=abc123"
 SHOES = '/inform{"line_id":"L1"}'
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\"> [tap me](javascript:document.title='pwned')"
 SCREENSHOT = "/tmp/webchat.png"
@@ -46,7 +46,7 @@ class FakeRasaServer:
             return web.json_response([{"text": "Thanks for waiting!"}])
         if text == SHOES:
             return web.json_response([
-                {"text": f"Your return RMA-1001 is approved.\nPrint your return slip: {SLIP}."},
+                {"text": f"Your return RMA-000001002S is approved.\nPrint your return slip: {SLIP}."},
                 {"text": HOSTILE}])
         return web.json_response([{"text": "Which item would you like to return?", "buttons": [
             {"title": "Trail running shoes", "payload": SHOES},
@@ -97,7 +97,7 @@ async def test_customer_chats_presses_a_button_and_gets_a_safe_link_in_chromium(
 
             # pressing a button sends its payload, shows its title and closes the group
             await page.click("button[data-payload]")  # the first: Trail running shoes
-            await page.wait_for("document.body.innerText.includes('RMA-1001 is approved')", "the reply to the button")
+            await page.wait_for("document.body.innerText.includes('RMA-000001002S is approved')", "the reply to the button")
             buttons = await page.evaluate(
                 "[...document.querySelectorAll('button[data-payload]')].map(b => [b.textContent, b.disabled,"
                 " b.classList.contains('chosen')])")

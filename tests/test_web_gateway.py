@@ -487,14 +487,14 @@ async def test_non_json_body_is_refused(client, rasa):
     assert rasa.received == []
 
 
-@pytest.mark.parametrize("path", ["/returns/RMA-1001/slip.pdf?t=bad-token", "/returns/RMA-1001/slip.pdf",
+@pytest.mark.parametrize("path", ["/returns/RMA-000001002S/slip.pdf?t=bad-token", "/returns/RMA-000001002S/slip.pdf",
                                   "/returns/RMA-9999/slip.pdf?t=good-token"])
 async def test_slip_is_404_for_a_bad_token_or_unknown_return(client, path):
     assert (await client.get(path)).status == 404
 
 
 async def test_slip_pdf_is_served_for_the_right_token(client):
-    resp = await client.get("/returns/RMA-1001/slip.pdf?t=good-token")
+    resp = await client.get("/returns/RMA-000001002S/slip.pdf?t=good-token")
     assert resp.status == 200
     assert resp.content_type == "application/pdf"
     assert await resp.read() == PDF

@@ -10,12 +10,13 @@ import html
 import re
 from typing import Any, Dict, List, Optional
 
+from bot.ids import parse_rma_id
+
 MAX_TEXT = 4096  # Telegram's limit per message, counted in UTF-16 code units after parsing
 MAX_CAPTION = 1024
 CHOOSE = "Please choose:"
 URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 TRAILING = ".,;:!?)]}"
-RMA_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def utf16_len(text: str) -> int:
@@ -92,4 +93,4 @@ def reply_payloads(reply: Dict[str, Any]) -> List[Dict[str, Any]]:
 def _slip_rma(custom: Any) -> Optional[str]:
     slip = custom.get("return_slip") if isinstance(custom, dict) else None
     rma_id = slip.get("rma_id") if isinstance(slip, dict) else None
-    return rma_id if isinstance(rma_id, str) and RMA_ID.match(rma_id) else None
+    return rma_id if isinstance(rma_id, str) and parse_rma_id(rma_id) == rma_id else None

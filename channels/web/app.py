@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from aiohttp import web
 
+from bot.ids import parse_rma_id
 from bot.outbox import Outbox, OutboxMessage
 from channels.router import SORRY, Inbound, Router
 
@@ -43,7 +44,6 @@ MAX_TITLE_CHARS = 200
 COOKIE_NAME = "rb_session"
 CHANNEL = "web"
 STATIC_DIR = Path(__file__).parent / "static"
-RMA_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CURSOR = re.compile(r"^[0-9]{1,18}$")  # fits a 64-bit integer column
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -228,7 +228,7 @@ class WebChat:
 
     async def slip(self, request: web.Request) -> web.Response:
         rma_id, token = request.match_info["rma_id"], request.query.get("t", "")
-        pdf = self.slip_pdf(rma_id, token) if token and RMA_ID.match(rma_id) else None
+        pdf = self.slip_pdf(rma_id, token) if token and parse_rma_id(rma_id) == rma_id else None
         if pdf is None:
             return _json_error(404, "no such return slip")
         return web.Response(body=pdf, content_type="application/pdf", headers={
