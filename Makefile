@@ -9,10 +9,10 @@ UV_VERSION := 0.13.9
 PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v "$$p" || echo "$$p"; } && break; done)
 
-.PHONY: help install run train test test-fast nlu-eval lock clean
+.PHONY: help install run run-scaled train test test-fast nlu-eval lock clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (e.g. pyenv install 3.10) or set PYTHON310=/path/to/python3.10"; exit 1; }
@@ -27,10 +27,13 @@ install: $(VENV)/.installed ## create .venv (Python 3.10) with the locked depend
 run: install ## install if needed, train if needed, start everything: web chat on http://localhost:8000
 	$(BIN)/returnbot run
 
+run-scaled: install ## the same on PostgreSQL, Redis and RabbitMQ, with two Rasa servers (README: Scaling out)
+	$(BIN)/returnbot run --profile scaled
+
 train: install ## train the model if config.yml, domain.yml or the training data changed
 	$(BIN)/returnbot train
 
-test: install ## all tests: unit, actions, data validation, Rasa test stories, running stack, browser
+test: install ## all tests: unit, actions, data validation, Rasa test stories, running stack, browser, scaled
 	$(BIN)/pytest -q -ra
 
 test-fast: install ## the tests that need no trained model, running stack or browser

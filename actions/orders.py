@@ -40,12 +40,14 @@ def answer_tracking(dispatcher: CollectingDispatcher, order: Order) -> Events:
 
 def answer_return_status(dispatcher: CollectingDispatcher, services: Services, conversation: str,
                          order: Order) -> Events:
-    rmas = services.returns.rmas_for_order(conversation, order.order_id)
-    if not rmas:
+    rmas = services.returns.rmas_for_order(conversation, order.order_id)  # checks the verification
+    elsewhere = services.platforms.for_order(order.order_id)  # made in the merchant's returns platform
+    if not rmas and not elsewhere:
         dispatcher.utter_message(response="utter_no_returns_yet", order_id=order.order_id)
         return []
-    summary = replies.returns_summary(rmas, order, services.returns.policy.ship_back_days,
-                                      services.returns.slip_url_for)
+    summary = " ".join(filter(None, [
+        replies.returns_summary(rmas, order, services.returns.policy.ship_back_days, services.returns.slip_url_for),
+        *(replies.platform_return_progress(found) for found in elsewhere)]))
     dispatcher.utter_message(response="utter_return_status", status_lines=summary)
     return []
 

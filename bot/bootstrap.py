@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from bot.ids import new_rma_id
+from bot.platforms import PlatformStore
 from bot.policy import load_policy
 from bot.services import ReturnsService, Shop
 from bot.settings import Settings
@@ -19,6 +20,7 @@ class Services:
     store: SqlStore
     returns: ReturnsService
     updates: ReturnUpdates
+    platforms: PlatformStore  # returns read from AfterShip / Loop, when the merchant uses one
 
 
 def utc_now() -> datetime:
@@ -30,4 +32,5 @@ def build(settings: Settings) -> Services:
     shop = Shop(settings.shop_name, settings.public_url, settings.return_address, settings.secret)
     returns = ReturnsService(store, load_policy(settings.policy_file), shop, utc_now, new_rma_id)
     updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, utc_now)
-    return Services(settings=settings, store=store, returns=returns, updates=updates)
+    return Services(settings=settings, store=store, returns=returns, updates=updates,
+                    platforms=PlatformStore(store.engine))

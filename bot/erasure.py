@@ -44,6 +44,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.attachments import attachments
 from bot.handoffs import handoff_cards
 from bot.outbox import outbox
+from bot.platforms import anonymise_for_orders, external_returns
 from bot.store import handoffs, messages, metadata, orders, rma_events, rmas, verification_failures, verifications
 from bot.text import EMAIL, ORDER_ID, find_entities, parse_order_id
 
@@ -62,10 +63,13 @@ KEPT = {
     "refunds": "money paid back, for accounting",
     "slack_events": "keys of Slack messages already handled (channel and ts); no customer data",
     "update_cursor": "how far customers were told about return updates; no customer data",
+    "external_returns": "returns read from AfterShip/Loop, for accounting; labels and tracking numbers cleared",
+    "platform_sync_cursors": "how far each returns platform was read; no customer data",
 }
 
 LABELS = {
     "orders": "orders anonymised (kept for accounting)",
+    "external_returns": "returns-platform records anonymised (kept)",
     "conversations": "conversations",
     "messages": "transcript messages",
     "outbox": "outgoing messages (outbox)",
@@ -157,6 +161,8 @@ def forget_customer(engine: Engine, email: str, token: str, attachments_folder: 
         files += _ids(conn, attachments.c.path, attachments.c.handoff_id, handoff_ids, present)
         threads = _threads(conn, handoff_ids) if handoff_cards.name in present else []
         counts["orders"] = _anonymise_orders(conn, customer.order_ids, token)
+        if external_returns.name in present:
+            counts["external_returns"] = anonymise_for_orders(conn, customer.order_ids)
         counts["conversations"] = len(conversations)
         for store in stores:
             counts[store.kind] = 0

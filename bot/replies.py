@@ -5,9 +5,12 @@ The fixed sentences live in domain.yml; these build the parts that depend on liv
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from bot.models import Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
+
+if TYPE_CHECKING:
+    from bot.platforms import ExternalReturn
 
 BANK_DAYS = "banks usually show it within 3-5 business days"
 
@@ -73,3 +76,24 @@ def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int,
                     slip_url: Callable[[Rma], Optional[str]] = lambda rma: None) -> str:
     return " ".join(return_progress(rma, item_name(order.line(rma.line_id)), ship_back_days, slip_url(rma))
                     for rma in rmas)
+
+
+def platform_return_progress(found: "ExternalReturn") -> str:
+    """One sentence on a return made in the merchant's returns platform (AfterShip, Loop)."""
+    items = ", ".join(item.title for item in found.items if item.title) or "your items"
+    head = f"{found.rma_number} ({items}):"
+    if found.status is RmaStatus.REFUNDED:
+        amount = f"{found.refund} " if found.refund else ""
+        return f"{head} refunded {amount}on {day(found.refunded_at or found.updated_at)}; {BANK_DAYS}."
+    if found.status is RmaStatus.REJECTED:
+        return f"{head} the return was not accepted. A member of our team can explain why."
+    if found.status is RmaStatus.PENDING_REVIEW:
+        return f"{head} our team is reviewing it."
+    if found.status in (RmaStatus.RECEIVED, RmaStatus.INSPECTED):
+        return f"{head} we've received it and your refund or exchange is being processed."
+    if found.status is RmaStatus.IN_TRANSIT:
+        return f"{head} it's on its way back to us."
+    if found.label_url:
+        return (f"Your return label has been generated. RMA number is {found.rma_number} ({items}); instructions "
+                f"and the label are here: {found.label_url} .")
+    return f"{head} approved on {day(found.created_at)}."

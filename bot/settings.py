@@ -1,16 +1,26 @@
 """Settings: one frozen record built from the environment and checked at start-up.
 
 Every variable is optional; the defaults run everything on this machine with SQLite and
-loopback addresses. `Settings.from_env(os.environ)` raises `SettingsError` naming the bad variable.
+loopback addresses. `RETURNBOT_PROFILE=scaled` changes only defaults: PostgreSQL, Redis and RabbitMQ
+on this machine and two Rasa servers. `Settings.from_env(os.environ)` raises `SettingsError` naming
+the bad variable.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
+PROFILES = ("default", "scaled")
+SCALED_DEFAULTS = {  # what `--profile scaled` finds on this machine unless told otherwise
+    "RETURNBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/returnbot",
+    "RETURNBOT_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "RETURNBOT_RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672/",
+    "RETURNBOT_RASA_REPLICAS": "2",
+}
 
 
 class SettingsError(ValueError):
@@ -60,9 +70,25 @@ class Settings:
     slack_api_base_url: Optional[str] = None  # another Web API server (tests' fake); None: Slack's
     handoff_reannounce_minutes: int = 15  # an open handoff nobody took is announced again after this
     rasa_timeout_seconds: int = 30  # the gateway waits this long for Rasa before telling the customer to retry
+    profile: str = "default"  # "scaled" only changes defaults (SCALED_DEFAULTS)
+    rasa_replicas: int = 1  # Rasa servers (each with its own action server) the stack starts
+    rasa_urls: Tuple[str, ...] = ()  # every Rasa server the gateway spreads messages across; () = (rasa_url,)
+    redis_url: Optional[str] = None  # set: Rasa's lock store is in Redis (needed by more than one Rasa server)
+    rabbitmq_url: Optional[str] = None  # set: Rasa publishes its events to RabbitMQ; the stats consumer runs
+    events_queue: str = "returnbot_events"  # the RabbitMQ queue (and fanout exchange) of Rasa's events
+    aftership_api_key: Optional[str] = field(default=None, repr=False)  # set: AfterShip Returns is synced
+    aftership_api_base_url: Optional[str] = None  # another AfterShip Returns server or API version; None: ours
+    loop_api_key: Optional[str] = field(default=None, repr=False)  # set: Loop Returns is synced
+    loop_api_base_url: Optional[str] = None  # another Loop API server (tests); None: Loop's
+    platform_sync_minutes: int = 5  # how often the returns platforms are read (docs/platforms.md)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        profile = env.get("RETURNBOT_PROFILE") or "default"
+        if profile not in PROFILES:
+            raise SettingsError(f"RETURNBOT_PROFILE must be one of {', '.join(PROFILES)}, got {profile!r}")
+        if profile == "scaled":
+            env = {**SCALED_DEFAULTS, **{k: v for k, v in env.items() if v}}
         var_dir = Path(env.get("RETURNBOT_VAR_DIR") or ROOT / "var")
         gateway_port = _int(env, "RETURNBOT_GATEWAY_PORT", 8000)
         rasa_port = _int(env, "RETURNBOT_RASA_PORT", 5005)
@@ -93,10 +119,62 @@ class Settings:
             telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "").rstrip("/") or None,
             rasa_timeout_seconds=_positive(env, "RETURNBOT_RASA_TIMEOUT", 30),
             **_slack(env),
+            **_scale(env, profile, database_url, rasa_port),
+            **_platforms(env),
         )
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+    @property
+    def rasa_servers(self) -> Tuple[str, ...]:
+        """The Rasa servers' base URLs, the first being rasa_url."""
+        return self.rasa_urls or (self.rasa_url,)
+
+
+def _scale(env: Mapping[str, str], profile: str, database_url: str, rasa_port: int) -> dict:
+    """The scale-out settings, checked together: more than one Rasa server needs the shared stores
+    (PostgreSQL for trackers, Redis for the lock that keeps one conversation's messages in order)."""
+    replicas = _positive(env, "RETURNBOT_RASA_REPLICAS", 1)
+    redis_url = env.get("RETURNBOT_REDIS_URL") or None
+    rabbitmq_url = env.get("RETURNBOT_RABBITMQ_URL") or None
+    queue = env.get("RETURNBOT_EVENTS_QUEUE") or "returnbot_events"
+    sqlite = database_url.startswith("sqlite")
+    if profile == "scaled" and sqlite:
+        raise SettingsError("RETURNBOT_DATABASE_URL must be a PostgreSQL URL (postgresql://user@host/db) with "
+                            "RETURNBOT_PROFILE=scaled: every Rasa and action server shares it")
+    if replicas > 1 and (sqlite or not redis_url):
+        raise SettingsError(f"RETURNBOT_RASA_REPLICAS={replicas} needs a PostgreSQL RETURNBOT_DATABASE_URL and "
+                            "RETURNBOT_REDIS_URL (or RETURNBOT_PROFILE=scaled): Rasa servers share conversations "
+                            "through them")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://")):
+        raise SettingsError(f"RETURNBOT_REDIS_URL must look like redis://host:6379/0, got {redis_url!r}")
+    if rabbitmq_url and not rabbitmq_url.startswith(("amqp://", "amqps://")):
+        raise SettingsError("RETURNBOT_RABBITMQ_URL must look like amqp://user:password@host:5672/")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", queue):
+        raise SettingsError(f"RETURNBOT_EVENTS_QUEUE may hold letters, digits, '_', '.' and '-' only, got {queue!r}")
+    urls = tuple(u.strip().rstrip("/") for u in (env.get("RETURNBOT_RASA_URLS") or "").split(",") if u.strip())
+    if any(not u.startswith(("http://", "https://")) for u in urls):
+        raise SettingsError("RETURNBOT_RASA_URLS must be comma-separated http:// URLs of Rasa servers")
+    if not urls and replicas > 1 and not env.get("RETURNBOT_RASA_URL"):
+        urls = tuple(f"http://127.0.0.1:{rasa_port + i}" for i in range(replicas))
+    return dict(profile=profile, rasa_replicas=replicas, rasa_urls=urls, redis_url=redis_url,
+                rabbitmq_url=rabbitmq_url, events_queue=queue)
+
+
+def _platforms(env: Mapping[str, str]) -> dict:
+    """The returns platforms a merchant may already run (docs/platforms.md): each is on when its API
+    key is set; the base URLs point elsewhere for tests or another API version."""
+    values: dict = {"platform_sync_minutes": _positive(env, "RETURNBOT_PLATFORM_SYNC_MINUTES", 5)}
+    for prefix in ("AFTERSHIP", "LOOP"):
+        key = (env.get(f"{prefix}_API_KEY") or "").strip() or None
+        if key and any(c.isspace() for c in key):
+            raise SettingsError(f"{prefix}_API_KEY must be the API key alone, without spaces")
+        base_url = (env.get(f"{prefix}_API_BASE_URL") or "").strip().rstrip("/") or None
+        if base_url and not base_url.startswith(("https://", "http://")):
+            raise SettingsError(f"{prefix}_API_BASE_URL must be an https:// URL, got {base_url!r}")
+        values.update({f"{prefix.lower()}_api_key": key, f"{prefix.lower()}_api_base_url": base_url})
+    return values
 
 
 def _slack(env: Mapping[str, str]) -> dict:

@@ -82,13 +82,23 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
         log.info("Slack: off (handoffs are recorded: `returnbot handoffs list`; set SLACK_BOT_TOKEN, "
                  "SLACK_APP_TOKEN and SLACK_CHANNEL_ID to bring agents in; see docs/slack.md)")
 
+    background: List[asyncio.Task] = []
+
     async def start(app: web.Application) -> None:
         relay.start()
         if notifier is not None:
             notifier.start()
+        platforms = getattr(services, "platforms", None)
+        if platforms is not None and hasattr(settings, "platform_sync_minutes"):
+            from integrations.runner import sync_forever
+
+            background.append(asyncio.create_task(sync_forever(settings, platforms), name="returns-platforms"))
 
     async def stop(app: web.Application) -> None:
         # on_shutdown, not on_cleanup: aiohttp waits (up to a minute) for running tasks in between
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         if notifier is not None:
             await notifier.stop()
         for stop_channel in stops:
@@ -180,17 +190,20 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 def main() -> None:
     """Runs the gateway on settings.gateway_host:gateway_port until interrupted."""
     from bot import bootstrap
+    from bot.privacy import PersonalDataFilter
     from bot.settings import Settings
 
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # whatever a library prints, no customer's personal data
+        handler.addFilter(PersonalDataFilter())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the Telegram bot token
     settings = Settings.from_env(os.environ)
     services = bootstrap.build(settings)
     app = build_gateway(settings, services, RasaClient(
-        settings.rasa_url, timeout=httpx.Timeout(float(settings.rasa_timeout_seconds), connect=5.0)))
+        settings.rasa_servers, timeout=httpx.Timeout(float(settings.rasa_timeout_seconds), connect=5.0)))
     log.info("web chat on http://%s:%s (Rasa at %s)", settings.gateway_host, settings.gateway_port,
-             settings.rasa_url)
+             ", ".join(settings.rasa_servers))
     web.run_app(app, host=settings.gateway_host, port=settings.gateway_port, print=None,
                 access_log_class=PathOnlyAccessLogger)
 

@@ -1,11 +1,13 @@
-"""Client for the Rasa server's REST channel; every failure becomes `RasaUnavailable`.
+"""Client for the Rasa servers' REST channel; every failure becomes `RasaUnavailable`.
 
 One `httpx.AsyncClient` (timeouts set) per `RasaClient`, made at start-up and closed with `aclose()`.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+import time
+from typing import Any, Callable, Dict, List, Sequence
 
 import httpx
 
@@ -13,6 +15,8 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # a first reply after model load can be slow
+COOLDOWN_SECONDS = 10.0  # a server that refused a connection gets no message for this long
+NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout)  # the request never left: another server may take it
 
 
 class RasaUnavailable(Exception):
@@ -21,11 +25,32 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    """Sends one customer message to Rasa and returns the bot's replies as dicts."""
+    """Sends one customer message to a Rasa server and returns the bot's replies as dicts.
 
-    def __init__(self, base_url: str, client: httpx.AsyncClient | None = None,
-                 timeout: httpx.Timeout | float = DEFAULT_TIMEOUT) -> None:
-        self.base_url = base_url.rstrip("/")
+    Several servers (`base_url` a sequence; replicas sharing the tracker store in PostgreSQL and the
+    lock store in Redis) take the messages in turn, round-robin per message. Not sticky per
+    conversation, because a Rasa server keeps nothing about a conversation between two messages (it
+    loads the tracker from the store for each one): affinity would buy no cache, would leave a busy
+    server with its conversations, and would need re-homing whenever a server goes away. One
+    conversation's messages never race across servers: the gateway's router sends them one at a
+    time (Rasa 3.6's RedisLockStore issues tickets with a non-atomic read and write, so it backs
+    this up rather than replacing it).
+
+    A server that refuses the connection is skipped for `cooldown` seconds and the message goes to
+    the next one. Once a request may have reached Rasa (a timeout while waiting, a dropped
+    connection, a 5xx) it is never sent again, so no customer message is answered twice."""
+
+    def __init__(self, base_url: str | Sequence[str], client: httpx.AsyncClient | None = None,
+                 timeout: httpx.Timeout | float = DEFAULT_TIMEOUT, *, cooldown: float = COOLDOWN_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not urls:
+            raise ValueError("RasaClient needs at least one Rasa server URL")
+        self.base_urls = tuple(url.rstrip("/") for url in urls)
+        self.base_url = self.base_urls[0]
+        self.cooldown, self._clock = cooldown, clock
+        self._next = 0
+        self._down_until: Dict[str, float] = {}
         self._client = client if client is not None else httpx.AsyncClient(timeout=timeout)
 
     async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict]:
@@ -37,8 +62,35 @@ class RasaClient:
         try again; trying again runs the action again, which the services make safe (an RMA is
         issued once per order line, so a retry finds the one a slow action made)."""
         body = {"sender": conversation_id, "message": text, "metadata": metadata or {}}
+        refused: Exception | None = None
+        for url in self._servers():
+            try:
+                resp = await self._client.post(url + WEBHOOK_PATH, json=body)
+            except NOTHING_SENT as exc:
+                self._down_until[url] = self._clock() + self.cooldown
+                log.warning("rasa at %s refused the connection (%s); trying another", url, type(exc).__name__)
+                refused = exc
+                continue
+            except httpx.HTTPError as exc:
+                log.warning("rasa unavailable for %s: %s", conversation_id, type(exc).__name__)
+                raise RasaUnavailable(str(exc)) from exc
+            self._down_until.pop(url, None)
+            return self._replies(conversation_id, resp)
+        log.warning("rasa unavailable for %s: no server took the connection", conversation_id)
+        raise RasaUnavailable(f"no Rasa server reachable: {refused}") from refused
+
+    def _servers(self) -> List[str]:
+        """This message's order of servers: the next in turn first, those cooling down last (still
+        tried, so a message is only given up when every server refused it)."""
+        n = len(self.base_urls)
+        start, self._next = self._next, (self._next + 1) % n
+        turn = [self.base_urls[(start + i) % n] for i in range(n)]
+        now = self._clock()
+        return sorted(turn, key=lambda url: self._down_until.get(url, 0.0) > now)
+
+    @staticmethod
+    def _replies(conversation_id: str, resp: httpx.Response) -> list[dict]:
         try:
-            resp = await self._client.post(self.base_url + WEBHOOK_PATH, json=body)
             resp.raise_for_status()
             replies = resp.json()
         except (httpx.HTTPError, ValueError) as exc:  # ValueError: a body that is not JSON
@@ -53,9 +105,13 @@ class RasaClient:
         return replies
 
     async def healthy(self) -> bool:
-        """True when Rasa's root answers 200."""
+        """True when any Rasa server's root answers 200."""
+        answers = await asyncio.gather(*(self._up(url) for url in self.base_urls))
+        return any(answers)
+
+    async def _up(self, url: str) -> bool:
         try:
-            resp = await self._client.get(self.base_url + "/")
+            resp = await self._client.get(url + "/")
         except httpx.HTTPError:
             return False
         return resp.status_code == 200

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional
 
-from bot.settings import ROOT, Settings, SettingsError
+from bot.settings import PROFILES, ROOT, Settings, SettingsError
 
 DEMO_STORE = ROOT / "data" / "demo_orders.json"
 
@@ -28,14 +28,30 @@ def _today():
 
 def cmd_run(args, settings: Settings) -> int:
     from cli.model import ensure_model
-    from cli.stack import Stack, StackError
+    from cli.stack import Stack, StackError, prepare_database
 
+    if args.profile:
+        try:
+            settings = Settings.from_env({**os.environ, "RETURNBOT_PROFILE": args.profile})
+        except SettingsError as exc:
+            print(f"returnbot: {exc}", file=sys.stderr)
+            return 2
+    if not settings.database_url.startswith("sqlite"):
+        try:
+            prepare_database(settings)  # the database, made if missing, and every table
+        except StackError as exc:
+            print(f"returnbot: {exc}", file=sys.stderr)
+            return 1
     services = _services(settings)
     if services.store.count_orders() == 0 and not args.no_demo:
         _import(services, DEMO_STORE, rebase=True)
     model = ensure_model()
     stack = Stack(settings, model, log_dir=settings.var_dir / "logs" if args.quiet else None)
-    print("starting the Rasa server, the action server and the gateway...", flush=True)
+    if settings.rasa_replicas > 1 or settings.rabbitmq_url:
+        print(f"starting {settings.rasa_replicas} Rasa servers, {settings.rasa_replicas} action servers, the gateway"
+              + (" and the stats consumer" if settings.rabbitmq_url else "") + "...", flush=True)
+    else:
+        print("starting the Rasa server, the action server and the gateway...", flush=True)
     try:
         stack.start()
     except StackError as exc:
@@ -297,6 +313,19 @@ def cmd_platforms_sync(args, settings: Settings) -> int:
     return print_runs(runs, as_json=args.json)
 
 
+def cmd_stats(args, settings: Settings) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from cli.stats import print_stats
+
+    try:
+        return print_stats(settings, args.json)
+    except OperationalError as exc:
+        print(f"returnbot: cannot read the statistics from the order database ({str(exc.orig).strip()})",
+              file=sys.stderr)
+        return 1
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="returnbot", description="Self-hostable returns assistant.")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -306,6 +335,10 @@ def parser() -> argparse.ArgumentParser:
                                      "inputs changed, start everything and wait; Ctrl-C stops all of it.")
     run.add_argument("--no-demo", action="store_true", help="do not import the demo store into an empty database")
     run.add_argument("--quiet", action="store_true", help="write process output to var/logs/ instead of here")
+    run.add_argument("--profile", choices=PROFILES,
+                     help="scaled: orders and conversations in PostgreSQL, Rasa's lock store in Redis, its events "
+                          "in RabbitMQ counted by the stats consumer, two Rasa servers (default: $RETURNBOT_PROFILE, "
+                          "else default; see README, Scaling out)")
     run.set_defaults(func=cmd_run)
 
     train = sub.add_parser("train", help="train the Rasa model if its inputs changed",
@@ -416,6 +449,14 @@ def parser() -> argparse.ArgumentParser:
     forget.add_argument("email", metavar="EMAIL", help="the customer's email (any case)")
     forget.add_argument("--json", action="store_true", help="print JSON")
     forget.set_defaults(func=cmd_forget)
+
+    stats = sub.add_parser("stats", help="conversation statistics: turns, intents, outcomes, automation rate",
+                           description="Conversations, customer turns, intents, outcomes (RMA issued, returnless "
+                                       "refund, Amazon's path, not eligible...), handoffs and the automation rate: "
+                                       "conversations resolved without a person / conversations. Counted from "
+                                       "Rasa's events by the stats consumer of the scaled profile.")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(func=cmd_stats)
 
     platforms = sub.add_parser("platforms", help="returns platforms you already run (AfterShip Returns, Loop)",
                                description="Returns and their status read from AfterShip Returns or Loop Returns, "

@@ -52,8 +52,18 @@ def rasa_answers(settings: Settings) -> bool:
 
 
 def reload_model(settings: Settings, model: Path, force: bool = False) -> ReloadResult:
-    """Loads `model` into the Rasa server at settings.rasa_url if one runs; `force` reloads even when
-    it already runs a model of that name (after `returnbot train --force` retrained it in place)."""
+    """Loads `model` into every Rasa server of the installation (one, or the scaled profile's
+    replicas) that runs; `force` reloads even when one already runs a model of that name (after
+    `returnbot train --force` retrained it in place). The first failure is the result."""
+    results = [_reload_one(settings.with_overrides(rasa_url=url), model, force) for url in settings.rasa_servers]
+    failed = next((r for r in results if not r.ok), None)
+    if failed is not None or len(results) == 1:
+        return failed or results[0]
+    statuses = {r.status for r in results}
+    return ReloadResult(statuses.pop() if len(statuses) == 1 else "reloaded", "\n".join(r.message for r in results))
+
+
+def _reload_one(settings: Settings, model: Path, force: bool) -> ReloadResult:
     model = model.resolve()
     if not rasa_answers(settings):
         return ReloadResult("no_server", f"no running bot at {settings.rasa_url}: the next `returnbot run` "

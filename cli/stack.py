@@ -2,11 +2,19 @@
 
 `Stack(settings).start()` writes the Rasa endpoints file for these settings, starts each process
 bound to loopback, waits until each answers its health check, and `stop()` ends them all.
+
+Scaled out (settings.rasa_replicas > 1, `returnbot run --profile scaled`): N action servers and N Rasa
+servers on consecutive ports (Rasa i calls action server i; the first pair keeps the names "actions"
+and "rasa", the others are "actions-2", "rasa-2"...), all sharing the PostgreSQL order and tracker
+store and the Redis lock store; one gateway spreading messages across the Rasa servers; and, with
+RabbitMQ as Rasa's event broker, the statistics consumer ("stats", cli/stats_consumer.py).
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import hmac
+import json
 import os
 import signal
 import socket
@@ -17,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.error import URLError
+from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 from bot.settings import Settings
@@ -29,8 +38,20 @@ class StackError(RuntimeError):
     pass
 
 
-def endpoints_yaml(settings: Settings) -> str:
-    """Rasa's endpoints for these settings: our action server, and the SQL tracker store."""
+# Sanic (Rasa's and the action servers' HTTP server) drops a connection whose request has not begun
+# within KEEP_ALIVE_TIMEOUT, 5 s by default. Under load Rasa's event loop is busy with NLU for longer
+# than that between opening a connection to its action server and writing the request, and the action
+# call fails ("Cannot write to closing transport"): the turn loses its events. The same 5 s races the
+# gateway's kept-alive connections (httpx keeps them 5 s too). Longer than both clients' waits, in
+# every profile (a busy default stack is as exposed):
+SANIC_UNDER_LOAD = {"SANIC_KEEP_ALIVE_TIMEOUT": "120", "SANIC_REQUEST_TIMEOUT": "120"}
+LOGGING_CONFIG = ROOT / "rasa_logging.yml"  # masks personal data in what Rasa and the action server log
+
+
+def endpoints_yaml(settings: Settings, actions_port: Optional[int] = None, actions_url: Optional[str] = None) -> str:
+    """Rasa's endpoints for these settings: our action server (the first, unless `actions_port`, or elsewhere
+    at `actions_url`), the SQL tracker store, and when configured the Redis lock store and the RabbitMQ
+    event broker."""
     url = settings.database_url
     if url.startswith("sqlite"):
         tracker = f'  type: SQL\n  dialect: "sqlite"\n  db: "{settings.var_dir / "tracker.db"}"\n'
@@ -41,8 +62,111 @@ def endpoints_yaml(settings: Settings) -> str:
         tracker = (f'  type: SQL\n  dialect: "postgresql"\n  url: "{parsed.host or "127.0.0.1"}"\n'
                    f'  port: {parsed.port or 5432}\n  db: "{parsed.database}"\n'
                    f'  username: "{parsed.username or ""}"\n  password: "{parsed.password or ""}"\n')
-    return (f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n'
-            f"tracker_store:\n{tracker}")
+    actions_url = actions_url or f"http://127.0.0.1:{actions_port or settings.actions_port}/webhook"
+    return (f"action_endpoint:\n  url: {_yaml(actions_url)}\n"
+            f"tracker_store:\n{tracker}" + _lock_store(settings) + _event_broker(settings))
+
+
+def _yaml(value: str) -> str:
+    """A YAML double-quoted scalar (JSON's string syntax is a subset of it)."""
+    return json.dumps(value)
+
+
+def _lock_store(settings: Settings) -> str:
+    """Rasa's RedisLockStore: the lock that keeps one conversation's messages in order across Rasa
+    servers. Its keys are prefixed with the database's name, so two installations sharing one Redis
+    never wait on each other's conversations."""
+    if not settings.redis_url:
+        return ""
+    from sqlalchemy.engine import make_url
+
+    redis = urlsplit(settings.redis_url)
+    prefix = "".join(c for c in (make_url(settings.database_url).database or "") if c.isalnum()) or "returnbot"
+    lines = ["lock_store:", "  type: redis", f"  url: {_yaml(redis.hostname or '127.0.0.1')}",
+             f"  port: {redis.port or 6379}", f"  db: {int(redis.path.strip('/') or 0)}",
+             f"  key_prefix: {_yaml(prefix)}"]
+    if redis.username:
+        lines.append(f"  username: {_yaml(redis.username)}")
+    if redis.password:
+        lines.append(f"  password: {_yaml(redis.password)}")
+    if redis.scheme == "rediss":
+        lines.append("  use_ssl: true")
+    return "\n".join(lines) + "\n"
+
+
+def _event_broker(settings: Settings) -> str:
+    """Rasa's PikaEventBroker: every tracker event goes to a fanout exchange named like the queue and
+    from there to the durable queue the statistics consumer reads (both declared by either side).
+    Rasa rebuilds `scheme://username:password@host:port/vhost` from these, so the credentials stay
+    percent-encoded as they are in RETURNBOT_RABBITMQ_URL."""
+    if not settings.rabbitmq_url:
+        return ""
+    amqp = urlsplit(settings.rabbitmq_url)
+    port = amqp.port or (5671 if amqp.scheme == "amqps" else 5672)
+    host = amqp.netloc.rpartition("@")[2]
+    host, vhost = host if amqp.port else f"{host}:{port}", amqp.path or "/"
+    lines = ["event_broker:", "  type: pika", f"  url: {_yaml(f'{amqp.scheme}://{host}{vhost}')}",
+             f"  port: {port}", f"  username: {_yaml(amqp.username or 'guest')}",
+             f"  password: {_yaml(amqp.password or 'guest')}",
+             f"  queues:\n    - {_yaml(settings.events_queue)}", f"  exchange_name: {_yaml(settings.events_queue)}"]
+    return "\n".join(lines) + "\n"
+
+
+def create_database_if_missing(database_url: str) -> bool:
+    """Create the PostgreSQL database of `database_url` unless it exists (True: it was created), by
+    way of the server's `postgres` database; a clear StackError when neither works."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return False
+    where = f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}"
+    engine = sa.create_engine(url, future=True)
+    try:
+        with engine.connect():
+            return False
+    except OperationalError as exc:
+        if f'database "{url.database}" does not exist' not in str(exc):
+            raise StackError(f"cannot reach {where} ({str(exc.orig).strip()}); start it or point "
+                             "RETURNBOT_DATABASE_URL at yours") from None
+    finally:
+        engine.dispose()
+    admin = sa.create_engine(url.set(database="postgres"), future=True, isolation_level="AUTOCOMMIT")
+    quoted = '"' + url.database.replace('"', '""') + '"'
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+        return True
+    except ProgrammingError as exc:
+        if "already exists" in str(exc):  # made meanwhile by another process
+            return False
+        raise StackError(f"database {url.database} does not exist on {where} and could not be created "
+                         f"({str(exc.orig).strip()}); create it or use a role with CREATEDB") from None
+    except OperationalError as exc:
+        raise StackError(f"database {url.database} does not exist on {where} and could not be created "
+                         f"({str(exc.orig).strip()})") from None
+    finally:
+        admin.dispose()
+
+
+def prepare_database(settings: Settings) -> None:
+    """The database server's side of a start: the database exists and holds every table, made here once
+    rather than by several processes at once (concurrent CREATE TABLEs clash on PostgreSQL)."""
+    import bot.attachments  # noqa: F401  (their tables join bot.store.metadata)
+    import bot.handoffs  # noqa: F401
+    import bot.outbox  # noqa: F401
+    import channels.slack.ledger  # noqa: F401
+    from bot.stats import SqlStats
+    from bot.store import SqlStore
+
+    create_database_if_missing(settings.database_url)
+    store = SqlStore.from_url(settings.database_url)
+    try:
+        SqlStats(store.engine).create_schema()
+    finally:
+        store.engine.dispose()
 
 
 def rasa_api_token(settings: Settings) -> str:
@@ -78,6 +202,12 @@ class Process:
     argv: List[str]
     health_url: str
     popen: Optional[subprocess.Popen] = None
+    ready_file: Optional[Path] = None  # instead of health_url: a process without HTTP writes it once ready
+
+
+def _numbered(name: str, index: int, sep: str = "-") -> str:
+    """The i-th replica's name: "rasa", "rasa-2", "rasa-3"..."""
+    return name if index == 0 else f"{name}{sep}{index + 1}"
 
 
 @dataclass
@@ -99,29 +229,67 @@ class Stack:
             "RETURNBOT_POLICY_FILE": str(s.policy_file), "RETURNBOT_RASA_TIMEOUT": str(s.rasa_timeout_seconds),
             "SANIC_HOST": "127.0.0.1",
             "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            # Rasa's error events stay JSON in a terminal too, so the log filter can redact them
+            "FORCE_JSON_LOGGING": "1", "PYTHONUNBUFFERED": "1",
+            **SANIC_UNDER_LOAD,
         })
+        if self.scaled:
+            env.update({"RETURNBOT_PROFILE": s.profile, "RETURNBOT_RASA_REPLICAS": str(s.rasa_replicas),
+                        "RETURNBOT_RASA_URLS": ",".join(self.rasa_urls()), "RETURNBOT_EVENTS_QUEUE": s.events_queue,
+                        "RETURNBOT_REDIS_URL": s.redis_url or "", "RETURNBOT_RABBITMQ_URL": s.rabbitmq_url or ""})
         return env
 
-    def start(self, timeout: float = 180.0) -> None:
+    @property
+    def scaled(self) -> bool:
+        """More than the three processes of the default: replicas, or the shared stores and broker."""
         s = self.settings
-        for name, host, port in (("Rasa", "127.0.0.1", s.rasa_port), ("action server", "127.0.0.1", s.actions_port),
-                                 ("gateway", s.gateway_host, s.gateway_port)):
+        return s.rasa_replicas > 1 or bool(s.redis_url or s.rabbitmq_url) or s.profile != "default"
+
+    def rasa_urls(self) -> List[str]:
+        """The Rasa servers this stack starts, the gateway's RETURNBOT_RASA_URLS."""
+        s = self.settings
+        return [s.rasa_url] + [f"http://127.0.0.1:{s.rasa_port + i}" for i in range(1, s.rasa_replicas)]
+
+    def start(self, timeout: float = 180.0) -> None:
+        s, replicas = self.settings, range(self.settings.rasa_replicas)
+        ports = ([(_numbered("Rasa", i, " "), "127.0.0.1", s.rasa_port + i) for i in replicas]
+                 + [(_numbered("action server", i, " "), "127.0.0.1", s.actions_port + i) for i in replicas]
+                 + [("gateway", s.gateway_host, s.gateway_port)])
+        if len({port for _, _, port in ports}) < len(ports):
+            raise StackError("RETURNBOT_RASA_PORT, RETURNBOT_ACTIONS_PORT and RETURNBOT_GATEWAY_PORT are too close "
+                             f"for {s.rasa_replicas} Rasa servers on consecutive ports")
+        for name, host, port in ports:
             if not _port_free(host, port):
                 raise StackError(f"port {port} for the {name} is in use (is returnbot already running?)")
         s.var_dir.mkdir(parents=True, exist_ok=True)
-        endpoints = s.var_dir / "endpoints.yml"
-        endpoints.write_text(endpoints_yaml(s))
-        self.processes = [
-            Process("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                "-p", str(s.actions_port)], f"http://127.0.0.1:{s.actions_port}/health"),
-            Process("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints", str(endpoints),
-                             "--credentials", str(ROOT / "credentials.yml"), "-i", "127.0.0.1",
-                             "-p", str(s.rasa_port),
-                             # the HTTP API, token-protected, so `returnbot train` can swap in a new model
-                             "--enable-api", "--auth-token", rasa_api_token(s)], f"{s.rasa_url}/"),
-            Process("gateway", [str(BIN / "python"), "-m", "channels.gateway"],
-                    f"http://127.0.0.1:{s.gateway_port}/healthz"),
-        ]
+        if not s.database_url.startswith("sqlite"):
+            prepare_database(s)
+        self.processes = []
+        for i in replicas:
+            self.processes.append(Process(
+                _numbered("actions", i), [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                                          "-p", str(s.actions_port + i),
+                                          "--logging-config_file", str(LOGGING_CONFIG)],  # (rasa-sdk's spelling)
+                f"http://127.0.0.1:{s.actions_port + i}/health"))
+        for i, rasa_url in zip(replicas, self.rasa_urls()):
+            endpoints = s.var_dir / f"{_numbered('endpoints', i)}.yml"
+            if self.scaled:  # it holds the passwords of the shared stores: readable by us alone before it does
+                endpoints.touch(mode=0o600)
+                endpoints.chmod(0o600)
+            endpoints.write_text(endpoints_yaml(s, actions_port=s.actions_port + i))
+            self.processes.append(Process(
+                _numbered("rasa", i), [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints",
+                                       str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                                       "-i", "127.0.0.1", "-p", str(s.rasa_port + i),
+                                       "--logging-config-file", str(LOGGING_CONFIG),
+                                       # the HTTP API, token-protected, so `returnbot train` can swap in a new model
+                                       "--enable-api", "--auth-token", rasa_api_token(s)], f"{rasa_url}/"))
+        self.processes.append(Process("gateway", [str(BIN / "python"), "-m", "channels.gateway"],
+                                      f"http://127.0.0.1:{s.gateway_port}/healthz"))
+        if s.rabbitmq_url:
+            ready = s.var_dir / "stats-consumer.ready"
+            self.processes.append(Process("stats", [str(BIN / "python"), "-m", "cli.stats_consumer",
+                                                    "--ready-file", str(ready)], "", ready_file=ready))
         for process in self.processes:
             self._spawn(process)
         deadline = time.monotonic() + timeout
@@ -143,6 +311,8 @@ class Stack:
             process.popen.wait()
 
     def _spawn(self, process: Process) -> None:
+        if process.ready_file is not None:
+            process.ready_file.unlink(missing_ok=True)
         output = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -157,15 +327,19 @@ class Stack:
                 self.stop()
                 raise StackError(f"{process.name} exited with code {process.popen.returncode}"
                                  + (f"; see {self.log_dir / (process.name + '.log')}" if self.log_dir else ""))
-            try:
-                with urlopen(process.health_url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (URLError, OSError):
-                pass
+            if process.ready_file is not None:
+                if process.ready_file.exists():
+                    return
+            else:
+                try:
+                    with urlopen(process.health_url, timeout=2) as response:
+                        if response.status == 200:
+                            return
+                except (URLError, OSError):
+                    pass
             time.sleep(0.5)
         self.stop()
-        raise StackError(f"{process.name} did not become healthy at {process.health_url}")
+        raise StackError(f"{process.name} did not become healthy at {process.health_url or process.ready_file}")
 
     def alive(self) -> bool:
         return all(p.popen is not None and p.popen.poll() is None for p in self.processes)
@@ -199,3 +373,29 @@ class Stack:
         except subprocess.TimeoutExpired:
             os.killpg(process.popen.pid, signal.SIGKILL)
             process.popen.wait()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry points for containers (docker-compose.yml), where each process runs on its own: `endpoints
+    --actions-url URL` prints a Rasa server's endpoints file for the environment's settings, `prepare`
+    makes the database (if missing) and every table before the other services start."""
+    parser = argparse.ArgumentParser(prog="python -m cli.stack", description=main.__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("endpoints", help="print Rasa's endpoints.yml").add_argument("--actions-url", required=True)
+    sub.add_parser("prepare", help="create the database and its tables")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(os.environ)
+    if args.command == "endpoints":
+        sys.stdout.write(endpoints_yaml(settings, actions_url=args.actions_url))
+        return 0
+    try:
+        prepare_database(settings)
+    except StackError as exc:
+        print(f"returnbot: {exc}", file=sys.stderr)
+        return 1
+    print("database ready")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

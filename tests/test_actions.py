@@ -146,7 +146,7 @@ async def test_asking_for_a_person_opens_a_handoff(services):
 async def test_a_failing_service_gets_a_polite_try_again(services):
     services.store.engine.dispose()
     services.store.engine.url = None  # any use of the store now fails
-    broken = services.__class__(settings=services.settings, store=services.store, returns=None, updates=None)
+    broken = services.__class__(settings=services.settings, store=services.store, returns=None, updates=None, platforms=None)
     deps.use(broken)
     events, messages = await run(ActionStartRequest(), tracker(intent="request_return"))
     assert (events, responses(messages)) == ([], ["utter_try_again_shortly"])
@@ -179,3 +179,24 @@ def test_did_my_return_go_through_gives_the_rma_and_the_label_link(services):
     assert message["status_lines"].startswith(
         f"Your return label has been generated. RMA number is {rma.rma_id} (Running socks (3 pack)); "
         f"instructions and the label are here: {services.settings.public_url}/returns/{rma.rma_id}/slip.pdf?t=")
+
+
+def test_a_return_made_in_the_merchants_returns_platform_is_known_to_the_chat(services):
+    from datetime import timedelta
+
+    from actions.orders import answer_return_status
+    from bot.models import RmaStatus
+    from bot.platforms import ExternalReturn, ReturnedItem
+    from tests.builders import NOW
+
+    services.platforms.upsert([ExternalReturn(
+        platform="loop", external_id="88123", rma_number="88123", order_id="#1001", order_name="#1001",
+        status=RmaStatus.LABEL_CREATED, platform_status="open/label_created", created_at=NOW - timedelta(days=1),
+        updated_at=NOW - timedelta(days=1), items=(ReturnedItem("CASE-1", "Phone case", 1),),
+        label_url="https://returns.example/label/88123")], NOW)
+    assert services.returns.verify(CONV, "#1001", "75011").verified
+    dispatcher = CollectingDispatcher()
+    answer_return_status(dispatcher, services, CONV, services.store.get_order("#1001"))
+    [message] = dispatcher.messages
+    assert message["status_lines"] == ("Your return label has been generated. RMA number is 88123 (Phone case); "
+                                       "instructions and the label are here: https://returns.example/label/88123 .")

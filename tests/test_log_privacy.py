@@ -199,8 +199,6 @@ def test_a_refused_transcript_write_logs_no_personal_data(refused_conversation):
 
 
 @pytest.mark.stack
-@pytest.mark.xfail(strict=True, reason="needs cli/stack.py to start Rasa with --logging-config-file rasa_logging.yml: "
-                   "the failed tracker write's error quotes the slot value, the email")
 def test_a_refused_tracker_write_logs_no_personal_data(refused_conversation):
     _assert_clean(refused_conversation["rasa.log"])
 

@@ -1,0 +1,182 @@
+"""Conversation statistics from Rasa's event stream: turns, intents, outcomes, handoffs and the
+automation rate.
+
+`facts(event, secret)` reads one event as Rasa's event broker publishes it (the tracker event's dict
+with `sender_id`) and returns what it counts; it reads no clock and sends nothing. The outcome of a
+request is told by the response the action server chose (`metadata.utter_action` of a bot event):
+the response names are the contract between actions/ and domain.yml, whereas slots are reset after
+each request and tags live only in the order store. `SqlStats` keeps the facts in the order database,
+one row each, keyed by a hash of the event they came from: RabbitMQ delivers at least once, and a
+message delivered twice then counts once. Conversations are kept by a keyed hash of their id, so the
+statistics hold no customer identifier.
+
+Definitions (`returnbot stats` prints them):
+- a *conversation* is a conversation id that sent at least one message; a *turn* is one customer
+  message (a user event), whatever it said;
+- a conversation is *resolved without a human* when the bot gave it at least one final answer (an
+  outcome in RESOLVING: an RMA issued or an existing one shown again, a returnless refund, Amazon's
+  return path, "not eligible" with the reason, tracking, a return or refund status, a cancellation or
+  why it cannot be cancelled) and it never reached a person: no handoff (the customer asked for one,
+  a fraud review, a damage claim) at any time in it;
+- the *automation rate* is conversations resolved without a human / conversations.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.store import UtcDateTime
+
+OUTCOMES = {  # the response an action chose -> the outcome it reports
+    "utter_rma_issued": "rma_issued",
+    "utter_rma_exists": "rma_exists",
+    "utter_returnless_refund": "returnless_refund",
+    "utter_amazon_fba": "amazon_path",
+    "utter_damage_replacement": "damage_replacement",
+    "utter_fraud_review": "fraud_review",
+    "utter_nothing_to_return": "not_eligible",
+    "utter_tracking": "tracking",
+    "utter_return_status": "return_status",
+    "utter_no_returns_yet": "return_status",
+    "utter_cancel_done": "cancelled",
+    "utter_cancel_already_cancelled": "cancel_not_possible",
+    "utter_cancel_already_shipped": "cancel_not_possible",
+    "utter_cancel_amazon_fba": "cancel_not_possible",
+    "utter_verification_locked": "verification_locked",
+}
+NOT_ELIGIBLE_PREFIX = "utter_not_eligible_"  # utter_not_eligible_window_closed, ..._non_returnable_category...
+HANDOFFS = {  # the response that tells the customer a person takes over -> the handoff's reason
+    "utter_handoff": "customer_request",
+    "utter_fraud_review": "fraud_review",
+    "utter_damage_replacement": "damage_claim",
+}
+RESOLVING = frozenset({"rma_issued", "rma_exists", "returnless_refund", "amazon_path", "not_eligible", "tracking",
+                       "return_status", "cancelled", "cancel_not_possible"})
+TURN, OUTCOME, HANDOFF = "turn", "outcome", "handoff"
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str  # the event's hash and the fact's kind: the same event delivered again has the same key
+    conversation: str  # keyed hash of the conversation id
+    kind: str  # TURN (name: the intent), OUTCOME (name: see OUTCOMES) or HANDOFF (name: the reason)
+    name: str
+    at: datetime
+
+
+def conversation_key(secret: str, conversation_id: str) -> str:
+    """A conversation's key in the statistics: stable for one installation, meaningless without its secret."""
+    return hmac.new(secret.encode(), b"stats:" + conversation_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def facts(event: Mapping[str, Any], secret: str) -> List[Fact]:
+    """What one published event counts for: a user event is a turn (named by its intent); a bot event
+    may report an outcome and a handoff. Anything else, or an event without sender or time, counts nothing."""
+    sender, timestamp, kind = event.get("sender_id"), event.get("timestamp"), event.get("event")
+    if not isinstance(sender, str) or not isinstance(timestamp, (int, float)):
+        return []
+    found: List[Tuple[str, str]] = []
+    if kind == "user":
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        found.append((TURN, intent or "(none)"))
+    elif kind == "bot":
+        response = (event.get("metadata") or {}).get("utter_action") or ""
+        outcome = OUTCOMES.get(response) or ("not_eligible" if response.startswith(NOT_ELIGIBLE_PREFIX) else None)
+        if outcome:
+            found.append((OUTCOME, outcome))
+        if response in HANDOFFS:
+            found.append((HANDOFF, HANDOFFS[response]))
+    if not found:
+        return []
+    digest = hashlib.sha256(json.dumps(event, sort_keys=True, separators=(",", ":"), default=str).encode())
+    at = datetime.fromtimestamp(timestamp, timezone.utc)
+    conversation = conversation_key(secret, sender)
+    return [Fact(f"{digest.hexdigest()[:56]}:{kind_}", conversation, kind_, name, at) for kind_, name in found]
+
+
+@dataclass(frozen=True)
+class Summary:
+    conversations: int = 0
+    turns: int = 0
+    resolved_without_human: int = 0
+    intents: Dict[str, int] = field(default_factory=dict)
+    outcomes: Dict[str, int] = field(default_factory=dict)
+    handoffs: Dict[str, int] = field(default_factory=dict)  # by reason
+
+    @property
+    def automation_rate(self) -> Optional[float]:
+        """Conversations resolved without a human / conversations; None before the first conversation."""
+        return round(self.resolved_without_human / self.conversations, 4) if self.conversations else None
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"conversations": self.conversations, "turns": self.turns,
+                "resolved_without_human": self.resolved_without_human, "automation_rate": self.automation_rate,
+                "handoffs_total": sum(self.handoffs.values()), "intents": self.intents, "outcomes": self.outcomes,
+                "handoffs": self.handoffs}
+
+
+stats_metadata = sa.MetaData()  # apart from bot.store.metadata: no conversation id, kept when a customer is erased
+
+conversation_stats = sa.Table(
+    "conversation_stats", stats_metadata,
+    sa.Column("fact_key", sa.String(80), primary_key=True),
+    sa.Column("conversation_key", sa.String(32), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Index("conversation_stats_kind_name", "kind", "name"),
+)
+
+
+class SqlStats:
+    """The facts in the order database (PostgreSQL or SQLite), and their summary."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def create_schema(self) -> None:
+        stats_metadata.create_all(self.engine)
+
+    def exists(self) -> bool:
+        with self.engine.connect() as conn:
+            return sa.inspect(conn).has_table(conversation_stats.name)
+
+    def record(self, new_facts: Iterable[Fact]) -> None:
+        """Store the facts in one transaction; a fact stored before (same key) is left as it is."""
+        rows = {f.key: dict(fact_key=f.key, conversation_key=f.conversation, kind=f.kind, name=f.name[:100], at=f.at)
+                for f in new_facts}
+        if not rows:
+            return
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        with self.engine.begin() as conn:
+            conn.execute(insert(conversation_stats).on_conflict_do_nothing(index_elements=["fact_key"]),
+                         list(rows.values()))
+
+    def summary(self) -> Summary:
+        t = conversation_stats
+        turned = sa.select(t.c.conversation_key).where(t.c.kind == TURN)
+        handed = sa.select(t.c.conversation_key).where(t.c.kind == HANDOFF)
+        with self.engine.connect() as conn:
+            turns, conversations = conn.execute(
+                sa.select(sa.func.count(), sa.func.count(sa.distinct(t.c.conversation_key))).where(t.c.kind == TURN)
+            ).one()
+            resolved = conn.execute(sa.select(sa.func.count(sa.distinct(t.c.conversation_key))).where(
+                t.c.kind == OUTCOME, t.c.name.in_(sorted(RESOLVING)), t.c.conversation_key.in_(turned),
+                t.c.conversation_key.not_in(handed))).scalar_one()
+            counts: Dict[str, Dict[str, int]] = {TURN: {}, OUTCOME: {}, HANDOFF: {}}
+            grouped = (sa.select(t.c.kind, t.c.name, sa.func.count()).group_by(t.c.kind, t.c.name)
+                       .order_by(sa.func.count().desc(), t.c.name))
+            for kind, name, n in conn.execute(grouped):
+                counts.setdefault(kind, {})[name] = n
+        return Summary(conversations=conversations, turns=turns, resolved_without_human=resolved,
+                       intents=counts[TURN], outcomes=counts[OUTCOME], handoffs=counts[HANDOFF])
