@@ -42,6 +42,10 @@ test-fast: install ## the tests that need no trained model, running stack or bro
 nlu-eval: install ## NLU benchmark: this pipeline vs Rasa's default vs keyword rules (a few minutes; reports/nlu/)
 	$(BIN)/returnbot nlu eval
 
+.PHONY: bench
+bench: install ## load benchmark: the stack vs a vanilla Rasa bot, 20 customers, 2,000 turns each (reports/bench/)
+	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
 lock: ## re-resolve requirements.in into requirements.lock for Python 3.10 (all pins in one pass)
 	@test -x $(BIN)/uv || $(MAKE) install
 	$(BIN)/uv pip compile requirements.in --python-version 3.10 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
