@@ -3,12 +3,12 @@ at import time; every process (action server, gateway, CLI) calls `build` once a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from bot.ids import new_rma_id
 from bot.platforms import PlatformStore
 from bot.policy import load_policy
-from bot.services import ReturnsService, Shop
+from bot.services import Lockout, ReturnsService, Shop
 from bot.settings import Settings
 from bot.store import SqlStore
 from bot.updates import ReturnUpdates
@@ -30,7 +30,8 @@ def utc_now() -> datetime:
 def build(settings: Settings) -> Services:
     store = SqlStore.from_url(settings.database_url)
     shop = Shop(settings.shop_name, settings.public_url, settings.return_address, settings.secret)
-    returns = ReturnsService(store, load_policy(settings.policy_file), shop, utc_now, new_rma_id)
+    lockout = Lockout(settings.verify_max_failures, timedelta(minutes=settings.verify_lockout_minutes))
+    returns = ReturnsService(store, load_policy(settings.policy_file), shop, utc_now, new_rma_id, lockout)
     updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, utc_now)
     return Services(settings=settings, store=store, returns=returns, updates=updates,
                     platforms=PlatformStore(store.engine))

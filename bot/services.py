@@ -30,8 +30,17 @@ from bot.models import (
 from bot.policy import CancelDecision, Policy, decide_cancel, decide_return
 from bot.store import RmaIdClash, SqlStore
 
-MAX_FAILED_VERIFICATIONS = 5
+MAX_FAILED_VERIFICATIONS = 5  # defaults of Lockout (RETURNBOT_VERIFY_MAX_FAILURES, _LOCKOUT_MINUTES)
 LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Verification is refused while a conversation, or an order, has `max_failures` failed
+    attempts within the last `window`: a guesser waits out the window after their last try."""
+
+    max_failures: int = MAX_FAILED_VERIFICATIONS
+    window: timedelta = LOCKOUT_WINDOW
 
 
 class NotVerified(Exception):
@@ -105,8 +114,9 @@ class Shop:
 
 class ReturnsService:
     def __init__(self, store: SqlStore, policy: Policy, shop: Shop, clock: Callable[[], datetime],
-                 new_rma_id: Callable[[], str]):
+                 new_rma_id: Callable[[], str], lockout: Lockout = Lockout()):
         self.store = store
+        self.lockout = lockout
         self.policy = policy
         self.shop = shop
         self.clock = clock
@@ -126,8 +136,8 @@ class ReturnsService:
         return Verification(verified=False, locked=self.is_locked(conversation_id, order_id))
 
     def is_locked(self, conversation_id: str, order_id: str) -> bool:
-        since = self.clock() - LOCKOUT_WINDOW
-        return self.store.failed_verifications(conversation_id, order_id, since) >= MAX_FAILED_VERIFICATIONS
+        since = self.clock() - self.lockout.window
+        return self.store.failed_verifications(conversation_id, order_id, since) >= self.lockout.max_failures
 
     def verified_order(self, conversation_id: str, order_id: Optional[str]) -> Order:
         order = self.store.get_order(order_id) if order_id else None

@@ -70,6 +70,8 @@ class Settings:
     slack_api_base_url: Optional[str] = None  # another Web API server (tests' fake); None: Slack's
     handoff_reannounce_minutes: int = 15  # an open handoff nobody took is announced again after this
     rasa_timeout_seconds: int = 30  # the gateway waits this long for Rasa before telling the customer to retry
+    verify_max_failures: int = 5  # failed verifications (per conversation or order) that lock it...
+    verify_lockout_minutes: int = 15  # ...within this many minutes
     profile: str = "default"  # "scaled" only changes defaults (SCALED_DEFAULTS)
     rasa_replicas: int = 1  # Rasa servers (each with its own action server) the stack starts
     rasa_urls: Tuple[str, ...] = ()  # every Rasa server the gateway spreads messages across; () = (rasa_url,)
@@ -118,6 +120,8 @@ class Settings:
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "").rstrip("/") or None,
             rasa_timeout_seconds=_positive(env, "RETURNBOT_RASA_TIMEOUT", 30),
+            verify_max_failures=_positive(env, "RETURNBOT_VERIFY_MAX_FAILURES", 5),
+            verify_lockout_minutes=_positive(env, "RETURNBOT_VERIFY_LOCKOUT_MINUTES", 15),
             **_slack(env),
             **_scale(env, profile, database_url, rasa_port),
             **_platforms(env),

@@ -195,7 +195,11 @@ def make_engine(database_url: str) -> Engine:
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(database_url, future=True, connect_args={"timeout": 30}, hide_parameters=True)
+        pool = {}
+        if path and path != ":memory:":  # a file: connections kept, not opened per use (a turn makes several)
+            pool = {"poolclass": sa.pool.QueuePool, "pool_size": 5, "max_overflow": 10}
+        engine = sa.create_engine(database_url, future=True, connect_args={"timeout": 30, "check_same_thread": False},
+                                  hide_parameters=True, **pool)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

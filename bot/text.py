@@ -152,8 +152,8 @@ def _free(text: str, start: int, end: int, allow_before: str = "") -> bool:
                 return False
     if end < len(text):
         after = text[end]
-        if after.isalnum() or after in _GLUE:
-            return False
+        if after.isalnum() or after in _GLUE or unicodedata.category(after).startswith("M"):
+            return False  # (a mark on the last symbol makes it another symbol, as it would anywhere else)
         if after in ".," and end + 1 < len(text) and text[end + 1].isdigit():
             return False
     return True
@@ -246,7 +246,14 @@ def find_entities(text: str) -> List[Entity]:
             taken[s:e] = b"\x01" * (e - s)
             chosen.append(cand)
     chosen.sort(key=lambda c: c[2])
-    return [Entity(kind, starts[s], ends[e - 1], value) for _, kind, s, e, value in chosen]
+    found = [Entity(kind, starts[s], ends[e - 1], value) for _, kind, s, e, value in chosen]
+    return [e for e in found if not (e.kind == ORDER_ID and _fullwidth(text[e.start:e.end]))]
+
+
+def _fullwidth(raw: str) -> bool:
+    """Fullwidth forms (`１`, `＃`) look like an order number without being one as typed: NFKC reads
+    them as ASCII, but an order number is never matched from them (a look-alike, like Cyrillic `О`)."""
+    return any("\uff01" <= ch <= "\uff5e" for ch in raw)
 
 
 def _find(text: str, kind: str) -> List[Span]:
@@ -278,7 +285,7 @@ def parse_order_id(text: str) -> Optional[str]:
     if found is not None:
         return found
     bare = _bare(text)
-    return "#" + bare if re.fullmatch(r"[0-9]{4,10}", bare, re.ASCII) else None
+    return "#" + bare if re.fullmatch(r"[0-9]{4,10}", bare, re.ASCII) and not _fullwidth(text) else None
 
 
 def find_emails(text: str) -> List[Span]:

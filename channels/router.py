@@ -78,6 +78,15 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def without_intent(text: str) -> str:
+    """`text` as words, never as a Rasa intent: Rasa reads `/intent{...}` after stripping blanks, so
+    every leading slash goes, with the blanks after it (`/ /human_handoff` included)."""
+    text = text.strip()
+    while text.startswith("/"):
+        text = text[1:].strip()
+    return text
+
+
 def rasa_reply(reply: Dict[str, Any]) -> Dict[str, Any]:
     """The parts of a Rasa reply a channel renders, with their types checked."""
     clean: Dict[str, Any] = {}

@@ -54,7 +54,8 @@ def endpoints_yaml(settings: Settings, actions_port: Optional[int] = None, actio
     event broker."""
     url = settings.database_url
     if url.startswith("sqlite"):
-        tracker = f'  type: SQL\n  dialect: "sqlite"\n  db: "{settings.var_dir / "tracker.db"}"\n'
+        tracker = (f'  type: rasa_ext.tracker_store.SqliteTrackerStore\n  dialect: "sqlite"\n'
+                   f'  db: "{settings.var_dir / "tracker.db"}"\n')
     else:
         from sqlalchemy.engine import make_url
 

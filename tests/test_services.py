@@ -162,3 +162,22 @@ def test_a_line_with_a_return_keeps_its_reason(services):
     returns = verified(services, ALICE_ORDER, ALICE_EMAIL)
     returns.request_return(CONV, ALICE_ORDER, "L1", ReturnReason.TOO_LARGE, Resolution.REFUND)
     assert returns.settled_reason(CONV, ALICE_ORDER, "L1") is ReturnReason.TOO_LARGE
+
+
+def test_the_lockout_is_configurable(services):
+    from datetime import timedelta
+
+    from bot.services import Lockout, ReturnsService
+
+    strict = ReturnsService(services.store, services.returns.policy, services.returns.shop, services.returns.clock,
+                            services.returns.new_rma_id, Lockout(max_failures=2, window=timedelta(minutes=1)))
+    assert not strict.verify("web:g", ALICE_ORDER, "nope@example.com").locked
+    assert strict.verify("web:g", ALICE_ORDER, "nope@example.com").locked
+    assert strict.verify("web:g", ALICE_ORDER, ALICE_EMAIL).locked  # even the right answer waits
+
+
+def test_lockout_settings_come_from_the_environment(tmp_path):
+    from tests.conftest import test_settings
+
+    settings = test_settings(tmp_path, RETURNBOT_VERIFY_MAX_FAILURES="3", RETURNBOT_VERIFY_LOCKOUT_MINUTES="60")
+    assert (settings.verify_max_failures, settings.verify_lockout_minutes) == (3, 60)

@@ -57,6 +57,7 @@ class SlackNotifier:
         self.clock, self.sleep, self.attempts, self.backoff = clock, sleep, attempts, backoff
         self.mask_live_messages = mask_live_messages
         self._locks: Dict[int, asyncio.Lock] = {}
+        self._thread_locks: Dict[int, asyncio.Lock] = {}  # separate: a thread post takes _locks (post_card)
 
     # -- the card -------------------------------------------------------------------------
     async def post_card(self, handoff_id: int) -> Card:
@@ -93,7 +94,14 @@ class SlackNotifier:
     # -- the thread -----------------------------------------------------------------------
     async def post_to_thread(self, handoff_id: int, text: str, *, key: Optional[str] = None,
                              blocks: Optional[List[Dict[str, Any]]] = None, broadcast: bool = False) -> str:
-        """Post `text` (Slack mrkdwn, already escaped) in the case's thread; with a `key`, once."""
+        """Post `text` (Slack mrkdwn, already escaped) in the case's thread; with a `key`, once. One
+        post at a time per thread, in call order: a post that waits for Slack (429, a retry) holds
+        the next back instead of being overtaken."""
+        async with self._thread_locks.setdefault(handoff_id, asyncio.Lock()):
+            return await self._post_to_thread(handoff_id, text, key, blocks, broadcast)
+
+    async def _post_to_thread(self, handoff_id: int, text: str, key: Optional[str],
+                              blocks: Optional[List[Dict[str, Any]]], broadcast: bool) -> str:
         card = await self.post_card(handoff_id)
         metadata = None
         maybe_posted = False

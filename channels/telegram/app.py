@@ -27,7 +27,7 @@ from telegram.request import BaseRequest
 
 from bot.attachments import MAX_BYTES, AttachmentRejected
 from bot.privacy import loggable, loggable_error
-from channels.router import Inbound, Router
+from channels.router import Inbound, Router, without_intent
 from channels.telegram.sender import parse_callback_data
 
 if TYPE_CHECKING:
@@ -79,14 +79,13 @@ class TelegramHandlers:
         await self.router.handle(self._inbound(update, context, intent, title=f"/{name}"))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        text = update.effective_message.text.strip()[:MAX_TEXT_CHARS]
-        if text.startswith("/"):  # only buttons the bot offered may carry intents and entities
-            text = text.lstrip("/") or "?"
+        # only buttons the bot offered may carry intents and entities
+        text = without_intent(update.effective_message.text.strip()[:MAX_TEXT_CHARS]) or "?"
         await self.router.handle(self._inbound(update, context, text))
 
     async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        caption = (message.caption or "").strip()[:MAX_TEXT_CHARS].lstrip("/")
+        caption = without_intent((message.caption or "").strip()[:MAX_TEXT_CHARS])
         await self.router.attach(self._inbound(update, context, caption), lambda: _download(message))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

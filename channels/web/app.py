@@ -30,7 +30,7 @@ from aiohttp import web
 
 from bot.ids import parse_rma_id
 from bot.outbox import Outbox, OutboxMessage
-from channels.router import SORRY, Inbound, Router
+from channels.router import SORRY, Inbound, Router, without_intent
 
 if TYPE_CHECKING:
     from channels.web.portal import PortalReturns
@@ -214,8 +214,8 @@ class WebChat:
         title = title.strip()[:MAX_TITLE_CHARS] if isinstance(title, str) and title.strip() else None
 
         conversation_id = f"{CHANNEL}:{sid}"
-        if text.startswith("/") and text not in offered_payloads(self.store.messages(conversation_id)):
-            text = text.lstrip("/") or "?"  # only buttons the bot offered may carry intents and entities
+        if text not in offered_payloads(self.store.messages(conversation_id)):
+            text = without_intent(text) or "?"  # only buttons the bot offered may carry intents and entities
         key = f"{conversation_id}:msg:{message_id}"
         fresh = await self.router.handle(Inbound(CHANNEL, conversation_id, key, text, title))
         rows = self.outbox.answers(key, self.now())
