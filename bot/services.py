@@ -47,6 +47,14 @@ class NotVerified(Exception):
     """The conversation has not proven it owns this order."""
 
 
+class BadQuantity(ValueError):
+    """A return asked for a quantity outside 1..what is left to return of the line."""
+
+    def __init__(self, line: OrderLine, quantity: object) -> None:
+        super().__init__(f"{line.title}: choose a quantity from 1 to {line.returnable_quantity} (not {quantity!r}).")
+        self.line, self.quantity = line, quantity
+
+
 @dataclass(frozen=True)
 class Verification:
     verified: bool
@@ -100,7 +108,8 @@ class LineOption:
 
     @property
     def quantity(self) -> int:
-        """What a return of this line covers: all of what is left of it (one return per line)."""
+        """What a return of this line covers by default: its existing return's quantity, or all of what is
+        left of it (a request may choose fewer; the database keeps one return per line)."""
         return self.existing_rma.quantity if self.existing_rma else self.line.returnable_quantity
 
 
@@ -196,31 +205,41 @@ class ReturnsService:
         return options
 
     def _decide(self, order: Order, line_id: str, reason: ReturnReason,
-                resolution: Optional[Resolution]) -> Decision:
+                resolution: Optional[Resolution], quantity: Optional[int] = None) -> Decision:
+        """The policy's answer for `quantity` units of the line (None: all that is left), so the refund
+        and the returnless-refund threshold are both for that many."""
         now = self.clock()
         history = self.store.customer_history(order.customer.email,
                                               now - timedelta(days=self.policy.fraud_lookback_days))
         line = order.line(line_id)
-        quantity = line.returnable_quantity if line else 0
+        if quantity is None:
+            quantity = line.returnable_quantity if line else 0
         return decide_return(order, ReturnRequest(order.order_id, line_id, quantity, reason, resolution),
                              self.policy, history, now)
 
     def request_return(self, conversation_id: str, order_id: str, line_id: str, reason: ReturnReason,
-                       resolution: Optional[Resolution] = None) -> ReturnResult:
-        """Apply the policy to one line and carry it out. Asking again returns the same RMA."""
+                       resolution: Optional[Resolution] = None, quantity: Optional[int] = None) -> ReturnResult:
+        """Apply the policy to `quantity` units of one line (None: all that is left) and carry it out.
+        Asking again returns the same RMA (one per line, whatever quantity it covers). Raises BadQuantity
+        for a quantity outside 1..line.returnable_quantity."""
         order = self.verified_order(conversation_id, order_id)
         line = order.line(line_id)
+        if quantity is not None and line is not None and (
+                isinstance(quantity, bool) or not isinstance(quantity, int)
+                or not 1 <= quantity <= line.returnable_quantity):
+            raise BadQuantity(line, quantity)
         existing = self.store.rma_for_line(order_id, line_id)
         if existing is not None:
             return ReturnResult(Decision(existing.outcome, refund=existing.refund), order, line, rma=existing,
                                 slip_url=self.slip_url_for(existing))
         now = self.clock()
-        decision = self._decide(order, line_id, reason, resolution)
-        quantity = line.returnable_quantity if line else 0
+        if quantity is None:
+            quantity = line.returnable_quantity if line else 0
+        decision = self._decide(order, line_id, reason, resolution, quantity)
         result = ReturnResult(decision, order, line)
         if decision.outcome is Outcome.FRAUD_REVIEW:
             handoff = self.open_handoff(conversation_id, "fraud_review", order_id,
-                                        _summary(order, line, reason), decision.signals)
+                                        _summary(order, line, reason, quantity), decision.signals)
             return ReturnResult(decision, order, line, handoff=handoff)
         if decision.outcome in (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA):
             return result
@@ -228,6 +247,8 @@ class ReturnsService:
             return ReturnResult(decision, order, line, needs_resolution=True)
         if decision.outcome is Outcome.DAMAGE_REPLACEMENT and resolution not in decision.allowed_resolutions:
             resolution = Resolution.REPLACEMENT
+        if decision.outcome is Outcome.RETURNLESS_REFUND:
+            resolution = Resolution.REFUND  # fewer units can fall under the threshold after an exchange was asked
         status = {
             Outcome.RMA: RmaStatus.LABEL_CREATED,
             Outcome.RETURNLESS_REFUND: RmaStatus.REFUNDED,
@@ -242,7 +263,7 @@ class ReturnsService:
         handoff = None
         if decision.outcome is Outcome.DAMAGE_REPLACEMENT:
             handoff = self.open_handoff(conversation_id, "damage_claim", order_id,
-                                        _summary(order, line, reason) + f"; {rma.rma_id}", decision.signals)
+                                        _summary(order, line, reason, quantity) + f"; {rma.rma_id}", decision.signals)
         return ReturnResult(decision, order, line, rma=rma, created=created, slip_url=self.slip_url_for(rma),
                             handoff=handoff)
 
@@ -329,6 +350,6 @@ def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-def _summary(order: Order, line: Optional[OrderLine], reason: ReturnReason) -> str:
-    item = f"{line.title} x{line.returnable_quantity} at {line.unit_price} {order.currency}" if line else "?"
+def _summary(order: Order, line: Optional[OrderLine], reason: ReturnReason, quantity: int) -> str:
+    item = f"{line.title} x{quantity} at {line.unit_price} {order.currency}" if line else "?"
     return f"{order.channel.value} order {order.order_id}: {item}; reason {reason.value}"

@@ -270,7 +270,7 @@ async def test_the_order_lists_each_item_with_what_the_page_may_offer(alice):
     shoes = body["items"][0]
     assert shoes == {
         "line_id": "L1", "title": "Trail running shoes", "sku": "SHOE-RUN-42", "quantity": 1, "return_quantity": 1,
-        "category": "shoes", "outcome": "rma", "why_not": None, "return_by": "15 December 2026",
+        "max_quantity": 1, "category": "shoes", "outcome": "rma", "why_not": None, "return_by": "15 December 2026",
         "refund": "89.99 USD", "resolutions": SENT_BACK, "reasons": ALL_REASONS,
         "if_damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"]},
         "amazon_returns_url": None, "rma": None}
@@ -444,13 +444,60 @@ async def test_a_closed_window_says_when_it_closed_and_creates_nothing(browsers,
     ([item("L1", "too_small", None)], "items[0].resolution", "instead of Trail running shoes"),
     ([item("L1", "too_small", "replacement")], "items[0].resolution", "refund, exchange, store credit"),
     ([item("L1", "damaged", "exchange")], "items[0].resolution", "replacement, refund"),
-    ([item("L1", quantity=2)], "items[0].quantity", "all of what is left"),
-    ([item("L1", quantity=0)], "items[0].quantity", "to return fewer, chat with us"),
-    ([item("L2"), item("L1", quantity=True)], "items[1].quantity", "all of what is left"),
+    ([item("L1", quantity=2)], "items[0].quantity", "from 1 to 1"),
+    ([item("L1", quantity=0)], "items[0].quantity", "how many of Trail running shoes"),
+    ([item("L2"), item("L1", quantity=True)], "items[1].quantity", "from 1 to 1"),
+    ([item("L1", quantity="1")], "items[0].quantity", "from 1 to 1"),
 ])
 async def test_a_request_with_a_mistake_names_the_field_and_changes_nothing(alice, services, items, field, words):
     status, body = await alice.call("POST", "/api/portal/returns", json={"order_id": ALICE, "items": items})
     assert status == 400 and body["field"] == field and words in body["error"]
+    assert services.store.list_rmas() == [] and services.store.list_handoffs() == []
+
+
+TWO_MUGS = "114-0000000-0000042"
+
+
+@pytest_asyncio.fixture
+async def two_mugs(alice, services) -> Browser:
+    """Alice's browser, verified for an order of two mugs at 40.00 each, delivered 5 days ago."""
+    from decimal import Decimal
+
+    from tests.builders import line, order
+
+    services.store.upsert_orders([order(line(title="Mug", category="home", quantity=2, unit_price=Decimal("40.00")),
+                                        order_id=TWO_MUGS)])
+    assert (await alice.verify(TWO_MUGS, "94107"))[0] == 200
+    return alice
+
+
+async def test_the_customer_chooses_how_many_to_return_and_the_rest_goes_to_the_chat(two_mugs, services):
+    mugs = (await two_mugs.items(TWO_MUGS))["L1"]
+    assert (mugs["quantity"], mugs["return_quantity"], mugs["max_quantity"]) == (2, 2, 2)
+    assert mugs["refund"] == "80.00 USD"
+
+    status, body = await two_mugs.submit(TWO_MUGS, item("L1", quantity=1))
+    assert status == 200
+    rma = body["results"][0]["rma"]
+    assert (body["results"][0]["outcome"], rma["quantity"], rma["refund"]) == ("rma", 1, "40.00 USD")
+    [stored] = services.store.list_rmas()
+    assert (stored.quantity, str(stored.refund)) == (1, "40.00 USD")
+
+    # the line keeps its one return: the page shows it and offers nothing more
+    mugs = (await two_mugs.items(TWO_MUGS))["L1"]
+    assert mugs["rma"]["rma_id"] == rma["rma_id"] and mugs["rma"]["quantity"] == 1 and mugs["reasons"] == []
+    assert mugs["max_quantity"] == 2
+    status, body = await two_mugs.submit(TWO_MUGS, item("L1", quantity=1))
+    assert status == 200 and body["results"][0]["created"] is False
+    assert body["results"][0]["rma"]["rma_id"] == rma["rma_id"]
+    assert len(services.store.list_rmas()) == 1
+
+
+@pytest.mark.parametrize("quantity", [0, 3, -1, 1.5, True])
+async def test_a_quantity_outside_one_to_what_is_left_names_the_field_and_changes_nothing(two_mugs, services,
+                                                                                         quantity):
+    status, body = await two_mugs.submit(TWO_MUGS, item("L1", quantity=quantity))
+    assert status == 400 and body["field"] == "items[0].quantity" and "from 1 to 2" in body["error"]
     assert services.store.list_rmas() == [] and services.store.list_handoffs() == []
 
 

@@ -23,7 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.asyncio]
 ALICE, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
 SCREENSHOT, SCREENSHOT_DONE = "/tmp/portal-phone.png", "/tmp/portal-phone-done.png"
 # (key, code, virtual key code, text): what a keyboard sends, as Puppeteer's US layout has it
-KEYS = {"Tab": ("Tab", "Tab", 9, None), "Enter": ("Enter", "Enter", 13, "\r"), "Space": (" ", "Space", 32, " ")}
+KEYS = {"Tab": ("Tab", "Tab", 9, None), "Enter": ("Enter", "Enter", 13, "\r"), "Space": (" ", "Space", 32, " "),
+        "ArrowUp": ("ArrowUp", "ArrowUp", 38, None)}
 ACTIVE = "document.activeElement"
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
@@ -200,3 +201,51 @@ async def test_choosing_nothing_or_no_reason_is_explained_next_to_the_question(s
             == "reason-0-error"
         assert await page.evaluate(f"{ACTIVE}.name") == "reason-0"
         assert services.store.list_rmas() == []
+
+
+async def test_a_customer_chooses_how_many_to_return_with_the_keyboard(settings, services):
+    from decimal import Decimal
+
+    from tests.builders import line, order
+
+    services.store.upsert_orders([order(line(title="Mug", category="home", quantity=2, unit_price=Decimal("40.00")),
+                                        order_id="114-0000000-0000042")])
+    chromium = ensure_chromium()
+    app = build_gateway(settings, services, FakeRasa().client())
+    async with TestServer(app, host="127.0.0.1") as gateway, Chromium(chromium) as page:
+        await page.set_viewport(390, 844)
+        await page.navigate(str(gateway.make_url("/returns")))
+        await page.wait_for("document.body.dataset.ready === 'true'", "the portal to start")
+        await page.click("#order-id")
+        await page.type_text("114-0000000-0000042")
+        await page.click("#proof")
+        await page.type_text("94107")
+        await press(page, "Enter")
+        await page.wait_for("!document.querySelector('#step-order').hidden", "the order")
+
+        assert await tab_to(page, "#pick-0") == 1
+        await press(page, "Space")
+        assert await tab_to(page, "#quantity-0") == 1  # right after the checkbox, before the reason
+        assert await focus_is_visible(page)
+        label = await page.evaluate("document.querySelector('label[for=\"quantity-0\"]').textContent")
+        assert label == "How many? (Mug)"
+        assert await page.evaluate(f"{ACTIVE}.value") == "2"  # all of them unless the customer chooses fewer
+        await press(page, "ArrowUp")
+        assert await page.evaluate(f"{ACTIVE}.value") == "1"
+        assert await tab_to(page, "input[name='reason-0']") == 1
+        await press(page, "Space")
+        assert await tab_to(page, "input[name='resolution-0']") == 1
+        await press(page, "Space")
+        assert await page.evaluate(NO_SIDEWAYS_SCROLL)
+        assert await tab_to(page, "#return-submit") == 1
+        await press(page, "Enter")
+
+        await page.wait_for("!document.querySelector('#step-done').hidden", "the result")
+        [rma] = services.store.list_rmas()
+        assert (rma.quantity, str(rma.refund)) == (1, "40.00 USD")
+        assert await tab_to(page, "#done-back", limit=4)
+        await press(page, "Enter")
+        await page.wait_for("!document.querySelector('#step-order').hidden", "the order again")
+        status = await page.evaluate("document.querySelector('#item-0-status').textContent")
+        assert rma.rma_id in status and "covers 1 of 2; to return more, chat with us" in status
+        assert await page.evaluate("document.querySelector('#pick-0')") is None

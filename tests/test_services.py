@@ -181,3 +181,51 @@ def test_lockout_settings_come_from_the_environment(tmp_path):
 
     settings = test_settings(tmp_path, RETURNBOT_VERIFY_MAX_FAILURES="3", RETURNBOT_VERIFY_LOCKOUT_MINUTES="60")
     assert (settings.verify_max_failures, settings.verify_lockout_minutes) == (3, 60)
+
+
+# -- choosing how many units to return --------------------------------------------------------------
+def _two_unit_order(services, unit_price):
+    from decimal import Decimal
+
+    from tests.builders import line, order
+
+    placed = order(line(quantity=2, unit_price=Decimal(unit_price)), order_id="114-0000000-0000042")
+    services.store.upsert_orders([placed])
+    return verified(services, placed.order_id, "94107"), placed.order_id
+
+
+def test_a_partial_return_is_for_the_chosen_quantity_and_its_refund(services):
+    returns, order_id = _two_unit_order(services, "40.00")
+    assert returns.preview_return(CONV, order_id, "L1", ReturnReason.TOO_SMALL).refund.amount == 80  # all by default
+    result = returns.request_return(CONV, order_id, "L1", ReturnReason.TOO_SMALL, Resolution.REFUND, quantity=1)
+    assert result.created and result.decision.outcome is Outcome.RMA
+    assert result.rma.quantity == 1 and str(result.rma.refund) == "40.00 USD"
+    # one return per line: asking again, for any quantity, gives the same RMA back
+    again = returns.request_return(CONV, order_id, "L1", ReturnReason.TOO_SMALL, Resolution.REFUND, quantity=2)
+    assert (again.rma.rma_id, again.created, again.rma.quantity) == (result.rma.rma_id, False, 1)
+    assert len(services.store.list_rmas()) == 1
+
+
+def test_no_quantity_returns_all_that_is_left(services):
+    returns, order_id = _two_unit_order(services, "40.00")
+    result = returns.request_return(CONV, order_id, "L1", ReturnReason.TOO_SMALL, Resolution.REFUND)
+    assert result.rma.quantity == 2 and str(result.rma.refund) == "80.00 USD"
+
+
+def test_the_returnless_threshold_is_judged_on_the_chosen_quantity(services):
+    returns, order_id = _two_unit_order(services, "6.00")  # 12.00 is worth a label of 7.50; 6.00 is not
+    assert returns.preview_return(CONV, order_id, "L1", ReturnReason.TOO_SMALL).outcome is Outcome.RMA
+    result = returns.request_return(CONV, order_id, "L1", ReturnReason.TOO_SMALL, Resolution.EXCHANGE, quantity=1)
+    assert result.decision.outcome is Outcome.RETURNLESS_REFUND
+    assert (result.rma.quantity, str(result.rma.refund)) == (1, "6.00 USD")
+    assert (result.rma.resolution, result.rma.status) == (Resolution.REFUND, RmaStatus.REFUNDED)
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 3, True, 1.0, "1"])
+def test_a_quantity_outside_what_is_left_is_refused_and_creates_nothing(services, quantity):
+    from bot.services import BadQuantity
+
+    returns, order_id = _two_unit_order(services, "40.00")
+    with pytest.raises(BadQuantity, match="from 1 to 2"):
+        returns.request_return(CONV, order_id, "L1", ReturnReason.TOO_SMALL, Resolution.REFUND, quantity=quantity)
+    assert services.store.list_rmas() == [] and services.store.list_handoffs() == []

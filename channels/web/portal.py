@@ -15,6 +15,9 @@ API (JSON in and out; errors are `{"error": message, "field": name}` with the fi
   this session has verified the order.
 - POST /api/portal/returns `{"order_id", "items": [{"line_id", "reason", "resolution", "quantity"}]}`
   -> 200 `{"results": [...]}`, one per item, in order: the RMA and slip link, or the policy's outcome.
+  `quantity` is optional (default: all that is left of the line, the item's `return_quantity`) and
+  must be 1..the item's `max_quantity`; a line keeps one return, so after a partial return the rest
+  of it goes through the chat.
 Without a session every call is a 401; bodies are limited and must be application/json, which with
 the SameSite cookie keeps cross-site form posts out.
 """
@@ -62,7 +65,7 @@ class PortalReturns(Protocol):
     def line_options(self, conversation_id: str, order_id: str) -> List[LineOption]: ...
 
     def request_return(self, conversation_id: str, order_id: str, line_id: str, reason: ReturnReason,
-                       resolution: Optional[Resolution] = None) -> ReturnResult: ...
+                       resolution: Optional[Resolution] = None, quantity: Optional[int] = None) -> ReturnResult: ...
 
     def slip_url_for(self, rma: Rma) -> Optional[str]: ...
 
@@ -82,6 +85,7 @@ class Choice:
     line_id: str
     reason: ReturnReason
     resolution: Optional[Resolution]
+    quantity: Optional[int] = None  # None: all that is left of the line
 
 
 def _error(status: int, message: str, field: Optional[str] = None, **extra: Any) -> web.Response:
@@ -186,7 +190,8 @@ class Portal:
         service for each return in turn."""
         options = {option.line.line_id: option for option in self.returns.line_options(conversation, order_id)}
         choices = _choices(items, options)
-        return [self._result(self.returns.request_return(conversation, order_id, c.line_id, c.reason, c.resolution))
+        return [self._result(self.returns.request_return(conversation, order_id, c.line_id, c.reason, c.resolution,
+                                                         c.quantity))
                 for c in choices]
 
     # -- what the page shows ---------------------------------------------------------------------
@@ -195,7 +200,8 @@ class Portal:
         damaged = option.if_damaged
         return {
             "line_id": line.line_id, "title": line.title, "sku": line.sku, "quantity": line.quantity,
-            "return_quantity": option.quantity, "category": line.category.replace("_", " "),
+            "return_quantity": option.quantity, "max_quantity": _max_quantity(option),
+            "category": line.category.replace("_", " "),
             "outcome": option.outcome.value,
             "why_not": option.why_not.value if option.why_not else None,
             "return_by": replies.day(option.return_by) if option.return_by else None,
@@ -272,12 +278,26 @@ def _choices(items: Any, options: Dict[str, LineOption]) -> List[Choice]:
             raise BadField(f"{at}.line_id", f"{option.line.title} is chosen twice.")
         reason = _reason(item.get("reason"), option, f"{at}.reason")
         resolution = _resolution(item.get("resolution"), option, reason, f"{at}.resolution")
-        quantity = item.get("quantity")
-        if quantity is not None and (isinstance(quantity, bool) or quantity != option.quantity):
-            raise BadField(f"{at}.quantity", f"A return covers all of what is left of {option.line.title} "
-                                             f"({option.quantity}); to return fewer, chat with us.")
-        choices.append(Choice(option.line.line_id, reason, resolution))
+        quantity = _quantity(item.get("quantity"), option, f"{at}.quantity")
+        choices.append(Choice(option.line.line_id, reason, resolution, quantity))
     return choices
+
+
+def _max_quantity(option: LineOption) -> int:
+    """The most units a request may choose: what is left of the line. Once the line has a return, that
+    return stands (one per line) and the page sends the rest to the chat."""
+    return option.line.returnable_quantity
+
+
+def _quantity(value: Any, option: LineOption, field: str) -> Optional[int]:
+    """The chosen number of units, None for all that is left. An item with a return keeps it: a repeated
+    request gets it back, whatever quantity it names within the return's."""
+    if value is None:
+        return None
+    most = _max_quantity(option)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise BadField(field, f"Choose how many of {option.line.title} to return: from 1 to {most}.")
+    return None if option.existing_rma else value
 
 
 def _reason(value: Any, option: LineOption, field: str) -> ReturnReason:

@@ -247,6 +247,10 @@
       box.append(el("strong", { text: `Return ${item.rma.rma_id}` }), el("p", { text: rmaStatus(item.rma) }));
       const slip = slipLink(item.rma);
       if (slip) box.append(el("p", {}, slip));
+      if (item.rma.quantity < item.max_quantity) {
+        box.append(el("p", { class: "partial",
+          text: `This return covers ${item.rma.quantity} of ${item.max_quantity}; to return more, chat with us.` }));
+      }
       return box;
     }
     if (item.outcome === "rma") {
@@ -299,12 +303,15 @@
     return reason === "damaged" && item.if_damaged ? item.if_damaged.resolutions : item.resolutions;
   }
 
-  function noteFor(item, reason) {
+  function noteFor(item, reason, quantity) {
     const outcome = outcomeFor(item, reason);
     if (outcome === "rma") {
       return `You'll get a return number and a slip to print; send it back within ${order.ship_back_days} days.`;
     }
-    if (outcome === "returnless_refund") return `No need to send it back: we refund ${item.refund} when you submit.`;
+    if (outcome === "returnless_refund") {
+      const amount = quantity === item.return_quantity ? item.refund : `the ${quantity} you chose`;
+      return `No need to send it back: we refund ${amount} when you submit.`;
+    }
     if (outcome === "damage_replacement") {
       return "We're sorry. Our team checks damage claims, usually within one business day, and replies in the chat.";
     }
@@ -327,7 +334,8 @@
     if (options) options.replaceWith(fresh);
     else group.querySelector("legend").after(fresh);
     group.hidden = offered.length < 2;
-    note.textContent = reason ? noteFor(item, reason) : "";
+    const select = card.querySelector(`#quantity-${index}`);
+    note.textContent = reason ? noteFor(item, reason, select ? Number(select.value) : item.return_quantity) : "";
   }
 
   function itemCard(item, index) {
@@ -348,11 +356,24 @@
       el("label", { for: pickId, text: damagedOnly ? "Report it as arrived damaged" : "Return this item" })));
 
     const details = el("div", { class: "details", id: detailsId, hidden: true });
-    const quantity = item.return_quantity > 1
-      ? `Quantity: ${item.return_quantity} (all of them: one return covers the whole item; `
-        + "to return fewer, chat with us)"
-      : `Quantity: ${item.return_quantity}`;
-    details.append(el("p", { class: "quantity", text: quantity }));
+    if (item.max_quantity > 1) {
+      // One return per item: what isn't chosen now can only be returned through the chat.
+      const quantityId = `quantity-${index}`;
+      const hintId = `quantity-${index}-hint`;
+      const select = el("select", { id: quantityId, name: quantityId, "aria-describedby": hintId });
+      for (let n = 1; n <= item.max_quantity; n += 1) {
+        select.append(el("option", { value: String(n), selected: n === item.return_quantity, text: String(n) }));
+      }
+      select.value = String(item.return_quantity);
+      details.append(el("div", { class: "field quantity" },
+        el("label", { for: quantityId }, "How many?",
+          el("span", { class: "visually-hidden", text: ` (${item.title})` })),
+        select,
+        el("p", { class: "hint", id: hintId,
+          text: `Up to ${item.max_quantity}. One return per item: to return more later, chat with us.` })));
+    } else {
+      details.append(el("p", { class: "quantity", text: `Quantity: ${item.return_quantity}` }));
+    }
 
     const reasonError = el("p", { class: "field-error", id: `reason-${index}-error`, hidden: true });
     const which = () => el("span", { class: "visually-hidden", text: ` (${item.title})` });
@@ -378,6 +399,8 @@
       renderResolution(card, item, index);
     });
     resolutionGroup.addEventListener("change", () => groupError(resolutionGroup, ""));
+    const select = details.querySelector("select");
+    if (select) select.addEventListener("change", () => renderResolution(card, item, index));
     return card;
   }
 
@@ -417,8 +440,9 @@
       groupError(resolutionGroup, needsResolution ? `Choose what you'd like instead of ${item.title}.` : "");
       if (!reason) firstInvalid = firstInvalid || reasonGroup.querySelector("input");
       else if (needsResolution) firstInvalid = firstInvalid || resolutionGroup.querySelector("input");
+      const quantity = card.querySelector(`#quantity-${index}`);
       chosen.push({ line_id: item.line_id, reason, resolution: resolutionGroup.hidden ? null : resolution,
-        quantity: item.return_quantity });
+        quantity: quantity ? Number(quantity.value) : item.return_quantity });
     });
     return { chosen, firstInvalid };
   }
