@@ -31,12 +31,17 @@ from bot.privacy import PersonalDataFilter, loggable, loggable_error, mask_addre
 from bot.settings import ROOT
 from tests.test_stack import Customer
 
+# The returning customer has an order of her own: the stack's database is shared by the session, and
+# the demo customers' lines are returned by other tests.
+PRIYA_ORDER = "114-5550000-0000101"
+PRIYA = {"email": "priya.natarajan@example.com", "name": "Priya Natarajan", "postcode": "02139", "country": "US"}
 DEMO_CUSTOMERS = [order["customer"] for order in json.loads((ROOT / "data" / "demo_orders.json").read_text())["orders"]]
+DEMO_CUSTOMERS.append(PRIYA)
 
 WRONG_EMAIL = "not.really.chloe@example.net"
 PHONE = "+44 7700 900123"
 STREET = "221B Baker Street"
-POSTCODES = ["94107", "75011", "SW1A 1AA"]  # the ones this test types
+POSTCODES = ["94107", "75011", "SW1A 1AA", "02139"]  # the ones this test types
 
 
 def _bounded(text: str) -> str:
@@ -95,10 +100,24 @@ def log_lines(log_dir: Path) -> List[Tuple[str, str]]:
 
 def converse(stack) -> str:
     """Every path personal data takes, in the customers' own conversations; returns the slip token."""
+    from datetime import datetime, timedelta, timezone
+
+    from bot.models import Customer as Buyer
+    from bot.store import SqlStore
+    from tests.builders import line, order
+
+    store = SqlStore.from_url(stack.settings.database_url)
+    delivered = datetime.now(timezone.utc) - timedelta(days=3)
+    store.upsert_orders([order(line(line_id="L1", title="Running socks (3 pack)", category="apparel"),
+                               line(line_id="L2", sku="CAP-1", title="Trail cap", category="accessories"),
+                               order_id=PRIYA_ORDER, delivered_at=delivered, shipped_at=delivered - timedelta(days=2),
+                               placed_at=delivered - timedelta(days=4),
+                               customer=Buyer(PRIYA["email"], PRIYA["name"], PRIYA["postcode"], "US"))])
+    store.engine.dispose()
     alice = Customer(stack)  # verified by email; a return with an RMA and a slip; refund status
-    answer = alice.say("hi, I want to return the running socks from order 114-3941689-8772232")
+    answer = alice.say(f"hi, I want to return the running socks from order {PRIYA_ORDER}")
     assert "email" in answer.lower(), answer
-    assert "Which item" in alice.say("alice.martin@example.com")
+    assert "Which item" in alice.say(PRIYA["email"])
     assert "reason" in alice.press("Running socks").lower()
     alice.press("Too small")
     answer = alice.press("Refund")

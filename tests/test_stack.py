@@ -38,7 +38,8 @@ def test_full_return_issues_one_rma_with_a_downloadable_slip(stack):
     assert "already have a return" in answer and rma in answer
     listed = subprocess.run([sys.executable, "-m", "cli.main", "returns", "list", "--json"], cwd=ROOT,
                             env=stack.env(), capture_output=True, text=True, check=True)
-    assert [r["rma_id"] for r in json.loads(listed.stdout) if r["order_id"] == "114-3941689-8772232"] == [rma]
+    assert [r["rma_id"] for r in json.loads(listed.stdout)
+            if r["order_id"] == "114-3941689-8772232" and r["line_id"] == "L1"] == [rma]
 
 
 @pytest.mark.parametrize("turns, expected", [
