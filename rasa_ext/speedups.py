@@ -1,14 +1,33 @@
-"""One patch to Rasa 3.6, measured with `make bench`: Rasa checks every action server answer with
-`jsonschema.validate`, which (jsonschema 4.17) first re-checks the schema itself against its
-metaschema on every call: about 17 ms of the 40 ms of CPU a turn cost Rasa here. The answer is
-still checked, against a validator built once; an invalid answer raises the same ValidationError
-with the same explanation."""
+"""Three patches to Rasa 3.6, each measured with `make bench` (benchmarks/README.md); each does
+exactly what Rasa does, with less work.
+
+1. Rasa checks every action server answer with `jsonschema.validate`, which (jsonschema 4.17) first
+   re-checks the schema itself against its metaschema on every call: about 17 ms of the 40 ms of
+   CPU a turn cost Rasa here. The answer is still checked, against a validator built once; an
+   invalid answer raises the same ValidationError with the same explanation.
+2. `LogisticRegressionClassifier` builds its input from `Message.get_sparse_features`, which also
+   deep-copies and joins the per-token (sequence) features only to throw them away: the largest
+   part of the NLU pipeline's time per message. The patched version joins the sentence features
+   alone, in the same order, so the classifier sees the same matrix.
+3. `EndpointConfig.request` (every call to the action server) opens a new aiohttp session, so a
+   new TCP connection, per request, and closes it after. The patched version keeps one session
+   per event loop, so connections are reused; same headers, timeout and errors. After a connection
+   error the next calls use a new session (the server may have restarted: the kept connections to
+   it are dead), and the old one is closed when its calls are over. Endpoints with basic auth or their own CA file keep Rasa's way.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+import asyncio
+from typing import Any, Dict, List, Optional, Text
 
 
 def install() -> None:
+    _validate_action_answers_with_one_validator()
+    _intent_features_from_sentence_features_only()
+    _keep_endpoint_sessions()
+
+
+def _validate_action_answers_with_one_validator() -> None:
     from jsonschema import ValidationError
     from jsonschema.exceptions import best_match
     from jsonschema.validators import validator_for
@@ -34,3 +53,74 @@ def install() -> None:
 
     _validate_action_result.returnbot = True  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = _validate_action_result
+
+
+def _intent_features_from_sentence_features_only() -> None:
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    if getattr(LogisticRegressionClassifier._create_X, "returnbot", False):
+        return
+
+    def _create_X(self: LogisticRegressionClassifier, messages: List[Message]) -> csr_matrix:
+        rows = []
+        for message in messages:
+            parts = [f.features for f in message.features
+                     if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()]
+            dense = message.get_dense_features(attribute=TEXT)[1]
+            if dense is not None:
+                parts.append(csr_matrix(dense.features))
+            rows.append(hstack(parts, format="csr") if parts else csr_matrix([]))
+        return vstack(rows)
+
+    _create_X.returnbot = True  # type: ignore[attr-defined]
+    LogisticRegressionClassifier._create_X = _create_X
+
+
+def _keep_endpoint_sessions() -> None:
+    import aiohttp
+    from aiohttp import ContentTypeError
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
+
+    if getattr(EndpointConfig.request, "returnbot", False):
+        return
+    rasas_request = EndpointConfig.request
+    kept: Dict[int, aiohttp.ClientSession] = {}  # by event loop
+
+    def session_for(endpoint: EndpointConfig) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = kept.get(id(loop))
+        if session is None or session.closed or session._loop is not loop:  # noqa: SLF001
+            session = kept[id(loop)] = endpoint.session()
+        return session
+
+    async def request(self: EndpointConfig, method: Text = "post", subpath: Optional[Text] = None,
+                      content_type: Optional[Text] = "application/json", compress: bool = False,
+                      **kwargs: Any) -> Optional[Any]:
+        if self.basic_auth or self.cafile:
+            return await rasas_request(self, method, subpath, content_type, compress, **kwargs)
+        headers = {"Content-Type": content_type} if content_type else {}
+        headers.update(kwargs.pop("headers", {}))
+        headers.update(self.headers)
+        session = session_for(self)
+        try:
+            async with session.request(method, concat_url(self.url, subpath), headers=headers,
+                                       params=self.combine_parameters(kwargs), compress=compress,
+                                       **kwargs) as response:
+                if response.status >= 400:
+                    raise ClientResponseError(response.status, response.reason, await response.content.read())
+                try:
+                    return await response.json()
+                except ContentTypeError:
+                    return None
+        except aiohttp.ClientConnectionError:  # the server went away: its other kept connections are dead too
+            loop = asyncio.get_running_loop()
+            if kept.get(id(loop)) is session:
+                del kept[id(loop)]  # the next call opens a new session; this one closes once its calls are over
+                loop.call_later(DEFAULT_REQUEST_TIMEOUT + 1, lambda: asyncio.ensure_future(session.close()))
+            raise
+
+    request.returnbot = True  # type: ignore[attr-defined]
+    EndpointConfig.request = request

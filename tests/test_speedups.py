@@ -1,0 +1,104 @@
+"""rasa_ext.speedups: the patched Rasa code computes what Rasa's own code computes."""
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+import scipy.sparse
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+
+import rasa_ext  # noqa: F401  (installs the patches)
+
+
+def test_both_patches_are_installed():
+    assert getattr(RemoteAction._validate_action_result, "returnbot", False)
+    assert getattr(LogisticRegressionClassifier._create_X, "returnbot", False)
+
+
+def test_a_valid_action_answer_passes_and_an_invalid_one_is_refused():
+    action = RemoteAction("action_submit_return", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}],
+                                            "responses": [{"text": "hi"}]})
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list"})
+
+
+def message_with_features(seed: int, dense: bool) -> Message:
+    rng = np.random.default_rng(seed)
+    message = Message(data={TEXT: "where is my refund"})
+    for origin, width in (("words", 7), ("chars", 11)):
+        message.add_features(Features(scipy.sparse.random(4, width, density=0.4, random_state=seed, format="coo"),
+                                      FEATURE_TYPE_SEQUENCE, TEXT, origin))
+        message.add_features(Features(scipy.sparse.random(1, width, density=0.6, random_state=seed + 1,
+                                                          format="coo"), FEATURE_TYPE_SENTENCE, TEXT, origin))
+    if dense:
+        message.add_features(Features(rng.random((1, 3)), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+    return message
+
+
+def rasas_own_matrix(messages):
+    """Rasa 3.6's `LogisticRegressionClassifier._create_X`, as written there."""
+    rows = []
+    for message in messages:
+        sparse = message.get_sparse_features(attribute=TEXT)[1]
+        dense = message.get_dense_features(attribute=TEXT)[1]
+        rows.append(scipy.sparse.hstack([scipy.sparse.csr_matrix(sparse.features if sparse else []),
+                                         scipy.sparse.csr_matrix(dense.features if dense else [])]))
+    return scipy.sparse.vstack(rows)
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_the_intent_classifier_gets_the_same_matrix_from_sentence_features_alone(dense):
+    messages = [message_with_features(seed, dense) for seed in range(3)]
+    ours = LogisticRegressionClassifier._create_X(None, messages)
+    expected = rasas_own_matrix(messages)
+    assert ours.shape == expected.shape == (3, 18 + (3 if dense else 0))
+    assert np.array_equal(ours.toarray(), expected.toarray())
+
+
+# -- kept connections to the action server -----------------------------------------------------
+async def _serve(port: int, peers: list):
+    from aiohttp import web
+
+    async def run(request):
+        peers.append(request.transport.get_extra_info("peername"))
+        body = await request.json()
+        if body.get("fail"):
+            return web.json_response({"error": "no"}, status=400)
+        return web.json_response({"events": [], "responses": [{"text": body["next_action"]}]})
+
+    app = web.Application()
+    app.router.add_post("/webhook", run)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]
+
+
+def test_calls_to_an_endpoint_reuse_one_connection_and_keep_rasas_answers_and_errors():
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+    async def scenario():
+        peers = []
+        runner, port = await _serve(0, peers)
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        answers = [await endpoint.request(json={"next_action": f"a{i}"}, method="post") for i in range(5)]
+        assert [a["responses"][0]["text"] for a in answers] == [f"a{i}" for i in range(5)]
+        assert len(set(peers)) == 1  # one connection for all five
+        with pytest.raises(ClientResponseError) as refused:
+            await endpoint.request(json={"fail": True, "next_action": "x"}, method="post")
+        assert refused.value.status == 400
+        await runner.cleanup()  # the action server restarts: the kept connection is dead
+        runner, _ = await _serve(port, peers)
+        answer = await endpoint.request(json={"next_action": "b"}, method="post")  # no call fails for it
+        assert answer["responses"] == [{"text": "b"}]
+        await runner.cleanup()
+
+    asyncio.run(scenario())
