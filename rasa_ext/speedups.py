@@ -3,8 +3,9 @@ exactly what Rasa does, with less work.
 
 1. Rasa checks every action server answer with `jsonschema.validate`, which (jsonschema 4.17) first
    re-checks the schema itself against its metaschema on every call: about 17 ms of the 40 ms of
-   CPU a turn cost Rasa here. The answer is still checked, against a validator built once; an
-   invalid answer raises the same ValidationError with the same explanation.
+   CPU a turn cost Rasa here. The answer is still checked, against a validator built once, and
+   each event only against the kind of event it names (`_quick_check`: 1.5 ms a call otherwise);
+   an invalid answer raises the same ValidationError with the same explanation.
 2. `LogisticRegressionClassifier` builds its input from `Message.get_sparse_features`, which also
    deep-copies and joins the per-token (sequence) features only to throw them away: the largest
    part of the NLU pipeline's time per message. The patched version joins the sentence features
@@ -18,7 +19,7 @@ exactly what Rasa does, with less work.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 
 def install() -> None:
@@ -40,8 +41,11 @@ def _validate_action_answers_with_one_validator() -> None:
     validator_class = validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema)
+    quick = _quick_check(schema, validator_class)
 
     def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+        if quick is not None and quick(result):
+            return True
         error = best_match(validator.iter_errors(result))
         if error is None:
             return True
@@ -53,6 +57,42 @@ def _validate_action_answers_with_one_validator() -> None:
 
     _validate_action_result.returnbot = True  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = _validate_action_result
+
+
+def _quick_check(schema: Dict[str, Any], validator_class: Any) -> Optional[Callable[[Any], bool]]:
+    """A check that accepts exactly what `schema` accepts, faster; None when `schema` is not of the
+    shape it relies on. Rasa's schema says each event is `oneOf` 23 kinds, each kind fixing the
+    "event" field to its own name, so jsonschema tries all 23 on every event. Given that the kinds
+    are told apart by that name alone, an event matches exactly one of them iff it matches the one
+    it names: the check tests each event against that one (what is left of the schema, as it is)."""
+    import json
+
+    events = schema.get("properties", {}).get("events", {})
+    items = events.get("items", {})
+    kinds = items.get("oneOf")
+    if not kinds or "$ref" in json.dumps(schema):
+        return None
+    by_name: Dict[str, Any] = {}
+    for kind in kinds:
+        name = kind.get("properties", {}).get("event", {}).get("const")
+        if not isinstance(name, str) or name in by_name:
+            return None
+        by_name[name] = validator_class(kind)
+    if items.get("required") != ["event"] or items.get("properties", {}).get("event") != {"type": "string"}:
+        return None
+    rest = validator_class({**schema, "properties": {**schema["properties"], "events": {
+        **events, "items": {key: value for key, value in items.items() if key != "oneOf"}}}})
+
+    def check(result: Any) -> bool:
+        if not rest.is_valid(result):
+            return False
+        for event in result.get("events") or ():  # `rest` made sure: objects, each with a string "event"
+            kind = by_name.get(event["event"])
+            if kind is None or not kind.is_valid(event):
+                return False
+        return True
+
+    return check
 
 
 def _intent_features_from_sentence_features_only() -> None:

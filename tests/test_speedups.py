@@ -29,6 +29,50 @@ def test_a_valid_action_answer_passes_and_an_invalid_one_is_refused():
         action._validate_action_result({"events": "not a list"})
 
 
+ANSWERS = [
+    {}, {"events": []}, {"responses": []},
+    {"events": [{"event": "slot", "name": "order_id", "value": "#1003", "timestamp": None}],
+     "responses": [{"text": "hi", "buttons": [{"title": "a", "payload": "/b"}]}]},
+    {"events": [{"event": "active_loop", "name": None}, {"event": "slot", "name": "requested_slot", "value": None},
+                {"event": "followup", "name": "utter_greet"}, {"event": "action_execution_rejected", "name": "x"},
+                {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}},
+                {"event": "bot", "text": "hello"}, {"event": "restart"}, {"event": "session_started"}]},
+    {"events": [{"event": "slot"}]},  # a slot event without its name
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"name": "x"}]},  # no "event"
+    {"events": [{"event": 3}]},
+    {"events": [{"event": "slot", "name": "a", "value": 1, "timestamp": "yesterday"}]},
+    {"events": [{"event": "followup", "name": 5}]},
+    {"events": "not a list"}, {"events": [["slot"]]}, {"responses": "hi"}, ["not", "an", "object"], None,
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "order_id"}]}}]},  # entity without value
+]
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_the_quick_check_of_action_answers_accepts_exactly_what_rasas_schema_accepts(answer):
+    from jsonschema.validators import validator_for
+
+    from rasa_ext.speedups import _quick_check
+
+    schema = RemoteAction.action_response_format_spec()
+    full = validator_for(schema)(schema)
+    quick = _quick_check(schema, validator_for(schema))
+    assert quick is not None  # Rasa's schema has the shape the quick check relies on
+    assert quick(answer) == full.is_valid(answer)
+
+
+@pytest.mark.parametrize("answer", [{"events": [{"event": "no_such_event"}]}, {"events": [{"event": "slot"}]},
+                                    {"events": "not a list"}])
+def test_an_invalid_answer_gets_rasas_own_error(answer):
+    import jsonschema
+
+    with pytest.raises(ValidationError) as rasas:
+        jsonschema.validate(answer, RemoteAction.action_response_format_spec())
+    with pytest.raises(ValidationError) as ours:
+        RemoteAction("action_submit_return", None)._validate_action_result(answer)
+    assert ours.value.message.startswith(rasas.value.message + ". Failed to validate Action server response")
+
+
 def message_with_features(seed: int, dense: bool) -> Message:
     rng = np.random.default_rng(seed)
     message = Message(data={TEXT: "where is my refund"})
