@@ -95,3 +95,23 @@ def test_a_profile_sample_goes_to_the_first_matching_bucket_and_idle_ones_to_non
     counts, idle = attribute(stacks, buckets)
     assert idle == 40
     assert counts == {"schema": 7, "action call": 3, "other": 1}
+
+
+def test_the_report_judges_latency_both_at_capacity_and_at_a_human_pace():
+    from argparse import Namespace
+    from datetime import datetime, timezone
+
+    from benchmarks.bench import Phase, Turn, build_report
+
+    def turns(latency_ms, n=100):
+        return [Turn(float(i), latency_ms, "return", "hi", None, ["ok"]) for i in range(n)]
+
+    phases = {"returnbot": Phase("returnbot", turns(400.0), 2.0, {}, 0.1, 0.0, 1.0, turns(20.0, 10), turns(25.0)),
+              "vanilla": Phase("vanilla", turns(500.0), 4.0, {}, 0.1, 0.0, 1.0, turns(30.0, 10), turns(40.0))}
+    args = Namespace(concurrency=20, turns=100, warmup_turns=0, think_ms=0.0, paced_turns=100,
+                     paced_think_ms=2000.0, seed=1, profile=False)
+    report = build_report(phases, args, datetime.now(timezone.utc), 1.0)
+    assert (report["p50_ms"], report["paced_p50_ms"], report["vanilla_paced_p99_ms"]) == (400.0, 25.0, 40.0)
+    assert report["ratio"] == 2.0
+    met = report["targets_met"]
+    assert (met["p50_ms"], met["paced_p50_ms"], met["paced_p99_ms"], met["ratio"]) == (False, True, True, True)
