@@ -148,10 +148,9 @@ class Outbox:
         """For channels the customer pulls from (web chat): the conversation's rows after
         `after_seq`, in order; the pending ones among them are marked sent. Asking again with the
         same `after_seq` returns the same rows, so a response lost on the way is not a message lost."""
-        rows = self._select(sa.and_(outbox.c.conversation_id == conversation_id, outbox.c.seq > after_seq))
-        for row in rows:
-            if row.status == PENDING:
-                self.mark_sent(row.id, at, "pulled")
+        with self.engine.begin() as conn:
+            rows = _select(conn, sa.and_(outbox.c.conversation_id == conversation_id, outbox.c.seq > after_seq))
+            _mark_taken(conn, rows, at, "pulled")
         return rows
 
     def answers(self, key: str, at: datetime) -> List[OutboxMessage]:
@@ -160,15 +159,14 @@ class Outbox:
         sent, as `collect` does. Asking again returns the same rows, so a retried request gets the
         answer the first one may have lost. Looked up by exact keys (the unique index), in batches."""
         rows: List[OutboxMessage] = []
-        while True:
-            batch = self._select(outbox.c.idempotency_key.in_(
-                [f"{key}:{i}" for i in range(len(rows), len(rows) + ANSWER_BATCH)]))
-            rows += batch
-            if len(batch) < ANSWER_BATCH:
-                break
-        for row in rows:
-            if row.status == PENDING:
-                self.mark_sent(row.id, at, "answered")
+        with self.engine.begin() as conn:
+            while True:
+                batch = _select(conn, outbox.c.idempotency_key.in_(
+                    [f"{key}:{i}" for i in range(len(rows), len(rows) + ANSWER_BATCH)]))
+                rows += batch
+                if len(batch) < ANSWER_BATCH:
+                    break
+            _mark_taken(conn, rows, at, "answered")
         return rows
 
     def last_seq(self, conversation_id: str) -> int:
@@ -227,6 +225,14 @@ class Outbox:
     def _select(self, where) -> List[OutboxMessage]:
         with self.engine.connect() as conn:
             return _select(conn, where)
+
+
+def _mark_taken(conn: Connection, rows: Sequence[OutboxMessage], at: datetime, delivery_ref: str) -> None:
+    """Marks the pending ones of `rows` sent (as `mark_sent` does), in one statement on `conn`."""
+    pending = [row.id for row in rows if row.status == PENDING]
+    if pending:
+        conn.execute(outbox.update().where(outbox.c.id.in_(pending), outbox.c.status == PENDING)
+                     .values(status=SENT, sent_at=at, delivery_ref=delivery_ref, attempts=outbox.c.attempts + 1))
 
 
 def _select(conn: Connection, where) -> List[OutboxMessage]:

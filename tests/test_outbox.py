@@ -366,6 +366,19 @@ def test_the_answer_to_an_inbound_key_is_its_rows_in_order_marked_sent_and_the_s
     assert outbox.answers("web:abc:msg:2", later) == []
 
 
+def test_asking_for_an_answer_again_leaves_the_rows_it_marked_sent_as_they_were(outbox):
+    outbox.enqueue("web:abc", "web", "in:1", texts("a", "b"), T0)
+    outbox.mark_sent(outbox.pending()[1].id, T0, "relayed")
+    later = T0 + timedelta(seconds=5)
+
+    first = outbox.answers("in:1", later)
+    again = outbox.answers("in:1", later + timedelta(seconds=5))
+
+    assert [(m.status, m.attempts) for m in first] == [(PENDING, 0), (SENT, 1)]  # as they were when asked
+    assert [(m.status, m.attempts, m.sent_at, m.delivery_ref) for m in again] == [
+        (SENT, 1, later, "answered"), (SENT, 1, T0, "relayed")]
+
+
 def test_a_long_answer_is_read_whole_across_lookup_batches(outbox):
     count = ANSWER_BATCH * 2 + 3
     outbox.enqueue("web:abc", "web", "in:1", texts(*(f"part {i}" for i in range(count))), T0)
