@@ -18,7 +18,7 @@ from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient, RasaUnavailable
 from channels.router import SORRY, Router
 from channels.web import add_web_routes
-from channels.web.app import COOKIE_NAME, MAX_TEXT_CHARS, NOT_ANSWERED
+from channels.web.app import COOKIE_NAME, MAX_TEXT_CHARS, NOT_ANSWERED, OFFERS_LOOKBACK, WebChat, offered_payloads
 from tests.fakes import BUTTONS, PDF, FakeDesk, FakeRasa, FakeReturns, FakeSettings, FakeStore
 
 pytestmark = pytest.mark.asyncio
@@ -147,6 +147,55 @@ async def test_after_an_apology_the_buttons_before_it_can_still_be_pressed(clien
     assert rasa.received[-1]["message"] == BUTTONS[0]["payload"]
     await client.post("/api/messages", json={"text": BUTTONS[1]["payload"]})  # answered since: no longer offered
     assert rasa.received[-1]["message"] == BUTTONS[1]["payload"].lstrip("/")
+
+
+@pytest.mark.parametrize("apologies", [1, OFFERS_LOOKBACK, 3 * OFFERS_LOOKBACK])
+async def test_the_buttons_stay_offered_through_any_run_of_apologies_the_transcript_holds(rasa, store, apologies):
+    async with TestClient(TestServer(chat_app(rasa, store))) as client:
+        await start_session(client)
+        await post(client, "buttons please", None)
+        rasa.down = "connect"
+        for _ in range(apologies):
+            await post(client, BUTTONS[0]["payload"], None, title="Too small")
+        rasa.down = None
+        await post(client, BUTTONS[0]["payload"], None, title="Too small")
+        assert rasa.received[-1]["message"] == BUTTONS[0]["payload"]
+        await post(client, BUTTONS[1]["payload"], None)
+        assert rasa.received[-1]["message"] == BUTTONS[1]["payload"].lstrip("/")
+
+
+def answer(buttons: list[dict] | None = None, text: str = "ok") -> dict:
+    return {"direction": "out", "payload": {"text": text, **({"buttons": buttons} if buttons else {})}}
+
+
+def said(text: str = "hi") -> dict:
+    return {"direction": "in", "payload": {"text": text}}
+
+
+OTHER = [{"title": "Yes", "payload": "/affirm"}]
+SORRY_ENTRY = answer(text=SORRY)
+
+
+@pytest.mark.parametrize("history", [
+    [],
+    [said()],
+    [said(), answer(BUTTONS)],
+    [said(), answer(BUTTONS), said(), SORRY_ENTRY],
+    [said(), answer(BUTTONS), *[said(), SORRY_ENTRY] * OFFERS_LOOKBACK],
+    [said(), answer(OTHER), said(), answer(BUTTONS), *[said(), SORRY_ENTRY] * (OFFERS_LOOKBACK // 2 - 1)],
+    [said(), answer(OTHER), said(), answer(BUTTONS), *[said(), SORRY_ENTRY] * (OFFERS_LOOKBACK // 2)],
+    [answer(BUTTONS), *[said()] * (OFFERS_LOOKBACK - 1)],
+    [answer(BUTTONS), *[said()] * OFFERS_LOOKBACK],
+    [said(), answer(OTHER), said(), answer(BUTTONS), *[said()] * (OFFERS_LOOKBACK + 5)],
+    [said(), answer(BUTTONS), answer(OTHER), said(), *[SORRY_ENTRY] * OFFERS_LOOKBACK],
+    [*[said(), answer(OTHER)] * 150, said(), answer(BUTTONS), *[said(), SORRY_ENTRY] * 99],  # 200 entries read
+    [*[said(), answer(OTHER)] * 150, said(), answer(BUTTONS), *[said(), SORRY_ENTRY] * 100],  # beyond them
+], ids=lambda history: f"{len(history)} entries")
+def test_the_offered_buttons_are_those_of_the_latest_200_transcript_entries_however_few_are_read(store, history):
+    store.rows["web:s"] = history
+    chat = WebChat(router=None, outbox=None, store=store, slip_pdf=FakeReturns().slip_pdf, secret="s",
+                   shop_name="shop", secure_cookie=False, now=lambda: T0)
+    assert chat._offered("web:s") == offered_payloads(history[-200:])
 
 
 async def test_history_survives_a_reload_with_the_same_cookie(client, rasa, store):

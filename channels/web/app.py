@@ -46,6 +46,7 @@ CHANNEL = "web"
 STATIC_DIR = Path(__file__).parent / "static"
 CURSOR = re.compile(r"^[0-9]{1,18}$")  # fits a 64-bit integer column
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+OFFERS_LOOKBACK = 12  # transcript entries read first for the offered buttons; more only when they do not settle it
 
 # The page loads nothing from elsewhere; bot images may come from https hosts.
 PAGE_HEADERS = {
@@ -78,20 +79,26 @@ def _json_error(status: int, message: str) -> web.Response:
 def offered_payloads(history: list[dict]) -> set[str]:
     """Button payloads in the bot's last answer. An apology (Rasa was unavailable) is no answer:
     the buttons before it stay offered, so pressing one again is the retry the apology asked for."""
+    return _offers(history)[0]
+
+
+def _offers(history: list[dict]) -> tuple[set[str], bool]:
+    """`offered_payloads(history)`, and whether a customer message before that answer settles it:
+    then entries older than `history` cannot change it."""
     offered: set[str] = set()
     answered = False
     for item in reversed(history):
         payload = item.get("payload") or {}
         if item.get("direction") == "in":
             if answered:
-                break
+                return offered, True
             continue
         if payload.get("text") == SORRY:
             continue
         answered = True
         for button in payload.get("buttons") or []:
             offered.add(button.get("payload"))
-    return offered
+    return offered, False
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,15 @@ class WebChat:
 
     def _session(self, request: web.Request) -> str | None:
         return self.signer.verify(request.cookies.get(COOKIE_NAME))
+
+    def _offered(self, conversation_id: str) -> set[str]:
+        """`offered_payloads` of the conversation's transcript (its latest 200 entries, the store's
+        default), reading only the latest `OFFERS_LOOKBACK` when those settle it, as they usually do."""
+        latest = self.store.messages(conversation_id, limit=OFFERS_LOOKBACK)
+        offered, settled = _offers(latest)
+        if settled or len(latest) < OFFERS_LOOKBACK:  # nothing older can change it, or there is nothing older
+            return offered
+        return offered_payloads(self.store.messages(conversation_id))
 
     async def index(self, request: web.Request) -> web.Response:
         return web.Response(text=self.page, content_type="text/html", headers=PAGE_HEADERS)
@@ -214,7 +230,7 @@ class WebChat:
         title = title.strip()[:MAX_TITLE_CHARS] if isinstance(title, str) and title.strip() else None
 
         conversation_id = f"{CHANNEL}:{sid}"
-        if text not in offered_payloads(self.store.messages(conversation_id)):
+        if text not in self._offered(conversation_id):
             text = without_intent(text) or "?"  # only buttons the bot offered may carry intents and entities
         key = f"{conversation_id}:msg:{message_id}"
         fresh = await self.router.handle(Inbound(CHANNEL, conversation_id, key, text, title))
