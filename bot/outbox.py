@@ -6,19 +6,28 @@ conversation, one record per inbound key. So a duplicate inbound is refused, a r
 adds nothing, and a crash between enqueue and send leaves the rows pending for the relay to send
 after the restart. Times are passed in; the tables live on `bot.store.metadata`, so
 `SqlStore.create_schema()` creates them once this module is imported (`Outbox` also makes sure).
+
+A claim and an enqueue take a `transcript`: writes of the conversation's transcript (on the same
+database) made in the same transaction, rather than in a transaction per transcript entry.
+The transcript is a record, not the conversation: when its writes fail, the outbox's own are made
+without them and the failure is logged; a reply is never lost over it.
 """
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import UtcDateTime, metadata
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 ANSWER_BATCH = 20  # rows looked up at a time by `answers`; an answer is rarely more than a few
@@ -77,12 +86,17 @@ class Outbox:
         metadata.create_all(engine, tables=[outbox, processed_inbound])
 
     # -- inbound ----------------------------------------------------------------------------
-    def claim_inbound(self, conversation_id: str, keys: Sequence[str], at: datetime) -> bool:
-        """Record inbound keys, all or none. False when any was recorded before (a duplicate)."""
+    def claim_inbound(self, conversation_id: str, keys: Sequence[str], at: datetime,
+                      transcript: Optional[Callable[[Connection], None]] = None) -> bool:
+        """Record inbound keys, all or none. False when any was recorded before (a duplicate).
+        `transcript(conn)` writes the event's transcript entry in the same transaction, only when
+        the keys are new (see the module's docstring for when it fails)."""
+        def claim(conn: Connection) -> None:
+            conn.execute(processed_inbound.insert(), [
+                dict(key=key, conversation_id=conversation_id, received_at=at) for key in keys])
+
         try:
-            with self.engine.begin() as conn:
-                conn.execute(processed_inbound.insert(), [
-                    dict(key=key, conversation_id=conversation_id, received_at=at) for key in keys])
+            self._write(conversation_id, claim, None if transcript is None else lambda conn, _: transcript(conn))
         except IntegrityError:
             return False
         return True
@@ -95,36 +109,42 @@ class Outbox:
 
     # -- enqueue ----------------------------------------------------------------------------
     def enqueue(self, conversation_id: str, channel: str, key_prefix: str, payloads: Sequence[Dict[str, Any]],
-                at: datetime, answers: Optional[str] = None) -> List[OutboxMessage]:
+                at: datetime, answers: Optional[str] = None,
+                transcript: Optional[Callable[[Connection, List[OutboxMessage]], None]] = None,
+                ) -> List[OutboxMessage]:
         """Queue payloads after the conversation's earlier messages, keyed `<key_prefix>:<i>`;
         keys queued before are skipped. `answers` marks that inbound key answered, in the same
-        transaction. Returns the conversation's rows for these keys, in order."""
+        transaction. Returns the conversation's rows for these keys, in order; `transcript(conn,
+        those rows)` writes the transcript's entries for them in the same transaction too (see
+        the module's docstring for when it fails)."""
         keys = [f"{key_prefix}:{i}" for i in range(len(payloads))]
-        for attempt in range(5):
+
+        def queue(conn: Connection) -> List[OutboxMessage]:
+            existing = set(conn.execute(sa.select(outbox.c.idempotency_key).where(
+                outbox.c.idempotency_key.in_(keys))).scalars()) if keys else set()
+            seq = conn.execute(sa.select(sa.func.max(outbox.c.seq)).where(
+                outbox.c.conversation_id == conversation_id)).scalar() or 0
+            rows = []
+            for key, payload in zip(keys, payloads):
+                if key in existing:
+                    continue
+                seq += 1
+                rows.append(dict(conversation_id=conversation_id, channel=channel, seq=seq,
+                                 idempotency_key=key, payload=json.dumps(payload), status=PENDING,
+                                 attempts=0, next_attempt_at=at, created_at=at))
+            if rows:
+                conn.execute(outbox.insert(), rows)
+            if answers is not None:
+                conn.execute(processed_inbound.update().where(processed_inbound.c.key == answers)
+                             .values(answered_at=at))
+            return _select(conn, outbox.c.idempotency_key.in_(keys)) if keys else []
+
+        for _ in range(4):
             try:
-                with self.engine.begin() as conn:
-                    existing = set(conn.execute(sa.select(outbox.c.idempotency_key).where(
-                        outbox.c.idempotency_key.in_(keys))).scalars()) if keys else set()
-                    seq = conn.execute(sa.select(sa.func.max(outbox.c.seq)).where(
-                        outbox.c.conversation_id == conversation_id)).scalar() or 0
-                    rows = []
-                    for key, payload in zip(keys, payloads):
-                        if key in existing:
-                            continue
-                        seq += 1
-                        rows.append(dict(conversation_id=conversation_id, channel=channel, seq=seq,
-                                         idempotency_key=key, payload=json.dumps(payload), status=PENDING,
-                                         attempts=0, next_attempt_at=at, created_at=at))
-                    if rows:
-                        conn.execute(outbox.insert(), rows)
-                    if answers is not None:
-                        conn.execute(processed_inbound.update().where(processed_inbound.c.key == answers)
-                                     .values(answered_at=at))
-                break
+                return self._write(conversation_id, queue, transcript)
             except IntegrityError:  # another writer took the sequence number or the key: look again
-                if attempt == 4:
-                    raise
-        return self._select((outbox.c.idempotency_key.in_(keys)) if keys else sa.false())
+                pass
+        return self._write(conversation_id, queue, transcript)  # the fifth try raises what it meets
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, message_id: int) -> Optional[OutboxMessage]:
@@ -217,6 +237,25 @@ class Outbox:
                      attempts=outbox.c.attempts + 1)
 
     # -- helpers ----------------------------------------------------------------------------
+    def _write(self, conversation_id: str, work: Callable[[Connection], T],
+               transcript: Optional[Callable[[Connection, T], None]]) -> T:
+        """`work(conn)` in a transaction, with `transcript(conn, its result)` in the same one. When
+        the transcript fails, the transaction is rolled back and made again without it (PostgreSQL
+        cannot commit a transaction after a failed statement), and the failure is logged."""
+        if transcript is not None:
+            try:
+                with self.engine.begin() as conn:
+                    result = work(conn)
+                    try:
+                        transcript(conn, result)
+                    except Exception as exc:
+                        raise _TranscriptFailed() from exc
+                return result
+            except _TranscriptFailed as failed:
+                log.error("transcript of %s not written", conversation_id, exc_info=failed.__cause__)
+        with self.engine.begin() as conn:
+            return work(conn)
+
     def _update(self, message_id: int, **values) -> None:
         with self.engine.begin() as conn:
             conn.execute(outbox.update().where(outbox.c.id == message_id, outbox.c.status == PENDING)
@@ -225,6 +264,10 @@ class Outbox:
     def _select(self, where) -> List[OutboxMessage]:
         with self.engine.connect() as conn:
             return _select(conn, where)
+
+
+class _TranscriptFailed(Exception):
+    """Rolls back a transaction whose transcript writes failed (the cause); see `Outbox._write`."""
 
 
 def _mark_taken(conn: Connection, rows: Sequence[OutboxMessage], at: datetime, delivery_ref: str) -> None:

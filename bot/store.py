@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -465,9 +465,21 @@ class SqlStore:
             return [handoff_from_row(r) for r in conn.execute(query).mappings()]
 
     def append_message(self, conversation_id: str, direction: str, payload: dict, at: datetime) -> None:
+        self.append_messages(conversation_id, [(direction, payload)], at)
+
+    def append_messages(self, conversation_id: str, entries: Sequence[Tuple[str, dict]], at: datetime,
+                        conn: Optional[Connection] = None) -> None:
+        """Adds transcript entries, `(direction, payload)` in order, in one statement. With `conn` (a
+        connection on this store's engine) they join the caller's transaction, else get their own."""
+        rows = [dict(conversation_id=conversation_id, direction=direction, payload=json.dumps(payload), at=at)
+                for direction, payload in entries]
+        if not rows:
+            return
+        if conn is not None:
+            conn.execute(messages.insert(), rows)
+            return
         with self.engine.begin() as conn:
-            conn.execute(messages.insert().values(conversation_id=conversation_id, direction=direction,
-                                                  payload=json.dumps(payload), at=at))
+            conn.execute(messages.insert(), rows)
 
     def messages(self, conversation_id: str, limit: int = 200) -> List[dict]:
         with self.engine.connect() as conn:

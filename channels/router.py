@@ -16,6 +16,11 @@ Rasa: the customer's words go to the agent through the `AgentDesk` (Slack: the c
 the bot stays silent. While a case is open but nobody took it yet, the bot answers as usual and
 the agents see the words too. `deliver` queues what does not answer an inbound event (an agent's
 reply, a decision, an update), under the caller's key, so a retried delivery queues nothing new.
+
+The transcript gets the customer's words and each reply. When it is a store on the outbox's own
+engine that can write on a given connection (`SqlStore`), an event's entry is written in the
+transaction that claims it and the replies' entries in the one that queues them; any other
+transcript is written after each. Either way a transcript that fails is logged, never a reply lost.
 """
 from __future__ import annotations
 
@@ -23,11 +28,15 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence,
+                    Tuple)
 
 from bot.attachments import AttachmentRejected, AttachmentStore
-from bot.outbox import Outbox
+from bot.outbox import Outbox, OutboxMessage
 from channels.rasa_client import RasaClient, RasaUnavailable
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,7 @@ PHOTO_REFUSED = "Sorry, I can only keep photos (JPEG, PNG or WebP) up to 20 MB."
 
 Renderer = Callable[[Dict[str, Any]], List[Dict[str, Any]]]  # a Rasa reply -> the channel's payloads
 Fetch = Callable[[], Awaitable[Tuple[bytes, str]]]  # downloads (bytes, content type)
+Entry = Tuple[str, Dict[str, Any]]  # a transcript entry: (direction "in" | "out", payload)
 
 
 class AgentDesk(Protocol):
@@ -55,6 +65,15 @@ class MessageLog(Protocol):
     """The transcript part of the store (agents read it on handoff)."""
 
     def append_message(self, conversation_id: str, direction: str, payload: dict, at: datetime) -> None: ...
+
+
+class SharedMessageLog(MessageLog, Protocol):
+    """A transcript on the outbox's database, whose entries can join the outbox's transactions."""
+
+    engine: Any  # the outbox's Engine, the very object
+
+    def append_messages(self, conversation_id: str, entries: Sequence[Entry], at: datetime,
+                        conn: Optional[Connection] = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -111,15 +130,15 @@ class Router:
         self.rasa, self.outbox, self.renderers = rasa, outbox, dict(renderers)
         self.attachments, self.transcript, self.notify, self.clock = attachments, transcript, notify, clock
         self.desk = desk
+        self._shared = _shared(transcript, outbox)
         self._locks: Dict[str, asyncio.Lock] = {}
 
     # -- what adapters call -----------------------------------------------------------------
     async def handle(self, inbound: Inbound, *, before: Sequence[Dict[str, Any]] = ()) -> bool:
         """Send the customer's text to Rasa and queue `before` then the replies. False: a duplicate."""
         async with self._lock(inbound.conversation_id):
-            if not self._claim(inbound):
+            if not self._claim(inbound, ("in", _inbound_entry(inbound))):
                 return False
-            self._log(inbound.conversation_id, "in", _inbound_entry(inbound))
             replies = [] if self._to_agents(inbound) else await self._ask(inbound)
             self._queue(inbound, list(before), replies)
         return True
@@ -134,8 +153,8 @@ class Router:
         if self.outbox.queued(key):
             return  # queued before: a retry
         payloads = render({"text": text, "from": source})
-        rows = self.outbox.enqueue(conversation_id, channel, key, payloads, self.clock())
-        self._log(conversation_id, "out", {"text": text, "from": source, "seq": rows[-1].seq if rows else None})
+        self._enqueue(conversation_id, channel, key, payloads, lambda rows: [
+            ("out", {"text": text, "from": source, "seq": rows[-1].seq if rows else None})])
         self.notify()
 
     async def reply(self, inbound: Inbound, texts: Sequence[str] = (), *,
@@ -188,8 +207,17 @@ class Router:
     def _lock(self, conversation_id: str) -> "_ConversationLock":
         return _ConversationLock(self._locks, conversation_id)
 
-    def _claim(self, inbound: Inbound) -> bool:
-        fresh = self.outbox.claim_inbound(inbound.conversation_id, (inbound.key, *inbound.once), self.clock())
+    def _claim(self, inbound: Inbound, entry: Optional[Entry] = None) -> bool:
+        """Claim the event's keys; a fresh event's `entry` joins the transcript."""
+        cid, keys, at = inbound.conversation_id, (inbound.key, *inbound.once), self.clock()
+        if entry is not None and self._shared is not None:
+            shared = self._shared
+            fresh = self.outbox.claim_inbound(cid, keys, at, transcript=lambda conn: shared.append_messages(
+                cid, [entry], at, conn=conn))
+        else:
+            fresh = self.outbox.claim_inbound(cid, keys, at)
+            if fresh and entry is not None:
+                self._log(cid, *entry)
         if not fresh:
             log.info("ignoring %s: already processed", inbound.key)
         return fresh
@@ -215,15 +243,34 @@ class Router:
         render = self.renderers[inbound.channel]
         rendered = [render(reply) for reply in replies]
         payloads = before + [payload for parts in rendered for payload in parts]
-        rows = self.outbox.enqueue(inbound.conversation_id, inbound.channel, inbound.key, payloads, self.clock(),
-                                   answers=inbound.key)
-        seqs = {row.key: row.seq for row in rows}
-        end = len(before)
-        for reply, parts in zip(replies, rendered):
-            end += len(parts)
-            seq = seqs.get(f"{inbound.key}:{end - 1}") if parts else None
-            self._log(inbound.conversation_id, "out", reply if seq is None else {**reply, "seq": seq})
+
+        def entries(rows: List[OutboxMessage]) -> List[Entry]:
+            seqs = {row.key: row.seq for row in rows}
+            out: List[Entry] = []
+            end = len(before)
+            for reply, parts in zip(replies, rendered):
+                end += len(parts)
+                seq = seqs.get(f"{inbound.key}:{end - 1}") if parts else None
+                out.append(("out", reply if seq is None else {**reply, "seq": seq}))
+            return out
+
+        self._enqueue(inbound.conversation_id, inbound.channel, inbound.key, payloads, entries, answers=inbound.key)
         self.notify()
+
+    def _enqueue(self, conversation_id: str, channel: str, key: str, payloads: List[Dict[str, Any]],
+                 entries: Callable[[List[OutboxMessage]], List[Entry]], answers: Optional[str] = None) -> None:
+        """Queue the payloads; the transcript gets `entries(the rows queued)`, in the same transaction
+        when it shares the outbox's database."""
+        at = self.clock()
+        if self._shared is not None:
+            shared = self._shared
+            self.outbox.enqueue(conversation_id, channel, key, payloads, at, answers=answers,
+                                transcript=lambda conn, rows: shared.append_messages(
+                                    conversation_id, entries(rows), at, conn=conn))
+            return
+        rows = self.outbox.enqueue(conversation_id, channel, key, payloads, at, answers=answers)
+        for entry in entries(rows):
+            self._log(conversation_id, *entry)
 
     def _log(self, conversation_id: str, direction: str, payload: Dict[str, Any]) -> None:
         if self.transcript is not None:
@@ -231,6 +278,13 @@ class Router:
                 self.transcript.append_message(conversation_id, direction, payload, self.clock())
             except Exception:  # the transcript is a record, not the conversation: never lose a reply over it
                 log.exception("transcript of %s not written", conversation_id)
+
+
+def _shared(transcript: Optional[MessageLog], outbox: Outbox) -> Optional[SharedMessageLog]:
+    """The transcript when its entries can join the outbox's transactions, else None."""
+    if callable(getattr(transcript, "append_messages", None)) and getattr(transcript, "engine", None) is outbox.engine:
+        return transcript  # type: ignore[return-value]
+    return None
 
 
 def _inbound_entry(inbound: Inbound) -> Dict[str, Any]:

@@ -4,6 +4,7 @@ a retry-after and a network outage."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import List, Optional
 
@@ -104,6 +105,62 @@ def test_enqueue_marks_the_inbound_answered_in_the_same_transaction(outbox):
     assert not outbox.is_answered("in:1")
     outbox.enqueue("telegram:1", "telegram", "in:1", [], T0, answers="in:1")
     assert outbox.is_answered("in:1")
+
+
+def transcript_of(store: SqlStore, conversation_id: str) -> List[tuple]:
+    return [(m["direction"], m["payload"]) for m in store.messages(conversation_id)]
+
+
+def test_transcript_entries_are_added_in_order_in_one_call_or_in_the_callers_transaction(store):
+    store.append_messages("telegram:1", [("in", {"text": "hi"}), ("out", {"text": "hello", "seq": 1})], T0)
+    store.append_messages("telegram:1", [], T0)
+    with pytest.raises(RuntimeError), store.engine.begin() as conn:
+        store.append_messages("telegram:1", [("out", {"text": "rolled back"})], T0, conn=conn)
+        raise RuntimeError("the caller's transaction fails")
+    store.append_message("telegram:1", "in", {"text": "bye"}, T0)
+    assert transcript_of(store, "telegram:1") == [
+        ("in", {"text": "hi"}), ("out", {"text": "hello", "seq": 1}), ("in", {"text": "bye"})]
+    assert {m["at"] for m in store.messages("telegram:1")} == {T0.isoformat()}
+
+
+def test_a_claim_writes_its_transcript_entry_in_its_transaction_and_a_duplicate_writes_none(outbox, store):
+    def entry(conn):
+        store.append_messages("telegram:1", [("in", {"text": "hello"})], T0, conn=conn)
+
+    assert outbox.claim_inbound("telegram:1", ["in:1"], T0, transcript=entry)
+    assert not outbox.claim_inbound("telegram:1", ["in:1"], T0, transcript=entry)
+    assert transcript_of(store, "telegram:1") == [("in", {"text": "hello"})]
+
+
+def test_enqueue_gives_the_transcript_the_rows_it_queued_in_its_transaction(outbox, store):
+    given: List[List[OutboxMessage]] = []
+
+    def entries(conn, rows):
+        given.append(rows)
+        store.append_messages("telegram:1", [("out", {"seq": row.seq}) for row in rows], T0, conn=conn)
+
+    outbox.enqueue("telegram:1", "telegram", "agent:1", texts("first"), T0)
+    rows = outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0, answers="in:1", transcript=entries)
+    assert given == [rows] and [(m.seq, m.key) for m in rows] == [(2, "in:1:0"), (3, "in:1:1")]
+    assert transcript_of(store, "telegram:1") == [("out", {"seq": 2}), ("out", {"seq": 3})]
+
+
+def test_a_failing_transcript_never_costs_the_claim_or_the_replies_and_is_logged(outbox, store, caplog):
+    def broken(conn, *rows):
+        conn.execute(sa.text("INSERT INTO messages (conversation_id, direction, payload, at) "
+                             "VALUES ('telegram:1', 'in', '{}', '2026-11-20 12:00:00')"))
+        raise ValueError("transcript broken")
+
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        assert outbox.claim_inbound("telegram:1", ["in:1"], T0, transcript=broken)
+        rows = outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0, answers="in:1",
+                              transcript=broken)
+    assert not outbox.claim_inbound("telegram:1", ["in:1"], T0)  # claimed, once
+    assert [m.payload["text"] for m in rows] == ["a", "b"] == [m.payload["text"] for m in outbox.pending()]
+    assert outbox.is_answered("in:1")
+    assert store.messages("telegram:1") == []  # what the transcript wrote before failing went with it
+    failures = [r for r in caplog.records if r.getMessage() == "transcript of telegram:1 not written"]
+    assert len(failures) == 2 and all(str(r.exc_info[1]) == "transcript broken" for r in failures)
 
 
 # -- the relay ----------------------------------------------------------------------------------
@@ -398,6 +455,53 @@ async def test_the_transcript_gives_each_reply_the_seq_of_its_last_queued_messag
     assert [(m["direction"], m["payload"]) for m in store.messages("telegram:1")] == [
         ("in", {"text": "hello"}), ("out", {"text": "you said: hello", "seq": 3}),
         ("out", {"text": "Anything else?", "seq": 4})]
+
+
+async def test_a_turn_is_two_transactions_the_claim_with_its_entry_and_the_replies_with_theirs(outbox, store):
+    commits: List[int] = []
+    sa.event.listen(store.engine, "commit", lambda conn: commits.append(1))
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=store, clock=Clock())
+
+    assert await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
+
+    assert len(commits) == 2
+    assert transcript_of(store, "telegram:1") == [
+        ("in", {"text": "hello"}), ("out", {"text": "you said: hello", "seq": 1}),
+        ("out", {"text": "Anything else?", "seq": 2})]
+
+
+async def test_a_transcript_that_fails_never_costs_a_turn_its_replies(outbox, store, caplog):
+    class BrokenTranscript(SqlStore):
+        def append_messages(self, *args, **kwargs):
+            raise OSError("disk full")
+
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=BrokenTranscript(store.engine),
+                    clock=Clock())
+    assert router._shared is not None  # on the outbox's engine: written in the outbox's transactions
+
+    assert await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
+    router.deliver("telegram:1", "Sam here.", "slack:1")
+
+    assert not await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
+    assert [m.payload["text"] for m in outbox.messages("telegram:1")] == [
+        "you said: hello", "Anything else?", "Sam here."]
+    assert outbox.is_answered("in:1") and store.messages("telegram:1") == []
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
+        "transcript of telegram:1 not written"] * 3
+
+
+async def test_a_transcript_on_another_database_is_written_after_each_step(outbox, tmp_path):
+    elsewhere = SqlStore.from_url(f"sqlite:///{tmp_path / 'transcripts.db'}")
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=elsewhere, clock=Clock())
+    assert router._shared is None
+
+    await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
+    router.deliver("telegram:1", "Sam here.", "slack:1")
+
+    assert transcript_of(elsewhere, "telegram:1") == [
+        ("in", {"text": "hello"}), ("out", {"text": "you said: hello", "seq": 1}),
+        ("out", {"text": "Anything else?", "seq": 2}), ("out", {"text": "Sam here.", "from": "agent", "seq": 3})]
+    elsewhere.engine.dispose()
 
 
 def test_attachments_keep_images_only(store, tmp_path):

@@ -10,10 +10,12 @@ from types import SimpleNamespace
 import httpx
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.outbox import Outbox
+from bot.outbox import SENT, Outbox
+from bot.store import SqlStore
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient, RasaUnavailable
 from channels.router import SORRY, Router
@@ -162,6 +164,32 @@ async def test_the_buttons_stay_offered_through_any_run_of_apologies_the_transcr
         assert rasa.received[-1]["message"] == BUTTONS[0]["payload"]
         await post(client, BUTTONS[1]["payload"], None)
         assert rasa.received[-1]["message"] == BUTTONS[1]["payload"].lstrip("/")
+
+
+async def test_on_the_gateways_sql_store_a_turn_is_three_transactions_with_the_same_answer_and_history(
+        rasa, tmp_path):
+    store = SqlStore.from_url(f"sqlite:///{tmp_path / 'gateway.db'}")
+    commits: list[int] = []
+    async with TestClient(TestServer(make_app(rasa, store))) as client:
+        conversation = f"web:{sid_of(await start_session(client))}"
+        await post(client, "buttons please", "ask-buttons")
+        sa.event.listen(store.engine, "commit", lambda conn: commits.append(1))
+
+        pressed = await post(client, BUTTONS[1]["payload"], "press-damaged", title="Damaged")
+        assert len(commits) == 3  # the claim with its entry, the replies with theirs, the answer taken
+        again = await post(client, BUTTONS[1]["payload"], "press-damaged", title="Damaged")
+        history = await (await client.get("/api/history")).json()
+
+    assert pressed == again == {"messages": [{"text": f"you said: {BUTTONS[1]['payload']}", "seq": 2},
+                                             {"text": "Anything else?", "seq": 3}], "cursor": 3}
+    assert [m["message"] for m in rasa.received] == ["buttons please", BUTTONS[1]["payload"]]
+    assert [(m["direction"], m.get("title"), m["text"], m.get("seq")) for m in history["messages"]] == [
+        ("in", None, "buttons please", None), ("out", None, "Why are you returning it?", 1),
+        ("in", "Damaged", BUTTONS[1]["payload"], None), ("out", None, f"you said: {BUTTONS[1]['payload']}", 2),
+        ("out", None, "Anything else?", 3)]
+    assert [(m.status, m.attempts, m.delivery_ref) for m in Outbox(store.engine).messages(conversation)] == [
+        (SENT, 1, "answered")] * 3
+    store.engine.dispose()
 
 
 def answer(buttons: list[dict] | None = None, text: str = "ok") -> dict:
