@@ -9,7 +9,8 @@ exactly what Rasa does, with less work.
 2. `LogisticRegressionClassifier` builds its input from `Message.get_sparse_features`, which also
    deep-copies and joins the per-token (sequence) features only to throw them away: the largest
    part of the NLU pipeline's time per message. The patched version joins the sentence features
-   alone, in the same order, so the classifier sees the same matrix.
+   alone, in the same order, so the classifier sees the same matrix; and it multiplies that row by
+   coefficients transposed once, not at every message (`_probabilities`: 1 ms -> 0.02 ms).
 3. `EndpointConfig.request` (every call to the action server) opens a new aiohttp session, so a
    new TCP connection, per request, and closes it after. The patched version keeps one session
    per event loop, so connections are reused; same headers, timeout and errors. After a connection
@@ -19,7 +20,10 @@ exactly what Rasa does, with less work.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, Callable, Dict, List, Optional, Text
+
+import numpy as np
 
 
 def install() -> None:
@@ -97,6 +101,7 @@ def _quick_check(schema: Dict[str, Any], validator_class: Any) -> Optional[Calla
 
 def _intent_features_from_sentence_features_only() -> None:
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.utils.tensorflow.constants import RANKING_LENGTH
     from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
     from rasa.shared.nlu.training_data.message import Message
     from scipy.sparse import csr_matrix, hstack, vstack
@@ -115,8 +120,42 @@ def _intent_features_from_sentence_features_only() -> None:
             rows.append(hstack(parts, format="csr") if parts else csr_matrix([]))
         return vstack(rows)
 
+    @functools.wraps(LogisticRegressionClassifier.process)  # Rasa reads its type hints to check the graph
+    def process(self: LogisticRegressionClassifier, messages: List[Message]) -> List[Message]:
+        # Rasa's own, but for the probabilities (`_probabilities`)
+        probabilities = _probabilities(self.clf, self._create_X(messages))
+        for index, message in enumerate(messages):
+            ranking = sorted(({"name": name, "confidence": confidence}
+                              for name, confidence in zip(self.clf.classes_, probabilities[index])),
+                             key=lambda entry: -entry["confidence"])
+            intent = ranking[0]
+            if self.config[RANKING_LENGTH] > 0:
+                ranking = ranking[: self.config[RANKING_LENGTH]]
+            message.set("intent", intent, add_to_output=True)
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
+
     _create_X.returnbot = True  # type: ignore[attr-defined]
     LogisticRegressionClassifier._create_X = _create_X
+    LogisticRegressionClassifier.process = process
+
+
+def _probabilities(clf: Any, X: Any) -> Any:
+    """`clf.predict_proba(X)` of a multinomial logistic regression, computed as scikit-learn does
+    (softmax of X . coefficients + intercept) with the coefficients transposed once and kept: sklearn
+    multiplies the sparse row by `coef_.T`, a strided view, which costs ~1 ms a message to convert;
+    kept contiguous, 0.02 ms. One-vs-rest models keep sklearn's own path."""
+    from sklearn.utils.extmath import softmax
+
+    multinomial = clf.multi_class == "multinomial" or (
+        clf.multi_class == "auto" and clf.classes_.size > 2 and clf.solver != "liblinear")
+    if not multinomial:
+        return clf.predict_proba(X)
+    kept = getattr(clf, "_returnbot_coef_t", None)
+    if kept is None or kept[0] is not clf.coef_:
+        kept = (clf.coef_, np.ascontiguousarray(clf.coef_.T))
+        clf._returnbot_coef_t = kept
+    return softmax(np.asarray(X @ kept[1]) + clf.intercept_, copy=False)
 
 
 def _keep_endpoint_sessions() -> None:

@@ -146,3 +146,18 @@ def test_calls_to_an_endpoint_reuse_one_connection_and_keep_rasas_answers_and_er
         await runner.cleanup()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("classes", [2, 3, 25])
+def test_intent_probabilities_are_scikit_learns(classes):
+    from sklearn.linear_model import LogisticRegression
+
+    from rasa_ext.speedups import _probabilities
+
+    rng = np.random.default_rng(classes)
+    X = scipy.sparse.random(300, 2000, density=0.01, format="csr", random_state=classes)
+    clf = LogisticRegression(max_iter=200).fit(X, rng.integers(0, classes, 300))
+    rows = scipy.sparse.random(5, 2000, density=0.01, format="csr", random_state=99)
+    assert np.allclose(_probabilities(clf, rows), clf.predict_proba(rows), rtol=0, atol=1e-12)
+    assert np.array_equal(_probabilities(clf, rows).argmax(axis=1), clf.predict_proba(rows).argmax(axis=1))
+
