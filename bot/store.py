@@ -189,6 +189,50 @@ messages = sa.Table(
 )
 
 
+# -- statements of the per-turn reads, built once ---------------------------------------------
+# A statement built per call costs more Python than running it; one built once keeps its cache key
+# and compiled form. Values come in as bound parameters, so they are the same SQL on SQLite and
+# PostgreSQL.
+_LINE_COLUMNS = [c.label(f"line_{c.name}") for c in order_lines.c if c.name != "order_id"]
+_ORDER_WITH_LINES = (  # the order and its lines in one round trip (an order without lines: one row of NULLs)
+    sa.select(orders, *_LINE_COLUMNS)
+    .select_from(orders.outerjoin(order_lines, order_lines.c.order_id == orders.c.order_id))
+    .where(orders.c.order_id == sa.bindparam("order_id"))
+    .order_by(order_lines.c.position)
+)
+_VERIFIED = sa.exists().where(verifications.c.conversation_id == sa.bindparam("conversation_id"),
+                              verifications.c.order_id == orders.c.order_id)
+_VERIFIED_ORDER_WITH_LINES = _ORDER_WITH_LINES.where(_VERIFIED)
+_IS_VERIFIED = sa.select(verifications.c.order_id).where(
+    verifications.c.conversation_id == sa.bindparam("conversation_id"),
+    verifications.c.order_id == sa.bindparam("order_id"))
+_RETURNED = sa.or_(  # the order has a returned line or an RMA
+    sa.exists().where(order_lines.c.order_id == orders.c.order_id, order_lines.c.returned_quantity > 0),
+    sa.exists().where(rmas.c.order_id == orders.c.order_id),
+)
+_HISTORY = sa.select(sa.func.count(), sa.func.count(sa.case((_RETURNED, 1)))).where(
+    orders.c.email == sa.bindparam("email"), orders.c.placed_at >= sa.bindparam("since"))
+
+
+def _failures_where(column: sa.Column, name: str):
+    return sa.select(sa.func.count()).select_from(verification_failures).where(
+        column == sa.bindparam(name), verification_failures.c.at >= sa.bindparam("since")).scalar_subquery()
+
+
+_FAILURES = sa.select(_failures_where(verification_failures.c.conversation_id, "conversation_id"),
+                      _failures_where(verification_failures.c.order_id, "order_id"))
+_RMAS_NEWEST_FIRST = (rmas.c.created_at.desc(), rmas.c.rma_id)
+_RMA_FOR_LINE = sa.select(rmas).where(rmas.c.order_id == sa.bindparam("order_id"),
+                                      rmas.c.line_id == sa.bindparam("line_id")).order_by(*_RMAS_NEWEST_FIRST).limit(1)
+_RMA_BY_ID = sa.select(rmas).where(rmas.c.rma_id == sa.bindparam("rma_id"))
+_RMAS_FOR_ORDER = (sa.select(rmas).where(rmas.c.order_id == sa.bindparam("order_id"))
+                   .order_by(*_RMAS_NEWEST_FIRST).limit(1000))
+_INSERT_VERIFICATION = verifications.insert()
+_HAS_TAG = sa.select(tags.c.tag).where(tags.c.conversation_id == sa.bindparam("conversation_id"),
+                                       tags.c.tag == sa.bindparam("tag"))
+_INSERT_TAG = tags.insert()
+
+
 def make_engine(database_url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout and its folder created."""
     if database_url.startswith("sqlite"):
@@ -251,13 +295,16 @@ class SqlStore:
 
     def get_order(self, order_id: str) -> Optional[Order]:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(orders).where(orders.c.order_id == order_id)).mappings().first()
-            if row is None:
-                return None
-            lines = conn.execute(
-                sa.select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.position)
-            ).mappings().all()
-        return _order_from(row, lines)
+            rows = conn.execute(_ORDER_WITH_LINES, {"order_id": order_id}).mappings().all()
+        return _order_from_joined(rows)
+
+    def verified_order(self, conversation_id: str, order_id: str) -> Optional[Order]:
+        """The order, only if this conversation has verified it (None for an unknown order and for an
+        unverified one alike), read with its lines and the verification in one statement."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(_VERIFIED_ORDER_WITH_LINES,
+                                {"order_id": order_id, "conversation_id": conversation_id}).mappings().all()
+        return _order_from_joined(rows)
 
     def count_orders(self) -> int:
         with self.engine.connect() as conn:
@@ -268,18 +315,10 @@ class SqlStore:
             conn.execute(orders.update().where(orders.c.order_id == order_id).values(status=status.value))
 
     def customer_history(self, email: str, since: datetime) -> CustomerHistory:
-        recent = sa.select(orders.c.order_id).where(orders.c.email == email.lower(), orders.c.placed_at >= since)
-        returned = sa.union(
-            sa.select(order_lines.c.order_id).where(order_lines.c.returned_quantity > 0),
-            sa.select(rmas.c.order_id),
-        ).subquery()
+        """The customer's orders placed since `since`, and how many of them have a returned line or
+        an RMA: both counted in one statement."""
         with self.engine.connect() as conn:
-            total = conn.execute(sa.select(sa.func.count()).select_from(recent.subquery())).scalar_one()
-            with_returns = conn.execute(
-                sa.select(sa.func.count()).select_from(
-                    recent.where(orders.c.order_id.in_(sa.select(returned.c.order_id))).subquery()
-                )
-            ).scalar_one()
+            total, with_returns = conn.execute(_HISTORY, {"email": email.lower(), "since": since}).one()
         return CustomerHistory(orders=total, orders_with_returns=with_returns)
 
     # -- RMAs and refunds -----------------------------------------------------------------
@@ -301,13 +340,15 @@ class SqlStore:
             return existing, False
 
     def rma_for_line(self, order_id: str, line_id: str) -> Optional[Rma]:
-        return self._one_rma(sa.and_(rmas.c.order_id == order_id, rmas.c.line_id == line_id))
+        return self._first_rma(_RMA_FOR_LINE, {"order_id": order_id, "line_id": line_id})
 
     def get_rma(self, rma_id: str) -> Optional[Rma]:
-        return self._one_rma(rmas.c.rma_id == rma_id)
+        return self._first_rma(_RMA_BY_ID, {"rma_id": rma_id})
 
     def rmas_for_order(self, order_id: str) -> List[Rma]:
-        return self._rmas(rmas.c.order_id == order_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(_RMAS_FOR_ORDER, {"order_id": order_id}).mappings().all()
+        return [_rma_from(r) for r in rows]
 
     def list_rmas(self, limit: int = 1000) -> List[Rma]:
         return self._rmas(sa.true(), limit=limit)
@@ -383,9 +424,10 @@ class SqlStore:
                 sa.select(sa.func.count()).select_from(refunds).where(refunds.c.rma_id == rma_id)
             ).scalar_one()
 
-    def _one_rma(self, where) -> Optional[Rma]:
-        found = self._rmas(where, limit=1)
-        return found[0] if found else None
+    def _first_rma(self, statement, params: dict) -> Optional[Rma]:
+        with self.engine.connect() as conn:
+            row = conn.execute(statement, params).mappings().first()
+        return None if row is None else _rma_from(row)
 
     def _rmas(self, where, limit: int = 1000) -> List[Rma]:
         with self.engine.connect() as conn:
@@ -398,8 +440,8 @@ class SqlStore:
     def record_verification(self, conversation_id: str, order_id: str, at: datetime) -> None:
         with self.engine.begin() as conn:
             if not self._is_verified(conn, conversation_id, order_id):
-                conn.execute(verifications.insert().values(conversation_id=conversation_id, order_id=order_id,
-                                                           verified_at=at))
+                conn.execute(_INSERT_VERIFICATION, {"conversation_id": conversation_id, "order_id": order_id,
+                                                    "verified_at": at})
 
     def is_verified(self, conversation_id: str, order_id: str) -> bool:
         with self.engine.connect() as conn:
@@ -407,11 +449,7 @@ class SqlStore:
 
     @staticmethod
     def _is_verified(conn: Connection, conversation_id: str, order_id: str) -> bool:
-        return conn.execute(
-            sa.select(verifications.c.order_id).where(
-                verifications.c.conversation_id == conversation_id, verifications.c.order_id == order_id
-            )
-        ).first() is not None
+        return conn.execute(_IS_VERIFIED, {"conversation_id": conversation_id, "order_id": order_id}).first() is not None
 
     def record_failed_verification(self, conversation_id: str, order_id: str, at: datetime) -> None:
         with self.engine.begin() as conn:
@@ -419,23 +457,22 @@ class SqlStore:
                                                                order_id=order_id, at=at))
 
     def failed_verifications(self, conversation_id: str, order_id: str, since: datetime) -> int:
-        """Failures since `since` for this conversation or for this order, whichever is more."""
+        """Failures since `since` for this conversation or for this order, whichever is more (both
+        counted in one statement)."""
         with self.engine.connect() as conn:
-            def count(where) -> int:
-                return conn.execute(
-                    sa.select(sa.func.count()).select_from(verification_failures).where(
-                        where, verification_failures.c.at >= since)
-                ).scalar_one()
-            return max(count(verification_failures.c.conversation_id == conversation_id),
-                       count(verification_failures.c.order_id == order_id))
+            by_conversation, by_order = conn.execute(
+                _FAILURES, {"conversation_id": conversation_id, "order_id": order_id, "since": since}).one()
+        return max(by_conversation, by_order)
 
     # -- tags, handoffs, transcripts ------------------------------------------------------
     def add_tag(self, conversation_id: str, tag: str, at: datetime) -> None:
+        key = {"conversation_id": conversation_id, "tag": tag}
         try:
             with self.engine.begin() as conn:
-                conn.execute(tags.insert().values(conversation_id=conversation_id, tag=tag, at=at))
+                if conn.execute(_HAS_TAG, key).first() is None:  # a retag (each request) skips a failing insert
+                    conn.execute(_INSERT_TAG, {**key, "at": at})
         except IntegrityError:
-            pass  # already tagged
+            pass  # tagged concurrently
 
     def tags(self, conversation_id: str) -> List[str]:
         with self.engine.connect() as conn:
@@ -492,6 +529,17 @@ class SqlStore:
 
 
 # -- row mapping ----------------------------------------------------------------------------
+def _order_from_joined(rows) -> Optional[Order]:
+    """An order from the rows of `_ORDER_WITH_LINES` (one per line, its columns prefixed `line_`)."""
+    if not rows:
+        return None
+    lines = [{name[5:]: row[name] for name in _LINE_NAMES} for row in rows if row["line_line_id"] is not None]
+    return _order_from(rows[0], lines)
+
+
+_LINE_NAMES = [column.name for column in _LINE_COLUMNS]
+
+
 def _order_row(order: Order) -> dict:
     return dict(
         order_id=order.order_id, channel=order.channel.value, fulfillment=order.fulfillment.value,
