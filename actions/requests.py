@@ -12,7 +12,8 @@ from actions import names
 from actions.base import ServiceAction
 from actions.orders import answer_cancel, answer_return_status, answer_tracking, answer_unverified
 from bot.bootstrap import Services
-from bot.services import NotVerified
+from bot.models import Order
+from bot.services import NotVerified, lines_left_to_return
 
 GOAL_BY_INTENT = {
     "request_return": "return",
@@ -66,16 +67,16 @@ class ActionRouteRequest(ServiceAction):
         elif goal == "cancel":
             events = answer_cancel(dispatcher, services, conversation, order)
         else:
-            return self._start_return_form(dispatcher, services, conversation, order_id, goal)
+            return self._start_return_form(dispatcher, order, goal)
         return events + self.failure_events()
 
     def failure_events(self) -> List[Dict[Text, Any]]:
         return [SlotSet(names.NEXT_STEP, NEXT_ANSWERED)]
 
-    def _start_return_form(self, dispatcher, services: Services, conversation: str, order_id: str, goal: str):
-        lines = services.returns.returnable_lines(conversation, order_id)
+    def _start_return_form(self, dispatcher, order: Order, goal: str):
+        lines = lines_left_to_return(order)  # of the order just verified: not read again
         if not lines:
-            dispatcher.utter_message(response="utter_nothing_to_return", order_id=order_id)
+            dispatcher.utter_message(response="utter_nothing_to_return", order_id=order.order_id)
             return self.failure_events()
         events: List[Dict[Text, Any]] = []
         if len(lines) == 1:

@@ -14,7 +14,7 @@ from actions.base import ServiceAction
 from bot import choices, replies
 from bot.bootstrap import Services
 from bot.models import Outcome, Resolution, ReturnReason
-from bot.services import ReturnResult
+from bot.services import ReturnResult, lines_left_to_return
 
 RESOLUTION_TITLES = {
     Resolution.REFUND: "Refund", Resolution.EXCHANGE: "Exchange", Resolution.STORE_CREDIT: "Store credit",
@@ -84,11 +84,10 @@ class ActionAskLineId(ServiceAction):
         return names.ASK_LINE_ID
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services) -> List[Dict[Text, Any]]:
-        order_id = tracker.get_slot(names.ORDER_ID)
-        order = services.returns.verified_order(tracker.sender_id, order_id)
+        order = services.returns.verified_order(tracker.sender_id, tracker.get_slot(names.ORDER_ID))
         buttons = [{"title": f"{line.title} ({line.unit_price} {order.currency})",
                     "payload": _payload("line_id", line.line_id)}
-                   for line in services.returns.returnable_lines(tracker.sender_id, order_id)]
+                   for line in lines_left_to_return(order)]
         dispatcher.utter_message(text="Which item is it about?", buttons=buttons)
         return []
 

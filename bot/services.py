@@ -149,15 +149,16 @@ class ReturnsService:
         return self.store.failed_verifications(conversation_id, order_id, since) >= self.lockout.max_failures
 
     def verified_order(self, conversation_id: str, order_id: Optional[str]) -> Order:
-        order = self.store.get_order(order_id) if order_id else None
-        if order is None or not self.store.is_verified(conversation_id, order_id):
+        """The order, if this conversation has verified it; NotVerified for an unknown order and an
+        unverified one alike. One read: the order, its lines and the verification together."""
+        order = self.store.verified_order(conversation_id, order_id) if order_id else None
+        if order is None:
             raise NotVerified(order_id)
         return order
 
     # -- returns --------------------------------------------------------------------------
     def returnable_lines(self, conversation_id: str, order_id: str) -> List[OrderLine]:
-        order = self.verified_order(conversation_id, order_id)
-        return [line for line in order.lines if line.returnable_quantity > 0]
+        return lines_left_to_return(self.verified_order(conversation_id, order_id))
 
     def preview_return(self, conversation_id: str, order_id: str, line_id: str,
                        reason: ReturnReason) -> Decision:
@@ -176,8 +177,9 @@ class ReturnsService:
         existing = self.store.rma_for_line(order_id, line_id)
         if existing is not None:
             return existing.reason
-        as_other = self._decide(order, line_id, ReturnReason.OTHER, None)
-        as_damaged = self._decide(order, line_id, ReturnReason.DAMAGED, None)
+        history = self._history(order)  # read once for both answers
+        as_other = self._decide(order, line_id, ReturnReason.OTHER, None, history=history)
+        as_damaged = self._decide(order, line_id, ReturnReason.DAMAGED, None, history=history)
         same = (as_other.outcome, as_other.ineligible) == (as_damaged.outcome, as_damaged.ineligible)
         if same and as_other.outcome in (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA):
             return ReturnReason.OTHER
@@ -189,8 +191,7 @@ class ReturnsService:
         order = self.verified_order(conversation_id, order_id)
         now = self.clock()
         returns = {rma.line_id: rma for rma in self.store.rmas_for_order(order_id)}
-        history = self.store.customer_history(order.customer.email,
-                                              now - timedelta(days=self.policy.fraud_lookback_days))
+        history = self._history(order, now)
         options = []
         for line in order.lines:
             existing = returns.get(line.line_id)
@@ -204,13 +205,20 @@ class ReturnsService:
             options.append(LineOption(line, as_other, if_damaged=as_damaged if differs else None))
         return options
 
+    def _history(self, order: Order, now: Optional[datetime] = None) -> CustomerHistory:
+        """The order's customer's history over the policy's look-back period."""
+        now = self.clock() if now is None else now
+        return self.store.customer_history(order.customer.email, now - timedelta(days=self.policy.fraud_lookback_days))
+
     def _decide(self, order: Order, line_id: str, reason: ReturnReason,
-                resolution: Optional[Resolution], quantity: Optional[int] = None) -> Decision:
+                resolution: Optional[Resolution], quantity: Optional[int] = None,
+                history: Optional[CustomerHistory] = None) -> Decision:
         """The policy's answer for `quantity` units of the line (None: all that is left), so the refund
-        and the returnless-refund threshold are both for that many."""
+        and the returnless-refund threshold are both for that many. `history`: the customer's, when
+        the caller has read it already."""
         now = self.clock()
-        history = self.store.customer_history(order.customer.email,
-                                              now - timedelta(days=self.policy.fraud_lookback_days))
+        if history is None:
+            history = self._history(order, now)
         line = order.line(line_id)
         if quantity is None:
             quantity = line.returnable_quantity if line else 0
@@ -325,6 +333,11 @@ class ReturnsService:
     def open_handoff(self, conversation_id: str, reason: str, order_id: Optional[str], summary: str,
                      signals: Tuple[str, ...] = ()) -> Handoff:
         return self.store.open_handoff(conversation_id, reason, order_id, summary, signals, self.clock())
+
+
+def lines_left_to_return(order: Order) -> List[OrderLine]:
+    """The lines of an order with something left to return."""
+    return [line for line in order.lines if line.returnable_quantity > 0]
 
 
 def _decide_line(order: Order, line: OrderLine, reason: ReturnReason, policy: Policy,
