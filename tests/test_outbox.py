@@ -1,12 +1,19 @@
 """The outbox, the relay, the rate limiter, the router and attachments, without any channel:
 each message is queued once, delivered once and in order per conversation, and survives a crash,
-a retry-after and a network outage."""
+a retry-after and a network outage.
+
+Tests on the `store` fixture run on SQLite and, marked `scaled` (they need PostgreSQL, at
+RETURNBOT_TEST_POSTGRES_URL or 127.0.0.1:5432), on a PostgreSQL database of their own."""
 from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
+import socket
 from datetime import datetime, timedelta, timezone
 from typing import List, Optional
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -14,13 +21,14 @@ import sqlalchemy as sa
 
 from bot.attachments import AttachmentRejected, AttachmentStore
 from bot.outbox import ANSWER_BATCH, FAILED, PENDING, SENT, Outbox, OutboxMessage
-from bot.store import SqlStore
+from bot.store import SqlStore, metadata
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
 from channels.router import PHOTO_RECEIVED, SORRY, Inbound, Router
 from tests.fakes import FakeDesk
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+POSTGRES = os.environ.get("RETURNBOT_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class Clock:
@@ -48,9 +56,36 @@ class FakeSender:
         return f"ref-{message.id}"
 
 
-@pytest.fixture
-def store(tmp_path) -> SqlStore:
-    store = SqlStore.from_url(f"sqlite:///{tmp_path / 'returnbot.db'}")
+@pytest.fixture(scope="module")
+def postgres_url() -> str:
+    """A PostgreSQL database of this module's own, dropped after it."""
+    server = urlsplit(POSTGRES)
+    try:
+        socket.create_connection((server.hostname or "127.0.0.1", server.port or 5432), timeout=3).close()
+    except OSError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {server.hostname}:{server.port or 5432}: {exc} (CI must provide it)")
+        pytest.skip(f"needs PostgreSQL at {server.hostname}:{server.port or 5432} ({exc.strerror or exc})")
+    database = f"returnbot_outbox_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        yield str(sa.engine.make_url(POSTGRES).set(database=database))
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.scaled)])
+def store(request, tmp_path) -> SqlStore:
+    if request.param == "sqlite":
+        store = SqlStore.from_url(f"sqlite:///{tmp_path / 'returnbot.db'}")
+    else:
+        store = SqlStore.from_url(request.getfixturevalue("postgres_url"))
+        metadata.drop_all(store.engine)  # each test from empty tables, as on SQLite
+        store.create_schema()
     yield store
     store.engine.dispose()
 
@@ -98,6 +133,23 @@ def test_queueing_the_same_keys_again_adds_nothing(outbox):
     again = outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0)
     assert [m.id for m in again] == [m.id for m in first]
     assert len(outbox.messages("telegram:1")) == 2
+
+
+def test_enqueue_returns_its_rows_as_the_store_holds_them_new_or_queued_before(outbox):
+    outbox.enqueue("telegram:1", "telegram", "agent:1", texts("first"), T0)
+    at = datetime(2026, 11, 20, 14, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2)))  # stored as UTC
+    new = outbox.enqueue("telegram:1", "telegram", "in:1", [{"text": "a", "parts": ("x", 1)}, {"text": "b"}], at)
+    assert new == [outbox.get(m.id) for m in new]
+    assert [(m.seq, m.key, m.payload, m.status, m.created_at.tzinfo) for m in new] == [
+        (2, "in:1:0", {"text": "a", "parts": ["x", 1]}, PENDING, timezone.utc),
+        (3, "in:1:1", {"text": "b"}, PENDING, timezone.utc)]
+    outbox.mark_sent(new[0].id, T0, "ref-1")
+    again = outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b", "c"), T0)  # one key more
+    assert again == [outbox.get(m.id) for m in again]
+    assert [(m.seq, m.key, m.status) for m in again] == [(2, "in:1:0", SENT), (3, "in:1:1", PENDING),
+                                                        (4, "in:1:2", PENDING)]
+    assert outbox.enqueue("telegram:2", "telegram", "in:1", texts("a"), T0) == [outbox.get(new[0].id)]  # a key is global
+    assert outbox.messages("telegram:2") == []
 
 
 def test_enqueue_marks_the_inbound_answered_in_the_same_transaction(outbox):
