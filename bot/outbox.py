@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import sqlalchemy as sa
@@ -61,6 +61,38 @@ processed_inbound = sa.Table(
 )
 
 
+# The statements of a turn, built once: SQLAlchemy then finds them in its compiled cache without
+# constructing them or their cache keys again (values go in as bound parameters).
+_CLAIM = processed_inbound.insert()
+_IS_ANSWERED = sa.select(processed_inbound.c.answered_at).where(processed_inbound.c.key == sa.bindparam("key_"))
+_ANSWERED = (processed_inbound.update().where(processed_inbound.c.key == sa.bindparam("key_"))
+             .values(answered_at=sa.bindparam("at_", type_=UtcDateTime)))
+_EXISTING = sa.select(outbox.c.idempotency_key).where(
+    outbox.c.idempotency_key.in_(sa.bindparam("keys_", expanding=True)))
+_LAST_SEQ = sa.select(sa.func.max(outbox.c.seq)).where(outbox.c.conversation_id == sa.bindparam("cid_"))
+_TAKEN_KEYS = outbox.alias("taken")
+_LAST_SEQ_AND_QUEUED = _LAST_SEQ.add_columns(  # (the conversation's last seq, whether any of the keys is taken)
+    sa.exists().where(_TAKEN_KEYS.c.idempotency_key.in_(sa.bindparam("keys_", expanding=True))))
+_INSERT = outbox.insert()
+_IDS = sa.select(outbox.c.idempotency_key, outbox.c.id).where(
+    outbox.c.idempotency_key.in_(sa.bindparam("keys_", expanding=True)))
+_ROWS = sa.select(outbox).order_by(outbox.c.conversation_id, outbox.c.seq)
+_BY_KEYS = _ROWS.where(outbox.c.idempotency_key.in_(sa.bindparam("keys_", expanding=True)))
+_BATCH_NAMES = [f"k{i}_" for i in range(ANSWER_BATCH)]
+_ANSWER_BATCH = _ROWS.where(outbox.c.idempotency_key.in_(  # `<key>:<i>` for a batch of i, as many parameters
+    [sa.bindparam(name) for name in _BATCH_NAMES]))
+_AFTER = _ROWS.where(outbox.c.conversation_id == sa.bindparam("cid_"), outbox.c.seq > sa.bindparam("seq_"))
+_FIRST = (sa.select(outbox.c.conversation_id, sa.func.min(outbox.c.seq).label("seq"))
+          .where(outbox.c.status == PENDING).group_by(outbox.c.conversation_id).subquery())
+_HEADS = (sa.select(outbox.c.conversation_id, outbox.c.next_attempt_at)  # the relay asks after every turn
+          .select_from(outbox.join(_FIRST, sa.and_(outbox.c.conversation_id == _FIRST.c.conversation_id,
+                                                   outbox.c.seq == _FIRST.c.seq)))
+          .where(outbox.c.channel.in_(sa.bindparam("channels_", expanding=True))).order_by(outbox.c.next_attempt_at))
+_TAKEN = (outbox.update().where(outbox.c.id.in_(sa.bindparam("ids_", expanding=True)), outbox.c.status == PENDING)
+          .values(status=SENT, sent_at=sa.bindparam("at_", type_=UtcDateTime),
+                  delivery_ref=sa.bindparam("ref_", type_=sa.String), attempts=outbox.c.attempts + 1))
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     id: int
@@ -92,7 +124,7 @@ class Outbox:
         `transcript(conn)` writes the event's transcript entry in the same transaction, only when
         the keys are new (see the module's docstring for when it fails)."""
         def claim(conn: Connection) -> None:
-            conn.execute(processed_inbound.insert(), [
+            conn.execute(_CLAIM, [
                 dict(key=key, conversation_id=conversation_id, received_at=at) for key in keys])
 
         try:
@@ -104,8 +136,7 @@ class Outbox:
     def is_answered(self, key: str) -> bool:
         """Whether the replies to this inbound key are queued."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(processed_inbound.c.answered_at).where(
-                processed_inbound.c.key == key)).scalar() is not None
+            return conn.execute(_IS_ANSWERED, {"key_": key}).scalar() is not None
 
     # -- enqueue ----------------------------------------------------------------------------
     def enqueue(self, conversation_id: str, channel: str, key_prefix: str, payloads: Sequence[Dict[str, Any]],
@@ -120,10 +151,12 @@ class Outbox:
         keys = [f"{key_prefix}:{i}" for i in range(len(payloads))]
 
         def queue(conn: Connection) -> List[OutboxMessage]:
-            existing = set(conn.execute(sa.select(outbox.c.idempotency_key).where(
-                outbox.c.idempotency_key.in_(keys))).scalars()) if keys else set()
-            seq = conn.execute(sa.select(sa.func.max(outbox.c.seq)).where(
-                outbox.c.conversation_id == conversation_id)).scalar() or 0
+            if keys:
+                seq, queued = conn.execute(_LAST_SEQ_AND_QUEUED, {"cid_": conversation_id, "keys_": keys}).one()
+                seq = seq or 0
+                existing = set(conn.execute(_EXISTING, {"keys_": keys}).scalars()) if queued else set()
+            else:
+                seq, existing = 0, set()
             rows = []
             for key, payload in zip(keys, payloads):
                 if key in existing:
@@ -133,11 +166,19 @@ class Outbox:
                                  idempotency_key=key, payload=json.dumps(payload), status=PENDING,
                                  attempts=0, next_attempt_at=at, created_at=at))
             if rows:
-                conn.execute(outbox.insert(), rows)
+                conn.execute(_INSERT, rows)
             if answers is not None:
-                conn.execute(processed_inbound.update().where(processed_inbound.c.key == answers)
-                             .values(answered_at=at))
-            return _select(conn, outbox.c.idempotency_key.in_(keys)) if keys else []
+                conn.execute(_ANSWERED, {"key_": answers, "at_": at})
+            if not keys:
+                return []
+            if existing:  # queued before, in part or whole: the rows as they are now
+                return _select(conn, _BY_KEYS, {"keys_": keys})
+            # all ours: the rows just inserted, with the ids they were given, times as the store gives them back
+            ids = dict(conn.execute(_IDS, {"keys_": keys}).all())
+            stamp = at.astimezone(timezone.utc)
+            return [OutboxMessage(ids[row["idempotency_key"]], conversation_id, channel, row["seq"],
+                                  row["idempotency_key"], json.loads(row["payload"]), PENDING, 0, stamp, stamp)
+                    for row in rows]
 
         for _ in range(4):
             try:
@@ -155,7 +196,7 @@ class Outbox:
         """The conversation's rows, latest `limit`, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(outbox).where(outbox.c.conversation_id == conversation_id)
-                                .order_by(outbox.c.seq.desc()).limit(limit)).mappings().all()
+                                .order_by(outbox.c.seq.desc()).limit(limit)).all()
         return [_message_from(r) for r in reversed(rows)]
 
     def queued(self, key_prefix: str) -> bool:
@@ -169,7 +210,7 @@ class Outbox:
         `after_seq`, in order; the pending ones among them are marked sent. Asking again with the
         same `after_seq` returns the same rows, so a response lost on the way is not a message lost."""
         with self.engine.begin() as conn:
-            rows = _select(conn, sa.and_(outbox.c.conversation_id == conversation_id, outbox.c.seq > after_seq))
+            rows = _select(conn, _AFTER, {"cid_": conversation_id, "seq_": after_seq})
             _mark_taken(conn, rows, at, "pulled")
         return rows
 
@@ -181,8 +222,8 @@ class Outbox:
         rows: List[OutboxMessage] = []
         with self.engine.begin() as conn:
             while True:
-                batch = _select(conn, outbox.c.idempotency_key.in_(
-                    [f"{key}:{i}" for i in range(len(rows), len(rows) + ANSWER_BATCH)]))
+                batch = _select(conn, _ANSWER_BATCH, {
+                    name: f"{key}:{i}" for i, name in enumerate(_BATCH_NAMES, start=len(rows))})
                 rows += batch
                 if len(batch) < ANSWER_BATCH:
                     break
@@ -191,8 +232,7 @@ class Outbox:
 
     def last_seq(self, conversation_id: str) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.max(outbox.c.seq)).where(
-                outbox.c.conversation_id == conversation_id)).scalar() or 0
+            return conn.execute(_LAST_SEQ, {"cid_": conversation_id}).scalar() or 0
 
     def pending(self, conversation_id: Optional[str] = None) -> List[OutboxMessage]:
         where = outbox.c.status == PENDING
@@ -205,7 +245,7 @@ class Outbox:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(outbox).where(
                 outbox.c.conversation_id == conversation_id, outbox.c.status == PENDING)
-                .order_by(outbox.c.seq).limit(1)).mappings().first()
+                .order_by(outbox.c.seq).limit(1)).first()
         return _message_from(row) if row else None
 
     def heads(self, channels: Iterable[str]) -> List[Tuple[str, datetime]]:
@@ -213,14 +253,8 @@ class Outbox:
         channels = list(channels)
         if not channels:
             return []
-        first = (sa.select(outbox.c.conversation_id, sa.func.min(outbox.c.seq).label("seq"))
-                 .where(outbox.c.status == PENDING).group_by(outbox.c.conversation_id).subquery())
-        query = (sa.select(outbox.c.conversation_id, outbox.c.next_attempt_at)
-                 .select_from(outbox.join(first, sa.and_(outbox.c.conversation_id == first.c.conversation_id,
-                                                         outbox.c.seq == first.c.seq)))
-                 .where(outbox.c.channel.in_(channels)).order_by(outbox.c.next_attempt_at))
         with self.engine.connect() as conn:
-            return [(r.conversation_id, r.next_attempt_at) for r in conn.execute(query)]
+            return [(r.conversation_id, r.next_attempt_at) for r in conn.execute(_HEADS, {"channels_": channels})]
 
     # -- delivery results -------------------------------------------------------------------
     def mark_sent(self, message_id: int, at: datetime, delivery_ref: Optional[str] = None) -> None:
@@ -263,7 +297,7 @@ class Outbox:
 
     def _select(self, where) -> List[OutboxMessage]:
         with self.engine.connect() as conn:
-            return _select(conn, where)
+            return _select(conn, _ROWS.where(where))
 
 
 class _TranscriptFailed(Exception):
@@ -274,19 +308,14 @@ def _mark_taken(conn: Connection, rows: Sequence[OutboxMessage], at: datetime, d
     """Marks the pending ones of `rows` sent (as `mark_sent` does), in one statement on `conn`."""
     pending = [row.id for row in rows if row.status == PENDING]
     if pending:
-        conn.execute(outbox.update().where(outbox.c.id.in_(pending), outbox.c.status == PENDING)
-                     .values(status=SENT, sent_at=at, delivery_ref=delivery_ref, attempts=outbox.c.attempts + 1))
+        conn.execute(_TAKEN, {"ids_": pending, "at_": at, "ref_": delivery_ref})
 
 
-def _select(conn: Connection, where) -> List[OutboxMessage]:
-    rows = conn.execute(sa.select(outbox).where(where).order_by(outbox.c.conversation_id, outbox.c.seq)).mappings()
-    return [_message_from(r) for r in rows]
+def _select(conn: Connection, query, params: Optional[Dict[str, Any]] = None) -> List[OutboxMessage]:
+    """`query` (rows of the whole outbox table) as messages, in its order."""
+    return [_message_from(r) for r in conn.execute(query, params)]
 
 
 def _message_from(r) -> OutboxMessage:
-    return OutboxMessage(
-        id=r["id"], conversation_id=r["conversation_id"], channel=r["channel"], seq=r["seq"],
-        key=r["idempotency_key"], payload=json.loads(r["payload"]), status=r["status"], attempts=r["attempts"],
-        next_attempt_at=r["next_attempt_at"], created_at=r["created_at"], sent_at=r["sent_at"],
-        last_error=r["last_error"], delivery_ref=r["delivery_ref"],
-    )
+    """A row of the whole outbox table, whose columns are in the fields' order (`payload` is JSON)."""
+    return OutboxMessage(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), *r[6:])
