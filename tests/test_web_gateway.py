@@ -139,6 +139,23 @@ async def test_typed_intent_payload_the_bot_did_not_offer_is_sent_as_plain_text(
     assert rasa.received[-1]["message"] == 'inform{"resolution":"refund"}'
 
 
+async def test_words_go_to_rasa_as_typed_without_reading_the_transcript_for_offered_buttons(rasa, store):
+    reads: list[str] = []
+    messages = store.messages
+    store.messages = lambda conversation_id, limit=200: reads.append(conversation_id) or messages(conversation_id, limit)
+    async with TestClient(TestServer(chat_app(rasa, store))) as client:
+        await start_session(client)
+        await post(client, "buttons please", None)
+        assert reads == []
+        await post(client, BUTTONS[0]["payload"], None)
+        await post(client, "I want to return /my shoes", None)
+        assert len(reads) == 1
+        await post(client, "x" * (MAX_TEXT_CHARS - 1) + " /y", None)  # cut to end in a blank, which goes
+        assert len(reads) == 2
+    assert [m["message"] for m in rasa.received] == [
+        "buttons please", BUTTONS[0]["payload"], "I want to return /my shoes", "x" * (MAX_TEXT_CHARS - 1)]
+
+
 async def test_after_an_apology_the_buttons_before_it_can_still_be_pressed(client, rasa):
     await start_session(client)
     await client.post("/api/messages", json={"text": "buttons please"})

@@ -230,8 +230,9 @@ class WebChat:
         title = title.strip()[:MAX_TITLE_CHARS] if isinstance(title, str) and title.strip() else None
 
         conversation_id = f"{CHANNEL}:{sid}"
-        if text not in self._offered(conversation_id):
-            text = without_intent(text) or "?"  # only buttons the bot offered may carry intents and entities
+        words = without_intent(text) or "?"  # only buttons the bot offered may carry intents and entities
+        if words != text and text not in self._offered(conversation_id):  # (words alone need no transcript read)
+            text = words
         key = f"{conversation_id}:msg:{message_id}"
         fresh = await self.router.handle(Inbound(CHANNEL, conversation_id, key, text, title))
         rows = self.outbox.answers(key, self.now())
