@@ -666,12 +666,13 @@ def build_report(phases: Dict[str, Phase], args: argparse.Namespace, started_at:
 def write_turns(phases: Dict[str, Phase], path: Path) -> None:
     with open(path, "w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["bot", "t_s", "latency_ms", "conversation", "said", "error", "answer"])
+        writer.writerow(["bot", "phase", "t_s", "latency_ms", "conversation", "said", "error", "answer"])
         origin = min((t.started for phase in phases.values() for t in phase.turns), default=0.0)
         for phase in phases.values():
-            for turn in sorted(phase.turns, key=lambda t: t.started):
-                writer.writerow([phase.name, f"{turn.started - origin:.4f}", f"{turn.latency_ms:.2f}", turn.kind,
-                                 turn.said, turn.error or "", " / ".join(turn.texts)[:300]])
+            for name, turns in (("capacity", phase.turns), ("paced", phase.paced)):
+                for turn in sorted(turns, key=lambda t: t.started):
+                    writer.writerow([phase.name, name, f"{turn.started - origin:.4f}", f"{turn.latency_ms:.2f}",
+                                     turn.kind, turn.said, turn.error or "", " / ".join(turn.texts)[:300]])
 
 
 def plot(phases: Dict[str, Phase], report: Dict[str, Any], path: Path) -> None:
