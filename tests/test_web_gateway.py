@@ -236,7 +236,7 @@ SORRY_ENTRY = answer(text=SORRY)
     [*[said(), answer(OTHER)] * 150, said(), answer(BUTTONS), *[said(), SORRY_ENTRY] * 99],  # 200 entries read
     [*[said(), answer(OTHER)] * 150, said(), answer(BUTTONS), *[said(), SORRY_ENTRY] * 100],  # beyond them
 ], ids=lambda history: f"{len(history)} entries")
-def test_the_offered_buttons_are_those_of_the_latest_200_transcript_entries_however_few_are_read(store, history):
+async def test_the_offered_buttons_are_those_of_the_latest_200_transcript_entries_however_few_are_read(store, history):
     store.rows["web:s"] = history
     chat = WebChat(router=None, outbox=None, store=store, slip_pdf=FakeReturns().slip_pdf, secret="s",
                    shop_name="shop", secure_cookie=False, now=lambda: T0)
