@@ -161,3 +161,36 @@ def test_intent_probabilities_are_scikit_learns(classes):
     assert np.allclose(_probabilities(clf, rows), clf.predict_proba(rows), rtol=0, atol=1e-12)
     assert np.array_equal(_probabilities(clf, rows).argmax(axis=1), clf.predict_proba(rows).argmax(axis=1))
 
+
+
+# -- the loaded model out of the collector's sight ----------------------------------------------
+def test_the_model_is_frozen_before_its_first_message_and_again_after_a_new_model(monkeypatch):
+    import gc
+
+    from rasa.core.agent import Agent
+
+    from rasa_ext.speedups import freeze_before_first_message
+
+    assert getattr(Agent.handle_message, "returnbot", False)
+    freezes = []
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1))
+    handled = []
+
+    async def handle_message(agent, message):
+        handled.append(message)
+        return [{"text": "ok"}]
+
+    class FakeAgent:
+        processor = object()
+
+    agent, handle = FakeAgent(), freeze_before_first_message(handle_message)
+
+    async def talk():
+        assert await handle(agent, "hi") == [{"text": "ok"}]
+        await handle(agent, "again")
+        agent.processor = object()  # a new model handed over
+        await handle(agent, "after the new model")
+
+    asyncio.run(talk())
+    assert handled == ["hi", "again", "after the new model"]
+    assert len(freezes) == 2
