@@ -228,6 +228,9 @@ _RMA_BY_ID = sa.select(rmas).where(rmas.c.rma_id == sa.bindparam("rma_id"))
 _RMAS_FOR_ORDER = (sa.select(rmas).where(rmas.c.order_id == sa.bindparam("order_id"))
                    .order_by(*_RMAS_NEWEST_FIRST).limit(1000))
 _INSERT_VERIFICATION = verifications.insert()
+_INSERT_MESSAGE = messages.insert()
+_TRANSCRIPT = (sa.select(messages).where(messages.c.conversation_id == sa.bindparam("conversation_id"))
+               .order_by(messages.c.id.desc()).limit(sa.bindparam("limit")))
 _HAS_TAG = sa.select(tags.c.tag).where(tags.c.conversation_id == sa.bindparam("conversation_id"),
                                        tags.c.tag == sa.bindparam("tag"))
 _INSERT_TAG = tags.insert()
@@ -513,17 +516,14 @@ class SqlStore:
         if not rows:
             return
         if conn is not None:
-            conn.execute(messages.insert(), rows)
+            conn.execute(_INSERT_MESSAGE, rows)
             return
         with self.engine.begin() as conn:
-            conn.execute(messages.insert(), rows)
+            conn.execute(_INSERT_MESSAGE, rows)
 
     def messages(self, conversation_id: str, limit: int = 200) -> List[dict]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(messages).where(messages.c.conversation_id == conversation_id)
-                .order_by(messages.c.id.desc()).limit(limit)
-            ).mappings().all()
+            rows = conn.execute(_TRANSCRIPT, {"conversation_id": conversation_id, "limit": limit}).mappings().all()
         return [{"direction": r["direction"], "payload": json.loads(r["payload"]), "at": r["at"].isoformat()}
                 for r in reversed(rows)]
 
