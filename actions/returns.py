@@ -2,6 +2,7 @@
 return out with the returns service: RMA and slip, returnless refund, Amazon's path, damage or review."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -26,21 +27,38 @@ def _payload(entity: str, value: str) -> str:
     return '/inform{"%s":"%s"}' % (entity, value)
 
 
+# The allowed resolutions of one validation run, by (conversation, order, line, reason): rasa_sdk
+# asks the form's required slots three times in a run, and the resolution's validation asks again.
+# Kept for that run only (each request runs in its own task, so its own context).
+_RUN_ANSWERS: ContextVar[Optional[Dict[tuple, List[Resolution]]]] = ContextVar("return_form_run", default=None)
+
+
 def _allowed_resolutions(tracker: Tracker) -> List[Resolution]:
     """What the customer may choose for the line and reason picked so far (empty: nothing to ask)."""
     line_id, reason = tracker.get_slot(names.LINE_ID), tracker.get_slot(names.RETURN_REASON)
     if not line_id or not reason:
         return []
-    decision = deps.services().returns.preview_return(
-        tracker.sender_id, tracker.get_slot(names.ORDER_ID), line_id, ReturnReason(reason))
-    if decision.outcome is not Outcome.RMA:
-        return []
-    return list(decision.allowed_resolutions)
+    key = (tracker.sender_id, tracker.get_slot(names.ORDER_ID), line_id, reason)
+    answers = _RUN_ANSWERS.get()
+    if answers is not None and key in answers:
+        return list(answers[key])
+    decision = deps.services().returns.preview_return(key[0], key[1], line_id, ReturnReason(reason))
+    allowed = list(decision.allowed_resolutions) if decision.outcome is Outcome.RMA else []
+    if answers is not None:
+        answers[key] = allowed
+    return list(allowed)
 
 
 class ValidateReturnForm(FormValidationAction):
     def name(self) -> Text:
         return names.VALIDATE_RETURN_FORM
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        token = _RUN_ANSWERS.set({})
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        finally:
+            _RUN_ANSWERS.reset(token)
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

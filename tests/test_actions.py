@@ -200,3 +200,27 @@ def test_a_return_made_in_the_merchants_returns_platform_is_known_to_the_chat(se
     [message] = dispatcher.messages
     assert message["status_lines"] == ("Your return label has been generated. RMA number is 88123 (Phone case); "
                                        "instructions and the label are here: https://returns.example/label/88123 .")
+
+
+async def test_one_validation_run_asks_the_policy_once_per_line_and_reason(services, monkeypatch):
+    """rasa_sdk asks a form's required slots three times a run, and the resolution is validated too:
+    the policy's answer is reused within the run, and asked afresh in the next one."""
+    from rasa_sdk import FormValidationAction
+
+    services.returns.verify(CONV, ALICE_ORDER, ALICE_EMAIL)
+    asked = []
+    preview = services.returns.preview_return
+    monkeypatch.setattr(services.returns, "preview_return", lambda *args: asked.append(args) or preview(*args))
+
+    async def rasa_sdk_run(self, dispatcher, tracker, domain):
+        for _ in range(3):
+            await self.required_slots([], dispatcher, tracker, domain)
+        return [SlotSet(k, v) for k, v in self.validate_resolution("refund", dispatcher, tracker, domain).items()]
+
+    monkeypatch.setattr(FormValidationAction, "run", rasa_sdk_run)
+    form = ValidateReturnForm()
+    slots = tracker({"order_id": ALICE_ORDER, "line_id": "L1", "return_reason": "too_small"})
+    events, _ = await run(form, slots)
+    assert events == [SlotSet("resolution", "refund")] and len(asked) == 1
+    await run(form, slots)
+    assert len(asked) == 2
