@@ -16,6 +16,7 @@ from channels.rasa_client import RasaClient, RasaUnavailable
 from tests.loopback import serve
 
 pytestmark = pytest.mark.asyncio
+SEEN = web.AppKey("seen", list)
 
 
 def rasa_like() -> web.Application:
@@ -35,7 +36,7 @@ def rasa_like() -> web.Application:
 
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
-    app["seen"] = seen
+    app[SEEN] = seen
     return app
 
 
@@ -60,7 +61,7 @@ async def test_a_post_gets_httpxs_response_over_one_kept_connection():
             assert packed.json() == [{"text": "packed"}]  # httpx decodes it, as with its own transport
     finally:
         await runner.cleanup()
-    _, content_type, length = app["seen"][0]
+    _, content_type, length = app[SEEN][0]
     assert content_type == "application/json" and int(length) > 0  # httpx's headers, one Content-Length
 
 
