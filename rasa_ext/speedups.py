@@ -216,16 +216,18 @@ def _freeze_loaded_model() -> None:
 
 
 def freeze_before_first_message(handle_message: Callable[..., Any]) -> Callable[..., Any]:
-    """`handle_message`, calling `gc.freeze()` (after a collection) before the first message of each
-    model the agent holds: a model loaded later (`returnbot train` hands one over) is frozen too."""
+    """`handle_message`, calling `gc.freeze()` before the first message of each model the agent holds:
+    a model loaded later (`returnbot train` hands one over) is frozen too. Cyclic garbage that loading
+    left behind is frozen with it (once per model) rather than paid for with a full collection while
+    the first customers wait: with many connections arriving at once, a 300 ms stop of the event loop
+    overflowed the listen backlog and reset some of them."""
     frozen_for: List[Any] = [None]
 
     @functools.wraps(handle_message)
     async def handle(self: Any, message: Any) -> Any:
         if self.processor is not None and self.processor is not frozen_for[0]:
             frozen_for[0] = self.processor
-            gc.collect()
-            gc.freeze()
+            gc.freeze()  # O(1); no collection first: that would stop this first message for ~300 ms
         return await handle_message(self, message)
 
     handle.returnbot = True  # type: ignore[attr-defined]
