@@ -1,4 +1,4 @@
-"""The one place actions get their services from. The action server builds them once from the
+"""The one place actions get their services (and the dialogue manager over them) from. The action server builds them once from the
 environment on first use; tests call `use(services)` to put fakes or a test database in place."""
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import os
 from typing import Optional
 
 from bot.bootstrap import Services, build
+from bot.conversation.manager import DialogueManager
 from bot.settings import Settings
 
 _services: Optional[Services] = None
+_dialogue: Optional[DialogueManager] = None
 
 
 def services() -> Services:
@@ -18,6 +20,16 @@ def services() -> Services:
     return _services
 
 
+def dialogue() -> DialogueManager:
+    """The dialogue manager over the services (made once, and again after `use`)."""
+    global _dialogue
+    if _dialogue is None:
+        found = services()
+        _dialogue = DialogueManager(found.returns, found.updates.opt_out, found.updates.opt_in,
+                                    found.platforms.for_order, found.settings.portal_url)
+    return _dialogue
+
+
 def use(replacement: Optional[Services]) -> None:
-    global _services
-    _services = replacement
+    global _services, _dialogue
+    _services, _dialogue = replacement, None

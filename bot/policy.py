@@ -42,12 +42,20 @@ class Policy:
     fraud_max_return_rate: Decimal
     fraud_min_orders: int
     resolutions: Tuple[Resolution, ...]
+    return_shipping_paid_by: str = "customer"  # customer | merchant
+    free_return_reasons: frozenset = frozenset({ReturnReason.DAMAGED, ReturnReason.WRONG_ITEM,
+                                                ReturnReason.NOT_AS_DESCRIBED})
+    refund_original_shipping: bool = False
+    refund_processing_days: int = 3
+    bank_days: str = "3-5"
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> "Policy":
         try:
             returnless = data.get("returnless_refund", {})
             fraud = data.get("fraud", {})
+            shipping = data.get("return_shipping", {}) or {}
+            timing = data.get("refund_timing", {}) or {}
             return cls(
                 return_window_days={k: int(v) for k, v in data["return_window_days"].items()},
                 ship_back_days=int(data.get("ship_back_days", 14)),
@@ -58,9 +66,33 @@ class Policy:
                 fraud_max_return_rate=Decimal(str(fraud.get("max_return_rate", "0.5"))),
                 fraud_min_orders=int(fraud.get("min_orders", 5)),
                 resolutions=tuple(Resolution(r) for r in data.get("resolutions", ["refund"])),
+                return_shipping_paid_by=_one_of(shipping.get("paid_by", "customer"), ("customer", "merchant"),
+                                                "return_shipping.paid_by"),
+                free_return_reasons=frozenset(ReturnReason(r) for r in shipping.get(
+                    "free_for_reasons", ["damaged", "wrong_item", "not_as_described"])),
+                refund_original_shipping=_flag(data.get("refund_original_shipping", False), "refund_original_shipping"),
+                refund_processing_days=int(timing.get("processing_days", 3)),
+                bank_days=str(timing.get("bank_days", "3-5")),
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
             raise PolicyError(f"policy: {exc}") from exc
+
+
+def _one_of(value, allowed: Tuple[str, ...], name: str) -> str:
+    if value not in allowed:
+        raise PolicyError(f"{name} must be one of {', '.join(allowed)} (not {value!r})")
+    return value
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise PolicyError(f"{name} must be true or false (not {value!r})")
+    return value
+
+
+def return_shipping_free(policy: "Policy", reason: ReturnReason) -> bool:
+    """Whether the merchant pays the return label for this reason."""
+    return policy.return_shipping_paid_by == "merchant" or reason in policy.free_return_reasons
 
 
 def _money_table(table: Mapping) -> Mapping[str, Decimal]:

@@ -148,6 +148,20 @@ class ReturnsService:
         since = self.clock() - self.lockout.window
         return self.store.failed_verifications(conversation_id, order_id, since) >= self.lockout.max_failures
 
+    def is_verified(self, conversation_id: str, order_id: Optional[str]) -> bool:
+        return bool(order_id) and self.store.is_verified(conversation_id, order_id)
+
+    def order_for_tracking(self, tracking_number: str) -> Optional[str]:
+        """The order number shipped under a tracking number (nothing of the order is shown before the
+        customer verifies it, as with an order number they typed)."""
+        return self.store.order_id_for_tracking(tracking_number)
+
+    def keep_return_words(self, conversation_id: str, rma: Rma, words: str) -> None:
+        """The customer's reason in their own words, kept with the return for the merchant."""
+        words = (words or "").strip()[:500]
+        if words:
+            self.store.record_return_words(rma.rma_id, conversation_id, words, self.clock())
+
     def verified_order(self, conversation_id: str, order_id: Optional[str]) -> Order:
         """The order, if this conversation has verified it; NotVerified for an unknown order and an
         unverified one alike. One read: the order, its lines and the verification together."""

@@ -160,6 +160,14 @@ verification_failures = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
 )
 
+return_words = sa.Table(  # the customer's own words for why they return, kept for the merchant
+    "return_words", metadata,
+    sa.Column("rma_id", sa.String(20), primary_key=True),
+    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
+    sa.Column("words", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
 tags = sa.Table(
     "conversation_tags", metadata,
     sa.Column("conversation_id", sa.String(200), primary_key=True),
@@ -308,6 +316,25 @@ class SqlStore:
             rows = conn.execute(_VERIFIED_ORDER_WITH_LINES,
                                 {"order_id": order_id, "conversation_id": conversation_id}).mappings().all()
         return _order_from_joined(rows)
+
+    def order_id_for_tracking(self, tracking_number: str) -> Optional[str]:
+        """The order shipped under this tracking number (blanks and case ignored), if exactly one was."""
+        wanted = "".join(tracking_number.split()).upper()
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(orders.c.order_id).where(
+                sa.func.upper(sa.func.replace(orders.c.tracking_number, " ", "")) == wanted).limit(2)).scalars().all()
+        return found[0] if len(found) == 1 else None
+
+    def record_return_words(self, rma_id: str, conversation_id: str, words: str, at: datetime) -> None:
+        """Keeps the customer's words with a return, once (a retry changes nothing)."""
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(return_words.c.rma_id).where(return_words.c.rma_id == rma_id)).first() is None:
+                conn.execute(return_words.insert().values(rma_id=rma_id, conversation_id=conversation_id,
+                                                          words=words, at=at))
+
+    def return_words_for(self, rma_id: str) -> Optional[str]:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(return_words.c.words).where(return_words.c.rma_id == rma_id)).scalar()
 
     def count_orders(self) -> int:
         with self.engine.connect() as conn:

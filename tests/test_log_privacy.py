@@ -25,7 +25,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
-from actions.base import ServiceAction
+from actions.converse import ActionConverse
 from bot.ids import RMA_IN_TEXT
 from bot.privacy import PersonalDataFilter, loggable, loggable_error, mask_address, mask_text
 from bot.settings import ROOT
@@ -306,24 +306,19 @@ def test_log_text_loses_tokens_and_personal_data_and_keeps_addresses_of_services
     assert loggable(text) == logged
 
 
-class _ActionWhoseDatabaseFails(ServiceAction):
-    def name(self) -> str:
-        return "action_test_database_fails"
-
-    def act(self, dispatcher, tracker, services):
+class _DialogueWhoseDatabaseFails:
+    def handle(self, conversation_id, state, reading):
         raise _database_error(email=EMAIL, name=NAME)
 
 
-async def test_a_failing_action_logs_its_traceback_without_the_customers_data(caplog):
-    deps.use(object())  # the action never reaches its services
-    try:
-        dispatcher = CollectingDispatcher()
-        await _ActionWhoseDatabaseFails().run(dispatcher, Tracker("web:x", {}, {}, [], False, None, {}, None), {})
-    finally:
-        deps.use(None)
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_try_again_shortly"]
+async def test_a_failing_action_logs_its_traceback_without_the_customers_data(caplog, monkeypatch):
+    monkeypatch.setattr(deps, "dialogue", _DialogueWhoseDatabaseFails)
+    dispatcher = CollectingDispatcher()
+    await ActionConverse().run(dispatcher, Tracker("web:x", {}, {"text": f"I am {NAME}, {EMAIL}"}, [], False, None,
+                                                   {}, None), {})
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_step_failed"]
     logged = caplog.text
-    assert "action action_test_database_fails failed" in logged and "OperationalError" in logged
+    assert "action action_converse failed" in logged and "OperationalError" in logged
     assert EMAIL not in logged and NAME not in logged and "alice" not in logged
 
 

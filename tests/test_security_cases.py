@@ -27,13 +27,14 @@ import sqlalchemy as sa
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
-from actions.requests import ActionRouteRequest
-from actions.returns import ActionSubmitReturn
-from actions.verification import LOCKED, ValidateVerifyForm
+from actions.converse import ActionConverse
+from bot.conversation.manager import DialogueManager
+from bot.conversation.reading import Reading
+from bot.conversation.state import State
+from bot.text import find_entities
 from bot.models import Customer, Order, OrderStatus, Resolution, ReturnReason, SalesChannel
 from bot.outbox import Outbox
 from bot.services import LOCKOUT_WINDOW, MAX_FAILED_VERIFICATIONS, NotVerified, ReturnsService
@@ -78,14 +79,25 @@ def tracker(conversation: str, slots=None, intent: str = "inform") -> Tracker:
                                                "text": ""}, [], False, None, {}, None)
 
 
+def _turn(services, conversation: str, state: State, text: str, intent: str = "inform"):
+    dialogue = DialogueManager(services.returns, services.updates.opt_out, services.updates.opt_in,
+                               services.platforms.for_order, services.settings.portal_url)
+    entities = [{"entity": e.kind, "value": e.value} for e in find_entities(text)]
+    return dialogue.handle(conversation, state, Reading.of(text, intent, 0.99, entities))
+
+
 def try_order(conversation: str, typed_order: str, typed_proof: str) -> tuple:
-    """The verification form as the action server runs it: the order number the customer typed,
-    then their email or postcode. Returns what the form set and what the customer was told."""
-    form, said_ = ValidateVerifyForm(), CollectingDispatcher()
-    slots = form.validate_order_id(typed_order, said_, tracker(conversation), {})
-    if slots["order_id"] is not None:
-        slots = form.validate_customer_proof(typed_proof, said_, tracker(conversation, slots), {})
-    return slots, said_.messages
+    """The chat's verification as the dialogue runs it: asked where an order is, the customer types the
+    order number, then their email or postcode. Returns (verified, what the customer was told after
+    the order number and the proof: response keys)."""
+    services = deps.services()
+    state = _turn(services, conversation, State(), "where is my order", "track_order").state
+    turn = _turn(services, conversation, state, typed_order)
+    said_ = [s.key for s in turn.says]
+    if turn.state.task is not None and turn.state.task.order_id:
+        turn = _turn(services, conversation, turn.state, typed_proof)
+        said_ += [s.key for s in turn.says]
+    return services.store.is_verified(conversation, turn.state.last_order or "-"), said_
 
 
 def business_tables(engine: sa.engine.Engine, skip=("messages", "outbox", "processed_inbound",
@@ -453,8 +465,7 @@ def test_another_customers_order_gets_the_very_answer_an_unknown_order_gets(acti
     """(test_services proves the service's result is the same; here what the customer is told.)"""
     theirs = try_order("web:mallory-1", someone_elses, proof)
     nobodys = try_order("web:mallory-2", unknown, proof)
-    assert theirs == nobodys == ({"customer_proof": None, "order_id": None},
-                                 [_message("utter_verification_failed")])
+    assert theirs == nobodys == (False, ["utter_ask_customer_proof", "utter_verification_failed_keep"])
 
 
 async def test_a_lockout_looks_the_same_for_another_customers_order_and_an_unknown_one(actions):
@@ -462,25 +473,8 @@ async def test_a_lockout_looks_the_same_for_another_customers_order_and_an_unkno
     for n, order_id in enumerate(("#1001", "#9876")):
         for guess in range(MAX_FAILED_VERIFICATIONS):
             actions.returns.verify(f"web:guesser-{n}-{guess}", order_id, f"guess{guess}@example.com")
-        form = try_order(f"web:next-{n}", order_id, ALICE_EMAIL)
-        answers.append((form, await route(f"web:next-{n}", order_id)))
-    assert answers[0] == answers[1]
-    assert answers[0][0] == ({"customer_proof": LOCKED}, [])
-    assert answers[0][1][1] == [_message("utter_verification_locked")]
-
-
-async def route(conversation: str, order_id: str, goal: str = "track") -> tuple:
-    """What the request router does once the verification form is filled: (events, messages)."""
-    said_ = CollectingDispatcher()
-    events = await ActionRouteRequest().run(said_, tracker(conversation, {"goal": goal, "order_id": order_id}), {})
-    return events, said_.messages
-
-
-def _message(response: str) -> dict:
-    """A message as CollectingDispatcher records `utter_message(response=...)`."""
-    said_ = CollectingDispatcher()
-    said_.utter_message(response=response)
-    return said_.messages[0]
+        answers.append(try_order(f"web:next-{n}", order_id, ALICE_EMAIL))
+    assert answers[0] == answers[1] == (False, ["utter_verification_locked"])
 
 
 # == 7. Verification brute force: 5 failures for a conversation or an order in 15 minutes lock it ======
@@ -549,14 +543,11 @@ def test_failures_spread_over_more_than_the_window_never_lock(returns, clock):
 async def test_a_locked_customer_is_told_so_and_offered_a_person(actions):
     conversation = "web:locked-out"
     for n in range(MAX_FAILED_VERIFICATIONS - 1):
-        slots, said_ = try_order(conversation, ALICE_ORDER, f"guess{n}@example.com")
-        assert (slots, said_) == ({"customer_proof": None, "order_id": None}, [_message("utter_verification_failed")])
-    assert try_order(conversation, ALICE_ORDER, "guess@example.com") == ({"customer_proof": LOCKED}, [])
-    assert try_order(conversation, ALICE_ORDER, ALICE_EMAIL) == ({"customer_proof": LOCKED}, [])  # even the truth
-
-    events, messages = await route(conversation, ALICE_ORDER, goal="return")
-    assert messages == [_message("utter_verification_locked")]
-    assert SlotSet("customer_proof", None) in events and SlotSet("verified_order_id", None) in events
+        assert try_order(conversation, ALICE_ORDER, f"guess{n}@example.com") == (
+            False, ["utter_ask_customer_proof", "utter_verification_failed_keep"])
+    assert try_order(conversation, ALICE_ORDER, "guess@example.com") == (
+        False, ["utter_ask_customer_proof", "utter_verification_locked"])
+    assert try_order(conversation, ALICE_ORDER, ALICE_EMAIL) == (False, ["utter_verification_locked"])  # even the truth
     assert not actions.store.is_verified(conversation, ALICE_ORDER)
     [locked] = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_verification_locked"]
     assert "team" in locked["text"] and [b["payload"] for b in locked["buttons"]] == ["/human_handoff"]
@@ -571,8 +562,7 @@ INJECTIONS = ["1' OR '1'='1", "1;DROP TABLE orders", "1; DROP TABLE orders; --",
 def test_an_order_number_written_as_sql_is_refused_and_changes_nothing(actions, typed):
     """(test_actions proves the form refuses `1' OR '1'='1`; here every table is compared too.)"""
     before = business_tables(actions.store.engine)
-    slots, said_ = try_order("web:sql", typed, ALICE_EMAIL)
-    assert (slots, said_) == ({"order_id": None}, [_message("utter_invalid_order_id")])
+    assert try_order("web:sql", typed, ALICE_EMAIL) == (False, ["utter_invalid_order_id", "utter_ask_order_id"])
     assert business_tables(actions.store.engine) == before
 
 
@@ -602,8 +592,8 @@ def test_sql_given_straight_to_the_services_finds_nothing_and_changes_only_the_f
 ])
 def test_an_order_number_with_invisible_characters_is_normalised_and_verifies_the_real_order(actions, typed):
     """(test_text proves the parser normalises them; here the form and the service go on to verify.)"""
-    assert try_order("web:typist", typed, ALICE_EMAIL) == (
-        {"customer_proof": ALICE_EMAIL, "verified_order_id": ALICE_ORDER}, [])
+    verified, said_ = try_order("web:typist", typed, ALICE_EMAIL)
+    assert verified and said_[:1] == ["utter_ask_customer_proof"] and "utter_tracking" in said_
     assert actions.store.is_verified("web:typist", ALICE_ORDER)
 
 
@@ -626,7 +616,7 @@ LOOKALIKES = [  # (typed, the order it imitates, that order's proof)
 @pytest.mark.parametrize("typed, imitated, proof", LOOKALIKES)
 def test_a_look_alike_order_number_never_reaches_a_real_order(actions, typed, imitated, proof):
     """With the imitated order's own email or postcode: only the order number is wrong."""
-    assert try_order("web:spoofer", typed, proof) == ({"order_id": None}, [_message("utter_invalid_order_id")])
+    assert try_order("web:spoofer", typed, proof) == (False, ["utter_invalid_order_id", "utter_ask_order_id"])
     # given straight to the service, past the parser, it matches no order either
     assert actions.store.get_order(typed) is None
     assert not actions.returns.verify("web:spoofer", typed, proof).verified
@@ -636,8 +626,8 @@ def test_a_look_alike_order_number_never_reaches_a_real_order(actions, typed, im
 @pytest.mark.parametrize("proof", ["\u0430lice.martin@example.com", "alice.martin@ex\u0430mple.com", "9410\u0667",
                                    "941\U0001F60007"])
 def test_a_look_alike_email_or_postcode_never_verifies(actions, proof):
-    slots, _ = try_order("web:spoofer", ALICE_ORDER, proof)
-    assert "verified_order_id" not in slots
+    verified, _ = try_order("web:spoofer", ALICE_ORDER, proof)
+    assert not verified
     assert not actions.returns.verify("web:spoofer-2", ALICE_ORDER, proof).verified
 
 
@@ -713,11 +703,15 @@ def test_fifty_identical_requests_at_once_make_one_rma_and_all_get_it(services):
 async def test_fifty_identical_submits_at_once_answer_every_one_with_the_one_rma(actions):
     """The action server runs each request in its own task; each gets a message naming the RMA."""
     assert actions.returns.verify("web:eager", ALICE_ORDER, ALICE_EMAIL).verified
-    slots = {"order_id": ALICE_ORDER, "line_id": "L2", "return_reason": "too_small", "resolution": "refund"}
+    ready = State.from_dict({"task": {"goal": "return", "order_id": ALICE_ORDER, "verified": True, "step": "resolution",
+                                      "line_ids": ["L2"], "reason": "too_small"}})
+    pressed = {"intent": {"name": "inform", "confidence": 1.0}, "text": '/inform{"resolution":"refund"}',
+               "entities": [{"entity": "resolution", "value": "refund"}]}
 
     def submit(n):
         said_ = CollectingDispatcher()
-        asyncio.run(ActionSubmitReturn().run(said_, tracker("web:eager", slots), {}))
+        asyncio.run(ActionConverse().run(said_, Tracker("web:eager", {"dialogue": ready.to_dict()}, pressed, [],
+                                                        False, None, {}, None), {}))
         return said_.messages
 
     answers = all_at_once(submit)

@@ -1,0 +1,656 @@
+"""The dialogue manager: one customer message in, what to say and the state to keep out.
+
+`DialogueManager.handle(conversation_id, state, reading)` decides the whole turn (docs/conversation.md
+lists the order of the checks): a person and stop always work; "yes"/"no" answer the bot's last offer;
+then the message is read as an answer to the step waited for, a correction, a detour or a new request.
+Changes go through `ReturnsService`, each atomic and idempotent, so a turn that fails half way can
+be repeated: the caller keeps the old state and tells the customer (see actions/converse.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from bot import choices
+from bot import text as textlib
+from bot.conversation import outcomes
+from bot.conversation import policy_answers as policy_qa
+from bot.conversation.reading import (Reading, already_sent, goals_in, is_question, not_received, other_goals,
+                                      wants_person, wants_stop)
+from bot.conversation.say import Button, Say, payload
+from bot.conversation.state import ANSWER_GOALS, RETURN_GOALS, Offer, State, Step, Task
+from bot.models import Order, OrderLine, Outcome, Resolution, ReturnReason
+from bot.policy import CancelDecision, decide_cancel
+from bot.services import NotVerified, ReturnsService, lines_left_to_return
+
+TAG_RMA_REQUEST = "rma_request"
+RMA_RELATED_GOALS = set(RETURN_GOALS) | {"return_status", "refund_status"}
+MAX_MISSES = 2  # unreadable answers in a row before a person is offered
+RESOLUTION_TITLES = {Resolution.REFUND: "Refund", Resolution.EXCHANGE: "Exchange",
+                     Resolution.STORE_CREDIT: "Store credit", Resolution.REPLACEMENT: "Replacement"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    state: State
+    says: Tuple[Say, ...]
+
+
+def _progress(task: Optional[Task]) -> Optional[Task]:
+    """A task as far as the customer's answers go (words kept for later are not an answer)."""
+    return replace(task, pending_words="") if task is not None else None
+
+
+class DialogueManager:
+    def __init__(self, returns: ReturnsService, opt_out: Callable[[str], None], opt_in: Callable[[str], None],
+                 external_returns: Callable[[str], Sequence], portal_url: str):
+        self.returns = returns
+        self.opt_out, self.opt_in = opt_out, opt_in
+        self.external_returns = external_returns  # returns made on the merchant's returns platform
+        self.portal_url = portal_url
+
+    def handle(self, conversation_id: str, state: State, reading: Reading) -> Turn:
+        turn = _Turn(self, conversation_id, state, reading)
+        turn.run()
+        return Turn(turn.state, tuple(turn.says))
+
+
+class _Turn:
+    """One message being handled: the state as it changes, and what is said."""
+
+    def __init__(self, manager: DialogueManager, conversation_id: str, state: State, reading: Reading):
+        self.m, self.returns, self.conv = manager, manager.returns, conversation_id
+        self.state, self.r = state, reading
+        self.says: List[Say] = []
+        self._order: Optional[Order] = None
+        self.proof_refused = False  # this message's email or postcode did not match: already said so
+
+    # -- plumbing -----------------------------------------------------------------------------------
+    def say(self, key: str, buttons: Sequence[Button] = (), attachment=None, **values) -> None:
+        self.says.append(Say(key, values, tuple(buttons), attachment))
+
+    @property
+    def task(self) -> Optional[Task]:
+        return self.state.task
+
+    def set_task(self, task: Optional[Task]) -> None:
+        self.state = replace(self.state, task=task)
+
+    def update_task(self, **changes) -> Task:
+        self.set_task(replace(self.task, **changes))
+        if "order_id" in changes or "verified" in changes:
+            self._order = None
+        return self.task
+
+    def offer(self, offer: Optional[str], order_id: Optional[str] = None) -> None:
+        self.state = replace(self.state, offer=offer, offer_order=order_id)
+
+    def order(self) -> Order:
+        """The task's order, verified (read once a turn)."""
+        if self._order is None:
+            self._order = self.returns.verified_order(self.conv, self.task.order_id)
+        return self._order
+
+    # -- the turn -----------------------------------------------------------------------------------
+    def run(self) -> None:
+        r = self.r
+        if wants_person(r):
+            return self.person()
+        if wants_stop(r) and not self.answers_reason():
+            return self.stop()
+        offer, offer_order = self.state.offer, self.state.offer_order
+        self.offer(None)
+        if offer is not None:
+            yes = self.yes_no()
+            if yes is not None and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
+                return self.answer_offer(offer, offer_order, yes)
+        if r.confident("stop_updates") or r.confident("start_updates"):
+            (self.m.opt_out if r.intent == "stop_updates" else self.m.opt_in)(self.conv)
+            self.say("utter_updates_stopped" if r.intent == "stop_updates" else "utter_updates_started")
+            return self.reprompt()
+        if self.task is not None:
+            return self.continue_task()
+        return self.without_task()
+
+    def answers_reason(self) -> bool:
+        """"Changed my mind" at the reason question is a reason, not a stop (unless said as "stop")."""
+        task = self.task
+        return (task is not None and task.step == Step.REASON and not wants_stop(replace(self.r, intent="", confidence=0))
+                and choices.read_reason(self.r.text).confident)
+
+    def yes_no(self) -> Optional[bool]:
+        if self.r.confident("affirm"):
+            return True
+        if self.r.confident("deny"):
+            return False
+        return choices.read_yes_no(self.r.words) if self.r.words else None
+
+    # -- always available ---------------------------------------------------------------------------
+    def person(self) -> None:
+        task = self.task
+        order_id = task.order_id if task is not None and task.verified else None
+        summary = "The customer asked to talk to a person."
+        if task is not None:
+            summary += f" They were asking about: {task.goal or 'an order'}"
+            summary += f" (order {order_id})." if order_id else "."
+            if task.reason_words:
+                summary += f" Their words: {task.reason_words[:200]}"
+        handoff = self.returns.open_handoff(self.conv, "customer_request", order_id, summary)
+        self.state = replace(self.state, task=None, queued=(), misunderstood=0)
+        self.say("utter_handoff", case_id=f"#{handoff.handoff_id}")
+
+    def stop(self) -> None:
+        self.state = replace(self.state, task=None, queued=(), misunderstood=0)
+        self.say("utter_stopped")
+        self.offer(Offer.ANYTHING_ELSE)
+
+    def answer_offer(self, offer: str, order_id: Optional[str], yes: bool) -> None:
+        if offer == Offer.PERSON:
+            if yes:
+                return self.person()
+            self.say("utter_no_problem")
+            return self.reprompt() if self.task else self.offer(Offer.ANYTHING_ELSE)
+        if offer == Offer.CONFIRM_CANCEL and self.task is not None and self.task.goal == "cancel":
+            return self.confirm_cancel(yes)
+        if offer == Offer.TRACK and yes and order_id:
+            return self.start_task("track", order_id=order_id)
+        if offer == Offer.START_RETURN and yes and order_id:
+            return self.start_task("return", order_id=order_id)
+        if offer == Offer.ANYTHING_ELSE and yes:
+            return self.say("utter_how_can_i_help")
+        if self.task is not None:
+            return self.reprompt()
+        self.say("utter_goodbye" if offer == Offer.ANYTHING_ELSE else "utter_no_problem_anything_else")
+        if offer != Offer.ANYTHING_ELSE:
+            self.offer(Offer.ANYTHING_ELSE)
+
+    # -- no request in hand ---------------------------------------------------------------------------
+    def without_task(self) -> None:
+        r = self.r
+        if self.policy_question():
+            self.answer_policy()
+            return self.queue_others(None)
+        goal = r.goal or self.goal_from_words()
+        if goal is not None:
+            return self.start_task(goal)
+        if r.confident("no_order_number") or self.has_lookup_entity():
+            return self.start_task("")
+        intent = r.intent if r.confidence >= 0.5 else None
+        if intent == "greet":
+            return self.say("utter_greet")
+        if intent == "thank":
+            self.say("utter_you_are_welcome")
+            return self.offer(Offer.ANYTHING_ELSE)
+        if intent == "goodbye":
+            return self.say("utter_goodbye")
+        if intent == "ask_help":
+            return self.say("utter_help")
+        if intent in ("affirm", "deny"):
+            return self.say("utter_how_can_i_help" if intent == "affirm" else "utter_goodbye")
+        if intent == "out_of_scope":
+            return self.say("utter_out_of_scope")
+        self.not_understood()
+
+    def goal_from_words(self) -> Optional[str]:
+        """A request the words make when the NLU was not sure (or read an answer)."""
+        if self.r.intent not in ("nlu_fallback", "inform", "out_of_scope") and self.r.confidence >= 0.5:
+            return None
+        found = goals_in(self.r.words)
+        return found[0] if found else None
+
+    def has_lookup_entity(self) -> bool:
+        return any(k in self.r.entities for k in ("order_id", "tracking_number", "email", "postcode"))
+
+    def not_understood(self) -> None:
+        count = self.state.misunderstood + 1
+        self.state = replace(self.state, misunderstood=count)
+        if count >= MAX_MISSES:
+            self.say("utter_offer_human")
+            self.offer(Offer.PERSON)
+        else:
+            self.say("utter_clarify")
+
+    def policy_question(self) -> bool:
+        r = self.r
+        if r.button:
+            return False
+        if r.confident("ask_policy"):
+            return True
+        goalish = r.goal is not None or r.intent in ("affirm", "deny", "human_handoff")
+        return is_question(r.words) and policy_qa.sounds_like_policy_question(r.words) and not (
+            goalish and r.confidence >= 0.8)
+
+    def answer_policy(self) -> None:
+        topics = policy_qa.topics_in(self.r.words)
+        channel = None
+        if self.task is not None and self.task.verified:
+            channel = self.order().channel.value
+        says = policy_qa.answer(self.returns.policy, topics[0] if topics else None, channel)
+        self.says.append(says)
+        self.state = replace(self.state, misunderstood=0)
+
+    # -- starting and continuing a request ------------------------------------------------------------
+    def start_task(self, goal: str, order_id: Optional[str] = None) -> None:
+        self.state = replace(self.state, misunderstood=0)
+        if goal in RMA_RELATED_GOALS:
+            self.returns.tag(self.conv, TAG_RMA_REQUEST)
+            if not self.state.portal_shown:
+                self.say("utter_ack_request", portal_url=self.m.portal_url)
+                self.state = replace(self.state, portal_shown=True)
+        known = order_id or self.state.last_order
+        verified = self.returns.is_verified(self.conv, known)
+        self.set_task(Task(goal=goal, order_id=known if verified else None, verified=verified))
+        self.update_task(note=self._note())
+        self.queue_others(goal)
+        self.absorb()
+        self.advance()
+
+    def _note(self) -> str:
+        words = self.r.words
+        if already_sent(words):
+            return "already_sent"
+        if not_received(words):
+            return "not_received"
+        return self.task.note if self.task is not None else ""
+
+    def queue_others(self, goal: Optional[str]) -> None:
+        """A second request in the same message is queued and announced."""
+        for other in other_goals(self.r, goal):
+            if other not in self.state.queued and other != goal:
+                self.state = replace(self.state, queued=self.state.queued + (other,))
+                self.say(f"utter_queued_{other}")
+
+    def continue_task(self) -> None:
+        r, task = self.r, self.task
+        before = task
+        if self.policy_question():
+            self.answer_policy()
+            return self.reprompt()
+        goal = r.goal
+        if goal is None and task.step not in (Step.REASON, Step.LINES, Step.RESOLUTION, Step.QUANTITY) and not r.button:
+            goal = self.goal_from_words()
+        if goal is not None and goal != task.goal and not self._same_request(goal, task):
+            return self.switch(goal)
+        if goal is not None and goal != task.goal and task.goal in RETURN_GOALS and goal in RETURN_GOALS:
+            self.refine(goal)
+        note = self._note()
+        if note != task.note:
+            self.update_task(note=note)
+        self.absorb()
+        if _progress(self.task) == _progress(before) and not self.says:
+            return self.unread()
+        self.advance()
+
+    def _same_request(self, goal: str, task: Task) -> bool:
+        return goal in RETURN_GOALS and task.goal in RETURN_GOALS
+
+    def refine(self, goal: str) -> None:
+        """"I'd rather exchange", "it's actually broken": the same return, with what the words add."""
+        if goal == "exchange":
+            self.update_task(resolution=Resolution.EXCHANGE.value)
+        elif goal == "refund" and self.task.step != Step.REASON:
+            self.update_task(resolution=Resolution.REFUND.value)
+        elif goal == "damage":
+            self.update_task(reason=ReturnReason.DAMAGED.value, goal="damage")
+
+    def switch(self, goal: str) -> None:
+        """Another request in the middle of one: answered in place when it is a question about the
+        verified order, else it becomes the task and the interrupted one is queued."""
+        task = self.task
+        if task.verified and goal in ("track", "return_status", "refund_status") and task.goal in RETURN_GOALS:
+            self.answer_about(goal, self.order())
+            return self.reprompt()
+        if task.goal and task.goal not in self.state.queued and task.step not in ("", Step.ORDER_ID, Step.PROOF) \
+                and task.goal in RETURN_GOALS:
+            self.state = replace(self.state, queued=(task.goal,) + self.state.queued)
+        self.update_task(goal=goal, step="", line_ids=(), quantity=None, resolution=None)
+        if goal in RMA_RELATED_GOALS:
+            self.returns.tag(self.conv, TAG_RMA_REQUEST)
+        self.queue_others(goal)
+        self.absorb()
+        self.advance()
+
+    # -- reading what the message gives ---------------------------------------------------------------
+    def absorb(self) -> None:
+        """Takes from the message whatever it gives the task: an order number, a proof, items, a
+        quantity, a reason, a resolution. Before verification, words that may name items are kept
+        (`Task.pending_words`) and read once the order is verified."""
+        r, task = self.r, self.task
+        step = task.step
+        raw = "" if r.button else r.text
+        order_id = r.entities.get("order_id") or (textlib.parse_order_id(raw) if step == Step.ORDER_ID else None)
+        if order_id and order_id != task.order_id:
+            verified = self.returns.is_verified(self.conv, order_id)
+            self.update_task(order_id=order_id, verified=verified, line_ids=(), quantity=None, misses=0)
+            if not verified and task.order_id:
+                self.update_task(proof=None)
+        tracking = r.entities.get("tracking_number")
+        if tracking and not self.task.order_id:
+            found = self.returns.order_for_tracking(tracking)
+            if found:
+                self.update_task(order_id=found, verified=self.returns.is_verified(self.conv, found), misses=0)
+            else:
+                self.say("utter_tracking_number_unknown")
+        proof = r.entities.get("email") or r.entities.get("postcode")
+        if not proof and step == Step.PROOF and raw:
+            proof = textlib.parse_email(raw) or textlib.parse_postcode(raw)
+        if proof and not self.task.verified:
+            if self.task.order_id:
+                self.check_proof(proof)
+            else:
+                self.update_task(proof=proof)
+        if self.task.verified and self.task.goal in RETURN_GOALS:
+            self.absorb_return_answers()
+        elif not self.task.verified and r.words:
+            self.update_task(pending_words=(self.task.pending_words + " " + r.words).strip()[-500:])
+            volunteered = choices.reason_in(r.text) if self.task.goal in RETURN_GOALS else None
+            if volunteered is not None and not self.task.reason:
+                self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
+
+    def check_proof(self, proof: str) -> None:
+        task = self.task
+        result = self.returns.verify(self.conv, task.order_id, proof)
+        if result.verified:
+            self.update_task(verified=True, proof=None, misses=0)
+            self.state = replace(self.state, last_order=task.order_id)
+            return
+        self.update_task(proof=None, step=Step.PROOF)
+        self.proof_refused = True
+        if result.locked:
+            self.say("utter_verification_locked")
+            self.offer(Offer.PERSON)
+            self.set_task(None)
+            return
+        self.say("utter_verification_failed_keep", order_id=task.order_id)
+
+    def absorb_return_answers(self) -> None:
+        r, task = self.r, self.task
+        order = self.order()
+        step, words = task.step, r.words
+        open_lines = self.open_lines(order)
+        line_id = r.entities.get("line_id")
+        chosen: Tuple[OrderLine, ...] = ()
+        if line_id and order.line(line_id):
+            chosen = (order.line(line_id),)
+        elif line_id == "all":
+            chosen = tuple(open_lines)
+        elif words and step == Step.LINES:
+            chosen = choices.read_lines(words, open_lines) or ()
+        elif words and not is_question(words):
+            chosen = choices.mentioned_lines(words, order.lines)
+        if chosen and tuple(l.line_id for l in chosen) != task.line_ids:
+            self.update_task(line_ids=tuple(l.line_id for l in chosen), quantity=None, misses=0,
+                             step="" if step in (Step.LINES, Step.QUANTITY) else step)
+        task = self.task
+        lines = [order.line(i) for i in task.line_ids if order.line(i)]
+        if len(lines) == 1 and lines[0].returnable_quantity > 1:
+            most, pressed = lines[0].returnable_quantity, r.entities.get("quantity", "")
+            if pressed.isdigit():
+                quantity = int(pressed) if 1 <= int(pressed) <= most else None
+            elif not words:
+                quantity = None
+            else:
+                quantity = choices.read_quantity(words, most) if step == Step.QUANTITY else choices.quantity_in(words, most)
+            if quantity is not None and quantity != task.quantity:
+                self.update_task(quantity=quantity, misses=0)
+        reason = r.entities.get("return_reason")
+        if reason in {x.value for x in ReturnReason}:
+            self.update_task(reason=reason, misses=0)
+        elif words and step == Step.REASON and not is_question(words):
+            read = choices.read_reason(r.text)
+            self.update_task(reason=read.reason.value, reason_words=read.words, misses=0)
+        elif words and not self.task.reason:
+            volunteered = choices.reason_in(r.text)
+            if volunteered is not None:
+                self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
+        resolution = r.entities.get("resolution")
+        if resolution in {x.value for x in Resolution}:
+            self.update_task(resolution=resolution, misses=0)
+        elif words and not is_question(words) and (
+                step in (Step.RESOLUTION, Step.REASON) or r.confident("request_refund", "request_exchange")):
+            read = choices.read_resolution(words, list(Resolution))
+            if read is not None:
+                self.update_task(resolution=read.value, misses=0)
+
+    def open_lines(self, order: Order) -> List[OrderLine]:
+        """Lines with something left to return and no return yet."""
+        taken = {rma.line_id for rma in self.returns.store.rmas_for_order(order.order_id)}
+        return [line for line in lines_left_to_return(order) if line.line_id not in taken]
+
+    def unread(self) -> None:
+        """The message answered nothing the task needs: small talk, or an answer not understood."""
+        intent = self.r.intent if self.r.confidence >= 0.5 else None
+        if intent == "greet":
+            self.say("utter_greet_back")
+            return self.reprompt(resume=False)
+        if intent == "thank":
+            self.say("utter_no_problem")
+            return self.reprompt(resume=False)
+        if intent == "ask_help":
+            self.say("utter_help")
+            return self.reprompt()
+        if intent in ("goodbye",):
+            return self.stop()
+        task = self.task
+        misses = task.misses + 1
+        self.update_task(misses=misses)
+        key = {Step.ORDER_ID: "utter_invalid_order_id", Step.PROOF: "utter_invalid_customer_proof"}.get(
+            task.step, "utter_invalid_choice")
+        if task.step == Step.ORDER_ID and self.r.confident("no_order_number"):
+            self.update_task(misses=0)
+            return self.ask(Step.ORDER_ID)
+        self.say(key)
+        if misses >= MAX_MISSES:
+            self.say("utter_offer_human")
+            self.offer(Offer.PERSON)
+            return
+        self.reprompt(resume=False)
+
+    # -- deciding the next step -----------------------------------------------------------------------
+    def advance(self) -> None:
+        task = self.task
+        if task is None:
+            return
+        if not task.order_id:
+            return self.ask(Step.ORDER_ID)
+        if not task.verified:
+            if task.proof:
+                self.check_proof(task.proof)
+                if self.task is None or not self.task.verified:
+                    return
+            elif self.proof_refused:
+                return None
+            elif self.returns.is_locked(self.conv, task.order_id):
+                self.say("utter_verification_locked")
+                self.offer(Offer.PERSON)
+                return self.set_task(None)
+            else:
+                return self.ask(Step.PROOF)
+        task = self.task
+        self.state = replace(self.state, last_order=task.order_id)
+        try:
+            order = self.order()
+        except NotVerified:
+            self.update_task(verified=False)
+            return self.ask(Step.PROOF)
+        if task.pending_words:
+            if task.goal in RETURN_GOALS:
+                self.absorb_pending(order)
+            task = self.update_task(pending_words="") if task.goal != "cancel" else self.task
+        if not task.goal:
+            self.update_task(step="")
+            return self.say("utter_what_to_do")
+        if task.goal in ("track", "return_status", "refund_status"):
+            self.answer_about(task.goal, order)
+            return self.finish()
+        if task.goal == "cancel":
+            return self.advance_cancel(order)
+        return self.advance_return(order)
+
+    def absorb_pending(self, order: Order) -> None:
+        words = self.task.pending_words
+        chosen = choices.mentioned_lines(words, order.lines)
+        if chosen and not self.task.line_ids:
+            self.update_task(line_ids=tuple(l.line_id for l in chosen))
+        lines = [order.line(i) for i in self.task.line_ids]
+        if len(lines) == 1 and lines[0].returnable_quantity > 1 and self.task.quantity is None:
+            quantity = choices.quantity_in(words, lines[0].returnable_quantity)
+            if quantity is not None:
+                self.update_task(quantity=quantity)
+
+    def answer_about(self, goal: str, order: Order) -> None:
+        if goal == "track":
+            say = outcomes.tracking(order, not_received=self.task is not None and self.task.note == "not_received")
+        else:
+            rmas = self.returns.rmas_for_order(self.conv, order.order_id)
+            say = outcomes.return_status(order, rmas, self.m.external_returns(order.order_id),
+                                         self.returns.policy.ship_back_days, self.returns.slip_url_for,
+                                         already_sent=self.task is not None and self.task.note == "already_sent")
+        self.says.append(say)
+        offer = outcomes.offer_after(say)
+        if offer:
+            self.offer(offer, order.order_id)
+
+    def advance_cancel(self, order: Order) -> None:
+        decision = decide_cancel(order)
+        if decision is not CancelDecision.CANCEL:
+            self.say(f"utter_cancel_{decision.value}", order_id=order.order_id)
+            return self.finish()
+        items = ", ".join(l.title if l.quantity == 1 else f"{l.title} (x{l.quantity})" for l in order.lines)
+        named = choices.mentioned_lines(self.task.pending_words or self.r.words, order.lines)
+        self.update_task(pending_words="")
+        if named and len(named) < len(order.lines):
+            self.say("utter_cancel_whole_order_only", order_id=order.order_id, items=items,
+                     named=", ".join(l.title for l in named))
+        self.update_task(step=Step.CONFIRM_CANCEL)
+        self.say("utter_confirm_cancel", order_id=order.order_id, items=items,
+                 amount=str(order.total))
+        self.offer(Offer.CONFIRM_CANCEL, order.order_id)
+
+    def confirm_cancel(self, yes: bool) -> None:
+        order = self.order()
+        if not yes:
+            self.say("utter_cancel_kept", order_id=order.order_id)
+            return self.finish()
+        decision = self.returns.cancel_order(self.conv, order.order_id)
+        self.say(f"utter_cancel_{'done' if decision is CancelDecision.CANCEL else decision.value}",
+                 order_id=order.order_id, amount=str(order.total), bank_days=self.returns.policy.bank_days)
+        self.finish()
+
+    def advance_return(self, order: Order) -> None:
+        task = self.task
+        if outcomes.is_amazon_fulfilled(order):
+            self.says.append(outcomes.amazon_path(order, damaged=task.goal == "damage" or outcomes.reason_is_damage(task.reason)))
+            return self.finish()
+        open_lines = self.open_lines(order)
+        if task.line_ids:
+            taken = [i for i in task.line_ids if i not in {l.line_id for l in open_lines}]
+            if taken and len(taken) == len(task.line_ids):
+                for line_id in taken:
+                    self.says.append(self._existing(order, line_id))
+                return self.finish()
+            if taken:
+                self.update_task(line_ids=tuple(i for i in task.line_ids if i not in taken))
+                task = self.task
+        if not task.line_ids:
+            if not open_lines:
+                self.say("utter_nothing_to_return", order_id=order.order_id)
+                return self.finish()
+            if len(open_lines) == 1:
+                task = self.update_task(line_ids=(open_lines[0].line_id,))
+            else:
+                return self.ask(Step.LINES)
+        lines = [order.line(i) for i in task.line_ids]
+        if len(lines) == 1 and lines[0].returnable_quantity > 1 and task.quantity is None:
+            return self.ask(Step.QUANTITY)
+        if task.goal == "damage" and not task.reason:
+            task = self.update_task(reason=ReturnReason.DAMAGED.value)
+        if not task.reason:
+            settled = [self.returns.settled_reason(self.conv, order.order_id, line.line_id) for line in lines]
+            if all(s is not None for s in settled):
+                task = self.update_task(reason=settled[0].value)
+            else:
+                return self.ask(Step.REASON)
+        reason = ReturnReason(task.reason)
+        decision = self.returns.preview_return(self.conv, order.order_id, lines[0].line_id, reason)
+        allowed = list(decision.allowed_resolutions) if decision.outcome is Outcome.RMA else []
+        wanted = {"refund": Resolution.REFUND, "exchange": Resolution.EXCHANGE}.get(task.goal)
+        if task.resolution is None and wanted is not None and wanted in allowed:
+            task = self.update_task(resolution=wanted.value)
+        if len(allowed) > 1 and (task.resolution is None or Resolution(task.resolution) not in allowed):
+            if task.resolution is not None and task.step == Step.RESOLUTION:
+                self.say("utter_resolution_not_offered")
+            return self.ask(Step.RESOLUTION)
+        resolution = Resolution(task.resolution) if task.resolution else (allowed[0] if len(allowed) == 1 else None)
+        quantity = task.quantity if len(lines) == 1 else None
+        for line in lines:
+            result = self.returns.request_return(self.conv, order.order_id, line.line_id, reason, resolution, quantity)
+            if result.rma is not None and result.created:
+                self.returns.keep_return_words(self.conv, result.rma, task.reason_words)
+            say = outcomes.return_outcome(result, self.returns.policy.ship_back_days, self.returns.policy.bank_days,
+                                          damaged=reason is ReturnReason.DAMAGED)
+            self.says.append(say)
+            offer = outcomes.offer_after(say)
+            if offer:
+                self.offer(offer, order.order_id)
+        self.finish()
+
+    def _existing(self, order: Order, line_id: str) -> Say:
+        result = self.returns.request_return(self.conv, order.order_id, line_id, ReturnReason.OTHER)
+        return outcomes.return_outcome(result, self.returns.policy.ship_back_days, self.returns.policy.bank_days)
+
+    def finish(self) -> None:
+        """The task is done: the next queued request starts, on the same order."""
+        self.set_task(None)
+        if self.state.queued:
+            goal, rest = self.state.queued[0], self.state.queued[1:]
+            self.state = replace(self.state, queued=rest, offer=None)
+            self.say("utter_next_request")
+            self.r = Reading(text="", intent="inform", confidence=1.0)
+            self.start_task(goal)
+
+    # -- asking ---------------------------------------------------------------------------------------
+    def ask(self, step: str) -> None:
+        self.update_task(step=step)
+        task = self.task
+        if step == Step.ORDER_ID:
+            lost = self.r.confident("no_order_number") and not self.r.entities.get("tracking_number")
+            return self.say("utter_find_order_number" if lost else "utter_ask_order_id")
+        if step == Step.PROOF:
+            return self.say("utter_ask_customer_proof", order_id=task.order_id)
+        order = self.order()
+        if step == Step.LINES:
+            lines = self.open_lines(order)
+            buttons = [Button(f"{line.title} ({line.unit_price} {order.currency})", payload("line_id", line.line_id))
+                       for line in lines]
+            if len(lines) > 1:
+                buttons.append(Button("All of them", payload("line_id", "all")))
+            return self.say("utter_ask_line", buttons=buttons)
+        if step == Step.QUANTITY:
+            line = order.line(task.line_ids[0])
+            most = line.returnable_quantity
+            buttons = [Button(str(n), f"/inform{{\"quantity\":\"{n}\"}}") for n in range(1, min(most, 4) + 1)]
+            return self.say("utter_ask_quantity", buttons=buttons, item=line.title, most=most)
+        if step == Step.REASON:
+            return self.say("utter_ask_return_reason")
+        if step == Step.RESOLUTION:
+            decision = self.returns.preview_return(self.conv, order.order_id, task.line_ids[0],
+                                                   ReturnReason(task.reason))
+            buttons = [Button(RESOLUTION_TITLES[r], payload("resolution", r.value))
+                       for r in decision.allowed_resolutions]
+            return self.say("utter_ask_resolution", buttons=buttons)
+
+    def reprompt(self, resume: bool = True) -> None:
+        """After a detour: the question the task waits for, again."""
+        task = self.task
+        if task is None:
+            return
+        if task.step == Step.CONFIRM_CANCEL:
+            self.offer(Offer.CONFIRM_CANCEL, task.order_id)
+        if resume:
+            self.say("utter_resume")
+        if task.step == Step.CONFIRM_CANCEL:
+            return self.say("utter_confirm_cancel_again", order_id=task.order_id)
+        if task.step:
+            return self.ask(task.step)
+        self.advance()

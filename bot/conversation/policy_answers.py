@@ -1,0 +1,132 @@
+"""Questions about the return policy ("how long do I have?", "who pays return shipping?"), answered
+from the merchant's policy.yml (`bot.policy.Policy`): the facts come from the policy, the wording
+from the catalogue, so a change to either shows everywhere. Pure."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Sequence
+
+from bot.conversation.say import Say
+from bot.models import Resolution, ReturnReason
+from bot.policy import Policy
+
+
+def _words(*alternatives: str) -> re.Pattern:
+    return re.compile(r"(?<![a-z])(?:%s)" % "|".join(alternatives))
+
+
+# (topic, cue) in order of precedence: the first topic whose cue is in the question answers it.
+_TOPICS = [
+    ("shipping_refund", _words(r"refund(ed)? (the |my )?(original )?(shipping|postage|delivery)",
+                               r"(shipping|postage|delivery)( costs?| fees?| charges?)? (is |are |be |get )?refund",
+                               r"(get|money) back (for|on) (the )?(shipping|postage|delivery)",
+                               r"shipping (back )?(included|too) in (the )?refund")),
+    ("refund_timing", _words(r"how long (does|do|will|until) (a |the |my )?refunds?", r"how (long|soon|quickly|fast)\b.*\brefund",
+                             r"when (will|do|would) i (get|receive|see) (a |the |my )?(refund|money)",
+                             r"refunds? (take|takes|time|timing|processing)", r"days? (for|to get) (a |the |my )?refund")),
+    ("shipping_cost", _words(r"who pays", r"pay (for )?(the )?(return )?(shipping|postage|label)",
+                             r"(return|returns) (shipping|postage|label)s? (free|cost|charge)",
+                             r"free returns?", r"returns? (are |is )?free", r"cost (me )?(anything|money) to return",
+                             r"charge (me )?(for|to) (return|send)", r"(shipping|postage|label) (is |be )?(free|paid|covered)",
+                             r"how much (is|does|for) (the )?(return|label|shipping)", r"prepaid label")),
+    ("non_returnable", _words(r"non.?returnable", r"(can|could) (i|you|we) (return|send back) (an? |my |the )?\w+",
+                              r"(what|which) (items?|things|products) (can|can'?t|cannot) (be |i )?return",
+                              r"(can'?t|cannot|not) be returned", r"exceptions?", r"final sale",
+                              r"(return|returning) (an? )?(opened|used|worn|sale|underwear|gift card|perishable|digital)")),
+    ("ship_back", _words(r"how long (do i have )?to (send|ship|post|mail) (it |them |the \w+ )?back",
+                         r"(send|ship|post|mail) (it |them )?back (within|by|before)", r"deadline to (send|ship|post)",
+                         r"after (i get |getting )?(the |my )?(label|rma|slip)")),
+    ("window", _words(r"how (long|many days)", r"return (window|period|deadline|time ?frame|time limit)",
+                      r"(\d+|thirty|fourteen) days", r"too late to return", r"still (return|send)", r"time limit",
+                      r"within (how|what)", r"days? (do i have|to return)")),
+    ("exchange", _words(r"exchange", r"swap", r"store credit", r"different size", r"instead of (a )?refund")),
+    ("returnless", _words(r"keep (it|the item)", r"without (sending|returning)", r"returnless")),
+    ("general", _words(r"return policy", r"refund policy", r"policy", r"how (do|does) (returns?|returning) work",
+                       r"(your|the) (returns?|refunds?) (rules|terms|conditions)", r"terms")),
+]
+_POLICY_HINT = _words(r"polic", r"how long", r"how many days", r"who pays", r"free return", r"return shipping",
+                      r"refund shipping", r"shipping refund", r"non.?returnable", r"can i return", r"can you return",
+                      r"return window", r"return period", r"days to return", r"exchange policy", r"store credit")
+
+
+def topics_in(words: str) -> List[str]:
+    """The policy topics a question asks about (most specific first); empty when it asks none."""
+    found = [topic for topic, cue in _TOPICS if cue.search(words)]
+    return found[:1] if found else []
+
+
+def sounds_like_policy_question(words: str) -> bool:
+    """A question about the rules rather than an answer or a request (used when the NLU is unsure)."""
+    return bool(_POLICY_HINT.search(words)) and bool(topics_in(words))
+
+
+def answer(policy: Policy, topic: Optional[str], channel: Optional[str] = None) -> Say:
+    """The policy's answer on one topic (None: the general summary)."""
+    if topic == "window":
+        return Say("utter_policy_window", {"window": window_text(policy, channel)})
+    if topic == "ship_back":
+        return Say("utter_policy_ship_back", {"ship_back_days": policy.ship_back_days})
+    if topic == "shipping_cost":
+        key = "utter_policy_shipping_merchant" if policy.return_shipping_paid_by == "merchant" else "utter_policy_shipping_customer"
+        return Say(key, {"free_reasons": _reasons(policy.free_return_reasons)})
+    if topic == "shipping_refund":
+        key = "utter_policy_shipping_refunded" if policy.refund_original_shipping else "utter_policy_shipping_not_refunded"
+        return Say(key, {"free_reasons": _reasons(policy.free_return_reasons)})
+    if topic == "refund_timing":
+        return Say("utter_policy_refund_timing", {"processing_days": policy.refund_processing_days,
+                                                  "bank_days": policy.bank_days})
+    if topic == "non_returnable":
+        return Say("utter_policy_non_returnable", {"categories": categories_text(policy)})
+    if topic == "exchange":
+        return Say("utter_policy_exchange", {"resolutions": _or(_resolution_names(policy.resolutions))})
+    if topic == "returnless":
+        return Say("utter_policy_returnless", {})
+    return Say("utter_policy_summary", {
+        "window": window_text(policy, channel), "ship_back_days": policy.ship_back_days,
+        "categories": categories_text(policy), "resolutions": _or(_resolution_names(policy.resolutions)),
+        "shipping": "free" if policy.return_shipping_paid_by == "merchant" else "paid by you",
+        "free_reasons": _reasons(policy.free_return_reasons)})
+
+
+def window_text(policy: Policy, channel: Optional[str] = None) -> str:
+    """"30 days after delivery", or per sales channel when they differ."""
+    days = policy.return_window_days
+    if channel and channel in days:
+        return f"{days[channel]} days after delivery"
+    if len(set(days.values())) <= 1:
+        return f"{next(iter(days.values()), 30)} days after delivery"
+    names = {"amazon": "Amazon", "ebay": "eBay", "shopify": "our shop", "web": "our website"}
+    return "; ".join(f"{n} days for {names.get(c, c)} orders" for c, n in sorted(days.items())) + ", from delivery"
+
+
+def categories_text(policy: Policy) -> str:
+    return _and(sorted(c.replace("_", " ") + "s" if c == "gift_card" else c.replace("_", " ")
+                       for c in policy.non_returnable_categories)) or "none"
+
+
+_REASON_NAMES = {ReturnReason.DAMAGED: "arrived damaged", ReturnReason.WRONG_ITEM: "was the wrong item",
+                 ReturnReason.NOT_AS_DESCRIBED: "isn't as described", ReturnReason.TOO_SMALL: "is too small",
+                 ReturnReason.TOO_LARGE: "is too large", ReturnReason.CHANGED_MIND: "isn't wanted any more"}
+
+
+def _reasons(reasons) -> str:
+    return _or([_REASON_NAMES[r] for r in ReturnReason if r in reasons and r in _REASON_NAMES]) or "is faulty"
+
+
+def _resolution_names(resolutions: Sequence[Resolution]) -> List[str]:
+    return [r.value.replace("_", " ") for r in resolutions]
+
+
+def _join(items: Sequence[str], word: str) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _and(items: Sequence[str]) -> str:
+    return _join(items, "and")
+
+
+def _or(items: Sequence[str]) -> str:
+    return _join(items, "or")

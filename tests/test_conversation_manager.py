@@ -1,0 +1,252 @@
+"""The dialogue manager in-process, on the demo store: each failure class of a real conversation
+(typed answers, yes to the bot's own offer, policy questions, detours, corrections, two requests at
+once, never stuck), with the intent a customer's words would get and the entities the extractor finds."""
+from __future__ import annotations
+
+from typing import List
+
+import pytest
+
+from bot.conversation.manager import DialogueManager
+from bot.conversation.reading import Reading
+from bot.conversation.state import State, Step, Task
+from bot.text import find_entities
+
+ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
+CHLOE_EMAIL = "chloe.dubois@example.fr"
+
+
+class Chat:
+    """One customer talking to the manager: `say` returns the response keys of the answer."""
+
+    def __init__(self, services, conversation: str = "web:dm-test"):
+        self.services = services
+        self.dm = DialogueManager(services.returns, services.updates.opt_out, services.updates.opt_in,
+                                  services.platforms.for_order, "http://localhost:8000/returns")
+        self.conv, self.state = conversation, State()
+        self.says = []
+
+    def say(self, text: str, intent: str = "inform", confidence: float = 0.9, **entities) -> List[str]:
+        found = [{"entity": e.kind, "value": e.value} for e in find_entities(text)] if not text.startswith("/") else []
+        found += [{"entity": k, "value": v} for k, v in entities.items()]
+        reading = Reading.of(text, intent, confidence, found)
+        turn = self.dm.handle(self.conv, State.from_dict(self.state.to_dict()), reading)  # as the slot keeps it
+        self.state, self.says = turn.state, list(turn.says)
+        return [s.key for s in turn.says]
+
+    def value(self, key: str, name: str):
+        return next(s.values[name] for s in self.says if s.key == key)
+
+    def buttons(self) -> List[str]:
+        return [b.title for s in self.says for b in s.buttons]
+
+    def rmas(self, order_id: str = ALICE_ORDER):
+        return self.services.store.rmas_for_order(order_id)
+
+
+@pytest.fixture
+def chat(services):
+    return Chat(services)
+
+
+def verified_alice(chat: Chat) -> Chat:
+    chat.say(f"I want to return something from order {ALICE_ORDER}", "request_return")
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_line"
+    return chat
+
+
+def test_a_typed_reason_is_mapped_and_the_customers_words_kept(chat):
+    verified_alice(chat)
+    assert chat.say("the shoes")[-1] == "utter_ask_return_reason"
+    assert chat.say("they're too tight mate")[-1] == "utter_ask_resolution"
+    assert chat.say("refund please", "request_refund")[-1] == "utter_rma_issued"
+    (rma,) = chat.rmas()
+    assert (rma.line_id, rma.reason.value, rma.resolution.value) == ("L1", "too_small", "refund")
+    assert chat.services.store.return_words_for(rma.rma_id) == "they're too tight mate"
+
+
+@pytest.mark.parametrize("typed", ["Changed my mind", "too small", "meh", "my wife doesn't like it"])
+def test_any_typed_reason_moves_on_and_never_asks_twice(chat, typed):
+    verified_alice(chat)
+    chat.say("1")
+    assert chat.say(typed, "deny" if typed == "meh" else "inform")[-1] == "utter_ask_resolution"
+    assert chat.state.task.reason is not None
+
+
+def test_a_reason_the_bot_cannot_place_is_other(chat):
+    verified_alice(chat)
+    chat.say("socks")
+    chat.say("because")
+    assert chat.state.task.reason == "other"
+
+
+def test_stop_and_a_person_work_at_every_step(chat):
+    verified_alice(chat)
+    chat.say("the shoes")
+    assert chat.say("stop", "stop") == ["utter_stopped"] and chat.state.task is None
+    verified_alice(chat)
+    assert chat.say("talk to a human", "human_handoff") == ["utter_handoff"]
+    assert chat.services.store.list_handoffs()[-1].order_id == ALICE_ORDER
+
+
+def test_yes_to_the_offered_person_opens_a_case(chat):
+    chat.say("i want to return order 12-34567-89012", "request_return")
+    assert chat.say("SW1A 1AA")[-1] == "utter_not_eligible_window_closed"
+    assert chat.say("yes please", "affirm") == ["utter_handoff"]
+
+
+def test_yes_to_where_is_it_gives_the_tracking(chat):
+    chat.say("return order #1002", "request_return")
+    assert chat.say(CHLOE_EMAIL)[-1] == "utter_not_eligible_not_delivered"
+    assert chat.say("yes", "affirm") == ["utter_tracking"]
+    assert "on its way" in chat.value("utter_tracking", "status_text")
+
+
+def test_no_after_anything_else_says_goodbye_and_does_not_loop(chat):
+    chat.say("thanks", "thank")
+    assert chat.say("no", "deny") == ["utter_goodbye"]
+    chat.say("thanks", "thank")
+    assert chat.say("sure", "affirm") == ["utter_how_can_i_help"]
+
+
+@pytest.mark.parametrize("question, key", [
+    ("how long do I have to return?", "utter_policy_window"),
+    ("who pays return shipping?", "utter_policy_shipping_customer"),
+    ("do you refund shipping?", "utter_policy_shipping_not_refunded"),
+    ("what's your return policy?", "utter_policy_summary"),
+])
+def test_policy_questions_are_answered_from_the_policy(chat, question, key):
+    assert chat.say(question, "ask_policy") == [key]
+    assert chat.state.task is None
+
+
+def test_a_policy_question_at_the_resolution_prompt_issues_nothing_and_resumes(chat):
+    verified_alice(chat)
+    chat.say("shoes")
+    chat.say("too big")
+    assert chat.say("do you refund shipping?", "request_refund", 0.6) == [
+        "utter_policy_shipping_not_refunded", "utter_resume", "utter_ask_resolution"]
+    assert chat.rmas() == []
+
+
+def test_a_refund_question_at_the_item_prompt_is_answered_and_the_flow_resumes(chat):
+    verified_alice(chat)
+    assert chat.say("where is my refund?", "where_is_my_refund") == [
+        "utter_no_returns_yet", "utter_resume", "utter_ask_line"]
+
+
+def test_the_socks_instead_switches_the_item(chat):
+    verified_alice(chat)
+    chat.say("the shoes")
+    chat.say("too small")
+    chat.say("actually I want to return the socks instead", "request_return")
+    assert chat.state.task.line_ids == ("L2",)
+
+
+def test_two_requests_in_one_message_are_both_handled(chat):
+    keys = chat.say(f"where is my order {ALICE_ORDER} and can I return the shoes?", "track_order")
+    assert "utter_queued_return" in keys and keys[-1] == "utter_ask_customer_proof"
+    keys = chat.say(ALICE_EMAIL)
+    assert keys[0] == "utter_tracking" and "utter_next_request" in keys
+
+
+def test_a_failed_check_keeps_the_order_number_for_the_next_email(chat):
+    chat.say(f"return order {ALICE_ORDER}", "request_return")
+    assert chat.say("wrong@example.com")[-1] == "utter_verification_failed_keep"
+    assert chat.state.task.order_id == ALICE_ORDER
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_line"
+
+
+def test_a_corrected_order_number_is_followed(chat):
+    chat.say("return order 114-3941689-8772233", "request_return")
+    keys = chat.say("sorry, wrong number, it's #1004")
+    assert keys == ["utter_ask_customer_proof"] and chat.state.task.order_id == "#1004"
+
+
+def test_items_by_ordinal_and_both(chat):
+    verified_alice(chat)
+    chat.say("the second one")
+    assert chat.state.task.line_ids == ("L2",)
+    chat2 = verified_alice(Chat(chat.services, "web:dm-test-2"))
+    chat2.say("both")
+    assert chat2.state.task.line_ids == ("L1", "L2")
+
+
+def test_a_named_item_is_not_asked_again(chat):
+    chat.say(f"I want to return my shoes, order {ALICE_ORDER}", "request_return")
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_return_reason"
+
+
+def test_items_already_being_returned_are_not_offered(chat):
+    verified_alice(chat)
+    chat.say("shoes")
+    chat.say("too small")
+    chat.say("refund")
+    keys = chat.say(f"I'd like to return something else from order {ALICE_ORDER}", "request_return")
+    assert keys[-1] == "utter_ask_return_reason"  # one line left: nothing to choose
+    assert chat.state.task.line_ids == ("L2",)
+
+
+def test_an_order_found_by_its_tracking_number_still_needs_the_proof(chat):
+    keys = chat.say("I only have the tracking number 1Z999AA10123456784", "no_order_number")
+    assert keys[-1] == "utter_ask_customer_proof" and chat.state.task.order_id == ALICE_ORDER
+    assert not any(s.key == "utter_tracking" for s in chat.says)
+
+
+def test_without_any_number_the_customer_is_told_where_to_find_it(chat):
+    chat.say("I want to return my jacket", "request_return")
+    assert chat.say("I don't know my order number", "no_order_number")[0] == "utter_find_order_number"
+
+
+def test_delivered_but_never_received_offers_a_person(chat):
+    chat.say(f"my order {ALICE_ORDER} says delivered but I never got it", "track_order")
+    assert chat.say(ALICE_EMAIL) == ["utter_tracking_not_received"]
+    assert chat.say("yes", "affirm") == ["utter_handoff"]
+
+
+def test_damage_on_an_amazon_fulfilled_order_gets_an_apology(chat):
+    chat.say("my keyboard arrived broken, order 113-5550123-4567890", "report_damage")
+    assert chat.say("94107")[-1] == "utter_amazon_fba_damaged"
+
+
+def test_a_cancel_is_confirmed_before_anything_is_cancelled(chat, services):
+    chat.say("please cancel order #1003", "cancel_order")
+    assert chat.say(CHLOE_EMAIL)[-1] == "utter_confirm_cancel"
+    assert services.store.get_order("#1003").status.value == "processing"
+    assert chat.say("yes", "affirm") == ["utter_cancel_done"]
+    assert services.store.get_order("#1003").status.value == "cancelled"
+
+
+def test_a_cancel_can_be_declined(chat, services):
+    chat.say("please cancel order #1003", "cancel_order")
+    chat.say(CHLOE_EMAIL)
+    assert chat.say("no", "deny") == ["utter_cancel_kept"]
+    assert services.store.get_order("#1003").status.value == "processing"
+
+
+def test_the_portal_link_is_given_once_per_conversation(chat):
+    verified_alice(chat)
+    chat.say("stop", "stop")
+    keys = chat.say(f"return order {ALICE_ORDER}", "request_return")
+    assert "utter_ack_request" not in keys
+
+
+def test_two_misunderstandings_in_a_row_offer_a_person(chat):
+    assert chat.say("blorp", "nlu_fallback", 0.2) == ["utter_clarify"]
+    assert chat.say("zzz", "nlu_fallback", 0.2) == ["utter_offer_human"]
+    assert chat.say("yes", "affirm") == ["utter_handoff"]
+
+
+def test_a_tampered_state_is_a_fresh_start():
+    assert State.from_dict({"task": {"goal": "hack", "verified": True}}) == State()
+    assert State.from_dict({"task": {"goal": "return", "verified": "yes"}}) == State()
+    assert State.from_dict("nonsense") == State()
+    state = State(task=Task(goal="return", order_id="#1", step=Step.LINES, line_ids=("L1",)), queued=("track",))
+    assert State.from_dict(state.to_dict()) == state
+
+
+def test_a_slot_marked_verified_does_not_skip_the_check(chat):
+    chat.state = State(task=Task(goal="track", order_id=ALICE_ORDER, verified=True))
+    keys = chat.say("where is it", "track_order")
+    assert "utter_tracking" not in keys
+
