@@ -148,8 +148,11 @@ class _Turn:
         if offer == Offer.PERSON:
             if yes:
                 return self.person()
+            if self.task is None:
+                self.say("utter_no_problem_anything_else")
+                return self.offer(Offer.ANYTHING_ELSE)
             self.say("utter_no_problem")
-            return self.reprompt() if self.task else self.offer(Offer.ANYTHING_ELSE)
+            return self.reprompt()
         if offer == Offer.CONFIRM_CANCEL and self.task is not None and self.task.goal == "cancel":
             return self.confirm_cancel(yes)
         if offer == Offer.TRACK and yes and order_id:
@@ -337,6 +340,8 @@ class _Turn:
         if proof and not self.task.verified:
             if self.task.order_id:
                 self.check_proof(proof)
+                if self.task is None:  # locked out: a person was offered
+                    return
             else:
                 self.update_task(proof=proof)
         if self.task.verified and self.task.goal in RETURN_GOALS:
@@ -398,10 +403,11 @@ class _Turn:
             self.update_task(reason=reason, misses=0)
         elif words and step == Step.REASON and not is_question(words):
             read = choices.read_reason(r.text)
-            self.update_task(reason=read.reason.value, reason_words=read.words, misses=0)
-        elif words and not self.task.reason:
-            volunteered = choices.reason_in(r.text)
-            if volunteered is not None:
+            if read.confident or not (chosen or choices.read_lines(words, open_lines)):
+                self.update_task(reason=read.reason.value, reason_words=read.words, misses=0)
+        elif words and not is_question(words):
+            volunteered = choices.reason_in(r.text)  # also a change: "actually they're too big"
+            if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
         resolution = r.entities.get("resolution")
         if resolution in {x.value for x in Resolution}:
