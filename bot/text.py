@@ -105,18 +105,71 @@ _EMAIL = re.compile(
 # UPS: 1Z, 6-character shipper, 2-digit service, 8-digit package; often printed "1Z 999 AA1 01 2345 6784"
 _UPS = re.compile(r"1Z ?[0-9A-Z]{3} ?[0-9A-Z]{3} ?[0-9]{2} ?[0-9]{4} ?[0-9]{4}", _FLAGS)
 _USPS = re.compile(r"(?<![0-9])(?:[0-9]{20,22}|9[0-9]{3}(?: [0-9]{4}){4}(?: [0-9]{2})?)", _FLAGS)
-_S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}", _FLAGS)  # UPU format used by USPS and other posts
+_S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}", _FLAGS)  # UPU S10 (Royal Mail `RR473124829GB`, USPS, other posts)
 _WEAK_TRACKING = re.compile(r"(?<![0-9])(?:[0-9]{15}|[0-9]{12}|[0-9]{10})", _FLAGS)  # FedEx 15/12, DHL 10
 _TRACKING_CONTEXT = re.compile(
     r"\b(?:track\w*|trk|fedex|fed ex|dhl|ups|usps|waybill|awb|courier|shipment|parcel|consignment)\b",
     _FLAGS,
 )
-_ZIP = re.compile(r"(?<![0-9])[0-9]{5}(?:-[0-9]{4})?", _FLAGS)  # US ZIP, ZIP+4; also French and German codes
-_UK = re.compile(
-    r"(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRV-Y]?) ?[0-9][ABD-HJLNP-UW-Z]{2}",
+_AMAZON_LOGISTICS = re.compile(r"TBA ?[0-9]{12}", _FLAGS)  # Amazon Logistics (Amazon Shipping): TBA + 12 digits
+
+# -- Postcodes (see find_postcodes for when each counts). The space at the canonical split is optional.
+_GB = re.compile(
+    r"(?<![0-9A-Z])(?:GIR ?0AA|(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
+    r" ?[0-9][ABD-HJLNP-UW-Z]{2})",
     _FLAGS,
 )
-_CA = re.compile(r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]", _FLAGS)
+_CA = re.compile(r"(?<![0-9A-Z])[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]", _FLAGS)
+# Eircode: routing key (a letter of ACDEFHKNPRTVWXY and 2 digits, or D6W), then 4 of 0-9ACDEFHKNPRTVWXY
+_IE = re.compile(r"(?<![0-9A-Z])(?:[ACDEFHKNPRTV-Y][0-9]{2}|D6W) ?(?P<uid>[0-9ACDEFHKNPRTV-Y]{4})", _FLAGS)
+_NL = re.compile(r"(?<![0-9A-Z])[1-9][0-9]{3} ?(?P<letters>(?!S[ADS])[A-Z]{2})", _FLAGS)  # never SA, SD, SS
+_JP = re.compile(rf"(?P<mark>\u3012 ?)?(?<![0-9])[0-9]{{3}}(?P<sep> ?{_DASH} ?| )?[0-9]{{4}}(?![0-9])", _FLAGS)
+_ZIP = re.compile(rf"(?<![0-9])[0-9]{{5}}(?:{_DASH}[0-9]{{4}})?(?![0-9])", _FLAGS)  # US ZIP(+4), DE, FR, ES, IT
+_FOUR = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])", _FLAGS)  # AU (and AT, BE, CH, DK, NO...)
+
+# Words around a code are matched as Unicode words ("80331 München": the "M" is no unit).
+_WORD_FLAGS = re.IGNORECASE
+# A word saying "postcode", right before the code ("postcode: 2000", "PLZ 10115", "zip code is 94107")...
+_POSTCODE_WORD = (
+    r"(?:post(?:al)? ?codes?|zip ?codes?|zips?|plz|postleitzahl|postnummer|c\.? ?p\.?|cap|eircode"
+    r"|code postal|c[o\u00f3]digo postal|codice postale|\u3012)"
+)
+_POSTCODE_BEFORE = re.compile(
+    rf"(?<!\w){_POSTCODE_WORD}(?!\w)[ :=,-]*(?:(?:is|was|it[\u2019']?s)(?!\w)[ :=,-]*)*\Z", _WORD_FLAGS
+)
+# ... or right after it ("2000 is my postcode", "3011 AD (postcode)"); not a bare "zip" or "cap": "20 zip ties"
+_POSTCODE_AFTER = re.compile(
+    r"\A ?[,(]? ?(?:(?:is|was|=)(?!\w) ?)?(?:(?:my|the|our|your|their)(?!\w) ?)?"
+    r"(?:post(?:al)? ?code|zip ?code|eircode|plz|postleitzahl|code postal)(?!\w)",
+    _WORD_FLAGS,
+)
+_AU_STATE = re.compile(r"(?<![A-Za-z])(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT),? \Z", re.ASCII)  # "Sydney NSW 2000"
+# Without such a word, a 5-digit number is a quantity, a price or a reference when one of these touches it,
+_QUANTITY_AFTER = re.compile(
+    r"\A ?(?:x|of|pcs|pieces?|items?|units?|pairs?|packs?|boxes|orders?|times|people|points|pts|steps"
+    r"|km|kms|mi|miles?|m|cm|mm|kg|kgs|g|grams?|lbs?|oz|ml|l|years?|yrs?|months?|weeks?|days?|hours?|hrs?|h"
+    r"|minutes?|mins?|seconds?|secs?|am|pm|yen|jpy|inr|rs|rupees?|won|krw|sek|nok|dkk|kr|czk|huf|pln|mxn"
+    r"|pesos?|usd|eur|gbp|cad|aud|chf|dollars?|euros?|pounds?|bucks|quid|cents?)(?!\w)",
+    _WORD_FLAGS,
+)
+_QUANTITY_BEFORE = re.compile(
+    r"(?<!\w)(?:paid|pay|pays|paying|cost|costs|costing|price|priced|spent|spend|refund|refunded|charged"
+    r"|charge|total|qty|quantity|x|ref|reference|ticket|case|invoice|rma|sku|item|account|acct|phone|tel|call"
+    r"|mobile|fax|number|nr|no\.?|tracking|awb|waybill) ?[:=]? ?\Z",
+    _WORD_FLAGS,
+)
+# or when it is one group of a longer number written in groups (a phone number: "07700 900123").
+_DIGIT_GROUP_BEFORE = re.compile(r"(?<![^ ])(?:\+[0-9]{1,4}|\(?[0-9]{3,}\)?) \Z")
+_DIGIT_GROUP_AFTER = re.compile(r"\A \(?[0-9]{3}")
+# Two letters after 4 digits that are more often a word or a unit than a Dutch postcode ("2024 to 2025",
+# "5000 km"); as typed in capitals only units and abbreviations are ("1000 MG"), so "3011 AD" is a postcode.
+_NL_UPPER_WORDS = frozenset(
+    "AM PM KM KG MG ML CM MM GB MB KB TB HZ OZ LB FT MI HR UK US EU OK TV PC ID HP PS VS XL XS".split()
+)
+_NL_WORDS = _NL_UPPER_WORDS | frozenset(
+    "AN AS AT BE BY DO GO HE HI IF IN IS IT ME MY NO OF OH ON OR SO TO UP WE YA YO YE ST ND RD TH "
+    "AD BC CE PT EA PP QT SQ YD".split()
+)
 
 _NUM = (
     r"(?<![0-9.,])(?P<num>[0-9]{1,3}(?:,[0-9]{3}){1,3}(?:\.[0-9]{1,2})?"
@@ -202,7 +255,7 @@ def _candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
     for m in _WORD_ID.finditer(norm):
         if _free(norm, m.start(), m.end()):
             yield 2, ORDER_ID, m.start("id"), m.end("id"), "#" + m.group("id")
-    for pattern in (_UPS, _USPS, _S10):
+    for pattern in (_UPS, _USPS, _S10, _AMAZON_LOGISTICS):
         for m in pattern.finditer(norm):
             if _free(norm, m.start(), m.end()):
                 yield 3, TRACKING_NUMBER, m.start(), m.end(), m.group().replace(" ", "").upper()
@@ -219,17 +272,76 @@ def _candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
             value = _amount_value(m.group("num"), currency)
             if value is not None:
                 yield 5, AMOUNT, m.start(), m.end(), value
+    yield from _postcode_candidates(norm)
+
+
+def _postcode_candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
+    """Postcodes in a sentence, with the rules of `find_postcodes`."""
+    for m in _GB.finditer(norm):
+        if _free(norm, m.start(), m.end()):
+            yield 6, POSTCODE, m.start(), m.end(), _gb_value(m.group())
     for m in _CA.finditer(norm):
         if _free(norm, m.start(), m.end()):
-            code = m.group().replace(" ", "").upper()
-            yield 6, POSTCODE, m.start(), m.end(), f"{code[:3]} {code[3:]}"
-    for m in _UK.finditer(norm):
-        if _free(norm, m.start(), m.end()):
-            code = m.group().replace(" ", "").upper()
-            yield 6, POSTCODE, m.start(), m.end(), f"{code[:-3]} {code[-3:]}"
+            yield 6, POSTCODE, m.start(), m.end(), _split(m.group(), 3)
+    for m in _IE.finditer(norm):
+        uid = m.group("uid")
+        mixed = not uid.isdigit() and not uid.isalpha()
+        if _free(norm, m.start(), m.end()) and (mixed or _postcode_word_near(norm, m.start(), m.end())):
+            yield 6, POSTCODE, m.start(), m.end(), _split(m.group(), 3)
+    for m in _NL.finditer(norm):
+        letters = m.group("letters")
+        stop = _NL_UPPER_WORDS if letters.isupper() else _NL_WORDS
+        if _free(norm, m.start(), m.end()) and (  # (not "... 3000 is my postcode": the word is the letters)
+                letters.upper() not in stop or _POSTCODE_BEFORE.search(norm, max(0, m.start() - 40), m.start())):
+            yield 6, POSTCODE, m.start(), m.end(), _split(m.group(), 4)
+    for m in _JP.finditer(norm):
+        if _free(norm, m.start(), m.end()) and (m.group("mark") or _postcode_word_near(norm, m.start(), m.end())):
+            yield 6, POSTCODE, m.start(), m.end(), _jp_value(m.group())
     for m in _ZIP.finditer(norm):
-        if _free(norm, m.start(), m.end()):
-            yield 7, POSTCODE, m.start(), m.end(), m.group()
+        start, end = m.span()
+        if _free(norm, start, end) and (
+                _postcode_word_near(norm, start, end) or not _number_of_something(norm, start, end)):
+            yield 7, POSTCODE, start, end, _zip_value(m.group())
+    for m in _FOUR.finditer(norm):
+        start, end = m.span()
+        if _free(norm, start, end) and (
+                _postcode_word_near(norm, start, end) or _AU_STATE.search(norm, max(0, start - 6), start)):
+            yield 7, POSTCODE, start, end, m.group()
+
+
+def _postcode_word_near(norm: str, start: int, end: int) -> bool:
+    return bool(_POSTCODE_BEFORE.search(norm, max(0, start - 40), start) or _POSTCODE_AFTER.match(norm[end:end + 40]))
+
+
+def _number_of_something(norm: str, start: int, end: int) -> bool:
+    """A number a word or a neighbouring group of digits makes a quantity, a price, a reference or a phone."""
+    before, after = norm[max(0, start - 40):start], norm[end:end + 40]
+    return bool(_QUANTITY_AFTER.match(after) or _QUANTITY_BEFORE.search(before)
+                or _DIGIT_GROUP_BEFORE.search(before) or _DIGIT_GROUP_AFTER.match(after))
+
+
+def _squashed(code: str) -> str:
+    return re.sub(r"\s", "", code).upper()
+
+
+def _split(code: str, at: int) -> str:
+    code = _squashed(code)
+    return f"{code[:at]} {code[at:]}"
+
+
+def _gb_value(code: str) -> str:
+    code = _squashed(code)
+    return f"{code[:-3]} {code[-3:]}"
+
+
+def _jp_value(code: str) -> str:
+    digits = _digits(code)
+    return f"{digits[:3]}-{digits[3:]}"
+
+
+def _zip_value(code: str) -> str:
+    digits = _digits(code)
+    return digits if len(digits) == 5 else f"{digits[:5]}-{digits[5:]}"
 
 
 def find_entities(text: str) -> List[Entity]:
@@ -298,17 +410,85 @@ def parse_email(text: str) -> Optional[str]:
 
 
 def find_postcodes(text: str) -> List[Span]:
-    """US ZIP (`94107`, `94107-1234`), French/German 5 digits, UK `SW1A 1AA`, Canada `M5V 2T6` (upper-cased)."""
+    """Postcodes in a sentence, upper-cased and spaced the country's canonical way.
+
+    Always found (their shape is rare in other text), in any case, spaced or not:
+      GB `SW1A 1AA`, `NE1 7RU`, `EC1A 1BB`, `W1A 0AX`, `M1 1AE`, `B33 8TH`, `CR2 6XH`, `DN55 1PT`, `GIR 0AA`
+      (-> a space before the inward 3); Canada `m5v2t6` -> `M5V 2T6`.
+    Found unless something else explains them:
+      5 digits (US ZIP `94107`, ZIP+4 `94107-1234`, DE `10115`, FR `75011`, ES `28013`, IT `00184`), unless a
+        word makes it a quantity, price or reference ("10000 of them", "12000 yen", "paid 12000", "ticket
+        12345") or it is one group of a number written in groups (a phone: "07700 900123");
+      Eircode `D02 X285` when its last 4 mix letters and digits (else "W10 2023" would be one);
+      Dutch `3511 LX` (`3511lx` -> `3511 LX`) unless the two letters are a word or unit ("2024 to 2025",
+        "5000 km"; typed in capitals, only units and abbreviations: "1000 MG", but "3011 AD" counts).
+    Found only next to a postcode word (postcode, post code, postal code, zip, zip code, plz, postleitzahl,
+    cp, c.p., cap, eircode, code postal, codigo postal, codice postale, right before the code, maybe with
+    "is" or ":", or "... is my postcode" right after it), or as noted:
+      4 digits (AU `2000`, also after an Australian state: "Sydney NSW 2000"): a year, a quantity or part
+        of an order number otherwise;
+      Japan `100-0001`, `1000001` only after the postal mark (`〒100-0001`) or a postcode word (-> `100-0001`);
+      an Eircode whose last 4 are all letters or all digits, and the Dutch codes the rule above skips.
+    Never: anything touching a letter, digit or joining character (`#1001`, `12-34567-89012`, `$94107`,
+    `94107.50`), and nothing an order id, email, tracking number or amount already covers (`order 10001`).
+    Letters and digits are ASCII after NFKC: fullwidth `７５０１１` is 75011 (but a fullwidth order number is
+    never read, as anything), while Cyrillic, Arabic-Indic or marked look-alikes never match.
+    """
     return _find(text, POSTCODE)
 
 
 def parse_postcode(text: str) -> Optional[str]:
-    return _single(find_postcodes(text))
+    """The one postcode in a customer's answer, or None (none, or two different ones).
+
+    More permissive than `find_postcodes`: when the answer is only a postcode, maybe after a few words
+    ("it's", "my postcode is", "zip:") and before "thanks", any shape above counts without a postcode
+    word, spaced anyhow (`2000`, `2026`, `3011ad`, `S W 1 A 1 A A`, `100-0001`). Not an answer typed in
+    fullwidth forms: a bare fullwidth number is the look-alike `parse_order_id` refuses.
+    """
+    found = find_postcodes(text)
+    if found:
+        return _single(found)
+    norm = normalise(text)
+    if len(norm) > 200 or _fullwidth(text):
+        return None
+    code = norm[_ANSWER_LEAD.match(norm).end():]
+    tail = _ANSWER_TAIL.search(code)
+    code = code[:tail.start()] if tail else code
+    return _answer_postcode(code)
+
+
+_ANSWER_LEAD = re.compile(
+    r"\A(?:(?:yes|yeah|yep|yup|sure|ok|okay|hi|hello|hey|so|um|uh|er|well|it[\u2019']?s|it is|that[\u2019']?s"
+    r"|that is|this is|here[\u2019']?s|here is|here you go|here you are|i live in|my|our|the|is|was"
+    rf"|{_POSTCODE_WORD})(?!\w)[ ,:=.!-]*)*",
+    _WORD_FLAGS,
+)
+_ANSWER_TAIL = re.compile(
+    r"(?:[ ,.;:!?)\]\"']|(?<!\w)(?:thanks|thank you|thx|ty|cheers|please|pls"
+    r"|(?:(?:is|was) )?(?:(?:my|the|our) )?(?:post(?:al)? ?code|zip ?code|eircode|plz))(?!\w))+\Z",
+    _WORD_FLAGS,
+)
+
+
+def _answer_postcode(code: str) -> Optional[str]:
+    """`code` (the answer without its lead-in words) when it is exactly one postcode."""
+    squashed = _squashed(code)
+    if _GB.fullmatch(squashed):
+        return _gb_value(squashed)
+    for pattern, at in ((_CA, 3), (_IE, 3), (_NL, 4)):
+        if pattern.fullmatch(squashed):
+            return _split(squashed, at)
+    if _JP.fullmatch(code):
+        return _jp_value(code)
+    if _ZIP.fullmatch(code):
+        return _zip_value(code)
+    return code if _FOUR.fullmatch(code) else None
 
 
 def find_tracking_numbers(text: str) -> List[Span]:
-    """UPS `1Z…`, USPS 20-22 digits, UPU `EC123456789US`; FedEx 12/15 and DHL 10 digits only near a
-    tracking or carrier word (bare digits are more often order ids or phone numbers)."""
+    """UPS `1Z…`, USPS 20-22 digits (`9400…`, also in groups of 4), UPU S10 (Royal Mail `RR473124829GB`,
+    `EC123456789US`), Amazon Logistics `TBA` + 12 digits; FedEx 12/15 and DHL 10 digits only near a
+    tracking or carrier word (bare digits are more often order ids or phone numbers). Upper-cased."""
     return _find(text, TRACKING_NUMBER)
 
 

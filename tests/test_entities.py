@@ -56,6 +56,11 @@ def test_entities_carry_normalised_values_and_offsets_on_the_original_text(extra
         ("I paid €179", "amount", "179.00 EUR"),
         ("SW1A 1AA", "postcode", "SW1A 1AA"),
         ("m5v 2t6", "postcode", "M5V 2T6"),
+        ("3511lx", "postcode", "3511 LX"),
+        ("it's D02 X285", "postcode", "D02 X285"),
+        ("my postcode is 2000", "postcode", "2000"),
+        ("\u3012100-0001", "postcode", "100-0001"),
+        ("I only have the tracking number TBA304918372650", "tracking_number", "TBA304918372650"),
         ("114-39416\u200b89-8772232", "order_id", "114-3941689-8772232"),
     ],
 )
@@ -66,7 +71,7 @@ def test_each_entity_type_is_extracted(extractor, text, entity, value):
 @pytest.mark.parametrize(
     "text",
     ["hi", "I want to return the shoes", "#1\u041e01", "\uff03\uff11\uff10\uff10\uff14", "1' OR '1'='1", "",
-     "/affirm"],
+     "/affirm", "delivered on 20 Nov 2026", "I want 2 of them", "call me on 07700 900123"],
 )
 def test_messages_without_ids_get_no_entities(extractor, text):
     assert not run(extractor, text)

@@ -1,6 +1,9 @@
 """Tables of customer messages for bot.text: what each finder must (and must never) pull out of them."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -243,6 +246,50 @@ def test_parse_tracking_number_accepts_bare_carrier_digits_as_an_answer():
     assert parse_tracking_number("1234567890") == "1234567890"
     assert parse_tracking_number("it's 1Z999AA10123456784") == "1Z999AA10123456784"
     assert parse_tracking_number("12345") is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I only have the tracking number 1Z999AA10123456784", "1Z999AA10123456784"),  # UPS
+        ("ups says 1z4f82e70394817260", "1Z4F82E70394817260"),
+        ("usps 9400111899562834751933 hasn't moved", "9400111899562834751933"),  # USPS 22 digits
+        ("my usps number: 9400 1118 9956 2834 7519 33", "9400111899562834751933"),
+        ("DHL waybill 4271930585", "4271930585"),  # DHL Express, 10 digits near a carrier word
+        ("Royal Mail RR473124829GB", "RR473124829GB"),  # 2 letters, 9 digits, GB
+        ("royal mail jb448128846gb please", "JB448128846GB"),
+        ("tracking TBA304918372650", "TBA304918372650"),  # Amazon Logistics: TBA + 12 digits
+        ("amazon says tba605987180094", "TBA605987180094"),
+    ],
+)
+def test_tracking_numbers_are_found_and_upper_cased(text, expected):
+    assert values(find_tracking_numbers(text)) == [expected]
+    assert find_order_ids(text) == [] and find_postcodes(text) == []
+    assert parse_tracking_number(text) == expected
+
+
+def _demo_orders():
+    path = Path(__file__).resolve().parents[1] / "data" / "demo_orders.json"
+    return json.loads(path.read_text(encoding="utf-8"))["orders"]
+
+
+DEMO_TRACKING_NUMBERS = sorted({o["tracking_number"] for o in _demo_orders() if o.get("tracking_number")})
+
+
+@pytest.mark.parametrize("tracking", DEMO_TRACKING_NUMBERS)
+def test_every_demo_store_tracking_number_is_found_in_a_sentence_and_is_no_order_id(tracking):
+    text = f"I only have the tracking number {tracking}"
+    assert [(e.kind, e.value) for e in find_entities(text)] == [("tracking_number", tracking)]
+    assert parse_tracking_number(text) == tracking and parse_tracking_number(tracking) == tracking
+    assert parse_tracking_number(tracking.lower()) == tracking
+    assert parse_order_id(text) is None
+
+
+@pytest.mark.parametrize("order_id", sorted({o["order_id"] for o in _demo_orders()}))
+def test_no_demo_store_order_id_is_read_as_a_tracking_number_or_postcode(order_id):
+    text = f"tracking for order {order_id} please"
+    assert [(e.kind, e.value) for e in find_entities(text)] == [("order_id", order_id)]
+    assert parse_tracking_number(order_id) is None
 
 
 @pytest.mark.parametrize(
