@@ -1,65 +1,1014 @@
 """Reading a customer's typed answer as one of the choices the bot offered (pure).
 
-Buttons send exact values; these functions cover customers who type instead:
-"the shoes", "2", "too small", "swap it for another size".
+Buttons send exact values; customers who type write "they're too tight", "refnd please", "the second
+one", "just 1 of them", "yeah why not". Each reader turns such an answer into a choice, or says it
+could not (None, or OTHER for a reason): it never guesses between two.
+
+How a text is read
+- Normalised (NFKC, lower case, apostrophes dropped: "don't" -> "dont", "do not" -> "dont"), split
+  into word tokens; sentence punctuation becomes a clause break ("." or "?").
+- Each token is mapped onto a reader's small lexicon when it is a lexicon word, an inflection of one
+  (a tiny suffix stemmer: "cracked", "cracks" -> "crack") or a typo of one (`_close`, rapidfuzz
+  distances: a letter missing or doubled in words of 5+ letters, two neighbours swapped in words of
+  3+, one letter wrong in words of 10+; the first letter must agree). Plain English words that sit one
+  typo away from a lexicon word ("sort", "lose", "shirt") are never bent.
+- A lexicon is a short table of cue phrases per label, written on one line each: "a|b" is either
+  word, "~" skips up to two words, "?" before a cue makes it weak (half weight, never negated: a
+  topic such as "quality" rather than a state such as "broken"). All cues of a lexicon are one
+  compiled regex over the canonical tokens, leftmost and longest first, each word used once.
+- A cue after a negation in its clause ("it's not broken", "I don't want a refund", "rather than a
+  refund") does not count, unless the cue is itself negative ("don't like it", "not as described").
+
+Decisions (the dialogue manager relies on them)
+- Reasons: "ordered twice", "bought by mistake", "I ordered the wrong size", "found it cheaper" are
+  changed_mind (nothing is wrong with the item, the customer no longer wants it); "you sent the wrong
+  size/colour" is wrong_item. Late delivery, "other" (the button), "other reason", "something else"
+  are OTHER and confident (a reason was given, it has no category of its own); "meh", "my wife" are
+  OTHER, not confident. "doesn't fit" alone has no direction: OTHER, not confident. When two
+  categories are named equally the merchant's fault wins (damaged, wrong_item, not_as_described,
+  then too_small, too_large, changed_mind). Not reasons: "a small hole" (damaged), "the big one",
+  "how long", "wrong number", "delivered to the wrong address", the words of an email address.
+- `reason_in` never volunteers OTHER ("the other order", "is it too late to return?") and ignores
+  question clauses ("what if they're too small?").
+- Resolutions: a clause asking something ("do you refund shipping?", "how long does a refund take?",
+  "can I return a gift card?") is no answer; "can I get a refund?" is. Two resolutions named -> None,
+  unless a correction separates them ("refund... no actually make it an exchange" -> exchange).
+  Reason answers are read for a resolution too, so descriptions choose none ("brand new", "it's a
+  different colour", "the switch is broken", "waste of money").
+- Lines: ids and SKUs first, then names (a word of one title only; a word in several titles decides
+  nothing; "the 3 pack"; the category when no title says it: "the shoes" for "Chelsea boots"), then
+  positions ("2", "the second", "last"), then "both"/"all". "both" with more than two lines is
+  unclear (None). "everything except the socks" and "not the shoes" (of two) work.
+  `mentioned_lines` is stricter: a head noun ("the socks"), a rare title word ("chelsea") or two title
+  words; a head that is a common word needs "the" ("the case", not "in case", not "my card");
+  "both items" only when there are two, "all the items" and "the whole order" always.
+- Quantities: "a pair" is 2; "half", "some", "a few" are None; in a longer message only numbers tied to
+  the items count ("1 of the 3", "just one", "x2", "return 2", "2 pairs"), never order numbers,
+  prices, postcodes or sizes.
+- Yes/no: the first yes or no word decides when the message starts with it, whatever follows ("yes,
+  and where is my refund?" -> True; the manager sees the new request separately). Otherwise a short
+  message (8 words at most) that is not a question and says only yes, or only no, counts. "not sure",
+  "maybe" -> None; "please", "perfect" alone -> True (not "refund please", "great thanks, bye");
+  "no problem", "why not" -> True.
 """
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Hamming, Indel, Levenshtein
+
+from bot import text as textlib
 from bot.models import OrderLine, Resolution, ReturnReason
 
-_REASON_WORDS = [
-    (ReturnReason.TOO_SMALL, r"too small|too tight|smaller|tight|size up"),
-    (ReturnReason.TOO_LARGE, r"too (big|large|loose)|bigger|huge|size down"),
-    (ReturnReason.DAMAGED, r"damag|broken|broke|crack|smash|dent|torn|scratch|defect|faulty|doesn'?t work|not working"),
-    (ReturnReason.WRONG_ITEM, r"wrong (item|product|colou?r|size|one)|not what i ordered|sent me the wrong"),
-    (ReturnReason.NOT_AS_DESCRIBED, r"not as described|different from|looks different|quality|not like the (photo|picture)"),
-    (ReturnReason.CHANGED_MIND, r"changed? my mind|don'?t (want|need|like)|no longer|not needed|found .*cheaper"),
-    (ReturnReason.OTHER, r"other|something else"),
-]
-
-_RESOLUTION_WORDS = [
-    (Resolution.EXCHANGE, r"exchange|swap|different size|another size|replace"),
-    (Resolution.STORE_CREDIT, r"store credit|credit|voucher|gift card"),
-    (Resolution.REPLACEMENT, r"replacement|new one|send another"),
-    (Resolution.REFUND, r"refund|money back|my money|reimburse"),
-]
-
-_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+MAX_WORDS = 500  # characters of the customer's own words kept with a reason
 
 
-def parse_reason(answer: str) -> Optional[ReturnReason]:
-    value = answer.strip().lower()
+# ---------------------------------------------------------------------------------------------------
+# Words: tokens, stems, typos
+
+
+@lru_cache(maxsize=16384)
+def _stem(word: str) -> str:
+    """A crude suffix stemmer, applied alike to lexicon words and customer words: damaged, damages,
+    damaging -> damag; stopped -> stop; shoes -> sho; dresses -> dress."""
+    if len(word) <= 3 or not (word.isascii() and word.isalpha()):
+        return word
+    w = word
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses") or w.endswith(("ches", "shes", "xes", "zes")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if w.endswith("ing") and len(w) > 5:
+        w = w[:-3]
+    elif w.endswith("ed") and len(w) > 4:
+        w = w[:-2]
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def _close(token: str, word: str) -> bool:
+    """Is `token` `word` typed with one slip? Substitutions produce real words ("shirt"/"short"), so
+    they count only in long words; a missing, doubled or swapped letter is the usual typo."""
+    if token == word:
+        return True
+    n = len(word)
+    if len(token) < 3 or n < 3 or token[0] != word[0]:
+        return False
+    if len(token) == n and OSA.distance(token, word) == 1 and Hamming.distance(token, word) == 2:
+        return True  # two neighbours swapped: sokcs, chnaged, exchnage
+    if n >= 5 and Indel.distance(token, word) == 1:
+        return True  # a letter missing or extra: smal, brokn, refnd, damagd
+    return n >= 10 and Levenshtein.distance(token, word) == 1  # a wrong letter: only in long words
+
+
+# Plain words one slip away from a lexicon word ("show" / "shown", "satin" / "stain", "than" / "thank"):
+# never bent onto it. Inflections are covered through their stems.
+_PLAIN_WORDS = frozenset("""
+all add band beak bee brake broker brother brought chap char charger choose chosen curse debt dirt egg
+fee fond for form fund gene genre grate ill inn large loner lose loser mode monkey off odd possible powder
+prince produce quickie rally replay satin see shirt shore shot show skirt slit sore sort spit spite star
+stare strain sung talk tank than thin though too wast waste wilder worse
+""".split())
+_PLAIN = _PLAIN_WORDS | frozenset(_stem(w) for w in _PLAIN_WORDS)
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
+_TOKEN = re.compile(r"\d+(?:[.,:/]\d+)+|[^\W_]+(?:'[^\W_]+)*|\?|[.,;:!()\u3002\uff01\uff1f\uff0c]")
+_BREAKS = {"?": "?", "\uff1f": "?"}
+_MERGE = {
+    ("do", "not"): "dont", ("does", "not"): "doesnt", ("did", "not"): "didnt", ("is", "not"): "isnt",
+    ("are", "not"): "arent", ("was", "not"): "wasnt", ("were", "not"): "werent", ("can", "not"): "cant",
+    ("will", "not"): "wont", ("would", "not"): "wouldnt", ("could", "not"): "couldnt",
+    ("have", "not"): "havent", ("has", "not"): "hasnt", ("any", "more"): "anymore",
+    ("instead", "of"): "insteadof", ("apart", "from"): "except", ("other", "than"): "except",
+    ("all", "but"): "all except", ("everything", "but"): "everything except",
+}
+
+
+_INVISIBLE = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                            *range(0x2066, 0x206A)])
+
+
+def _clean(text: str) -> str:
+    """NFKC, no zero-width or bidi marks, plain apostrophes, lower case, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE).translate(_APOSTROPHES)
+                    .lower().split())
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> Tuple[str, ...]:
+    """Lower-case word tokens with "." and "?" as clause breaks; contractions merged ("do not" -> dont)."""
+    out: List[str] = []
+    for raw in _TOKEN.findall(_clean(text)):
+        if raw[0].isalnum():
+            tok = raw.replace("'", "")
+        else:
+            tok = _BREAKS.get(raw, ".")
+            if out and out[-1] in (".", "?"):
+                out[-1] = "?" if "?" in (tok, out[-1]) else "."
+            elif out:
+                out.append(tok)
+            continue
+        tok = "cant" if tok == "cannot" else tok
+        merged = _MERGE.get((out[-1], tok)) if out else None
+        if merged is None:
+            out.append(tok)
+        else:
+            out[-1:] = merged.split()
+    return tuple(out)
+
+
+def _collapse(word: str) -> str:
+    """Letters held down: yesss -> yes, nooo -> no, okk -> ok (a run of three, or a doubled last letter)."""
+    return re.sub(r"(.)\1+$", r"\1", re.sub(r"(.)\1\1+", r"\1", word))
+
+
+def _stems(words: Iterable[str]) -> FrozenSet[str]:
+    return frozenset(_stem(w) for w in words)
+
+
+_NEGATORS = _stems("""not no never nothing none nor neither without hardly isnt arent wasnt werent dont
+doesnt didnt hasnt havent hadnt wont wouldnt cant couldnt shouldnt aint""".split())
+_STOPS = _stems(". ? but just though although however and because since so actually instead".split())
+_WH = _stems("how what when where why who which whats hows wheres whens whys whos".split())
+_AUX = _stems("do does did is are was were has have should shall am will would".split())
+_MAY = _stems("can could may".split())
+_REQUESTING = _stems("get have take please just receive go".split())
+_SUBJECTS = _stems("""you i we they it he she there a an the my your this that these those refund refunds
+return returns exchange exchanges shipping postage store""".split())
+
+
+def _question_spans(tokens: Sequence[str]) -> List[Tuple[int, int]]:
+    """(start, end) of the clauses that ask something: they open with a question word, with do/is/will...
+    and a subject, with "can I" and a verb other than get/have ("can I return a gift card?" asks, "can I
+    get a refund" chooses), or end with "?" and hold a question word."""
+    spans, start = [], 0
+    for i in range(len(tokens) + 1):
+        if i < len(tokens) and tokens[i] not in (".", "?"):
+            continue
+        clause = [_stem(t) for t in tokens[start:i]]
+        if clause:
+            asks = (clause[0] in _WH or (clause[0] in _AUX and clause[1:2] and clause[1] in _SUBJECTS)
+                    or (clause[0] in _MAY and clause[1:2] and clause[1] in ("i", "we")
+                        and clause[2:3] and clause[2] not in _REQUESTING)
+                    or (i < len(tokens) and tokens[i] == "?" and any(t in _WH for t in clause)))
+            if asks:
+                spans.append((start, i))
+        start = i + 1
+    return spans
+
+
+def _in_spans(position: int, spans: Sequence[Tuple[int, int]]) -> bool:
+    return any(s <= position < e for s, e in spans)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lexicons of cue phrases
+
+
+class _Hit(NamedTuple):
+    label: object
+    weight: float
+    start: int  # token index
+    negated: bool
+
+
+class _Cue(NamedTuple):
+    label: object
+    weight: float
+    negatable: bool
+    literals: int
+    body: str
+
+
+_GAP = r"(?: [^ .?]+){0,2}"
+
+
+class _Lexicon:
+    """Cue phrases per label (see the module docstring for the notation), matched on canonical tokens."""
+
+    def __init__(self, table: Sequence[Tuple[object, str]], negators: FrozenSet[str] = _NEGATORS,
+                 window: int = 3):
+        self.negators, self.window = negators, window
+        surface: Set[str] = set()
+        cues: List[_Cue] = []
+        firsts: Dict[_Cue, Tuple[str, ...]] = {}
+        for label, spec in table:
+            for cue in spec.split(","):
+                cue = cue.strip()
+                if not cue:
+                    continue
+                weak = cue.startswith("?")
+                pieces: List[str] = []
+                literals, gap, negative = 0, False, False
+                first: Tuple[str, ...] = ()
+                for part in cue.lstrip("?").split():
+                    if part == "~":
+                        gap = True
+                        continue
+                    alternatives = part.split("|")
+                    surface.update(alternatives)
+                    stems = sorted({_stem(a) for a in alternatives}, key=lambda s: (-len(s), s))
+                    negative = negative or any(s in negators for s in stems)
+                    if pieces:
+                        pieces.append((_GAP if gap else "") + " ")
+                    pieces.append("(?:" + "|".join(re.escape(s) for s in stems) + ")")
+                    literals, gap = literals + 1, False
+                    first = first or tuple(stems)
+                made = _Cue(label, 0.5 if weak else 1.0, not (weak or negative), literals, "".join(pieces))
+                cues.append(made)
+                firsts[made] = first
+        cues.sort(key=lambda c: -c.literals)  # longest first at a position (a stable sort keeps table order)
+        self._cues = cues
+        starting: Dict[str, List[int]] = {}  # a cue is tried only where its first word stands
+        for i, cue in enumerate(cues):
+            for stem in firsts[cue]:
+                starting.setdefault(stem, []).append(i)
+        self._starting = {stem: re.compile("|".join(f"(?P<c{i}>{cues[i].body})(?![^ ])" for i in indexes))
+                          for stem, indexes in starting.items()}
+        self._surface = frozenset(surface)
+        self._stems = _stems(surface)
+        self._surface_by_initial = _by_initial(self._surface)
+        self._stems_by_initial = _by_initial(self._stems)
+        self._cache: Dict[str, str] = {}
+
+    def canon(self, token: str) -> str:
+        found = self._cache.get(token)
+        if found is None:
+            if len(self._cache) > 20000:
+                self._cache.clear()
+            found = self._cache[token] = self._canon(token)
+        return found
+
+    def _canon(self, token: str) -> str:
+        stem = _stem(token)
+        if stem in self._stems or token in self._surface:
+            return stem
+        if not (token.isascii() and token.isalpha()) or len(token) < 3 or token in _PLAIN or stem in _PLAIN:
+            return stem
+        collapsed = _collapse(token)
+        if collapsed != token and (collapsed in self._surface or _stem(collapsed) in self._stems):
+            return _stem(collapsed)
+        for probe, pool in ((token, self._surface_by_initial), (stem, self._stems_by_initial)):
+            candidates = pool.get(probe[0], ())
+            for word, _, _ in process.extract(probe, candidates, scorer=OSA.distance, score_cutoff=2, limit=5):
+                if _close(probe, word):
+                    return _stem(word)
+        return stem
+
+    def hits(self, tokens: Sequence[str]) -> List[_Hit]:
+        """The cues in `tokens`, left to right, the longest at each word, each word used once."""
+        canon = [t if t in (".", "?") else self.canon(t) for t in tokens]
+        joined = " ".join(canon)
+        offsets, at = [], 0
+        for t in canon:
+            offsets.append(at)
+            at += len(t) + 1
+        found: List[_Hit] = []
+        i = 0
+        while i < len(canon):
+            regex = self._starting.get(canon[i])
+            m = regex.match(joined, offsets[i]) if regex is not None else None
+            if m is None:
+                i += 1
+                continue
+            cue = self._cues[int(m.lastgroup[1:])]
+            negated = cue.negatable and _negated(canon, i, self.negators, self.window)
+            found.append(_Hit(cue.label, cue.weight, i, negated))
+            i += 1 + m.group().count(" ")
+        return found
+
+
+def _by_initial(words: Iterable[str]) -> Dict[str, Tuple[str, ...]]:
+    grouped: Dict[str, List[str]] = {}
+    for word in words:
+        if word.isascii() and word.isalpha() and len(word) >= 3:
+            grouped.setdefault(word[0], []).append(word)
+    return {k: tuple(sorted(v)) for k, v in grouped.items()}
+
+
+def _negated(canon: Sequence[str], start: int, negators: FrozenSet[str], window: int) -> bool:
+    for j in range(start - 1, max(start - 1 - window, -1), -1):
+        if canon[j] in negators:
+            return True
+        if canon[j] in _STOPS:
+            return False
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reasons
+
+_R = ReturnReason
+_REASONS = _Lexicon([
+    (_R.TOO_SMALL, "small, smaller, tight, tighter, short, shorter, snug, narrow, tiny, petite, pinch, cramped, "
+                   "squeeze, size up, "
+                   "need|want|prefer|order|get|try|go|swap|exchange|change|switch|for|in ~ "
+                   "bigger|larger|longer|wider|up"),
+    (_R.TOO_LARGE, "big, bigger, large, larger, loose, looser, long, longer, huge, baggy, wide, wider, oversized, "
+                   "massive, enormous, size down, slip|slips|slipping|falls|falling|fall ~ off, "
+                   "need|want|prefer|order|get|try|go|swap|exchange|change|switch|for|in ~ smaller|tighter|shorter|"
+                   "narrower|down"),
+    (_R.DAMAGED, "damage, broken, broke, break, crack, shatter, smash, dent, torn, tear, rip, hole, scratch, "
+                 "stain, leak, faulty, fault, defect, defective, malfunction, dead, bent, chip, snap, burn, burnt, "
+                 "mould, mold, rust, frayed, peel, split, dirty, soiled, die, dies, dying, "
+                 "fell|falling|falls|came|coming apart, "
+                 "came|come|coming|fell off, missing ~ part|parts|piece|pieces|bit|bits|button|buttons|screw|screws|"
+                 "strap|lid|cable|charger|accessories, "
+                 "stop|stopped ~ work|working|charging|charge, no longer work|works|working|charge|charges, "
+                 "not|doesnt|dont|isnt|wont|didnt|cant|never|arent|wasnt|werent ~ work|working|turn|switch|"
+                 "charge|charging|power|start|function|functioning"),
+    (_R.WRONG_ITEM, "wrong, incorrect, not|isnt|wasnt|arent|werent|never ~ i|we ordered|bought|chose|picked|paid, "
+                    "didnt|never order|ordered|buy|bought, someone elses, mixed up, mix up, mixup, not mine, "
+                    "sent|received|got|delivered|gave|shipped ~ wrong|different|incorrect, "
+                    "is|its|was|were|are|thats|this|these|they ~ different|another "
+                    "item|product|model|colour|color|size|brand|style|one, "
+                    "you|your ~ mistake|error"),
+    (_R.NOT_AS_DESCRIBED, "not|isnt|wasnt|arent|werent|doesnt|didnt ~ as described|advertised|pictured|shown|"
+                          "expected|stated|listed, not|isnt|wasnt what i|we expected|imagined|thought, "
+                          "not|isnt|wasnt|doesnt|dont|didnt ~ like ~ photo|photos|picture|pictures|image|images|"
+                          "description|website|site|listing|advert|ad|ads, "
+                          "nothing like, look|looks|looked ~ different|nothing, misleading, fake, counterfeit, "
+                          "knockoff, cheap, cheaply, flimsy, poor, poorly, different, ?quality, ?photo, ?picture, "
+                          "?image, ?description, ?listing, ?advert, ?material, ?fabric, ?described, ?advertised, "
+                          "?pictured"),
+    (_R.CHANGED_MIND, "change ~ mind, mind changed, dont|didnt|doesnt|not|never|wont ~ need|want|like|love|suit, "
+                      "no longer, anymore, unwanted, dislike, hate, regret, cheaper, better price|deal|offer, "
+                      "found ~ elsewhere|better, bought|ordered|got ~ elsewhere, mistake, mistakenly, accident, "
+                      "accidentally, twice, duplicate, double, i|we ordered|bought|picked|chose|clicked|got ~ wrong, "
+                      "not for me, not my style|taste|thing|colour|color, too expensive, cant afford, impulse, "
+                      "unnecessary"),
+    (_R.OTHER, "other reason|reasons|issue|problem, something else, none of these|those|the, late, delay, delayed, "
+               "slow, took|take|takes|taking ~ long|forever|ages, "
+               "long time, long ~ to arrive|to come|to get|to deliver|delivery|shipping, arrived|came after, "
+               "missed ~ it|event|party|occasion|date|wedding|trip|birthday|deadline"),
+    # Size words that are not about the fit: "a small hole", "the big one", "how long", "as long as".
+    (None, "a|an|the|my|this|that|these|those|your small|big|large|short|long|tiny|huge|little|massive|tight, "
+           "how|as|so long|big|large|small, size small|large|big|short|medium|long, in short, small|big|quick|short "
+           "question|problem|issue|thing|favour|favor, wrong number|email|address|postcode|zip|code|account|link|"
+           "button|person|order, a|an|another different size|colour|color|model|one|style|fit, "
+           "delivered|sent|shipped|went|gone|to|at ~ wrong address|house|door|place|person|flat|building|neighbour|"
+           "location"),
+])
+_PRIORITY = (_R.DAMAGED, _R.WRONG_ITEM, _R.NOT_AS_DESCRIBED, _R.TOO_SMALL, _R.TOO_LARGE, _R.CHANGED_MIND, _R.OTHER)
+
+
+@dataclass(frozen=True)
+class ReasonReading:
+    reason: ReturnReason  # OTHER when nothing fits
+    words: str  # the customer's own words, cleaned (stripped, max 500 chars)
+    confident: bool  # True when a category really matched
+
+
+def _own_words(answer: str) -> str:
+    return " ".join((answer or "").split())[:MAX_WORDS]
+
+
+def _exact_value(answer: str, enum_type):
+    value = re.sub(r"[\s-]+", "_", (answer or "").strip().lower())
     try:
-        return ReturnReason(value)
+        return enum_type(value)
     except ValueError:
-        pass
-    return next((reason for reason, words in _REASON_WORDS if re.search(words, value)), None)
+        return None
 
 
-def parse_resolution(answer: str, allowed: Sequence[Resolution]) -> Optional[Resolution]:
-    value = answer.strip().lower()
-    try:
-        chosen = Resolution(value)
-    except ValueError:
-        chosen = next((r for r, words in _RESOLUTION_WORDS if r in allowed and re.search(words, value)), None)
+def _reason(answer: str, skip_questions: bool) -> Tuple[ReturnReason, bool]:
+    exact = _exact_value(answer, ReturnReason)
+    if exact is not None:
+        return exact, True
+    tokens = _tokens(_without_emails(answer))  # "manon.petit@example.fr" is no "petite"
+    questions = _question_spans(tokens) if skip_questions else []
+    score: Dict[ReturnReason, float] = {}
+    for hit in _REASONS.hits(tokens):
+        if hit.label is None or hit.negated or _in_spans(hit.start, questions):
+            continue
+        score[hit.label] = score.get(hit.label, 0.0) + hit.weight
+    real = {r: s for r, s in score.items() if r is not _R.OTHER}
+    if real:
+        best = max(real.values())
+        return next(r for r in _PRIORITY if real.get(r) == best), True
+    return _R.OTHER, _R.OTHER in score
+
+
+def read_reason(answer: str) -> ReasonReading:
+    """The reason in a typed answer, mapped onto the policy's categories; OTHER (not confident) when
+    nothing fits. The customer's words are always kept."""
+    reason, confident = _reason(answer, skip_questions=False)
+    return ReasonReading(reason, _own_words(answer), confident)
+
+
+def reason_in(text: str) -> Optional[ReturnReason]:
+    """A reason volunteered inside a longer message ("return the shoes, they're too small"), or None.
+    Never OTHER; clauses that ask something volunteer nothing."""
+    reason, confident = _reason(text, skip_questions=True)
+    return reason if confident and reason is not _R.OTHER else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Resolutions
+
+_S = Resolution
+_RESOLUTIONS = _Lexicon([  # reason answers are read with it too: "brand new", "the switch", "waste of money" name none
+    (_S.REFUND, "refund, money back, my|the money, want|get|give ~ money, reimburse, reimbursement, repay, pay back, "
+                "payback, cash, cash back, to my|the card|account|paypal|bank, paypal, credit card, debit card, "
+                "original payment"),
+    (_S.EXCHANGE, "exchange, swap, switch|trade ~ it|them|for|to|size, size up, size down, change ~ size|colour|color|"
+                  "model, another|different|other|bigger|smaller|larger|next "
+                  "size|colour|color|model|style|fit|version, "
+                  "different|bigger|smaller|larger one|pair"),
+    (_S.STORE_CREDIT, "store credit, credit, voucher, gift card, giftcard, coupon, account balance, credit note"),
+    (_S.REPLACEMENT, "replacement, replace, new one|ones|pair|item|unit|piece|copy|set, a new, "
+                     "another one|pair|unit|copy, send ~ another|again|new, resend, fresh one, working one"),
+    # Not a choice: another item to return; a description ("it's a different colour", "they're bigger").
+    (None, "return|returning another|other, send back another|other, "
+           "is|its|was|were|are|thats|they|theyre ~ different|another|other|bigger|smaller|larger, "
+           "sent|received|got|delivered ~ different|another|wrong"),
+], negators=_NEGATORS | _stems(["than", "insteadof", "except"]))
+
+
+_CORRECTIONS = _stems("actually instead rather sorry wait mean make".split())
+
+
+def read_resolution(answer: str, allowed: Sequence[Resolution]) -> Optional[Resolution]:
+    """The one resolution a typed answer chooses among `allowed`, or None (none, two, not allowed, or a
+    question about one rather than a choice)."""
+    allowed = tuple(allowed)
+    exact = _exact_value(answer, Resolution)
+    if exact is not None:
+        return exact if exact in allowed else None
+    tokens = _tokens(answer)
+    questions = _question_spans(tokens)
+    hits = [hit for hit in _RESOLUTIONS.hits(tokens)
+            if hit.label is not None and not hit.negated and not _in_spans(hit.start, questions)]
+    named = {hit.label for hit in hits}
+    if len(named) > 1:  # "refund... no actually make it an exchange": the one after the correction
+        turn = max((i for i, t in enumerate(tokens) if _stem(t) in _CORRECTIONS), default=-1)
+        named = {hit.label for hit in hits if hit.start > turn} if turn >= 0 else named
+    if len(named) != 1:
+        return None
+    chosen = named.pop()
     return chosen if chosen in allowed else None
 
 
-def parse_line(answer: str, lines: Sequence[OrderLine]) -> Optional[OrderLine]:
-    """The line a customer means: its id, its position ("2", "the second"), its SKU or title words."""
-    value = answer.strip().lower()
-    for line in lines:
-        if value in (line.line_id.lower(), line.sku.lower()):
-            return line
-    number = _ORDINALS.get(value) or (int(value) if value.isdigit() else None)
-    if number is not None:
-        return lines[number - 1] if 1 <= number <= len(lines) else None
-    words = set(re.findall(r"[a-z0-9]{3,}", value))
-    scored = [(len(words & set(re.findall(r"[a-z0-9]{3,}", line.title.lower()))), line) for line in lines]
-    scored.sort(key=lambda pair: pair[0], reverse=True)
-    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
-        return scored[0][1]
+# ---------------------------------------------------------------------------------------------------
+# Order lines
+
+_GENERIC = _stems("""pack set of the and with for in on by to a an ml cm mm kg g l m w inch inches piece pieces pc
+pcs pair pairs size x xl xs xxl item items new edition""".split())
+# Words of a customer's sentence that never name an item.
+_FUNCTION = _stems("""the a an my your our this that these those it its them they one ones i me we you want would like
+to return returning send back please and or of from order item items thing things both all everything every
+each lot whole entire is are was were be been have has had get got with for in on at not no but just only
+also too very so which what instead insteadof except first second third last other another number line
+cancel refund exchange track deliver delivered ship shipped arrive arrived sent bought paid""".split())
+# Title words also common in sentences: they name an item only as "the case", "gift card" (not "my card").
+_COMMON = _stems("""case card set rest light lights watch order back box pack kit cover stand top bit piece part
+gift fit slim down loose smart action white black grey gray red blue green pink running cycling leather wool
+cotton organic wireless charging trail classic mini pro plus max new large small medium big short long dark
+soft hard home travel single double basic""".split())
+_DETERMINERS = _stems("the this that these those both".split())  # not "my": "refund to my card"
+_SYNONYMS = {  # stem -> other stems it may be typed for
+    "tee": ("tshirt", "shirt"), "tshirt": ("tee",), "trainer": ("sneaker",), "sneaker": ("trainer",),
+    "sweater": ("jumper",), "jumper": ("sweater",), "pant": ("trouser",), "trouser": ("pant",),
+    "earphon": ("earbud",), "earbud": ("earphon",), "headset": ("headphon",), "headphon": ("headset",),
+}
+_SCOPED = _stems(["except", "insteadof", "besides", "excluding"])  # negate up to the end of the clause
+_ALL_WORDS = _stems(["all", "everything", "every", "each", "lot"])
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+             "eighth": 8, "ninth": 9, "tenth": 10, "last": -1, "latter": -1, "former": 1}
+_CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+              "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_NTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
+_ITEMS = r"(?: of)?(?: the| my| these| those| your)? (?:items?|things?|products?|articles?|lines?)"
+_ALL_ITEMS = re.compile(r"(?<![^ ])(?:all(?: \d+| two| three| four| five)?" + _ITEMS +
+                        r"|(?:whole|entire|full) order|everything (?:in|from|on) (?:the|my|this|that) order)(?![^ ])")
+_BOTH_ITEMS = re.compile(r"(?<![^ ])both" + _ITEMS + r"(?![^ ])")
+
+
+class _TitleWord(NamedTuple):
+    raw: str
+    stem: str
+    head: bool
+
+
+def _word_parts(raw: str) -> List[str]:
+    """A title word and, when hyphenated, its parts and its parts joined: t-shirt -> t, shirt, tshirt."""
+    parts = raw.split("-")
+    return parts + ["".join(parts)] if len(parts) > 1 else parts
+
+
+def _names_item(word: str) -> bool:
+    return len(word) >= 2 and word[0].isalpha() and _stem(word) not in _GENERIC
+
+
+@lru_cache(maxsize=2048)
+def _title_words(title: str) -> Tuple[_TitleWord, ...]:
+    """The words that name an item (no numbers, units or pack sizes); the head noun is the last of them
+    before "(" or ":" ("Running socks (3 pack)" -> socks)."""
+    text = _clean(title)
+    main = re.split(r"[(:]", text, maxsplit=1)[0]
+
+    def groups(part: str) -> List[List[str]]:
+        found = ([w for w in _word_parts(raw) if _names_item(w)] for raw in re.findall(r"[^\W_]+(?:-[^\W_]+)*", part))
+        return [g for g in found if g]
+
+    main_groups = groups(main)
+    head = set(main_groups[-1]) if main_groups else set()
+    words = dict.fromkeys(w for g in main_groups + groups(text[len(main):]) for w in g)
+    return tuple(_TitleWord(w, _stem(w), w in head) for w in words)
+
+
+@lru_cache(maxsize=2048)
+def _title_numbers(title: str) -> FrozenSet[Tuple[str, str]]:
+    """Word pairs of a title that hold a number: "3 pack", "750 ml", "27 inch"."""
+    words = re.findall(r"[^\W_]+", _clean(title))
+    return frozenset(pair for pair in zip(words, words[1:]) if any(w.isdigit() for w in pair))
+
+
+@lru_cache(maxsize=2048)
+def _category_words(category: str) -> Tuple[_TitleWord, ...]:
+    return tuple(_TitleWord(w, _stem(w), True) for w in re.findall(r"[a-z]+", (category or "").lower())
+                 if len(w) >= 3 and _stem(w) not in _GENERIC)
+
+
+class _Token(NamedTuple):
+    raw: str
+    stem: str
+    start: int  # token index of its (first) word
+
+
+def _item_tokens(tokens: Sequence[str]) -> List[_Token]:
+    """Words that may name an item, with adjacent pairs joined ("t shirt" -> tshirt, "ear buds")."""
+    out = []
+    for i, tok in enumerate(tokens):
+        if tok in (".", "?") or not tok.isalpha():
+            continue
+        stem = _stem(tok)
+        if stem not in _FUNCTION:
+            out.append(_Token(tok, stem, i))
+        if i + 1 < len(tokens) and tokens[i + 1].isalpha():
+            joined = tok + tokens[i + 1]
+            out.append(_Token(joined, _stem(joined), i))
+    return out
+
+
+def _word_match(token: _Token, word: _TitleWord) -> int:
+    """2: the same word (or inflection, or synonym); 1: a typo of it; 0: not it."""
+    if token.raw == word.raw or token.stem == word.stem or word.stem in _SYNONYMS.get(token.stem, ()):
+        return 2
+    if len(word.raw) >= 3 and token.raw not in _PLAIN and (
+            _close(token.raw, word.raw) or _close(token.stem, word.stem)):
+        return 1
+    return 0
+
+
+def _negations(tokens: Sequence[str]) -> Set[int]:
+    """Token positions a negation covers: three words after not/no/never..., to the clause's end after
+    except/instead of."""
+    covered: Set[int] = set()
+    stems = [_stem(t) for t in tokens]
+    for i, s in enumerate(stems):
+        if s in _SCOPED:
+            j = i + 1
+            while j < len(stems) and stems[j] not in (".", "?", "but"):
+                covered.add(j)
+                j += 1
+        elif s in _NEGATORS:
+            for j in range(i + 1, min(i + 4, len(stems))):
+                if stems[j] in _STOPS:
+                    break
+                covered.add(j)
+    return covered
+
+
+class _Named(NamedTuple):
+    named: Tuple[int, ...]  # line indexes named by a word of theirs alone
+    excluded: Tuple[int, ...]  # line indexes named after a negation ("not the shoes", "except the socks")
+    unclear: bool  # a word named several lines (not all of them): it decides nothing
+
+
+def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool) -> _Named:
+    """The lines the words name. A word names the line(s) whose title holds it (the same word, an
+    inflection or synonym, else a typo); a word held by every title, or by several, names none."""
+    titles = [_title_words(line.title) for line in lines]
+    negated = _negations(tokens)
+    named: Dict[int, bool] = {}  # line -> named at least once outside a negation
+    unclear = False
+
+    def mark(i: int, position: int) -> None:
+        named[i] = named.get(i, False) or position not in negated
+
+    candidates = _item_tokens(tokens)
+    for token in candidates:
+        best, holders = 0, {}  # line -> the title word the token matched
+        for i, words in enumerate(titles):
+            for word in words:
+                quality = _word_match(token, word)
+                if quality > best:
+                    best, holders = quality, {i: word}
+                elif quality and quality == best:
+                    holders.setdefault(i, word)
+        if not best or (len(holders) == len(lines) > 1):
+            continue  # a word of every title ("running" in both) decides nothing
+        if len(holders) > 1:
+            unclear = True
+            continue
+        (i, word), = holders.items()
+        if not strict or _clearly_named(tokens, token, word, titles[i], candidates):
+            mark(i, token.start)
+    if not named and not strict:  # "the shoes" for "Leather Chelsea boots" (category shoes)
+        for token in candidates:
+            holders = {i for i, line in enumerate(lines) for word in _category_words(line.category)
+                       if _word_match(token, word) == 2}
+            if len(holders) == 1:
+                mark(holders.pop(), token.start)
+            elif 1 < len(holders) < len(lines):
+                unclear = True
+    for position, pair in enumerate(zip(tokens, tokens[1:])):  # "the 3 pack": a number in a title names it
+        holders = {i for i, line in enumerate(lines) if pair in _title_numbers(line.title)}
+        if len(holders) == 1:
+            mark(holders.pop(), position)
+    return _Named(tuple(sorted(i for i, ok in named.items() if ok)),
+                  tuple(sorted(i for i, ok in named.items() if not ok)), unclear)
+
+
+def _clearly_named(tokens: Sequence[str], token: _Token, word: _TitleWord, title: Tuple[_TitleWord, ...],
+                   candidates: Sequence[_Token]) -> bool:
+    """In a longer sentence an item is named by its head noun ("the socks"), by a rare word of its
+    title ("the chelsea ones"), or by two words of its title ("slim fit"); a head noun that is also a
+    common word ("case", "card") needs "the"/"this" or another title word before it."""
+    others = sum(1 for c in candidates if c is not token and any(_word_match(c, w) for w in title))
+    if others:
+        return True
+    common = word.stem in _COMMON
+    if word.head and not common:
+        return True
+    if word.head:
+        before = _stem(tokens[token.start - 1]) if token.start > 0 else ""
+        return before in _DETERMINERS
+    return not common and len(word.raw) >= 4
+
+
+def _ids_named(text: str, lines: Sequence[OrderLine], with_line_ids: bool) -> Tuple[int, ...]:
+    found = []
+    for i, line in enumerate(lines):
+        keys = [line.sku] + ([line.line_id] if with_line_ids else [])
+        for key in keys:
+            key = (key or "").strip().lower()
+            if key and re.search(r"(?<![\w-])" + re.escape(key) + r"(?![\w-])", text):
+                found.append(i)
+                break
+    return tuple(found)
+
+
+def _positions(tokens: Sequence[str], count: int) -> Optional[Tuple[int, ...]]:
+    """Positions the answer names ("2", "2nd", "the second", "last", "1 and 3") as indexes; () when
+    none; None when one is out of range."""
+    words = [t for t in tokens if t not in (".", "?")]
+    picked: List[int] = []
+    for i, tok in enumerate(words):
+        number: Optional[int] = None
+        if tok.isdigit() and len(tok) <= 2:
+            number = int(tok)
+        elif _NTH.fullmatch(tok):
+            number = int(_NTH.fullmatch(tok).group(1))
+        elif tok.isalpha():
+            number = next((n for w, n in _ORDINALS.items() if _close(tok, w)), None)
+            if number is None and tok in _CARDINALS and (
+                    len(words) == 1 or (len(words) == 2 and i == 1 and words[0] in ("number", "item", "no", "line"))):
+                number = _CARDINALS[tok]
+        if number is None:
+            continue
+        if number == -1:
+            number = count
+        if not 1 <= number <= count:
+            return None
+        picked.append(number - 1)
+    return tuple(sorted(set(picked)))
+
+
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def _without_emails(text: str) -> str:
+    """Words and numbers are harmless to a reason or a name; an email's words are not ("petit")."""
+    return _EMAIL.sub(" , ", text or "")
+
+
+def _without_entities(text: str) -> str:
+    """The text with order ids, emails, postcodes, tracking numbers and amounts blanked out."""
+    text = text or ""
+    if not any(ch.isdigit() or ch == "@" for ch in text):
+        return text  # every entity holds a digit or an @
+    entities = textlib.find_entities(text)
+    for entity in reversed(entities):
+        text = text[:entity.start] + " , " + text[entity.end:]
+    return text
+
+
+def read_lines(answer: str, lines: Sequence[OrderLine]) -> Optional[Tuple[OrderLine, ...]]:
+    """The line(s) a typed answer picks among the offered `lines`: an id or SKU, a name or part of one,
+    a position, "both"/"all"; None when unclear."""
+    lines = tuple(lines)
+    if not lines or not (answer or "").strip():
+        return None
+    text = _clean(answer)
+    by_id = _ids_named(text, lines, with_line_ids=True)
+    if by_id:
+        return tuple(lines[i] for i in by_id)
+    tokens = _tokens(_without_entities(answer))
+    names = _named(tokens, lines, strict=False)
+    stems = {_stem(t) for t in tokens}
+    says_all = bool(stems & _ALL_WORDS) or "both" in stems
+    if names.named:
+        chosen = [i for i in names.named if i not in names.excluded]
+        return tuple(lines[i] for i in chosen) if chosen else None
+    if names.excluded:
+        rest = [i for i in range(len(lines)) if i not in names.excluded]
+        if says_all or len(rest) == 1:
+            return tuple(lines[i] for i in rest) if rest else None
+        return None
+    positions = _positions(tokens, len(lines))
+    if positions is None:
+        return None
+    if positions:
+        return tuple(lines[i] for i in positions)
+    if names.unclear:
+        return None
+    if stems & _ALL_WORDS:
+        return lines
+    if "both" in stems:
+        return lines if len(lines) <= 2 else None
     return None
+
+
+def mentioned_lines(text: str, lines: Sequence[OrderLine]) -> Tuple[OrderLine, ...]:
+    """Lines clearly named inside a longer sentence ("I want to return the socks from order ...",
+    "actually the socks instead"); all of them for "both items", "all the items", "the whole order".
+    No positions, no bare "both"; () when none."""
+    lines = tuple(lines)
+    if not lines or not (text or "").strip():
+        return ()
+    tokens = _tokens(_without_emails(text))
+    names = _named(tokens, lines, strict=True)
+    joined = " ".join(tokens)
+    if _ALL_ITEMS.search(joined) or (len(lines) == 2 and _BOTH_ITEMS.search(joined)):
+        chosen = set(range(len(lines)))
+    else:
+        chosen = set(names.named) | set(_ids_named(_clean(text), lines, with_line_ids=False))
+    return tuple(line for i, line in enumerate(lines) if i in chosen and i not in names.excluded)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Quantities
+
+_NUMBER_WORDS = dict(_CARDINALS, single=1, couple=2, pair=2)
+_NOT_A_COUNT_BEFORE = _stems("""size sizes uk us eu eur fr it no number order orders postcode zip code
+day days week weeks month months year years hour hours minute minutes am pm usd gbp eur cad dollars
+euros pounds bucks percent""".split())
+_UNITS_AFTER = _stems("""day week month year hour minute am pm percent dollar euro pound buck cm mm ml kg inch
+size""".split())
+_ITEM_NOUNS = _stems("item items pair pairs unit units piece pieces ones of".split())
+_NOT_COUNT_ONE = _stems("""the this that which other another each every any no some same first second third last
+blue red black white green grey gray pink brown big small large""".split())
+_RETURN_VERBS = _stems("return returning send sending back refund exchange".split())
+_ONLY = _stems("just only exactly".split())
+
+
+class _Number(NamedTuple):
+    value: int
+    index: int  # in the word list
+
+
+@lru_cache(maxsize=4096)
+def _number_word(word: str) -> Optional[str]:
+    """"two", "thre" (a typo of three); short number words only as written."""
+    return next((k for k in _NUMBER_WORDS if word == k or (len(k) > 3 and _close(word, k))), None)
+
+
+def _numbers(words: Sequence[str]) -> List[_Number]:
+    """Counts written as digits or words: 2, two, x2, 2x; not sizes, times or amounts."""
+    found = []
+    for i, w in enumerate(words):
+        before = _stem(words[i - 1]) if i else ""
+        after = _stem(words[i + 1]) if i + 1 < len(words) else ""
+        value: Optional[int] = None
+        if w.isdigit() and len(w) <= 3:
+            value = int(w)
+        elif re.fullmatch(r"x\d{1,2}|\d{1,2}x", w):
+            value = int(w.strip("x"))
+        elif w.isalpha():
+            word = _number_word(w)
+            if word is not None:
+                value = _NUMBER_WORDS[word]
+                if word == "one" and before in _NOT_COUNT_ONE and not (
+                        before == "the" and i > 1 and _stem(words[i - 2]) in _ONLY):  # "just the one" is 1
+                    value = None
+                if word in ("pair", "couple") and before not in ("a", ""):
+                    value = None  # "2 pairs": the 2 counts
+        if value is None or before in _NOT_A_COUNT_BEFORE or after in _UNITS_AFTER:
+            continue
+        found.append(_Number(value, i))
+    return found
+
+
+def _totals_after_of(words: Sequence[str], numbers: Sequence[_Number]) -> Set[int]:
+    """Indexes of numbers that give the total in "1 of the 3", "one out of three": not the count."""
+    totals = set()
+    for n in numbers:
+        for j in range(n.index - 1, max(n.index - 4, -1), -1):
+            if words[j] in (".", "?"):
+                break
+            if words[j] == "of" and any(m.index < j for m in numbers):
+                totals.add(n.index)
+                break
+    return totals
+
+
+def _quantity(values: Iterable[int], maximum: int) -> Optional[int]:
+    distinct = set(values)
+    if len(distinct) != 1:
+        return None
+    value = distinct.pop()
+    return value if 1 <= value <= maximum else None
+
+
+def read_quantity(answer: str, maximum: int) -> Optional[int]:
+    """How many a typed answer to "how many?" says: "1", "just one of them", "two", "a pair", "both",
+    "all of them" (maximum); None when unclear, "half", or outside 1..maximum."""
+    if maximum < 1 or not (answer or "").strip():
+        return None
+    exact = (answer or "").strip()
+    if exact.isdigit():
+        return _quantity([int(exact)], maximum)
+    if re.match(r"[-\u2212]\s*\d", exact):
+        return None  # a negative number
+    words = [w for w in _tokens(_without_entities(answer)) if w not in (".", "?")]
+    stems = [_stem(w) for w in words]
+    if any(_close(w, "half") for w in words) or {"some", "few", "several", "none", "zero", "many"} & set(stems):
+        return None
+    numbers = _numbers(words)
+    totals = _totals_after_of(words, numbers)
+    values = [n.value for n in numbers if n.index not in totals]
+    if "both" in stems:
+        values.append(2)
+    if set(stems) & _ALL_WORDS and not values:
+        values.append(maximum)
+    return _quantity(values, maximum)
+
+
+def quantity_in(text: str, maximum: int) -> Optional[int]:
+    """A quantity stated inside a longer message ("return 1 of the 3 jeans", "just one of them", "x2",
+    "both of them"); None when none is said. Order numbers, prices, postcodes and sizes never count."""
+    if maximum < 1 or not (text or "").strip():
+        return None
+    words = list(_tokens(_without_entities(text)))
+    numbers = _numbers(words)
+    totals = _totals_after_of(words, numbers)
+    values = [n.value for n in numbers if n.index not in totals and _tied(words, n.index)]
+    stems = [_stem(w) for w in words]
+    for i, s in enumerate(stems):
+        before = stems[i - 1] if i else ""
+        after = stems[i + 1:i + 3] + ["", ""]
+        if s == "both" and (after[0] in ("of", ".", "?", "") or before in _RETURN_VERBS | {"them"}):
+            values.append(2)  # "both of them", "return both", "them both"
+        if s == "all" and ((after[0] == "of" and after[1] in ("them", "it", "these", "those")) or before == "them"):
+            values.append(maximum)  # "all of them", "them all"
+    return _quantity(values, maximum) if values else None
+
+
+def _tied(words: Sequence[str], index: int) -> bool:
+    """Is the number at `index` a count of items: "2 of", "2 pairs", "x2", "just 2", "return 2", "all 3"?"""
+    word = words[index]
+    before = _stem(words[index - 1]) if index else ""
+    after = _stem(words[index + 1]) if index + 1 < len(words) else ""
+    return (after in _ITEM_NOUNS or after == "x" or word[0] == "x" or word[-1] == "x"
+            or before in _ONLY | _RETURN_VERBS | {"x", "qty", "quantity", "all"})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Yes / no
+
+_YES, _NO, _UNSURE, _WEAK = "yes", "no", "unsure", "weak"
+_YES_NO = _Lexicon([
+    (_YES, "yes, yeah, yea, yep, yup, ya, yah, yeh, ye, aye, y, sure, ok, okay, okey, okie, k, kk, alright, "
+           "all right, absolutely, definitely, certainly, of course, ofc, indeed, affirmative, correct, exactly, "
+           "thats right, that is right, go ahead, go for it, do it, do that, please do, lets do it, lets go, "
+           "sounds good|great|fine|perfect, that works, works for me, fine by me, why not, "
+           "no problem, no worries, not a problem, dont mind, i do, yes please, sure thing, think so, "
+           "ja, jawohl, klar, gerne, oui, ouais, si, sí, sì, claro, vale, sim, da, 是, 是的, 好, 好的, 对, 对的, "
+           "可以, 行, 嗯, はい, 네, 예"),
+    (_NO, "no, nope, nah, naw, nay, n, no thanks, no thank you, not now, not yet, not today, not really, "
+          "not interested, not at the moment, not right now, prefer not, rather not, never mind, nevermind, nvm, "
+          "no need, dont, dont bother, please dont, of course not, certainly not, absolutely not, definitely not, "
+          "no way, negative, dont think so, nein, nee, non, não, 不, 不要, 不用, 不是, 没有, いいえ, 아니요, 아니"),
+    (_UNSURE, "not sure, unsure, maybe, perhaps, dont know, idk, dunno, not certain, possibly"),
+    (_WEAK, "please, pls, plz, fine, great, perfect, cool, deal"),  # a yes only when said alone
+], window=2)
+_FILLERS = _stems("oh um umm uh uhh well hmm ah ahh erm er haha lol hey hi hello so then".split())
+_YES_EMOJI, _NO_EMOJI = "\U0001f44d\U0001f44c\u2705", "\U0001f44e\u274c"
+
+
+def read_yes_no(answer: str) -> Optional[bool]:
+    """True for yes, False for no, None for anything else (a question, "not sure", a new request that
+    does not start with yes or no)."""
+    tokens = _tokens(answer)
+    words = [t for t in tokens if t not in (".", "?")]
+    if not words:
+        raw = (answer or "").strip()
+        if raw and all(c in _YES_EMOJI for c in raw):
+            return True
+        if raw and all(c in _NO_EMOJI for c in raw):
+            return False
+        return None
+    lead = 0
+    while lead < len(tokens) and (tokens[lead] in (".", "?") or _stem(tokens[lead]) in _FILLERS):
+        lead += 1
+    hits = _YES_NO.hits(tokens)
+    strong = [h for h in hits if h.label in (_YES, _NO)]
+    if strong and strong[0].start == lead:
+        return strong[0].label == _YES
+    if not hits:
+        first = words[0]
+        if "\u4e00" <= first[0] <= "\u9fff":  # Chinese without spaces: 不用了谢谢, 好的谢谢
+            if first[0] in "不没别":
+                return False
+            if first[0] in "是好对行嗯":
+                return True
+        return None
+    if any(h.label == _UNSURE for h in hits) or _question_spans(tokens) or tokens[-1] == "?" or len(words) > 8:
+        return None
+    said = {h.label == _YES and not h.negated for h in strong if not (h.negated and h.label == _NO)}
+    if len(said) == 1:  # only yes ("that's a yes from me"), or only no ("i would prefer not", "not ok")
+        return said.pop()
+    if not strong and len(hits) == len([w for w in words if _stem(w) not in _FILLERS]):
+        return True  # "please", "perfect" alone (give or take "oh"): yes; not "refund please", "great thanks, bye"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Earlier readers, kept for their callers
+
+
+def parse_reason(answer: str) -> Optional[ReturnReason]:
+    reading = read_reason(answer)
+    return reading.reason if reading.confident else None
+
+
+def parse_resolution(answer: str, allowed: Sequence[Resolution]) -> Optional[Resolution]:
+    return read_resolution(answer, allowed)
+
+
+def parse_line(answer: str, lines: Sequence[OrderLine]) -> Optional[OrderLine]:
+    """The one line a customer means: its id, its position ("2", "the second"), its SKU or title words."""
+    chosen = read_lines(answer, lines)
+    return chosen[0] if chosen and len(chosen) == 1 else None

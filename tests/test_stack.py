@@ -22,8 +22,7 @@ def test_full_return_issues_one_rma_with_a_downloadable_slip(stack):
     alice = Customer(stack)
     answer = alice.say("hi, I want to return the running shoes from order 114-3941689-8772232")
     assert "/returns" in answer and "email" in answer.lower()
-    assert "Which item" in alice.say("alice.martin@example.com")
-    assert "reason" in alice.press("Trail running shoes").lower()
+    assert "reason" in alice.say("alice.martin@example.com").lower()  # the shoes were named: not asked again
     alice.press("Too small")
     answer = alice.press("Refund")
     rma = RMA_IN_TEXT.search(answer).group(0)
@@ -31,10 +30,7 @@ def test_full_return_issues_one_rma_with_a_downloadable_slip(stack):
     slip = httpx.get(slip_url.replace("localhost", "127.0.0.1"), timeout=30)
     assert slip.status_code == 200 and slip.content.startswith(b"%PDF") and rma.encode() in slip.content
 
-    alice.say("I'd like to return order 114-3941689-8772232 please")
-    answer = alice.press("Trail running shoes")
-    if "reason" in answer.lower():
-        answer = alice.press("Too small")
+    answer = alice.say("I'd like to return the running shoes from order 114-3941689-8772232 please")
     assert "already have a return" in answer and rma in answer
     listed = subprocess.run([sys.executable, "-m", "cli.main", "returns", "list", "--json"], cwd=ROOT,
                             env=stack.env(), capture_output=True, text=True, check=True)
