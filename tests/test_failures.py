@@ -67,9 +67,11 @@ def own_stack(tmp_path_factory):
 def to_the_last_step(stack: Stack, line_title: str) -> Customer:
     """Alice, verified, with item and reason chosen: the next press (Refund) issues the RMA."""
     alice = Customer(stack)
-    alice.say(f"I want to return the {line_title.lower()} from order {ALICE_ORDER}")
-    assert "Which item" in alice.say(ALICE_EMAIL)
-    assert "reason" in alice.press(line_title).lower()
+    alice.say(f"I want to return something from order {ALICE_ORDER}")
+    answer = alice.say(ALICE_EMAIL)
+    if "Which item" in answer:  # not when the other line has its return already (an earlier test's)
+        answer = alice.press(line_title)
+    assert "reason" in answer.lower()
     assert "refund" in alice.press("Too small").lower()
     return alice
 
@@ -139,6 +141,8 @@ def test_with_the_tracker_store_locked_the_customer_is_asked_to_retry_and_no_act
     answer = chloe.say("please cancel order #1003")
     if "postcode" in answer.lower():
         answer = chloe.say("chloe.dubois@example.fr")
+    assert "Shall I cancel" in answer
+    answer = chloe.say("yes")
     assert "is cancelled" in answer and store.get_order("#1003").status.value == "cancelled"
 
 

@@ -232,8 +232,8 @@ async def test_a_web_customer_who_asks_for_a_person_gets_the_agents_reply_in_the
     history = await (await http.get("/api/history")).json()
     cursor = history["cursor"]
 
-    conversation = next(h.conversation_id for h in gateway.slack.handoffs.list_active()
-                        if h.conversation_id.startswith("web:"))
+    conversation = max((h for h in gateway.slack.handoffs.list_active() if h.conversation_id.startswith("web:")),
+                       key=lambda h: h.handoff_id).conversation_id  # this customer's: the newest web case
     handoff, card = await gateway.card_of(conversation)
     await gateway.write(card.ts, "Hello, this is Ana. How can I help?", "1800000100.000100")
     await gateway.write(card.ts, "Hello, this is Ana. How can I help?", "1800000100.000100", retry=1)

@@ -48,7 +48,7 @@ def test_full_return_issues_one_rma_with_a_downloadable_slip(stack):
     pytest.param(["I need to return a dress, order 114-7777777-0000001", "sam.serial@example.com",
                   "/inform{\"return_reason\":\"too_large\"}"], ["team needs to look", "case number"], id="fraud-review"),
     pytest.param(["my vase arrived broken, order #1004", "M5V 2T6"], ["sorry", "replacement", "RMA-"], id="damage"),
-    pytest.param(["please cancel order #1003", "chloe.dubois@example.fr"], ["is cancelled"], id="cancel"),
+    pytest.param(["please cancel order #1003", "chloe.dubois@example.fr", "yes"], ["is cancelled"], id="cancel"),
     pytest.param(["where is my refund for order 27-11111-22222", "dan.lee@example.com"], ["no return"], id="refund-status"),
     pytest.param(["track order #1002", "wrong@example.com"], ["couldn't find an order"], id="wrong-proof"),
     pytest.param(["can I talk to a human"], ["member of our team"], id="human"),

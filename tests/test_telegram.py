@@ -408,12 +408,12 @@ async def bot_on_the_stack(stack, fake, tmp_path):
 async def test_a_full_return_over_telegram_ends_with_the_rma_and_the_slip_pdf(stack, fake_telegram, tmp_path):
     async with bot_on_the_stack(stack, fake_telegram, tmp_path) as bot:
         alice = bot.customer(7001)
-        answer = said(await alice.say("hi, I want to return the running socks from order 114-3941689-8772232"))
+        answer = said(await alice.say("hi, I want to return something from order #2143"))  # no other test's
         assert "email" in answer.lower()
-        assert "Which item" in said(await alice.say("alice.martin@example.com"))
+        assert "Which item" in said(await alice.say("lucas.garcia@example.com"))
         assert [b["text"] for b in alice.keyboard().buttons] == [
-            "Trail running shoes (89.99 USD)", "Running socks (3 pack) (14.99 USD)"]
-        assert "reason" in said(await alice.press("Running socks")).lower()
+            "Glass vase (45.00 USD)", "1080p webcam (64.99 USD)", "All of them"]
+        assert "reason" in said(await alice.press("1080p webcam")).lower()
         assert "refund" in said(await alice.press("Too small")).lower()
         replies = await alice.press("Refund")
 

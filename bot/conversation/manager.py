@@ -64,6 +64,8 @@ class _Turn:
         self.says: List[Say] = []
         self._order: Optional[Order] = None
         self.proof_refused = False  # this message's email or postcode did not match: already said so
+        self._open: Optional[Tuple[str, List[OrderLine]]] = None
+        self._previews: dict = {}
 
     # -- plumbing -----------------------------------------------------------------------------------
     def say(self, key: str, buttons: Sequence[Button] = (), attachment=None, **values) -> None:
@@ -419,9 +421,18 @@ class _Turn:
                 self.update_task(resolution=read.value, misses=0)
 
     def open_lines(self, order: Order) -> List[OrderLine]:
-        """Lines with something left to return and no return yet."""
-        taken = {rma.line_id for rma in self.returns.store.rmas_for_order(order.order_id)}
-        return [line for line in lines_left_to_return(order) if line.line_id not in taken]
+        """Lines with something left to return and no return yet (read once a turn)."""
+        if self._open is None or self._open[0] != order.order_id:
+            taken = {rma.line_id for rma in self.returns.store.rmas_for_order(order.order_id)}
+            self._open = (order.order_id, [line for line in lines_left_to_return(order) if line.line_id not in taken])
+        return list(self._open[1])
+
+    def preview(self, order: Order, line_id: str, reason: ReturnReason):
+        """What the policy would decide (read once a turn per line and reason)."""
+        key = (order.order_id, line_id, reason)
+        if key not in self._previews:
+            self._previews[key] = self.returns.preview_return(self.conv, order.order_id, line_id, reason)
+        return self._previews[key]
 
     def unread(self) -> None:
         """The message answered nothing the task needs: small talk, or an answer not understood."""
@@ -560,7 +571,11 @@ class _Turn:
                 task = self.task
         if not task.line_ids:
             if not open_lines:
-                self.say("utter_nothing_to_return", order_id=order.order_id)
+                existing = [rma.line_id for rma in self.returns.store.rmas_for_order(order.order_id)]
+                for line_id in existing:  # what became of them answers "where is my refund" too
+                    self.says.append(self._existing(order, line_id))
+                if not existing:
+                    self.say("utter_nothing_to_return", order_id=order.order_id)
                 return self.finish()
             if len(open_lines) == 1:
                 task = self.update_task(line_ids=(open_lines[0].line_id,))
@@ -578,7 +593,7 @@ class _Turn:
             else:
                 return self.ask(Step.REASON)
         reason = ReturnReason(task.reason)
-        decision = self.returns.preview_return(self.conv, order.order_id, lines[0].line_id, reason)
+        decision = self.preview(order, lines[0].line_id, reason)
         allowed = list(decision.allowed_resolutions) if decision.outcome is Outcome.RMA else []
         wanted = {"refund": Resolution.REFUND, "exchange": Resolution.EXCHANGE}.get(task.goal)
         if task.resolution is None and wanted is not None and wanted in allowed:
@@ -589,6 +604,7 @@ class _Turn:
             return self.ask(Step.RESOLUTION)
         resolution = Resolution(task.resolution) if task.resolution else (allowed[0] if len(allowed) == 1 else None)
         quantity = task.quantity if len(lines) == 1 else None
+        self._open, self._previews = None, {}  # what follows sees the returns made now
         for line in lines:
             result = self.returns.request_return(self.conv, order.order_id, line.line_id, reason, resolution, quantity)
             if result.rma is not None and result.created:
@@ -640,8 +656,7 @@ class _Turn:
         if step == Step.REASON:
             return self.say("utter_ask_return_reason")
         if step == Step.RESOLUTION:
-            decision = self.returns.preview_return(self.conv, order.order_id, task.line_ids[0],
-                                                   ReturnReason(task.reason))
+            decision = self.preview(order, task.line_ids[0], ReturnReason(task.reason))
             buttons = [Button(RESOLUTION_TITLES[r], payload("resolution", r.value))
                        for r in decision.allowed_resolutions]
             return self.say("utter_ask_resolution", buttons=buttons)
