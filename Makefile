@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v "$$p" || echo "$$p"; } && break; done)
 
-.PHONY: help install run run-scaled train test test-fast nlu-eval lock clean
+.PHONY: help install run run-scaled train test test-fast nlu-eval conversations lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ run-scaled: install ## the same on PostgreSQL, Redis and RabbitMQ, with two Rasa
 train: install ## train the model if config.yml, domain.yml or the training data changed
 	$(BIN)/returnbot train
 
-test: install ## all tests: unit, actions, data validation, Rasa test stories, running stack, browser, scaled
+test: install ## all tests: unit, dialogue, data validation, NLU gate, conversation corpus, running stack, browser, scaled
 	$(BIN)/pytest -q -ra
 
 test-fast: install ## the tests that need no trained model, running stack or browser
@@ -41,6 +41,9 @@ test-fast: install ## the tests that need no trained model, running stack or bro
 
 nlu-eval: install ## NLU benchmark: this pipeline vs Rasa's default vs keyword rules (a few minutes; reports/nlu/)
 	$(BIN)/returnbot nlu eval
+
+conversations: install ## the conversation corpus on a private stack: share resolved per class (reports/conversations/)
+	$(BIN)/returnbot eval conversations $(CONVERSATIONS_ARGS)
 
 .PHONY: bench
 bench: install ## load benchmark: the stack vs a vanilla Rasa bot, 20 customers, 2,000 turns each (reports/bench/)

@@ -470,6 +470,15 @@ def parser() -> argparse.ArgumentParser:
                                                  "not read again (exit status 1).")
     psync.add_argument("--json", action="store_true", help="print JSON")
     psync.set_defaults(func=cmd_platforms_sync)
+
+    from cli import conversations  # the `eval conversations` runner (cli/conversations.py)
+
+    evaluate = sub.add_parser("eval", help="measure the bot: the conversation corpus",
+                              description="Measurements of the running bot. `eval conversations` plays the "
+                                          "conversation corpus (tests/conversations/) and reports the share resolved "
+                                          "per class; see docs/conversation.md.")
+    evaluate_sub = evaluate.add_subparsers(dest="eval_command", required=True, metavar="WHAT")
+    conversations.add_parser(evaluate_sub)
     return top
 
 
