@@ -9,7 +9,7 @@ import pytest
 
 from bot.conversation.manager import DialogueManager
 from bot.conversation.reading import Reading
-from bot.conversation.state import State, Step, Task
+from bot.conversation.state import Queued, State, Step, Task
 from bot.text import find_entities
 
 ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
@@ -241,7 +241,8 @@ def test_a_tampered_state_is_a_fresh_start():
     assert State.from_dict({"task": {"goal": "hack", "verified": True}}) == State()
     assert State.from_dict({"task": {"goal": "return", "verified": "yes"}}) == State()
     assert State.from_dict("nonsense") == State()
-    state = State(task=Task(goal="return", order_id="#1", step=Step.LINES, line_ids=("L1",)), queued=("track",))
+    state = State(task=Task(goal="return", order_id="#1", step=Step.LINES, line_ids=("L1",)),
+                  queued=(Queued("track", "#2", "where is #2"),), paused=Task(goal="track", order_id="#3"))
     assert State.from_dict(state.to_dict()) == state
 
 

@@ -15,11 +15,11 @@ from bot import choices
 from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
-from bot.conversation.reading import (Reading, already_sent, goals_in, is_question, not_received, other_goals,
-                                      wants_person, wants_stop)
+from bot.conversation.reading import (POLICY, Reading, Request, already_sent, goals_in, is_question, not_received,
+                                      requests_in, said_stop, wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
-from bot.conversation.state import ANSWER_GOALS, RETURN_GOALS, Offer, State, Step, Task
-from bot.models import Order, OrderLine, Outcome, Resolution, ReturnReason
+from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
+from bot.models import Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, decide_cancel
 from bot.services import NotVerified, ReturnsService, lines_left_to_return
 
@@ -64,6 +64,7 @@ class _Turn:
         self.says: List[Say] = []
         self._order: Optional[Order] = None
         self.proof_refused = False  # this message's email or postcode did not match: already said so
+        self.focus: Optional[str] = None  # the words of the request in hand, when the message made several
         self._open: Optional[Tuple[str, List[OrderLine]]] = None
         self._previews: dict = {}
 
@@ -98,7 +99,7 @@ class _Turn:
         r = self.r
         if wants_person(r):
             return self.person()
-        if wants_stop(r) and not self.answers_reason():
+        if wants_stop(r) and (said_stop(r) or not self.answers_step()):
             return self.stop()
         offer, offer_order = self.state.offer, self.state.offer_order
         self.offer(None)
@@ -114,11 +115,25 @@ class _Turn:
             return self.continue_task()
         return self.without_task()
 
-    def answers_reason(self) -> bool:
-        """"Changed my mind" at the reason question is a reason, not a stop (unless said as "stop")."""
-        task = self.task
-        return (task is not None and task.step == Step.REASON and not wants_stop(replace(self.r, intent="", confidence=0))
-                and choices.read_reason(self.r.text).confident)
+    def answers_step(self) -> bool:
+        """Whether the message reads as a plain answer to the question the task waits for ("store
+        credit", "changed my mind", "the second one"): then it is not a stop, a detour or a new request."""
+        task, words = self.task, self.r.words
+        if task is None or not words or is_question(words):
+            return False
+        if task.step == Step.REASON:
+            return choices.read_reason(self.r.text).confident
+        if task.step == Step.RESOLUTION:
+            return choices.read_resolution(words, list(Resolution)) is not None
+        if task.step in (Step.LINES, Step.QUANTITY) and task.verified:
+            order = self.order()
+            if task.step == Step.LINES:
+                return choices.read_lines(words, self.open_lines(order)) is not None
+            line = order.line(task.line_ids[0]) if task.line_ids else None
+            return line is not None and choices.read_quantity(words, line.returnable_quantity) is not None
+        if task.step == Step.PROOF:
+            return "email" in self.r.entities or "postcode" in self.r.entities
+        return False
 
     def yes_no(self) -> Optional[bool]:
         if self.r.confident("affirm"):
@@ -172,14 +187,29 @@ class _Turn:
     # -- no request in hand ---------------------------------------------------------------------------
     def without_task(self) -> None:
         r = self.r
-        if self.policy_question():
-            self.answer_policy()
-            return self.queue_others(None)
+        requests = requests_in(r)
+        asked = [q for q in requests if q.goal == POLICY]
+        wanted = [q for q in requests if q.goal != POLICY]
+        if self.policy_question() and not (wanted and r.goal):
+            for question in asked or [Request(POLICY, None, r.words)]:
+                self.answer_policy(question.words)
+            return self.queue(wanted)
+        for question in asked:
+            self.answer_policy(question.words)
         goal = r.goal or self.goal_from_words()
+        if goal is None and "tracking_number" in r.entities:
+            goal = "track"  # "I only have the tracking number ...": where it is, once verified
         if goal is not None:
-            return self.start_task(goal)
+            primary = next((q for q in wanted if q.goal == goal), None) or Request(goal, None, r.words)
+            self.queue([q for q in wanted if q is not primary])
+            return self.start_task(primary.goal, primary.order_id, primary.words)
+        if wanted:
+            self.queue(wanted[1:])
+            return self.start_task(wanted[0].goal, wanted[0].order_id, wanted[0].words)
         if r.confident("no_order_number") or self.has_lookup_entity():
             return self.start_task("")
+        if asked:
+            return None
         intent = r.intent if r.confidence >= 0.5 else None
         if intent == "greet":
             return self.say("utter_greet")
@@ -225,18 +255,21 @@ class _Turn:
         return is_question(r.words) and policy_qa.sounds_like_policy_question(r.words) and not (
             goalish and r.confidence >= 0.8)
 
-    def answer_policy(self) -> None:
-        topics = policy_qa.topics_in(self.r.words)
+    def answer_policy(self, words: Optional[str] = None) -> None:
+        topics = policy_qa.topics_in(words if words is not None else self.r.words)
         channel = None
         if self.task is not None and self.task.verified:
             channel = self.order().channel.value
-        says = policy_qa.answer(self.returns.policy, topics[0] if topics else None, channel)
-        self.says.append(says)
+        self.says.append(policy_qa.answer(self.returns.policy, topics[0] if topics else None, channel))
         self.state = replace(self.state, misunderstood=0)
 
     # -- starting and continuing a request ------------------------------------------------------------
-    def start_task(self, goal: str, order_id: Optional[str] = None) -> None:
+    def start_task(self, goal: str, order_id: Optional[str] = None, words: Optional[str] = None) -> None:
+        """A new request: about `order_id` when the customer named one, else the order verified last."""
         self.state = replace(self.state, misunderstood=0)
+        note = self._note()
+        if note == "already_sent" and goal in RETURN_GOALS:
+            goal = "return_status"  # "I already posted it back": where it stands, not a new return
         if goal in RMA_RELATED_GOALS:
             self.returns.tag(self.conv, TAG_RMA_REQUEST)
             if not self.state.portal_shown:
@@ -244,11 +277,21 @@ class _Turn:
                 self.state = replace(self.state, portal_shown=True)
         known = order_id or self.state.last_order
         verified = self.returns.is_verified(self.conv, known)
-        self.set_task(Task(goal=goal, order_id=known if verified else None, verified=verified))
-        self.update_task(note=self._note())
-        self.queue_others(goal)
+        self.focus = words if words is not None else self.r.words
+        self.set_task(Task(goal=goal, order_id=known if (verified or order_id) else None, verified=verified,
+                           note=note))
+        if not self.r.words and words:  # a queued request: its words, said earlier, may name items
+            self.update_task(pending_words=words[-500:])
         self.absorb()
         self.advance()
+
+    def queue(self, requests: Sequence[Request]) -> None:
+        """Requests made in passing are done after the one in hand, and the customer is told so."""
+        for request in requests:
+            queued = Queued(request.goal, request.order_id, request.words[:300])
+            if queued not in self.state.queued:
+                self.state = replace(self.state, queued=self.state.queued + (queued,))
+                self.say(f"utter_queued_{request.goal}")
 
     def _note(self) -> str:
         words = self.r.words
@@ -258,31 +301,42 @@ class _Turn:
             return "not_received"
         return self.task.note if self.task is not None else ""
 
-    def queue_others(self, goal: Optional[str]) -> None:
-        """A second request in the same message is queued and announced."""
-        for other in other_goals(self.r, goal):
-            if other not in self.state.queued and other != goal:
-                self.state = replace(self.state, queued=self.state.queued + (other,))
-                self.say(f"utter_queued_{other}")
-
     def continue_task(self) -> None:
         r, task = self.r, self.task
         before = task
-        if self.policy_question():
-            self.answer_policy()
+        if self.answers_step():
+            return self.take_answer(before)
+        requests = requests_in(r)
+        asked = [q for q in requests if q.goal == POLICY]
+        if self.policy_question() or asked:
+            for question in asked or [Request(POLICY, None, r.words)]:
+                self.answer_policy(question.words)
+            self.queue([q for q in requests if q.goal != POLICY and (q.goal, q.order_id) != (task.goal, task.order_id)])
             return self.reprompt()
+        if task.step == Step.CONFIRM_CANCEL and is_question(r.words):
+            self.say("utter_cancel_refund_note", bank_days=self.returns.policy.bank_days)
+            return self.reprompt(resume=False)
         goal = r.goal
-        if goal is None and task.step not in (Step.REASON, Step.LINES, Step.RESOLUTION, Step.QUANTITY) and not r.button:
+        if goal is None and not r.button and task.step not in (Step.REASON, Step.LINES, Step.RESOLUTION, Step.QUANTITY):
             goal = self.goal_from_words()
+        elsewhere = [q for q in requests if q.order_id and q.order_id != task.order_id]
         if goal is not None and goal != task.goal and not self._same_request(goal, task):
-            return self.switch(goal)
-        if goal is not None and goal != task.goal and task.goal in RETURN_GOALS and goal in RETURN_GOALS:
+            mine = next((q for q in requests if q.goal == goal), None)
+            self.queue([q for q in requests if q is not mine and q.goal != task.goal])
+            return self.switch(goal, mine.order_id if mine else None, mine.words if mine else None)
+        if elsewhere and task.verified:  # "and the beanie from #3014": done after this one
+            self.queue(elsewhere)
+        if goal is not None and goal != task.goal and task.goal in RETURN_GOALS and goal in RETURN_GOALS \
+                and not is_question(r.words):
             self.refine(goal)
         note = self._note()
         if note != task.note:
             self.update_task(note=note)
+        self.take_answer(before)
+
+    def take_answer(self, before: Task) -> None:
         self.absorb()
-        if _progress(self.task) == _progress(before) and not self.says:
+        if self.task is not None and _progress(self.task) == _progress(before) and not self.says:
             return self.unread()
         self.advance()
 
@@ -298,20 +352,30 @@ class _Turn:
         elif goal == "damage":
             self.update_task(reason=ReturnReason.DAMAGED.value, goal="damage")
 
-    def switch(self, goal: str) -> None:
-        """Another request in the middle of one: answered in place when it is a question about the
-        verified order, else it becomes the task and the interrupted one is queued."""
+    def switch(self, goal: str, order_id: Optional[str] = None, words: Optional[str] = None) -> None:
+        """Another request in the middle of one. About the verified order: answered in place, and the
+        flow resumes. About another order: the task in hand waits (paused) until that one is done.
+        Before verification: the new request takes over and the old one is queued."""
         task = self.task
-        if task.verified and goal in ("track", "return_status", "refund_status") and task.goal in RETURN_GOALS:
+        other_order = order_id is not None and order_id != task.order_id
+        if task.verified and not other_order and goal in ("track", "return_status", "refund_status") \
+                and task.goal in RETURN_GOALS:
             self.answer_about(goal, self.order())
             return self.reprompt()
-        if task.goal and task.goal not in self.state.queued and task.step not in ("", Step.ORDER_ID, Step.PROOF) \
-                and task.goal in RETURN_GOALS:
-            self.state = replace(self.state, queued=(task.goal,) + self.state.queued)
-        self.update_task(goal=goal, step="", line_ids=(), quantity=None, resolution=None)
+        if task.verified and task.goal and other_order and task.step:
+            self.state = replace(self.state, paused=task)
+            self.set_task(None)
+            return self.start_task(goal, order_id, words)
+        if task.goal in RETURN_GOALS and not task.verified:
+            self.state = replace(self.state, queued=(Queued(task.goal, task.order_id, task.pending_words),)
+                                 + self.state.queued)
         if goal in RMA_RELATED_GOALS:
             self.returns.tag(self.conv, TAG_RMA_REQUEST)
-        self.queue_others(goal)
+        if other_order:
+            self.set_task(Task(goal=goal, order_id=order_id, verified=self.returns.is_verified(self.conv, order_id)))
+        else:
+            self.update_task(goal=goal, step="", line_ids=(), quantity=None, resolution=None)
+        self.focus = words
         self.absorb()
         self.advance()
 
@@ -324,6 +388,8 @@ class _Turn:
         step = task.step
         raw = "" if r.button else r.text
         order_id = r.entities.get("order_id") or (textlib.parse_order_id(raw) if step == Step.ORDER_ID else None)
+        if len(r.values("order_id")) > 1:
+            order_id = None  # several orders named: each request took its own (requests_in)
         if order_id and order_id != task.order_id:
             verified = self.returns.is_verified(self.conv, order_id)
             self.update_task(order_id=order_id, verified=verified, line_ids=(), quantity=None, misses=0)
@@ -349,7 +415,8 @@ class _Turn:
         if self.task.verified and self.task.goal in RETURN_GOALS:
             self.absorb_return_answers()
         elif not self.task.verified and r.words:
-            self.update_task(pending_words=(self.task.pending_words + " " + r.words).strip()[-500:])
+            words = self.focus if self.focus is not None else r.words
+            self.update_task(pending_words=(self.task.pending_words + " " + words).strip()[-500:])
             volunteered = choices.reason_in(r.text) if self.task.goal in RETURN_GOALS else None
             if volunteered is not None and not self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
@@ -373,7 +440,7 @@ class _Turn:
     def absorb_return_answers(self) -> None:
         r, task = self.r, self.task
         order = self.order()
-        step, words = task.step, r.words
+        step, words = task.step, (self.focus if self.focus is not None else r.words)
         open_lines = self.open_lines(order)
         line_id = r.entities.get("line_id")
         chosen: Tuple[OrderLine, ...] = ()
@@ -516,6 +583,10 @@ class _Turn:
                 self.update_task(quantity=quantity)
 
     def answer_about(self, goal: str, order: Order) -> None:
+        if goal in ("return_status", "refund_status") and order.status is OrderStatus.CANCELLED \
+                and not self.returns.store.rmas_for_order(order.order_id):
+            return self.say("utter_cancelled_refund", order_id=order.order_id, amount=str(order.total),
+                            bank_days=self.returns.policy.bank_days)
         if goal == "track":
             say = outcomes.tracking(order, not_received=self.task is not None and self.task.note == "not_received")
         else:
@@ -622,21 +693,33 @@ class _Turn:
         return outcomes.return_outcome(result, self.returns.policy.ship_back_days, self.returns.policy.bank_days)
 
     def finish(self) -> None:
-        """The task is done: the next queued request starts, on the same order."""
+        """The task is done: an interrupted one resumes where it was, else the next queued request
+        starts (on the order it named, or the same order)."""
         self.set_task(None)
+        self.focus = None
+        if self.state.paused is not None:
+            paused = self.state.paused
+            self.state = replace(self.state, paused=None, task=paused, offer=None)
+            if self.returns.is_verified(self.conv, paused.order_id):
+                self.say("utter_resume")
+                return self.reprompt(resume=False)
+            self.set_task(replace(paused, verified=False))
+            return self.advance()
         if self.state.queued:
-            goal, rest = self.state.queued[0], self.state.queued[1:]
+            queued, rest = self.state.queued[0], self.state.queued[1:]
             self.state = replace(self.state, queued=rest, offer=None)
             self.say("utter_next_request")
             self.r = Reading(text="", intent="inform", confidence=1.0)
-            self.start_task(goal)
+            self.start_task(queued.goal, queued.order_id, queued.words)
 
     # -- asking ---------------------------------------------------------------------------------------
     def ask(self, step: str) -> None:
         self.update_task(step=step)
         task = self.task
         if step == Step.ORDER_ID:
-            lost = self.r.confident("no_order_number") and not self.r.entities.get("tracking_number")
+            lost = (self.r.confident("no_order_number") or bool(task.proof)) and not self.r.entities.get("tracking_number")
+            if lost:
+                self.offer(Offer.PERSON)  # its words offer a person who can help find it
             return self.say("utter_find_order_number" if lost else "utter_ask_order_id")
         if step == Step.PROOF:
             return self.say("utter_ask_customer_proof", order_id=task.order_id)

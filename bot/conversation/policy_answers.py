@@ -29,11 +29,14 @@ _TOPICS = [
                              r"free returns?", r"returns? (are |is )?free", r"cost (me )?(anything|money) to return",
                              r"charge (me )?(for|to) (return|send)", r"(shipping|postage|label) (is |be )?(free|paid|covered)",
                              r"how much (is|does|for) (the )?(return|label|shipping)", r"prepaid label")),
-    ("non_returnable", _words(r"non.?returnable", r"(can|could) (i|you|we) (return|send back) (an? |my |the )?\w+",
+    ("non_returnable", _words(r"non.?returnable",
+                              r"(can|could) (i|you|we) (return|send back) (an? |my |the )?(opened|used|worn|sale|clearance|"
+                              r"underwear|swimwear|gift ?cards?|perishable|food|digital|software|personali[sz]ed|custom)",
                               r"(what|which) (items?|things|products) (can|can'?t|cannot) (be |i )?return",
                               r"(can'?t|cannot|not) be returned", r"exceptions?", r"final sale",
                               r"(return|returning) (an? )?(opened|used|worn|sale|underwear|gift card|perishable|digital)")),
     ("ship_back", _words(r"how long (do i have )?to (send|ship|post|mail) (it |them |the \w+ )?back",
+                         r"how (long|many days).{0,30}(to |i )(send|ship|post|mail|drop)( it| them| off)",
                          r"(send|ship|post|mail) (it |them )?back (within|by|before)", r"deadline to (send|ship|post)",
                          r"after (i get |getting )?(the |my )?(label|rma|slip)")),
     ("window", _words(r"how (long|many days)", r"return (window|period|deadline|time ?frame|time limit)",
@@ -45,8 +48,9 @@ _TOPICS = [
                        r"(your|the) (returns?|refunds?) (rules|terms|conditions)", r"terms")),
 ]
 _POLICY_HINT = _words(r"polic", r"how long", r"how many days", r"who pays", r"free return", r"return shipping",
-                      r"refund shipping", r"shipping refund", r"non.?returnable", r"can i return", r"can you return",
-                      r"return window", r"return period", r"days to return", r"exchange policy", r"store credit")
+                      r"refund shipping", r"shipping refund", r"non.?returnable", r"return window", r"return period",
+                      r"days to return", r"exchange policy", r"store credit", r"shipping", r"postage", r"deadline",
+                      r"can i return (an? )?(opened|used|worn|sale|underwear|gift|perishable|digital)")
 
 
 def topics_in(words: str) -> List[str]:

@@ -4,10 +4,11 @@ request, "I already sent it"). Pure."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import text as textlib
+from bot.conversation import policy_answers as policy_qa
 
 GOAL_BY_INTENT = {
     "request_return": "return",
@@ -20,6 +21,7 @@ GOAL_BY_INTENT = {
     "cancel_order": "cancel",
 }
 CONFIDENT = 0.5  # an intent below this is a guess: the words decide
+POLICY = "policy"  # the "goal" of a clause that asks about the return policy
 
 
 @dataclass(frozen=True)
@@ -29,18 +31,25 @@ class Reading:
     confidence: float = 0.0
     entities: Mapping[str, str] = field(default_factory=dict)  # first value of each kind
     button: bool = False  # the text is the payload of a button the bot offered
+    all_values: Tuple[Tuple[str, str], ...] = ()  # (kind, value) of every entity, in order
 
     @classmethod
     def of(cls, text: str, intent: Optional[str], confidence: Optional[float],
            entities: Sequence[Mapping]) -> "Reading":
         found: Dict[str, str] = {}
+        every: List[Tuple[str, str]] = []
         for entity in entities or ():
             kind, value = entity.get("entity"), entity.get("value")
-            if isinstance(kind, str) and isinstance(value, (str, int)) and kind not in found:
-                found[kind] = str(value)
+            if isinstance(kind, str) and isinstance(value, (str, int)):
+                found.setdefault(kind, str(value))
+                every.append((kind, str(value)))
         raw = text or ""
         return cls(text=raw, intent=intent or "nlu_fallback", confidence=float(confidence or 0.0),
-                   entities=found, button=raw.startswith("/"))
+                   entities=found, button=raw.startswith("/"), all_values=tuple(every))
+
+    def values(self, kind: str) -> List[str]:
+        """The distinct values of one kind of entity, in order."""
+        return list(dict.fromkeys(v for k, v in self.all_values if k == kind))
 
     @property
     def words(self) -> str:
@@ -63,7 +72,10 @@ def _words(*alternatives: str) -> re.Pattern:
 _PERSON = _words(r"(talk|speak|chat)(ing)? (to|with) (a |an |some ?one|a real |real )?(human|person|agent|people|someone|somebody|representative|rep|staff|operator)",
                  r"(human|real person|live agent|live person|customer service rep\w*)( please| pls| now)?",
                  r"(get|give|want|need) (me )?(a |an )?(human|person|agent|operator|representative)",
-                 r"(transfer|connect|put) me (to|through)", r"escalate", r"call me", r"mensch|humain|persona|人工")
+                 r"(transfer|connect|put) me (to|through)", r"escalate", r"call me", r"mensch|humain|persona|人工",
+                 r"(can|could|will|would) (some ?one|somebody|a human|a person|an agent|a real person|your team|staff)"
+                 r" (please )?(help|look|check|call|contact|sort|deal)",
+                 r"(some ?one|somebody|a human|a person) (to |should |needs to )?(look|check) (into|at) (it|this)")
 _STOP = re.compile(r"^\W*(stop|cancel( that| this| it)?|never ?mind|nevermind|forget (it|that|about it)|start over|"
                    r"start again|restart|reset|quit|exit|abort|nvm|leave it)\W*(please|pls|thanks)?\W*$")
 _QUESTION_START = _words(r"how", r"what", r"when", r"where", r"who", r"why", r"which", r"do you", r"does",
@@ -72,7 +84,9 @@ _QUESTION_START = _words(r"how", r"what", r"when", r"where", r"who", r"why", r"w
 _NOT_RECEIVED = _words(r"never (got|received|arrived|came|showed up|turned up)", r"(didn'?t|did not|haven'?t|have not|hasn'?t|has not) "
                        r"(get|got|receive|received|arrive|arrived|come|came|turned up|shown up)",
                        r"not (received|arrived|delivered)", r"nothing (arrived|came)", r"missing", r"stolen",
-                       r"says delivered", r"marked (as )?delivered", r"wasn'?t delivered")
+                       r"says delivered", r"marked (as )?delivered", r"wasn'?t delivered", r"wrong address",
+                       r"not (at|to) my (address|house|door)", r"someone else", r"neighbou?r", r"lost in (the )?(post|mail|transit)",
+                       r"(don'?t|do not) have it")
 _ALREADY_SENT = _words(r"(already|just) (sent|shipped|posted|mailed|returned|dropped( it)? off)",
                        r"(sent|shipped|posted|mailed) (it|them|the \w+) back", r"dropped (it|them) off",
                        r"(it|they)('s| is| are| was| were) on (its|their) way back")
@@ -80,24 +94,75 @@ _ALREADY_SENT = _words(r"(already|just) (sent|shipped|posted|mailed|returned|dro
 # Requests spotted in the words, for the second request of a message (the NLU gives one intent).
 _GOAL_WORDS: List[Tuple[str, re.Pattern]] = [
     ("refund_status", _words(r"where('?s| is) (my|the) (refund|money)", r"refund status", r"status of (my|the) refund",
-                             r"(haven'?t|not|didn'?t) (got|get|received|seen) (my|the|a) (refund|money)",
-                             r"when (will|do) i get (my|the) (refund|money)")),
-    ("return_status", _words(r"status of (my|the) return", r"return status", r"did (my|the) return",
-                             r"(received|got) my return")),
-    ("track", _words(r"where('?s| is) (my|the) (order|package|parcel|delivery|stuff|item)", r"track(ing)?( my| the)? (order|package|parcel)",
-                     r"when (will|does) (it|my order|the order|my package) (arrive|come|ship)", r"has (it|my order) shipped")),
-    ("cancel", _words(r"cancel (my|the|this) order", r"cancel order")),
+                             r"(haven'?t|not|didn'?t|never) (got|get|gotten|received|seen) (my|the|a|any) (refund|money)",
+                             r"when (will|do|can) i (get|see|receive) (my|the) (refund|money)", r"no refund yet")),
+    ("return_status", _words(r"status of (my|the|that) return", r"return status", r"did (my|the) return",
+                             r"(received|got) my return", r"where('?s| is) (my|the) return")),
+    ("track", _words(r"where('?s| is| are) (my|the) (order|package|parcel|delivery|stuff|item|shipment)s?",
+                     r"where('?s| is| are) (it|they|#?\d)", r"track(ing)?( my| the)? (order|package|parcel)",
+                     r"when (will|does|do) (it|they|my order|the order|my package|my parcel) (arrive|come|ship|get here)",
+                     r"has (it|my order|the order) (shipped|arrived)", r"status of (my|the) (most recent |last )?order")),
+    ("cancel", _words(r"cancel (my|the|this|that|it|#)", r"cancel order", r"cancell?ation")),
     ("exchange", _words(r"exchange", r"swap")),
-    ("damage", _words(r"arrived (broken|damaged|cracked)", r"(is|was|came) (broken|damaged|cracked|smashed)")),
-    ("return", _words(r"return (the|my|it|them|this|these|an?)", r"send (it|them|\w+) back", r"send back")),
+    ("damage", _words(r"arrived (broken|damaged|cracked|torn|smashed)", r"(is|was|came|arrived) (broken|damaged|cracked|smashed|torn)")),
+    ("return", _words(r"return (the|my|it|them|this|these|an?|both|\w+ items?)", r"send (it|them|\w+) back",
+                      r"send back", r"returning")),
 ]
-_CLAUSE = re.compile(r"\s*(?:[.?!;]+|,? and (?:also )?|,? also |,? plus |,? then )\s*")
+_CLAUSE = re.compile(r"\s*(?:[.?!;]+|,? and (?:also )?|,? also |,? plus |,? then |, )\s*")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request in a message: what is asked, about which order, in which words."""
+
+    goal: str
+    order_id: Optional[str] = None
+    words: str = ""
+
+
+def requests_in(reading: "Reading") -> List[Request]:
+    """Every request the message makes, clause by clause ("where is #1002 and can I return the jeans
+    from #1003?" is two), each with the order it names (or the message's only order). A clause that
+    names an order but no request repeats the request before it ("where are #1002 and #1003")."""
+    words = reading.words
+    if not words:
+        return []
+    found: List[Request] = []
+    named = [span.value for span in textlib.find_order_ids(words)]
+    for clause in _CLAUSE.split(words):
+        ids = [span.value for span in textlib.find_order_ids(clause)]
+        goal = next((g for g, pattern in _GOAL_WORDS if pattern.search(clause)), None)
+        if is_question(clause) and policy_qa.sounds_like_policy_question(clause):
+            goal = POLICY  # "do you refund shipping if I return it?" asks about the policy
+        if goal is None and ids and found:
+            goal = found[-1].goal
+            if found[-1].order_id is None:
+                found[-1] = replace(found[-1], order_id=ids[0])
+                continue
+        if goal is None:
+            if found and clause:
+                found[-1] = replace(found[-1], words=f"{found[-1].words} {clause}".strip())
+            continue
+        found.append(Request(goal, ids[0] if ids else None, clause))
+    only = named[0] if len(set(named)) == 1 else None
+    requests: List[Request] = []
+    for request in found:
+        if request.goal != POLICY and not request.order_id and only:
+            request = replace(request, order_id=only)
+        if all((r.goal, r.order_id) != (request.goal, request.order_id) for r in requests):
+            requests.append(request)
+    return requests
 
 
 def wants_person(reading: Reading) -> bool:
     if reading.confident("human_handoff"):
         return True
     return bool(reading.words) and bool(_PERSON.search(reading.words))
+
+
+def said_stop(reading: Reading) -> bool:
+    """The words themselves say stop ("stop", "cancel", "start over"), whatever the NLU thought."""
+    return bool(reading.words) and bool(_STOP.match(reading.words))
 
 
 def wants_stop(reading: Reading) -> bool:
@@ -121,23 +186,10 @@ def already_sent(words: str) -> bool:
 
 
 def goals_in(words: str) -> List[str]:
-    """Every request the words make, clause by clause, in order (each once)."""
+    """The requests the words make, in order (each once)."""
     found: List[str] = []
     for clause in _CLAUSE.split(words):
-        for goal, pattern in _GOAL_WORDS:
-            if pattern.search(clause):
-                if goal not in found:
-                    found.append(goal)
-                break
+        goal = next((g for g, pattern in _GOAL_WORDS if pattern.search(clause)), None)
+        if goal is not None and goal not in found:
+            found.append(goal)
     return found
-
-
-def other_goals(reading: Reading, primary: Optional[str]) -> List[str]:
-    """Requests in the message besides `primary` (the one being handled)."""
-    same = {"return", "refund", "exchange", "damage"}
-    goals = []
-    for goal in goals_in(reading.words):
-        if goal == primary or (primary in same and goal in same):
-            continue
-        goals.append(goal)
-    return goals

@@ -53,9 +53,19 @@ class Task:
 
 
 @dataclass(frozen=True)
+class Queued:
+    """A request made in passing ("...and where is my refund?"), done after the task in hand."""
+
+    goal: str
+    order_id: Optional[str] = None
+    words: str = ""
+
+
+@dataclass(frozen=True)
 class State:
     task: Optional[Task] = None
-    queued: Tuple[str, ...] = ()  # goals asked for in passing, done after the task
+    queued: Tuple[Queued, ...] = ()
+    paused: Optional[Task] = None  # the task a detour about another order interrupted, resumed after it
     offer: Optional[str] = None
     offer_order: Optional[str] = None  # the order the offer is about
     misunderstood: int = 0  # messages in a row not understood outside a task
@@ -64,9 +74,10 @@ class State:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["queued"] = list(self.queued)
-        if self.task is not None:
-            data["task"]["line_ids"] = list(self.task.line_ids)
+        data["queued"] = [asdict(q) for q in self.queued]
+        for name in ("task", "paused"):
+            if data[name] is not None:
+                data[name]["line_ids"] = list(data[name]["line_ids"])
         return data
 
     @classmethod
@@ -75,14 +86,18 @@ class State:
         if not isinstance(data, Mapping):
             return cls()
         try:
-            task = data.get("task")
-            task = _build(Task, task) if isinstance(task, Mapping) else None
-            if task is not None and task.goal not in GOALS:
-                task = None
-            state = _build(cls, {**data, "task": None})
-            return replace(state, task=task, queued=tuple(g for g in state.queued if g in GOALS))
+            task, paused = _task(data.get("task")), _task(data.get("paused"))
+            queued = tuple(_build(Queued, q) for q in data.get("queued") or () if isinstance(q, Mapping))
+            state = _build(cls, {**data, "task": None, "paused": None, "queued": ()})
+            return replace(state, task=task, paused=paused, queued=tuple(q for q in queued if q.goal in GOALS))
         except (TypeError, ValueError):
             return cls()
+
+
+def _task(data: Any) -> Optional[Task]:
+    """A task from the slot; one with an unknown goal is none ("" is a request not yet named)."""
+    task = _build(Task, data) if isinstance(data, Mapping) else None
+    return task if task is not None and (task.goal in GOALS or task.goal == "") else None
 
 
 def _build(kind, data: Mapping):
@@ -91,13 +106,13 @@ def _build(kind, data: Mapping):
     for name, value in data.items():
         if name not in known:
             continue
-        if name in ("line_ids", "queued"):
+        if name == "line_ids":
             value = tuple(str(v) for v in value or ())
         values[name] = value
     built = kind(**values)
     for name, f in known.items():  # types checked, so a tampered slot cannot smuggle in objects
         value = getattr(built, name)
-        if value is None or name in ("task",):
+        if value is None or name in ("task", "paused", "queued"):
             continue
         expected = {"bool": bool, "int": int, "str": str}.get(str(f.type).replace("Optional[", "").rstrip("]"))
         if expected is not None and not isinstance(value, expected):
@@ -105,4 +120,4 @@ def _build(kind, data: Mapping):
     return built
 
 
-__all__ = ["ANSWER_GOALS", "GOALS", "Offer", "RETURN_GOALS", "State", "Step", "Task"]
+__all__ = ["ANSWER_GOALS", "GOALS", "Offer", "Queued", "RETURN_GOALS", "State", "Step", "Task"]
