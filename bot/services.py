@@ -132,8 +132,10 @@ class ReturnsService:
         self.new_rma_id = new_rma_id
 
     # -- verification ---------------------------------------------------------------------
-    def verify(self, conversation_id: str, order_id: str, proof: str) -> Verification:
-        """Check the order's email or postcode. Unknown order and wrong proof look the same."""
+    def verify(self, conversation_id: str, order_id: str, proof: str, count_failure: bool = True) -> Verification:
+        """Check the order's email or postcode. Unknown order and wrong proof look the same.
+        `count_failure=False`: a proof this conversation already verified with, tried on another of
+        its orders ("and where is #1002?"); no guess, so a mismatch is not a failure."""
         now = self.clock()
         if self.is_locked(conversation_id, order_id):
             return Verification(verified=False, locked=True)
@@ -141,6 +143,8 @@ class ReturnsService:
         if order is not None and _proof_matches(order, proof):
             self.store.record_verification(conversation_id, order_id, now)
             return Verification(verified=True, order=order)
+        if not count_failure:
+            return Verification(verified=False)
         self.store.record_failed_verification(conversation_id, order_id, now)
         return Verification(verified=False, locked=self.is_locked(conversation_id, order_id))
 

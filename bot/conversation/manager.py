@@ -19,9 +19,9 @@ from bot.conversation.reading import (POLICY, Reading, Request, already_sent, go
                                       requests_in, said_stop, wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
-from bot.models import Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
+from bot.models import Ineligibility, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, decide_cancel
-from bot.services import NotVerified, ReturnsService, lines_left_to_return
+from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
 TAG_RMA_REQUEST = "rma_request"
 RMA_RELATED_GOALS = set(RETURN_GOALS) | {"return_status", "refund_status"}
@@ -119,12 +119,14 @@ class _Turn:
         """Whether the message reads as a plain answer to the question the task waits for ("store
         credit", "changed my mind", "the second one"): then it is not a stop, a detour or a new request."""
         task, words = self.task, self.r.words
-        if task is None or not words or is_question(words):
+        if task is None or not words:
+            return False
+        if task.step == Step.RESOLUTION:
+            return self.resolution_answer() is not None
+        if is_question(words):
             return False
         if task.step == Step.REASON:
             return choices.read_reason(self.r.text).confident
-        if task.step == Step.RESOLUTION:
-            return choices.read_resolution(words, list(Resolution)) is not None
         if task.step in (Step.LINES, Step.QUANTITY) and task.verified:
             order = self.order()
             if task.step == Step.LINES:
@@ -134,6 +136,21 @@ class _Turn:
         if task.step == Step.PROOF:
             return "email" in self.r.entities or "postcode" in self.r.entities
         return False
+
+    def resolution_answer(self) -> Optional[Resolution]:
+        """A typed answer to "refund, exchange or store credit?": the words, or the option's number."""
+        words = (self.focus if self.focus is not None else self.r.words).strip(" .!")
+        if not words:
+            return None
+        if words.isdigit() and self.task is not None and self.task.line_ids and self.task.reason:
+            order = self.order()
+            previews = [self.preview(order, i, ReturnReason(self.task.reason)) for i in self.task.line_ids]
+            allowed = next((d.allowed_resolutions for d in previews if d.outcome is Outcome.RMA), ())
+            number = int(words)
+            return allowed[number - 1] if 1 <= number <= len(allowed) else None
+        if policy_qa.sounds_like_policy_question(words):
+            return None
+        return choices.read_resolution(words, list(Resolution))
 
     def yes_no(self) -> Optional[bool]:
         if self.r.confident("affirm"):
@@ -193,15 +210,23 @@ class _Turn:
         if self.policy_question() and not (wanted and r.goal):
             for question in asked or [Request(POLICY, None, r.words)]:
                 self.answer_policy(question.words)
-            return self.queue(wanted)
+            if wanted and any(q.order_id for q in wanted):  # "where is #2145, and do you refund shipping?"
+                self.queue(wanted[1:])
+                return self.start_task(wanted[0].goal, wanted[0].order_id, wanted[0].words)
+            return None
         for question in asked:
             self.answer_policy(question.words)
         goal = r.goal or self.goal_from_words()
         if goal is None and "tracking_number" in r.entities:
             goal = "track"  # "I only have the tracking number ...": where it is, once verified
+        if goal is None and self.names_items_or_reason():
+            goal = "return"  # "you sent me the wrong item", "and the socks too please"
         if goal is not None:
-            primary = next((q for q in wanted if q.goal == goal), None) or Request(goal, None, r.words)
-            self.queue([q for q in wanted if q is not primary])
+            family = RETURN_GOALS if goal in RETURN_GOALS else (goal,)
+            primary = next((q for q in wanted if q.goal == goal), None) or next(
+                (replace(q, goal=goal) for q in wanted if q.goal in family), None) or Request(
+                goal, r.entities.get("order_id"), r.words)
+            self.queue([q for q in wanted if not (q.goal in family and q.order_id in (primary.order_id, None))])
             return self.start_task(primary.goal, primary.order_id, primary.words)
         if wanted:
             self.queue(wanted[1:])
@@ -225,6 +250,20 @@ class _Turn:
         if intent == "out_of_scope":
             return self.say("utter_out_of_scope")
         self.not_understood()
+
+    def names_items_or_reason(self) -> bool:
+        """Words that only make sense as a return: a reason ("you sent the wrong item"), or an item of
+        the order verified last ("and the socks too")."""
+        words = self.r.words
+        if not words or is_question(words):
+            return False
+        if choices.reason_in(self.r.text) is not None:
+            return True
+        last = self.state.last_order
+        if last and self.returns.is_verified(self.conv, last):
+            order = self.returns.verified_order(self.conv, last)
+            return bool(choices.mentioned_lines(words, order.lines))
+        return False
 
     def goal_from_words(self) -> Optional[str]:
         """A request the words make when the NLU was not sure (or read an answer)."""
@@ -426,7 +465,7 @@ class _Turn:
         result = self.returns.verify(self.conv, task.order_id, proof)
         if result.verified:
             self.update_task(verified=True, proof=None, misses=0)
-            self.state = replace(self.state, last_order=task.order_id)
+            self.state = replace(self.state, last_order=task.order_id, proof=proof)
             return
         self.update_task(proof=None, step=Step.PROOF)
         self.proof_refused = True
@@ -481,8 +520,12 @@ class _Turn:
         resolution = r.entities.get("resolution")
         if resolution in {x.value for x in Resolution}:
             self.update_task(resolution=resolution, misses=0)
+        elif step == Step.RESOLUTION:
+            read = self.resolution_answer()
+            if read is not None:
+                self.update_task(resolution=read.value, misses=0)
         elif words and not is_question(words) and (
-                step in (Step.RESOLUTION, Step.REASON) or r.confident("request_refund", "request_exchange")):
+                step == Step.REASON or r.confident("request_refund", "request_exchange")):
             read = choices.read_resolution(words, list(Resolution))
             if read is not None:
                 self.update_task(resolution=read.value, misses=0)
@@ -544,6 +587,10 @@ class _Turn:
                     return
             elif self.proof_refused:
                 return None
+            elif self.state.proof and self.returns.verify(self.conv, task.order_id, self.state.proof,
+                                                          count_failure=False).verified:
+                self.update_task(verified=True)  # the same customer's other order: the proof they gave
+                return self.advance()
             elif self.returns.is_locked(self.conv, task.order_id):
                 self.say("utter_verification_locked")
                 self.offer(Offer.PERSON)
@@ -631,6 +678,15 @@ class _Turn:
             self.says.append(outcomes.amazon_path(order, damaged=task.goal == "damage" or outcomes.reason_is_damage(task.reason)))
             return self.finish()
         open_lines = self.open_lines(order)
+        if open_lines:  # not delivered yet, cancelled: the answer is the same for every item, so ask nothing
+            whole = self.preview(order, open_lines[0].line_id, ReturnReason.OTHER)
+            if whole.ineligible in (Ineligibility.NOT_DELIVERED, Ineligibility.CANCELLED):
+                result = ReturnResult(whole, order, open_lines[0])
+                say = outcomes.return_outcome(result, self.returns.policy.ship_back_days, self.returns.policy.bank_days)
+                self.says.append(say)
+                if outcomes.offer_after(say):
+                    self.offer(outcomes.offer_after(say), order.order_id)
+                return self.finish()
         if task.line_ids:
             taken = [i for i in task.line_ids if i not in {l.line_id for l in open_lines}]
             if taken and len(taken) == len(task.line_ids):
@@ -664,8 +720,9 @@ class _Turn:
             else:
                 return self.ask(Step.REASON)
         reason = ReturnReason(task.reason)
-        decision = self.preview(order, lines[0].line_id, reason)
-        allowed = list(decision.allowed_resolutions) if decision.outcome is Outcome.RMA else []
+        decisions = [self.preview(order, line.line_id, reason) for line in lines]
+        sent_back = [d for d in decisions if d.outcome is Outcome.RMA]  # the lines where a choice matters
+        allowed = list(sent_back[0].allowed_resolutions) if sent_back else []
         wanted = {"refund": Resolution.REFUND, "exchange": Resolution.EXCHANGE}.get(task.goal)
         if task.resolution is None and wanted is not None and wanted in allowed:
             task = self.update_task(resolution=wanted.value)
@@ -739,7 +796,8 @@ class _Turn:
         if step == Step.REASON:
             return self.say("utter_ask_return_reason")
         if step == Step.RESOLUTION:
-            decision = self.preview(order, task.line_ids[0], ReturnReason(task.reason))
+            previews = [self.preview(order, i, ReturnReason(task.reason)) for i in task.line_ids]
+            decision = next((d for d in previews if d.outcome is Outcome.RMA), previews[0])
             buttons = [Button(RESOLUTION_TITLES[r], payload("resolution", r.value))
                        for r in decision.allowed_resolutions]
             return self.say("utter_ask_resolution", buttons=buttons)

@@ -98,7 +98,8 @@ _GOAL_WORDS: List[Tuple[str, re.Pattern]] = [
                              r"when (will|do|can) i (get|see|receive) (my|the) (refund|money)", r"no refund yet")),
     ("return_status", _words(r"status of (my|the|that) return", r"return status", r"did (my|the) return",
                              r"(received|got) my return", r"where('?s| is) (my|the) return")),
-    ("track", _words(r"where('?s| is| are) (my|the) (order|package|parcel|delivery|stuff|item|shipment)s?",
+    ("track", _words(r"where('?s| is| are) (my|the)( \w+)? (order|package|parcel|delivery|stuff|item|shipment)s?",
+                     r"(which|what) (carrier|courier|delivery (company|service)|shipping company)", r"who (delivered|brought)",
                      r"where('?s| is| are) (it|they|#?\d)", r"track(ing)?( my| the)? (order|package|parcel)",
                      r"when (will|does|do) (it|they|my order|the order|my package|my parcel) (arrive|come|ship|get here)",
                      r"has (it|my order|the order) (shipped|arrived)", r"status of (my|the) (most recent |last )?order")),
@@ -136,8 +137,8 @@ def requests_in(reading: "Reading") -> List[Request]:
             goal = POLICY  # "do you refund shipping if I return it?" asks about the policy
         if goal is None and ids and found:
             goal = found[-1].goal
-            if found[-1].order_id is None:
-                found[-1] = replace(found[-1], order_id=ids[0])
+            if found[-1].order_id is None:  # "the hoodie and the usb cable from #1158": one request
+                found[-1] = replace(found[-1], order_id=ids[0], words=f"{found[-1].words} {clause}".strip())
                 continue
         if goal is None:
             if found and clause:
@@ -149,7 +150,7 @@ def requests_in(reading: "Reading") -> List[Request]:
     for request in found:
         if request.goal != POLICY and not request.order_id and only:
             request = replace(request, order_id=only)
-        if all((r.goal, r.order_id) != (request.goal, request.order_id) for r in requests):
+        if request.goal == POLICY or all((r.goal, r.order_id) != (request.goal, request.order_id) for r in requests):
             requests.append(request)
     return requests
 

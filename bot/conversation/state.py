@@ -71,6 +71,7 @@ class State:
     misunderstood: int = 0  # messages in a row not understood outside a task
     portal_shown: bool = False
     last_order: Optional[str] = None  # the order verified last: "and can I return it?" needs no new check
+    proof: Optional[str] = None  # the email or postcode that verified it, tried on the customer's next orders
 
     def to_dict(self) -> dict:
         data = asdict(self)
