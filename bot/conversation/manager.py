@@ -8,6 +8,7 @@ be repeated: the caller keeps the old state and tells the customer (see actions/
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -24,6 +25,7 @@ from bot.policy import CancelDecision, decide_cancel
 from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
 TAG_RMA_REQUEST = "rma_request"
+_QUESTION_LEAD = re.compile(r"^(can|could|may|would) (i|you|we) (please )?(get|have|do|make it|just)?\s*")
 RMA_RELATED_GOALS = set(RETURN_GOALS) | {"return_status", "refund_status"}
 MAX_MISSES = 2  # unreadable answers in a row before a person is offered
 RESOLUTION_TITLES = {Resolution.REFUND: "Refund", Resolution.EXCHANGE: "Exchange",
@@ -148,9 +150,12 @@ class _Turn:
             allowed = next((d.allowed_resolutions for d in previews if d.outcome is Outcome.RMA), ())
             number = int(words)
             return allowed[number - 1] if 1 <= number <= len(allowed) else None
-        if policy_qa.sounds_like_policy_question(words):
-            return None
-        return choices.read_resolution(words, list(Resolution))
+        if is_question(words) and policy_qa.sounds_like_policy_question(words):
+            return None  # "is store credit possible for sale items?" asks about the policy
+        read = choices.read_resolution(words, list(Resolution))
+        if read is None and is_question(words):  # "can I swap it for a bigger size" asks for one
+            read = choices.read_resolution(_QUESTION_LEAD.sub("", words), list(Resolution))
+        return read
 
     def yes_no(self) -> Optional[bool]:
         if self.r.confident("affirm"):
