@@ -228,10 +228,16 @@ class _Turn:
             goal = "return"  # "you sent me the wrong item", "and the socks too please"
         if goal is not None:
             family = RETURN_GOALS if goal in RETURN_GOALS else (goal,)
-            primary = next((q for q in wanted if q.goal == goal), None) or next(
-                (replace(q, goal=goal) for q in wanted if q.goal in family), None) or Request(
-                goal, r.entities.get("order_id"), r.words)
-            self.queue([q for q in wanted if not (q.goal in family and q.order_id in (primary.order_id, None))])
+            chosen = next((q for q in wanted if q.goal == goal), None) or next(
+                (q for q in wanted if q.goal in family), None)
+            if chosen is None:
+                primary = Request(goal, r.entities.get("order_id"), r.words)
+            elif goal in ("refund", "exchange") and chosen.goal in family and chosen.goal != goal \
+                    and choices.read_resolution(chosen.words, list(Resolution)) is None:
+                primary = chosen  # the NLU's guess at a resolution the words never ask for
+            else:
+                primary = replace(chosen, goal=goal)
+            self.queue([q for q in wanted if q is not chosen])
             return self.start_task(primary.goal, primary.order_id, primary.words)
         if wanted:
             self.queue(wanted[1:])
@@ -363,6 +369,8 @@ class _Turn:
         goal = r.goal
         if goal is None and not r.button and task.step not in (Step.REASON, Step.LINES, Step.RESOLUTION, Step.QUANTITY):
             goal = self.goal_from_words()
+        if goal is None and not r.button and is_question(r.words):
+            goal = next((q.goal for q in requests if q.goal != POLICY), None)  # "which carrier brought it?"
         elsewhere = [q for q in requests if q.order_id and q.order_id != task.order_id]
         if goal is not None and goal != task.goal and not self._same_request(goal, task):
             mine = next((q for q in requests if q.goal == goal), None)
@@ -461,9 +469,10 @@ class _Turn:
         elif not self.task.verified and r.words:
             words = self.focus if self.focus is not None else r.words
             self.update_task(pending_words=(self.task.pending_words + " " + words).strip()[-500:])
-            volunteered = choices.reason_in(r.text) if self.task.goal in RETURN_GOALS else None
+            said = self.focus if self.focus is not None else r.text
+            volunteered = choices.reason_in(said) if self.task.goal in RETURN_GOALS else None
             if volunteered is not None and not self.task.reason:
-                self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
+                self.update_task(reason=volunteered.value, reason_words=said.strip()[:500])
 
     def check_proof(self, proof: str) -> None:
         task = self.task
