@@ -217,7 +217,7 @@ class _Turn:
                 self.answer_policy(question.words)
             if wanted and any(q.order_id for q in wanted):  # "where is #2145, and do you refund shipping?"
                 self.queue(wanted[1:])
-                return self.start_task(wanted[0].goal, wanted[0].order_id, wanted[0].words)
+                return self.start_task(wanted[0].goal, wanted[0].order_id, wanted[0].words)  # not the question
             return None
         for question in asked:
             self.answer_policy(question.words)
@@ -238,10 +238,11 @@ class _Turn:
             else:
                 primary = replace(chosen, goal=goal)
             self.queue([q for q in wanted if q is not chosen])
-            return self.start_task(primary.goal, primary.order_id, primary.words)
+            several = len(wanted) > 1  # only then do a request's own words matter more than the message's
+            return self.start_task(primary.goal, primary.order_id, primary.words if several else None)
         if wanted:
             self.queue(wanted[1:])
-            return self.start_task(wanted[0].goal, wanted[0].order_id, wanted[0].words)
+            return self.start_task(wanted[0].goal, wanted[0].order_id, wanted[0].words if len(wanted) > 1 else None)
         if r.confident("no_order_number") or self.has_lookup_entity():
             return self.start_task("")
         if asked:
@@ -327,7 +328,7 @@ class _Turn:
                 self.state = replace(self.state, portal_shown=True)
         known = order_id or self.state.last_order
         verified = self.returns.is_verified(self.conv, known)
-        self.focus = words if words is not None else self.r.words
+        self.focus = words
         self.set_task(Task(goal=goal, order_id=known if (verified or order_id) else None, verified=verified,
                            note=note))
         if not self.r.words and words:  # a queued request: its words, said earlier, may name items
