@@ -103,7 +103,8 @@ _EMAIL = re.compile(
     _FLAGS,
 )
 # UPS: 1Z, 6-character shipper, 2-digit service, 8-digit package; often printed "1Z 999 AA1 01 2345 6784"
-_UPS = re.compile(r"1Z ?[0-9A-Z]{3} ?[0-9A-Z]{3} ?[0-9]{2} ?[0-9]{4} ?[0-9]{4}", _FLAGS)
+# (or in any groups, "1Z 999 AA1 0123 456 784", as customers copy it): 16 characters after 1Z, blanks aside
+_UPS = re.compile(r"1Z(?: ?[0-9A-Z]){6}(?: ?[0-9]){10}(?![0-9A-Z])", _FLAGS)
 _USPS = re.compile(r"(?<![0-9])(?:[0-9]{20,22}|9[0-9]{3}(?: [0-9]{4}){4}(?: [0-9]{2})?)", _FLAGS)
 _S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}", _FLAGS)  # UPU S10 (Royal Mail `RR473124829GB`, USPS, other posts)
 _WEAK_TRACKING = re.compile(r"(?<![0-9])(?:[0-9]{15}|[0-9]{12}|[0-9]{10})", _FLAGS)  # FedEx 15/12, DHL 10

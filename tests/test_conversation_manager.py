@@ -251,3 +251,59 @@ def test_a_slot_marked_verified_does_not_skip_the_check(chat):
     keys = chat.say("where is it", "track_order")
     assert "utter_tracking" not in keys
 
+
+
+def test_each_request_of_a_message_keeps_its_own_order(chat):
+    keys = chat.say("cancel #1003 and where is #1002?", "cancel_order")
+    assert "utter_queued_track" in keys and chat.state.task.order_id == "#1003"
+    assert chat.say(CHLOE_EMAIL)[-1] == "utter_confirm_cancel"
+    keys = chat.say("yes", "affirm")
+    assert keys[:2] == ["utter_cancel_done", "utter_next_request"]
+    assert keys[-1] == "utter_tracking"  # the same customer's other order: the email given once verifies it
+    assert chat.value("utter_tracking", "order_id") == "#1002"
+
+
+def test_a_detour_about_another_order_pauses_the_return_and_resumes_it(chat):
+    verified_alice(chat)
+    chat.say("the shoes")
+    keys = chat.say("also where is my other order #1004?", "track_order")
+    assert keys[-1] == "utter_ask_customer_proof" and chat.state.paused.order_id == ALICE_ORDER
+    keys = chat.say("M5V 2T6")
+    assert keys == ["utter_tracking", "utter_resume", "utter_ask_return_reason"]
+
+
+def test_a_proof_that_fits_no_other_order_is_not_counted_as_a_guess(chat, services):
+    verified_alice(chat)
+    chat.say("stop", "stop")
+    chat.say("where is #1002", "track_order")  # Chloe's: Alice's email does not fit it
+    assert chat.says[-1].key == "utter_ask_customer_proof"
+    assert services.store.failed_verifications(chat.conv, "#1002", services.returns.clock() - services.returns.lockout.window) == 0
+
+
+@pytest.mark.parametrize("typed", ["store credit", "a voucher / store credit is fine", "3", "can I get store credit?"])
+def test_typed_resolutions_are_answers_never_a_stop(chat, typed):
+    verified_alice(chat)
+    chat.say("the shoes")
+    chat.say("too small")
+    keys = chat.say(typed, "stop" if typed == "store credit" else "inform", 0.7)
+    assert keys == ["utter_rma_issued"] and chat.rmas()[0].resolution.value == "store_credit"
+
+
+def test_can_i_still_return_it_is_answered_with_the_orders_own_date(chat):
+    chat.say(f"can i still return my order {ALICE_ORDER}?", "request_return")
+    keys = chat.say(ALICE_EMAIL)
+    assert keys[0] == "utter_return_window_for_order" and keys[-1] == "utter_ask_line"
+
+
+def test_nothing_is_asked_about_an_order_that_has_not_arrived(chat):
+    chat.say("return the wool jacket from #1002", "request_return")
+    assert chat.say(CHLOE_EMAIL) == ["utter_not_eligible_not_delivered"]
+
+
+def test_i_already_sent_it_back_asks_where_it_stands_not_for_a_new_return(chat):
+    verified_alice(chat)
+    chat.say("the shoes")
+    chat.say("too small")
+    chat.say("refund")
+    keys = chat.say("I already sent the shoes back, where is my refund?", "request_return")
+    assert keys == ["utter_return_on_its_way"]

@@ -16,17 +16,19 @@ from bot import choices
 from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
-from bot.conversation.reading import (POLICY, Reading, Request, already_sent, goals_in, is_question, not_received,
+from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_window, goals_in, is_question, not_received,
                                       requests_in, said_stop, wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.models import Ineligibility, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, decide_cancel
+from bot.replies import day as replies_day
 from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
 TAG_RMA_REQUEST = "rma_request"
 _QUESTION_LEAD = re.compile(r"^(can|could|may|would) (i|you|we) (please )?(get|have|do|make it|just)?\s*")
-RMA_RELATED_GOALS = set(RETURN_GOALS) | {"return_status", "refund_status"}
+STATUS_GOALS = ("return_status", "refund_status")
+RMA_RELATED_GOALS = set(RETURN_GOALS) | set(STATUS_GOALS)
 MAX_MISSES = 2  # unreadable answers in a row before a person is offered
 RESOLUTION_TITLES = {Resolution.REFUND: "Refund", Resolution.EXCHANGE: "Exchange",
                      Resolution.STORE_CREDIT: "Store credit", Resolution.REPLACEMENT: "Replacement"}
@@ -150,12 +152,13 @@ class _Turn:
             allowed = next((d.allowed_resolutions for d in previews if d.outcome is Outcome.RMA), ())
             number = int(words)
             return allowed[number - 1] if 1 <= number <= len(allowed) else None
+        if _QUESTION_LEAD.match(words):  # "can I get store credit?", "can I swap it for a bigger size" ask for one
+            read = choices.read_resolution(_QUESTION_LEAD.sub("", words), list(Resolution))
+            if read is not None:
+                return read
         if is_question(words) and policy_qa.sounds_like_policy_question(words):
             return None  # "is store credit possible for sale items?" asks about the policy
-        read = choices.read_resolution(words, list(Resolution))
-        if read is None and is_question(words):  # "can I swap it for a bigger size" asks for one
-            read = choices.read_resolution(_QUESTION_LEAD.sub("", words), list(Resolution))
-        return read
+        return choices.read_resolution(words, list(Resolution))
 
     def yes_no(self) -> Optional[bool]:
         if self.r.confident("affirm"):
@@ -226,8 +229,10 @@ class _Turn:
             goal = "track"  # "I only have the tracking number ...": where it is, once verified
         if goal is None and self.names_items_or_reason():
             goal = "return"  # "you sent me the wrong item", "and the socks too please"
+        if goal in RETURN_GOALS and already_sent(r.words):
+            goal = "return_status"  # "I already posted it back": where it stands, not a new return
         if goal is not None:
-            family = RETURN_GOALS if goal in RETURN_GOALS else (goal,)
+            family = RETURN_GOALS if goal in RETURN_GOALS else STATUS_GOALS if goal in STATUS_GOALS else (goal,)
             chosen = next((q for q in wanted if q.goal == goal), None) or next(
                 (q for q in wanted if q.goal in family), None)
             if chosen is None:
@@ -237,7 +242,9 @@ class _Turn:
                 primary = chosen  # the NLU's guess at a resolution the words never ask for
             else:
                 primary = replace(chosen, goal=goal)
-            self.queue([q for q in wanted if q is not chosen])
+            same_answer = [q for q in wanted if goal in STATUS_GOALS and q.goal in STATUS_GOALS
+                           and q.order_id in (primary.order_id, None)]  # one status answer covers both
+            self.queue([q for q in wanted if q is not chosen and q not in same_answer])
             several = len(wanted) > 1  # only then do a request's own words matter more than the message's
             return self.start_task(primary.goal, primary.order_id, primary.words if several else None)
         if wanted:
@@ -348,6 +355,8 @@ class _Turn:
         words = self.r.words
         if already_sent(words):
             return "already_sent"
+        if asks_window(words):
+            return "asks_window"
         if not_received(words):
             return "not_received"
         return self.task.note if self.task is not None else ""
@@ -702,6 +711,10 @@ class _Turn:
                 if outcomes.offer_after(say):
                     self.offer(outcomes.offer_after(say), order.order_id)
                 return self.finish()
+            if task.note == "asks_window" and whole.return_by is not None and whole.outcome is not Outcome.NOT_ELIGIBLE:
+                self.say("utter_return_window_for_order", order_id=order.order_id,
+                         return_by=replies_day(whole.return_by))
+                task = self.update_task(note="")
         if task.line_ids:
             taken = [i for i in task.line_ids if i not in {l.line_id for l in open_lines}]
             if taken and len(taken) == len(task.line_ids):

@@ -41,7 +41,8 @@ _TOPICS = [
                          r"after (i get |getting )?(the |my )?(label|rma|slip)")),
     ("window", _words(r"how (long|many days)", r"return (window|period|deadline|time ?frame|time limit)",
                       r"(\d+|thirty|fourteen) days", r"too late to return", r"still (return|send)", r"time limit",
-                      r"within (how|what)", r"days? (do i have|to return)")),
+                      r"within (how|what)", r"days? (do i have|to return)",
+                      r"(the )?days? (for|to) (give|giving|send|sending|return|returning)( \w+)? back")),
     ("exchange", _words(r"exchange", r"swap", r"store credit", r"different size", r"instead of (a )?refund")),
     ("returnless", _words(r"keep (it|the item)", r"without (sending|returning)", r"returnless")),
     ("general", _words(r"return policy", r"refund policy", r"policy", r"how (do|does) (returns?|returning) work",
@@ -49,7 +50,7 @@ _TOPICS = [
 ]
 _POLICY_HINT = _words(r"polic", r"how long", r"how many days", r"who pays", r"free return", r"return shipping",
                       r"refund shipping", r"shipping refund", r"non.?returnable", r"return window", r"return period",
-                      r"days to return", r"exchange policy", r"store credit", r"shipping", r"postage", r"deadline",
+                      r"days to return", r"days for (give|giving|send|sending|return)", r"exchange policy", r"store credit", r"shipping", r"postage", r"deadline",
                       r"can i return (an? )?(opened|used|worn|sale|underwear|gift|perishable|digital)")
 
 

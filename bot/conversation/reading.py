@@ -87,6 +87,8 @@ _NOT_RECEIVED = _words(r"never (got|received|arrived|came|showed up|turned up)",
                        r"says delivered", r"marked (as )?delivered", r"wasn'?t delivered", r"wrong address",
                        r"not (at|to) my (address|house|door)", r"someone else", r"neighbou?r", r"lost in (the )?(post|mail|transit)",
                        r"(don'?t|do not) have it")
+_ASKS_WINDOW = _words(r"can i still", r"(is it|am i) (too late|still in time|within)", r"too late to", r"still (return|send)",
+                      r"until when", r"how long do i (still )?have", r"deadline")
 _ALREADY_SENT = _words(r"(already|just) (sent|shipped|posted|mailed|returned|dropped( it)? off)",
                        r"(sent|shipped|posted|mailed) (it|them|the \w+) back", r"dropped (it|them) off",
                        r"(it|they)('s| is| are| was| were) on (its|their) way back")
@@ -173,13 +175,21 @@ def wants_stop(reading: Reading) -> bool:
     return reading.confident("stop") and "order" not in reading.words
 
 
+_LEAD = re.compile(r"^((please|pls|so|and|hi|hello|hey|ok|okay|sorry|excuse me|also|but)\b[,!.]?\s*)+")
+
+
 def is_question(words: str) -> bool:
     words = words.strip()
-    return words.endswith("?") or bool(_QUESTION_START.match(words))
+    return words.endswith("?") or bool(_QUESTION_START.match(_LEAD.sub("", words)))
 
 
 def not_received(words: str) -> bool:
     return bool(_NOT_RECEIVED.search(words))
+
+
+def asks_window(words: str) -> bool:
+    """"Can I still return it?": the return deadline of this very order is wanted."""
+    return bool(_ASKS_WINDOW.search(words))
 
 
 def already_sent(words: str) -> bool:
