@@ -16,7 +16,7 @@ from bot import choices
 from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
-from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_window, goals_in, is_question, not_received,
+from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_if_bot, asks_window, lost_order_number, goals_in, is_question, not_received,
                                       requests_in, said_stop, wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
@@ -26,6 +26,7 @@ from bot.replies import day as replies_day
 from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
 TAG_RMA_REQUEST = "rma_request"
+_QUESTION_WORD = re.compile(r"^(how|what|when|where|who|why|which|do|does|is|are|will|would|should)\b")
 _QUESTION_LEAD = re.compile(r"^(can|could|may|would) (i|you|we) (please )?(get|have|do|make it|just)?\s*")
 STATUS_GOALS = ("return_status", "refund_status")
 RMA_RELATED_GOALS = set(RETURN_GOALS) | set(STATUS_GOALS)
@@ -111,6 +112,9 @@ class _Turn:
             yes = self.yes_no()
             if yes is not None and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
                 return self.answer_offer(offer, offer_order, yes)
+        if asks_if_bot(r.words):
+            self.say("utter_i_am_a_bot")
+            return self.reprompt(resume=False)
         if r.confident("stop_updates") or r.confident("start_updates"):
             (self.m.opt_out if r.intent == "stop_updates" else self.m.opt_in)(self.conv)
             self.say("utter_updates_stopped" if r.intent == "stop_updates" else "utter_updates_started")
@@ -158,7 +162,10 @@ class _Turn:
                 return read
         if is_question(words) and policy_qa.sounds_like_policy_question(words):
             return None  # "is store credit possible for sale items?" asks about the policy
-        return choices.read_resolution(words, list(Resolution))
+        read = choices.read_resolution(words, list(Resolution))
+        if read is None and words.endswith("?") and not _QUESTION_WORD.match(words):
+            read = choices.read_resolution(words.rstrip("?"), list(Resolution))  # "swap them for a large instead?"
+        return read
 
     def yes_no(self) -> Optional[bool]:
         if self.r.confident("affirm"):
@@ -267,7 +274,7 @@ class _Turn:
         if intent in ("affirm", "deny"):
             return self.say("utter_how_can_i_help" if intent == "affirm" else "utter_goodbye")
         if intent == "out_of_scope":
-            return self.say("utter_out_of_scope")
+            return self.not_understood("utter_out_of_scope")
         self.not_understood()
 
     def names_items_or_reason(self) -> bool:
@@ -276,9 +283,9 @@ class _Turn:
         words = self.r.words
         if not words or is_question(words):
             return False
-        if choices.reason_in(self.r.text) is not None:
-            return True
         last = self.state.last_order
+        if choices.reason_in(self.r.text) is not None and not last:
+            return True  # "you sent me the wrong item" (after a finished return it only repeats that one)
         if last and self.returns.is_verified(self.conv, last):
             order = self.returns.verified_order(self.conv, last)
             return bool(choices.mentioned_lines(words, order.lines))
@@ -294,14 +301,15 @@ class _Turn:
     def has_lookup_entity(self) -> bool:
         return any(k in self.r.entities for k in ("order_id", "tracking_number", "email", "postcode"))
 
-    def not_understood(self) -> None:
+    def not_understood(self, first: str = "utter_clarify") -> None:
+        """Not understood (or off topic): say so; the second time in a row, offer a person."""
         count = self.state.misunderstood + 1
         self.state = replace(self.state, misunderstood=count)
         if count >= MAX_MISSES:
             self.say("utter_offer_human")
             self.offer(Offer.PERSON)
         else:
-            self.say("utter_clarify")
+            self.say(first)
 
     def policy_question(self) -> bool:
         r = self.r
@@ -336,6 +344,8 @@ class _Turn:
         known = order_id or self.state.last_order
         verified = self.returns.is_verified(self.conv, known)
         self.focus = words
+        if note == "asks_window" and not (order_id or self.r.entities.get("order_id")):
+            self.answer_policy("how long do i have to return")  # "can I still send back a jumper?"
         self.set_task(Task(goal=goal, order_id=known if (verified or order_id) else None, verified=verified,
                            note=note))
         if not self.r.words and words:  # a queued request: its words, said earlier, may name items
@@ -587,9 +597,11 @@ class _Turn:
         self.update_task(misses=misses)
         key = {Step.ORDER_ID: "utter_invalid_order_id", Step.PROOF: "utter_invalid_customer_proof"}.get(
             task.step, "utter_invalid_choice")
-        if task.step == Step.ORDER_ID and self.r.confident("no_order_number"):
+        if task.step == Step.ORDER_ID and (self.r.confident("no_order_number") or lost_order_number(self.r.words)):
             self.update_task(misses=0)
             return self.ask(Step.ORDER_ID)
+        if task.step in (Step.ORDER_ID, Step.PROOF) and self.yes_no() is not None:
+            return self.reprompt(resume=False)  # "yes go on": the question again, no complaint
         self.say(key)
         if misses >= MAX_MISSES:
             self.say("utter_offer_human")
@@ -802,7 +814,8 @@ class _Turn:
         self.update_task(step=step)
         task = self.task
         if step == Step.ORDER_ID:
-            lost = (self.r.confident("no_order_number") or bool(task.proof)) and not self.r.entities.get("tracking_number")
+            lost = (self.r.confident("no_order_number") or lost_order_number(self.r.words) or bool(task.proof)) \
+                and not self.r.entities.get("tracking_number")
             if lost:
                 self.offer(Offer.PERSON)  # its words offer a person who can help find it
             return self.say("utter_find_order_number" if lost else "utter_ask_order_id")

@@ -23,14 +23,15 @@ _TOPICS = [
                                r"shipping (back )?(included|too) in (the )?refund")),
     ("refund_timing", _words(r"how long (does|do|will|until) (a |the |my )?refunds?", r"how (long|soon|quickly|fast)\b.*\brefund",
                              r"when (will|do|would) i (get|receive|see) (a |the |my )?(refund|money)",
-                             r"refunds? (take|takes|time|timing|processing)", r"days? (for|to get) (a |the |my )?refund")),
+                             r"refunds? (take|takes|time|timing|processing)", r"days? (for|to get) (a |the |my )?refund",
+                             r"(how (long|many days)|when).{0,40}(money back|refund)")),
     ("shipping_cost", _words(r"who pays", r"pay (for )?(the )?(return )?(shipping|postage|label)",
                              r"(return|returns) (shipping|postage|label)s? (free|cost|charge)",
                              r"free returns?", r"returns? (are |is )?free", r"cost (me )?(anything|money) to return",
                              r"charge (me )?(for|to) (return|send)", r"(shipping|postage|label) (is |be )?(free|paid|covered)",
                              r"how much (is|does|for) (the )?(return|label|shipping)", r"prepaid label")),
     ("non_returnable", _words(r"non.?returnable",
-                              r"(can|could) (i|you|we) (return|send back) (an? |my |the )?(opened|used|worn|sale|clearance|"
+                              r"(can|could) (i|you|we) (return|send back|give back) (an? |my |the )?(opened|used|worn|sale|clearance|"
                               r"underwear|swimwear|gift ?cards?|perishable|food|digital|software|personali[sz]ed|custom)",
                               r"(what|which) (items?|things|products) (can|can'?t|cannot) (be |i )?return",
                               r"(can'?t|cannot|not) be returned", r"exceptions?", r"final sale",
@@ -51,7 +52,7 @@ _TOPICS = [
 _POLICY_HINT = _words(r"polic", r"how long", r"how many days", r"who pays", r"free return", r"return shipping",
                       r"refund shipping", r"shipping refund", r"non.?returnable", r"return window", r"return period",
                       r"days to return", r"days for (give|giving|send|sending|return)", r"exchange policy", r"store credit", r"shipping", r"postage", r"deadline",
-                      r"can i return (an? )?(opened|used|worn|sale|underwear|gift|perishable|digital)")
+                      r"can i (return|give back|send back) (an? )?(opened|used|worn|sale|underwear|gift|perishable|digital)")
 
 
 def topics_in(words: str) -> List[str]:

@@ -104,11 +104,12 @@ _GOAL_WORDS: List[Tuple[str, re.Pattern]] = [
                      r"(which|what) (carrier|courier|delivery (company|service)|shipping company)", r"who (delivered|brought)",
                      r"where('?s| is| are) (it|they|#?\d)", r"track(ing)?( my| the)? (order|package|parcel)",
                      r"when (will|does|do) (it|they|my order|the order|my package|my parcel) (arrive|come|ship|get here)",
-                     r"has (it|my order|the order) (shipped|arrived)", r"status of (my|the) (most recent |last )?order")),
+                     r"has (it|my order|the order) (shipped|arrived)", r"status of (my|the) (most recent |last )?order",
+                     r"where('?s| is| are) (my|the) \w+")),
     ("cancel", _words(r"cancel (my|the|this|that|it|#)", r"cancel order", r"cancell?ation")),
     ("exchange", _words(r"exchange", r"swap")),
     ("damage", _words(r"arrived (broken|damaged|cracked|torn|smashed)", r"(is|was|came|arrived) (broken|damaged|cracked|smashed|torn)")),
-    ("return", _words(r"return (the|my|it|them|this|these|an?|both|\w+ items?)", r"send (it|them|\w+) back",
+    ("return", _words(r"return (the|my|it|them|this|these|an?|both|of|for|\w+ items?)", r"send (it|them|\w+) back",
                       r"send back", r"returning")),
 ]
 _CLAUSE = re.compile(r"\s*(?:[.?!;]+|,? and (?:also )?|,? also |,? plus |,? then |, )\s*")
@@ -158,9 +159,27 @@ def requests_in(reading: "Reading") -> List[Request]:
 
 
 def wants_person(reading: Reading) -> bool:
+    if asks_if_bot(reading.words) and not re.search(r"(talk|speak|chat) (to|with)|get me|want (a|to)", reading.words):
+        return False
     if reading.confident("human_handoff"):
         return True
     return bool(reading.words) and bool(_PERSON.search(reading.words))
+
+
+_BOT_CHALLENGE = _words(r"are you (a |an )?(bot|robot|machine|ai|human|real|person|computer)", r"is this (a )?(bot|robot|human|real person)",
+                        r"am i (talking|chatting|speaking) (to|with) (a )?(bot|robot|human|real person|machine)")
+_LOST_NUMBER = _words(r"(can'?t|cannot|couldn'?t|don'?t|do not|didn'?t) (find|have|know|remember|get)( \w+){0,2} order (number|no|id|#)",
+                      r"lost (my |the )?(order|confirmation)", r"no order (number|id)", r"without (the |an |my )?order (number|id)",
+                      r"(deleted|lost|can'?t find) (the |my )?(confirmation|email)")
+
+
+def asks_if_bot(words: str) -> bool:
+    """"Are you a bot?" is a question about the assistant, not a request for a person."""
+    return bool(_BOT_CHALLENGE.search(words))
+
+
+def lost_order_number(words: str) -> bool:
+    return bool(_LOST_NUMBER.search(words))
 
 
 def said_stop(reading: Reading) -> bool:
