@@ -103,14 +103,18 @@ class _Turn:
     def run(self) -> None:
         r = self.r
         if wants_person(r):
-            return self.person()
+            requests = [q for q in requests_in(r) if q.goal != POLICY and q.order_id] if self.task is None else []
+            if not requests:
+                return self.person()
+            self.person(also=True)  # "return the webcam from X, and I need someone about billing": both
         if wants_stop(r) and (said_stop(r) or not self.answers_step()):
             return self.stop()
         offer, offer_order = self.state.offer, self.state.offer_order
         self.offer(None)
         if offer is not None:
             yes = self.yes_no()
-            if yes is not None and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
+            bare = not any(k in r.entities for k in ("order_id", "email", "postcode", "tracking_number"))
+            if yes is not None and bare and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
                 return self.answer_offer(offer, offer_order, yes)
         if asks_if_bot(r.words):
             self.say("utter_i_am_a_bot")
@@ -175,7 +179,9 @@ class _Turn:
         return choices.read_yes_no(self.r.words) if self.r.words else None
 
     # -- always available ---------------------------------------------------------------------------
-    def person(self) -> None:
+    def person(self, also: bool = False) -> None:
+        """A case for a person, with what the task knows. `also`: the message asks for more, which the
+        bot goes on to handle (the case stays open for the person)."""
         task = self.task
         order_id = task.order_id if task is not None and task.verified else None
         summary = "The customer asked to talk to a person."
@@ -185,6 +191,8 @@ class _Turn:
             if task.reason_words:
                 summary += f" Their words: {task.reason_words[:200]}"
         handoff = self.returns.open_handoff(self.conv, "customer_request", order_id, summary)
+        if also:
+            return self.say("utter_handoff_and_go_on", case_id=f"#{handoff.handoff_id}")
         self.state = replace(self.state, task=None, queued=(), misunderstood=0)
         self.say("utter_handoff", case_id=f"#{handoff.handoff_id}")
 
@@ -558,9 +566,10 @@ class _Turn:
             read = self.resolution_answer()
             if read is not None:
                 self.update_task(resolution=read.value, misses=0)
-        elif words and not is_question(words) and (
-                step == Step.REASON or r.confident("request_refund", "request_exchange")):
-            read = choices.read_resolution(words, list(Resolution))
+        elif words and not is_question(words):  # "socks too big refund": a resolution said in passing
+            titles = {w for line in order.lines for w in re.findall(r"[a-z]+", line.title.lower())}
+            rest = " ".join(w for w in re.findall(r"[\w'@.#-]+", words) if w not in titles)
+            read = choices.read_resolution(rest, list(Resolution))  # "the gift card" is an item, not credit
             if read is not None:
                 self.update_task(resolution=read.value, misses=0)
 

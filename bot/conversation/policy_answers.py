@@ -41,6 +41,7 @@ _TOPICS = [
                          r"(send|ship|post|mail) (it |them )?back (within|by|before)", r"deadline to (send|ship|post)",
                          r"after (i get |getting )?(the |my )?(label|rma|slip)")),
     ("window", _words(r"how (long|many days)", r"return (window|period|deadline|time ?frame|time limit)",
+                      r"(if|in case) .{0,40}(can|could) i (still )?(send|return|give) (it|them) back",
                       r"(\d+|thirty|fourteen) days", r"too late to return", r"still (return|send)", r"time limit",
                       r"within (how|what)", r"days? (do i have|to return)",
                       r"(the )?days? (for|to) (give|giving|send|sending|return|returning)( \w+)? back")),
@@ -51,7 +52,8 @@ _TOPICS = [
 ]
 _POLICY_HINT = _words(r"polic", r"how long", r"how many days", r"who pays", r"free return", r"return shipping",
                       r"refund shipping", r"shipping refund", r"non.?returnable", r"return window", r"return period",
-                      r"days to return", r"days for (give|giving|send|sending|return)", r"exchange policy", r"store credit", r"shipping", r"postage", r"deadline",
+                      r"days to return", r"days for (give|giving|send|sending|return)", r"exchange policy",
+                      r"(if|in case) .{0,40}(can|could) i (still )?(send|return|give) (it|them) back", r"store credit", r"shipping", r"postage", r"deadline",
                       r"can i (return|give back|send back) (an? )?(opened|used|worn|sale|underwear|gift|perishable|digital)")
 
 

@@ -78,7 +78,7 @@ _PERSON = _words(r"(talk|speak|chat)(ing)? (to|with) (a |an |some ?one|a real |r
                  r"(some ?one|somebody|a human|a person) (to |should |needs to )?(look|check) (into|at) (it|this)")
 _STOP = re.compile(r"^\W*(stop|cancel( that| this| it)?|never ?mind|nevermind|forget (it|that|about it)|start over|"
                    r"start again|restart|reset|quit|exit|abort|nvm|leave it)\W*(please|pls|thanks)?\W*$")
-_QUESTION_START = _words(r"how", r"what", r"when", r"where", r"who", r"why", r"which", r"do you", r"does",
+_QUESTION_START = _words(r"how", r"what", r"what'?s", r"when", r"where", r"who", r"why", r"which", r"do you", r"does",
                          r"can i", r"can you", r"could i", r"is (it|there|return|shipping)", r"are (returns|you)",
                          r"will (i|you|it)", r"should i", r"would i", r"am i")
 _NOT_RECEIVED = _words(r"never (got|received|arrived|came|showed up|turned up)", r"(didn'?t|did not|haven'?t|have not|hasn'?t|has not) "
