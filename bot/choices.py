@@ -914,7 +914,8 @@ def quantity_in(text: str, maximum: int) -> Optional[int]:
     words = list(_tokens(_without_entities(text)))
     numbers = _numbers(words)
     totals = _totals_after_of(words, numbers)
-    values = [n.value for n in numbers if n.index not in totals and _tied(words, n.index)]
+    bought = {n.index for n in numbers if n.index and words[n.index - 1] in _BOUGHT}  # "I bought three": the total
+    values = [n.value for n in numbers if n.index not in totals | bought and _tied(words, n.index)]
     stems = [_stem(w) for w in words]
     for i, s in enumerate(stems):
         before = stems[i - 1] if i else ""
@@ -924,6 +925,9 @@ def quantity_in(text: str, maximum: int) -> Optional[int]:
         if s == "all" and ((after[0] == "of" and after[1] in ("them", "it", "these", "those")) or before == "them"):
             values.append(maximum)  # "all of them", "them all"
     return _quantity(values, maximum) if values else None
+
+
+_BOUGHT = frozenset({"bought", "ordered", "purchased", "got", "received", "have", "had"})
 
 
 def _tied(words: Sequence[str], index: int) -> bool:

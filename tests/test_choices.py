@@ -384,6 +384,8 @@ def test_read_quantity_none_when_unclear_or_out_of_range(answer, maximum):
 
 
 QUANTITY_IN = [
+    ("I bought three of the t-shirts on order #3007 and want to send two back", 3, 2),
+    ("i got 3 and want to return 1", 3, 1),
     ("I want to return 1 of the 3 jeans", 3, 1), ("just one of them", 3, 1), ("only 2 of them please", 3, 2),
     ("I paid $25 for 2 of them", 3, 2), ("return 2 of my 3 shirts, order #3007", 3, 2), ("send back 2", 3, 2),
     ("I'd like to return two", 3, 2), ("keep one and return two", 3, 2), ("return them both", 2, 2),
