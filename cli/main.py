@@ -109,10 +109,10 @@ def cmd_train(args, settings: Settings) -> int:
 
 
 def cmd_nlu_eval(args, settings: Settings) -> int:
-    from cli.nlu_eval import FRESH, HELDOUT, REPORT_DIR, run_eval
+    from cli.nlu_eval import DEFAULT_TEST_SETS, FRESH, REPORT_DIR, run_eval
 
-    test_sets = [Path(p).resolve() for p in args.test_set] if args.test_set else [HELDOUT, FRESH]
-    missing = [str(p) for p in test_sets if not p.exists() and (args.test_set or p == HELDOUT)]
+    test_sets = [Path(p).resolve() for p in args.test_set] if args.test_set else list(DEFAULT_TEST_SETS)
+    missing = [str(p) for p in test_sets if not p.exists() and (args.test_set or p != FRESH)]
     if missing:
         print(f"returnbot: no such test set: {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -363,7 +363,7 @@ def parser() -> argparse.ArgumentParser:
                                         "not a test: about 20 minutes on 2 cores, nearly all of it Rasa's default "
                                         "pipeline (DIET, 100 epochs); about 2 minutes with --skip-rasa-default.")
     ev.add_argument("--test-set", action="append", metavar="FILE",
-                    help="a Rasa NLU YAML test file (repeatable; default: tests/nlu/heldout.yml and tests/nlu/fresh.yml)")
+                    help="a Rasa NLU YAML test file (repeatable; default: tests/nlu/heldout.yml, voices.yml and fresh.yml)")
     ev.add_argument("--out", metavar="DIR", help="where to write the report (default: reports/nlu)")
     ev.add_argument("--skip-rasa-default", action="store_true", help="leave out Rasa's default pipeline (much faster)")
     ev.add_argument("--rasa-default-epochs", type=int, metavar="N",

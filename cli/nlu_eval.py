@@ -1,5 +1,6 @@
 """`returnbot nlu eval`: the NLU benchmark (not a test). One run trains and compares, on the same
-training data (nlu_data/) and the same unseen test sets (tests/nlu/):
+training data (nlu_data/) and the same unseen test sets (tests/nlu/; the sets the quality gate reads,
+listed in nlu_quality.yml, are always among them):
 
 - returnbot:   this project's pipeline (config.yml);
 - rasa init:   Rasa's default pipeline, as `rasa init` ships it (benchmarks/rasa_default_config.yml);
@@ -9,7 +10,8 @@ Training runs in this process on an empty Rasa cache, so the time is a full, col
 Latency is the wall time of parsing each test message in this process with the loaded model (one
 warm-up parse first, not counted). Figures are computed by cli.nlu_scoring (read its conventions:
 nlu_fallback counts as out_of_scope). Writes reports/nlu/: latest.json, summary.txt, a confusion
-matrix picture and the misclassified messages.
+matrix picture and the misclassified messages. latest.json also has, under "gate", each gated set's
+figures, per-intent recall and floors (the quality gate test writes the same section).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -36,7 +38,10 @@ TRAINING_DATA = ROOT / "nlu_data"
 OUR_CONFIG = ROOT / "config.yml"
 RASA_DEFAULT_CONFIG = ROOT / "benchmarks" / "rasa_default_config.yml"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+VOICES = ROOT / "tests" / "nlu" / "voices.yml"
 FRESH = ROOT / "tests" / "nlu" / "fresh.yml"
+DEFAULT_TEST_SETS = (HELDOUT, VOICES, FRESH)
+QUALITY_GATE = ROOT / "nlu_quality.yml"
 REPORT_DIR = ROOT / "reports" / "nlu"
 WARM_UP = "hello, I want to return order #1001"
 
@@ -45,6 +50,8 @@ TITLES = {OURS: "returnbot", RASA_DEFAULT: "rasa init", KEYWORDS: "keywords"}
 # the issue's targets (on the held-out set); figures below them are flagged in the printout
 TARGETS = {"macro_f1": 0.95, "margin_over_keywords": 0.10, "entity_f1": {"order_id": 0.98, "email": 0.98},
            "oos_recall": 0.90, "train_seconds": 180.0, "parse_p50_ms": 10.0}
+# targets on the other test sets (by set name): customer text in other voices than the training data
+SET_TARGETS = {"voices": {"macro_f1": 0.85}}
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,129 @@ def load_test_set(path: Path) -> List[TestExample]:
     return [TestExample(m.get("text"), m.get("intent"),
                         tuple(Entity(e["entity"], e["start"], e["end"], str(e["value"])) for e in m.get("entities") or []))
             for m in data.intent_examples]
+
+
+def set_name(path: Path) -> str:
+    """A test set's name in reports: its file name without .yml (tests/nlu/heldout.yml -> heldout)."""
+    return path.stem
+
+
+# ---------------------------------------------------------------------------------------------------
+# The quality gate's test sets and floors (nlu_quality.yml)
+
+
+@dataclass(frozen=True)
+class GatedSet:
+    name: str
+    path: Path
+    floors: Dict = field(default_factory=dict)
+
+
+def load_gate(path: Path = QUALITY_GATE) -> List[GatedSet]:
+    """The test sets the quality gate reads, each with its floors, in file order. The older layout (one
+    `test_set:` and its `floors:`) is read as one set."""
+    import yaml
+
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if "test_sets" in doc:
+        return [GatedSet(name, ROOT / spec["path"], dict(spec.get("floors") or {}))
+                for name, spec in doc["test_sets"].items()]
+    if "test_set" in doc:
+        test_set = ROOT / doc["test_set"]
+        return [GatedSet(set_name(test_set), test_set, dict(doc.get("floors") or {}))]
+    raise ValueError(f"{path}: no test_sets (each with a path and floors)")
+
+
+def check_floors(figures: Dict, floors: Dict) -> List[Tuple[str, float, Optional[float], bool]]:
+    """(figure, floor, measured, at or above the floor) for each floor of one test set; `figures` as
+    cli.nlu_scoring.summarise gives them. A figure that could not be measured is below its floor."""
+    rows: List[Tuple[str, float, Optional[float], bool]] = []
+
+    def add(label: str, floor: float, value: Optional[float]) -> None:
+        rows.append((label, floor, value, value is not None and value >= floor))
+
+    if "intent_macro_f1" in floors:
+        add("intent macro-F1", floors["intent_macro_f1"], figures.get("macro_f1"))
+    if "out_of_scope_recall" in floors:
+        add("out-of-scope recall", floors["out_of_scope_recall"], figures.get("oos_recall"))
+    for kind, floor in (floors.get("entity_f1") or {}).items():
+        support = (figures.get("entity") or {}).get(kind, {}).get("support", 0)
+        add(f"{kind} entity F1", floor, (figures.get("entity_f1") or {}).get(kind) if support else None)
+    return rows
+
+
+def gate_report(figures_by_set: Dict[str, Dict], gated: Sequence[GatedSet], model: Optional[str] = None) -> Dict:
+    """The "gate" section of latest.json: for each gated set its headline figures, per-intent recall
+    and F1, and each floor with the measured value."""
+    sets = {}
+    for gs in gated:
+        figures = figures_by_set.get(gs.name)
+        if figures is None:
+            continue
+        floors = check_floors(figures, gs.floors)
+        sets[gs.name] = {
+            "path": str(gs.path.relative_to(ROOT) if gs.path.is_relative_to(ROOT) else gs.path),
+            "examples": figures["examples"],
+            "macro_f1": figures["macro_f1"],
+            "accuracy": figures["accuracy"],
+            "oos_recall": figures["oos_recall"],
+            "fallback_rate": figures["fallback_rate"],
+            "entity_f1": figures.get("entity_f1", {}),
+            "per_intent_recall": figures["per_intent_recall"],
+            "per_intent_f1": figures["per_intent_f1"],
+            "support": {label: s["support"] for label, s in figures["per_intent"].items()},
+            "floors": [{"figure": label, "floor": floor, "measured": value, "passed": ok}
+                       for label, floor, value, ok in floors],
+            "passed": all(ok for *_, ok in floors),
+        }
+    return {"generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "model": model,
+            "passed": all(s["passed"] for s in sets.values()), "sets": sets}
+
+
+def format_recall_table(figures_by_set: Dict[str, Dict]) -> str:
+    """Per-intent recall (and how many test messages) side by side for several test sets."""
+    names = list(figures_by_set)
+    intents = sorted({i for f in figures_by_set.values() for i in f["per_intent_recall"]})
+    lines = [f"{'per-intent recall':<24}" + "".join(f"{n[:14]:>16}" for n in names)]
+    for intent in intents:
+        cells = []
+        for n in names:
+            f = figures_by_set[n]
+            if intent in f["per_intent_recall"]:
+                cells.append(f"{f['per_intent_recall'][intent]:.2f} ({f['per_intent'][intent]['support']:>3})")
+            else:
+                cells.append("-")
+        lines.append(f"{intent:<24}" + "".join(f"{c:>16}" for c in cells))
+    lines.append(f"{'intent macro-F1':<24}" + "".join(f"{figures_by_set[n]['macro_f1']:>16.3f}" for n in names))
+    return "\n".join(lines)
+
+
+def write_gate_report(report: Dict, figures_by_set: Dict[str, Dict], out_dir: Path = REPORT_DIR) -> Path:
+    """Puts `report` under "gate" in out_dir/latest.json (the benchmark's own figures there stay) and
+    the per-intent recall table in out_dir/gate.txt; returns latest.json's path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    latest = out_dir / "latest.json"
+    try:
+        current = json.loads(latest.read_text(encoding="utf-8"))
+        if not isinstance(current, dict):
+            current = {}
+    except (OSError, ValueError):
+        current = {}
+    current["gate"] = report
+    recall = current.get("per_intent_recall") if isinstance(current.get("per_intent_recall"), dict) else {}
+    recall.update({name: s["per_intent_recall"] for name, s in report["sets"].items()})
+    current["per_intent_recall"] = recall  # by test set; the benchmark's other sets stay
+    partial = latest.with_name(f"latest.json.{os.getpid()}.part")
+    partial.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, latest)
+    lines = [f"NLU quality gate, {report['generated_at']}" + (f", model {report['model']}" if report.get("model") else ""), ""]
+    for name, s in report["sets"].items():
+        lines.append(f"{name} ({s['path']}, {s['examples']} messages): {'passed' if s['passed'] else 'FAILED'}")
+        for f in s["floors"]:
+            lines.append(f"  {'ok    ' if f['passed'] else 'BELOW '} {f['figure']} {_fmt(f['measured'])} (floor {f['floor']})")
+    lines += ["", format_recall_table(figures_by_set)]
+    (out_dir / "gate.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return latest
 
 
 def training_example_count() -> int:
@@ -215,6 +345,9 @@ def format_table(results: Dict, systems: Sequence[str]) -> str:
         lines.append("per-intent F1")
         for intent in block["intents"]:
             row(f"  {intent}", [sys_results[s]["per_intent_f1"].get(intent) for s in systems])
+        lines.append("per-intent recall")
+        for intent in block["intents"]:
+            row(f"  {intent}", [sys_results[s].get("per_intent_recall", {}).get(intent) for s in systems])
         kinds = sorted({k for s in systems for k in sys_results[s].get("entity_f1", {})})
         if kinds:
             lines.append("entity F1")
@@ -237,12 +370,21 @@ def format_table(results: Dict, systems: Sequence[str]) -> str:
     if results.get("notes"):
         lines += [f"note: {n}" for n in results["notes"]]
     lines.append("")
-    lines.append("targets (held-out set):")
+    lines.append("targets (held-out set; others named):")
     lines += [f"  {t}" for t in results["targets"]]
+    gate = results.get("gate")
+    if gate:
+        lines.append("")
+        lines.append(f"quality gate (nlu_quality.yml), this pipeline: {'passed' if gate['passed'] else 'FAILED'}")
+        for name, s in gate["sets"].items():
+            for f in s["floors"]:
+                lines.append(f"  {'ok    ' if f['passed'] else 'BELOW '} {name}: {f['figure']} {_fmt(f['measured'])} "
+                             f"(floor {f['floor']})")
     return "\n".join(lines)
 
 
-def check_targets(primary: Dict, train_seconds: Optional[float]) -> List[str]:
+def check_targets(primary: Dict, train_seconds: Optional[float], others: Optional[Dict[str, Dict]] = None) -> List[str]:
+    """The issue's targets met or missed; `others`: the other test sets' blocks by name (SET_TARGETS)."""
     ours = primary["systems"][OURS]
     keywords = primary["systems"].get(KEYWORDS)
     out = []
@@ -266,6 +408,12 @@ def check_targets(primary: Dict, train_seconds: Optional[float]) -> List[str]:
     if "parse_p50_ms" in ours:
         line(ours["parse_p50_ms"] <= TARGETS["parse_p50_ms"],
              f"parse p50 {ours['parse_p50_ms']:.2f} ms <= {TARGETS['parse_p50_ms']:.0f} ms")
+    for name, targets in SET_TARGETS.items():
+        block = (others or {}).get(name)
+        if block is None or "macro_f1" not in targets:
+            continue
+        value = block["systems"][OURS]["macro_f1"]
+        line(value >= targets["macro_f1"], f"{name}: macro-F1 {value:.3f} >= {targets['macro_f1']}")
     return out
 
 
@@ -346,13 +494,25 @@ def write_misclassified(predictions_by_set: Dict[str, Dict[str, List[Prediction]
 # The run
 
 
-def run_eval(test_sets: Sequence[Path] = (HELDOUT, FRESH), out_dir: Path = REPORT_DIR, with_rasa_default: bool = True,
-             rasa_default_epochs: Optional[int] = None, log: Callable[[str], None] = None) -> Dict:
-    """Trains, evaluates and writes the report; returns what latest.json holds."""
+def evaluated_sets(test_sets: Sequence[Path], gated: Sequence[GatedSet]) -> List[Path]:
+    """The gated sets first (in nlu_quality.yml's order), then the others asked for, each once."""
+    ordered: List[Path] = []
+    for path in [gs.path for gs in gated] + list(test_sets):
+        if path.resolve() not in [p.resolve() for p in ordered]:
+            ordered.append(path)
+    return ordered
+
+
+def run_eval(test_sets: Sequence[Path] = DEFAULT_TEST_SETS, out_dir: Path = REPORT_DIR, with_rasa_default: bool = True,
+             rasa_default_epochs: Optional[int] = None, log: Callable[[str], None] = None,
+             gate: Optional[Path] = QUALITY_GATE) -> Dict:
+    """Trains, evaluates and writes the report; returns what latest.json holds. The quality gate's
+    test sets (`gate`, nlu_quality.yml) are always evaluated, first, and checked against its floors."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     _quiet_rasa()
     out_dir.mkdir(parents=True, exist_ok=True)
-    sets = {("heldout" if p == HELDOUT else p.stem): (p, load_test_set(p)) for p in test_sets if p.exists()}
+    gated = load_gate(gate) if gate is not None and gate.exists() else []
+    sets = {set_name(p): (p, load_test_set(p)) for p in evaluated_sets(test_sets, gated) if p.exists()}
     if not sets:
         raise FileNotFoundError("no test set found (tests/nlu/heldout.yml)")
     systems = [OURS] + ([RASA_DEFAULT] if with_rasa_default else []) + [KEYWORDS]
@@ -415,7 +575,13 @@ def run_eval(test_sets: Sequence[Path] = (HELDOUT, FRESH), out_dir: Path = REPOR
         "keyword_accuracy": primary["systems"][KEYWORDS]["accuracy"],
         "notes": notes,
     })
-    results["targets"] = check_targets(primary, train_seconds[OURS])
+    results["per_intent_recall"] = {name: block["systems"][OURS]["per_intent_recall"]
+                                    for name, block in results["test_sets"].items()}
+    results["targets"] = check_targets(primary, train_seconds[OURS],
+                                       {n: b for n, b in results["test_sets"].items() if n != primary_name})
+    if gated:
+        results["gate"] = gate_report({n: b["systems"][OURS] for n, b in results["test_sets"].items()}, gated,
+                                      model=f"{OURS} trained by this run from {OUR_CONFIG.name}")
     table = format_table(results, systems)
     (out_dir / "summary.txt").write_text(table + "\n", encoding="utf-8")
     (out_dir / "latest.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -189,6 +189,8 @@ def summarise(predictions: Sequence[Prediction], entities: bool = True) -> Dict[
         "oos_recall": oos_recall(gold, pred),
         "fallback_rate": (sum(p.intent == FALLBACK for p in predictions) / len(predictions)) if predictions else 0.0,
         "per_intent_f1": {label: s.f1 for label, s in per_intent.items()},
+        # the share of each intent's test messages read as that intent (nlu_fallback counts as a miss)
+        "per_intent_recall": {label: s.recall for label, s in per_intent.items()},
         "per_intent": {label: s._asdict() for label, s in per_intent.items()},
     }
     if entities:

@@ -19,6 +19,10 @@ from bot.settings import ROOT
 from cli import nlu_tools
 from cli.main import main, parser
 from cli.nlu_baseline import keyword_intent
+from cli.nlu_eval import (
+    DEFAULT_TEST_SETS, FRESH, HELDOUT, QUALITY_GATE, VOICES, GatedSet, check_floors, evaluated_sets,
+    format_recall_table, gate_report, load_gate, write_gate_report,
+)
 from cli.nlu_data import (
     Example, NluFileError, append_examples, check_examples, example_key, find_conflicts, find_duplicates,
     find_leaks, find_small_intents, mask_personal_data, read_all, read_examples,
@@ -101,6 +105,85 @@ def test_summary_has_the_headline_figures():
     assert summary["accuracy"] == 1.0 and summary["macro_f1"] == 1.0 and summary["oos_recall"] == 1.0
     assert summary["entity_f1"] == {"order_id": 1.0} and summary["parse_p50_ms"] == 3.0
     assert summary["fallback_rate"] == pytest.approx(1 / 3)
+    assert summary["per_intent_recall"] == {"greet": 1.0, "inform": 1.0, "out_of_scope": 1.0}
+
+
+def test_per_intent_recall_counts_a_fallback_as_a_miss():
+    summary = summarise([Prediction("hi", "greet", "greet"), Prediction("hey", "greet", "nlu_fallback"),
+                         Prediction("yes", "affirm", "greet")])
+    assert summary["per_intent_recall"] == {"affirm": 0.0, "greet": 0.5}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The quality gate's sets and floors (nlu_quality.yml) and its report
+
+
+def test_the_gate_reads_heldout_and_voices_with_their_floors():
+    gated = load_gate(QUALITY_GATE)
+    assert [gs.name for gs in gated][:2] == ["heldout", "voices"]
+    for gs in gated:
+        assert gs.path.exists()
+        assert gs.floors["intent_macro_f1"] >= 0.85 and set(gs.floors["entity_f1"]) == {"order_id", "email"}
+    assert {gs.name: gs.floors["intent_macro_f1"] for gs in gated}["heldout"] >= 0.93
+
+
+def test_the_older_gate_layout_is_one_set(tmp_path):
+    old = write(tmp_path / "gate.yml", "test_set: tests/nlu/heldout.yml\nfloors:\n  intent_macro_f1: 0.9\n")
+    assert load_gate(old) == [GatedSet("heldout", HELDOUT, {"intent_macro_f1": 0.9})]
+    with pytest.raises(ValueError):
+        load_gate(write(tmp_path / "empty.yml", "floors: {}\n"))
+
+
+def _figures(predictions):
+    return summarise(predictions)
+
+
+def test_floors_are_checked_per_set_and_an_unmeasured_figure_is_below_its_floor():
+    figures = _figures([Prediction("hi", "greet", "greet"), Prediction("weather", "out_of_scope", "greet")])
+    rows = check_floors(figures, {"intent_macro_f1": 0.5, "out_of_scope_recall": 0.9, "entity_f1": {"email": 0.9}})
+    assert [(label, ok) for label, _, _, ok in rows] == [
+        ("intent macro-F1", False), ("out-of-scope recall", False), ("email entity F1", False)]
+    assert rows[2][2] is None  # no email to find: not measured
+    assert check_floors(figures, {"intent_macro_f1": 0.3})[0][3] is True
+
+
+def test_the_gate_report_keeps_the_benchmark_figures_and_has_recall_for_every_set(tmp_path):
+    (tmp_path / "latest.json").write_text(json.dumps({"macro_f1": 0.9, "gate": {"old": True},
+                                                      "per_intent_recall": {"fresh": {"greet": 1.0}}}))
+    figures = {"heldout": _figures([Prediction("hi", "greet", "greet"), Prediction("no", "deny", "greet")]),
+               "voices": _figures([Prediction("yo", "greet", "nlu_fallback")])}
+    gated = [GatedSet("heldout", HELDOUT, {"intent_macro_f1": 0.3}), GatedSet("voices", VOICES, {"intent_macro_f1": 0.5})]
+    report = gate_report(figures, gated, model="m.tar.gz")
+    assert report["sets"]["heldout"]["passed"] is True and report["sets"]["voices"]["passed"] is False
+    assert report["passed"] is False and report["sets"]["heldout"]["path"] == "tests/nlu/heldout.yml"
+    latest = json.loads(write_gate_report(report, figures, tmp_path).read_text())
+    assert latest["macro_f1"] == 0.9  # the benchmark's own figures stay
+    assert latest["gate"]["sets"]["voices"]["per_intent_recall"] == {"greet": 0.0}
+    assert latest["per_intent_recall"] == {"fresh": {"greet": 1.0}, "heldout": {"deny": 0.0, "greet": 1.0},
+                                           "voices": {"greet": 0.0}}
+    table = (tmp_path / "gate.txt").read_text()
+    assert "voices" in table and "FAILED" in table and "deny" in table
+    assert "0.00 (  1)" in format_recall_table(figures)
+
+
+def test_the_eval_reads_the_gated_sets_first_and_each_set_once():
+    gated = load_gate(QUALITY_GATE)
+    assert evaluated_sets([HELDOUT, FRESH], gated) == [HELDOUT, VOICES, FRESH]
+    assert evaluated_sets(DEFAULT_TEST_SETS, gated) == [HELDOUT, VOICES, FRESH]
+    assert evaluated_sets([FRESH], []) == [FRESH]
+
+
+def test_the_test_sets_cover_every_intent_and_stay_out_of_the_training_data():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    intents = set(domain["intents"])
+    training = read_all([ROOT / "nlu_data"])
+    assert {ex.intent for ex in training} == intents
+    voices = read_all([VOICES])
+    counts = {intent: sum(ex.intent == intent for ex in voices) for intent in intents}
+    assert len(voices) >= 400 and min(counts.values()) >= 15, counts
+    tests = read_all([ROOT / "tests" / "nlu"])
+    assert {ex.intent for ex in tests} <= intents
+    assert find_leaks(training, tests) == []
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -121,6 +204,10 @@ def test_summary_has_the_headline_figures():
     ("no thanks", "deny"),
     ("thanks!", "thank"),
     ("#1001", "inform"),
+    ("who pays return shipping?", "ask_policy"),
+    ("what's your return policy", "ask_policy"),
+    ("I don't know my order number", "no_order_number"),
+    ("I only have the tracking number", "no_order_number"),
     ("what's the weather like", "out_of_scope"),
     ("nothing", "out_of_scope"),  # "no" is a whole word: it does not match "nothing"
 ])
