@@ -103,8 +103,8 @@ def test_with_the_action_server_down_the_customer_is_asked_to_retry_and_the_retr
 
 @pytest.mark.stack
 def test_with_the_action_server_too_slow_the_customer_is_asked_to_retry_and_the_retry_issues_one_rma(own_stack):
-    """The gateway stops waiting; Rasa (Sanic) then cancels the turn, and with it the call to the
-    action, so the slow action does nothing. The customer's retry issues the RMA, once."""
+    """The gateway stops waiting and asks the customer to retry. The frozen action server may still
+    finish the one call it had taken once thawed; either way there is one RMA, and the retry names it."""
     stack, store = own_stack
     alice = to_the_last_step(stack, "Trail running shoes")
     refund = next(b for b in alice.buttons() if b["title"] == "Refund")
@@ -118,8 +118,8 @@ def test_with_the_action_server_too_slow_the_customer_is_asked_to_retry_and_the_
         os.killpg(actions.pid, signal.SIGCONT)
     time.sleep(2)  # the thawed action server catches up with whatever was left
     answer = alice.say(refund["payload"])
-    [rma] = rmas(store, "L1")
-    assert rma in answer and "approved" in answer
+    [rma] = rmas(store, "L1")  # one RMA, made by the first try (its one action call finished on the thaw) or the retry
+    assert rma in answer and ("approved" in answer or "already have a return" in answer)
 
 
 # -- the tracker store ----------------------------------------------------------------------------

@@ -225,7 +225,7 @@ class Conversation:
 
 def dialogue(order: Order, line: OrderLine) -> List[str]:
     """Verification, a return of one line, and where its refund is."""
-    return [f"I want to return the {line.title.lower()} from order {order.order_id}", order.customer.email,
+    return [f"I want to return something from order {order.order_id}", order.customer.email,
             '/inform{"line_id":"%s"}' % line.line_id, '/inform{"return_reason":"too_small"}',
             '/inform{"resolution":"refund"}', "where is my refund?"]
 
@@ -237,7 +237,7 @@ def expected_answers(conversation: Conversation, rma: str) -> List[List[str]]:
             [r"^Which item is it about\?$"], [r"^What's the reason for the return\?$"],
             [r"^Would you like a refund, an exchange or store credit\?$"],
             [rf"^Your return is approved\. Your RMA number is {rma}\..*send {title} back by"],
-            [r"returns portal", rf"RMA number is {rma} \({title}\)"]]
+            [rf"RMA number is {rma} \({title}\)"]]  # the portal link was given once, in the first answer
 
 
 async def converse(http: httpx.AsyncClient, servers: List[str], conversation: Conversation) -> None:
@@ -309,7 +309,8 @@ async def test_200_conversations_alternating_between_two_rasa_servers_stay_whole
                 texts = c.texts(turn)
                 assert len(texts) == len(patterns) and all(re.search(p, t) for p, t in zip(patterns, texts)), (
                     c.sender, turn, texts)
-            assert [b["title"].split(" (")[0] for b in c.answers[1][0]["buttons"]] == [t for _, t, _, _ in LINES]
+            assert [b["title"].split(" (")[0] for b in c.answers[1][0]["buttons"]] == [t for _, t, _, _ in LINES] + [
+                "All of them"]
 
         # each tracker in PostgreSQL: the conversation's own events in order, and the slots it ends with
         events = _tracker_events(s, [c.sender for c in conversations])
@@ -319,10 +320,9 @@ async def test_200_conversations_alternating_between_two_rasa_servers_stay_whole
             assert [e["text"] for e in mine if e["event"] == "bot" and e.get("text")] == [
                 t for turn in range(len(c.said)) for t in c.texts(turn)], c.sender
             slots = {e["name"]: e["value"] for e in mine if e["event"] == "slot"}
-            assert {k: slots.get(k) for k in ("order_id", "verified_order_id", "goal", "line_id", "return_reason",
-                                              "resolution")} == {
-                "order_id": c.order.order_id, "verified_order_id": c.order.order_id, "goal": "refund_status",
-                "line_id": None, "return_reason": None, "resolution": None}, c.sender
+            dialogue = slots.get("dialogue") or {}  # the dialogue's state as the last turn left it
+            assert (dialogue.get("task"), dialogue.get("last_order"), dialogue.get("queued")) == (
+                None, c.order.order_id, []), c.sender
 
         # exactly one RMA per requested line, the one the customer was told; the other lines have none
         with s.store.engine.connect() as conn:

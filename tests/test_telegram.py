@@ -426,7 +426,7 @@ async def test_a_full_return_over_telegram_ends_with_the_rma_and_the_slip_pdf(st
         assert filename == f"return-slip-{rma}.pdf" and pdf.startswith(b"%PDF") and rma.encode() in pdf
         await eventually(lambda: len(fake_telegram.sent("answerCallbackQuery")) == 3)
         assert len(fake_telegram.sent("editMessageReplyMarkup")) == 3  # every keyboard pressed is gone
-        assert [r.rma_id for r in bot.store.rmas_for_order("114-3941689-8772232") if r.line_id == "L2"] == [rma]
+        assert [r.rma_id for r in bot.store.rmas_for_order("#2143") if r.line_id == "L2"] == [rma]
 
 
 @pytest.mark.stack

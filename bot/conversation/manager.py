@@ -511,12 +511,11 @@ class _Turn:
             return
         self.update_task(proof=None, step=Step.PROOF)
         self.proof_refused = True
-        if result.locked:
+        if result.locked:  # the task stays: any proof for this order is refused the same way for a while
             self.say("utter_verification_locked")
             self.offer(Offer.PERSON)
-            self.set_task(None)
             return
-        self.say("utter_verification_failed_keep", order_id=task.order_id)
+        self.say("utter_verification_failed_keep")  # word for word the same for any order number
 
     def absorb_return_answers(self) -> None:
         r, task = self.r, self.task
@@ -639,7 +638,7 @@ class _Turn:
             elif self.returns.is_locked(self.conv, task.order_id):
                 self.say("utter_verification_locked")
                 self.offer(Offer.PERSON)
-                return self.set_task(None)
+                return self.update_task(step=Step.PROOF)
             else:
                 return self.ask(Step.PROOF)
         task = self.task
