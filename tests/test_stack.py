@@ -40,8 +40,8 @@ def test_full_return_issues_one_rma_with_a_downloadable_slip(stack):
 
 @pytest.mark.parametrize("turns, expected", [
     pytest.param(["where is my order #1002", "chloe.dubois@example.fr"], ["on its way", "DHL", "dhl.com"], id="tracking"),
-    pytest.param(["I want a refund for order #1001", "75011", "/inform{\"return_reason\":\"changed_mind\"}"],
-                 ["don't need to send", "refunded"], id="returnless"),
+    pytest.param(["I want a refund for order #2142", "59000", "/inform{\"return_reason\":\"changed_mind\"}"],
+                 ["don't need to send", "refunded"], id="returnless"),  # an order no other stack test returns
     pytest.param(["return my keyboard, order 113-5550123-4567890", "94107"], ["Amazon"], id="fba"),
     pytest.param(["i want to return order 12-34567-89012", "SW1A 1AA"], ["return window", "closed"],
                  id="window-closed"),
