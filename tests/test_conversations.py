@@ -12,7 +12,9 @@ import pytest
 from bot.models import Money, OrderStatus, Outcome, Resolution, ReturnReason, Rma, RmaStatus
 from cli import conversations as corpus
 
-GATE = 0.97
+GATE = 0.97  # the corpus the dialogue is developed against
+FRESH_GATE = 0.85  # conversations written apart from it (ids fresh-*): what customers it was not tuned on get;
+# measured 0.756 when first played (2026-12-04), 0.900 after the general fixes they showed
 MIN_PER_CLASS = 15
 MIN_TELEGRAM = 15
 
@@ -173,8 +175,10 @@ def _report(results, channel: str) -> str:
 def test_the_corpus_on_the_web_chat(stack, stack_store, conversations):
     results = corpus.run_web(conversations, f"http://127.0.0.1:{stack.settings.gateway_port}", stack_store,
                              alive=stack.alive)
-    share = sum(r.resolved for r in results) / len(results)
-    assert share >= GATE, _report(results, "web")
+    fresh = [r for r in results if r.conversation.id.startswith("fresh-")]
+    tuned = [r for r in results if not r.conversation.id.startswith("fresh-")]
+    assert sum(r.resolved for r in tuned) / len(tuned) >= GATE, _report(tuned, "web")
+    assert sum(r.resolved for r in fresh) / len(fresh) >= FRESH_GATE, _report(fresh, "web, fresh conversations")
 
 
 @pytest.mark.stack
