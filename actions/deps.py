@@ -1,5 +1,6 @@
-"""The one place actions get their services (and the dialogue manager over them) from. The action server builds them once from the
-environment on first use; tests call `use(services)` to put fakes or a test database in place."""
+"""The one place actions get their services (and the dialogue manager over them) from. The action
+server builds them once from the environment on first use; tests call `use(services)` to put fakes
+or a test database in place."""
 from __future__ import annotations
 
 import os

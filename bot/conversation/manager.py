@@ -16,8 +16,9 @@ from bot import choices
 from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
-from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_if_bot, asks_window, lost_order_number, goals_in, is_question, not_received,
-                                      requests_in, said_stop, wants_person, wants_stop)
+from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_if_bot, asks_window, goals_in,
+                                      is_question, lost_order_number, not_received, requests_in, said_stop,
+                                      wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.models import Ineligibility, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
@@ -113,8 +114,7 @@ class _Turn:
         self.offer(None)
         if offer is not None:
             yes = self.yes_no()
-            bare = not any(k in r.entities for k in ("order_id", "email", "postcode", "tracking_number"))
-            if yes is not None and bare and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
+            if yes is not None and not self.has_lookup_entity() and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
                 return self.answer_offer(offer, offer_order, yes)
         if asks_if_bot(r.words):
             self.say("utter_i_am_a_bot")
@@ -719,7 +719,8 @@ class _Turn:
     def advance_return(self, order: Order) -> None:
         task = self.task
         if outcomes.is_amazon_fulfilled(order):
-            self.says.append(outcomes.amazon_path(order, damaged=task.goal == "damage" or outcomes.reason_is_damage(task.reason)))
+            damaged = task.goal == "damage" or outcomes.reason_is_damage(task.reason)
+            self.says.append(outcomes.amazon_path(order, damaged=damaged))
             return self.finish()
         open_lines = self.open_lines(order)
         if open_lines:  # not delivered yet, cancelled: the answer is the same for every item, so ask nothing
@@ -840,7 +841,7 @@ class _Turn:
         if step == Step.QUANTITY:
             line = order.line(task.line_ids[0])
             most = line.returnable_quantity
-            buttons = [Button(str(n), f"/inform{{\"quantity\":\"{n}\"}}") for n in range(1, min(most, 4) + 1)]
+            buttons = [Button(str(n), payload("quantity", str(n))) for n in range(1, min(most, 4) + 1)]
             return self.say("utter_ask_quantity", buttons=buttons, item=line.title, most=most)
         if step == Step.REASON:
             return self.say("utter_ask_return_reason")
