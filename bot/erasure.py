@@ -57,6 +57,7 @@ RULE_COLUMNS = ("conversation_id", "handoff_id", "subject")
 KEPT = {
     "orders": "for accounting; the personal fields are replaced",
     "order_lines": "what was sold and its price; no personal data",
+    "cancelled_lines": "what was taken off an order before it shipped; no personal data",
     "rmas": "returns, for accounting; the conversation id is replaced",
     "rma_events": "a return's history; notes naming the customer are redacted",
     "rma_event_keys": "ids of outside status events already applied (warehouse, carrier); no customer data",

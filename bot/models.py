@@ -85,10 +85,16 @@ class OrderLine:
     quantity: int
     unit_price: Decimal
     returned_quantity: int = 0
+    cancelled_quantity: int = 0  # taken off the order before it shipped
+
+    @property
+    def open_quantity(self) -> int:
+        """What the order still holds of this line (cancelled units taken off)."""
+        return max(self.quantity - self.cancelled_quantity, 0)
 
     @property
     def returnable_quantity(self) -> int:
-        return max(self.quantity - self.returned_quantity, 0)
+        return max(self.quantity - self.cancelled_quantity - self.returned_quantity, 0)
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,18 @@ class Order:
 
     @property
     def total(self) -> Money:
+        """What was ordered, cancelled units included (a cancelled order's total is what it refunds)."""
         return Money(sum((line.unit_price * line.quantity for line in self.lines), Decimal(0)), self.currency)
+
+    @property
+    def open_lines(self) -> Tuple[OrderLine, ...]:
+        """The lines the order still holds something of."""
+        return tuple(line for line in self.lines if line.open_quantity > 0)
+
+    @property
+    def open_total(self) -> Money:
+        """What the order still holds, cancelled units taken off."""
+        return Money(sum((line.unit_price * line.open_quantity for line in self.lines), Decimal(0)), self.currency)
 
 
 @dataclass(frozen=True)

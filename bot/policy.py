@@ -48,6 +48,7 @@ class Policy:
     refund_original_shipping: bool = False
     refund_processing_days: int = 3
     bank_days: str = "3-5"
+    cancel_single_items: frozenset = frozenset({"shopify", "web", "amazon"})  # sales channels
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> "Policy":
@@ -73,6 +74,7 @@ class Policy:
                 refund_original_shipping=_flag(data.get("refund_original_shipping", False), "refund_original_shipping"),
                 refund_processing_days=int(timing.get("processing_days", 3)),
                 bank_days=str(timing.get("bank_days", "3-5")),
+                cancel_single_items=_channels(data.get("cancel_single_items", {}), "cancel_single_items"),
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
             raise PolicyError(f"policy: {exc}") from exc
@@ -88,6 +90,15 @@ def _flag(value, name: str) -> bool:
     if not isinstance(value, bool):
         raise PolicyError(f"{name} must be true or false (not {value!r})")
     return value
+
+
+def _channels(table, name: str) -> frozenset:
+    """The sales channels a per-channel true/false table switches on (a missing table: the default)."""
+    if not table:
+        return Policy.cancel_single_items
+    if not isinstance(table, Mapping):
+        raise PolicyError(f"{name} must map sales channels to true or false (not {table!r})")
+    return frozenset(str(channel) for channel, on in table.items() if _flag(on, f"{name}.{channel}"))
 
 
 def return_shipping_free(policy: "Policy", reason: ReturnReason) -> bool:
@@ -187,6 +198,12 @@ class CancelDecision(str, enum.Enum):
     AMAZON_FBA = "amazon_fba"
     ALREADY_CANCELLED = "already_cancelled"
     ALREADY_SHIPPED = "already_shipped"
+
+
+def can_cancel_single_items(order: Order, policy: Policy) -> bool:
+    """Whether some items of an unshipped order can be cancelled and the rest still sent (the store's
+    choice per sales channel in policy.yml); otherwise only the whole order can be."""
+    return order.channel.value in policy.cancel_single_items and order.fulfillment is not Fulfillment.FBA
 
 
 def decide_cancel(order: Order) -> CancelDecision:

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Mapping, Optional, Tuple
 
 from bot import replies, text
 from bot.models import (
@@ -27,7 +27,7 @@ from bot.models import (
     Rma,
     RmaStatus,
 )
-from bot.policy import CancelDecision, Policy, decide_cancel, decide_return
+from bot.policy import CancelDecision, Policy, can_cancel_single_items, decide_cancel, decide_return
 from bot.store import RmaIdClash, SqlStore
 
 MAX_FAILED_VERIFICATIONS = 5  # defaults of Lockout (RETURNBOT_VERIFY_MAX_FAILURES, _LOCKOUT_MINUTES)
@@ -342,6 +342,22 @@ class ReturnsService:
         decision = decide_cancel(order)
         if decision is CancelDecision.CANCEL:
             self.store.set_order_status(order_id, OrderStatus.CANCELLED)
+        return decision
+
+    def cancel_items(self, conversation_id: str, order_id: str, cancelled: Mapping[str, int]) -> CancelDecision:
+        """Cancels some items of an unshipped order, where policy.yml allows it for its sales channel:
+        `cancelled` maps a line to its cancelled units once done (a retry cancels nothing more)."""
+        order = self.verified_order(conversation_id, order_id)
+        decision = decide_cancel(order)
+        if decision is not CancelDecision.CANCEL:
+            return decision
+        if not can_cancel_single_items(order, self.policy):
+            raise ValueError(f"order {order_id}: single items cannot be cancelled on {order.channel.value}")
+        if self.store.cancel_lines(order_id, cancelled, self.clock()):
+            return CancelDecision.CANCEL
+        decision = decide_cancel(self.verified_order(conversation_id, order_id))  # it changed meanwhile
+        if decision is CancelDecision.CANCEL:
+            raise ValueError(f"order {order_id}: unknown line in {sorted(cancelled)}")
         return decision
 
     # -- conversation bookkeeping ---------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -99,6 +99,16 @@ order_lines = sa.Table(
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price", DecimalString, nullable=False),
     sa.Column("returned_quantity", sa.Integer, nullable=False),
+)
+
+# Units taken off an order before it shipped (a whole order's cancellation is its status). Kept apart
+# from order_lines so an order imported again keeps what the customer cancelled.
+cancelled_lines = sa.Table(
+    "cancelled_lines", metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("line_id", sa.String(64), primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
 )
 
 rmas = sa.Table(
@@ -202,9 +212,12 @@ messages = sa.Table(
 # and compiled form. Values come in as bound parameters, so they are the same SQL on SQLite and
 # PostgreSQL.
 _LINE_COLUMNS = [c.label(f"line_{c.name}") for c in order_lines.c if c.name != "order_id"]
+_LINE_COLUMNS.append(sa.func.coalesce(cancelled_lines.c.quantity, 0).label("line_cancelled_quantity"))
 _ORDER_WITH_LINES = (  # the order and its lines in one round trip (an order without lines: one row of NULLs)
     sa.select(orders, *_LINE_COLUMNS)
-    .select_from(orders.outerjoin(order_lines, order_lines.c.order_id == orders.c.order_id))
+    .select_from(orders.outerjoin(order_lines, order_lines.c.order_id == orders.c.order_id)
+                 .outerjoin(cancelled_lines, sa.and_(cancelled_lines.c.order_id == order_lines.c.order_id,
+                                                     cancelled_lines.c.line_id == order_lines.c.line_id)))
     .where(orders.c.order_id == sa.bindparam("order_id"))
     .order_by(order_lines.c.position)
 )
@@ -343,6 +356,39 @@ class SqlStore:
     def set_order_status(self, order_id: str, status: OrderStatus) -> None:
         with self.engine.begin() as conn:
             conn.execute(orders.update().where(orders.c.order_id == order_id).values(status=status.value))
+
+    def cancel_lines(self, order_id: str, cancelled: Mapping[str, int], at: datetime) -> bool:
+        """Takes units off an order that has not shipped: `cancelled` maps a line to how many of its units
+        are cancelled in all once this is done (not how many more), so a retry changes nothing. The order
+        is cancelled as a whole once nothing is left. False, with nothing changed, when the order is no
+        longer processing or a line is unknown. One transaction, the order's row locked first."""
+        with self.engine.begin() as conn:
+            status = conn.execute(sa.select(orders.c.status).where(orders.c.order_id == order_id)
+                                  .with_for_update()).scalar()
+            if status != OrderStatus.PROCESSING.value:
+                return False
+            sold = dict(conn.execute(sa.select(order_lines.c.line_id, order_lines.c.quantity)
+                                     .where(order_lines.c.order_id == order_id)).all())
+            if not cancelled or any(line_id not in sold for line_id in cancelled):
+                return False
+            done = dict(conn.execute(sa.select(cancelled_lines.c.line_id, cancelled_lines.c.quantity)
+                                     .where(cancelled_lines.c.order_id == order_id)).all())
+            for line_id, total in cancelled.items():
+                total = min(max(int(total), 0), sold[line_id])
+                if total <= done.get(line_id, 0):
+                    continue
+                if line_id in done:
+                    conn.execute(cancelled_lines.update().where(cancelled_lines.c.order_id == order_id,
+                                                                cancelled_lines.c.line_id == line_id)
+                                 .values(quantity=total, at=at))
+                else:
+                    conn.execute(cancelled_lines.insert().values(order_id=order_id, line_id=line_id,
+                                                                 quantity=total, at=at))
+                done[line_id] = total
+            if all(done.get(line_id, 0) >= quantity for line_id, quantity in sold.items()):
+                conn.execute(orders.update().where(orders.c.order_id == order_id)
+                             .values(status=OrderStatus.CANCELLED.value))
+        return True
 
     def customer_history(self, email: str, since: datetime) -> CustomerHistory:
         """The customer's orders placed since `since`, and how many of them have a returned line or
@@ -564,7 +610,7 @@ def _order_from_joined(rows) -> Optional[Order]:
     return _order_from(rows[0], lines)
 
 
-_LINE_NAMES = [column.name for column in _LINE_COLUMNS]
+_LINE_NAMES = [column.name for column in _LINE_COLUMNS]  # incl. line_cancelled_quantity
 
 
 def _order_row(order: Order) -> dict:
@@ -590,7 +636,7 @@ def _order_from(row, lines) -> Order:
         customer=Customer(row["email"], row["name"], row["postcode"], row["country"]),
         placed_at=row["placed_at"], status=OrderStatus(row["status"]), currency=row["currency"],
         lines=tuple(OrderLine(l["line_id"], l["sku"], l["title"], l["category"], l["quantity"], l["unit_price"],
-                              l["returned_quantity"]) for l in lines),
+                              l["returned_quantity"], l.get("cancelled_quantity") or 0) for l in lines),
         shipped_at=row["shipped_at"], delivered_at=row["delivered_at"], carrier=row["carrier"],
         tracking_number=row["tracking_number"], return_shipping_cost=row["return_shipping_cost"],
     )

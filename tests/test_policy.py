@@ -154,3 +154,21 @@ def test_a_broken_policy_file_names_the_problem(tmp_path):
     path.write_text("ship_back_days: 14\n")
     with pytest.raises(PolicyError, match="return_window_days"):
         load_policy(path)
+
+
+def test_single_items_can_be_cancelled_where_policy_yml_says_so_never_on_amazon_fba():
+    from bot.models import SalesChannel
+    from bot.policy import can_cancel_single_items
+
+    policy = Policy.from_mapping({"return_window_days": {"web": 30},
+                                  "cancel_single_items": {"shopify": True, "ebay": False}})
+    assert policy.cancel_single_items == frozenset({"shopify"})
+    assert can_cancel_single_items(order(channel=SalesChannel.SHOPIFY), policy)
+    assert not can_cancel_single_items(order(channel=SalesChannel.EBAY), policy)
+    amazon = Policy.from_mapping({"return_window_days": {"web": 30}, "cancel_single_items": {"amazon": True}})
+    assert not can_cancel_single_items(order(channel=SalesChannel.AMAZON, fulfillment=Fulfillment.FBA), amazon)
+    assert can_cancel_single_items(order(channel=SalesChannel.AMAZON, fulfillment=Fulfillment.MERCHANT), amazon)
+    with pytest.raises(PolicyError):
+        Policy.from_mapping({"return_window_days": {"web": 30}, "cancel_single_items": {"ebay": "yes"}})
+    with pytest.raises(PolicyError):
+        Policy.from_mapping({"return_window_days": {"web": 30}, "cancel_single_items": ["ebay"]})

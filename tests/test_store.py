@@ -66,3 +66,38 @@ def test_a_tag_is_kept_once_however_often_it_is_added(services):
 def test_lines_left_to_return_skip_lines_returned_in_full(services):
     found = services.store.get_order(ALICE_ORDER)
     assert lines_left_to_return(found) == [line for line in found.lines if line.returnable_quantity > 0]
+
+
+def test_cancelling_items_sets_totals_so_a_retry_cancels_nothing_more(services):
+    store = services.store  # #2146: processing, L1 Yoga mat x2, L2 E-reader x1
+    assert store.cancel_lines("#2146", {"L1": 1}, NOW)
+    assert store.cancel_lines("#2146", {"L1": 1}, NOW)  # the same request again
+    found = store.get_order("#2146")
+    assert [(l.line_id, l.cancelled_quantity, l.open_quantity) for l in found.lines] == [("L1", 1, 1), ("L2", 0, 1)]
+    assert found.open_total.amount == found.total.amount - found.lines[0].unit_price
+    assert found.status.value == "processing"
+
+
+def test_an_order_with_nothing_left_is_cancelled_and_then_refuses_more(services):
+    store = services.store
+    assert store.cancel_lines("#2146", {"L1": 2}, NOW) and store.cancel_lines("#2146", {"L2": 5}, NOW)  # capped
+    found = store.get_order("#2146")
+    assert found.status.value == "cancelled" and found.open_lines == () and found.lines[1].cancelled_quantity == 1
+    assert not store.cancel_lines("#2146", {"L1": 2}, NOW)
+
+
+def test_cancelling_refuses_a_shipped_order_and_an_unknown_line_changing_nothing(services):
+    store = services.store
+    assert not store.cancel_lines(ALICE_ORDER, {"L1": 1}, NOW)  # delivered
+    assert not store.cancel_lines("#2146", {"L1": 1, "L9": 1}, NOW)
+    assert not store.cancel_lines("#2146", {}, NOW)
+    assert all(l.cancelled_quantity == 0 for l in store.get_order("#2146").lines)
+
+
+def test_an_order_imported_again_keeps_what_was_cancelled(services):
+    store = services.store
+    store.cancel_lines("#2146", {"L2": 1}, NOW)
+    before = store.get_order("#2146")
+    store.upsert_orders([before])
+    assert store.get_order("#2146").lines[1].cancelled_quantity == 1
+    assert before.lines[1].returnable_quantity == 0
