@@ -820,7 +820,7 @@ size""".split())
 _ITEM_NOUNS = _stems("item items pair pairs unit units piece pieces ones of".split())
 _NOT_COUNT_ONE = _stems("""the this that which other another each every any no some same first second third last
 blue red black white green grey gray pink brown big small large""".split())
-_RETURN_VERBS = _stems("return returning send sending back refund exchange".split())
+_RETURN_VERBS = _stems("return returning send sending back refund exchange cancel cancelling remove".split())
 _ONLY = _stems("just only exactly".split())
 
 

@@ -224,6 +224,101 @@ def test_a_cancel_can_be_declined(chat, services):
     assert services.store.get_order("#1003").status.value == "processing"
 
 
+GEORGE_ORDER, GEORGE_POSTCODE = "#2146", "OX1 2JD"  # web, processing: Yoga mat x2, E-reader 6-inch
+
+
+def cancelled_units(services, order_id: str = GEORGE_ORDER):
+    order = services.store.get_order(order_id)
+    return {line.title: line.cancelled_quantity for line in order.lines if line.cancelled_quantity}
+
+
+def test_one_named_item_is_cancelled_and_the_rest_still_sent(chat, services):
+    chat.say("please cancel the e-reader from #2146", "cancel_order")
+    assert chat.say(GEORGE_POSTCODE)[-1] == "utter_confirm_cancel_items"
+    assert chat.value("utter_confirm_cancel_items", "items") == "E-reader 6-inch"
+    assert chat.value("utter_confirm_cancel_items", "rest") == "Yoga mat (x2)"
+    assert cancelled_units(services) == {}
+    assert chat.say("yes", "affirm")[0] == "utter_cancel_items_done"
+    assert cancelled_units(services) == {"E-reader 6-inch": 1}
+    assert services.store.get_order(GEORGE_ORDER).status.value == "processing"
+
+
+def test_some_units_of_a_line_are_cancelled(chat, services):
+    chat.say("cancel one of the yoga mats from #2146", "cancel_order")
+    chat.say(GEORGE_POSTCODE)
+    assert chat.value("utter_confirm_cancel_items", "items") == "Yoga mat"
+    assert chat.value("utter_confirm_cancel_items", "rest") == "Yoga mat, E-reader 6-inch"
+    chat.say("yep", "affirm")
+    assert cancelled_units(services) == {"Yoga mat": 1}
+
+
+def test_the_whole_order_is_cancelled_once_nothing_is_left(chat, services):
+    chat.say("cancel the e-reader from #2146", "cancel_order")
+    chat.say(GEORGE_POSTCODE)
+    chat.say("yes", "affirm")
+    chat.say("and cancel the yoga mats too", "cancel_order")
+    assert chat.value("utter_confirm_cancel", "items") == "Yoga mat (x2)"
+    assert chat.say("yes", "affirm") == ["utter_cancel_done"]
+    assert services.store.get_order(GEORGE_ORDER).status.value == "cancelled"
+
+
+def test_what_is_cancelled_can_be_corrected_before_confirming(chat, services):
+    chat.say("cancel order #2146", "cancel_order")
+    assert chat.say(GEORGE_POSTCODE)[-1] == "utter_confirm_cancel"
+    assert chat.say("no wait, only the e-reader", "deny")[-1] == "utter_confirm_cancel_items"
+    assert cancelled_units(services) == {}
+    chat.say("yes", "affirm")
+    assert cancelled_units(services) == {"E-reader 6-inch": 1}
+
+
+def test_part_of_an_order_asks_which_and_a_yes_there_cancels_nothing(chat, services):
+    chat.say("I need to cancel part of my order #2146", "cancel_order")
+    assert chat.say(GEORGE_POSTCODE)[-1] == "utter_ask_cancel_items"
+    assert "The whole order" in chat.buttons()
+    chat.say("yes", "affirm")
+    assert cancelled_units(services) == {} and services.store.get_order(GEORGE_ORDER).status.value == "processing"
+    assert chat.say("the second one")[-1] == "utter_confirm_cancel_items"
+    chat.say("yes", "affirm")
+    assert cancelled_units(services) == {"E-reader 6-inch": 1}
+
+
+def test_an_item_said_with_too_is_added_and_unwanted_means_cancel(chat, services):
+    chat.say("I don't need the e-reader anymore, order #2146", "cancel_order")
+    chat.say(GEORGE_POSTCODE)
+    assert chat.value("utter_confirm_cancel_items", "items") == "E-reader 6-inch"
+    chat.say("and one of the yoga mats too")
+    assert chat.value("utter_confirm_cancel_items", "items") == "Yoga mat, E-reader 6-inch"
+    chat.say("yes", "affirm")
+    assert cancelled_units(services) == {"Yoga mat": 1, "E-reader 6-inch": 1}
+
+
+def test_cancel_everything_to_the_whole_order_question_confirms_it(chat, services):
+    chat.say("cancel #2146", "cancel_order")
+    chat.say(GEORGE_POSTCODE)
+    assert chat.say("ok then cancel everything", "stop") == ["utter_cancel_done"]
+    assert services.store.get_order(GEORGE_ORDER).status.value == "cancelled"
+
+
+def test_a_repeated_yes_cancels_nothing_more(chat, services):
+    chat.say("cancel one of the yoga mats from #2146", "cancel_order")
+    chat.say(GEORGE_POSTCODE)
+    waiting = chat.state
+    chat.say("yes", "affirm")
+    chat.state = waiting  # the action's reply was lost: the slot still waits for the yes
+    chat.say("yes", "affirm")
+    assert cancelled_units(services) == {"Yoga mat": 1}
+
+
+def test_where_the_store_cancels_whole_orders_only_the_customer_is_told_so(chat, services):
+    from dataclasses import replace
+    services.returns.policy = replace(services.returns.policy, cancel_single_items=frozenset())
+    chat.say("cancel the e-reader from #2146", "cancel_order")
+    keys = chat.say(GEORGE_POSTCODE)
+    assert keys[-2:] == ["utter_cancel_whole_order_only", "utter_confirm_cancel"]
+    assert chat.say("no", "deny") == ["utter_cancel_kept"]
+    assert cancelled_units(services) == {} and services.store.get_order(GEORGE_ORDER).status.value == "processing"
+
+
 def test_the_portal_link_is_given_once_per_conversation(chat):
     verified_alice(chat)
     chat.say("stop", "stop")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot import choices
@@ -21,8 +22,8 @@ from bot.conversation.reading import (POLICY, Reading, Request, already_sent, as
                                       wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
-from bot.models import Ineligibility, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
-from bot.policy import CancelDecision, decide_cancel
+from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
+from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
 from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
@@ -32,6 +33,16 @@ _QUESTION_LEAD = re.compile(r"^(can|could|may|would) (i|you|we) (please )?(get|h
 STATUS_GOALS = ("return_status", "refund_status")
 RMA_RELATED_GOALS = set(RETURN_GOALS) | set(STATUS_GOALS)
 MAX_MISSES = 2  # unreadable answers in a row before a person is offered
+# "cancel part of my order", "remove some items": which ones is asked, not the whole order offered
+_PART_OF_ORDER = re.compile(r"\b(part|parts|some|few|certain|individual|single|partial|partially|not all|"
+                            r"not everything|not the whole|one of the|one item|one thing|an item|some items|"
+                            r"items? (from|of|in)|things? (from|of|in))\b", re.IGNORECASE)
+_EVERYTHING = re.compile(r"\b(everything|all of it|it all|the lot|(the )?(whole|entire|full) (order|thing|lot)|"
+                         r"all (the )?items|all of them)\b", re.IGNORECASE)
+_KEEP_ALL = re.compile(r"\b(keep|keeping|still want|don'?t cancel|do not cancel|leave)\b", re.IGNORECASE)
+_UNWANTED = re.compile(r"\b(don'?t|do not|no longer|never) (really |even )?(need|want|require)\b", re.IGNORECASE)
+_CANCEL_VERB = re.compile(r"\b(cancel|cancell?ation|remove|drop)\b", re.IGNORECASE)
+_ALSO = re.compile(r"\b(also|too|as well|plus|in addition|additionally)\b", re.IGNORECASE)
 RESOLUTION_TITLES = {Resolution.REFUND: "Refund", Resolution.EXCHANGE: "Exchange",
                      Resolution.STORE_CREDIT: "Store credit", Resolution.REPLACEMENT: "Replacement"}
 
@@ -108,9 +119,11 @@ class _Turn:
             if not requests:
                 return self.person()
             self.person(also=True)  # "return the webcam from X, and I need someone about billing": both
+        offer, offer_order = self.state.offer, self.state.offer_order
+        if self.cancel_correction():  # "no, only the pen", "ok, cancel everything": before a stop could read it
+            return None
         if wants_stop(r) and (said_stop(r) or not self.answers_step()):
             return self.stop()
-        offer, offer_order = self.state.offer, self.state.offer_order
         self.offer(None)
         if offer is not None:
             yes = self.yes_no()
@@ -690,30 +703,141 @@ class _Turn:
         if offer:
             self.offer(offer, order.order_id)
 
-    def advance_cancel(self, order: Order) -> None:
+    def advance_cancel(self, order: Order, adding: Optional[dict] = None) -> None:
+        """Confirms what is cancelled, naming the items: the whole order, or the items (or some units of
+        one) the customer named where policy.yml lets this sales channel cancel single items; "part of
+        my order" asks which. `adding`: items already chosen that the words add to ("the cap too")."""
         decision = decide_cancel(order)
         if decision is not CancelDecision.CANCEL:
             self.say(f"utter_cancel_{decision.value}", order_id=order.order_id)
             return self.finish()
-        items = ", ".join(l.title if l.quantity == 1 else f"{l.title} (x{l.quantity})" for l in order.lines)
-        named = choices.mentioned_lines(self.task.pending_words or self.r.words, order.lines)
-        self.update_task(pending_words="")
-        if named and len(named) < len(order.lines):
-            self.say("utter_cancel_whole_order_only", order_id=order.order_id, items=items,
-                     named=", ".join(l.title for l in named))
+        words = _cancel_words(self.task.pending_words or self.r.words)
+        answering = self.task.note == "which_items"
+        self.update_task(pending_words="", line_ids=(), cancel_units=(), cancel_totals=(), note="")
+        lines, part = self._cancel_choice(order, words, answering)
+        if adding:
+            part = {**adding, **(part or {l.line_id: l.open_quantity for l in lines})}
+            if part == {l.line_id: l.open_quantity for l in order.open_lines}:
+                part = None
         self.update_task(step=Step.CONFIRM_CANCEL)
-        self.say("utter_confirm_cancel", order_id=order.order_id, items=items,
-                 amount=str(order.total))
+        partial = can_cancel_single_items(order, self.returns.policy)
+        if part is None and not lines and partial and _PART_OF_ORDER.search(words or "") \
+                and sum(l.open_quantity for l in order.open_lines) > 1:
+            self.update_task(note="which_items")
+            return self.ask_cancel_items(order)
+        if part is not None:
+            self.update_task(line_ids=tuple(part), cancel_units=tuple(part.values()),
+                             cancel_totals=tuple(order.line(i).cancelled_quantity + n for i, n in part.items()))
+            self.say("utter_confirm_cancel_items", order_id=order.order_id, items=_items(order, part),
+                     amount=str(_value(order, part)), rest=_items(order, _rest(order, part)))
+        else:
+            if lines and len(lines) < len(order.open_lines) and not partial:
+                self.say("utter_cancel_whole_order_only", order_id=order.order_id,
+                         named=", ".join(l.title for l in lines))
+            everything = {l.line_id: l.open_quantity for l in order.open_lines}
+            self.say("utter_confirm_cancel", order_id=order.order_id, items=_items(order, everything),
+                     amount=str(order.open_total))
         self.offer(Offer.CONFIRM_CANCEL, order.order_id)
 
-    def confirm_cancel(self, yes: bool) -> None:
+    def ask_cancel_items(self, order: Order) -> None:
+        buttons = [Button(f"{line.title} ({line.unit_price} {order.currency})" if line.open_quantity == 1 else
+                          f"{line.title} (x{line.open_quantity}, {line.unit_price} {order.currency} each)",
+                          payload("line_id", line.line_id)) for line in order.open_lines]
+        buttons.append(Button("The whole order", payload("line_id", "all")))
+        self.say("utter_ask_cancel_items", order_id=order.order_id, buttons=buttons)
+
+    def _cancel_choice(self, order: Order, words: str, answering: bool):
+        """(the lines the words name, the part of the order to cancel as {line: units} or None for all)."""
+        open_lines = order.open_lines
+        pressed = self.r.entities.get("line_id")
+        if pressed == "all":
+            named = open_lines
+        elif pressed and order.line(pressed) in open_lines:
+            named = (order.line(pressed),)
+        elif words and answering:  # an answer to "which items?": "the second one", "both"
+            named = choices.read_lines(words, open_lines) or choices.mentioned_lines(words, open_lines)
+        else:
+            named = choices.mentioned_lines(words, open_lines) if words else ()
+        if not named and len(open_lines) == 1:
+            named = open_lines
+        units = None
+        if len(named) == 1 and words and not pressed:
+            units = choices.quantity_in(words, named[0].open_quantity)
+        part = {l.line_id: (units if units and len(named) == 1 else l.open_quantity) for l in named}
+        everything = len(named) == len(open_lines) and all(part[l.line_id] == l.open_quantity for l in named)
+        if not named or everything or not can_cancel_single_items(order, self.returns.policy):
+            return named, None
+        return named, part
+
+    def cancel_correction(self) -> bool:
+        """While a cancel waits for "yes" or for which items: "just the mug", "only one of them", "the cap
+        too", "the whole order" change what is asked about, and the question is asked again. False when
+        the words name nothing to cancel."""
+        task = self.task
+        if task is None or task.goal != "cancel" or task.step != Step.CONFIRM_CANCEL or not task.verified:
+            return False
         order = self.order()
+        words = _cancel_words(self.r.words)
+        pressed = self.r.entities.get("line_id")
+        if order is None or (not pressed and (not words or is_question(words))):
+            return False
+        lines = order.open_lines
+        if not pressed and _KEEP_ALL.search(self.r.words) and not choices.mentioned_lines(words, order.open_lines):
+            return False  # "no, keep everything": a no, not what to cancel
+        if pressed or task.note == "which_items":
+            named = lines if pressed == "all" or _EVERYTHING.search(words or "") else ()
+        else:
+            named = lines if _EVERYTHING.search(words) else choices.mentioned_lines(words, lines)
+        current = len(task.line_ids) == 1 and order.line(task.line_ids[0])
+        counted = None
+        if words and (current or len(lines) == 1):
+            counted = choices.quantity_in(words, (current or lines[0]).open_quantity)
+        which = task.note == "which_items" and (pressed or choices.read_lines(words, lines))
+        if not (named or counted is not None or which or pressed):
+            return False
+        adding = _cancelling(order, task) if task.line_ids and _ALSO.search(words or "") else None
+        if not named and counted is not None and current:
+            words = f"{words} {current.title}"
+        before = (task.line_ids, task.cancel_units, task.note)
+        said_yes = self.yes_no() is True or bool(_CANCEL_VERB.search(words or ""))
+        self.update_task(pending_words=words or "")
+        self.offer(None)
+        mark = len(self.says)
+        self.advance_cancel(order, adding=adding)
+        task = self.task
+        if task is not None and (task.line_ids, task.cancel_units, task.note) == before and said_yes \
+                and task.note != "which_items":  # "ok, cancel everything" to "shall I cancel the whole order?"
+            del self.says[mark:]
+            self.offer(None)
+            self.confirm_cancel(True)
+        return True
+
+    def confirm_cancel(self, yes: bool) -> None:
+        order, task = self.order(), self.task
         if not yes:
             self.say("utter_cancel_kept", order_id=order.order_id)
             return self.finish()
+        if task.line_ids:
+            chosen = _cancelling(order, task)
+            totals = dict(zip(task.line_ids, task.cancel_totals))
+            decision = self.returns.cancel_items(self.conv, order.order_id, totals)
+            if decision is CancelDecision.CANCEL:
+                rest = _rest(order, chosen)
+                if all(units == 0 for units in chosen.values()):  # done already (a repeated message)
+                    self.say("utter_cancel_items_already", order_id=order.order_id)
+                elif rest:
+                    self.say("utter_cancel_items_done", order_id=order.order_id, items=_items(order, chosen),
+                             amount=str(_value(order, chosen)), rest=_items(order, rest),
+                             bank_days=self.returns.policy.bank_days)
+                else:
+                    self.say("utter_cancel_done", order_id=order.order_id, amount=str(order.open_total),
+                             bank_days=self.returns.policy.bank_days)
+            else:
+                self.say(f"utter_cancel_{decision.value}", order_id=order.order_id)
+            return self.finish()
         decision = self.returns.cancel_order(self.conv, order.order_id)
         self.say(f"utter_cancel_{'done' if decision is CancelDecision.CANCEL else decision.value}",
-                 order_id=order.order_id, amount=str(order.total), bank_days=self.returns.policy.bank_days)
+                 order_id=order.order_id, amount=str(order.open_total), bank_days=self.returns.policy.bank_days)
         self.finish()
 
     def advance_return(self, order: Order) -> None:
@@ -857,12 +981,47 @@ class _Turn:
         task = self.task
         if task is None:
             return
-        if task.step == Step.CONFIRM_CANCEL:
+        if task.step == Step.CONFIRM_CANCEL and task.note != "which_items":
             self.offer(Offer.CONFIRM_CANCEL, task.order_id)
         if resume:
             self.say("utter_resume")
+        if task.step == Step.CONFIRM_CANCEL and task.note == "which_items":
+            return self.ask_cancel_items(self.order())
+        if task.step == Step.CONFIRM_CANCEL and task.line_ids:
+            order = self.order()
+            return self.say("utter_confirm_cancel_items_again", order_id=task.order_id,
+                            items=_items(order, _cancelling(order, task)))
         if task.step == Step.CONFIRM_CANCEL:
             return self.say("utter_confirm_cancel_again", order_id=task.order_id)
         if task.step:
             return self.ask(task.step)
         self.advance()
+
+
+def _cancel_words(words: str) -> str:
+    """A cancel's words as the item readers take them: "don't need the pen" cancels the pen, "keep the
+    cap" leaves it out."""
+    return _KEEP_ALL.sub("not", _UNWANTED.sub("cancel", words or ""))
+
+
+def _cancelling(order: Order, task: Task) -> dict:
+    """{line: units} a cancel of single items is about (none left of a line already cancelled)."""
+    return {i: min(n, max(total - order.line(i).cancelled_quantity, 0))
+            for i, n, total in zip(task.line_ids, task.cancel_units, task.cancel_totals) if order.line(i) is not None}
+
+
+def _items(order: Order, units: dict) -> str:
+    """"Mug, Socks (x2)": the lines' titles with how many, in the order's order."""
+    named = [(line, units[line.line_id]) for line in order.lines if units.get(line.line_id)]
+    return ", ".join(line.title if n == 1 else f"{line.title} (x{n})" for line, n in named)
+
+
+def _value(order: Order, units: dict) -> Money:
+    return Money(sum((line.unit_price * units.get(line.line_id, 0) for line in order.lines), Decimal(0)),
+                 order.currency)
+
+
+def _rest(order: Order, units: dict) -> dict:
+    """What the order still holds once `units` are taken off."""
+    left = {line.line_id: line.open_quantity - units.get(line.line_id, 0) for line in order.lines}
+    return {line_id: n for line_id, n in left.items() if n > 0}

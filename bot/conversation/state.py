@@ -50,6 +50,10 @@ class Task:
     misses: int = 0  # answers to this step in a row that could not be read
     note: str = ""  # what the customer told about the situation: "not_received", "already_sent"
     pending_words: str = ""  # words said before verification that may name items, read once verified
+    # A cancel of single items, beside line_ids: the units of each line cancelled, and each line's cancelled
+    # units once done (what the store is asked for, so a repeated "yes" cancels nothing more).
+    cancel_units: Tuple[int, ...] = ()
+    cancel_totals: Tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,8 @@ class State:
         data["queued"] = [asdict(q) for q in self.queued]
         for name in ("task", "paused"):
             if data[name] is not None:
-                data[name]["line_ids"] = list(data[name]["line_ids"])
+                for key in ("line_ids", "cancel_units", "cancel_totals"):
+                    data[name][key] = list(data[name][key])
         return data
 
     @classmethod
@@ -101,6 +106,12 @@ def _task(data: Any) -> Optional[Task]:
     return task if task is not None and (task.goal in GOALS or task.goal == "") else None
 
 
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError("a count")
+    return value
+
+
 def _build(kind, data: Mapping):
     known = {f.name: f for f in fields(kind)}
     values = {}
@@ -109,6 +120,8 @@ def _build(kind, data: Mapping):
             continue
         if name == "line_ids":
             value = tuple(str(v) for v in value or ())
+        elif name in ("cancel_units", "cancel_totals"):
+            value = tuple(_count(v) for v in value or ())
         values[name] = value
     built = kind(**values)
     for name, f in known.items():  # types checked, so a tampered slot cannot smuggle in objects
