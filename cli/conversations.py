@@ -45,8 +45,8 @@ CLASSES = ("happy_path", "outcomes", "typed_answers", "yes_no_offers", "policy_q
            "never_stuck", "cancellations", "smalltalk")
 CONVERSATION_KEYS = {"id", "class", "lines", "expect", "telegram", "note"}
 EXPECT_KEYS = {"rma", "rmas", "no_rma", "replies_include", "last_reply_includes", "turn_includes",
-               "turn_excludes", "never", "handoff", "cancelled", "after"}
-AFTER_KEYS = {"rmas", "no_rma", "handoff", "cancelled"}  # store facts checkable after any line
+               "turn_excludes", "never", "handoff", "cancelled", "cancelled_items", "after"}
+AFTER_KEYS = {"rmas", "no_rma", "handoff", "cancelled", "cancelled_items"}  # store facts checkable after any line
 RMA_KEYS = {"order", "item", "reason", "resolution", "outcome", "quantity"}
 REASONS = {"too_small", "too_large", "not_as_described", "changed_mind", "damaged", "wrong_item", "other"}
 RESOLUTIONS = {"refund", "exchange", "store_credit", "replacement"}
@@ -211,6 +211,11 @@ def validate(conversations: Sequence[Conversation], orders: Iterable) -> List[st
         if cancelled is not None and not isinstance(cancelled, bool):
             if not isinstance(cancelled, str) or cancelled not in by_id:
                 bad(c, f"`cancelled` must be true, false or an order number of the fixture store, got {cancelled!r}")
+        items = expect.get("cancelled_items")
+        if items is not None and items is not False and not (
+                isinstance(items, dict) and all(k in by_id and isinstance(v, dict) and v and all(
+                    isinstance(t, str) and isinstance(n, int) and n > 0 for t, n in v.items()) for k, v in items.items())):
+            bad(c, "`cancelled_items` must be false or map order numbers of the fixture store to {item title: units}")
         after = expect.get("after")
         if after is not None:
             if not isinstance(after, dict) or not all(
@@ -316,16 +321,23 @@ class Fixture:
         """What is in the store now beyond the fixture: RMAs, handoffs, orders cancelled."""
         import sqlalchemy as sa
 
-        from bot.store import handoffs, orders, rmas
+        from bot.store import cancelled_lines, handoffs, order_lines, orders, rmas
 
         with self.store.engine.connect() as conn:
             rma_rows = [dict(r) for r in conn.execute(sa.select(rmas).order_by(rmas.c.created_at)).mappings()]
+            items: Dict[str, Dict[str, int]] = {}
+            for order_id, title, units in conn.execute(
+                    sa.select(cancelled_lines.c.order_id, order_lines.c.title, cancelled_lines.c.quantity)
+                    .join(order_lines, sa.and_(order_lines.c.order_id == cancelled_lines.c.order_id,
+                                               order_lines.c.line_id == cancelled_lines.c.line_id))):
+                items.setdefault(order_id, {})[title] = units
             handoff_rows = [dict(r) for r in conn.execute(sa.select(handoffs)).mappings()]
             statuses = dict(conn.execute(sa.select(orders.c.order_id, orders.c.status)).all())
         cancelled = sorted(k for k, o in self.orders.items()
                            if statuses.get(k) == "cancelled" and o.status.value != "cancelled")
         changed = {k: statuses.get(k) for k, o in self.orders.items() if statuses.get(k) != o.status.value}
-        return {"rmas": rma_rows, "handoffs": handoff_rows, "cancelled": cancelled, "status_changed": changed}
+        return {"rmas": rma_rows, "handoffs": handoff_rows, "cancelled": cancelled, "status_changed": changed,
+                "cancelled_items": items}
 
 
 # -- playing a conversation -------------------------------------------------------------------
@@ -534,6 +546,10 @@ def _store_failures(expect: Mapping[str, Any], facts: dict, orders: Mapping[str,
         failures.append(f"order(s) cancelled: {', '.join(done)}")
     elif isinstance(cancelled, str) and cancelled not in done:
         failures.append(f"order {cancelled} was not cancelled" + (f" (cancelled: {', '.join(done)})" if done else ""))
+    if "cancelled_items" in expect:
+        wanted, taken = expect["cancelled_items"] or {}, facts.get("cancelled_items", {})
+        if wanted != taken:
+            failures.append(f"items cancelled: {taken or 'none'} (expected {wanted or 'none'})")
     return failures
 
 
