@@ -137,15 +137,24 @@ class ReturnsService:
         `count_failure=False`: a proof this conversation already verified with, tried on another of
         its orders ("and where is #1002?"); no guess, so a mismatch is not a failure."""
         now = self.clock()
-        if self.is_locked(conversation_id, order_id):
+        if not count_failure:
+            if self.is_locked(conversation_id, order_id):
+                return Verification(verified=False, locked=True)
+            order = self.store.get_order(order_id)
+            if order is not None and _proof_matches(order, proof):
+                self.store.record_verification(conversation_id, order_id, now)
+                return Verification(verified=True, order=order)
+            return Verification(verified=False)
+        # The attempt is counted before the proof is checked, in one atomic step with the limit's check,
+        # so parallel guesses cannot all slip under it; a right proof takes its count back.
+        attempt = self.store.claim_verification_attempt(conversation_id, order_id, now, now - self.lockout.window,
+                                                        self.lockout.max_failures)
+        if attempt is None:
             return Verification(verified=False, locked=True)
         order = self.store.get_order(order_id)
         if order is not None and _proof_matches(order, proof):
-            self.store.record_verification(conversation_id, order_id, now)
+            self.store.release_verification_attempt(attempt, conversation_id, order_id, now)
             return Verification(verified=True, order=order)
-        if not count_failure:
-            return Verification(verified=False)
-        self.store.record_failed_verification(conversation_id, order_id, now)
         return Verification(verified=False, locked=self.is_locked(conversation_id, order_id))
 
     def is_locked(self, conversation_id: str, order_id: str) -> bool:
