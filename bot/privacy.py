@@ -18,7 +18,7 @@ import json
 import logging
 import re
 import traceback
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Set, Tuple
 
 from bot.text import EMAIL, POSTCODE, find_entities
 
@@ -204,12 +204,39 @@ def loggable(text: Any) -> str:
     return "".join(out + [mask_text(text[last:])])
 
 
+# Exceptions whose message says what went wrong with a resource (a connection, a file, a lock, a
+# timeout) and never quotes a customer: kept, after `loggable`. Every other message is withheld, since
+# it may quote anything a customer typed (`'too tight, mail me at …' is not a valid ReturnReason`).
+_SAFE_MESSAGE_TYPES = frozenset({"OperationalError", "InterfaceError", "DisconnectionError", "TimeoutError",
+                                 "CancelledError", "ConnectError", "ConnectTimeout", "ReadTimeout", "PoolTimeout",
+                                 "RemoteProtocolError", "ClientConnectorError", "ServerDisconnectedError"})
+
+
 def loggable_error(exc: Optional[BaseException]) -> str:
-    """The traceback of `exc` (with its causes) as `loggable` text: what `log.exception` would show,
-    without the personal data an exception's message may quote."""
+    """What failed, where: the traceback of `exc` and its causes (file, line, function and the code
+    line, all ours or a library's) with each exception's type, and its message only when it is about
+    a resource (`_SAFE_MESSAGE_TYPES`, OSError), never a value that may come from a customer."""
     if exc is None:
         return ""
-    return loggable("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
+    parts: List[str] = []
+    seen: Set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+        parts.append(f"Traceback (most recent call last):\n{frames}{_exception_line(exc)}")
+        cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+        exc = cause
+    joiner = "\n\nThe above exception was the cause of (or happened while handling) the one below:\n\n"
+    return loggable(joiner.join(reversed(parts)).rstrip())
+
+
+def _exception_line(exc: BaseException) -> str:
+    name = type(exc).__qualname__
+    module = type(exc).__module__
+    kind = name if module in ("builtins", None) else f"{module}.{name}"
+    if isinstance(exc, OSError) or name in _SAFE_MESSAGE_TYPES:
+        return f"{kind}: {exc}"
+    return f"{kind} (message withheld: it may quote a customer)"
 
 
 class PersonalDataFilter(logging.Filter):
@@ -260,7 +287,8 @@ def _without_locals(part: Any) -> Any:
         return MASK
     part = {k: v for k, v in part.items() if k != "locals"}
     if "exc_value" in part:
-        part["exc_value"] = loggable(part["exc_value"])
+        safe = str(part.get("exc_type", "")).rsplit(".", 1)[-1] in _SAFE_MESSAGE_TYPES
+        part["exc_value"] = loggable(part["exc_value"]) if safe else "(withheld: it may quote a customer)"
     if isinstance(part.get("frames"), list):
         part["frames"] = [{k: v for k, v in f.items() if k != "locals"} if isinstance(f, dict) else MASK
                           for f in part["frames"]]

@@ -363,3 +363,41 @@ def test_rasa_logging_yml_loads_and_filters_every_line():
     assert done.returncode == 0, done.stderr
     assert "ERROR    rasa.core.tracker_store  - save failed" in done.stderr
     assert "[parameters withheld]" in done.stderr and "a***@e***.com" in done.stderr and "alice" not in done.stderr
+
+
+def test_an_exception_is_logged_by_type_and_place_never_with_the_customers_words(caplog):
+    """Issue 13, case 10: a failing turn whose exception quotes what the customer typed."""
+    phrase = "they are too tight, the heel rubs"
+
+    class Failing:
+        def handle(self, *_args):
+            from bot.models import ReturnReason
+            ReturnReason(phrase)  # a ValueError quoting the phrase
+
+    tracker = Tracker("web:log-test", {}, {"text": phrase, "intent": {"name": "inform", "confidence": 0.9},
+                                           "entities": []}, [], False, None, {}, "")
+    import asyncio
+    original = deps.dialogue
+    deps.dialogue = lambda: Failing()
+    try:
+        with caplog.at_level(logging.ERROR, logger="actions.converse"):
+            asyncio.run(ActionConverse().run(CollectingDispatcher(), tracker, {}))
+    finally:
+        deps.dialogue = original
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "ValueError" in logged and "test_log_privacy.py" in logged and "handle" in logged
+    assert "too tight" not in logged and "heel" not in logged
+
+
+def test_a_resource_errors_message_is_kept_for_the_operator():
+    error = sqlite3.OperationalError("database is locked")
+    assert "database is locked" in loggable_error(error)
+    first, second = "jane@example.com wants a refund", "while handling jane's refund"
+    try:
+        try:
+            raise KeyError(first)
+        except KeyError as inner:
+            raise RuntimeError(second) from inner
+    except RuntimeError as outer:
+        text = loggable_error(outer)
+    assert "KeyError" in text and "RuntimeError" in text and "jane" not in text and "refund" not in text
