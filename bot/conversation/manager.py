@@ -39,6 +39,8 @@ _PART_OF_ORDER = re.compile(r"\b(part|parts|some|few|certain|individual|single|p
                             r"items? (from|of|in)|things? (from|of|in))\b", re.IGNORECASE)
 _EVERYTHING = re.compile(r"\b(everything|all of it|it all|the lot|(the )?(whole|entire|full) (order|thing|lot)|"
                          r"all (the )?items|all of them)\b", re.IGNORECASE)
+_SAYS_EXCHANGE = re.compile(r"\b(exchang\w*|swap\w*|replace\w*|different (size|colou?r|one)|another (size|colou?r|one)|"
+                            r"bigger|smaller|larger)\b", re.IGNORECASE)
 _KEEP_ALL = re.compile(r"\b(keep|keeping|still want|don'?t cancel|do not cancel|leave)\b", re.IGNORECASE)
 _UNWANTED = re.compile(r"\b(don'?t|do not|no longer|never) (really |even )?(need|want|require)\b", re.IGNORECASE)
 _CANCEL_VERB = re.compile(r"\b(cancel|cancell?ation|remove|drop)\b", re.IGNORECASE)
@@ -317,6 +319,8 @@ class _Turn:
         if self.r.intent not in ("nlu_fallback", "inform", "out_of_scope") and self.r.confidence >= 0.5:
             return None
         found = goals_in(self.r.words)
+        if not found and not_received(self.r.words):
+            return "track"  # "it shows delivered to the wrong address": where it is, then a person
         return found[0] if found else None
 
     def has_lookup_entity(self) -> bool:
@@ -438,8 +442,8 @@ class _Turn:
 
     def refine(self, goal: str) -> None:
         """"I'd rather exchange", "it's actually broken": the same return, with what the words add."""
-        if goal == "exchange":
-            self.update_task(resolution=Resolution.EXCHANGE.value)
+        if goal == "exchange" and (self.task.step != Step.REASON or _SAYS_EXCHANGE.search(self.r.words)):
+            self.update_task(resolution=Resolution.EXCHANGE.value)  # a reason ("got the same ones") is no exchange
         elif goal == "refund" and self.task.step != Step.REASON:
             self.update_task(resolution=Resolution.REFUND.value)
         elif goal == "damage":
