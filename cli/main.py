@@ -117,8 +117,13 @@ def cmd_nlu_eval(args, settings: Settings) -> int:
         print(f"returnbot: no such test set: {', '.join(missing)}", file=sys.stderr)
         return 2
     out_dir = Path(args.out).resolve() if args.out else REPORT_DIR
+    candidates = [Path(p).resolve() for p in args.candidate or ()]
+    missing = [str(p) for p in candidates if not p.exists()]
+    if missing:
+        print(f"returnbot: no such pipeline config: {', '.join(missing)}", file=sys.stderr)
+        return 2
     results = run_eval(test_sets, out_dir, with_rasa_default=not args.skip_rasa_default,
-                       rasa_default_epochs=args.rasa_default_epochs)
+                       rasa_default_epochs=args.rasa_default_epochs, candidates=candidates)
     print(results["table"])
     print(f"\nreport: {out_dir}/ (latest.json, summary.txt, confusion_matrix.png, misclassified.md/.csv)")
     return 0
@@ -366,6 +371,9 @@ def parser() -> argparse.ArgumentParser:
                     help="a Rasa NLU YAML test file (repeatable; default: tests/nlu/heldout.yml, voices.yml and fresh.yml)")
     ev.add_argument("--out", metavar="DIR", help="where to write the report (default: reports/nlu)")
     ev.add_argument("--skip-rasa-default", action="store_true", help="leave out Rasa's default pipeline (much faster)")
+    ev.add_argument("--candidate", action="append", metavar="CONFIG",
+                    help="another pipeline config to train and score beside config.yml (repeatable), "
+                         "e.g. benchmarks/nlu_candidates/sparse_diet.yml")
     ev.add_argument("--rasa-default-epochs", type=int, metavar="N",
                     help="cap the default pipeline's DIET epochs (as shipped: 100); the report says so")
     ev.set_defaults(func=cmd_nlu_eval)

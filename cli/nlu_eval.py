@@ -47,6 +47,7 @@ WARM_UP = "hello, I want to return order #1001"
 
 OURS, RASA_DEFAULT, KEYWORDS = "returnbot", "rasa_default", "keyword"
 TITLES = {OURS: "returnbot", RASA_DEFAULT: "rasa init", KEYWORDS: "keywords"}
+titles = dict(TITLES)  # with the candidate pipelines of the run
 # the issue's targets (on the held-out set); figures below them are flagged in the printout
 TARGETS = {"macro_f1": 0.95, "margin_over_keywords": 0.10, "entity_f1": {"order_id": 0.98, "email": 0.98},
            "oos_recall": 0.90, "train_seconds": 180.0, "parse_p50_ms": 10.0}
@@ -327,7 +328,7 @@ def _fmt(value, digits: int = 3) -> str:
 def format_table(results: Dict, systems: Sequence[str]) -> str:
     """The side-by-side printout of a run (`results` as written to latest.json)."""
     lines: List[str] = []
-    head = f"{'':<28}" + "".join(f"{TITLES[s]:>12}" for s in systems)
+    head = f"{'':<28}" + "".join(f"{titles.get(s, s)[:11]:>12}" for s in systems)
 
     def row(label: str, values: Sequence, digits: int = 3) -> None:
         lines.append(f"{label:<28}" + "".join(f"{_fmt(v, digits):>12}" for v in values))
@@ -505,9 +506,11 @@ def evaluated_sets(test_sets: Sequence[Path], gated: Sequence[GatedSet]) -> List
 
 def run_eval(test_sets: Sequence[Path] = DEFAULT_TEST_SETS, out_dir: Path = REPORT_DIR, with_rasa_default: bool = True,
              rasa_default_epochs: Optional[int] = None, log: Callable[[str], None] = None,
-             gate: Optional[Path] = QUALITY_GATE) -> Dict:
+             gate: Optional[Path] = QUALITY_GATE, candidates: Sequence[Path] = ()) -> Dict:
     """Trains, evaluates and writes the report; returns what latest.json holds. The quality gate's
-    test sets (`gate`, nlu_quality.yml) are always evaluated, first, and checked against its floors."""
+    test sets (`gate`, nlu_quality.yml) are always evaluated, first, and checked against its floors.
+    `candidates`: other pipeline configs to train and score beside them (named by file name), e.g.
+    benchmarks/nlu_candidates/*.yml, to measure a change before it goes into config.yml."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     _quiet_rasa()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -515,7 +518,9 @@ def run_eval(test_sets: Sequence[Path] = DEFAULT_TEST_SETS, out_dir: Path = REPO
     sets = {set_name(p): (p, load_test_set(p)) for p in evaluated_sets(test_sets, gated) if p.exists()}
     if not sets:
         raise FileNotFoundError("no test set found (tests/nlu/heldout.yml)")
-    systems = [OURS] + ([RASA_DEFAULT] if with_rasa_default else []) + [KEYWORDS]
+    extra = {path.stem: path for path in candidates}
+    titles.update({name: name for name in extra})
+    systems = [OURS] + list(extra) + ([RASA_DEFAULT] if with_rasa_default else []) + [KEYWORDS]
     predictions: Dict[str, Dict[str, List[Prediction]]] = {name: {} for name in sets}
     train_seconds: Dict[str, Optional[float]] = {KEYWORDS: 0.0}
     notes: List[str] = []
@@ -525,13 +530,13 @@ def run_eval(test_sets: Sequence[Path] = DEFAULT_TEST_SETS, out_dir: Path = REPO
                 for name, (_, examples) in sets.items():
                     predictions[name][system] = keyword_predictions(examples)
                 continue
-            config = OUR_CONFIG if system == OURS else RASA_DEFAULT_CONFIG
+            config = extra.get(system) or (OUR_CONFIG if system == OURS else RASA_DEFAULT_CONFIG)
             if system == RASA_DEFAULT and rasa_default_epochs:
                 config = _capped_default_config(Path(scratch), rasa_default_epochs)
                 notes.append(f"rasa init pipeline trained with DIET epochs capped at {rasa_default_epochs} "
                              "(shipped: 100)")
             model, train_seconds[system] = train_nlu(config, Path(scratch), system, log)
-            log(f"parsing the test sets with {TITLES[system]}...")
+            log(f"parsing the test sets with {titles[system]}...")
             parser = ModelParser(model)
             for name, (_, examples) in sets.items():
                 predictions[name][system] = parser.predict(examples)
