@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SERVER_NAME = "returnbot"  # what a response aiohttp makes before any route names as its server
 SLACK_CHANNEL = web.AppKey("slack_channel", object)  # the gateway's SlackChannel, or None
 RETURN_UPDATES = web.AppKey("return_updates", object)  # the gateway's UpdateNotifier, or None
 
@@ -40,7 +41,8 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
     to a customer is queued once and delivered in order on the customer's own channel (web chat
     pulls its rows; Telegram's are sent by the relay). The Slack app is the router's `AgentDesk`:
     while an agent owns a conversation the bot stays silent and the customer's words go to the
-    case's thread. `app[SLACK_CHANNEL]` is the SlackChannel (None without Slack)."""
+    case's thread. `app[SLACK_CHANNEL]` is the SlackChannel (None without Slack). No response names
+    the server software."""
     from bot.attachments import AttachmentStore
     from bot.outbox import Outbox
     from channels.relay import Relay
@@ -60,6 +62,7 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SLACK_CHANNEL] = slack
+    app.on_response_prepare.append(_no_server_name)
     add_web_routes(
         app, router=router, outbox=outbox, store=services.store, slip_pdf=services.returns.slip_pdf,
         secret=settings.secret, shop_name=settings.shop_name or DEFAULT_SHOP_NAME,
@@ -112,6 +115,20 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
     app.on_shutdown.append(stop)
     app.on_cleanup.append(close_rasa)
     return app
+
+
+async def _no_server_name(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """No `Server: Python/3.x aiohttp/3.x` (it tells a prober which versions to try)."""
+    response.headers.pop("Server", None)
+
+
+def neutral_server_banner() -> None:
+    """aiohttp answers a request it cannot even parse (before any route, so without `_no_server_name`)
+    with its default `Server: Python/3.x aiohttp/3.x`: in the gateway's process that default is a
+    neutral name (aiohttp reads it from this module global for every response it prepares)."""
+    from aiohttp import web_response
+
+    web_response.SERVER_SOFTWARE = SERVER_NAME
 
 
 def _return_updates(app: web.Application, settings: Settings, services: Services, router: Router):
@@ -199,6 +216,7 @@ def main() -> None:
         handler.addFilter(PersonalDataFilter())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the Telegram bot token
     settings = Settings.from_env(os.environ)
+    neutral_server_banner()
     services = bootstrap.build(settings)
     app = build_gateway(settings, services, RasaClient(
         settings.rasa_servers, timeout=httpx.Timeout(float(settings.rasa_timeout_seconds), connect=5.0)))

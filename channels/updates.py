@@ -4,8 +4,11 @@ to, and the loop that tells customers when their return moves.
 Webhook: POST /webhooks/returns with a JSON body `{"event_id", "rma", "status", "note"?, "at"?}`,
 signed like Stripe's and Slack's: `X-Returnbot-Timestamp` (unix seconds) and
 `X-Returnbot-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the webhook secret>`.
-A request more than five minutes old, or with a bad signature, gets 401 and changes nothing; an
-event id seen before changes nothing again (200, `"applied": false`), so a sender may retry freely.
+A request more than five minutes old, or with a bad signature, gets 401 and changes nothing (a
+timestamp is 1 to 12 ASCII digits, a signature `v1=` and 64 hex digits: anything else is simply not
+authentic). The body is read by `channels.http_body` (16 KB, application/json, bounded nesting, no
+lone surrogates, an object), its signature checked before it is parsed. An event id seen before
+changes nothing again (200, `"applied": false`), so a sender may retry freely.
 
 Notices: `UpdateNotifier` looks for status events every few seconds (they may come from the CLI in
 another process, so it reads the database rather than waiting to be told) and queues each notice
@@ -18,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
+import re
 import time
 from datetime import datetime
 from typing import Optional
@@ -29,6 +32,7 @@ from aiohttp import web
 from bot.ids import parse_rma_id
 from bot.models import RmaStatus
 from bot.updates import RefusedUpdate, ReturnUpdates, UnknownRma
+from channels.http_body import BadBody, parse_object, read_body
 from channels.router import Router
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,8 @@ TIMESTAMP_HEADER = "X-Returnbot-Timestamp"
 SIGNATURE_HEADER = "X-Returnbot-Signature"
 MAX_AGE_SECONDS = 300
 MAX_BODY_BYTES = 16 * 1024
+TIMESTAMP = re.compile(r"[0-9]{1,12}")  # unix seconds, ASCII only; fullmatch
+SIGNATURE = re.compile(r"v1=[0-9a-f]{64}")  # fullmatch
 
 
 def webhook_secret(installation_secret: str) -> str:
@@ -55,17 +61,13 @@ class ReturnsWebhook:
         self.updates, self.secret, self.now = updates, secret, now
 
     async def handle(self, request: web.Request) -> web.Response:
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return _error(413, f"body over {MAX_BODY_BYTES} bytes")
-        body = await request.read()
-        if not self._authentic(request, body):
-            return _error(401, "missing, stale or wrong signature")
         try:
-            event = json.loads(body)
-        except ValueError:
-            return _error(400, "body must be JSON")
-        if not isinstance(event, dict):
-            return _error(400, "body must be a JSON object")
+            body = await read_body(request, MAX_BODY_BYTES)
+            if not self._authentic(request, body):
+                return _error(401, "missing, stale or wrong signature")
+            event = parse_object(body)
+        except BadBody as bad:
+            return _error(bad.status, str(bad))
         event_id, rma_text, status_text = event.get("event_id"), event.get("rma"), event.get("status")
         if not isinstance(event_id, str) or not 1 <= len(event_id) <= 120:
             return _error(400, "event_id: a string of 1 to 120 characters, unique per event")
@@ -94,7 +96,9 @@ class ReturnsWebhook:
     def _authentic(self, request: web.Request, body: bytes) -> bool:
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         signature = request.headers.get(SIGNATURE_HEADER, "")
-        if not timestamp.isdigit() or abs(self.now() - int(timestamp)) > MAX_AGE_SECONDS:
+        if not TIMESTAMP.fullmatch(timestamp) or not SIGNATURE.fullmatch(signature):
+            return False  # (int() of 400 digits minus a float overflows; compare_digest refuses non-ASCII)
+        if abs(self.now() - int(timestamp)) > MAX_AGE_SECONDS:
             return False
         return hmac.compare_digest(signature, sign(self.secret, timestamp, body))
 

@@ -37,7 +37,7 @@ REASONS = {
     "policy_exception": "Policy exception",
 }
 SENDERS = {"customer": "Customer", "bot": "Bot", "agent": "Agent"}
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")  # whole ids only (fullmatch: `$` would let a final newline in)
 
 
 def escape(text: Any) -> str:
@@ -65,7 +65,7 @@ def when(moment: Optional[datetime]) -> str:
 def who(agent: Optional[Agent]) -> str:
     if agent is None:
         return "returnbot"
-    return f"<@{agent.id}>" if _USER_ID.match(agent.id or "") else escape(agent.name)
+    return f"<@{agent.id}>" if _USER_ID.fullmatch(agent.id or "") else escape(agent.name)
 
 
 # -- the card -------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # fullmatch (`$` would let a final newline in)
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 
 
@@ -41,7 +41,7 @@ def webhook_secret(settings: "Settings") -> str:
     """TELEGRAM_WEBHOOK_SECRET, or one derived from the installation secret when it is not set."""
     given = settings.telegram_webhook_secret
     if given:
-        if not SECRET_TOKEN.match(given):
+        if not SECRET_TOKEN.fullmatch(given):
             raise SettingsError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return given
     return hmac.new(settings.secret.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()

@@ -8,6 +8,7 @@ back from the stored row when it is pressed.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from datetime import timedelta
 from typing import Callable, List, Optional
@@ -25,12 +26,14 @@ log = logging.getLogger(__name__)
 
 SlipPdf = Callable[[str], Optional[bytes]]  # rma_id -> the return slip PDF, None when there is none
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits (str.isdigit() also takes "²", which int() refuses); fullmatch
+_CHAT_ID = re.compile(r"-?[0-9]{1,18}")
 
 
 def chat_id_of(conversation_id: str) -> int:
     """`telegram:<id>` -> id. In a private chat the chat id is the user id."""
     channel, _, ident = conversation_id.partition(":")
-    if channel != "telegram" or not ident.lstrip("-").isdigit():
+    if channel != "telegram" or not _CHAT_ID.fullmatch(ident):
         raise PermanentFailure(f"not a Telegram conversation: {conversation_id!r}")
     return int(ident)
 
@@ -41,7 +44,7 @@ def callback_data(message_id: int, index: int) -> str:
 
 def parse_callback_data(data: Optional[str]) -> Optional[tuple]:
     message_id, colon, index = (data or "").partition(":")
-    if not colon or not message_id.isdigit() or not index.isdigit():
+    if not colon or not _NUMBER.fullmatch(message_id) or not _NUMBER.fullmatch(index):
         return None
     return int(message_id), int(index)
 

@@ -7,6 +7,12 @@ same id, so a retry is never a second turn. The router keeps the transcript, ask
 an agent owns the conversation, stays silent and passes the words to the agent) and queues the
 replies in the outbox.
 
+Bodies are read by `channels.http_body` (size, type, nesting, lone surrogates, an object); every
+/api/* answer and slip download is `Cache-Control: no-store` (they carry tracking numbers and slip
+links). A `title` (what the page shows for a pressed button) is kept only for the payload of a button
+the bot offered in this conversation, and then it is that button's own title: a customer cannot
+relabel their words.
+
 Every message to the customer is an outbox row with a sequence number. The page gets the rows that
 answer its message in the response to it (again, for a retry); what is said outside that (an
 agent's reply from Slack, a decision on their case) it pulls from /api/updates, by sequence number.
@@ -17,7 +23,6 @@ import base64
 import hashlib
 import hmac
 import html
-import json
 import re
 import secrets
 import uuid
@@ -30,6 +35,7 @@ from aiohttp import web
 
 from bot.ids import parse_rma_id
 from bot.outbox import Outbox, OutboxMessage
+from channels.http_body import BadBody, read_object
 from channels.router import SORRY, Inbound, Router, without_intent
 
 if TYPE_CHECKING:
@@ -44,8 +50,10 @@ MAX_TITLE_CHARS = 200
 COOKIE_NAME = "rb_session"
 CHANNEL = "web"
 STATIC_DIR = Path(__file__).parent / "static"
-CURSOR = re.compile(r"^[0-9]{1,18}$")  # fits a 64-bit integer column
-MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+CURSOR = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer column; fullmatch (`$` lets a final newline in)
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch
+SLIP_PATH = re.compile(r"/returns/[^/]+/slip\.pdf")
+NO_STORE = "no-store"
 OFFERS_LOOKBACK = 12  # transcript entries read first for the offered buttons; more only when they do not settle it
 
 # The page loads nothing from elsewhere; bot images may come from https hosts.
@@ -79,13 +87,13 @@ def _json_error(status: int, message: str) -> web.Response:
 def offered_payloads(history: list[dict]) -> set[str]:
     """Button payloads in the bot's last answer. An apology (Rasa was unavailable) is no answer:
     the buttons before it stay offered, so pressing one again is the retry the apology asked for."""
-    return _offers(history)[0]
+    return set(_offers(history)[0])
 
 
-def _offers(history: list[dict]) -> tuple[set[str], bool]:
-    """`offered_payloads(history)`, and whether a customer message before that answer settles it:
-    then entries older than `history` cannot change it."""
-    offered: set[str] = set()
+def _offers(history: list[dict]) -> tuple[dict[str, str], bool]:
+    """The buttons of `offered_payloads(history)` (payload -> title), and whether a customer message
+    before that answer settles it: then entries older than `history` cannot change it."""
+    offered: dict[str, str] = {}
     answered = False
     for item in reversed(history):
         payload = item.get("payload") or {}
@@ -97,7 +105,7 @@ def _offers(history: list[dict]) -> tuple[set[str], bool]:
             continue
         answered = True
         for button in payload.get("buttons") or []:
-            offered.add(button.get("payload"))
+            offered.setdefault(button.get("payload"), button.get("title"))
     return offered, False
 
 
@@ -119,7 +127,7 @@ class SessionSigner:
     def verify(self, cookie: str | None) -> str | None:
         """The session id in a cookie value the gateway issued, else None."""
         sid, dot, sig = (cookie or "").partition(".")
-        if not sid or not dot or not hmac.compare_digest(sig, self._sig(sid)):
+        if not sid or not dot or not (sid + sig).isascii() or not hmac.compare_digest(sig, self._sig(sid)):
             return None
         return sid
 
@@ -141,13 +149,18 @@ class WebChat:
         return self.signer.verify(request.cookies.get(COOKIE_NAME))
 
     def _offered(self, conversation_id: str) -> set[str]:
-        """`offered_payloads` of the conversation's transcript (its latest 200 entries, the store's
-        default), reading only the latest `OFFERS_LOOKBACK` when those settle it, as they usually do."""
+        """`offered_payloads` of the conversation's transcript (see `_offered_buttons`)."""
+        return set(self._offered_buttons(conversation_id))
+
+    def _offered_buttons(self, conversation_id: str) -> dict[str, str]:
+        """The buttons (payload -> title) of `offered_payloads` of the conversation's transcript (its
+        latest 200 entries, the store's default), reading only the latest `OFFERS_LOOKBACK` when those
+        settle it, as they usually do."""
         latest = self.store.messages(conversation_id, limit=OFFERS_LOOKBACK)
         offered, settled = _offers(latest)
         if settled or len(latest) < OFFERS_LOOKBACK:  # nothing older can change it, or there is nothing older
             return offered
-        return offered_payloads(self.store.messages(conversation_id))
+        return _offers(self.store.messages(conversation_id))[0]
 
     async def index(self, request: web.Request) -> web.Response:
         return web.Response(text=self.page, content_type="text/html", headers=PAGE_HEADERS)
@@ -186,7 +199,7 @@ class WebChat:
         if sid is None:
             return _json_error(401, "no session: POST /api/session first")
         after = request.query.get("after", "0")
-        if not CURSOR.match(after):
+        if not CURSOR.fullmatch(after):
             return _json_error(400, "after must be a non-negative integer: the cursor of the last answer")
         cursor = int(after)
         rows = self.outbox.collect(f"{CHANNEL}:{sid}", cursor, self.now())
@@ -203,36 +216,30 @@ class WebChat:
         sid = self._session(request)
         if sid is None:
             return _json_error(401, "no session: POST /api/session first")
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return _json_error(413, f"message body over {MAX_BODY_BYTES} bytes")
-        if request.content_type != "application/json":  # also keeps cross-site form posts out
-            return _json_error(415, "send the message as application/json")
         try:
-            raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return _json_error(413, f"message body over {MAX_BODY_BYTES} bytes")
-        if len(raw) > MAX_BODY_BYTES:
-            return _json_error(413, f"message body over {MAX_BODY_BYTES} bytes")
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return _json_error(400, "body must be JSON: {\"text\": \"...\"}")
-        text = body.get("text") if isinstance(body, dict) else None
+            body = await read_object(request, MAX_BODY_BYTES)
+        except BadBody as bad:
+            return _json_error(bad.status, str(bad))
+        text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             return _json_error(400, "text must be a non-empty string")
         message_id = body.get("id")
         if message_id is None:
             message_id = uuid.uuid4().hex  # a client without ids (curl, an old page) cannot retry safely
-        elif not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
+        elif not isinstance(message_id, str) or not MESSAGE_ID.fullmatch(message_id):
             return _json_error(400, "id must be 8 to 64 letters, digits, '-' or '_', the same for a retry")
         text = text.strip()[:MAX_TEXT_CHARS]
-        title = body.get("title")
-        title = title.strip()[:MAX_TITLE_CHARS] if isinstance(title, str) and title.strip() else None
+        pressed = isinstance(body.get("title"), str) and bool(body["title"].strip())  # the page says a button
 
         conversation_id = f"{CHANNEL}:{sid}"
+        title = None
         words = without_intent(text) or "?"  # only buttons the bot offered may carry intents and entities
-        if words != text and text not in self._offered(conversation_id):  # (words alone need no transcript read)
-            text = words
+        if words != text or pressed:  # (plain words need no transcript read)
+            offered = self._offered_buttons(conversation_id)
+            if text not in offered:
+                text = words
+            elif pressed:  # the bot's own title for its button: the customer's words are never relabelled
+                title = (offered[text] or "").strip()[:MAX_TITLE_CHARS] or None
         key = f"{conversation_id}:msg:{message_id}"
         fresh = await self.router.handle(Inbound(CHANNEL, conversation_id, key, text, title))
         rows = self.outbox.answers(key, self.now())
@@ -250,7 +257,7 @@ class WebChat:
             return _json_error(404, "no such return slip")
         return web.Response(body=pdf, content_type="application/pdf", headers={
             "Content-Disposition": f'inline; filename="return-slip-{rma_id}.pdf"',
-            "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer",
+            "Cache-Control": f"private, {NO_STORE}", "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff"})
 
 
@@ -260,6 +267,13 @@ def _iso(at: Any) -> Any:
 
 def _pulled(row: OutboxMessage) -> dict[str, Any]:
     return {**row.payload, "seq": row.seq}
+
+
+async def _not_stored(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """Every /api/* answer (errors included) and slip download: `Cache-Control: no-store`."""
+    if request.path.startswith("/api/") or SLIP_PATH.fullmatch(request.path):
+        if NO_STORE not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = NO_STORE
 
 
 def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, store: MessageStore,
@@ -274,6 +288,7 @@ def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, stor
 
     chat = WebChat(router=router, outbox=outbox, store=store, slip_pdf=slip_pdf, secret=secret,
                    shop_name=shop_name, secure_cookie=secure_cookie, now=now)
+    app.on_response_prepare.append(_not_stored)
     app.router.add_get("/", chat.index)
     app.router.add_get(r"/static/{name:chat\.(?:js|css)}", chat.static)
     app.router.add_post("/api/session", chat.session)

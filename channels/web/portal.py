@@ -18,14 +18,13 @@ API (JSON in and out; errors are `{"error": message, "field": name}` with the fi
   `quantity` is optional (default: all that is left of the line, the item's `return_quantity`) and
   must be 1..the item's `max_quantity`; a line keeps one return, so after a partial return the rest
   of it goes through the chat.
-Without a session every call is a 401; bodies are limited and must be application/json, which with
-the SameSite cookie keeps cross-site form posts out.
+Without a session every call is a 401; bodies are read by `channels.http_body` (limited, application/json,
+which with the SameSite cookie keeps cross-site form posts out, bounded nesting, no lone surrogates, an object).
 """
 from __future__ import annotations
 
 import asyncio
 import html
-import json
 import weakref
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Protocol, Sequence
@@ -35,6 +34,7 @@ from aiohttp import web
 from bot import replies, text
 from bot.models import Outcome, Resolution, ReturnReason, Rma, RmaStatus
 from bot.services import LineOption, NotVerified, ReturnResult, Verification
+from channels.http_body import BadBody, read_object
 from channels.web.app import CHANNEL, COOKIE_NAME, DEFAULT_SHOP_NAME, PAGE_HEADERS, STATIC_DIR, SessionSigner
 
 MAX_PORTAL_BODY_BYTES = 16 * 1024
@@ -344,24 +344,10 @@ def _text_field(value: Any, field: str, limit: int, missing: str) -> str:
 
 async def _json_body(request: web.Request) -> "Dict[str, Any] | web.Response":
     """The request's JSON object, or the error response to send instead."""
-    too_big = f"request body over {MAX_PORTAL_BODY_BYTES} bytes"
-    if request.content_length is not None and request.content_length > MAX_PORTAL_BODY_BYTES:
-        return _error(413, too_big)
-    if request.content_type != "application/json":  # also keeps cross-site form posts out
-        return _error(415, "send the request as application/json")
     try:
-        raw = await request.read()  # bounded by the app's client_max_size
-    except web.HTTPRequestEntityTooLarge:
-        return _error(413, too_big)
-    if len(raw) > MAX_PORTAL_BODY_BYTES:
-        return _error(413, too_big)
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return _error(400, "the body must be a JSON object")
-    if not isinstance(body, dict):
-        return _error(400, "the body must be a JSON object")
-    return body
+        return await read_object(request, MAX_PORTAL_BODY_BYTES)
+    except BadBody as bad:
+        return _error(bad.status, str(bad))
 
 
 def add_portal_routes(app: web.Application, *, returns: PortalReturns, secret: str,
