@@ -19,6 +19,11 @@ Rules:
   `closed` (the bot answers again). A decision on an open case closes it; on a claimed case the
   agent keeps the conversation until they hand it back.
 
+A case from a customer who has verified no order is marked so (`HandoffContext.verified`): anyone
+can ask for a person without proving anything. The gateway limits how many such cases strangers
+open (channels/limits.py) and closes one over the limit at once with `decline`, before any agent
+is told, keeping it on record.
+
 Also here: `handoff_cards`, where an agents' tool keeps the id of the message it posted for a
 case (Slack channel and ts), written before and after posting so a retry never posts twice.
 Pure of frameworks: the store's engine and tables, time passed in or from the returns clock.
@@ -51,7 +56,7 @@ from bot.models import (
 from bot.policy import fraud_signals
 from bot.privacy import mask_email, mask_name, mask_postcode, mask_text
 from bot.services import NotVerified, ReturnsService
-from bot.store import SqlStore, UtcDateTime, handoff_from_row, handoffs, metadata
+from bot.store import SqlStore, UtcDateTime, handoff_from_row, handoffs, metadata, verifications
 
 OPEN, CLAIMED, CLOSED = "open", "claimed", "closed"
 MESSAGE_LIMIT = 8  # messages of the conversation shown to the agent
@@ -91,6 +96,7 @@ class Action(str, enum.Enum):
     TAKE_OVER = "take_over"
     HAND_BACK = "hand_back"
     REANNOUNCE = "reannounce"
+    DECLINE = "decline"  # closed as it opened: too many new cases (the gateway's limits)
 
 
 DECISIONS = (Action.APPROVE, Action.REJECT, Action.OFFER_REPLACEMENT)
@@ -194,6 +200,7 @@ class HandoffContext:
     messages: Tuple[MessageView, ...] = ()
     events: Tuple[HandoffEvent, ...] = ()
     rma: Optional[Rma] = None  # the requested item's return, if one exists
+    verified: Optional[bool] = None  # whether the customer verified any order in the conversation (None: unknown)
 
     @property
     def decision(self) -> Optional[HandoffEvent]:
@@ -278,6 +285,13 @@ class HandoffService:
         active = self.active(conversation_id)
         return active is not None and active.status == CLAIMED
 
+    def has_verified(self, conversation_id: str) -> bool:
+        """Whether the conversation has proven any order is the customer's (order number with its
+        email or postcode)."""
+        with self.store.engine.connect() as conn:
+            return conn.execute(sa.select(verifications.c.order_id).where(
+                verifications.c.conversation_id == conversation_id).limit(1)).first() is not None
+
     def events(self, handoff_id: int) -> List[HandoffEvent]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(sa.select(handoff_events).where(handoff_events.c.handoff_id == handoff_id)
@@ -292,7 +306,7 @@ class HandoffService:
             conversation_channel=channel if ":" in handoff.conversation_id else "unknown",
             created_at=handoff.created_at, summary=mask_text(handoff.summary), order_id=handoff.order_id,
             signals=tuple(handoff.signals), messages=tuple(self._messages(handoff.conversation_id)),
-            events=tuple(self.events(handoff_id)),
+            events=tuple(self.events(handoff_id)), verified=self.has_verified(handoff.conversation_id),
         )
         order = self.store.get_order(handoff.order_id) if handoff.order_id else None
         if order is None:
@@ -380,6 +394,14 @@ class HandoffService:
         else:
             text = None  # the customer was told the decision already
         return HandoffUpdate(context, True, text, note="Handed back: the assistant answers the customer again.")
+
+    def decline(self, handoff_id: int, note: str) -> bool:
+        """Close a case nobody took yet at once, with `note` (why) on record: the gateway's limit on new
+        cases. False when it is not open any more (an agent took it meanwhile): then it stands."""
+        if not self._move(handoff_id, OPEN, CLOSED):
+            return False
+        self._record(handoff_id, Action.DECLINE, None, note)
+        return True
 
     # -- waiting cases --------------------------------------------------------------------
     def overdue(self, now: datetime, after: timedelta = timedelta(minutes=15)) -> List[Overdue]:

@@ -7,6 +7,7 @@ the bad variable.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -83,6 +84,16 @@ class Settings:
     loop_api_key: Optional[str] = field(default=None, repr=False)  # set: Loop Returns is synced
     loop_api_base_url: Optional[str] = None  # another Loop API server (tests); None: Loop's
     platform_sync_minutes: int = 5  # how often the returns platforms are read (docs/platforms.md)
+    # Limits on what strangers can start (0: no limit), counted by the gateway per client address and
+    # overall within a sliding window; a request from this machine itself is not limited.
+    session_limit_per_client: int = 10  # new web chat sessions one client address may start...
+    session_limit_total: int = 300  # ...and all clients together...
+    session_limit_minutes: int = 10  # ...within this many minutes
+    case_limit_per_client: int = 3  # new cases for a person from customers who verified no order, per client...
+    case_limit_total: int = 30  # ...and from all of them...
+    case_limit_minutes: int = 60  # ...within this many minutes
+    trusted_proxies: Tuple[str, ...] = ()  # networks whose X-Forwarded-For names the client (your TLS proxy)
+    shop_contact: str = ""  # how customers reach the shop besides the chat, told when a limit is hit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -123,6 +134,7 @@ class Settings:
             verify_max_failures=_positive(env, "RETURNBOT_VERIFY_MAX_FAILURES", 5),
             verify_lockout_minutes=_positive(env, "RETURNBOT_VERIFY_LOCKOUT_MINUTES", 15),
             **_slack(env),
+            **_limits(env),
             **_scale(env, profile, database_url, rasa_port),
             **_platforms(env),
         )
@@ -134,6 +146,30 @@ class Settings:
     def rasa_servers(self) -> Tuple[str, ...]:
         """The Rasa servers' base URLs, the first being rasa_url."""
         return self.rasa_urls or (self.rasa_url,)
+
+
+def _limits(env: Mapping[str, str]) -> dict:
+    """The limits on new sessions and new cases, the proxies trusted to name the client, and the
+    shop's other contact for the customers a limit stops."""
+    values = {}
+    for name, default in (("SESSION_LIMIT_PER_CLIENT", 10), ("SESSION_LIMIT_TOTAL", 300),
+                          ("CASE_LIMIT_PER_CLIENT", 3), ("CASE_LIMIT_TOTAL", 30)):
+        value = _int(env, f"RETURNBOT_{name}", default)
+        if value < 0:
+            raise SettingsError(f"RETURNBOT_{name} must be 0 (no limit) or more, got {value}")
+        values[name.lower()] = value
+    values["session_limit_minutes"] = _positive(env, "RETURNBOT_SESSION_LIMIT_MINUTES", 10)
+    values["case_limit_minutes"] = _positive(env, "RETURNBOT_CASE_LIMIT_MINUTES", 60)
+    proxies = tuple(p.strip() for p in (env.get("RETURNBOT_TRUSTED_PROXIES") or "").split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError("RETURNBOT_TRUSTED_PROXIES must be comma-separated IP addresses or networks "
+                                f"(10.0.0.5, 10.0.0.0/8, ::1), got {proxy!r}") from None
+    values["trusted_proxies"] = proxies
+    values["shop_contact"] = " ".join((env.get("RETURNBOT_SHOP_CONTACT") or "").split())[:200]
+    return values
 
 
 def _scale(env: Mapping[str, str], profile: str, database_url: str, rasa_port: int) -> dict:

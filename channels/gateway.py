@@ -16,6 +16,7 @@ from aiohttp.abc import AbstractAccessLogger
 import bot.attachments  # noqa: F401  (their tables join bot.store.metadata before create_schema)
 import bot.handoffs  # noqa: F401
 import bot.outbox  # noqa: F401
+from channels.limits import CASE_DEFAULTS, SESSION_DEFAULTS, CaseGate, ClientAddresses, Limit, WindowCounter
 from channels.rasa_client import RasaClient
 from channels.web import DEFAULT_SHOP_NAME, MAX_BODY_BYTES, add_web_routes
 
@@ -41,8 +42,11 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
     to a customer is queued once and delivered in order on the customer's own channel (web chat
     pulls its rows; Telegram's are sent by the relay). The Slack app is the router's `AgentDesk`:
     while an agent owns a conversation the bot stays silent and the customer's words go to the
-    case's thread. `app[SLACK_CHANNEL]` is the SlackChannel (None without Slack). No response names
-    the server software."""
+    case's thread. `app[SLACK_CHANNEL]` is the SlackChannel (None without Slack).
+
+    Limits (channels/limits.py, from settings): new web sessions per client address and overall,
+    and new cases for a person from customers who verified no order (with the order services).
+    No response names the server software."""
     from bot.attachments import AttachmentStore
     from bot.outbox import Outbox
     from channels.relay import Relay
@@ -56,9 +60,13 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
     telegram_on = bool(getattr(settings, "telegram_bot_token", None))
     if telegram_on:
         renderers["telegram"] = _telegram_renderer()
-    slack = _slack(settings, services, attachments, deliver=lambda *message: router.deliver(*message))
+    contact = getattr(settings, "shop_contact", "")
+    handoffs = _handoffs(services)
+    slack = _slack(settings, handoffs, attachments, deliver=lambda *message: router.deliver(*message))
+    cases = None if handoffs is None else CaseGate(handoffs, Limit.of(settings, "case", CASE_DEFAULTS),
+                                                   contact=contact, now=handoffs.clock)
     router = Router(rasa, outbox, renderers, notify=relay.wake, transcript=services.store,
-                    attachments=attachments, desk=slack)
+                    attachments=attachments, desk=slack, cases=cases)
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SLACK_CHANNEL] = slack
@@ -66,7 +74,9 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient) -> w
     add_web_routes(
         app, router=router, outbox=outbox, store=services.store, slip_pdf=services.returns.slip_pdf,
         secret=settings.secret, shop_name=settings.shop_name or DEFAULT_SHOP_NAME,
-        secure_cookie=settings.public_url.startswith("https://"), returns=services.returns)
+        secure_cookie=settings.public_url.startswith("https://"), returns=services.returns,
+        addresses=ClientAddresses(getattr(settings, "trusted_proxies", ())), contact=contact,
+        sessions=WindowCounter(Limit.of(settings, "session", SESSION_DEFAULTS)))
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "rasa": "up" if await rasa.healthy() else "down"})
@@ -131,6 +141,18 @@ def neutral_server_banner() -> None:
     web_response.SERVER_SOFTWARE = SERVER_NAME
 
 
+def _handoffs(services: Services):
+    """The cases for a person (bot.handoffs), with the order services; None for a gateway without them
+    (web chat tests)."""
+    from bot.store import SqlStore
+
+    if not isinstance(services.store, SqlStore) or not hasattr(services.returns, "policy"):
+        return None
+    from bot.handoffs import HandoffService
+
+    return HandoffService(services.store, services.returns)
+
+
 def _return_updates(app: web.Application, settings: Settings, services: Services, router: Router):
     """The returns webhook and the notifier that tells customers when their return moves."""
     updates = getattr(services, "updates", None)
@@ -148,15 +170,13 @@ def _telegram_renderer() -> Renderer:
     return reply_payloads
 
 
-def _slack(settings: Settings, services: Services, attachments: Any, deliver: Callable[[str, str, str], None]):
-    """The agents' Slack channel when Slack is configured, else None."""
-    if not getattr(settings, "slack_bot_token", None):
+def _slack(settings: Settings, handoffs: Any, attachments: Any, deliver: Callable[[str, str, str], None]):
+    """The agents' Slack channel when Slack is configured (on the gateway's HandoffService), else None."""
+    if not getattr(settings, "slack_bot_token", None) or handoffs is None:
         return None
-    from bot.handoffs import HandoffService
     from channels.slack import SlackChannel
 
-    return SlackChannel(settings, HandoffService(services.store, services.returns), deliver,
-                        attachments=attachments)
+    return SlackChannel(settings, handoffs, deliver, attachments=attachments)
 
 
 def add_telegram(app: web.Application, settings: Settings, services: Services, router: Router,

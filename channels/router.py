@@ -14,8 +14,10 @@ turns a Rasa reply into that channel's outbox payloads (Telegram: text parts, ke
 While a person owns the conversation (a handoff an agent took over), the router does not ask
 Rasa: the customer's words go to the agent through the `AgentDesk` (Slack: the case's thread) and
 the bot stays silent. While a case is open but nobody took it yet, the bot answers as usual and
-the agents see the words too. `deliver` queues what does not answer an inbound event (an agent's
-reply, a decision, an update), under the caller's key, so a retried delivery queues nothing new.
+the agents see the words too. With a `CaseGate` (channels/limits.py) each turn Rasa answers is
+checked for a case it opened, within the limits on new cases. `deliver` queues what does not
+answer an inbound event (an agent's reply, a decision, an update), under the caller's key, so a
+retried delivery queues nothing new.
 
 The transcript gets the customer's words and each reply. When it is a store on the outbox's own
 engine that can write on a given connection (`SqlStore`), an event's entry is written in the
@@ -67,6 +69,13 @@ class MessageLog(Protocol):
     def append_message(self, conversation_id: str, direction: str, payload: dict, at: datetime) -> None: ...
 
 
+class TurnGuard(Protocol):
+    """Checks what a turn did once Rasa answered it (channels.limits.CaseGate)."""
+
+    async def guard(self, conversation_id: str, client: Optional[str],
+                    ask: Callable[[], Awaitable[List[Dict[str, Any]]]]) -> List[Dict[str, Any]]: ...
+
+
 class SharedMessageLog(MessageLog, Protocol):
     """A transcript on the outbox's database, whose entries can join the outbox's transactions."""
 
@@ -84,6 +93,7 @@ class Inbound:
     text: str = ""
     title: Optional[str] = None  # the title of the button pressed, for the transcript
     once: Tuple[str, ...] = ()  # further keys this event uses up (a keyboard that can be pressed once)
+    client: Optional[str] = None  # who sent it, for limits (web: the client's address); None: the conversation
 
 
 @dataclass(frozen=True)
@@ -126,10 +136,10 @@ class Router:
     def __init__(self, rasa: RasaClient, outbox: Outbox, renderers: Mapping[str, Renderer], *,
                  attachments: Optional[AttachmentStore] = None, transcript: Optional[MessageLog] = None,
                  notify: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = utc_now,
-                 desk: Optional[AgentDesk] = None):
+                 desk: Optional[AgentDesk] = None, cases: Optional[TurnGuard] = None):
         self.rasa, self.outbox, self.renderers = rasa, outbox, dict(renderers)
         self.attachments, self.transcript, self.notify, self.clock = attachments, transcript, notify, clock
-        self.desk = desk
+        self.desk, self.cases = desk, cases
         self._shared = _shared(transcript, outbox)
         self._locks: Dict[str, asyncio.Lock] = {}
 
@@ -231,6 +241,11 @@ class Router:
         return self.desk.agent_owned(inbound.conversation_id)
 
     async def _ask(self, inbound: Inbound) -> List[Dict[str, Any]]:
+        if self.cases is not None:
+            return await self.cases.guard(inbound.conversation_id, inbound.client, lambda: self._ask_rasa(inbound))
+        return await self._ask_rasa(inbound)
+
+    async def _ask_rasa(self, inbound: Inbound) -> List[Dict[str, Any]]:
         try:
             replies = await self.rasa.send(inbound.conversation_id, inbound.text)
         except RasaUnavailable:

@@ -38,6 +38,8 @@ REASONS = {
 }
 SENDERS = {"customer": "Customer", "bot": "Bot", "agent": "Agent"}
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")  # whole ids only (fullmatch: `$` would let a final newline in)
+UNVERIFIED = (":grey_question: *Unverified*: this customer has not proven any order is theirs (order number with "
+              "its email or postcode). Anyone can ask for a person; check who you are talking to.")
 
 
 def escape(text: Any) -> str:
@@ -82,6 +84,8 @@ def handoff_card(ctx: HandoffContext, photos: int = 0) -> Tuple[str, List[Dict[s
             mrkdwn(f"*Opened*\n{when(ctx.created_at)}"),
         ]},
     ]
+    if ctx.verified is False:
+        blocks.append({"type": "context", "elements": [mrkdwn(UNVERIFIED)]})
     if ctx.customer_email or ctx.customer_name:
         who_ = ", ".join(escape(part) for part in (ctx.customer_name, ctx.customer_email, ctx.customer_postcode,
                                                    ctx.customer_country) if part)
@@ -111,7 +115,8 @@ def handoff_card(ctx: HandoffContext, photos: int = 0) -> Tuple[str, List[Dict[s
     buttons = _buttons(ctx)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"handoff:{ctx.handoff_id}", "elements": buttons})
-    return f"{title} ({ctx.conversation_channel})", blocks
+    unverified = ", unverified" if ctx.verified is False else ""
+    return f"{title} ({ctx.conversation_channel}{unverified})", blocks
 
 
 def _status(ctx: HandoffContext) -> str:
@@ -160,6 +165,8 @@ def _event_line(e: HandoffEvent) -> str:
         return f":robot_face: Handed back to the bot by {who(e.agent)} {at}"
     if e.action is Action.REANNOUNCE:
         return f":alarm_clock: Still waiting {at}"
+    if e.action is Action.DECLINE:
+        return f":no_entry: {escape(_cut(e.note, 300))} {at}"
     return f"{escape(e.action.value)} {at}"
 
 

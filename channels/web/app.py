@@ -9,9 +9,9 @@ replies in the outbox.
 
 Bodies are read by `channels.http_body` (size, type, nesting, lone surrogates, an object); every
 /api/* answer and slip download is `Cache-Control: no-store` (they carry tracking numbers and slip
-links). A `title` (what the page shows for a pressed button) is kept only for the payload of a button
-the bot offered in this conversation, and then it is that button's own title: a customer cannot
-relabel their words.
+links). New sessions are limited per client address and overall (`channels.limits`). A `title`
+(what the page shows for a pressed button) is kept only for the payload of a button the bot offered
+in this conversation, and then it is that button's own title: a customer cannot relabel their words.
 
 Every message to the customer is an outbox row with a sequence number. The page gets the rows that
 answer its message in the response to it (again, for a retry); what is said outside that (an
@@ -36,6 +36,7 @@ from aiohttp import web
 from bot.ids import parse_rma_id
 from bot.outbox import Outbox, OutboxMessage
 from channels.http_body import BadBody, read_object
+from channels.limits import SESSION_DEFAULTS, ClientAddresses, WindowCounter, session_notice
 from channels.router import SORRY, Inbound, Router, without_intent
 
 if TYPE_CHECKING:
@@ -136,12 +137,17 @@ class WebChat:
     """Request handlers of the web channel; collaborators are passed in."""
 
     def __init__(self, *, router: Router, outbox: Outbox, store: MessageStore, slip_pdf: SlipSource, secret: str,
-                 shop_name: str, secure_cookie: bool, now: Callable[[], datetime]) -> None:
+                 shop_name: str, secure_cookie: bool, now: Callable[[], datetime],
+                 addresses: ClientAddresses | None = None, sessions: WindowCounter | None = None,
+                 contact: str = "") -> None:
         if not secret:
             raise ValueError("the web chat needs a non-empty secret to sign session cookies")
         self.router, self.outbox, self.store, self.slip_pdf, self.now = router, outbox, store, slip_pdf, now
         self.signer = SessionSigner(secret)
         self.secure_cookie = secure_cookie
+        self.addresses = addresses or ClientAddresses()
+        self.sessions = sessions or WindowCounter(SESSION_DEFAULTS)
+        self.contact = contact
         page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
         self.page = page.replace("{{shop_name}}", html.escape(shop_name or DEFAULT_SHOP_NAME))
 
@@ -171,9 +177,18 @@ class WebChat:
                                                             "Cache-Control": "no-cache"})
 
     async def session(self, request: web.Request) -> web.Response:
-        """Keeps a valid session; issues a new one when the cookie is missing or was not ours."""
+        """Keeps a valid session; issues a new one when the cookie is missing or was not ours, within the
+        limits on new sessions (per client address and overall): over them, 429 and a `notice` for the
+        customer."""
         if self._session(request):
             return web.json_response({"new": False})
+        client = self.addresses.key(request)
+        refused = self.sessions.admit(client)
+        if refused is not None:
+            wait = self.sessions.retry_after(client, refused)
+            notice = session_notice(refused, wait, self.contact)
+            return web.json_response({"error": f"too many new sessions ({refused}): try again later", "notice": notice},
+                                     status=429, headers={"Retry-After": str(wait)})
         _, cookie = self.signer.issue()
         resp = web.json_response({"new": True})
         resp.set_cookie(COOKIE_NAME, cookie, path="/", httponly=True, samesite="Lax", secure=self.secure_cookie)
@@ -241,7 +256,8 @@ class WebChat:
             elif pressed:  # the bot's own title for its button: the customer's words are never relabelled
                 title = (offered[text] or "").strip()[:MAX_TITLE_CHARS] or None
         key = f"{conversation_id}:msg:{message_id}"
-        fresh = await self.router.handle(Inbound(CHANNEL, conversation_id, key, text, title))
+        fresh = await self.router.handle(Inbound(CHANNEL, conversation_id, key, text, title,
+                                                 client=self.addresses.key(request)))
         rows = self.outbox.answers(key, self.now())
         answer: dict[str, Any] = {
             "messages": [_pulled(row) for row in rows],
@@ -279,15 +295,19 @@ async def _not_stored(request: web.BaseRequest, response: web.StreamResponse) ->
 def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, store: MessageStore,
                    slip_pdf: SlipSource, secret: str, shop_name: str = DEFAULT_SHOP_NAME,
                    secure_cookie: bool = False, now: Callable[[], datetime] = _utcnow,
-                   returns: PortalReturns | None = None) -> WebChat:
+                   returns: PortalReturns | None = None, addresses: ClientAddresses | None = None,
+                   sessions: WindowCounter | None = None, contact: str = "") -> WebChat:
     """Adds the chat page, /api/* and slip downloads to `app` (whose client_max_size should be
     MAX_BODY_BYTES). `router` must render the "web" channel and queue into `outbox`; its
     `AgentDesk`, if any, decides when an agent answers instead of the bot. With `returns` (the
-    ReturnsService) the self-service returns portal is served at /returns on the chat's sessions."""
+    ReturnsService) the self-service returns portal is served at /returns on the chat's sessions.
+    `addresses` tells the client of a request (trusted proxies), `sessions` limits new sessions,
+    `contact` is how to reach the shop otherwise, told to a customer a limit stops."""
     from channels.web.portal import add_portal_routes  # the portal builds on this module's sessions
 
     chat = WebChat(router=router, outbox=outbox, store=store, slip_pdf=slip_pdf, secret=secret,
-                   shop_name=shop_name, secure_cookie=secure_cookie, now=now)
+                   shop_name=shop_name, secure_cookie=secure_cookie, now=now, addresses=addresses,
+                   sessions=sessions, contact=contact)
     app.on_response_prepare.append(_not_stored)
     app.router.add_get("/", chat.index)
     app.router.add_get(r"/static/{name:chat\.(?:js|css)}", chat.static)

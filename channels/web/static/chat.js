@@ -200,8 +200,22 @@
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  // A new chat the server cannot start now (429: too many new chats) comes with words for the customer.
+  class Refused extends Error {
+    constructor(notice) {
+      super(notice);
+      this.notice = notice;
+    }
+  }
+
+  const trouble = (err) => (err instanceof Refused ? err.notice : OFFLINE);
+
   async function ensureSession() {
     const resp = await fetch("/api/session", { method: "POST", credentials: "same-origin" });
+    if (resp.status === 429) {
+      const data = await resp.json().catch(() => ({}));
+      throw new Refused(typeof data.notice === "string" ? data.notice : OFFLINE);
+    }
     if (!resp.ok) throw new Error(`session: ${resp.status}`);
     const data = await resp.json().catch(() => ({}));
     if (data.new) {
@@ -312,8 +326,8 @@
         addBot({ text: data.error ? `Sorry, that message could not be sent (${data.error}).` : OFFLINE }, "bot notice");
       }
       return resp.ok && typeof data.notice !== "string";
-    } catch (_) {
-      addBot({ text: OFFLINE }, "bot notice");
+    } catch (err) {
+      addBot({ text: trouble(err) }, "bot notice");
       return false;
     } finally {
       setBusy(false);
@@ -372,8 +386,8 @@
       }
       if (Number.isInteger(data.cursor)) cursor = data.cursor;
       startPolling();
-    } catch (_) {
-      addBot({ text: OFFLINE }, "bot notice");
+    } catch (err) {
+      addBot({ text: trouble(err) }, "bot notice");
     } finally {
       document.body.dataset.ready = "true";
       scrollToEnd();

@@ -99,8 +99,22 @@
   }
 
   // -- the API ------------------------------------------------------------------------------------
+  // A new session the server cannot start now (429: too many) comes with words for the customer.
+  class Refused extends Error {
+    constructor(notice) {
+      super(notice);
+      this.notice = notice;
+    }
+  }
+
+  const trouble = (err) => (err instanceof Refused ? err.notice : OFFLINE);
+
   async function ensureSession() {
     const resp = await fetch("/api/session", { method: "POST", credentials: "same-origin" });
+    if (resp.status === 429) {
+      const data = await resp.json().catch(() => ({}));
+      throw new Refused(typeof data.notice === "string" ? data.notice : OFFLINE);
+    }
     if (!resp.ok) throw new Error(`session: ${resp.status}`);
   }
 
@@ -175,8 +189,8 @@
         for (const input of [orderInput, proofInput]) markInvalid(input, findError.id, status !== 423);
         orderInput.focus();
       }
-    } catch (_) {
-      setAlert(findError, OFFLINE);
+    } catch (err) {
+      setAlert(findError, trouble(err));
       orderInput.focus();
     } finally {
       busy(button, false);
@@ -480,8 +494,8 @@
         setAlert(errorBox, data.error || OFFLINE);
         button.focus();
       }
-    } catch (_) {
-      setAlert(errorBox, OFFLINE);
+    } catch (err) {
+      setAlert(errorBox, trouble(err));
       button.focus();
     } finally {
       busy(button, false);
@@ -542,8 +556,8 @@
   $("done-back").addEventListener("click", async () => {
     try {
       await openOrder(order.order_id);
-    } catch (_) {
-      showFind(OFFLINE);
+    } catch (err) {
+      showFind(trouble(err));
     }
   });
   for (const input of [orderInput, proofInput]) {
@@ -557,8 +571,8 @@
       await ensureSession();
       const stored = sessionStorage.getItem(STORED);
       if (stored && await openOrder(stored)) return;
-    } catch (_) {
-      setAlert(findError, OFFLINE);
+    } catch (err) {
+      setAlert(findError, trouble(err));
     } finally {
       document.body.dataset.ready = "true";
     }
