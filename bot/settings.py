@@ -7,6 +7,8 @@ the bad variable.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import os
 import re
@@ -24,8 +26,36 @@ SCALED_DEFAULTS = {  # what `--profile scaled` finds on this machine unless told
 }
 
 
+# The header with which the gateway proves itself to Rasa's channel, and Rasa to the action server
+# (each hop its own token, `Settings.rasa_channel_token` and `Settings.action_server_token`).
+INTERNAL_TOKEN_HEADER = "X-Returnbot-Token"
+
+
 class SettingsError(ValueError):
     pass
+
+
+def derived_token(secret: str, purpose: str) -> str:
+    """The token for one purpose, derived from the installation secret (HMAC-SHA256, 40 hex digits):
+    every process that knows the secret computes the same one, and a token tells nothing about the
+    secret or about the token of another purpose."""
+    return hmac.new(secret.encode(), f"returnbot {purpose}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def rasa_telemetry_wanted(env: Mapping[str, str]) -> bool:
+    """Whether the merchant turned Rasa's usage telemetry on (RASA_TELEMETRY_ENABLED=true); off otherwise."""
+    return _flag(env, "RASA_TELEMETRY_ENABLED", False)
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes", "on"):
+        return True
+    if raw in ("false", "0", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {env.get(name)!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -94,6 +124,9 @@ class Settings:
     case_limit_minutes: int = 60  # ...within this many minutes
     trusted_proxies: Tuple[str, ...] = ()  # networks whose X-Forwarded-For names the client (your TLS proxy)
     shop_contact: str = ""  # how customers reach the shop besides the chat, told when a limit is hit
+    # Rasa's anonymous usage telemetry (and its error reports): off unless RASA_TELEMETRY_ENABLED=true,
+    # whatever `rasa telemetry enable` once wrote to ~/.config/rasa/global.yml
+    rasa_telemetry: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -133,6 +166,7 @@ class Settings:
             rasa_timeout_seconds=_positive(env, "RETURNBOT_RASA_TIMEOUT", 30),
             verify_max_failures=_positive(env, "RETURNBOT_VERIFY_MAX_FAILURES", 5),
             verify_lockout_minutes=_positive(env, "RETURNBOT_VERIFY_LOCKOUT_MINUTES", 15),
+            rasa_telemetry=rasa_telemetry_wanted(env),
             **_slack(env),
             **_limits(env),
             **_scale(env, profile, database_url, rasa_port),
@@ -146,6 +180,21 @@ class Settings:
     def rasa_servers(self) -> Tuple[str, ...]:
         """The Rasa servers' base URLs, the first being rasa_url."""
         return self.rasa_urls or (self.rasa_url,)
+
+    @property
+    def rasa_api_token(self) -> str:
+        """Rasa's HTTP API (model reload): `returnbot train` in another terminal knows it too."""
+        return derived_token(self.secret, "rasa api token")
+
+    @property
+    def rasa_channel_token(self) -> str:
+        """What the gateway sends with every message to Rasa's channel, which refuses anything else."""
+        return derived_token(self.secret, "rasa channel token")
+
+    @property
+    def action_server_token(self) -> str:
+        """What Rasa sends with every call to the action server, which refuses anything else."""
+        return derived_token(self.secret, "action server token")
 
 
 def _limits(env: Mapping[str, str]) -> dict:
@@ -254,7 +303,7 @@ def _local_secret(var_dir: Path) -> str:
     path = var_dir / "secret"
     if path.exists():
         return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the service's user alone (cli/stack.py keeps it so)
     value = secrets.token_urlsafe(32)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

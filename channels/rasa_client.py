@@ -1,17 +1,21 @@
 """Client for the Rasa servers' REST channel; every failure becomes `RasaUnavailable`.
 
 One `httpx.AsyncClient` (timeouts set) per `RasaClient`, made at start-up and closed with `aclose()`;
-its bytes go over aiohttp (`channels/http_transport.py`: a third of the CPU per message).
+its bytes go over aiohttp (`channels/http_transport.py`: a third of the CPU per message). Every message
+carries the gateway's token (`X-Returnbot-Token`), without which Rasa's channel refuses it
+(rasa_ext/channel.py).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import httpx
 
+from bot.settings import INTERNAL_TOKEN_HEADER, Settings
 from channels.http_transport import AiohttpTransport
 
 log = logging.getLogger(__name__)
@@ -41,11 +45,15 @@ class RasaClient:
 
     A server that refuses the connection is skipped for `cooldown` seconds and the message goes to
     the next one. Once a request may have reached Rasa (a timeout while waiting, a dropped
-    connection, a 5xx) it is never sent again, so no customer message is answered twice."""
+    connection, a 5xx) it is never sent again, so no customer message is answered twice.
+
+    `token` is `Settings.rasa_channel_token` of the installation the Rasa servers belong to; by
+    default this process's own settings' (`Settings.from_env(os.environ)`, read at the first message),
+    which is right for the gateway `returnbot run` starts."""
 
     def __init__(self, base_url: str | Sequence[str], client: httpx.AsyncClient | None = None,
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT, *, cooldown: float = COOLDOWN_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, token: Optional[str] = None) -> None:
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         if not urls:
             raise ValueError("RasaClient needs at least one Rasa server URL")
@@ -54,6 +62,7 @@ class RasaClient:
         self.cooldown, self._clock = cooldown, clock
         self._next = 0
         self._down_until: Dict[str, float] = {}
+        self._token = token
         self._client = client if client is not None else httpx.AsyncClient(timeout=timeout,
                                                                            transport=AiohttpTransport())
 
@@ -66,10 +75,11 @@ class RasaClient:
         try again; trying again runs the action again, which the services make safe (an RMA is
         issued once per order line, so a retry finds the one a slow action made)."""
         body = {"sender": conversation_id, "message": text, "metadata": metadata or {}}
+        headers = {INTERNAL_TOKEN_HEADER: self._gateway_token()}
         refused: Exception | None = None
         for url in self._servers():
             try:
-                resp = await self._client.post(url + WEBHOOK_PATH, json=body)
+                resp = await self._client.post(url + WEBHOOK_PATH, json=body, headers=headers)
             except NOTHING_SENT as exc:
                 self._down_until[url] = self._clock() + self.cooldown
                 log.warning("rasa at %s refused the connection (%s); trying another", url, type(exc).__name__)
@@ -83,6 +93,11 @@ class RasaClient:
         log.warning("rasa unavailable for %s: no server took the connection", conversation_id)
         raise RasaUnavailable(f"no Rasa server reachable: {refused}") from refused
 
+    def _gateway_token(self) -> str:
+        if self._token is None:
+            self._token = Settings.from_env(os.environ).rasa_channel_token
+        return self._token
+
     def _servers(self) -> List[str]:
         """This message's order of servers: the next in turn first, those cooling down last (still
         tried, so a message is only given up when every server refused it)."""
@@ -94,6 +109,10 @@ class RasaClient:
 
     @staticmethod
     def _replies(conversation_id: str, resp: httpx.Response) -> list[dict]:
+        if resp.status_code in (401, 403):
+            log.error("rasa at %s refused the gateway's token (HTTP %s): start the gateway and Rasa with the same "
+                      "RETURNBOT_SECRET (returnbot run does)", resp.url.host, resp.status_code)
+            raise RasaUnavailable(f"Rasa refused the gateway's token (HTTP {resp.status_code})")
         try:
             resp.raise_for_status()
             replies = resp.json()

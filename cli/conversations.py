@@ -659,7 +659,7 @@ class TelegramHarness:
                                                 var_dir=self.var_dir)
         self.services = bootstrap.build(settings)
         returns = self.services.returns
-        self.rasa = RasaClient(self.settings.rasa_url)
+        self.rasa = RasaClient(self.settings.rasa_url, token=self.settings.rasa_channel_token)
         self.outbox = Outbox(self.services.store.engine)
         self.relay = Relay(self.outbox, backoff=Backoff(base=0.2, cap=1.0))
         attachments = AttachmentStore(self.services.store.engine, self.var_dir / "attachments")

@@ -491,13 +491,22 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from cli.environment import PRIVATE_UMASK, child_environment
+
     args = parser().parse_args(argv)
+    umask = os.umask(PRIVATE_UMASK)  # var/ and whatever else returnbot writes: for this user alone
     try:
-        settings = Settings.from_env(os.environ)
-    except SettingsError as exc:
-        print(f"returnbot: {exc}", file=sys.stderr)
-        return 2
-    return args.func(args, settings)
+        try:
+            settings = Settings.from_env(os.environ)
+        except SettingsError as exc:
+            print(f"returnbot: {exc}", file=sys.stderr)
+            return 2
+        # Rasa in this process (nlu eval, check, review) and the `rasa train` it starts: no telemetry
+        # unless the merchant turned it on, no dependency chatter
+        os.environ.update(child_environment(settings.rasa_telemetry))
+        return args.func(args, settings)
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,15 @@ def _prune(keep: Path) -> None:
         old.unlink(missing_ok=True)
 
 
+def _training_environment() -> dict:
+    """`rasa train` sends no telemetry unless the merchant turned it on, and says nothing a merchant
+    need not read (cli/environment.py)."""
+    from bot.settings import rasa_telemetry_wanted
+    from cli.environment import child_environment
+
+    return {**os.environ, **child_environment(rasa_telemetry_wanted(os.environ))}
+
+
 def ensure_model(force: bool = False, log=print) -> Path:
     target = model_path()
     try:
@@ -76,9 +85,9 @@ def _ensure(target: Path, force: bool, log) -> Path:
     log("training the model (config, domain or training data changed)...")
     started = time.monotonic()
     subprocess.run(
-        [str(Path(sys.executable).with_name("rasa")), "train", "--config", "config.yml", "--domain", "domain.yml",
+        [sys.executable, "-m", "cli.rasa_cli", "train", "--config", "config.yml", "--domain", "domain.yml",
          "--data", *TRAINING_DATA, "--out", "models", "--fixed-model-name", target.name[: -len(".tar.gz")]],
-        cwd=ROOT, check=True,
+        cwd=ROOT, check=True, env=_training_environment(),
     )
     log(f"trained in {time.monotonic() - started:.0f} s: {target.relative_to(ROOT)}")
     try:

@@ -8,16 +8,20 @@ servers on consecutive ports (Rasa i calls action server i; the first pair keeps
 and "rasa", the others are "actions-2", "rasa-2"...), all sharing the PostgreSQL order and tracker
 store and the Redis lock store; one gateway spreading messages across the Rasa servers; and, with
 RabbitMQ as Rasa's event broker, the statistics consumer ("stats", cli/stats_consumer.py).
+
+What another user of this machine can see of it: no secret on any command line (`ps` shows them all;
+each process derives its tokens from RETURNBOT_SECRET in its environment, which only our user can read);
+Rasa's channel answers only the gateway's token and the action server only Rasa's (rasa_ext/channel.py,
+actions/server.py); and var/ is 0700 with its files 0600 (`make_private`, and umask 077 in every child).
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -28,7 +32,8 @@ from urllib.error import URLError
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
-from bot.settings import Settings
+from bot.settings import INTERNAL_TOKEN_HEADER, Settings
+from cli.environment import PRIVATE_UMASK, child_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -64,7 +69,10 @@ def endpoints_yaml(settings: Settings, actions_port: Optional[int] = None, actio
                    f'  port: {parsed.port or 5432}\n  db: "{parsed.database}"\n'
                    f'  username: "{parsed.username or ""}"\n  password: "{parsed.password or ""}"\n')
     actions_url = actions_url or f"http://127.0.0.1:{actions_port or settings.actions_port}/webhook"
+    # the action server runs nothing for a request without this header (actions/server.py); a header,
+    # not Rasa's `token:` (a query parameter, which ends up in URLs and access logs)
     return (f"action_endpoint:\n  url: {_yaml(actions_url)}\n"
+            f"  headers:\n    {INTERNAL_TOKEN_HEADER}: {_yaml(settings.action_server_token)}\n"
             f"tracker_store:\n{tracker}" + _lock_store(settings) + _event_broker(settings))
 
 
@@ -172,13 +180,59 @@ def prepare_database(settings: Settings) -> None:
 
 def rasa_api_token(settings: Settings) -> str:
     """The token for Rasa's HTTP API (model reload), derived from the installation secret so that
-    `returnbot train` in another terminal knows it; the secret itself never appears in a process list."""
-    return hmac.new(settings.secret.encode(), b"returnbot rasa api token", hashlib.sha256).hexdigest()[:40]
+    `returnbot train` in another terminal knows it. Rasa reads it in its own process (cli/rasa_cli.py):
+    neither it nor the secret appears in a process list."""
+    return settings.rasa_api_token
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to send SIGTERM when the supervisor dies, however it
-    dies (even SIGKILL), so no Rasa, action server or gateway is ever left running on its own."""
+OWN_FOLDERS = ("logs", "attachments")  # var/'s folders that returnbot writes, made private all the way down
+
+
+def make_private(var_dir: Path) -> None:
+    """var/ for the service's user alone, whatever an earlier version, another umask or a copy left there:
+    the folder 0700 (no other user reaches anything in it), and, should it be opened again, every file
+    in it 0600 (the databases, so also the -wal and -shm files SQLite makes with their mode; the secret,
+    endpoints files) and every folder 0700, all the way down in logs/ and attachments/. Symbolic links
+    are left alone (chmod would change what they point to)."""
+    if var_dir.resolve() in (Path("/"), Path.home().resolve()):
+        raise StackError(f"RETURNBOT_VAR_DIR is {var_dir}: give returnbot a folder of its own (it makes it and "
+                         "everything in it readable by this user alone)")
+    try:
+        var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _chmod(var_dir, 0o700)
+        for entry in var_dir.iterdir():
+            if entry.name in OWN_FOLDERS and entry.is_dir() and not entry.is_symlink():
+                for folder, _, files in os.walk(entry):
+                    _chmod(Path(folder), 0o700)
+                    for name in files:
+                        _chmod(Path(folder) / name, 0o600)
+            else:
+                _chmod(entry, 0o700 if entry.is_dir() else 0o600)
+    except PermissionError as exc:
+        raise StackError(f"cannot make {exc.filename} private to this user ({exc.strerror}): run returnbot as "
+                         f"the user that owns {var_dir}, or chown it to this one") from None
+
+
+def _chmod(path: Path, mode: int) -> None:
+    info = path.lstat()
+    if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) != mode:
+        path.chmod(mode)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """`text` in `path`, readable by this user alone from the moment it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # a file that existed keeps its mode through O_CREAT
+        handle.write(text)
+
+
+def _in_child() -> None:
+    """In the child, before exec: new files for our user alone (umask 077: SQLite, the logs and the
+    attachments create theirs with 0644 & ~umask), and ask Linux to send SIGTERM when the supervisor
+    dies, however it dies (even SIGKILL), so no Rasa, action server or gateway is ever left running on
+    its own."""
+    os.umask(PRIVATE_UMASK)
     try:
         import ctypes
 
@@ -219,6 +273,8 @@ class Stack:
     processes: List[Process] = field(default_factory=list)
 
     def env(self) -> Dict[str, str]:
+        """The children's environment: ours, and the settings (the secret among them: a process's
+        environment, unlike its command line, is readable by its own user alone)."""
         s = self.settings
         env = dict(os.environ)
         env.update({
@@ -228,8 +284,8 @@ class Stack:
             "RETURNBOT_GATEWAY_HOST": s.gateway_host, "RETURNBOT_PUBLIC_URL": s.public_url,
             "RETURNBOT_PORTAL_URL": s.portal_url, "RETURNBOT_SECRET": s.secret,
             "RETURNBOT_POLICY_FILE": str(s.policy_file), "RETURNBOT_RASA_TIMEOUT": str(s.rasa_timeout_seconds),
-            "SANIC_HOST": "127.0.0.1",
-            "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT),
+            **child_environment(s.rasa_telemetry),  # no telemetry unless the merchant turns it on, no chatter
             # Rasa's error events stay JSON in a terminal too, so the log filter can redact them
             "FORCE_JSON_LOGGING": "1", "PYTHONUNBUFFERED": "1",
             **SANIC_UNDER_LOAD,
@@ -251,46 +307,60 @@ class Stack:
         s = self.settings
         return [s.rasa_url] + [f"http://127.0.0.1:{s.rasa_port + i}" for i in range(1, s.rasa_replicas)]
 
-    def start(self, timeout: float = 180.0) -> None:
+    def endpoints_file(self, index: int) -> Path:
+        """The endpoints file of the index-th Rasa server (it holds the action server's token and the
+        shared stores' passwords: 0600, in the 0700 var/)."""
+        return self.settings.var_dir / f"{_numbered('endpoints', index)}.yml"
+
+    def plan(self) -> List[Process]:
+        """The processes `start` starts, with their command lines. No secret is on any of them: each
+        process reads RETURNBOT_SECRET (or var/secret) and derives its tokens itself."""
         s, replicas = self.settings, range(self.settings.rasa_replicas)
-        ports = ([(_numbered("Rasa", i, " "), "127.0.0.1", s.rasa_port + i) for i in replicas]
-                 + [(_numbered("action server", i, " "), "127.0.0.1", s.actions_port + i) for i in replicas]
-                 + [("gateway", s.gateway_host, s.gateway_port)])
-        if len({port for _, _, port in ports}) < len(ports):
-            raise StackError("RETURNBOT_RASA_PORT, RETURNBOT_ACTIONS_PORT and RETURNBOT_GATEWAY_PORT are too close "
-                             f"for {s.rasa_replicas} Rasa servers on consecutive ports")
-        for name, host, port in ports:
-            if not _port_free(host, port):
-                raise StackError(f"port {port} for the {name} is in use (is returnbot already running?)")
-        s.var_dir.mkdir(parents=True, exist_ok=True)
-        if not s.database_url.startswith("sqlite"):
-            prepare_database(s)
-        self.processes = []
+        processes = []
         for i in replicas:
-            self.processes.append(Process(
-                _numbered("actions", i), [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+            processes.append(Process(
+                _numbered("actions", i), [str(BIN / "python"), "-m", "actions.server", "--actions", "actions",
                                           "-p", str(s.actions_port + i),
                                           "--logging-config_file", str(LOGGING_CONFIG)],  # (rasa-sdk's spelling)
                 f"http://127.0.0.1:{s.actions_port + i}/health"))
         for i, rasa_url in zip(replicas, self.rasa_urls()):
-            endpoints = s.var_dir / f"{_numbered('endpoints', i)}.yml"
-            if self.scaled:  # it holds the passwords of the shared stores: readable by us alone before it does
-                endpoints.touch(mode=0o600)
-                endpoints.chmod(0o600)
-            endpoints.write_text(endpoints_yaml(s, actions_port=s.actions_port + i))
-            self.processes.append(Process(
-                _numbered("rasa", i), [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints",
-                                       str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+            processes.append(Process(
+                _numbered("rasa", i), [str(BIN / "python"), "-m", "cli.rasa_cli", "run", "--model", str(self.model),
+                                       "--endpoints", str(self.endpoints_file(i)),
+                                       "--credentials", str(ROOT / "credentials.yml"),
                                        "-i", "127.0.0.1", "-p", str(s.rasa_port + i),
                                        "--logging-config-file", str(LOGGING_CONFIG),
-                                       # the HTTP API, token-protected, so `returnbot train` can swap in a new model
-                                       "--enable-api", "--auth-token", rasa_api_token(s)], f"{rasa_url}/"))
-        self.processes.append(Process("gateway", [str(BIN / "python"), "-m", "channels.gateway"],
-                                      f"http://127.0.0.1:{s.gateway_port}/healthz"))
+                                       # the HTTP API, so `returnbot train` can swap in a new model; its token
+                                       # is added inside the process (cli/rasa_cli.py)
+                                       "--enable-api"], f"{rasa_url}/"))
+        processes.append(Process("gateway", [str(BIN / "python"), "-m", "channels.gateway"],
+                                 f"http://127.0.0.1:{s.gateway_port}/healthz"))
         if s.rabbitmq_url:
             ready = s.var_dir / "stats-consumer.ready"
-            self.processes.append(Process("stats", [str(BIN / "python"), "-m", "cli.stats_consumer",
-                                                    "--ready-file", str(ready)], "", ready_file=ready))
+            processes.append(Process("stats", [str(BIN / "python"), "-m", "cli.stats_consumer",
+                                               "--ready-file", str(ready)], "", ready_file=ready))
+        return processes
+
+    def start(self, timeout: float = 180.0) -> None:
+        s, replicas = self.settings, range(self.settings.rasa_replicas)
+        ports = ([(_numbered("Rasa server", i, " "), "127.0.0.1", s.rasa_port + i, "RETURNBOT_RASA_PORT")
+                  for i in replicas]
+                 + [(_numbered("action server", i, " "), "127.0.0.1", s.actions_port + i, "RETURNBOT_ACTIONS_PORT")
+                    for i in replicas]
+                 + [("gateway", s.gateway_host, s.gateway_port, "RETURNBOT_GATEWAY_PORT")])
+        if len({port for _, _, port, _ in ports}) < len(ports):
+            raise StackError("RETURNBOT_RASA_PORT, RETURNBOT_ACTIONS_PORT and RETURNBOT_GATEWAY_PORT are too close "
+                             f"for {s.rasa_replicas} Rasa servers on consecutive ports")
+        for name, host, port, setting in ports:
+            if not _port_free(host, port):
+                raise StackError(f"port {port} for the {name} is in use: is returnbot already running? Stop it, or "
+                                 f"set {setting} to a free port")
+        make_private(s.var_dir)
+        if not s.database_url.startswith("sqlite"):
+            prepare_database(s)
+        for i in replicas:
+            _write_private(self.endpoints_file(i), endpoints_yaml(s, actions_port=s.actions_port + i))
+        self.processes = self.plan()
         for process in self.processes:
             self._spawn(process)
         deadline = time.monotonic() + timeout
@@ -316,11 +386,16 @@ class Stack:
             process.ready_file.unlink(missing_ok=True)
         output = None
         if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{process.name}.log", "ab")
-        process.popen = subprocess.Popen(process.argv, cwd=ROOT, env=self.env(), stdout=output,
-                                         stderr=subprocess.STDOUT if output else None,
-                                         start_new_session=True, preexec_fn=_die_with_parent)
+            self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            output = os.fdopen(os.open(self.log_dir / f"{process.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                                       0o600), "ab")
+        try:
+            process.popen = subprocess.Popen(process.argv, cwd=ROOT, env=self.env(), stdout=output,
+                                             stderr=subprocess.STDOUT if output else None,
+                                             start_new_session=True, preexec_fn=_in_child)
+        finally:
+            if output is not None:
+                output.close()  # the child has its own copy
 
     def _wait_healthy(self, process: Process, deadline: float) -> None:
         while time.monotonic() < deadline:

@@ -118,7 +118,8 @@ async def gateway_on_the_stack(stack, fakes, tmp_path) -> AsyncIterator[Gateway]
         slack_bot_token=SLACK_TOKEN, slack_signing_secret=SECRET, slack_channel_id=CHANNEL,
         slack_api_base_url=slack_api.base_url)
     services = bootstrap.build(settings)
-    app = build_gateway(settings, services, RasaClient(stack.settings.rasa_url))
+    rasa = RasaClient(stack.settings.rasa_url, token=stack.settings.rasa_channel_token)  # Rasa answers only its token
+    app = build_gateway(settings, services, rasa)
     slack: SlackChannel = app[SLACK_CHANNEL]
     slack.sync_seconds = 0.2  # the gateway's own sync loop posts the cards; quicker than in production
     try:

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, SalesChannel
-from bot.settings import ROOT, Settings, SettingsError
+from bot.settings import INTERNAL_TOKEN_HEADER, ROOT, Settings, SettingsError
 from bot.stats import SqlStats, conversation_key
 from bot.store import SqlStore
 from channels.rasa_client import WEBHOOK_PATH
@@ -82,7 +82,8 @@ def test_each_rasa_server_gets_its_action_server_the_shared_stores_and_the_broke
                       RETURNBOT_REDIS_URL="rediss://:r3d%21s@cache.internal:6380/2",
                       RETURNBOT_RABBITMQ_URL="amqps://rb:s%2Fcret@mq.internal/returns", RETURNBOT_EVENTS_QUEUE="ev")
     endpoints = yaml.safe_load(endpoints_yaml(s, actions_port=7056))
-    assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:7056/webhook"}
+    assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:7056/webhook",
+                                            "headers": {"X-Returnbot-Token": s.action_server_token}}
     assert endpoints["tracker_store"] | {"password": None} == {
         "type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 6543, "db": "shop", "username": "bot",
         "password": None}
@@ -294,7 +295,8 @@ async def test_200_conversations_alternating_between_two_rasa_servers_stay_whole
         conversations = [Conversation(i, f"web:scale-{i:03d}-{secrets.token_hex(3)}", order, order.lines[i % 2])
                          for i, order in enumerate(s.orders)]
         limits = httpx.Limits(max_connections=2 * CONVERSATIONS, max_keepalive_connections=2 * CONVERSATIONS)
-        async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=30.0), limits=limits) as http:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=30.0), limits=limits,
+                                     headers={INTERNAL_TOKEN_HEADER: scaled.settings.rasa_channel_token}) as http:
             await asyncio.gather(*(converse(http, servers, c) for c in conversations))
         sent = sum(len(c.said) for c in conversations)
         assert sent == 6 * CONVERSATIONS

@@ -394,7 +394,7 @@ async def bot_on_the_stack(stack, fake, tmp_path):
                                              var_dir=tmp_path)
     services = bootstrap.build(settings)
     returns = services.returns
-    rasa = RasaClient(stack.settings.rasa_url)
+    rasa = RasaClient(stack.settings.rasa_url, token=stack.settings.rasa_channel_token)
     try:
         async with running(fake, settings, services.store, rasa,
                            slip_pdf=lambda rma_id: returns.slip_pdf(rma_id, returns.slip_token(rma_id))) as bot:
