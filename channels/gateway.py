@@ -239,7 +239,8 @@ def main() -> None:
     neutral_server_banner()
     services = bootstrap.build(settings)
     app = build_gateway(settings, services, RasaClient(
-        settings.rasa_servers, timeout=httpx.Timeout(float(settings.rasa_timeout_seconds), connect=5.0)))
+        settings.rasa_servers, timeout=httpx.Timeout(float(settings.rasa_timeout_seconds), connect=5.0),
+        token=settings.rasa_channel_token))
     log.info("web chat on http://%s:%s (Rasa at %s)", settings.gateway_host, settings.gateway_port,
              ", ".join(settings.rasa_servers))
     web.run_app(app, host=settings.gateway_host, port=settings.gateway_port, print=None,
