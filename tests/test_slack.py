@@ -5,6 +5,8 @@ replies to the customer (once, despite Slack's retries), rate limits and 5xx wit
 posts, photos, and re-announcing cases nobody took."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from datetime import timedelta
@@ -171,6 +173,39 @@ async def test_forged_stale_and_unsigned_requests_get_401_and_do_nothing(rig, he
     response = await rig.post(body, slack_requests.FORM, headers(body))
     assert response.status == 401
     assert not rig.handoffs.is_agent_owned(CONV) and rig.delivered == [] and len(rig.fake.calls) == calls
+
+
+def signed_bytes(body: bytes, secret: str = SECRET) -> dict:
+    """Slack's v0 signature over raw bytes (which need not be UTF-8 text)."""
+    ts = str(int(time.time()))
+    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=" + digest}
+
+
+@pytest.mark.parametrize("headers", [
+    pytest.param(lambda body: {**signed(body), "X-Slack-Request-Timestamp": "9" * 400}, id="400-digit-timestamp"),
+    pytest.param(lambda body: {**signed(body), "X-Slack-Request-Timestamp": "1.7e9"}, id="float-timestamp"),
+    pytest.param(lambda body: {**signed(body), "X-Slack-Signature": "v0=" + "\u00e9" * 64}, id="non-ascii-signature"),
+])
+async def test_absurd_signature_headers_get_401_not_a_server_error(rig, headers):
+    """Found by tests/test_fuzz_http.py: bolt subtracted 400 digits from a float (OverflowError, a 500)."""
+    body = json.dumps({"type": "url_verification", "challenge": "abc"})
+    response = await rig.post(body, "application/json", headers(body))
+    assert response.status == 401
+
+
+@pytest.mark.parametrize("body", [b"null", b"[1]", b'{"type": ', b"\xff\xfe{}", b"[" * 5000 + b"]" * 5000,
+                                  b'{"authorizations": 5}', b"payload=%7Bnot+json"],
+                         ids=["null", "array", "truncated", "not-utf8", "deep", "odd-fields", "form-not-json"])
+async def test_a_body_bolt_cannot_read_is_refused_before_bolt_401_unsigned_400_signed(rig, body):
+    """Found by tests/test_fuzz_http.py: bolt's adapter parsed the body before checking its signature, and a
+    body that is not a JSON object (or not UTF-8) was a 500 even unsigned."""
+    headers = {"Content-Type": slack_requests.FORM if body.startswith(b"payload") else slack_requests.JSON}
+    unsigned = await rig.http.post("/slack/events", data=body, headers=headers)
+    assert unsigned.status == 401
+    refused = await rig.http.post("/slack/events", data=body, headers={**headers, **signed_bytes(body)})
+    assert refused.status == 400 and (await refused.json()) == {"error": "not a Slack request"}
+    assert rig.delivered == [] and rig.fake.calls == []
 
 
 async def test_slacks_url_check_is_answered(rig):

@@ -13,21 +13,27 @@ and a thread reply when it is in a card's thread. The app never answers customer
 calls `deliver_to_customer(conversation_id, text, key)`, which the gateway points at the outbox
 (`key` is unique to the message, for the outbox's idempotency).
 
-`add_slack_routes` mounts the HTTP endpoint (requests verified with the signing secret by bolt:
-forged, stale or unsigned ones get 401 and reach no listener); in Socket Mode nothing is mounted.
+`add_slack_routes` mounts the HTTP endpoint; in Socket Mode nothing is mounted. A request is verified
+against the signing secret on its raw bytes before bolt reads anything of it (bolt's adapter parses the
+body before its own check, and its check does arithmetic on the timestamp header as given): forged,
+stale or unsigned ones get 401 and reach no listener, a signed body bolt cannot read gets 400.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import inspect
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional, Set, Union
+import time
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set, Union
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handoffs import Action, Agent, HandoffService, HandoffUpdate, UnknownHandoff
@@ -41,6 +47,11 @@ _SLIP_TOKEN = re.compile(r"([?&]t=)[A-Za-z0-9_-]+")
 
 EVENTS_PATH = "/slack/events"
 SLACK_API = "https://slack.com/api/"
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
+TIMESTAMP = re.compile(r"[0-9]{1,12}")  # unix seconds, ASCII only; fullmatch
+SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")  # fullmatch
+MAX_AGE_SECONDS = 300
 
 DeliverToCustomer = Callable[[str, str, str], Union[Awaitable[None], None]]  # (conversation id, text, key)
 
@@ -296,10 +307,32 @@ def bolt_app(settings: Any, agents: SlackAgents) -> AsyncApp:
     return app
 
 
-def add_slack_routes(app: web.Application, bolt_app: AsyncApp, path: str = EVENTS_PATH) -> None:
+def signed_by_slack(signing_secret: str, headers: Mapping[str, str], body: bytes, now: float) -> bool:
+    """Whether `body` carries Slack's v0 signature under `signing_secret` with a timestamp at most five
+    minutes off `now`. A timestamp is 1 to 12 ASCII digits and a signature `v0=` and 64 hex digits:
+    anything else is simply not authentic (400 digits minus a float overflows, compare_digest refuses
+    non-ASCII text)."""
+    timestamp, signature = headers.get(TIMESTAMP_HEADER, ""), headers.get(SIGNATURE_HEADER, "")
+    if not signing_secret or not TIMESTAMP.fullmatch(timestamp) or not SIGNATURE.fullmatch(signature):
+        return False
+    if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
+        return False
+    expected = hmac.new(signing_secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    return hmac.compare_digest(signature, "v0=" + expected.hexdigest())
+
+
+def add_slack_routes(app: web.Application, bolt_app: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> None:
     """POST `path` (Events API, interactivity): Slack's signed requests, dispatched to the bolt app.
     Point the app's Event Subscriptions and Interactivity request URLs at it (docs/slack.md)."""
     async def slack_events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt_app.async_dispatch(await to_bolt_request(request)))
+        body = await request.read()  # (over the gateway's body limit: aiohttp's 413)
+        if not signed_by_slack(signing_secret, request.headers, body, time.time()):
+            return web.json_response({"error": "invalid request"}, status=401)  # bolt's own answer
+        try:  # bolt parses the body as it builds the request: JSON, or a form with a JSON payload
+            bolt_request = AsyncBoltRequest(body=body.decode("utf-8"), query=request.query_string,
+                                            headers=request.headers)
+        except (ValueError, LookupError, AttributeError, TypeError, RecursionError):  # not UTF-8 JSON of an object
+            return web.json_response({"error": "not a Slack request"}, status=400)
+        return await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
 
     app.router.add_post(path, slack_events)

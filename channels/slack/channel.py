@@ -54,7 +54,7 @@ class SlackChannel:
     def add_routes(self, app: web.Application) -> None:
         """In HTTP mode, mount POST /slack/events on the gateway; in Socket Mode, nothing."""
         if not self.socket_mode:
-            add_slack_routes(app, self.app)
+            add_slack_routes(app, self.app, self.settings.slack_signing_secret or "")
 
     async def start(self) -> None:
         """Check the token, connect (Socket Mode) and start the sync loop."""
