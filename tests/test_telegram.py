@@ -4,6 +4,7 @@ Bot API on loopback (tests/fake_telegram.py): first with a scripted Rasa for eac
 question and a refund-status question."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from contextlib import asynccontextmanager
@@ -338,6 +339,22 @@ async def test_the_webhook_refuses_a_request_without_the_secret_token(services, 
         assert accepted.status == 200
         await eventually(lambda: fake_telegram.sent("sendMessage", chat_id=516))
     assert rasa.texts() == ["hello"]
+
+
+async def test_the_webhook_refuses_a_secret_token_of_bytes_that_are_not_utf8(services, fake_telegram, rasa):
+    """Found by tests/test_fuzz_http.py: such a header reaches the handler as lone surrogates, and encoding
+    it for the comparison was a 500."""
+    settings = services.settings.with_overrides(telegram_bot_token=TOKEN, telegram_api_base_url=fake_telegram.url,
+                                                telegram_webhook_url="https://shop.example/telegram/hook")
+    body = json.dumps(fake_telegram.message(517, "hello")).encode()
+    async with TestClient(TestServer(build_gateway(settings, services, rasa.client()))) as client:
+        reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+        writer.write(b"POST /telegram/hook HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+                     + SECRET_HEADER.encode() + b": \xff\xfe" + webhook_secret(settings).encode() + b"\r\n\r\n" + body)
+        answer = await reader.read()
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 403 ") and rasa.texts() == []
 
 
 # -- formatting -----------------------------------------------------------------------------------

@@ -113,8 +113,9 @@ class TelegramChannel:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """POST from Telegram: checked against the secret token, then queued for the handlers."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not self.webhook_secret or not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+        # (bytes that are not UTF-8 reach a handler as lone surrogates: surrogateescape gives them back as sent)
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not self.webhook_secret or not hmac.compare_digest(given, self.webhook_secret.encode()):
             return web.json_response({"error": "forbidden"}, status=403)
         if not self.application.running:
             return web.json_response({"error": "starting"}, status=503)  # Telegram delivers it again
