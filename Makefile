@@ -49,6 +49,10 @@ conversations: install ## the conversation corpus on a private stack: share reso
 bench: install ## load benchmark: the stack vs a vanilla Rasa bot, 20 customers, 2,000 turns each (reports/bench/)
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
+.PHONY: soak
+soak: install ## soak: 30 min (SOAK_MINUTES) of customers while Rasa, actions and the database fail; 0 lost or doubled (reports/soak/)
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
+
 lock: ## re-resolve requirements.in into requirements.lock for Python 3.10 (all pins in one pass)
 	@test -x $(BIN)/uv || $(MAKE) install
 	$(BIN)/uv pip compile requirements.in --python-version 3.10 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
