@@ -29,10 +29,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import (TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence,
                     Tuple)
 
+from bot.clock import utc_now
 from bot.attachments import AttachmentRejected, AttachmentStore
 from bot.outbox import Outbox, OutboxMessage
 from channels.rasa_client import RasaClient, RasaUnavailable
@@ -101,10 +102,6 @@ class Button:
     title: str
     payload: str
     latest: bool  # on the conversation's latest keyboard; older keyboards are stale
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def without_intent(text: str) -> str:

@@ -18,11 +18,12 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import utc_now
 from bot.handoffs import HandoffService, Overdue
 from bot.privacy import loggable, loggable_error
 from channels.slack.app import Background, DeliverToCustomer, SlackAgents, add_slack_routes, bolt_app, make_client
 from channels.slack.ledger import SlackLedger
-from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable, utc_now
+from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -27,12 +27,13 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from aiohttp import web
 
+from bot.clock import utc_now
 from bot.ids import parse_rma_id
 from bot.outbox import Outbox, OutboxMessage
 from channels.http_body import BadBody, read_object
@@ -75,10 +76,6 @@ class MessageStore(Protocol):
 
 
 SlipSource = Callable[[str, str], "bytes | None"]  # (rma_id, token) -> PDF bytes, None when unknown/bad token
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -294,7 +291,7 @@ async def _not_stored(request: web.BaseRequest, response: web.StreamResponse) ->
 
 def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, store: MessageStore,
                    slip_pdf: SlipSource, secret: str, shop_name: str = DEFAULT_SHOP_NAME,
-                   secure_cookie: bool = False, now: Callable[[], datetime] = _utcnow,
+                   secure_cookie: bool = False, now: Callable[[], datetime] = utc_now,
                    returns: PortalReturns | None = None, addresses: ClientAddresses | None = None,
                    sessions: WindowCounter | None = None, contact: str = "") -> WebChat:
     """Adds the chat page, /api/* and slip downloads to `app` (whose client_max_size should be
