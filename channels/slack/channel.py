@@ -21,6 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import utc_now
 from bot.handoffs import HandoffService, Overdue
 from bot.privacy import loggable, loggable_error
+from channels.contract import START_BACKOFF, start_with_retry
+from channels.relay import Backoff
 from channels.slack.app import Background, DeliverToCustomer, SlackAgents, add_slack_routes, bolt_app, make_client
 from channels.slack.ledger import SlackLedger
 from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable
@@ -69,25 +71,10 @@ class SlackChannel:
         log.info("Slack: on as @%s in channel %s (%s)", auth.get("user"), self.settings.slack_channel_id,
                  "Socket Mode" if self.socket_mode else "HTTP at /slack/events")
 
-    async def start_with_retry(self, max_delay: float = 300.0) -> None:
+    async def start_with_retry(self, backoff: Backoff = START_BACKOFF) -> bool:
         """`start`, retried while Slack cannot be reached; a refused token turns Slack off."""
-        attempt = 0
-        while True:
-            try:
-                await self.start()
-                return
-            except SlackApiError as exc:
-                if exc.response.status_code < 500 and exc.response.status_code != 429:
-                    log.error("Slack: off (Slack refused the token: %s; see docs/slack.md)",
-                              exc.response.get("error"))
-                    return
-                error: Exception = exc
-            except (OSError, asyncio.TimeoutError) as exc:
-                error = exc
-            attempt += 1
-            delay = min(max_delay, 5.0 * 2 ** (attempt - 1))
-            log.warning("Slack: could not start (%s); retrying in %.0f s", error, delay)
-            await asyncio.sleep(delay)
+        return await start_with_retry(self.start, "Slack", retry_on=(SlackApiError, OSError, asyncio.TimeoutError),
+                                      refused=_refused, backoff=backoff, logger=log)
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop syncing and listening; work already acknowledged gets `grace` seconds to finish."""
@@ -176,3 +163,10 @@ class SlackChannel:
             except Exception as exc:  # Slack or the database briefly unavailable: next round
                 log.warning("Slack: sync failed (%s); again in %.0f s", loggable(exc), self.sync_seconds)
             await asyncio.sleep(self.sync_seconds)
+
+
+def _refused(exc: BaseException) -> Optional[str]:
+    """Slack's answer to a token it will not take (a 4xx but a 429), else None (try again)."""
+    if isinstance(exc, SlackApiError) and exc.response.status_code < 500 and exc.response.status_code != 429:
+        return f"Slack refused the token: {exc.response.get('error')}; see docs/slack.md"
+    return None

@@ -21,7 +21,8 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.request import BaseRequest
 
 from bot.settings import SettingsError
-from bot.privacy import loggable, loggable_error
+from bot.privacy import loggable
+from channels.contract import START_BACKOFF, start_with_retry
 from channels.relay import Backoff, RateLimiter, Relay
 from channels.router import Router
 from channels.telegram.app import ALLOWED_UPDATES, BOT_COMMANDS, CHANNEL, build_telegram_app
@@ -81,24 +82,10 @@ class TelegramChannel:
                                                     error_callback=_polling_failed)
             log.info("Telegram: on as @%s (long polling)", self.username)
 
-    async def start_with_retry(self, backoff: Backoff = Backoff(base=5.0, cap=300.0)) -> None:
+    async def start_with_retry(self, backoff: Backoff = START_BACKOFF) -> bool:
         """`start`, retried while the Bot API cannot be reached; a refused token turns Telegram off."""
-        attempt = 0
-        while True:
-            try:
-                await self.start()
-                return
-            except InvalidToken:
-                log.error("Telegram: off (Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather)")
-                return
-            except (TelegramError, OSError) as exc:
-                attempt += 1
-                delay = backoff.delay(attempt)
-                log.warning("Telegram: could not start (%s); retrying in %.0f s", loggable(exc), delay)
-                await asyncio.sleep(delay)
-            except Exception as exc:
-                log.error("Telegram: off (failed to start)\n%s", loggable_error(exc))
-                return
+        return await start_with_retry(self.start, "Telegram", retry_on=(TelegramError, OSError), refused=_refused,
+                                      backoff=backoff, logger=log)
 
     async def stop(self) -> None:
         application = self.application
@@ -127,6 +114,12 @@ class TelegramChannel:
             return web.json_response({"error": "not a Telegram update"}, status=400)
         await self.application.update_queue.put(update)
         return web.Response(status=200)
+
+
+def _refused(exc: BaseException) -> Optional[str]:
+    if isinstance(exc, InvalidToken):
+        return "Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather"
+    return None
 
 
 def _polling_failed(exc: TelegramError) -> None:
