@@ -21,8 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import utc_now
 from bot.handoffs import HandoffService, Overdue
 from bot.privacy import loggable, loggable_error
-from channels.contract import START_BACKOFF, start_with_retry
-from channels.relay import Backoff
+from channels.contract import OFF, STARTING, UP, Health, start_with_retry
 from channels.slack.app import Background, DeliverToCustomer, SlackAgents, add_slack_routes, bolt_app, make_client
 from channels.slack.ledger import SlackLedger
 from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable
@@ -34,6 +33,12 @@ REANNOUNCE = ":alarm_clock: Case #{id} is still waiting for someone (opened {min
 
 
 class SlackChannel:
+    """The agents' Slack app as a gateway channel (`channels.contract.Channel`): no renderer (agents are
+    no customers), the router's desk, and in HTTP mode the /slack/events route."""
+
+    name = "slack"
+    renderer = None
+
     def __init__(self, settings: Any, handoffs: HandoffService, deliver_to_customer: DeliverToCustomer, *,
                  client: Optional[AsyncWebClient] = None, attachments: Any = None,
                  clock: Callable[[], datetime] = utc_now, sync_seconds: float = 5.0,
@@ -52,14 +57,29 @@ class SlackChannel:
         self._socket = None
         self._problems: Dict[int, str] = {}
         self._loop_task: Optional[asyncio.Task] = None
+        self._health: Health = STARTING
 
     # -- gateway wiring ---------------------------------------------------------------------------
+    @property
+    def desk(self) -> "SlackChannel":
+        """The channel is the router's `AgentDesk` (`agent_owned`, `forward` below)."""
+        return self
+
+    def health(self) -> Health:
+        return self._health
+
     def add_routes(self, app: web.Application) -> None:
         """In HTTP mode, mount POST /slack/events on the gateway; in Socket Mode, nothing."""
         if not self.socket_mode:
             add_slack_routes(app, self.app)
 
     async def start(self) -> None:
+        """`connect`, retried while Slack cannot be reached; a refused token turns Slack off."""
+        if not await start_with_retry(self.connect, "Slack", retry_on=(SlackApiError, OSError, asyncio.TimeoutError),
+                                      refused=_refused, logger=log):
+            self._health = OFF
+
+    async def connect(self) -> None:
         """Check the token, connect (Socket Mode) and start the sync loop."""
         auth = await self.client.auth_test()
         if self.socket_mode:
@@ -70,14 +90,11 @@ class SlackChannel:
         self._loop_task = asyncio.create_task(self._sync_forever(), name="slack-sync")
         log.info("Slack: on as @%s in channel %s (%s)", auth.get("user"), self.settings.slack_channel_id,
                  "Socket Mode" if self.socket_mode else "HTTP at /slack/events")
-
-    async def start_with_retry(self, backoff: Backoff = START_BACKOFF) -> bool:
-        """`start`, retried while Slack cannot be reached; a refused token turns Slack off."""
-        return await start_with_retry(self.start, "Slack", retry_on=(SlackApiError, OSError, asyncio.TimeoutError),
-                                      refused=_refused, backoff=backoff, logger=log)
+        self._health = UP
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop syncing and listening; work already acknowledged gets `grace` seconds to finish."""
+        self._health = OFF
         if self._loop_task is not None:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)

@@ -56,6 +56,11 @@ class MessageStore(Protocol):
 SlipSource = Callable[[str, str], "bytes | None"]  # (rma_id, token) -> PDF bytes, None when unknown/bad token
 
 
+def web_payloads(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """The web channel's renderer: the page shows a reply as it is (text, buttons, image, slip link)."""
+    return [reply]
+
+
 def _json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
