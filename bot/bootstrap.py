@@ -3,8 +3,9 @@ at import time; every process (action server, gateway, CLI) calls `build` once a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
+from bot.clock import utc_now
 from bot.ids import new_rma_id
 from bot.platforms import PlatformStore
 from bot.policy import load_policy
@@ -21,10 +22,6 @@ class Services:
     returns: ReturnsService
     updates: ReturnUpdates
     platforms: PlatformStore  # returns read from AfterShip / Loop, when the merchant uses one
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def build(settings: Settings) -> Services:

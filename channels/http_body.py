@@ -20,6 +20,7 @@ from typing import Any, Dict
 from aiohttp import web
 
 JSON_TYPE = "application/json"
+MAX_REQUEST_BYTES = 64 * 1024  # the gateway reads no larger body at all (aiohttp's client_max_size); routes limit more
 MAX_DEPTH = 20  # arrays and objects inside each other; our bodies need 3
 _BRACKETS = b"[]{}"
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKETS)

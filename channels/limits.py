@@ -29,10 +29,12 @@ import re
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Protocol, Sequence, Tuple
 
 from aiohttp import web
+
+from bot.clock import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +208,7 @@ class CaseGate:
 
     def __init__(self, cases: CaseBook, limit: Limit, *, contact: str = "",
                  clock: Callable[[], float] = time.monotonic,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 now: Callable[[], datetime] = utc_now) -> None:
         self.cases, self.now = cases, now
         self.counter = WindowCounter(limit, clock)
         self.notice = with_contact(CASES_BUSY, contact)

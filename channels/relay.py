@@ -20,9 +20,10 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Dict, Hashable, Mapping, Optional, Protocol
 
+from bot.clock import utc_now
 from bot.outbox import Outbox, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -100,10 +101,6 @@ class RateLimiter:
         wait = max(self.overall.reserve(now), bucket.reserve(now))
         if wait > 0:
             await self.sleep(wait)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Relay:

@@ -9,7 +9,9 @@ The event reaches Rasa at most once: a crash between the claim and the queueing 
 unanswered rather than replayed into the conversation.
 
 Messages of one conversation are handled one at a time, in arrival order. A renderer per channel
-turns a Rasa reply into that channel's outbox payloads (Telegram: text parts, keyboard, slip).
+turns a Rasa reply into that channel's outbox payloads (Telegram: text parts, keyboard, slip); the
+gateway registers each channel's renderer, and the agents' desk, as it builds them (`add_renderer`,
+`add_desk`; channels/contract.py).
 
 While a person owns the conversation (a handoff an agent took over), the router does not ask
 Rasa: the customer's words go to the agent through the `AgentDesk` (Slack: the case's thread) and
@@ -29,10 +31,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import (TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence,
                     Tuple)
 
+from bot.clock import utc_now
 from bot.attachments import AttachmentRejected, AttachmentStore
 from bot.outbox import Outbox, OutboxMessage
 from channels.rasa_client import RasaClient, RasaUnavailable
@@ -103,10 +106,6 @@ class Button:
     latest: bool  # on the conversation's latest keyboard; older keyboards are stale
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def without_intent(text: str) -> str:
     """`text` as words, never as a Rasa intent: Rasa reads `/intent{...}` after stripping blanks, so
     every leading slash goes, with the blanks after it (`/ /human_handoff` included)."""
@@ -142,6 +141,17 @@ class Router:
         self.desk, self.cases = desk, cases
         self._shared = _shared(transcript, outbox)
         self._locks: Dict[str, asyncio.Lock] = {}
+
+    # -- what the gateway calls while it builds its channels ------------------------------------
+    def add_renderer(self, channel: str, renderer: Renderer) -> None:
+        """Replies to conversations `<channel>:...` are rendered by `renderer` from now on."""
+        self.renderers[channel] = renderer
+
+    def add_desk(self, desk: AgentDesk) -> None:
+        """Customers' words go to `desk` while people handle their case; there is one desk."""
+        if self.desk is not None and self.desk is not desk:
+            raise ValueError("the router has a desk for agents already: agents answer in one place")
+        self.desk = desk
 
     # -- what adapters call -----------------------------------------------------------------
     async def handle(self, inbound: Inbound, *, before: Sequence[Dict[str, Any]] = ()) -> bool:

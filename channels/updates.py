@@ -10,11 +10,14 @@ authentic). The body is read by `channels.http_body` (16 KB, application/json, b
 lone surrogates, an object), its signature checked before it is parsed. An event id seen before
 changes nothing again (200, `"applied": false`), so a sender may retry freely.
 
-Notices: `UpdateNotifier` looks for status events every few seconds (they may come from the CLI in
-another process, so it reads the database rather than waiting to be told) and queues each notice
-through the router under a key per event, in the customer's last-used chat. The cursor moves only
-after the notice is queued: a crash in between queues nothing twice (the outbox key) and loses
+Notices: `ReturnUpdatesChannel` looks for status events every few seconds (they may come from the
+CLI in another process, so it reads the database rather than waiting to be told) and queues each
+notice through the router under a key per event, in the customer's last-used chat. The cursor moves
+only after the notice is queued: a crash in between queues nothing twice (the outbox key) and loses
 nothing.
+
+In the gateway both are one routes-only channel (`return_updates_channel`): the webhook's route and
+the notices' loop, no renderer of its own (the notices are rendered by each customer's channel).
 """
 from __future__ import annotations
 
@@ -25,13 +28,14 @@ import logging
 import re
 import time
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Union
 
 from aiohttp import web
 
 from bot.ids import parse_rma_id
 from bot.models import RmaStatus
 from bot.updates import RefusedUpdate, ReturnUpdates, UnknownRma
+from channels.contract import OFF, STARTING, UP, Channel, Health, Hub, Off
 from channels.http_body import BadBody, parse_object, read_body
 from channels.router import Router
 
@@ -103,12 +107,33 @@ class ReturnsWebhook:
         return hmac.compare_digest(signature, sign(self.secret, timestamp, body))
 
 
-class UpdateNotifier:
-    """Queues the customer notices of new return events, every `interval` seconds."""
+def return_updates_channel(hub: Hub) -> Union[Channel, Off]:
+    """The returns webhook and the customer notices, on the gateway's router (with the order services)."""
+    updates = getattr(hub.services, "updates", None)
+    if updates is None:  # a gateway without the order services (web chat tests)
+        return Off("Return updates")
+    return ReturnUpdatesChannel(updates, hub.router, webhook_secret(hub.settings.secret))
 
-    def __init__(self, updates: ReturnUpdates, router: Router, interval: float = 5.0):
+
+class ReturnUpdatesChannel:
+    """The webhook's route, and the customer notices of new return events queued every `interval`
+    seconds (a routes-only `channels.contract.Channel`)."""
+
+    name = "return-updates"
+    renderer = None
+    desk = None
+
+    def __init__(self, updates: ReturnUpdates, router: Router, secret: str, interval: float = 5.0):
         self.updates, self.router, self.interval = updates, router, interval
+        self.webhook = ReturnsWebhook(updates, secret)
         self._task: Optional[asyncio.Task] = None
+        self._health: Health = STARTING
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post(WEBHOOK_PATH, self.webhook.handle)
+
+    def health(self) -> Health:
+        return self._health
 
     def run_once(self) -> int:
         """Queue what is due; how many notices were queued. Stops at the first failure to queue
@@ -124,10 +149,12 @@ class UpdateNotifier:
             self.updates.done(notice)
         return queued
 
-    def start(self) -> None:
+    async def start(self) -> None:
         self._task = asyncio.create_task(self._forever(), name="return-updates")
+        self._health = UP
 
     async def stop(self) -> None:
+        self._health = OFF
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

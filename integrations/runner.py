@@ -8,11 +8,12 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import AsyncIterator, Callable, List, Optional, Tuple
 
 import httpx
 
+from bot.clock import utc_now
 from bot.platforms import PlatformError, PlatformStore, SyncResult, sync
 from bot.settings import Settings
 from integrations.aftership import AfterShipReturns
@@ -43,10 +44,6 @@ class PlatformRun:
     on: bool
     result: Optional[SyncResult] = None
     error: Optional[str] = None
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def configured(settings: Settings) -> List[PlatformSpec]:

@@ -1,4 +1,5 @@
-"""The layout rules a newcomer relies on: a pure core, and names that match domain.yml."""
+"""The layout rules a newcomer relies on: a pure core, names that match domain.yml, no import cycle, and
+channels plugged into the gateway through its one list."""
 import ast
 from pathlib import Path
 
@@ -71,3 +72,112 @@ def test_every_response_the_dialogue_names_exists_in_the_domain():
     for prefix in {v for v in used if v.endswith("{")}:
         assert prefix in built, f"a response key built at run time from {prefix!r}: list its values here"
         assert built[prefix] <= responses, built[prefix] - responses
+
+
+# -- modules: no import cycle, and the gateway knows channels only through its list ---------------
+LAYERED = ("bot", "actions", "channels", "cli", "rasa_ext")
+
+
+def _modules() -> dict:
+    """Every module of the project's packages: dotted name -> path."""
+    modules = {}
+    for package in LAYERED:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _imported(name: str, path: Path, modules: dict) -> set:
+    """The project modules `name` imports: at module level, inside functions and under TYPE_CHECKING
+    alike (a cycle a late import hides is still a cycle). `from package import name` is the module
+    `package.name` when there is one, else the package itself."""
+    def known(dotted: str):
+        while dotted and dotted not in modules:
+            dotted = dotted.rpartition(".")[0]
+        return dotted or None
+
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {known(alias.name) for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            found |= {known(f"{base}.{alias.name}") if base else None for alias in node.names}
+    return found - {None, name}
+
+
+def _cycle(graph: dict):
+    """One import cycle in `graph` as a list of modules (the first one again at the end), or None."""
+    state, trail = {}, []
+
+    def visit(module):
+        state[module] = "open"
+        trail.append(module)
+        for other in sorted(graph[module]):
+            if state.get(other) == "open":
+                return trail[trail.index(other):] + [other]
+            if other not in state:
+                found = visit(other)
+                if found:
+                    return found
+        trail.pop()
+        state[module] = "done"
+        return None
+
+    for module in sorted(graph):
+        if module not in state:
+            found = visit(module)
+            if found:
+                return found
+    return None
+
+
+def test_no_import_cycle_among_the_projects_modules():
+    modules = _modules()
+    graph = {name: _imported(name, path, modules) for name, path in modules.items()}
+    assert graph["channels.gateway"] and graph["channels.web.app"]  # the walk sees imports at all
+    cycle = _cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_a_cycle_is_found_wherever_its_imports_are():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+def test_the_core_imports_no_outer_layer():
+    modules = _modules()
+    for name, path in modules.items():
+        if name.split(".")[0] == "bot":
+            outer = {m for m in _imported(name, path, modules) if m.split(".")[0] != "bot"}
+            assert not outer, f"{name} imports {outer}"
+
+
+SHARED_BY_CHANNELS = {"channels.contract", "channels.http_body", "channels.limits", "channels.rasa_client",
+                      "channels.relay", "channels.router"}
+
+
+def test_the_gateway_knows_each_channel_only_by_its_factory_in_the_list():
+    """Adding a channel is a package and a line in `CHANNELS`: channels/gateway.py takes from a channel
+    nothing but the factory it lists (no class, route or renderer of its own, no submodule)."""
+    from channels.gateway import CHANNELS
+
+    tree = ast.parse((ROOT / "channels" / "gateway.py").read_text())
+    [listed] = [node.value for node in ast.walk(tree) if isinstance(node, ast.AnnAssign)
+                and getattr(node.target, "id", None) == "CHANNELS"]
+    factories = {element.id for element in listed.elts}
+    imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            assert not [a.name for a in node.names if a.name.startswith("channels")], "import channels... as a name"
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("channels."):
+            if node.module not in SHARED_BY_CHANNELS:
+                assert node.module.count(".") == 1, f"the gateway reaches into {node.module}"
+                imported.update({alias.asname or alias.name: node.module for alias in node.names})
+    assert set(imported) == factories, f"not factories in CHANNELS: {set(imported) ^ factories}"
+    assert [factory.__name__ for factory in CHANNELS] == [element.id for element in listed.elts]

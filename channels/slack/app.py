@@ -36,11 +36,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import utc_now
 from bot.handoffs import Action, Agent, HandoffService, HandoffUpdate, UnknownHandoff
 from bot.privacy import loggable, loggable_error, mask_text
 from channels.slack import cards
 from channels.slack.ledger import SlackLedger
-from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable, utc_now
+from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable
 
 log = logging.getLogger(__name__)
 _SLIP_TOKEN = re.compile(r"([?&]t=)[A-Za-z0-9_-]+")

@@ -18,11 +18,13 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import utc_now
 from bot.handoffs import HandoffService, Overdue
 from bot.privacy import loggable, loggable_error
+from channels.contract import OFF, STARTING, UP, Health, start_with_retry
 from channels.slack.app import Background, DeliverToCustomer, SlackAgents, add_slack_routes, bolt_app, make_client
 from channels.slack.ledger import SlackLedger
-from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable, utc_now
+from channels.slack.notifier import SlackNotifier, SlackRefused, SlackUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,12 @@ REANNOUNCE = ":alarm_clock: Case #{id} is still waiting for someone (opened {min
 
 
 class SlackChannel:
+    """The agents' Slack app as a gateway channel (`channels.contract.Channel`): no renderer (agents are
+    no customers), the router's desk, and in HTTP mode the /slack/events route."""
+
+    name = "slack"
+    renderer = None
+
     def __init__(self, settings: Any, handoffs: HandoffService, deliver_to_customer: DeliverToCustomer, *,
                  client: Optional[AsyncWebClient] = None, attachments: Any = None,
                  clock: Callable[[], datetime] = utc_now, sync_seconds: float = 5.0,
@@ -49,14 +57,29 @@ class SlackChannel:
         self._socket = None
         self._problems: Dict[int, str] = {}
         self._loop_task: Optional[asyncio.Task] = None
+        self._health: Health = STARTING
 
     # -- gateway wiring ---------------------------------------------------------------------------
+    @property
+    def desk(self) -> "SlackChannel":
+        """The channel is the router's `AgentDesk` (`agent_owned`, `forward` below)."""
+        return self
+
+    def health(self) -> Health:
+        return self._health
+
     def add_routes(self, app: web.Application) -> None:
         """In HTTP mode, mount POST /slack/events on the gateway; in Socket Mode, nothing."""
         if not self.socket_mode:
             add_slack_routes(app, self.app, self.settings.slack_signing_secret or "")
 
     async def start(self) -> None:
+        """`connect`, retried while Slack cannot be reached; a refused token turns Slack off."""
+        if not await start_with_retry(self.connect, "Slack", retry_on=(SlackApiError, OSError, asyncio.TimeoutError),
+                                      refused=_refused, logger=log):
+            self._health = OFF
+
+    async def connect(self) -> None:
         """Check the token, connect (Socket Mode) and start the sync loop."""
         auth = await self.client.auth_test()
         if self.socket_mode:
@@ -67,29 +90,11 @@ class SlackChannel:
         self._loop_task = asyncio.create_task(self._sync_forever(), name="slack-sync")
         log.info("Slack: on as @%s in channel %s (%s)", auth.get("user"), self.settings.slack_channel_id,
                  "Socket Mode" if self.socket_mode else "HTTP at /slack/events")
-
-    async def start_with_retry(self, max_delay: float = 300.0) -> None:
-        """`start`, retried while Slack cannot be reached; a refused token turns Slack off."""
-        attempt = 0
-        while True:
-            try:
-                await self.start()
-                return
-            except SlackApiError as exc:
-                if exc.response.status_code < 500 and exc.response.status_code != 429:
-                    log.error("Slack: off (Slack refused the token: %s; see docs/slack.md)",
-                              exc.response.get("error"))
-                    return
-                error: Exception = exc
-            except (OSError, asyncio.TimeoutError) as exc:
-                error = exc
-            attempt += 1
-            delay = min(max_delay, 5.0 * 2 ** (attempt - 1))
-            log.warning("Slack: could not start (%s); retrying in %.0f s", error, delay)
-            await asyncio.sleep(delay)
+        self._health = UP
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop syncing and listening; work already acknowledged gets `grace` seconds to finish."""
+        self._health = OFF
         if self._loop_task is not None:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
@@ -175,3 +180,10 @@ class SlackChannel:
             except Exception as exc:  # Slack or the database briefly unavailable: next round
                 log.warning("Slack: sync failed (%s); again in %.0f s", loggable(exc), self.sync_seconds)
             await asyncio.sleep(self.sync_seconds)
+
+
+def _refused(exc: BaseException) -> Optional[str]:
+    """Slack's answer to a token it will not take (a 4xx but a 429), else None (try again)."""
+    if isinstance(exc, SlackApiError) and exc.response.status_code < 500 and exc.response.status_code != 429:
+        return f"Slack refused the token: {exc.response.get('error')}; see docs/slack.md"
+    return None

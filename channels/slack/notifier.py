@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import utc_now
 from bot.handoffs import Card, HandoffContext, HandoffService
 from bot.privacy import loggable, mask_text
 from channels.slack.cards import CARD_EVENT, THREAD_EVENT, customer_line, handoff_card, note_line
@@ -40,10 +41,6 @@ class SlackRefused(Exception):
     def __init__(self, error: str):
         super().__init__(error)
         self.error = error
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class SlackNotifier:

@@ -21,10 +21,12 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.request import BaseRequest
 
 from bot.settings import SettingsError
-from bot.privacy import loggable, loggable_error
-from channels.relay import Backoff, RateLimiter, Relay
+from bot.privacy import loggable
+from channels.contract import OFF, STARTING, UP, Health, start_with_retry
+from channels.relay import RateLimiter, Relay
 from channels.router import Router
 from channels.telegram.app import ALLOWED_UPDATES, BOT_COMMANDS, CHANNEL, build_telegram_app
+from channels.telegram.format import reply_payloads
 from channels.telegram.sender import SlipPdf, TelegramSender
 
 if TYPE_CHECKING:
@@ -48,6 +50,13 @@ def webhook_secret(settings: "Settings") -> str:
 
 
 class TelegramChannel:
+    """The bot as a gateway channel (`channels.contract.Channel`): renders `telegram:` conversations,
+    sends them through the relay, and serves the webhook route in webhook mode."""
+
+    name = CHANNEL
+    renderer = staticmethod(reply_payloads)
+    desk = None
+
     def __init__(self, settings: "Settings", router: Router, relay: Relay, slip_pdf: SlipPdf, *,
                  request: Optional[BaseRequest] = None, limiter: Optional[RateLimiter] = None,
                  poll_timeout: float = 10.0):
@@ -63,8 +72,23 @@ class TelegramChannel:
         self.relay, self.slip_pdf, self.limiter, self.poll_timeout = relay, slip_pdf, limiter, poll_timeout
         self.application = build_telegram_app(settings, router, request)
         self.username: Optional[str] = None
+        self._health: Health = STARTING
+
+    def add_routes(self, app: web.Application) -> None:
+        """In webhook mode, POST <the webhook URL's path>; polling needs no route."""
+        if self.webhook_path:
+            app.router.add_post(self.webhook_path, self.webhook)
+
+    def health(self) -> Health:
+        return self._health
 
     async def start(self) -> None:
+        """`connect`, retried while the Bot API cannot be reached; a refused token turns Telegram off."""
+        if not await start_with_retry(self.connect, "Telegram", retry_on=(TelegramError, OSError), refused=_refused,
+                                      logger=log):
+            self._health = OFF
+
+    async def connect(self) -> None:
         """Connect (getMe), register the commands, start handling updates and polling or the webhook."""
         application = self.application
         await application.initialize()
@@ -80,27 +104,10 @@ class TelegramChannel:
             await application.updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
                                                     error_callback=_polling_failed)
             log.info("Telegram: on as @%s (long polling)", self.username)
-
-    async def start_with_retry(self, backoff: Backoff = Backoff(base=5.0, cap=300.0)) -> None:
-        """`start`, retried while the Bot API cannot be reached; a refused token turns Telegram off."""
-        attempt = 0
-        while True:
-            try:
-                await self.start()
-                return
-            except InvalidToken:
-                log.error("Telegram: off (Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather)")
-                return
-            except (TelegramError, OSError) as exc:
-                attempt += 1
-                delay = backoff.delay(attempt)
-                log.warning("Telegram: could not start (%s); retrying in %.0f s", loggable(exc), delay)
-                await asyncio.sleep(delay)
-            except Exception as exc:
-                log.error("Telegram: off (failed to start)\n%s", loggable_error(exc))
-                return
+        self._health = UP
 
     async def stop(self) -> None:
+        self._health = OFF
         application = self.application
         if application.updater is not None and application.updater.running:
             try:  # during an outage python-telegram-bot may be sleeping up to 30 s between polls
@@ -128,6 +135,12 @@ class TelegramChannel:
             return web.json_response({"error": "not a Telegram update"}, status=400)
         await self.application.update_queue.put(update)
         return web.Response(status=200)
+
+
+def _refused(exc: BaseException) -> Optional[str]:
+    if isinstance(exc, InvalidToken):
+        return "Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather"
+    return None
 
 
 def _polling_failed(exc: TelegramError) -> None:

@@ -1,11 +1,11 @@
 """Web chat channel: the chat page, its JSON API and return-slip downloads, as aiohttp routes.
 
-The gateway issues each browser a session id in a signed HttpOnly cookie; the conversation id is
-`web:<session id>`. A message goes to the `Router` like any channel's, keyed by the id the page
-gave it (`web:<session id>:msg:<id>`): the page resends a message it got no answer to under the
-same id, so a retry is never a second turn. The router keeps the transcript, asks Rasa (or, while
-an agent owns the conversation, stays silent and passes the words to the agent) and queues the
-replies in the outbox.
+The gateway issues each browser a session id in a signed HttpOnly cookie (`channels.web.session`,
+shared with the returns portal); the conversation id is `web:<session id>`. A message goes to the
+`Router` like any channel's, keyed by the id the page gave it (`web:<session id>:msg:<id>`): the
+page resends a message it got no answer to under the same id, so a retry is never a second turn.
+The router keeps the transcript, asks Rasa (or, while an agent owns the conversation, stays silent
+and passes the words to the agent) and queues the replies in the outbox.
 
 Bodies are read by `channels.http_body` (size, type, nesting, lone surrogates, an object); every
 /api/* answer and slip download is `Cache-Control: no-store` (they carry tracking numbers and slip
@@ -19,53 +19,32 @@ agent's reply from Slack, a decision on their case) it pulls from /api/updates, 
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import html
 import re
-import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from datetime import datetime
+from typing import Any, Callable, Protocol
 
 from aiohttp import web
 
+from bot.clock import utc_now
 from bot.ids import parse_rma_id
 from bot.outbox import Outbox, OutboxMessage
 from channels.http_body import BadBody, read_object
 from channels.limits import SESSION_DEFAULTS, ClientAddresses, WindowCounter, session_notice
 from channels.router import SORRY, Inbound, Router, without_intent
+from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_text, static_file
+from channels.web.portal import PortalReturns, add_portal_routes
+from channels.web.session import CHANNEL, COOKIE_NAME, SessionSigner, conversation_of
 
-if TYPE_CHECKING:
-    from channels.web.portal import PortalReturns
-
-
-DEFAULT_SHOP_NAME = "returnbot demo shop"
 NOT_ANSWERED = "Sorry, your last message may not have reached us. Please send it again."
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 2000
 MAX_TITLE_CHARS = 200
-COOKIE_NAME = "rb_session"
-CHANNEL = "web"
-STATIC_DIR = Path(__file__).parent / "static"
 CURSOR = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer column; fullmatch (`$` lets a final newline in)
 MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch
 SLIP_PATH = re.compile(r"/returns/[^/]+/slip\.pdf")
 NO_STORE = "no-store"
 OFFERS_LOOKBACK = 12  # transcript entries read first for the offered buttons; more only when they do not settle it
-
-# The page loads nothing from elsewhere; bot images may come from https hosts.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
 
 
 class MessageStore(Protocol):
@@ -77,8 +56,9 @@ class MessageStore(Protocol):
 SlipSource = Callable[[str, str], "bytes | None"]  # (rma_id, token) -> PDF bytes, None when unknown/bad token
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+def web_payloads(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """The web channel's renderer: the page shows a reply as it is (text, buttons, image, slip link)."""
+    return [reply]
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -110,29 +90,6 @@ def _offers(history: list[dict]) -> tuple[dict[str, str], bool]:
     return offered, False
 
 
-@dataclass(frozen=True)
-class SessionSigner:
-    """Signs session ids with HMAC-SHA256 so only ids the gateway issued are accepted."""
-
-    secret: str
-
-    def _sig(self, sid: str) -> str:
-        mac = hmac.new(self.secret.encode(), f"web-session:{sid}".encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-    def issue(self) -> tuple[str, str]:
-        """A fresh (session id, cookie value)."""
-        sid = secrets.token_urlsafe(24)
-        return sid, f"{sid}.{self._sig(sid)}"
-
-    def verify(self, cookie: str | None) -> str | None:
-        """The session id in a cookie value the gateway issued, else None."""
-        sid, dot, sig = (cookie or "").partition(".")
-        if not sid or not dot or not (sid + sig).isascii() or not hmac.compare_digest(sig, self._sig(sid)):
-            return None
-        return sid
-
-
 class WebChat:
     """Request handlers of the web channel; collaborators are passed in."""
 
@@ -148,11 +105,10 @@ class WebChat:
         self.addresses = addresses or ClientAddresses()
         self.sessions = sessions or WindowCounter(SESSION_DEFAULTS)
         self.contact = contact
-        page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-        self.page = page.replace("{{shop_name}}", html.escape(shop_name or DEFAULT_SHOP_NAME))
+        self.page = page_text("index.html", shop_name)
 
     def _session(self, request: web.Request) -> str | None:
-        return self.signer.verify(request.cookies.get(COOKIE_NAME))
+        return self.signer.session_id(request)
 
     def _offered(self, conversation_id: str) -> set[str]:
         """`offered_payloads` of the conversation's transcript (see `_offered_buttons`)."""
@@ -172,9 +128,7 @@ class WebChat:
         return web.Response(text=self.page, content_type="text/html", headers=PAGE_HEADERS)
 
     async def static(self, request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        return web.FileResponse(STATIC_DIR / name, headers={"X-Content-Type-Options": "nosniff",
-                                                            "Cache-Control": "no-cache"})
+        return static_file(request)
 
     async def session(self, request: web.Request) -> web.Response:
         """Keeps a valid session; issues a new one when the cookie is missing or was not ours, within the
@@ -200,7 +154,7 @@ class WebChat:
         sid = self._session(request)
         if sid is None:
             return _json_error(401, "no session: POST /api/session first")
-        conversation_id = f"{CHANNEL}:{sid}"
+        conversation_id = conversation_of(sid)
         cursor = self.outbox.last_seq(conversation_id)
         items = self.store.messages(conversation_id)
         return web.json_response({"messages": [
@@ -217,7 +171,7 @@ class WebChat:
         if not CURSOR.fullmatch(after):
             return _json_error(400, "after must be a non-negative integer: the cursor of the last answer")
         cursor = int(after)
-        rows = self.outbox.collect(f"{CHANNEL}:{sid}", cursor, self.now())
+        rows = self.outbox.collect(conversation_of(sid), cursor, self.now())
         return web.json_response({"messages": [_pulled(row) for row in rows],
                                   "cursor": max([cursor, *(row.seq for row in rows)])})
 
@@ -246,7 +200,7 @@ class WebChat:
         text = text.strip()[:MAX_TEXT_CHARS]
         pressed = isinstance(body.get("title"), str) and bool(body["title"].strip())  # the page says a button
 
-        conversation_id = f"{CHANNEL}:{sid}"
+        conversation_id = conversation_of(sid)
         title = None
         words = without_intent(text) or "?"  # only buttons the bot offered may carry intents and entities
         if words != text or pressed:  # (plain words need no transcript read)
@@ -294,7 +248,7 @@ async def _not_stored(request: web.BaseRequest, response: web.StreamResponse) ->
 
 def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, store: MessageStore,
                    slip_pdf: SlipSource, secret: str, shop_name: str = DEFAULT_SHOP_NAME,
-                   secure_cookie: bool = False, now: Callable[[], datetime] = _utcnow,
+                   secure_cookie: bool = False, now: Callable[[], datetime] = utc_now,
                    returns: PortalReturns | None = None, addresses: ClientAddresses | None = None,
                    sessions: WindowCounter | None = None, contact: str = "") -> WebChat:
     """Adds the chat page, /api/* and slip downloads to `app` (whose client_max_size should be
@@ -303,8 +257,6 @@ def add_web_routes(app: web.Application, *, router: Router, outbox: Outbox, stor
     ReturnsService) the self-service returns portal is served at /returns on the chat's sessions.
     `addresses` tells the client of a request (trusted proxies), `sessions` limits new sessions,
     `contact` is how to reach the shop otherwise, told to a customer a limit stops."""
-    from channels.web.portal import add_portal_routes  # the portal builds on this module's sessions
-
     chat = WebChat(router=router, outbox=outbox, store=store, slip_pdf=slip_pdf, secret=secret,
                    shop_name=shop_name, secure_cookie=secure_cookie, now=now, addresses=addresses,
                    sessions=sessions, contact=contact)

@@ -24,7 +24,6 @@ which with the SameSite cookie keeps cross-site form posts out, bounded nesting,
 from __future__ import annotations
 
 import asyncio
-import html
 import weakref
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Protocol, Sequence
@@ -35,7 +34,8 @@ from bot import replies, text
 from bot.models import Outcome, Resolution, ReturnReason, Rma, RmaStatus
 from bot.services import LineOption, NotVerified, ReturnResult, Verification
 from channels.http_body import BadBody, read_object
-from channels.web.app import CHANNEL, COOKIE_NAME, DEFAULT_SHOP_NAME, PAGE_HEADERS, STATIC_DIR, SessionSigner
+from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_text, static_file
+from channels.web.session import SessionSigner, conversation_of
 
 MAX_PORTAL_BODY_BYTES = 16 * 1024
 MAX_ORDER_ID_CHARS = 64
@@ -107,22 +107,20 @@ class Portal:
             raise ValueError("the returns portal needs the web chat's non-empty secret to read session cookies")
         self.returns, self.chat_url = returns, chat_url
         self.signer = SessionSigner(secret)
-        page = (STATIC_DIR / "portal.html").read_text(encoding="utf-8")
-        self.page = page.replace("{{shop_name}}", html.escape(shop_name or DEFAULT_SHOP_NAME))
+        self.page = page_text("portal.html", shop_name)
         # One submit at a time per conversation: a double click waits for the first and gets its RMAs
         # (the database would keep one RMA per line anyway; this also keeps one review case).
         self._submitting: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
 
     def _conversation(self, request: web.Request) -> Optional[str]:
-        sid = self.signer.verify(request.cookies.get(COOKIE_NAME))
-        return f"{CHANNEL}:{sid}" if sid else None
+        sid = self.signer.session_id(request)
+        return conversation_of(sid) if sid else None
 
     async def index(self, request: web.Request) -> web.Response:
         return web.Response(text=self.page, content_type="text/html", headers=PAGE_HEADERS)
 
     async def static(self, request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC_DIR / request.match_info["name"],
-                                headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+        return static_file(request)
 
     async def verify(self, request: web.Request) -> web.Response:
         conversation = self._conversation(request)
