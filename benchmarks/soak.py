@@ -110,7 +110,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help="seconds between fault starts; 0: spread evenly, at least each kind once, about "
                              "one every 3 minutes")
     parser.add_argument("--down-seconds", type=float, default=5.0, help="how long a killed process stays down")
-    parser.add_argument("--lock-seconds", type=float, default=8.0, help="how long a database is held locked")
+    parser.add_argument("--lock-seconds", type=float, default=10.0,
+                        help="how long a database is held locked: past Rasa's 5 s wait for tracker.db, within "
+                             "the 30 s the order store waits for returnbot.db")
     parser.add_argument("--settle-seconds", type=float, default=5.0,
                         help="after a fault ends, how long before a failure counts as one outside any fault")
     parser.add_argument("--tries-after-fault", type=int, default=2,
