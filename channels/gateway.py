@@ -21,7 +21,7 @@ import bot.handoffs  # noqa: F401
 import bot.outbox  # noqa: F401
 from bot.privacy import loggable_error
 from channels.contract import Channel, ChannelFactory, Health, Hub, Off
-from channels.http_body import MAX_REQUEST_BYTES
+from channels.http_body import MAX_REQUEST_BYTES, answer_expect_safely
 from channels.limits import CASE_DEFAULTS, CaseGate, Limit
 from channels.rasa_client import RasaClient
 from channels.slack import slack_channel
@@ -67,6 +67,7 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient,
     and new cases for a person from customers who verified no order (with the order services).
     No response names the server software."""
     hub = _hub(settings, services, rasa)
+    answer_expect_safely()
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app.on_response_prepare.append(_no_server_name)
 

@@ -7,6 +7,10 @@ is over the route's byte limit (413), not `application/json` (415), nested deepe
 recurse into it), not JSON (400), holds a lone UTF-16 surrogate anywhere in a key or a string
 (400: such a string can be neither stored nor sent on), or is not a JSON object (400).
 
+`answer_expect_safely` gives every route the same answer to an `Expect` header as
+aiohttp's own (100 Continue, or 417 for any other expectation) but with a fixed text: aiohttp's
+default quotes the header back, and a header that is not UTF-8 made that a 500 on every route.
+
 `read_body` and `parse_object` are the two halves of `read_object`, for a route that must look at
 the raw bytes in between (the webhook checks their signature before it parses them).
 """
@@ -17,7 +21,8 @@ import re
 from itertools import accumulate
 from typing import Any, Dict
 
-from aiohttp import web
+from aiohttp import web, web_urldispatcher
+from aiohttp.http import HttpVersion11
 
 JSON_TYPE = "application/json"
 MAX_REQUEST_BYTES = 64 * 1024  # the gateway reads no larger body at all (aiohttp's client_max_size); routes limit more
@@ -27,6 +32,23 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKETS)
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)  # unrolled: linear, an unclosed one runs to the end
 _SURROGATE = re.compile("[\ud800-\udfff]")  # the parser joins a valid pair into one character: what is left is lone
+
+
+async def expect_continue(request: web.Request) -> None:
+    """aiohttp's expect handler without echoing the header: it runs before any middleware."""
+    if request.version != HttpVersion11:
+        return
+    if request.headers.get("Expect", "").lower() != "100-continue":
+        raise web.HTTPExpectationFailed(text="Only 'Expect: 100-continue' is supported.")
+    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+def answer_expect_safely() -> None:
+    """Make `expect_continue` aiohttp's default expect handler. Call it before any route is added:
+    aiohttp reads the default when a route is made, and also makes one per request that matches no
+    route or method (the 404 and 405 answers), so setting it on the routes would miss those. There is
+    no public setter; tests/test_fuzz_http.py fails if an aiohttp upgrade moves it."""
+    web_urldispatcher._default_expect_handler = expect_continue  # noqa: SLF001
 
 
 class BadBody(ValueError):

@@ -502,3 +502,16 @@ def test_no_request_breaks_the_gateway_or_changes_what_it_refuses(gateway, opera
     seen = gateway.statuses.get(operation.id, Counter())
     assert any(200 <= status < 400 for status in seen), (
         f"no request to {operation.id} got past its checks ({dict(seen)}): the fuzz would test only refusals")
+
+
+@pytest.mark.parametrize("expect", [b"\xff\xfe-continue", "200-ok"])
+@pytest.mark.parametrize("target", ["/", "/healthz", "/api/messages", "/no-such-page"])  # a route, a wrong method, none
+def test_an_expect_header_the_gateway_does_not_know_is_417_with_a_fixed_text_on_every_route(gateway, target, expect):
+    answer = gateway.loop.run_until_complete(gateway._send_raw("GET", target, [("Expect", expect)], None))
+    assert (answer.status, answer.content_type) == (417, "text/plain")
+    assert answer.body == b"Only 'Expect: 100-continue' is supported."
+
+
+def test_expect_100_continue_still_gets_the_body_through(gateway):
+    answer = gateway.loop.run_until_complete(gateway._send_raw("GET", "/healthz", [("Expect", "100-continue")], b""))
+    assert answer.status == 200 and json.loads(answer.body)["status"] == "ok"
