@@ -6,6 +6,11 @@ installation secret, which the gateway sends (channels/rasa_client.py); anything
 without the header, 403 with another value) before the body is read. Without it, any local user could post
 to 127.0.0.1:5005 as any conversation id (`web:<session>`, `telegram:<chat>`) and read that customer's
 conversation and orders. Named in credentials.yml.
+
+One difference in what it answers: a turn that raised (the tracker store locked or down, say) is a 503,
+not Rasa's 200 with whatever messages were collected before the error. Those messages belong to a turn
+that may not have been recorded; the gateway asks the customer to try again instead, and a retried
+request finds what the first one did (RMAs are issued once per order line).
 """
 from __future__ import annotations
 
@@ -14,11 +19,12 @@ import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.privacy import loggable_error
 from bot.settings import INTERNAL_TOKEN_HEADER, Settings
 
 log = logging.getLogger(__name__)
@@ -38,7 +44,25 @@ class GatewayInput(RestInput):
         return cls()  # nothing to configure: the token comes from the installation secret
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> response.HTTPResponse:
+            collector = CollectingOutputChannel()
+            message = UserMessage(self._extract_message(request), collector, await self._extract_sender(request),
+                                  input_channel=self._extract_input_channel(request),
+                                  metadata=self.get_metadata(request))
+            try:
+                await on_new_message(message)
+            except Exception as exc:  # noqa: BLE001 (any failure fails the turn; the gateway asks to retry)
+                log.error("turn failed for one conversation: %s", loggable_error(exc))
+                return response.json({"error": "the turn failed; nothing it said was sent"}, status=503)
+            return response.json(collector.messages)
+
         webhook.middleware("request")(self.only_the_gateway)  # this blueprint's routes only
         return webhook
 

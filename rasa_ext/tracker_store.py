@@ -21,6 +21,12 @@ store. Three differences from Rasa 3.6's `SQLTrackerStore`, each measured with `
 A load takes the file's write lock for a moment: a file another process keeps locked (a stuck
 writer, a backup) fails the turn at its start, after `LOCK_WAIT_SECONDS`, before any action runs,
 and the gateway asks the customer to try again, rather than acting on a turn it cannot record.
+
+That takes `fail_turns_not_conversations` (installed with the package, for every tracker store,
+PostgreSQL's too): Rasa wraps the store in a `FailSafeTrackerStore` which, on an error, answers a
+load with no conversation (a customer half-way through a return starts again) and keeps a save in
+memory only (the turn is lost at the next load). Patched, the error fails the turn instead, and
+`rasa_ext.channel.GatewayInput` answers it 503, so the gateway asks the customer to try again.
 """
 from __future__ import annotations
 
@@ -45,6 +51,18 @@ class _Kept:
     """What the file held for a conversation when this process last read or wrote it."""
     stamp: Tuple[int, Optional[int]]  # (number of events, id of the newest)
     events: Tuple[Event, ...]  # those since the last session start
+
+
+def fail_turns_not_conversations() -> None:
+    """Make Rasa's fail-safe wrapper re-raise a tracker store's error instead of starting an empty
+    conversation or saving to memory (see the module's docstring)."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    def fail_the_turn(self: FailSafeTrackerStore, error: Exception) -> None:
+        raise error
+
+    FailSafeTrackerStore.on_tracker_store_error = fail_the_turn
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = fail_the_turn
 
 
 class SqliteTrackerStore(SQLTrackerStore):

@@ -138,9 +138,9 @@ def test_with_the_tracker_store_locked_the_customer_is_asked_to_retry_and_no_act
         blocker.close()
     time.sleep(1)
     assert store.get_order("#1003").status.value == "processing"  # the cancel action never ran
-    answer = chloe.say("please cancel order #1003")
-    if "postcode" in answer.lower():
-        answer = chloe.say("chloe.dubois@example.fr")
+    # the retry picks the conversation up where it was (Rasa's fail-safe store would have started an
+    # empty one, or kept the turn in memory only): the email answers the question asked before the lock
+    answer = chloe.say("chloe.dubois@example.fr")
     assert "Shall I cancel" in answer
     answer = chloe.say("yes")
     assert "is cancelled" in answer and store.get_order("#1003").status.value == "cancelled"
