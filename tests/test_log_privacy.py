@@ -196,7 +196,7 @@ def refused_conversation(stack) -> Dict[str, List[Tuple[str, str]]]:
     return gained
 
 
-GATEWAY_FAILURE, RASA_FAILURE = "transcript of web:", "trying to save conversation tracker"
+GATEWAY_FAILURE, RASA_FAILURE = "transcript of web:", "turn failed for one conversation"
 
 
 @pytest.mark.stack
