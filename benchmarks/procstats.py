@@ -6,15 +6,16 @@ the sum over the tree. Two figures are kept: the highest sum of VmRSS seen by a 
 the run, and the sum of VmHWM (each process's own high-water mark, which the kernel keeps between
 samples and which includes start-up, e.g. loading the model). CPU time (user + system) is read at
 the start and the end of each part of the measured window, so `cpu_seconds` is what each tree spent
-serving it.
+serving it. `machine()` describes the machine itself, for the reports of `make bench` and `make soak`.
 """
 from __future__ import annotations
 
 import os
+import platform
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 PROC = Path("/proc")
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -163,3 +164,16 @@ class Sampler:
     def machine_busy_seconds(self) -> float:
         """CPU seconds all cores were busy during the blocks, whoever kept them busy."""
         return self.machine_busy_ticks / TICKS
+
+
+def machine() -> Dict[str, Any]:
+    """The machine a run measures on: cores, CPU model, memory, Python, Rasa and the load average."""
+    model = next((line.split(":", 1)[1].strip() for line in (PROC / "cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in (PROC / "meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    from importlib.metadata import version
+
+    return {"cores": os.cpu_count(), "cpu_model": model, "memory_mb": mem_kb // 1024,
+            "python": platform.python_version(), "rasa": version("rasa"), "platform": platform.platform(),
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}

@@ -64,10 +64,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Hashable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 
-from benchmarks.bench import CLIENT_ERRORS, MISUNDERSTOOD, TROUBLE, ReturnbotCustomer, machine, port_free
+from benchmarks.bots import port_free
 from benchmarks.conversations import Press, ReturnbotCustomers, Say, pick_button
-from benchmarks.procstats import memory_kb, process_tree
-from benchmarks.stats import summary
+from benchmarks.latency import summary
+from benchmarks.load import CLIENT_ERRORS, MISUNDERSTOOD, TROUBLE, ReturnbotCustomer
+from benchmarks.procstats import machine, memory_kb, process_tree
 from bot.ids import RMA_IN_TEXT
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import pytest
 from benchmarks.conversations import MoodbotCustomers, Press, ReturnbotCustomers, Say, demo_orders, pick_button
 from benchmarks.procstats import parse_machine_cpu, parse_stat, parse_status
 from benchmarks.profile_summary import attribute, read_stacks
-from benchmarks.stats import percentile, rolling, summary
+from benchmarks.latency import percentile, rolling, summary
 
 
 @pytest.mark.parametrize("values", [[5.0], [1.0, 2.0], [3.0, 1.0, 2.0, 10.0, 7.0], list(np.linspace(0, 99, 37))])
@@ -101,7 +101,9 @@ def test_the_report_judges_latency_both_at_capacity_and_at_a_human_pace():
     from argparse import Namespace
     from datetime import datetime, timezone
 
-    from benchmarks.bench import Phase, Turn, build_report
+    from benchmarks.bench_report import build_report
+    from benchmarks.load import Turn
+    from benchmarks.measure import Phase
 
     def turns(latency_ms, n=100):
         return [Turn(float(i), latency_ms, "return", "hi", None, ["ok"]) for i in range(n)]
