@@ -9,10 +9,10 @@ from bot.clock import utc_now
 from bot.ids import new_rma_id
 from bot.platforms import PlatformStore
 from bot.policy import load_policy
+from bot.return_updates import ReturnUpdates
 from bot.services import Lockout, ReturnsService, Shop
 from bot.settings import Settings
 from bot.store import SqlStore
-from bot.updates import ReturnUpdates
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from channels.contract import Channel, ChannelFactory, Health, Hub, Off
 from channels.http_body import MAX_REQUEST_BYTES, answer_expect_safely
 from channels.limits import CASE_DEFAULTS, CaseGate, Limit
 from channels.rasa_client import RasaClient
+from channels.returns_webhook import return_updates_channel
 from channels.slack import slack_channel
 from channels.telegram import telegram_channel
-from channels.updates import return_updates_channel
 from channels.web import web_channel
 
 if TYPE_CHECKING:

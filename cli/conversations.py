@@ -269,7 +269,7 @@ class Fixture:
         import bot.handoffs  # noqa: F401
         import bot.outbox  # noqa: F401
         import bot.platforms  # noqa: F401
-        import bot.updates  # noqa: F401
+        import bot.return_updates  # noqa: F401
         import channels.slack.ledger  # noqa: F401
         from bot.store import SqlStore
 

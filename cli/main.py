@@ -204,7 +204,7 @@ def cmd_returns_update(args, settings: Settings) -> int:
     if rma_id is None:
         print(f"returnbot: {args.rma!r} is not a valid RMA number (check for typos)", file=sys.stderr)
         return 2
-    from bot.updates import RefusedUpdate, UnknownRma
+    from bot.return_updates import RefusedUpdate, UnknownRma
 
     try:
         recorded = _services(settings).updates.record(rma_id, RmaStatus(args.status), event_id=args.event_id,
@@ -222,7 +222,7 @@ def cmd_returns_update(args, settings: Settings) -> int:
 
 
 def cmd_returns_webhook_secret(args, settings: Settings) -> int:
-    from channels.updates import webhook_secret
+    from channels.returns_webhook import webhook_secret
 
     print(webhook_secret(settings.secret))
     return 0
@@ -321,7 +321,7 @@ def cmd_platforms_sync(args, settings: Settings) -> int:
 def cmd_stats(args, settings: Settings) -> int:
     from sqlalchemy.exc import OperationalError
 
-    from cli.stats import print_stats
+    from cli.stats_report import print_stats
 
     try:
         return print_stats(settings, args.json)

@@ -167,7 +167,7 @@ def prepare_database(settings: Settings) -> None:
     import bot.handoffs  # noqa: F401
     import bot.outbox  # noqa: F401
     import channels.slack.ledger  # noqa: F401
-    from bot.stats import SqlStats
+    from bot.conversation_stats import SqlStats
     from bot.store import SqlStore
 
     create_database_if_missing(settings.database_url)

@@ -1,5 +1,5 @@
 """The statistics consumer: reads the events Rasa publishes to RabbitMQ and keeps conversation
-statistics (bot/stats.py) in the order database; `returnbot stats` prints them.
+statistics (bot/conversation_stats.py) in the order database; `returnbot stats` prints them.
 
 `python -m cli.stats_consumer` runs it until SIGTERM; the scaled stack starts it as "stats".
 It is a process of its own rather than a task in the gateway: the gateway is what customers wait on,
@@ -25,8 +25,8 @@ from typing import List, Optional
 
 import aio_pika
 
+from bot.conversation_stats import Fact, SqlStats, facts
 from bot.settings import Settings, SettingsError
-from bot.stats import Fact, SqlStats, facts
 from bot.store import make_engine
 
 log = logging.getLogger("returnbot.stats")

@@ -15,10 +15,10 @@ from bot.ids import ALPHABET, check_symbol
 from bot.importer import load_orders_file
 from bot.platforms import PlatformStore
 from bot.policy import load_policy
+from bot.return_updates import ReturnUpdates
 from bot.services import ReturnsService, Shop
 from bot.settings import ROOT, Settings
 from bot.store import SqlStore
-from bot.updates import ReturnUpdates
 from cli.model import ensure_model
 from cli.stack import Stack
 from tests.builders import NOW

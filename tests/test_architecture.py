@@ -181,3 +181,15 @@ def test_the_gateway_knows_each_channel_only_by_its_factory_in_the_list():
                 imported.update({alias.asname or alias.name: node.module for alias in node.names})
     assert set(imported) == factories, f"not factories in CHANNELS: {set(imported) ^ factories}"
     assert [factory.__name__ for factory in CHANNELS] == [element.id for element in listed.elts]
+
+
+# -- module names say their job ----------------------------------------------------------------------
+# Words that name no job: a module called so could hold anything (there were three `updates.py` and
+# three `stats.py`, each doing something else). Say what it does: `return_updates`, `conversation_stats`.
+NAMES_OF_NO_JOB = {"updates", "stats", "utils", "util", "helpers", "misc", "common", "stuff", "tools", "lib"}
+
+
+def test_no_module_is_named_by_a_word_that_says_no_job():
+    vague = sorted(str(path.relative_to(ROOT)) for package in (*LAYERED, "integrations", "benchmarks")
+                   for path in (ROOT / package).rglob("*.py") if path.stem in NAMES_OF_NO_JOB)
+    assert not vague, f"name these modules for their job: {vague}"

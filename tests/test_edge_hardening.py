@@ -28,10 +28,10 @@ from channels.limits import (CASE_DEFAULTS, CASES_BUSY, LOCAL, SESSION_DEFAULTS,
                              TOO_MANY_IN_TOTAL, ClientAddresses, Limit, WindowCounter)
 from channels.rasa_client import RasaClient
 from channels.relay import PermanentFailure
+from channels.returns_webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, ReturnsWebhook, sign, webhook_secret
 from channels.slack import cards
 from channels.telegram.channel import webhook_secret as telegram_secret
 from channels.telegram.sender import chat_id_of, parse_callback_data
-from channels.updates import SIGNATURE_HEADER, TIMESTAMP_HEADER, ReturnsWebhook, sign, webhook_secret
 from channels.web.app import COOKIE_NAME
 from tests.fakes import BUTTONS, FakeRasa, FakeReturns, FakeSettings, FakeStore
 

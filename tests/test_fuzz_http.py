@@ -59,12 +59,12 @@ from bot.bootstrap import Services
 from bot.models import Resolution, ReturnReason
 from bot.platforms import PlatformStore
 from bot.policy import load_policy
+from bot.return_updates import ReturnUpdates
 from bot.services import ReturnsService, Shop
 from bot.store import SqlStore, metadata
-from bot.updates import ReturnUpdates
 from channels.gateway import RETURN_UPDATES, SLACK_CHANNEL, build_gateway
+from channels.returns_webhook import webhook_secret
 from channels.telegram.channel import webhook_secret as telegram_secret
-from channels.updates import webhook_secret
 from channels.web.app import COOKIE_NAME
 from tests.builders import NOW as STORE_NOW
 from tests.conftest import counting_rma_ids, test_settings

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.models import Resolution, ReturnReason, RmaStatus
 from channels.gateway import RETURN_UPDATES, build_gateway
-from channels.updates import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, webhook_secret
+from channels.returns_webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, webhook_secret
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fakes import FakeRasa
 from tests.telegram_customer import eventually, visible

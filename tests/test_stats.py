@@ -1,4 +1,4 @@
-"""Conversation statistics from Rasa's events (bot/stats.py): what each event counts for, a message
+"""Conversation statistics from Rasa's events (bot/conversation_stats.py): what each event counts for, a message
 delivered twice counting once, the automation rate's definition, and `returnbot stats`."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sys
 import pytest
 import yaml
 
+from bot.conversation_stats import HANDOFFS, OUTCOMES, SqlStats, conversation_key, facts
 from bot.settings import ROOT
-from bot.stats import HANDOFFS, OUTCOMES, SqlStats, conversation_key, facts
 from bot.store import make_engine
 
 SECRET = "test-secret"

@@ -1,4 +1,4 @@
-"""A return's lifecycle events and the notices customers get about them (bot/updates.py), over the
+"""A return's lifecycle events and the notices customers get about them (bot/return_updates.py), over the
 demo store: once per event id, no moving back, nobody told twice or about history, opting out."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.models import Resolution, ReturnReason, RmaStatus
-from bot.updates import RefusedUpdate, UnknownRma
+from bot.return_updates import RefusedUpdate, UnknownRma
 from tests.builders import NOW
 
 ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"

@@ -34,7 +34,7 @@ from aiohttp import web
 
 from bot.ids import parse_rma_id
 from bot.models import RmaStatus
-from bot.updates import RefusedUpdate, ReturnUpdates, UnknownRma
+from bot.return_updates import RefusedUpdate, ReturnUpdates, UnknownRma
 from channels.contract import OFF, STARTING, UP, Channel, Health, Hub, Off
 from channels.http_body import BadBody, parse_object, read_body
 from channels.router import Router

@@ -1,10 +1,11 @@
-"""`returnbot stats`: the conversation statistics the stats consumer keeps (definitions in bot/stats.py)."""
+"""`returnbot stats`: the report of the conversation statistics the stats consumer keeps (definitions in
+bot/conversation_stats.py)."""
 from __future__ import annotations
 
 import json
 
+from bot.conversation_stats import SqlStats, Summary
 from bot.settings import Settings
-from bot.stats import SqlStats, Summary
 from bot.store import make_engine
 
 EXPLAINED = ("resolved without a person: the bot gave a final answer (RMA, returnless refund, Amazon's path, "
