@@ -303,9 +303,21 @@ def _reason(value: Any, option: LineOption, field: str) -> ReturnReason:
         if _reasons(option):
             raise BadField(field, f"Choose why you're returning {option.line.title}.")
         return ReturnReason.OTHER  # the answer does not depend on it (as the chat records it)
-    if not isinstance(value, str) or value not in ReturnReason._value2member_map_:
+    reason = _known_reason(value)
+    if reason is None:
         raise BadField(field, f"Choose one of the reasons offered for {option.line.title}.")
-    return ReturnReason(value)
+    return reason
+
+
+def _known_reason(value: Any) -> Optional[ReturnReason]:
+    """The reason whose value `value` is (`"too_small"`), None for anything else: another string,
+    a number, a list."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ReturnReason(value)
+    except ValueError:
+        return None
 
 
 def _resolution(value: Any, option: LineOption, reason: ReturnReason, field: str) -> Optional[Resolution]:
