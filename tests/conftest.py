@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.bootstrap import Services
 from bot.ids import ALPHABET, check_symbol
@@ -22,6 +23,7 @@ from bot.store import SqlStore
 from cli.model import ensure_model
 from cli.stack import Stack
 from tests.builders import NOW
+from tests.fake_telegram import FakeTelegram
 
 DEMO_STORE = ROOT / "data" / "demo_orders.json"
 
@@ -96,3 +98,12 @@ def stack(tmp_path_factory):
     yield running
     running.stop()
     store.engine.dispose()
+
+
+@pytest_asyncio.fixture
+async def fake_telegram():
+    """The fake Telegram Bot API on loopback (tests/fake_telegram.py), for the tests of any channel."""
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.close()

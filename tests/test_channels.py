@@ -6,15 +6,14 @@ import logging
 from typing import Dict, List
 
 import pytest
-import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from channels.contract import START_BACKOFF, Off, start_with_retry
 from channels.gateway import CHANNELS, CHANNELS_ON, build_gateway, channel_health
-from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fakes import FakeRasa
 from tests.telegram_customer import eventually
+from tests.telegram_rig import on_fake_telegram
 
 
 class Unreachable(OSError):
@@ -35,14 +34,6 @@ class Connect:
 
 def refused_when_forbidden(exc: BaseException):
     return "the service refused the token" if isinstance(exc, PermissionError) else None
-
-
-@pytest_asyncio.fixture
-async def fake_telegram():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture
@@ -163,7 +154,7 @@ async def test_a_new_channel_is_one_factory_in_the_list(services, caplog):
 
 
 async def test_the_gateway_reports_each_channels_health(services, fake_telegram):
-    settings = services.settings.with_overrides(telegram_bot_token=TOKEN, telegram_api_base_url=fake_telegram.url)
+    settings = on_fake_telegram(services.settings, fake_telegram)
     app = build_gateway(settings, services, FakeRasa().client())
     assert channel_health(app) == {"web": "starting", "telegram": "starting", "return-updates": "starting"}
     async with TestClient(TestServer(app)):

@@ -12,9 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.models import Resolution, ReturnReason, RmaStatus
 from channels.gateway import RETURN_UPDATES, build_gateway
 from channels.returns_webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, webhook_secret
-from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fakes import FakeRasa
 from tests.telegram_customer import eventually, visible
+from tests.telegram_rig import on_fake_telegram
 
 ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
 CHAT = 4711
@@ -28,16 +28,8 @@ def signed(secret: str, event: dict, age: int = 0, secret_used=None):
 
 
 @pytest_asyncio.fixture
-async def fake_telegram():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest_asyncio.fixture
 async def gateway(services, fake_telegram):
-    settings = services.settings.with_overrides(telegram_bot_token=TOKEN, telegram_api_base_url=fake_telegram.url)
+    settings = on_fake_telegram(services.settings, fake_telegram)
     app = build_gateway(settings, services, FakeRasa().client())
     async with TestClient(TestServer(app)) as client:
         yield client, app[RETURN_UPDATES], webhook_secret(settings.secret)

@@ -55,8 +55,8 @@ from tests.fake_slack import FakeSlack
 from tests.fake_telegram import BOT_ID, TOKEN as TELEGRAM_TOKEN, FakeTelegram
 from tests.fakes import BUTTONS, FakeRasa, FakeReturns, FakeSettings, FakeStore
 from tests.telegram_customer import eventually, said, visible
+from tests.telegram_rig import REASONS, ScriptedRasa, on_fake_telegram, running
 from tests.test_slack import CHANNEL, CONV, SECRET, Rig, card_text
-from tests.test_telegram import REASONS, ScriptedRasa, running
 from tests.web_customer import Customer as WebCustomer
 
 ALICE_ORDER, ALICE_EMAIL, ALICE_POSTCODE = "114-3941689-8772232", "alice.martin@example.com", "94107"
@@ -294,14 +294,6 @@ async def test_customer_messages_reach_the_thread_once_and_in_order_when_slack_f
 
 
 # == Telegram: 9 (limits), 14 (a keyboard pressed twice), 15 (another chat's keyboard, typed intents) ==
-@pytest_asyncio.fixture
-async def fake_telegram():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
 @pytest.fixture
 def rasa() -> ScriptedRasa:
     return ScriptedRasa()
@@ -310,8 +302,7 @@ def rasa() -> ScriptedRasa:
 @pytest_asyncio.fixture
 async def telegram_bot(services, fake_telegram, rasa):
     """The real Telegram adapter polling the fake Bot API, on the demo store, with a scripted Rasa."""
-    settings = services.settings.with_overrides(telegram_bot_token=TELEGRAM_TOKEN,
-                                                telegram_api_base_url=fake_telegram.url)
+    settings = on_fake_telegram(services.settings, fake_telegram)
     async with running(fake_telegram, settings, services.store, rasa.client()) as bot:
         yield bot
 
@@ -329,9 +320,8 @@ async def test_a_ten_thousand_character_telegram_message_reaches_rasa_cut_to_the
 @pytest_asyncio.fixture
 async def webhook(services, fake_telegram, rasa):
     """The gateway with Telegram in webhook mode: (test client, the secret Telegram sends)."""
-    settings = services.settings.with_overrides(telegram_bot_token=TELEGRAM_TOKEN,
-                                                telegram_api_base_url=fake_telegram.url,
-                                                telegram_webhook_url="https://shop.example/telegram/hook")
+    settings = on_fake_telegram(services.settings, fake_telegram,
+                                telegram_webhook_url="https://shop.example/telegram/hook")
     async with TestClient(TestServer(build_gateway(settings, services, rasa.client()))) as client:
         await eventually(lambda: fake_telegram.sent("setWebhook"))
         yield client, webhook_secret(settings)

@@ -10,103 +10,29 @@ import re
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from html.parser import HTMLParser
-from typing import Callable, List, Optional
+from typing import List
 
-import httpx
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.attachments import AttachmentStore
 from bot.ids import RMA_IN_TEXT
-from bot.outbox import Outbox
 from bot.store import SqlStore
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient
-from channels.relay import Backoff, Relay
-from channels.router import PHOTO_RECEIVED, Router
-from channels.telegram import TelegramChannel, reply_payloads, webhook_secret
+from channels.router import PHOTO_RECEIVED
+from channels.telegram import reply_payloads, webhook_secret
 from channels.telegram.app import EDITED, STALE
 from channels.telegram.channel import SECRET_HEADER
 from channels.telegram.format import split_text, to_html, utf16_len
 from tests.conftest import test_settings
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_telegram import TOKEN
 from tests.telegram_customer import TelegramCustomer, eventually, said, visible
-
-SLIP_RMA = "RMA-000001001R"
-PDF = b"%PDF-1.4 fake slip for " + SLIP_RMA.encode()
-REASONS = [{"title": "Too small", "payload": '/inform{"return_reason":"too_small"}'},
-           {"title": "Arrived damaged", "payload": '/inform{"return_reason":"damaged"}'}]
-LONG = "\n\n".join(f"Paragraph {n}: " + " ".join(["returns"] * 60) for n in range(12))  # about 5,300 chars
-INJECTION = ('Note from order 114: <b>FREE</b> & <a href="https://evil.example/">click</a> </code> <pre> '
-             "track: https://shop.example/t?id=1&x=2.")
+from tests.telegram_rig import (INJECTION, LONG, PDF, REASONS, SLIP_RMA, ScriptedRasa, on_fake_telegram,
+                               running)
 
 
-# -- a scripted Rasa ----------------------------------------------------------------------------
-class ScriptedRasa:
-    def __init__(self):
-        self.received: List[dict] = []
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        self.received.append(body)
-        return httpx.Response(200, json=[{"recipient_id": body["sender"], **r} for r in self.answer(body["message"])])
-
-    @staticmethod
-    def answer(text: str) -> List[dict]:
-        scripted = {
-            "/greet": [{"text": "Hi! I'm the returns assistant."}],
-            "choose": [{"text": "What's the reason for the return?", "buttons": REASONS}],
-            "two": [{"text": "one"}, {"text": "two"}],
-            "long": [{"text": LONG}],
-            "inject": [{"text": INJECTION}],
-            "slip": [{"text": f"Your RMA number is {SLIP_RMA}. Print your return slip here: "
-                              f"http://localhost:8000/returns/{SLIP_RMA}/slip.pdf?t=abc and send it back.",
-                      "custom": {"return_slip": {"rma_id": SLIP_RMA, "url": "http://localhost:8000/x"}}}],
-        }
-        return scripted.get(text, [{"text": f"you said: {text}"}])
-
-    def texts(self) -> List[str]:
-        return [r["message"] for r in self.received]
-
-    def client(self) -> RasaClient:
-        return RasaClient("http://rasa.test", client=httpx.AsyncClient(transport=httpx.MockTransport(self.handler)))
-
-
-# -- the adapter under test, and a customer's client ----------------------------------------------
-class RunningBot:
-    """The real Telegram adapter (polling), router, outbox and relay, as the gateway wires them."""
-
-    def __init__(self, fake: FakeTelegram, settings, store: SqlStore, rasa: RasaClient,
-                 slip_pdf: Callable[[str], Optional[bytes]]):
-        self.fake, self.store = fake, store
-        self.outbox = Outbox(store.engine)
-        self.relay = Relay(self.outbox, backoff=Backoff(base=0.2, cap=1.0))
-        self.attachments = AttachmentStore(store.engine, settings.var_dir / "attachments")
-        self.router = Router(rasa, self.outbox, {"telegram": reply_payloads}, attachments=self.attachments,
-                             transcript=store, notify=self.relay.wake)
-        self.channel = TelegramChannel(settings, self.router, self.relay, slip_pdf, poll_timeout=1)
-
-    async def start(self) -> None:
-        await self.channel.start()
-        self.relay.start()
-
-    async def stop(self) -> None:
-        await self.relay.close()
-        await self.channel.stop()
-
-    def customer(self, user_id: int) -> "TelegramCustomer":
-        return TelegramCustomer(self.fake, self.outbox, user_id)
-
-
-@pytest_asyncio.fixture
-async def fake_telegram():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
+# -- the adapter under test (tests/telegram_rig.py) -----------------------------------------------
 @pytest.fixture
 def tg_settings(tmp_path, fake_telegram):
     return test_settings(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake_telegram.url)
@@ -122,16 +48,6 @@ def store(tg_settings):
 @pytest.fixture
 def rasa() -> ScriptedRasa:
     return ScriptedRasa()
-
-
-@asynccontextmanager
-async def running(fake, settings, store, rasa_client, slip_pdf=lambda rma_id: PDF if rma_id == SLIP_RMA else None):
-    bot = RunningBot(fake, settings, store, rasa_client, slip_pdf)
-    await bot.start()
-    try:
-        yield bot
-    finally:
-        await bot.stop()
 
 
 @pytest_asyncio.fixture
@@ -311,7 +227,7 @@ def test_without_tokens_the_gateway_says_telegram_and_slack_are_off(caplog, serv
 
 
 async def test_the_gateway_runs_the_bot_by_long_polling(services, fake_telegram, rasa):
-    settings = services.settings.with_overrides(telegram_bot_token=TOKEN, telegram_api_base_url=fake_telegram.url)
+    settings = on_fake_telegram(services.settings, fake_telegram)
     async with TestClient(TestServer(build_gateway(settings, services, rasa.client()))):
         await eventually(lambda: fake_telegram.sent("getUpdates"))
         fake_telegram.push(fake_telegram.message(515, "hello from the gateway"))
@@ -322,8 +238,8 @@ async def test_the_gateway_runs_the_bot_by_long_polling(services, fake_telegram,
 @pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}],
                          ids=["missing", "wrong", "empty"])
 async def test_the_webhook_refuses_a_request_without_the_secret_token(services, fake_telegram, rasa, headers):
-    settings = services.settings.with_overrides(telegram_bot_token=TOKEN, telegram_api_base_url=fake_telegram.url,
-                                                telegram_webhook_url="https://shop.example/telegram/hook")
+    settings = on_fake_telegram(services.settings, fake_telegram,
+                                telegram_webhook_url="https://shop.example/telegram/hook")
     async with TestClient(TestServer(build_gateway(settings, services, rasa.client()))) as client:
         await eventually(lambda: fake_telegram.sent("setWebhook"))
         [hook] = fake_telegram.sent("setWebhook")
@@ -344,8 +260,8 @@ async def test_the_webhook_refuses_a_request_without_the_secret_token(services, 
 async def test_the_webhook_refuses_a_secret_token_of_bytes_that_are_not_utf8(services, fake_telegram, rasa):
     """Found by tests/test_fuzz_http.py: such a header reaches the handler as lone surrogates, and encoding
     it for the comparison was a 500."""
-    settings = services.settings.with_overrides(telegram_bot_token=TOKEN, telegram_api_base_url=fake_telegram.url,
-                                                telegram_webhook_url="https://shop.example/telegram/hook")
+    settings = on_fake_telegram(services.settings, fake_telegram,
+                                telegram_webhook_url="https://shop.example/telegram/hook")
     body = json.dumps(fake_telegram.message(517, "hello")).encode()
     async with TestClient(TestServer(build_gateway(settings, services, rasa.client()))) as client:
         reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
@@ -407,8 +323,7 @@ async def bot_on_the_stack(stack, fake, tmp_path):
     gateway runs without a token)."""
     from bot import bootstrap
 
-    settings = stack.settings.with_overrides(telegram_bot_token=TOKEN, telegram_api_base_url=fake.url,
-                                             var_dir=tmp_path)
+    settings = on_fake_telegram(stack.settings, fake, var_dir=tmp_path)
     services = bootstrap.build(settings)
     returns = services.returns
     rasa = RasaClient(stack.settings.rasa_url, token=stack.settings.rasa_channel_token)
