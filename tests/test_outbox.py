@@ -25,21 +25,11 @@ from bot.store import SqlStore, metadata
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
 from channels.router import PHOTO_RECEIVED, SORRY, Inbound, Router
+from tests.clock import Clock
 from tests.fakes import FakeDesk
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 POSTGRES = os.environ.get("RETURNBOT_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-class Clock:
-    def __init__(self, at: datetime = T0):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
 
 
 class FakeSender:
@@ -263,7 +253,7 @@ async def test_network_failures_back_off_exponentially_up_to_the_cap_and_then_de
         await relay.pump()
         head = outbox.head("telegram:1")
         waits.append((head.next_attempt_at - clock()).total_seconds())
-        clock.at = head.next_attempt_at
+        clock.now = head.next_attempt_at
     await relay.pump()
     assert waits == [1, 2, 4, 5]
     assert sender.delivered == [("telegram:1", "hello")]

@@ -39,6 +39,7 @@ from integrations.aftership import AfterShipReturns
 from integrations.http import retry_after
 from integrations.loop import LoopReturns
 from tests.builders import NOW, order
+from tests.clock import Clock
 from tests.conftest import test_settings
 
 AS_KEY, LOOP_KEY = "asat_0123456789abcdef0123456789abcd", "loop_key_fedcba9876543210fedcba98"
@@ -58,14 +59,6 @@ class Sleeps(list):
 
     async def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 # -- AfterShip Returns, as https://www.aftership.com/docs/returns documents it ---------------------

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from channels.rasa_client import RasaClient, RasaUnavailable
+from tests.clock import Clock
 
 SERVERS = ("http://rasa-1.test", "http://rasa-2.test", "http://rasa-3.test")
 
@@ -35,14 +36,6 @@ class Servers:
     def client(self, servers=SERVERS, clock=lambda: 0.0) -> RasaClient:
         return RasaClient(servers, client=httpx.AsyncClient(transport=httpx.MockTransport(self.handler)),
                           cooldown=10.0, clock=clock)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -74,7 +67,7 @@ async def test_a_refused_connection_sends_the_message_to_the_next_server_once(se
 
 
 async def test_a_server_that_refused_is_skipped_for_a_while_then_tried_again(servers):
-    clock = Clock()
+    clock = Clock(1000.0)  # monotonic seconds
     servers.refusing.add("rasa-1.test")
     rasa = servers.client(servers=SERVERS[:2], clock=clock)
     await rasa.send("web:a", "1")  # rasa-1 refuses: rasa-2 answers, rasa-1 cools down

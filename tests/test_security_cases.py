@@ -51,6 +51,7 @@ from channels.telegram.format import utf16_len
 from channels.web.app import COOKIE_NAME
 from tests import slack_requests
 from tests.builders import NOW, line, order
+from tests.clock import Clock
 from tests.fake_slack import FakeSlack
 from tests.fake_telegram import BOT_ID, TOKEN as TELEGRAM_TOKEN, FakeTelegram
 from tests.fakes import BUTTONS, FakeRasa, FakeReturns, FakeSettings, FakeStore
@@ -468,14 +469,6 @@ async def test_a_lockout_looks_the_same_for_another_customers_order_and_an_unkno
 
 
 # == 7. Verification brute force: 5 failures for a conversation or an order in 15 minutes lock it ======
-class Clock:
-    def __init__(self, at: datetime = NOW):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -519,14 +512,14 @@ def test_the_lock_holds_for_the_window_after_the_failures_then_lifts(returns, cl
     assert LOCKOUT_WINDOW == timedelta(minutes=15)
     for n in range(MAX_FAILED_VERIFICATIONS):
         returns.verify("web:guesser", ALICE_ORDER, f"guess{n}@example.com")
-    clock.at = NOW + later
+    clock.now = NOW + later
     result = returns.verify("web:guesser", ALICE_ORDER, ALICE_EMAIL)
     assert (result.verified, result.locked) == (not locked, locked)
 
 
 def test_failures_spread_over_more_than_the_window_never_lock(returns, clock):
     for n in range(3 * MAX_FAILED_VERIFICATIONS):
-        clock.at = NOW + n * (LOCKOUT_WINDOW / (MAX_FAILED_VERIFICATIONS - 1) + timedelta(seconds=1))
+        clock.now = NOW + n * (LOCKOUT_WINDOW / (MAX_FAILED_VERIFICATIONS - 1) + timedelta(seconds=1))
         assert not returns.verify("web:slow-typist", ALICE_ORDER, f"typo{n}@example.com").locked
 
 
