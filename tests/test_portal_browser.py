@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator, Tuple
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -53,6 +55,28 @@ async def focus_is_visible(page: Page) -> bool:
         f"(e => getComputedStyle(e.closest('.option') || e).outlineStyle !== 'none')({ACTIVE})")
 
 
+@asynccontextmanager
+async def portal(settings, services, phone: bool = True) -> AsyncIterator[Tuple[TestServer, Page]]:
+    """The real gateway on the demo store and a Chromium page on its /returns, once the portal has
+    started (on a phone-sized screen unless `phone` is False): (gateway, page)."""
+    chromium = ensure_chromium()
+    app = build_gateway(settings, services, FakeRasa().client())
+    async with TestServer(app, host="127.0.0.1") as gateway, Chromium(chromium) as page:
+        if phone:
+            await page.set_viewport(390, 844)
+        await page.navigate(str(gateway.make_url("/returns")))
+        await page.wait_for("document.body.dataset.ready === 'true'", "the portal to start")
+        yield gateway, page
+
+
+async def fill_in_order(page: Page, order_id: str, proof: str) -> None:
+    """Types the order number and the email or postcode into the first step (it does not submit)."""
+    await page.click("#order-id")
+    await page.type_text(order_id)
+    await page.click("#proof")
+    await page.type_text(proof)
+
+
 async def full_page_screenshot(page: Page, path: str) -> None:
     size = await page.evaluate("({w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight})")
     shot = await page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
@@ -61,12 +85,7 @@ async def full_page_screenshot(page: Page, path: str) -> None:
 
 
 async def test_a_customer_returns_an_item_on_a_phone_with_the_keyboard_alone(settings, services):
-    chromium = ensure_chromium()
-    app = build_gateway(settings, services, FakeRasa().client())
-    async with TestServer(app, host="127.0.0.1") as gateway, Chromium(chromium) as page:
-        await page.set_viewport(390, 844)
-        await page.navigate(str(gateway.make_url("/returns")))
-        await page.wait_for("document.body.dataset.ready === 'true'", "the portal to start")
+    async with portal(settings, services) as (gateway, page):
         assert await page.evaluate("document.querySelector('h1').textContent") == settings.shop_name
         links = "[...document.querySelectorAll('a')].map(a => [a.textContent, a.getAttribute('href')])"
         assert await page.evaluate(links) == [["Chat with us", "/"]]
@@ -152,16 +171,8 @@ async def test_a_customer_returns_an_item_on_a_phone_with_the_keyboard_alone(set
 
 
 async def test_after_the_lockout_the_page_says_so_and_offers_the_chat(settings, services):
-    chromium = ensure_chromium()
-    app = build_gateway(settings, services, FakeRasa().client())
-    async with TestServer(app, host="127.0.0.1") as gateway, Chromium(chromium) as page:
-        await page.set_viewport(390, 844)
-        await page.navigate(str(gateway.make_url("/returns")))
-        await page.wait_for("document.body.dataset.ready === 'true'", "the portal to start")
-        await page.click("#order-id")
-        await page.type_text(ALICE)
-        await page.click("#proof")
-        await page.type_text("10001")
+    async with portal(settings, services) as (gateway, page):
+        await fill_in_order(page, ALICE, "10001")
         for _ in range(MAX_FAILED_VERIFICATIONS):
             await page.evaluate("document.querySelector('#find-error').hidden = true")
             await page.click("#find-submit")
@@ -174,15 +185,8 @@ async def test_after_the_lockout_the_page_says_so_and_offers_the_chat(settings, 
 
 
 async def test_choosing_nothing_or_no_reason_is_explained_next_to_the_question(settings, services):
-    chromium = ensure_chromium()
-    app = build_gateway(settings, services, FakeRasa().client())
-    async with TestServer(app, host="127.0.0.1") as gateway, Chromium(chromium) as page:
-        await page.navigate(str(gateway.make_url("/returns")))
-        await page.wait_for("document.body.dataset.ready === 'true'", "the portal to start")
-        await page.click("#order-id")
-        await page.type_text("27-11111-22222")
-        await page.click("#proof")
-        await page.type_text("60614")
+    async with portal(settings, services, phone=False) as (gateway, page):
+        await fill_in_order(page, "27-11111-22222", "60614")
         await page.click("#find-submit")
         await page.wait_for("!document.querySelector('#step-order').hidden", "the order")
         assert "gift card category" in await page.evaluate("document.querySelector('#item-1-status').textContent")
@@ -210,16 +214,8 @@ async def test_a_customer_chooses_how_many_to_return_with_the_keyboard(settings,
 
     services.store.upsert_orders([order(line(title="Mug", category="home", quantity=2, unit_price=Decimal("40.00")),
                                         order_id="114-0000000-0000042")])
-    chromium = ensure_chromium()
-    app = build_gateway(settings, services, FakeRasa().client())
-    async with TestServer(app, host="127.0.0.1") as gateway, Chromium(chromium) as page:
-        await page.set_viewport(390, 844)
-        await page.navigate(str(gateway.make_url("/returns")))
-        await page.wait_for("document.body.dataset.ready === 'true'", "the portal to start")
-        await page.click("#order-id")
-        await page.type_text("114-0000000-0000042")
-        await page.click("#proof")
-        await page.type_text("94107")
+    async with portal(settings, services) as (gateway, page):
+        await fill_in_order(page, "114-0000000-0000042", "94107")
         await press(page, "Enter")
         await page.wait_for("!document.querySelector('#step-order').hidden", "the order")
 
