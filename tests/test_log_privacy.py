@@ -29,7 +29,7 @@ from actions.converse import ActionConverse
 from bot.ids import RMA_IN_TEXT
 from bot.privacy import PersonalDataFilter, loggable, loggable_error, mask_address, mask_text
 from bot.settings import ROOT
-from tests.test_stack import Customer
+from tests.web_customer import Customer
 
 # The returning customer has an order of her own: the stack's database is shared by the session, and
 # the demo customers' lines are returned by other tests.
