@@ -1,7 +1,7 @@
-"""The simulated customers of `make bench` (and the web chat client `make soak` builds on): a web chat
-customer of the gateway's own API, a customer of a Rasa REST channel, and `drive`, which keeps a
-number of them talking through a stream of conversations (benchmarks.conversations) and times each
-turn, client side."""
+"""The load `make bench` puts on a bot: the clients its simulated customers talk through (a web chat
+customer of the gateway's own API, a customer of a Rasa REST channel; `make soak` builds on the first)
+and `drive`, which keeps a number of them talking through a stream of conversations (what they say:
+benchmarks.conversations) and times each turn, client side."""
 from __future__ import annotations
 
 import asyncio
