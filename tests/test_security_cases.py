@@ -755,7 +755,7 @@ def chat_id(customer: WebCustomer) -> str:
 
 def close_cases(store: SqlStore, conversation_id: str) -> None:
     """Close the cases a test opened, so later tests on the shared stack never take them for theirs."""
-    from bot.store import handoffs
+    from bot.sql.handoffs import handoffs
 
     with store.engine.begin() as conn:
         conn.execute(handoffs.update().where(handoffs.c.conversation_id == conversation_id).values(status="closed"))
