@@ -12,10 +12,11 @@ in free text: too many people share them.
 What happens, in one transaction of the order store:
 - every row of those conversations is deleted: each table with a `conversation_id` column (the
   transcript, outbox, processed inbound keys, verifications and failures, tags, handoffs,
-  attachments...), each table with a `handoff_id` column for their handoffs (facts, with the customer's
-  words; events, cards, Slack posts) and each table with a `subject` column (`conversation:<id>` or `email:<address>`, the
-  opt-outs of return updates). The rule is the column, read from the database itself, so a table
-  added later is covered by naming its column so, even when its module is not imported here;
+  attachments...), each table with a `handoff_id` column for their handoffs (facts, with the
+  customer's words; events, cards, Slack posts) and each table with a `subject` column
+  (`conversation:<id>` or `email:<address>`, the opt-outs of return updates). The rule is the
+  column, read from the database itself, so a table added later is covered by naming its column
+  so, even when its module is not imported here;
   `unclassified()` lists the tables on `metadata` that no rule covers and `KEPT` does not name;
 - orders: the email becomes `erased-<token>@erased.invalid`, the name `(erased)`, the postcode and
   tracking number (the carrier shows where it went) are cleared. The token is random, not a hash

@@ -194,7 +194,8 @@ def test_nothing_of_the_customer_is_left_in_any_table_of_either_database(service
     counts = erasure.as_dict()["erased"]
     assert {k: counts[k] for k in ("orders", "conversations", "verifications", "verification_failures",
                                    "handoffs", "handoff_facts", "handoff_cards", "slack_posts", "attachments",
-                                   "attachment_files", "processed_inbound", "conversation_tags", "rmas", "rma_notes")} == {
+                                   "attachment_files", "processed_inbound", "conversation_tags", "rmas",
+                                   "rma_notes")} == {
         "orders": 1, "conversations": 4, "verifications": 1, "verification_failures": 1, "handoffs": 1,
         "handoff_facts": 1,
         "handoff_cards": 1, "slack_posts": 1, "attachments": 1, "attachment_files": 1, "processed_inbound": 5,
