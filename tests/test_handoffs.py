@@ -292,6 +292,9 @@ def test_no_text_is_parsed_back_from_a_summary():
     regex = subprocess.run(["grep", "-nE", r"^\s*(import re\b|from re import)|re\.(compile|search|match)\(",
                             *map(str, files)], capture_output=True, text=True).stdout
     assert regex == ""
+    second_service = subprocess.run(["grep", "-nE", r"sys\.maxsize|ReturnsService\(", *map(str, files)],
+                                    capture_output=True, text=True).stdout
+    assert second_service == ""  # agents overrule the fraud rule with check_fraud=False
     reads = subprocess.run(["grep", "-nE", r"\.summary\b", *map(str, files)], capture_output=True, text=True).stdout
     assert [line.split(":", 2)[2].strip() for line in reads.splitlines()] == [
         "created_at=handoff.created_at, summary=mask_text(handoff.summary), order_id=handoff.order_id,"]
