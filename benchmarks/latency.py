@@ -3,19 +3,13 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Sequence
 
+from cli.nlu_scoring import percentile as ranked_percentile
+
 
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0-100) with linear interpolation between closest ranks, as numpy's
-    default; NaN for no values."""
-    if not values:
-        return float("nan")
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile must be between 0 and 100, got {q}")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    default (the NLU benchmark's, cli/nlu_scoring.py); NaN for no values."""
+    return ranked_percentile(values, q) if values else float("nan")
 
 
 def summary(latencies_ms: Sequence[float]) -> Dict[str, Optional[float]]:
