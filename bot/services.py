@@ -1,7 +1,8 @@
-"""Services: the use cases the conversation (and later the portal and agents) call.
+"""Services: the use cases the conversation, the returns portal and the agents' handoffs call.
 
 Each method takes a conversation id and plain values, checks verification, applies the policy and
-records the result in the store. The clock and the RMA number source are passed in.
+records the result through the repositories (bot/repositories.py: `Store`). The clock and the RMA
+number source are passed in.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from bot.models import (
     RmaStatus,
 )
 from bot.policy import CancelDecision, Policy, can_cancel_single_items, decide_cancel, decide_return
-from bot.store import RmaIdClash, SqlStore
+from bot.repositories import RmaIdClash, Store
 
 MAX_FAILED_VERIFICATIONS = 5  # defaults of Lockout (RETURNBOT_VERIFY_MAX_FAILURES, _LOCKOUT_MINUTES)
 LOCKOUT_WINDOW = timedelta(minutes=15)
@@ -122,7 +123,7 @@ class Shop:
 
 
 class ReturnsService:
-    def __init__(self, store: SqlStore, policy: Policy, shop: Shop, clock: Callable[[], datetime],
+    def __init__(self, store: Store, policy: Policy, shop: Shop, clock: Callable[[], datetime],
                  new_rma_id: Callable[[], str], lockout: Lockout = Lockout()):
         self.store = store
         self.lockout = lockout
@@ -313,6 +314,10 @@ class ReturnsService:
     def rmas_for_order(self, conversation_id: str, order_id: str) -> List[Rma]:
         self.verified_order(conversation_id, order_id)
         return self.store.rmas_for_order(order_id)
+
+    def returns_of(self, order: Order) -> List[Rma]:
+        """The returns of an order the caller read through `verified_order` (not verified again)."""
+        return self.store.rmas_for_order(order.order_id)
 
     def update_rma_status(self, rma_id: str, status: RmaStatus, note: str = "") -> Optional[Rma]:
         return self.store.update_rma_status(rma_id, status, self.clock(), note)

@@ -310,11 +310,11 @@ def cmd_forget(args, settings: Settings) -> int:
 def cmd_platforms_sync(args, settings: Settings) -> int:
     import asyncio
 
-    from bot.platforms import PlatformStore
+    from bot.sql.platforms import SqlPlatformReturns
     from integrations.report import print_runs
     from integrations.runner import sync_configured
 
-    runs = asyncio.run(sync_configured(settings, PlatformStore(_services(settings).store.engine)))
+    runs = asyncio.run(sync_configured(settings, SqlPlatformReturns(_services(settings).store.engine)))
     return print_runs(runs, as_json=args.json)
 
 

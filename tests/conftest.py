@@ -13,7 +13,7 @@ import pytest
 from bot.bootstrap import Services
 from bot.ids import ALPHABET, check_symbol
 from bot.importer import load_orders_file
-from bot.platforms import PlatformStore
+from bot.sql.platforms import SqlPlatformReturns
 from bot.policy import load_policy
 from bot.services import ReturnsService, Shop
 from bot.settings import ROOT, Settings
@@ -77,7 +77,7 @@ def services(settings: Settings, demo_db: Path) -> Services:
     returns = ReturnsService(store, load_policy(settings.policy_file), shop, lambda: NOW, counting_rma_ids())
     updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, lambda: NOW)
     yield Services(settings=settings, store=store, returns=returns, updates=updates,
-                   platforms=PlatformStore(store.engine))
+                   platforms=SqlPlatformReturns(store.engine))
     store.engine.dispose()
 
 

@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from bot.settings import ROOT
-from bot.stats import HANDOFFS, OUTCOMES, SqlStats, conversation_key, facts
-from bot.store import make_engine
+from bot.stats import HANDOFFS, OUTCOMES, conversation_key, facts
+from bot.sql.engine import make_engine
+from bot.sql.stats import SqlStats
 
 SECRET = "test-secret"
 

@@ -16,7 +16,7 @@ def test_an_order_is_read_with_its_lines_in_order(services):
 
 
 def test_an_order_without_lines_reads_as_one(services):
-    from bot.store import order_lines
+    from bot.sql.schema import order_lines
 
     services.store.upsert_orders([order(order_id="114-0000000-0000077")])
     with services.store.engine.begin() as conn:
