@@ -310,11 +310,10 @@ def cmd_forget(args, settings: Settings) -> int:
 def cmd_platforms_sync(args, settings: Settings) -> int:
     import asyncio
 
-    from bot.sql.platforms import SqlPlatformReturns
     from integrations.report import print_runs
     from integrations.runner import sync_configured
 
-    runs = asyncio.run(sync_configured(settings, SqlPlatformReturns(_services(settings).store.engine)))
+    runs = asyncio.run(sync_configured(settings, _services(settings).platforms))
     return print_runs(runs, as_json=args.json)
 
 
