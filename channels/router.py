@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar
 
-from bot.clock import utc_now
 from bot.attachments import AttachmentRejected, AttachmentStore
+from bot.clock import utc_now
 from bot.outbox import Outbox, OutboxMessage
 from bot.repositories import Conflict, Entry, OutboxWrites, UnitOfWork
 from channels.rasa_client import RasaClient, RasaUnavailable

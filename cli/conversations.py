@@ -34,8 +34,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import yaml
 
 from bot.settings import ROOT
-from bot.sql.outbox import SqlOutbox
 from bot.sql.attachments import SqlAttachments
+from bot.sql.outbox import SqlOutbox
 from bot.sql.unit_of_work import SqlUnitOfWork
 
 CORPUS_DIR = ROOT / "tests" / "conversations"

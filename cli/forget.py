@@ -17,9 +17,9 @@ import sqlalchemy as sa
 
 import channels.slack.ledger  # noqa: F401  (registers the Slack tables, so their rows are erased too)
 from bot.erasure import Erasure
-from bot.sql.erasure import forget_customer
 from bot.settings import Settings
 from bot.sql.engine import make_engine
+from bot.sql.erasure import forget_customer
 from cli.nlu_tools import tracker_url
 
 

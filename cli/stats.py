@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 from bot.settings import Settings
-from bot.stats import Summary
 from bot.sql.engine import make_engine
 from bot.sql.stats import SqlStats
+from bot.stats import Summary
 
 EXPLAINED = ("resolved without a person: the bot gave a final answer (RMA, returnless refund, Amazon's path, "
              "not eligible, tracking, return or refund status, cancellation) and no handoff happened")

@@ -26,9 +26,9 @@ from typing import List, Optional
 import aio_pika
 
 from bot.settings import Settings, SettingsError
-from bot.stats import Fact, facts
 from bot.sql.engine import make_engine
 from bot.sql.stats import SqlStats
+from bot.stats import Fact, facts
 
 log = logging.getLogger("returnbot.stats")
 

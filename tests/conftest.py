@@ -13,10 +13,10 @@ import pytest
 from bot.bootstrap import Services
 from bot.ids import ALPHABET, check_symbol
 from bot.importer import load_orders_file
-from bot.sql.platforms import SqlPlatformReturns
 from bot.policy import load_policy
 from bot.services import ReturnsService, Shop
 from bot.settings import ROOT, Settings
+from bot.sql.platforms import SqlPlatformReturns
 from bot.store import SqlStore
 from bot.updates import ReturnUpdates
 from cli.model import ensure_model

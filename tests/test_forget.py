@@ -18,12 +18,12 @@ import sqlalchemy as sa
 
 from bot.attachments import AttachmentStore
 from bot.erasure import ERASED, KEPT, Mentions
-from bot.sql.erasure import forget_customer, unclassified
 from bot.handoffs import Agent, HandoffService
 from bot.models import Outcome, ReturnReason, RmaStatus
 from bot.settings import ROOT
-from bot.sql.outbox import SqlOutbox
 from bot.sql.attachments import SqlAttachments
+from bot.sql.erasure import forget_customer, unclassified
+from bot.sql.outbox import SqlOutbox
 from channels.slack.ledger import SlackLedger
 from cli.forget import SqlTrackerEvents, forget
 from cli.main import parser

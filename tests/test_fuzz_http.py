@@ -55,9 +55,9 @@ import bot.handoffs  # noqa: F401  (the handoffs' and Slack's tables join the sc
 import channels.slack.ledger  # noqa: F401
 from bot.bootstrap import Services
 from bot.models import Resolution, ReturnReason
-from bot.sql.platforms import SqlPlatformReturns
 from bot.policy import load_policy
 from bot.services import ReturnsService, Shop
+from bot.sql.platforms import SqlPlatformReturns
 from bot.store import SqlStore, metadata
 from bot.updates import ReturnUpdates
 from channels.gateway import RETURN_UPDATES, SLACK_CHANNEL, build_gateway

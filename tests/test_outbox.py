@@ -21,10 +21,10 @@ import sqlalchemy as sa
 
 from bot.attachments import AttachmentRejected, AttachmentStore
 from bot.outbox import ANSWER_BATCH, FAILED, PENDING, SENT, Outbox, OutboxMessage
-from bot.store import SqlStore, metadata
+from bot.sql.attachments import SqlAttachments
 from bot.sql.outbox import SqlOutbox
 from bot.sql.unit_of_work import SqlUnitOfWork
-from bot.sql.attachments import SqlAttachments
+from bot.store import SqlStore, metadata
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
 from channels.router import PHOTO_RECEIVED, SORRY, Inbound, Router

@@ -31,10 +31,10 @@ from bot.platforms import (
     sync,
 )
 from bot.settings import ROOT, SettingsError
-from bot.store import SqlStore
 from bot.sql import platforms as sql_platforms
 from bot.sql.platforms import SqlPlatformReturns
 from bot.sql.schema import external_returns
+from bot.store import SqlStore
 from integrations import aftership, loop, runner
 from integrations.aftership import AfterShipReturns
 from integrations.http import retry_after

@@ -32,9 +32,9 @@ import yaml
 
 from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, SalesChannel
 from bot.settings import INTERNAL_TOKEN_HEADER, ROOT, Settings, SettingsError
+from bot.sql.stats import SqlStats
 from bot.stats import conversation_key
 from bot.store import SqlStore
-from bot.sql.stats import SqlStats
 from channels.rasa_client import WEBHOOK_PATH
 from cli.model import ensure_model
 from cli.stack import Stack, endpoints_yaml

@@ -34,12 +34,12 @@ from actions.converse import ActionConverse
 from bot.conversation.manager import DialogueManager
 from bot.conversation.reading import Reading
 from bot.conversation.state import State
-from bot.text import find_entities
 from bot.models import Customer, Order, OrderStatus, Resolution, ReturnReason, SalesChannel
 from bot.services import LOCKOUT_WINDOW, MAX_FAILED_VERIFICATIONS, NotVerified, ReturnsService
 from bot.settings import ROOT
-from bot.store import SqlStore
 from bot.sql.outbox import SqlOutbox
+from bot.store import SqlStore
+from bot.text import find_entities
 from channels.gateway import build_gateway
 from channels.relay import Relay
 from channels.router import Router

@@ -21,12 +21,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.attachments import AttachmentStore
 from bot.handoffs import HandoffService
 from bot.models import ReturnReason
-from bot.sql.outbox import SqlOutbox
 from bot.sql.attachments import SqlAttachments
+from bot.sql.outbox import SqlOutbox
 from channels.slack import SlackChannel, escape, handoff_card, slack_to_plain
 from channels.slack import cards
-from tests.builders import NOW
 from tests import slack_requests
+from tests.builders import NOW
 from tests.fake_slack import TOKEN, FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

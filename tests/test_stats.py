@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from bot.settings import ROOT
-from bot.stats import HANDOFFS, OUTCOMES, conversation_key, facts
 from bot.sql.engine import make_engine
 from bot.sql.stats import SqlStats
+from bot.stats import HANDOFFS, OUTCOMES, conversation_key, facts
 
 SECRET = "test-secret"
 

@@ -19,9 +19,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.attachments import AttachmentStore
 from bot.ids import RMA_IN_TEXT
-from bot.store import SqlStore
-from bot.sql.outbox import SqlOutbox
 from bot.sql.attachments import SqlAttachments
+from bot.sql.outbox import SqlOutbox
+from bot.store import SqlStore
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, Relay

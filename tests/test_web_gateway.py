@@ -15,8 +15,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.outbox import SENT
-from bot.store import SqlStore
 from bot.sql.outbox import SqlOutbox
+from bot.store import SqlStore
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient, RasaUnavailable
 from channels.router import SORRY, Router
