@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from bot.attachments import AttachmentRejected, AttachmentStore
 from bot.outbox import ANSWER_BATCH, FAILED, PENDING, SENT, Outbox, OutboxMessage
+from bot.repositories import Conflict
 from bot.sql.attachments import SqlAttachments
 from bot.sql.outbox import SqlOutbox
 from bot.sql.unit_of_work import SqlUnitOfWork
@@ -555,6 +556,35 @@ async def test_a_transcript_that_fails_never_costs_a_turn_its_replies(outbox, st
     assert outbox.is_answered("in:1") and store.messages("telegram:1") == []
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
         "transcript of telegram:1 not written"] * 3
+
+
+async def test_a_unit_of_work_that_meets_another_writer_is_made_again_from_the_start(outbox, store):
+    tries: List[str] = []
+
+    class OutrunOnce(SqlUnitOfWork):
+        """The first enqueue finds its sequence number taken (as when another writer got there first)."""
+
+        def __enter__(self):
+            super().__enter__()
+            enqueue = self.outbox.enqueue
+
+            def first_conflicts(*args, **kwargs):
+                tries.append(args[2])
+                if tries.count(args[2]) == 1:
+                    raise Conflict("seq taken")
+                return enqueue(*args, **kwargs)
+
+            self.outbox.enqueue = first_conflicts
+            return self
+
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=store, clock=Clock(),
+                    units=lambda: OutrunOnce(store.engine))
+    assert await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
+    assert tries == ["in:1", "in:1"]
+    assert [m.payload["text"] for m in outbox.messages("telegram:1")] == ["you said: hello", "Anything else?"]
+    assert transcript_of(store, "telegram:1") == [
+        ("in", {"text": "hello"}), ("out", {"text": "you said: hello", "seq": 1}),
+        ("out", {"text": "Anything else?", "seq": 2})]
 
 
 async def test_a_transcript_on_another_database_is_written_after_each_step(outbox, tmp_path):
