@@ -13,10 +13,11 @@ What happens, in one transaction of the order store (the SQL is `forget_customer
 this module holds the rules, the report and how a mention is recognised):
 - every row of those conversations is deleted: each table with a `conversation_id` column (the
   transcript, outbox, processed inbound keys, verifications and failures, tags, handoffs,
-  attachments...), each table with a `handoff_id` column for their handoffs (events, cards, Slack
-  posts) and each table with a `subject` column (`conversation:<id>` or `email:<address>`, the
-  opt-outs of return updates). The rule is the column, read from the database itself, so a table
-  added later is covered by naming its column so, even when its module is not imported here;
+  attachments...), each table with a `handoff_id` column for their handoffs (facts, with the
+  customer's words; events, cards, Slack posts) and each table with a `subject` column
+  (`conversation:<id>` or `email:<address>`, the opt-outs of return updates). The rule is the
+  column, read from the database itself, so a table added later is covered by naming its column
+  so, even when its module is not imported here;
   `unclassified()` lists the tables on `metadata` that no rule covers and `KEPT` does not name;
 - orders: the email becomes `erased-<token>@erased.invalid`, the name `(erased)`, the postcode and
   tracking number (the carrier shows where it went) are cleared. The token is random, not a hash
@@ -72,6 +73,7 @@ LABELS = {
     "verification_failures": "failed verifications",
     "conversation_tags": "conversation tags",
     "handoffs": "handoffs",
+    "handoff_facts": "handoff facts (the item, reason and the customer's words)",
     "handoff_events": "handoff events",
     "handoff_cards": "handoff cards",
     "slack_posts": "Slack thread posts",

@@ -16,7 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple
 
-from bot.models import CustomerHistory, Handoff, Order, OrderStatus, Rma, RmaEvent, RmaStatus
+from bot.handoffs.types import HandoffRepository
+from bot.models import CustomerHistory, Order, OrderStatus, Rma, RmaEvent, RmaStatus
 
 Entry = Tuple[str, Dict[str, Any]]  # a transcript entry: (direction "in" | "out", payload)
 
@@ -147,15 +148,11 @@ class Notices(Protocol):
     def opted_out(self, subjects: Sequence[str]) -> bool: ...
 
 
-class HandoffOpener(Protocol):
-    """The part of the handoff repository ReturnsService uses (the rest is the handoffs' own)."""
+class Store(Orders, Returns, Verifications, Conversations, Notices, Protocol):
+    """Every repository of the order database in one object, as the services take it (`SqlStore`);
+    its cases for a person are its `handoffs` (bot/handoffs/types.py)."""
 
-    def open_handoff(self, conversation_id: str, reason: str, order_id: Optional[str], summary: str,
-                     signals: Tuple[str, ...], at: datetime) -> Handoff: ...
-
-
-class Store(Orders, Returns, Verifications, Conversations, Notices, HandoffOpener, Protocol):
-    """Every repository of the order database in one object, as the services take it (`SqlStore`)."""
+    handoffs: HandoffRepository
 
 
 # -- the unit of work -----------------------------------------------------------------------------

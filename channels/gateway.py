@@ -16,7 +16,6 @@ import httpx
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-import bot.handoffs  # noqa: F401  (its card tables join the schema's metadata; they move to bot/sql/ with the handoffs)
 from bot.privacy import loggable_error
 from channels.contract import Channel, ChannelFactory, Health, Hub, Off
 from channels.http_body import MAX_REQUEST_BYTES, answer_expect_safely
@@ -138,7 +137,7 @@ def _hub(settings: Settings, services: Services, rasa: RasaClient) -> Hub:
     from bot.attachments import AttachmentStore
     from bot.sql.attachments import SqlAttachments
     from bot.sql.outbox import SqlOutbox
-    from bot.sql.store import SqlOrderStore
+    from bot.sql.store import SqlStore
     from bot.sql.unit_of_work import SqlUnitOfWork
     from channels.relay import Relay
     from channels.router import Router
@@ -149,7 +148,7 @@ def _hub(settings: Settings, services: Services, rasa: RasaClient) -> Hub:
     attachments = AttachmentStore(SqlAttachments(engine), settings.var_dir / "attachments")
     # A turn's claim and replies are each one unit of work with their transcript entries when the
     # transcript is the SQL store on that database; any other transcript is written after each.
-    units = (lambda: SqlUnitOfWork(engine)) if isinstance(services.store, SqlOrderStore) else None
+    units = (lambda: SqlUnitOfWork(engine)) if isinstance(services.store, SqlStore) else None
     handoffs = _handoffs(services)
     cases = None if handoffs is None else CaseGate(handoffs, Limit.of(settings, "case", CASE_DEFAULTS),
                                                    contact=getattr(settings, "shop_contact", ""), now=handoffs.clock)

@@ -268,8 +268,6 @@ class Fixture:
     conversation, and read for what the conversation did."""
 
     def __init__(self, database_url: str, orders: Sequence):
-        import bot.handoffs  # noqa: F401  (the handoffs' and Slack's tables join the schema's metadata;
-        import channels.slack.ledger  # noqa: F401  bot/sql/schema.py declares every other table)
         from bot.store import SqlStore
 
         self.store = SqlStore.from_url(database_url)

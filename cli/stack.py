@@ -163,8 +163,6 @@ def create_database_if_missing(database_url: str) -> bool:
 def prepare_database(settings: Settings) -> None:
     """The database server's side of a start: the database exists and holds every table, made here once
     rather than by several processes at once (concurrent CREATE TABLEs clash on PostgreSQL)."""
-    import bot.handoffs  # noqa: F401  (the handoffs' and Slack's tables join the schema's metadata;
-    import channels.slack.ledger  # noqa: F401  bot/sql/schema.py declares every other table)
     from bot.sql.stats import SqlStats
     from bot.store import SqlStore
 

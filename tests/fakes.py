@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 import httpx
 from sqlalchemy.engine import Engine
 
+from bot.handoffs.types import CLOSED, OPEN, Action, Agent, Announced, HandoffEvent, HandoffFacts
 from bot.models import CustomerHistory, Handoff, Order, OrderStatus, Rma, RmaEvent, RmaStatus
 from bot.repositories import RmaIdClash
 from bot.sql.engine import make_engine
@@ -127,7 +128,7 @@ class FakeOrderStore:
         self.tag_rows: dict[tuple[str, str], datetime] = {}
         self.cursors: dict[str, int] = {}
         self.optouts: set[str] = set()
-        self.handoffs: list[Handoff] = []
+        self.handoffs = FakeHandoffs(self)
         self._ids = itertools.count(1)
         self.upsert_orders(orders)
 
@@ -355,20 +356,87 @@ class FakeOrderStore:
     def opted_out(self, subjects) -> bool:
         return bool(self.optouts & set(subjects))
 
-    # -- handoffs (the part the returns service opens) -------------------------------------------
-    def open_handoff(self, conversation_id: str, reason: str, order_id: str | None, summary: str,
-                     signals: tuple[str, ...], at: datetime) -> Handoff:
-        with self._lock:
-            for handoff in self.handoffs:
-                if handoff.conversation_id == conversation_id and handoff.status != "closed":
-                    return handoff
-            handoff = Handoff(len(self.handoffs) + 1, conversation_id, reason, order_id, summary, "open",
+
+class FakeHandoffs:
+    """Cases for a person in memory (bot.handoffs.types.HandoffRepository), as `SqlHandoffs` keeps them:
+    one case not closed per conversation, one decision per case."""
+
+    def __init__(self, store: FakeOrderStore):
+        self.store = store
+        self.cases: dict[int, Handoff] = {}
+        self.case_facts: dict[int, HandoffFacts] = {}
+        self.case_events: dict[int, tuple[int, HandoffEvent, int | None]] = {}  # id -> (case, event, decides)
+        self._ids = itertools.count(1)
+
+    def open(self, conversation_id: str, reason: str, order_id: str | None, summary: str,
+             signals: tuple[str, ...], at: datetime, facts: HandoffFacts | None = None) -> Handoff:
+        with self.store._lock:
+            found = self.active(conversation_id)
+            if found is not None:
+                return found
+            handoff = Handoff(next(self._ids), conversation_id, reason, order_id, summary, OPEN,
                               at.astimezone(timezone.utc), tuple(signals))
-            self.handoffs.append(handoff)
+            self.cases[handoff.handoff_id] = handoff
+            if facts is not None:
+                self.case_facts[handoff.handoff_id] = facts
             return handoff
 
-    def list_handoffs(self, status: str | None = None) -> list[Handoff]:
-        return [h for h in self.handoffs if status is None or h.status == status]
+    def get(self, handoff_id: int) -> Handoff | None:
+        return self.cases.get(handoff_id)
+
+    def active(self, conversation_id: str) -> Handoff | None:
+        return next((h for h in self.list_active() if h.conversation_id == conversation_id), None)
+
+    def list(self, status: str | None = None) -> list[Handoff]:
+        return [h for _, h in sorted(self.cases.items()) if status is None or h.status == status]
+
+    def list_active(self) -> list[Handoff]:
+        return [h for h in self.list() if h.status != CLOSED]
+
+    def facts(self, handoff_id: int) -> HandoffFacts | None:
+        return self.case_facts.get(handoff_id)
+
+    def move(self, handoff_id: int, from_status: str, to_status: str) -> bool:
+        with self.store._lock:
+            handoff = self.cases.get(handoff_id)
+            if handoff is None or handoff.status != from_status:
+                return False
+            self.cases[handoff_id] = replace(handoff, status=to_status)
+            return True
+
+    def events(self, handoff_id: int) -> list[HandoffEvent]:
+        return [event for _, (case, event, _) in sorted(self.case_events.items()) if case == handoff_id]
+
+    def record(self, handoff_id: int, action: Action, agent: Agent | None, note: str, at: datetime) -> None:
+        self.case_events[next(self._ids)] = (handoff_id, HandoffEvent(action, agent, at, note), None)
+
+    def claim_decision(self, handoff_id: int, action: Action, agent: Agent, note: str, at: datetime) -> int | None:
+        with self.store._lock:
+            if any(decides == handoff_id for _, _, decides in self.case_events.values()):
+                return None
+            event_id = next(self._ids)
+            self.case_events[event_id] = (handoff_id, HandoffEvent(action, agent, at, note), handoff_id)
+            return event_id
+
+    def set_decision_rma(self, event_id: int, rma_id: str) -> None:
+        case, event, decides = self.case_events[event_id]
+        self.case_events[event_id] = (case, replace(event, rma_id=rma_id), decides)
+
+    def drop_event(self, event_id: int) -> None:
+        self.case_events.pop(event_id, None)
+
+    def undecided_open(self) -> list[Announced]:
+        decided = {decides for _, _, decides in self.case_events.values() if decides is not None}
+        announced = []
+        for handoff in self.list(OPEN):
+            if handoff.handoff_id in decided:
+                continue
+            times = [e.at for e in self.events(handoff.handoff_id) if e.action is Action.REANNOUNCE]
+            announced.append(Announced(handoff, max(times) if times else None, len(times)))
+        return announced
+
+    def has_verified(self, conversation_id: str) -> bool:
+        return bool(self.store.orders_verified_by(conversation_id))
 
 
 def _utc(record):

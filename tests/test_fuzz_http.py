@@ -51,14 +51,13 @@ from jsonschema import Draft202012Validator, RefResolver
 from multidict import CIMultiDict
 from yarl import URL
 
-import bot.handoffs  # noqa: F401  (the handoffs' and Slack's tables join the schema's metadata)
-import channels.slack.ledger  # noqa: F401
 from bot.bootstrap import Services
 from bot.models import Resolution, ReturnReason
 from bot.policy import load_policy
 from bot.services import ReturnsService, Shop
 from bot.sql.platforms import SqlPlatformReturns
-from bot.store import SqlStore, metadata
+from bot.sql.schema import metadata
+from bot.store import SqlStore
 from bot.updates import ReturnUpdates
 from channels.gateway import RETURN_UPDATES, SLACK_CHANNEL, build_gateway
 from channels.telegram.channel import webhook_secret as telegram_secret

@@ -25,7 +25,8 @@ from bot.repositories import Conflict
 from bot.sql.attachments import SqlAttachments
 from bot.sql.outbox import SqlOutbox
 from bot.sql.unit_of_work import SqlUnitOfWork
-from bot.store import SqlStore, metadata
+from bot.sql.schema import metadata
+from bot.store import SqlStore
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
 from channels.router import PHOTO_RECEIVED, SORRY, Inbound, Router
@@ -387,7 +388,7 @@ async def test_rasa_down_queues_an_apology(outbox):
 
 
 async def test_a_photo_is_kept_with_the_open_handoff_and_acknowledged(outbox, store, tmp_path):
-    handoff = store.open_handoff("telegram:1", "damage_claim", "#1004", "vase broken", (), T0)
+    handoff = store.handoffs.open("telegram:1", "damage_claim", "#1004", "vase broken", (), T0)
     attachments = AttachmentStore(SqlAttachments(store.engine), tmp_path / "attachments")
     router = Router(FakeRasa().client(), outbox, {"telegram": plain}, attachments=attachments, clock=Clock())
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.handoffs.types import Action, Agent, HandoffFacts
 from bot.models import CustomerHistory, Money, Outcome, ReturnReason, Resolution, Rma, RmaStatus
 from bot.repositories import RmaIdClash
 from bot.services import lines_left_to_return
@@ -252,3 +253,36 @@ def test_an_opt_out_holds_for_any_of_its_subjects_until_opted_in(services):
     assert not store.opted_out(["conversation:web:b"])
     store.opt_in(["conversation:web:a", "email:pat@example.com"])
     assert not store.opted_out(["conversation:web:a", "email:pat@example.com"])
+
+
+# -- handoffs (tests/test_sql_handoffs.py has the SQL's own) ------------------------------------------
+def test_a_conversation_has_one_case_not_closed_with_the_facts_it_opened_with(services):
+    cases = services.store.handoffs
+    facts = HandoffFacts(order_id=ALICE_ORDER, line_id="L1", quantity=1, reason=ReturnReason.DAMAGED, words="torn")
+    first = cases.open(CONV, "damage_claim", ALICE_ORDER, "a summary", ("signal",), NOW, facts)
+    assert (first.status, first.signals, first.created_at) == ("open", ("signal",), NOW)
+    assert cases.open(CONV, "customer_request", None, "other", (), NOW, HandoffFacts()) == first
+    assert cases.facts(first.handoff_id) == facts and cases.get(first.handoff_id) == cases.active(CONV) == first
+    assert cases.move(first.handoff_id, "open", "closed") and not cases.move(first.handoff_id, "open", "claimed")
+    newer = cases.open(CONV, "customer_request", None, "again", (), NOW)
+    assert newer.handoff_id != first.handoff_id and cases.facts(newer.handoff_id) is None
+    assert cases.list_active() == [newer] and [c.handoff_id for c in cases.list("closed")] == [first.handoff_id]
+
+
+def test_a_case_gets_one_decision_and_is_no_longer_waiting_for_one(services):
+    cases, ana = services.store.handoffs, Agent("U0ANA", "Ana Lopez")
+    case = cases.open(CONV, "fraud_review", ALICE_ORDER, "s", (), NOW)
+    cases.record(case.handoff_id, Action.REANNOUNCE, None, "", NOW + timedelta(minutes=5))
+    [waiting] = cases.undecided_open()
+    assert (waiting.handoff, waiting.last_reannounced, waiting.reannouncements) == (case, NOW + timedelta(minutes=5), 1)
+    decision = cases.claim_decision(case.handoff_id, Action.APPROVE, ana, "ok", NOW)
+    assert decision is not None and cases.claim_decision(case.handoff_id, Action.REJECT, ana, "no", NOW) is None
+    cases.set_decision_rma(decision, "RMA-0000000001X")
+    assert [(e.action, e.rma_id) for e in cases.events(case.handoff_id)] == [
+        (Action.REANNOUNCE, None), (Action.APPROVE, "RMA-0000000001X")]
+    assert cases.undecided_open() == []
+    cases.drop_event(decision)
+    assert [w.handoff for w in cases.undecided_open()] == [case]
+    assert not cases.has_verified(CONV)
+    services.store.record_verification(CONV, ALICE_ORDER, NOW)
+    assert cases.has_verified(CONV)

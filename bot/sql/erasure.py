@@ -23,11 +23,11 @@ from bot.erasure import (
     _erasable,
     normalise_email,
 )
-from bot.handoffs import handoff_cards
 from bot.sql.platforms import anonymise_for_orders
 from bot.sql.schema import (
     attachments,
     external_returns,
+    handoff_cards,
     handoffs,
     messages,
     metadata,

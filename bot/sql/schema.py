@@ -3,9 +3,8 @@ module imported for its side effects. Uniqueness lives in the schema: one RMA pe
 refund per RMA, one outbox row per key. Money is stored as decimal strings and times as UTC, so
 both databases round-trip them exactly.
 
-The Slack channel's ledger and the handoffs' card tables are declared with the handoff code
-(`bot/handoffs.py`, `channels/slack/ledger.py`) on this `metadata`; the statistics table is on a
-`MetaData` of its own (`stats_metadata`): it holds no conversation id and outlives an erasure.
+The statistics table is on a `MetaData` of its own (`stats_metadata`): it holds no conversation id
+and outlives an erasure.
 """
 from __future__ import annotations
 
@@ -13,6 +12,8 @@ from datetime import timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
+
+from bot.handoffs.types import MAX_NOTE, MAX_WORDS
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -161,6 +162,17 @@ tags = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
 )
 
+messages = sa.Table(
+    "messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
+    sa.Column("direction", sa.String(3), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+
+# -- cases for a person (bot/handoffs/, bot/sql/handoffs.py) -------------------------------------
 handoffs = sa.Table(
     "handoffs", metadata,
     sa.Column("handoff_id", sa.Integer, primary_key=True, autoincrement=True),
@@ -173,15 +185,58 @@ handoffs = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
-messages = sa.Table(
-    "messages", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
-    sa.Column("direction", sa.String(3), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("at", UtcDateTime, nullable=False),
+handoff_facts = sa.Table(
+    "handoff_facts", metadata,
+    sa.Column("handoff_id", sa.Integer, primary_key=True),  # one row per case
+    sa.Column("order_id", sa.String(64)),
+    sa.Column("line_id", sa.String(64)),
+    sa.Column("quantity", sa.Integer),
+    sa.Column("reason", sa.String(32)),
+    sa.Column("resolution", sa.String(32)),
+    sa.Column("words", sa.String(MAX_WORDS), nullable=False, default=""),
+    sa.Column("language", sa.String(16), nullable=False),
 )
 
+handoff_events = sa.Table(
+    "handoff_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("handoff_id", sa.Integer, nullable=False, index=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("agent_id", sa.String(64)),
+    sa.Column("agent_name", sa.String(200)),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("note", sa.String(MAX_NOTE), nullable=False, default=""),
+    sa.Column("rma_id", sa.String(20)),
+    sa.Column("decides", sa.Integer, unique=True),
+)
+
+
+# -- what the Slack channel remembers (bot/sql/slack_ledger.py) -----------------------------------
+handoff_cards = sa.Table(
+    "handoff_cards", metadata,
+    sa.Column("handoff_id", sa.Integer, primary_key=True),  # one card per case
+    sa.Column("channel", sa.String(64), nullable=False),  # the Slack channel id
+    sa.Column("ts", sa.String(32)),  # the card's message id; NULL while a post is in flight
+    sa.Column("thread_ts", sa.String(32)),
+    sa.Column("reserved_at", UtcDateTime, nullable=False),
+    sa.Column("posted_at", UtcDateTime),
+    sa.UniqueConstraint("channel", "ts", name="one_case_per_card"),
+)
+
+slack_events = sa.Table(
+    "slack_events", metadata,
+    sa.Column("key", sa.String(255), primary_key=True),  # e.g. message:<channel>:<ts>
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
+slack_posts = sa.Table(
+    "slack_posts", metadata,
+    sa.Column("key", sa.String(255), primary_key=True),  # e.g. customer:<outbox key>, upload:<attachment>:<case>
+    sa.Column("handoff_id", sa.Integer, index=True),
+    sa.Column("ts", sa.String(64)),  # the message ts (or file id); NULL while the call is in flight
+    sa.Column("reserved_at", UtcDateTime, nullable=False),
+    sa.Column("posted_at", UtcDateTime),
+)
 
 # -- the outbox (bot/outbox.py) ----------------------------------------------------------------
 outbox = sa.Table(
