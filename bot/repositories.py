@@ -26,6 +26,10 @@ class RmaIdClash(Exception):
     """A new RMA's random number is taken already; draw another."""
 
 
+class StoreUnavailable(Exception):
+    """The database could not be read at all (down, refused, not there); the message says why."""
+
+
 class Conflict(Exception):
     """A write met a concurrent one (a sequence number or key another writer took first); the unit
     of work is rolled back and may be tried again from the start."""

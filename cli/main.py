@@ -318,15 +318,13 @@ def cmd_platforms_sync(args, settings: Settings) -> int:
 
 
 def cmd_stats(args, settings: Settings) -> int:
-    from sqlalchemy.exc import OperationalError
-
+    from bot.repositories import StoreUnavailable
     from cli.stats import print_stats
 
     try:
         return print_stats(settings, args.json)
-    except OperationalError as exc:
-        print(f"returnbot: cannot read the statistics from the order database ({str(exc.orig).strip()})",
-              file=sys.stderr)
+    except StoreUnavailable as exc:
+        print(f"returnbot: cannot read the statistics from the order database ({exc})", file=sys.stderr)
         return 1
 
 

@@ -5,7 +5,9 @@ from typing import Dict, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
+from bot.repositories import StoreUnavailable
 from bot.sql.schema import conversation_stats, stats_metadata
 from bot.stats import HANDOFF, OUTCOME, RESOLVING, TURN, Fact, Summary
 
@@ -20,8 +22,12 @@ class SqlStats:
         stats_metadata.create_all(self.engine)
 
     def exists(self) -> bool:
-        with self.engine.connect() as conn:
-            return sa.inspect(conn).has_table(conversation_stats.name)
+        """Whether the consumer made its table; StoreUnavailable when the database cannot be read."""
+        try:
+            with self.engine.connect() as conn:
+                return sa.inspect(conn).has_table(conversation_stats.name)
+        except OperationalError as exc:
+            raise StoreUnavailable(str(exc.orig).strip()) from exc
 
     def record(self, new_facts: Iterable[Fact]) -> None:
         """Store the facts in one transaction; a fact stored before (same key) is left as it is."""
@@ -38,6 +44,13 @@ class SqlStats:
                          list(rows.values()))
 
     def summary(self) -> Summary:
+        """The statistics so far; StoreUnavailable when the database cannot be read."""
+        try:
+            return self._summary()
+        except OperationalError as exc:
+            raise StoreUnavailable(str(exc.orig).strip()) from exc
+
+    def _summary(self) -> Summary:
         t = conversation_stats
         turned = sa.select(t.c.conversation_key).where(t.c.kind == TURN)
         handed = sa.select(t.c.conversation_key).where(t.c.kind == HANDOFF)
