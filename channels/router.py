@@ -288,8 +288,8 @@ class Router:
         duplicate claim (`work` gives False) commits nothing. When the transcript fails, the unit is
         rolled back and made again without it; a Conflict with another writer, again from the start
         (five tries in all)."""
-        with_transcript = True
-        for attempt in range(5):
+        with_transcript, conflicts = True, 0
+        while True:
             try:
                 with self.units() as uow:
                     result = work(uow.outbox)
@@ -301,13 +301,13 @@ class Router:
                         except Exception:  # the transcript is a record, not the conversation
                             log.exception("transcript of %s not written", conversation_id)
                             with_transcript = False
-                            continue  # leaving the block rolls the unit back
+                            continue  # leaving the block rolls the unit back; once, then without it
                     uow.commit()
                     return result
             except Conflict:
-                if attempt == 4:
+                conflicts += 1
+                if conflicts == 5:
                     raise
-        raise Conflict(f"the outbox of {conversation_id} kept changing under five tries")
 
     def _log(self, conversation_id: str, direction: str, payload: Dict[str, Any]) -> None:
         if self.transcript is not None:

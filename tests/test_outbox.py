@@ -588,6 +588,25 @@ async def test_a_unit_of_work_that_meets_another_writer_is_made_again_from_the_s
         ("out", {"text": "Anything else?", "seq": 2})]
 
 
+async def test_a_turn_that_meets_other_writers_five_times_fails_and_keeps_nothing(outbox, store):
+    class AlwaysOutrun(SqlUnitOfWork):
+        def __enter__(self):
+            super().__enter__()
+
+            def conflicts(*args, **kwargs):
+                raise Conflict("seq taken")
+
+            self.outbox.enqueue = conflicts
+            return self
+
+    tries: List[int] = []
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=store, clock=Clock(),
+                    units=lambda: tries.append(1) or AlwaysOutrun(store.engine))
+    with pytest.raises(Conflict):
+        router.deliver("telegram:1", "Sam here.", "slack:1")
+    assert len(tries) == 5 and outbox.messages("telegram:1") == [] and store.messages("telegram:1") == []
+
+
 async def test_a_transcript_on_another_database_is_written_after_each_step(outbox, tmp_path):
     elsewhere = SqlStore.from_url(f"sqlite:///{tmp_path / 'transcripts.db'}")
     router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=elsewhere, clock=Clock())
