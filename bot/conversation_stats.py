@@ -5,10 +5,10 @@ automation rate.
 with `sender_id`) and returns what it counts; it reads no clock and sends nothing. The outcome of a
 request is told by the response the action server chose (`metadata.utter_action` of a bot event):
 the response names are the contract between actions/ and domain.yml, whereas slots are reset after
-each request and tags live only in the order store. `SqlStats` keeps the facts in the order database,
-one row each, keyed by a hash of the event they came from: RabbitMQ delivers at least once, and a
-message delivered twice then counts once. Conversations are kept by a keyed hash of their id, so the
-statistics hold no customer identifier.
+each request and tags live only in the order store. `SqlStats` (bot/sql/conversation_stats.py) keeps
+the facts in the order database, one row each, keyed by a hash of the event they came from: RabbitMQ
+delivers at least once, and a message delivered twice then counts once. Conversations are kept by a
+keyed hash of their id, so the statistics hold no customer identifier.
 
 Definitions (`returnbot stats` prints them):
 - a *conversation* is a conversation id that sent at least one message; a *turn* is one customer
@@ -27,12 +27,8 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
-from bot.store import UtcDateTime
 
 OUTCOMES = {  # the response an action chose -> the outcome it reports
     "utter_rma_issued": "rma_issued",
@@ -123,63 +119,3 @@ class Summary:
                 "resolved_without_human": self.resolved_without_human, "automation_rate": self.automation_rate,
                 "handoffs_total": sum(self.handoffs.values()), "intents": self.intents, "outcomes": self.outcomes,
                 "handoffs": self.handoffs}
-
-
-stats_metadata = sa.MetaData()  # apart from bot.store.metadata: no conversation id, kept when a customer is erased
-
-conversation_stats = sa.Table(
-    "conversation_stats", stats_metadata,
-    sa.Column("fact_key", sa.String(80), primary_key=True),
-    sa.Column("conversation_key", sa.String(32), nullable=False, index=True),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("name", sa.String(100), nullable=False),
-    sa.Column("at", UtcDateTime, nullable=False),
-    sa.Index("conversation_stats_kind_name", "kind", "name"),
-)
-
-
-class SqlStats:
-    """The facts in the order database (PostgreSQL or SQLite), and their summary."""
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-
-    def create_schema(self) -> None:
-        stats_metadata.create_all(self.engine)
-
-    def exists(self) -> bool:
-        with self.engine.connect() as conn:
-            return sa.inspect(conn).has_table(conversation_stats.name)
-
-    def record(self, new_facts: Iterable[Fact]) -> None:
-        """Store the facts in one transaction; a fact stored before (same key) is left as it is."""
-        rows = {f.key: dict(fact_key=f.key, conversation_key=f.conversation, kind=f.kind, name=f.name[:100], at=f.at)
-                for f in new_facts}
-        if not rows:
-            return
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        with self.engine.begin() as conn:
-            conn.execute(insert(conversation_stats).on_conflict_do_nothing(index_elements=["fact_key"]),
-                         list(rows.values()))
-
-    def summary(self) -> Summary:
-        t = conversation_stats
-        turned = sa.select(t.c.conversation_key).where(t.c.kind == TURN)
-        handed = sa.select(t.c.conversation_key).where(t.c.kind == HANDOFF)
-        with self.engine.connect() as conn:
-            turns, conversations = conn.execute(
-                sa.select(sa.func.count(), sa.func.count(sa.distinct(t.c.conversation_key))).where(t.c.kind == TURN)
-            ).one()
-            resolved = conn.execute(sa.select(sa.func.count(sa.distinct(t.c.conversation_key))).where(
-                t.c.kind == OUTCOME, t.c.name.in_(sorted(RESOLVING)), t.c.conversation_key.in_(turned),
-                t.c.conversation_key.not_in(handed))).scalar_one()
-            counts: Dict[str, Dict[str, int]] = {TURN: {}, OUTCOME: {}, HANDOFF: {}}
-            grouped = (sa.select(t.c.kind, t.c.name, sa.func.count()).group_by(t.c.kind, t.c.name)
-                       .order_by(sa.func.count().desc(), t.c.name))
-            for kind, name, n in conn.execute(grouped):
-                counts.setdefault(kind, {})[name] = n
-        return Summary(conversations=conversations, turns=turns, resolved_without_human=resolved,
-                       intents=counts[TURN], outcomes=counts[OUTCOME], handoffs=counts[HANDOFF])

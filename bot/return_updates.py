@@ -2,7 +2,7 @@
 
 Status events come from the merchant (`returnbot returns update`), from a warehouse or carrier
 system (the gateway's signed webhook) or from a returns platform; `record` applies each once per
-event id (`SqlStore.apply_rma_event`: the key and the change in one transaction), refuses to move
+event id (`Returns.apply_rma_event`: the key and the change in one transaction), refuses to move
 a finished return (refunded, rejected) and refuses statuses that go back in time.
 
 `due` lists what the customer should hear about: status events recorded after the notices began
@@ -23,32 +23,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, List, Optional
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
 from bot import replies
 from bot.models import Rma, RmaEvent, RmaStatus
-from bot.store import SqlStore, UtcDateTime, messages, metadata, verifications
+from bot.repositories import Store
 
 FINISHED = (RmaStatus.REFUNDED, RmaStatus.REJECTED)
 ORDER = [RmaStatus.PENDING_REVIEW, RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED, RmaStatus.IN_TRANSIT,
          RmaStatus.RECEIVED, RmaStatus.INSPECTED, RmaStatus.REFUNDED]
 TOLD = (RmaStatus.LABEL_CREATED, RmaStatus.IN_TRANSIT, RmaStatus.RECEIVED, RmaStatus.INSPECTED,
         RmaStatus.REFUNDED, RmaStatus.REJECTED)
-CREATED_NOTE = "created"  # the note SqlStore.create_rma writes on an RMA's first event
+CREATED_NOTE = "created"  # the note Returns.create_rma writes on an RMA's first event
 STOP_HINT = 'Say "stop updates" if you\'d rather not get these messages.'
-
-update_cursor = sa.Table(
-    "update_cursor", metadata,
-    sa.Column("name", sa.String(40), primary_key=True),
-    sa.Column("last_event_id", sa.Integer, nullable=False),
-)
-
-update_optouts = sa.Table(
-    "update_optouts", metadata,
-    sa.Column("subject", sa.String(250), primary_key=True),  # conversation:<id> or email:<address>
-    sa.Column("at", UtcDateTime, nullable=False),
-)
 
 CURSOR = "customer-notices"
 
@@ -81,10 +66,9 @@ class Notice:
 
 
 class ReturnUpdates:
-    def __init__(self, store: SqlStore, ship_back_days: int, slip_url: Callable[[Rma], Optional[str]],
+    def __init__(self, store: Store, ship_back_days: int, slip_url: Callable[[Rma], Optional[str]],
                  clock: Callable[[], datetime]):
         self.store, self.ship_back_days, self.slip_url, self.clock = store, ship_back_days, slip_url, clock
-        metadata.create_all(store.engine, tables=[update_cursor, update_optouts])
 
     # -- the lifecycle ----------------------------------------------------------------------------
     def record(self, rma_id: str, status: RmaStatus, *, event_id: Optional[str] = None, note: str = "",
@@ -113,64 +97,41 @@ class ReturnUpdates:
 
     def done(self, notice: Notice) -> None:
         """Move the cursor past `notice` (never back)."""
-        with self.store.engine.begin() as conn:
-            conn.execute(update_cursor.update().where(
-                update_cursor.c.name == CURSOR, update_cursor.c.last_event_id < notice.event_id)
-                .values(last_event_id=notice.event_id))
+        self.store.advance_notice_cursor(CURSOR, notice.event_id)
 
     def opt_out(self, conversation_id: str) -> None:
-        for subject in self._subjects(conversation_id):
-            try:
-                with self.store.engine.begin() as conn:
-                    conn.execute(update_optouts.insert().values(subject=subject, at=self.clock()))
-            except IntegrityError:
-                pass  # said before
+        self.store.opt_out(self._subjects(conversation_id), self.clock())
 
     def opt_in(self, conversation_id: str) -> None:
-        with self.store.engine.begin() as conn:
-            conn.execute(update_optouts.delete().where(update_optouts.c.subject.in_(self._subjects(conversation_id))))
+        self.store.opt_in(self._subjects(conversation_id))
 
     def opted_out(self, conversation_id: str) -> bool:
-        with self.store.engine.connect() as conn:
-            return conn.execute(sa.select(update_optouts.c.subject).where(
-                update_optouts.c.subject.in_(self._subjects(conversation_id)))).first() is not None
+        return self.store.opted_out(self._subjects(conversation_id))
 
     # -- helpers -------------------------------------------------------------------------------------
     def _cursor(self) -> int:
-        with self.store.engine.connect() as conn:
-            found = conn.execute(sa.select(update_cursor.c.last_event_id).where(
-                update_cursor.c.name == CURSOR)).scalar()
+        found = self.store.notice_cursor(CURSOR)
         if found is not None:
             return found
         start = self.store.last_rma_event_id()  # first run: from now on, not the history
-        try:
-            with self.store.engine.begin() as conn:
-                conn.execute(update_cursor.insert().values(name=CURSOR, last_event_id=start))
-        except IntegrityError:
+        if not self.store.start_notice_cursor(CURSOR, start):  # another process made it first
             return self._cursor()
         return start
 
     def _conversation_for(self, rma: Rma) -> Optional[str]:
         """The chat the customer used last among those that proved this order theirs, or the one
         the return was made in; None when that is nowhere to write to, or they opted out."""
-        with self.store.engine.connect() as conn:
-            proven = list(conn.execute(sa.select(verifications.c.conversation_id).where(
-                verifications.c.order_id == rma.order_id)).scalars())
-            candidates = [c for c in dict.fromkeys([*proven, rma.conversation_id]) if c and ":" in c]
-            if not candidates:
-                return None
-            latest = conn.execute(
-                sa.select(messages.c.conversation_id).where(messages.c.conversation_id.in_(candidates))
-                .order_by(messages.c.id.desc()).limit(1)).scalar()
+        proven = self.store.conversations_verifying(rma.order_id)
+        candidates = [c for c in dict.fromkeys([*proven, rma.conversation_id]) if c and ":" in c]
+        if not candidates:
+            return None
+        latest = self.store.latest_of(candidates)
         chosen = latest or (rma.conversation_id if rma.conversation_id in candidates else candidates[-1])
         return None if self.opted_out(chosen) else chosen
 
     def _subjects(self, conversation_id: str) -> List[str]:
         subjects = [f"conversation:{conversation_id}"]
-        with self.store.engine.connect() as conn:
-            orders = list(conn.execute(sa.select(verifications.c.order_id).where(
-                verifications.c.conversation_id == conversation_id)).scalars())
-        for order_id in orders:
+        for order_id in self.store.orders_verified_by(conversation_id):
             order = self.store.get_order(order_id)
             if order is not None:
                 subjects.append(f"email:{order.customer.email.strip().lower()}")

@@ -1,8 +1,9 @@
 """Services: the use cases the conversation, the returns portal and the agents' handoffs call.
 
 Each method takes a conversation id and plain values, checks verification, applies the policy and
-records the result in the store. The clock and the RMA number source are passed in. A case for a
-person is opened with its facts as fields (`bot.handoffs.HandoffFacts`) in the handoff repository.
+records the result through the repositories (bot/repositories.py: `Store`). The clock and the RMA
+number source are passed in. A case for a person is opened with its facts as fields
+(`bot.handoffs.HandoffFacts`) in the handoff repository.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from bot.models import (
     RmaStatus,
 )
 from bot.policy import CancelDecision, Policy, can_cancel_single_items, decide_cancel, decide_return
-from bot.store import RmaIdClash, SqlStore
+from bot.repositories import RmaIdClash, Store
 
 MAX_FAILED_VERIFICATIONS = 5  # defaults of Lockout (RETURNBOT_VERIFY_MAX_FAILURES, _LOCKOUT_MINUTES)
 LOCKOUT_WINDOW = timedelta(minutes=15)
@@ -124,11 +125,11 @@ class Shop:
 
 
 class ReturnsService:
-    def __init__(self, store: SqlStore, policy: Policy, shop: Shop, clock: Callable[[], datetime],
+    def __init__(self, store: Store, policy: Policy, shop: Shop, clock: Callable[[], datetime],
                  new_rma_id: Callable[[], str], lockout: Lockout = Lockout(),
                  handoffs: Optional[HandoffRepository] = None):
         self.store = store
-        self.handoffs = handoffs if handoffs is not None else _sql_handoffs(store)
+        self.handoffs = handoffs if handoffs is not None else store.handoffs
         self.lockout = lockout
         self.policy = policy
         self.shop = shop
@@ -332,6 +333,10 @@ class ReturnsService:
         self.verified_order(conversation_id, order_id)
         return self.store.rmas_for_order(order_id)
 
+    def returns_of(self, order: Order) -> List[Rma]:
+        """The returns of an order the caller read through `verified_order` (not verified again)."""
+        return self.store.rmas_for_order(order.order_id)
+
     def update_rma_status(self, rma_id: str, status: RmaStatus, note: str = "") -> Optional[Rma]:
         return self.store.update_rma_status(rma_id, status, self.clock(), note)
 
@@ -397,14 +402,6 @@ class ReturnsService:
         `facts`, the case is about the order alone (no item: the agent talks to the customer first)."""
         facts = facts if facts is not None else HandoffFacts(order_id=order_id)
         return self.handoffs.open(conversation_id, reason, order_id, summary, tuple(signals), self.clock(), facts)
-
-
-def _sql_handoffs(store: SqlStore) -> HandoffRepository:
-    """The handoff repository on the store's database, for a service built without one (the composition
-    root, bot/bootstrap.py, passes it)."""
-    from bot.sql.handoffs import SqlHandoffs
-
-    return SqlHandoffs(store.engine)
 
 
 def lines_left_to_return(order: Order) -> List[OrderLine]:

@@ -16,9 +16,6 @@ import httpx
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-import bot.attachments  # noqa: F401  (their tables join bot.store.metadata before create_schema)
-import bot.sql.handoffs  # noqa: F401
-import bot.outbox  # noqa: F401
 from bot.privacy import loggable_error
 from channels.contract import Channel, ChannelFactory, Health, Hub, Off
 from channels.http_body import MAX_REQUEST_BYTES, answer_expect_safely
@@ -138,19 +135,25 @@ def _hub(settings: Settings, services: Services, rasa: RasaClient) -> Hub:
     """What every channel shares: one outbox, its relay, attachments, the cases for a person (with the
     order services) and the router, whose renderers and desk the channels bring."""
     from bot.attachments import AttachmentStore
-    from bot.outbox import Outbox
+    from bot.sql.attachments import SqlAttachments
+    from bot.sql.outbox import SqlOutbox
+    from bot.sql.store import SqlStore
+    from bot.sql.unit_of_work import SqlUnitOfWork
     from channels.relay import Relay
     from channels.router import Router
 
-    engine = services.store.engine
-    outbox = Outbox(engine)
+    engine = services.store.engine  # the order store's database keeps the outbox and the attachments' records
+    outbox = SqlOutbox(engine)
     relay = Relay(outbox)
-    attachments = AttachmentStore(engine, settings.var_dir / "attachments")
+    attachments = AttachmentStore(SqlAttachments(engine), settings.var_dir / "attachments")
+    # A turn's claim and replies are each one unit of work with their transcript entries when the
+    # transcript is the SQL store on that database; any other transcript is written after each.
+    units = (lambda: SqlUnitOfWork(engine)) if isinstance(services.store, SqlStore) else None
     handoffs = _handoffs(services)
     cases = None if handoffs is None else CaseGate(handoffs, Limit.of(settings, "case", CASE_DEFAULTS),
                                                    contact=getattr(settings, "shop_contact", ""), now=handoffs.clock)
     router = Router(rasa, outbox, {}, notify=relay.wake, transcript=services.store, attachments=attachments,
-                    cases=cases)
+                    cases=cases, units=units)
     return Hub(settings=settings, services=services, router=router, relay=relay, outbox=outbox,
                attachments=attachments, handoffs=handoffs)
 

@@ -21,10 +21,11 @@ checked for a case it opened, within the limits on new cases. `deliver` queues w
 answer an inbound event (an agent's reply, a decision, an update), under the caller's key, so a
 retried delivery queues nothing new.
 
-The transcript gets the customer's words and each reply. When it is a store on the outbox's own
-engine that can write on a given connection (`SqlStore`), an event's entry is written in the
-transaction that claims it and the replies' entries in the one that queues them; any other
-transcript is written after each. Either way a transcript that fails is logged, never a reply lost.
+The transcript gets the customer's words and each reply. With `units` (a unit of work over the
+outbox's database, bot/repositories.py), an event's entry is written in the unit of work that claims
+it and the replies' entries in the one that queues them; without, the `transcript` is written after
+each. Either way a transcript that fails is logged, never a reply lost: the unit of work is rolled
+back and made again without it.
 """
 from __future__ import annotations
 
@@ -32,16 +33,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import (TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence,
-                    Tuple)
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar
 
-from bot.clock import utc_now
 from bot.attachments import AttachmentRejected, AttachmentStore
+from bot.clock import utc_now
 from bot.outbox import Outbox, OutboxMessage
+from bot.repositories import Conflict, Entry, OutboxWrites, UnitOfWork
 from channels.rasa_client import RasaClient, RasaUnavailable
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +50,7 @@ PHOTO_REFUSED = "Sorry, I can only keep photos (JPEG, PNG or WebP) up to 20 MB."
 
 Renderer = Callable[[Dict[str, Any]], List[Dict[str, Any]]]  # a Rasa reply -> the channel's payloads
 Fetch = Callable[[], Awaitable[Tuple[bytes, str]]]  # downloads (bytes, content type)
-Entry = Tuple[str, Dict[str, Any]]  # a transcript entry: (direction "in" | "out", payload)
+T = TypeVar("T")
 
 
 class AgentDesk(Protocol):
@@ -77,15 +75,6 @@ class TurnGuard(Protocol):
 
     async def guard(self, conversation_id: str, client: Optional[str],
                     ask: Callable[[], Awaitable[List[Dict[str, Any]]]]) -> List[Dict[str, Any]]: ...
-
-
-class SharedMessageLog(MessageLog, Protocol):
-    """A transcript on the outbox's database, whose entries can join the outbox's transactions."""
-
-    engine: Any  # the outbox's Engine, the very object
-
-    def append_messages(self, conversation_id: str, entries: Sequence[Entry], at: datetime,
-                        conn: Optional[Connection] = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -135,11 +124,11 @@ class Router:
     def __init__(self, rasa: RasaClient, outbox: Outbox, renderers: Mapping[str, Renderer], *,
                  attachments: Optional[AttachmentStore] = None, transcript: Optional[MessageLog] = None,
                  notify: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = utc_now,
-                 desk: Optional[AgentDesk] = None, cases: Optional[TurnGuard] = None):
+                 desk: Optional[AgentDesk] = None, cases: Optional[TurnGuard] = None,
+                 units: Optional[Callable[[], UnitOfWork]] = None):
         self.rasa, self.outbox, self.renderers = rasa, outbox, dict(renderers)
         self.attachments, self.transcript, self.notify, self.clock = attachments, transcript, notify, clock
-        self.desk, self.cases = desk, cases
-        self._shared = _shared(transcript, outbox)
+        self.desk, self.cases, self.units = desk, cases, units
         self._locks: Dict[str, asyncio.Lock] = {}
 
     # -- what the gateway calls while it builds its channels ------------------------------------
@@ -230,10 +219,8 @@ class Router:
     def _claim(self, inbound: Inbound, entry: Optional[Entry] = None) -> bool:
         """Claim the event's keys; a fresh event's `entry` joins the transcript."""
         cid, keys, at = inbound.conversation_id, (inbound.key, *inbound.once), self.clock()
-        if entry is not None and self._shared is not None:
-            shared = self._shared
-            fresh = self.outbox.claim_inbound(cid, keys, at, transcript=lambda conn: shared.append_messages(
-                cid, [entry], at, conn=conn))
+        if entry is not None and self.units is not None:
+            fresh = self._in_unit(cid, at, lambda outbox: outbox.claim_inbound(cid, keys, at), lambda _: [entry])
         else:
             fresh = self.outbox.claim_inbound(cid, keys, at)
             if fresh and entry is not None:
@@ -284,18 +271,43 @@ class Router:
 
     def _enqueue(self, conversation_id: str, channel: str, key: str, payloads: List[Dict[str, Any]],
                  entries: Callable[[List[OutboxMessage]], List[Entry]], answers: Optional[str] = None) -> None:
-        """Queue the payloads; the transcript gets `entries(the rows queued)`, in the same transaction
-        when it shares the outbox's database."""
+        """Queue the payloads; the transcript gets `entries(the rows queued)`, in the same unit of work
+        when there is one."""
         at = self.clock()
-        if self._shared is not None:
-            shared = self._shared
-            self.outbox.enqueue(conversation_id, channel, key, payloads, at, answers=answers,
-                                transcript=lambda conn, rows: shared.append_messages(
-                                    conversation_id, entries(rows), at, conn=conn))
+        if self.units is not None:
+            self._in_unit(conversation_id, at, lambda outbox: outbox.enqueue(
+                conversation_id, channel, key, payloads, at, answers=answers), entries)
             return
         rows = self.outbox.enqueue(conversation_id, channel, key, payloads, at, answers=answers)
         for entry in entries(rows):
             self._log(conversation_id, *entry)
+
+    def _in_unit(self, conversation_id: str, at: datetime, work: Callable[[OutboxWrites], T],
+                 entries: Callable[[T], List[Entry]]) -> T:
+        """`work` on the outbox and the transcript's `entries(its result)` in one unit of work. A
+        duplicate claim (`work` gives False) commits nothing. When the transcript fails, the unit is
+        rolled back and made again without it; a Conflict with another writer, again from the start
+        (five tries in all)."""
+        with_transcript, conflicts = True, 0
+        while True:
+            try:
+                with self.units() as uow:
+                    result = work(uow.outbox)
+                    if result is False:
+                        return result
+                    if with_transcript:
+                        try:
+                            uow.transcript.append_messages(conversation_id, entries(result), at)
+                        except Exception:  # the transcript is a record, not the conversation
+                            log.exception("transcript of %s not written", conversation_id)
+                            with_transcript = False
+                            continue  # leaving the block rolls the unit back; once, then without it
+                    uow.commit()
+                    return result
+            except Conflict:
+                conflicts += 1
+                if conflicts == 5:
+                    raise
 
     def _log(self, conversation_id: str, direction: str, payload: Dict[str, Any]) -> None:
         if self.transcript is not None:
@@ -303,13 +315,6 @@ class Router:
                 self.transcript.append_message(conversation_id, direction, payload, self.clock())
             except Exception:  # the transcript is a record, not the conversation: never lose a reply over it
                 log.exception("transcript of %s not written", conversation_id)
-
-
-def _shared(transcript: Optional[MessageLog], outbox: Outbox) -> Optional[SharedMessageLog]:
-    """The transcript when its entries can join the outbox's transactions, else None."""
-    if callable(getattr(transcript, "append_messages", None)) and getattr(transcript, "engine", None) is outbox.engine:
-        return transcript  # type: ignore[return-value]
-    return None
 
 
 def _inbound_entry(inbound: Inbound) -> Dict[str, Any]:

@@ -34,6 +34,9 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import yaml
 
 from bot.settings import ROOT
+from bot.sql.attachments import SqlAttachments
+from bot.sql.outbox import SqlOutbox
+from bot.sql.unit_of_work import SqlUnitOfWork
 
 CORPUS_DIR = ROOT / "tests" / "conversations"
 CORPUS_ORDERS = CORPUS_DIR / "orders.json"
@@ -265,12 +268,6 @@ class Fixture:
     conversation, and read for what the conversation did."""
 
     def __init__(self, database_url: str, orders: Sequence):
-        import bot.attachments  # noqa: F401  (their tables join bot.store.metadata)
-        import bot.sql.handoffs  # noqa: F401
-        import bot.outbox  # noqa: F401
-        import bot.platforms  # noqa: F401
-        import bot.return_updates  # noqa: F401
-        import bot.sql.slack_ledger  # noqa: F401
         from bot.store import SqlStore
 
         self.store = SqlStore.from_url(database_url)
@@ -282,11 +279,11 @@ class Fixture:
         self.store.engine.dispose()
 
     def _tables(self):
-        """returnbot's tables (bot.store.metadata, which every module's tables join) that a
+        """returnbot's tables (bot/sql/schema.py's metadata) that a
         conversation can write to: all but the orders and KEEP_TABLES. Never Rasa's own tables."""
         import sqlalchemy as sa
 
-        from bot.store import metadata
+        from bot.sql.schema import metadata
 
         present = set(sa.inspect(self.store.engine).get_table_names())
         return [t for t in reversed(metadata.sorted_tables)
@@ -321,8 +318,7 @@ class Fixture:
         """What is in the store now beyond the fixture: RMAs, handoffs, orders cancelled."""
         import sqlalchemy as sa
 
-        from bot.sql.handoffs import handoffs
-        from bot.store import cancelled_lines, order_lines, orders, rmas
+        from bot.sql.schema import cancelled_lines, handoffs, order_lines, orders, rmas
 
         with self.store.engine.connect() as conn:
             rma_rows = [dict(r) for r in conn.execute(sa.select(rmas).order_by(rmas.c.created_at)).mappings()]
@@ -647,7 +643,6 @@ class TelegramHarness:
         _tests_importable()
         from bot import bootstrap
         from bot.attachments import AttachmentStore
-        from bot.outbox import Outbox
         from channels.rasa_client import RasaClient
         from channels.relay import Backoff, RateLimiter, Relay
         from channels.router import Router
@@ -661,11 +656,12 @@ class TelegramHarness:
         self.services = bootstrap.build(settings)
         returns = self.services.returns
         self.rasa = RasaClient(self.settings.rasa_url, token=self.settings.rasa_channel_token)
-        self.outbox = Outbox(self.services.store.engine)
+        self.outbox = SqlOutbox(self.services.store.engine)
         self.relay = Relay(self.outbox, backoff=Backoff(base=0.2, cap=1.0))
-        attachments = AttachmentStore(self.services.store.engine, self.var_dir / "attachments")
+        attachments = AttachmentStore(SqlAttachments(self.services.store.engine), self.var_dir / "attachments")
         router = Router(self.rasa, self.outbox, {"telegram": reply_payloads}, attachments=attachments,
-                        transcript=self.services.store, notify=self.relay.wake)
+                        transcript=self.services.store, notify=self.relay.wake,
+                        units=lambda: SqlUnitOfWork(self.services.store.engine))
         unlimited = RateLimiter(per_key_rate=1000.0, per_key_burst=1000, global_rate=1000.0, global_burst=1000)
         self.channel = TelegramChannel(settings, router, self.relay,
                                        lambda rma_id: returns.slip_pdf(rma_id, returns.slip_token(rma_id)),
@@ -929,7 +925,8 @@ def _safe_url(url: str) -> str:
 
 def _is_demo_store(database_url: str) -> bool:
     """The store holds the demo store's first fixture order, as the demo store imported it."""
-    from bot.store import SqlStore, make_engine
+    from bot.sql.engine import make_engine
+    from bot.store import SqlStore
 
     store = SqlStore(make_engine(database_url))  # no create_schema: nothing is written to it
     try:

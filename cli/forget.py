@@ -15,9 +15,10 @@ from typing import Callable, Collection, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-from bot.erasure import Erasure, forget_customer
+from bot.erasure import Erasure
 from bot.settings import Settings
-from bot.store import make_engine
+from bot.sql.engine import make_engine
+from bot.sql.erasure import forget_customer
 from cli.nlu_tools import tracker_url
 
 

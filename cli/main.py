@@ -310,24 +310,21 @@ def cmd_forget(args, settings: Settings) -> int:
 def cmd_platforms_sync(args, settings: Settings) -> int:
     import asyncio
 
-    from bot.platforms import PlatformStore
     from integrations.report import print_runs
     from integrations.runner import sync_configured
 
-    runs = asyncio.run(sync_configured(settings, PlatformStore(_services(settings).store.engine)))
+    runs = asyncio.run(sync_configured(settings, _services(settings).platforms))
     return print_runs(runs, as_json=args.json)
 
 
 def cmd_stats(args, settings: Settings) -> int:
-    from sqlalchemy.exc import OperationalError
-
+    from bot.repositories import StoreUnavailable
     from cli.stats_report import print_stats
 
     try:
         return print_stats(settings, args.json)
-    except OperationalError as exc:
-        print(f"returnbot: cannot read the statistics from the order database ({str(exc.orig).strip()})",
-              file=sys.stderr)
+    except StoreUnavailable as exc:
+        print(f"returnbot: cannot read the statistics from the order database ({exc})", file=sys.stderr)
         return 1
 
 

@@ -25,9 +25,10 @@ from typing import List, Optional
 
 import aio_pika
 
-from bot.conversation_stats import Fact, SqlStats, facts
+from bot.conversation_stats import Fact, facts
 from bot.settings import Settings, SettingsError
-from bot.store import make_engine
+from bot.sql.conversation_stats import SqlStats
+from bot.sql.engine import make_engine
 
 log = logging.getLogger("returnbot.stats")
 

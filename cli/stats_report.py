@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot.conversation_stats import SqlStats, Summary
+from bot.conversation_stats import Summary
 from bot.settings import Settings
-from bot.store import make_engine
+from bot.sql.conversation_stats import SqlStats
+from bot.sql.engine import make_engine
 
 EXPLAINED = ("resolved without a person: the bot gave a final answer (RMA, returnless refund, Amazon's path, "
              "not eligible, tracking, return or refund status, cancellation) and no handoff happened")

@@ -14,7 +14,7 @@ from typing import AsyncIterator, Callable, List, Optional, Tuple
 import httpx
 
 from bot.clock import utc_now
-from bot.platforms import PlatformError, PlatformStore, SyncResult, sync
+from bot.platforms import PlatformError, PlatformReturns, SyncResult, sync
 from bot.settings import Settings
 from integrations.aftership import AfterShipReturns
 from integrations.http import Sleep
@@ -68,7 +68,7 @@ async def open_platforms(settings: Settings, *, transport: Optional[httpx.AsyncB
         yield platforms
 
 
-async def sync_configured(settings: Settings, store: PlatformStore, *, clock: Callable[[], datetime] = utc_now,
+async def sync_configured(settings: Settings, store: PlatformReturns, *, clock: Callable[[], datetime] = utc_now,
                           transport: Optional[httpx.AsyncBaseTransport] = None,
                           sleep: Sleep = asyncio.sleep) -> List[PlatformRun]:
     """Every platform once, in PLATFORMS order; a configured one that fails says why in `error`."""
@@ -76,7 +76,7 @@ async def sync_configured(settings: Settings, store: PlatformStore, *, clock: Ca
         return await _sync_all(platforms, store, clock)
 
 
-async def _sync_all(platforms: list, store: PlatformStore, clock: Callable[[], datetime]) -> List[PlatformRun]:
+async def _sync_all(platforms: list, store: PlatformReturns, clock: Callable[[], datetime]) -> List[PlatformRun]:
     by_name = {platform.name: platform for platform in platforms}
     runs = []
     for spec in PLATFORMS:
@@ -94,7 +94,7 @@ async def _sync_all(platforms: list, store: PlatformStore, clock: Callable[[], d
     return runs
 
 
-async def sync_forever(settings: Settings, store: PlatformStore, *, clock: Callable[[], datetime] = utc_now,
+async def sync_forever(settings: Settings, store: PlatformReturns, *, clock: Callable[[], datetime] = utc_now,
                        transport: Optional[httpx.AsyncBaseTransport] = None, sleep: Sleep = asyncio.sleep) -> None:
     """Sync the configured platforms now and every `settings.platform_sync_minutes` until cancelled;
     returns at once when none is configured. Failures are logged and retried at the next round."""

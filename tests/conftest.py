@@ -14,11 +14,11 @@ import pytest_asyncio
 from bot.bootstrap import Services
 from bot.ids import ALPHABET, check_symbol
 from bot.importer import load_orders_file
-from bot.platforms import PlatformStore
 from bot.policy import load_policy
 from bot.return_updates import ReturnUpdates
 from bot.services import ReturnsService, Shop
 from bot.settings import ROOT, Settings
+from bot.sql.platforms import SqlPlatformReturns
 from bot.store import SqlStore
 from cli.model import ensure_model
 from cli.stack import Stack
@@ -79,7 +79,7 @@ def services(settings: Settings, demo_db: Path) -> Services:
     returns = ReturnsService(store, load_policy(settings.policy_file), shop, lambda: NOW, counting_rma_ids())
     updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, lambda: NOW)
     yield Services(settings=settings, store=store, returns=returns, updates=updates,
-                   platforms=PlatformStore(store.engine))
+                   platforms=SqlPlatformReturns(store.engine))
     store.engine.dispose()
 
 

@@ -11,7 +11,8 @@ from typing import Callable, List, Optional
 import httpx
 
 from bot.attachments import AttachmentStore
-from bot.outbox import Outbox
+from bot.sql.attachments import SqlAttachments
+from bot.sql.outbox import SqlOutbox
 from bot.store import SqlStore
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, Relay
@@ -70,9 +71,9 @@ class RunningBot:
     def __init__(self, fake: FakeTelegram, settings, store: SqlStore, rasa: RasaClient,
                  slip_pdf: Callable[[str], Optional[bytes]]):
         self.fake, self.store = fake, store
-        self.outbox = Outbox(store.engine)
+        self.outbox = SqlOutbox(store.engine)
         self.relay = Relay(self.outbox, backoff=Backoff(base=0.2, cap=1.0))
-        self.attachments = AttachmentStore(store.engine, settings.var_dir / "attachments")
+        self.attachments = AttachmentStore(SqlAttachments(store.engine), settings.var_dir / "attachments")
         self.router = Router(rasa, self.outbox, {"telegram": reply_payloads}, attachments=self.attachments,
                              transcript=store, notify=self.relay.wake)
         self.channel = TelegramChannel(settings, self.router, self.relay, slip_pdf, poll_timeout=1)

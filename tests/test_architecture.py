@@ -193,3 +193,70 @@ def test_no_module_is_named_by_a_word_that_says_no_job():
     vague = sorted(str(path.relative_to(ROOT)) for package in (*LAYERED, "integrations", "benchmarks")
                    for path in (ROOT / package).rglob("*.py") if path.stem in NAMES_OF_NO_JOB)
     assert not vague, f"name these modules for their job: {vague}"
+
+
+# -- persistence: SQLAlchemy lives in bot/sql/ -------------------------------------------------------
+# Where else it may appear, and why. Everything of returnbot's own database goes through bot/sql/.
+SQLALCHEMY_ELSEWHERE = {
+    # Rasa's own database (its tracker store's tables), not returnbot's: Rasa's plugin and the CLI
+    # that erases or reads its conversations.
+    "rasa_ext/tracker_store.py": "Rasa's tracker store plugin",
+    "cli/forget.py": "erases a customer from Rasa's tracker store (its `events` table)",
+    "cli/nlu_tools.py": "reads the customers' words from Rasa's tracker store",
+    # Operations on the database server before the schema exists, and a test harness.
+    "cli/stack.py": "creates the database on the server and names Rasa's stores from the URL",
+    "cli/conversations.py": "the conversation corpus' harness resets and reads every table between runs",
+}
+
+
+def _imports_sqlalchemy(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "sqlalchemy" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "sqlalchemy":
+            return True
+    return False
+
+
+def test_sqlalchemy_is_imported_only_by_the_sql_adapters():
+    """At module level, inside functions and under TYPE_CHECKING alike (`import sqlalchemy as sa`
+    is an import of sqlalchemy whatever it is called)."""
+    found = {str(path.relative_to(ROOT)) for package in LAYERED + ("integrations",)
+             for path in (ROOT / package).rglob("*.py") if _imports_sqlalchemy(path)}
+    assert {p for p in found if p.startswith("bot/sql/")}, "the walk sees bot/sql/ at all"
+    elsewhere = {p for p in found if not p.startswith("bot/sql/")}
+    assert elsewhere <= set(SQLALCHEMY_ELSEWHERE), f"SQLAlchemy outside bot/sql/: {sorted(elsewhere - set(SQLALCHEMY_ELSEWHERE))}"
+    assert set(SQLALCHEMY_ELSEWHERE) <= elsewhere | {p for p in SQLALCHEMY_ELSEWHERE if not (ROOT / p).exists()}, \
+        f"no longer needed, remove from SQLALCHEMY_ELSEWHERE: {sorted(set(SQLALCHEMY_ELSEWHERE) - found)}"
+
+
+def test_the_sqlalchemy_check_sees_every_way_of_importing_it(tmp_path):
+    for source in ("import sqlalchemy as sa", "from sqlalchemy.engine import Engine",
+                   "def f():\n    import sqlalchemy.exc", "if TYPE_CHECKING:\n    from sqlalchemy import Table"):
+        (tmp_path / "m.py").write_text(source)
+        assert _imports_sqlalchemy(tmp_path / "m.py"), source
+    (tmp_path / "m.py").write_text("from bot.sql import schema\nimport sqlalchemy_utils_not_it")
+    assert not _imports_sqlalchemy(tmp_path / "m.py")
+
+
+def test_the_core_reaches_the_database_only_through_its_repositories():
+    """Outside bot/sql/ and the composition root, no module of the core touches an engine."""
+    for path in (ROOT / "bot").rglob("*.py"):
+        relative = str(path.relative_to(ROOT))
+        if relative.startswith("bot/sql/") or relative == "bot/bootstrap.py":
+            continue
+        code = [line for line in path.read_text().splitlines() if not line.lstrip().startswith(("from ", "import "))]
+        assert not [line for line in code if ".engine" in line], f"{relative} uses an engine"
+
+
+# Who may name the SQL adapters: the composition root, and bot/store.py (where `SqlStore` and
+# `make_engine` are found by the CLI and tests). The rest of the core knows the repositories' Protocols.
+SQL_ADAPTER_USERS = {"bot.bootstrap", "bot.store"}
+
+
+def test_the_core_knows_its_repositories_not_their_sql():
+    modules = _modules()
+    for name, path in modules.items():
+        if name.split(".")[0] == "bot" and not name.startswith("bot.sql") and name not in SQL_ADAPTER_USERS:
+            adapters = {m for m in _imported(name, path, modules) if m == "bot.sql" or m.startswith("bot.sql.")}
+            assert not adapters, f"{name} imports {adapters}: take a repository Protocol (bot/repositories.py)"

@@ -22,6 +22,7 @@ from multidict import CIMultiDict
 from bot.handoffs import Action, HandoffService
 from bot.models import Resolution, ReturnReason
 from bot.settings import Settings, SettingsError
+from bot.sql.outbox import SqlOutbox
 from channels.gateway import build_gateway, neutral_server_banner
 from channels.http_body import MAX_DEPTH, BadBody, parse_object, too_deep
 from channels.limits import (CASE_DEFAULTS, CASES_BUSY, LOCAL, SESSION_DEFAULTS, SHARED, TOO_MANY_FROM_CLIENT,
@@ -535,13 +536,12 @@ class NoNewSessions:
 @pytest.mark.parametrize("path, shown", [("/", "[...document.querySelectorAll('.msg.bot .bubble')].at(-1)"),
                                          ("/returns", "document.querySelector('#find-error')")])
 async def test_the_chat_and_the_portal_tell_a_customer_plainly_when_no_session_can_start(store, path, shown):
-    from bot.outbox import Outbox
     from channels.router import Router
     from channels.web import add_web_routes
     from tests.browser import Chromium, ensure_chromium
 
     chromium = ensure_chromium()
-    outbox = Outbox(store.engine)
+    outbox = SqlOutbox(store.engine)
     app = web.Application()
     add_web_routes(app, router=Router(FakeRasa().client(), outbox, {"web": lambda reply: [reply]}, transcript=store),
                    outbox=outbox, store=store, slip_pdf=lambda rma_id, token: None, secret="s",

@@ -17,11 +17,13 @@ import pytest
 import sqlalchemy as sa
 
 from bot.attachments import AttachmentStore
-from bot.erasure import ERASED, KEPT, Mentions, forget_customer, unclassified
+from bot.erasure import ERASED, KEPT, Mentions
 from bot.handoffs import Agent, HandoffService
 from bot.models import Outcome, ReturnReason, RmaStatus
-from bot.outbox import Outbox
 from bot.settings import ROOT
+from bot.sql.attachments import SqlAttachments
+from bot.sql.erasure import forget_customer, unclassified
+from bot.sql.outbox import SqlOutbox
 from bot.sql.slack_ledger import SqlSlackLedger
 from cli.forget import SqlTrackerEvents, forget
 from cli.main import parser
@@ -68,10 +70,10 @@ def rasa_tracker_store(path: Path, conversations: Dict[str, List[tuple]]) -> Non
 def footprint(services) -> Footprint:
     """Erin, through the real services on the demo store, and Sam beside her."""
     store, returns, engine = services.store, services.returns, services.store.engine
-    outbox = Outbox(engine)
+    outbox = SqlOutbox(engine)
     handoffs = HandoffService(store, returns)
     ledger = SqlSlackLedger(engine)
-    attachments = AttachmentStore(engine, services.settings.var_dir / "attachments", new_name=lambda: "photo-1")
+    attachments = AttachmentStore(SqlAttachments(engine), services.settings.var_dir / "attachments", new_name=lambda: "photo-1")
 
     def say(conversation, update, text, replies):
         key = f"telegram:1:update:{update}" if conversation.startswith("telegram:") else f"{conversation}:{update}"

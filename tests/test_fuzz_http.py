@@ -51,17 +51,14 @@ from jsonschema import Draft202012Validator, RefResolver
 from multidict import CIMultiDict
 from yarl import URL
 
-import bot.attachments  # noqa: F401  (every table the gateway writes joins bot.store.metadata)
-import bot.handoffs  # noqa: F401
-import bot.outbox  # noqa: F401
-import channels.slack.ledger  # noqa: F401
 from bot.bootstrap import Services
 from bot.models import Resolution, ReturnReason
-from bot.platforms import PlatformStore
 from bot.policy import load_policy
 from bot.return_updates import ReturnUpdates
 from bot.services import ReturnsService, Shop
-from bot.store import SqlStore, metadata
+from bot.sql.platforms import SqlPlatformReturns
+from bot.sql.schema import metadata
+from bot.store import SqlStore
 from channels.gateway import RETURN_UPDATES, SLACK_CHANNEL, build_gateway
 from channels.returns_webhook import webhook_secret
 from channels.telegram.channel import webhook_secret as telegram_secret
@@ -139,7 +136,7 @@ def demo_services(settings, demo_db: Path) -> Services:
     returns = ReturnsService(store, load_policy(settings.policy_file), shop, lambda: STORE_NOW, counting_rma_ids())
     updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, lambda: STORE_NOW)
     return Services(settings=settings, store=store, returns=returns, updates=updates,
-                    platforms=PlatformStore(store.engine))
+                    platforms=SqlPlatformReturns(store.engine))
 
 
 class ErrorLog(logging.Handler):

@@ -23,6 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot import bootstrap
 from bot.models import Customer, Order, OrderStatus, SalesChannel
 from bot.outbox import Outbox
+from bot.sql.outbox import SqlOutbox
 from channels.gateway import SLACK_CHANNEL, build_gateway
 from channels.rasa_client import RasaClient
 from channels.slack import SlackChannel, cards
@@ -125,7 +126,7 @@ async def gateway_on_the_stack(stack, fakes, tmp_path) -> AsyncIterator[Gateway]
     try:
         async with TestClient(TestServer(app)) as http:
             await eventually(lambda: slack_api.ok_calls("auth.test") and telegram.sent("getUpdates"))
-            yield Gateway(http, slack, services, Outbox(services.store.engine), telegram, slack_api)
+            yield Gateway(http, slack, services, SqlOutbox(services.store.engine), telegram, slack_api)
     finally:
         services.store.engine.dispose()
 

@@ -21,7 +21,12 @@ import sqlalchemy as sa
 
 from bot.attachments import AttachmentRejected, AttachmentStore
 from bot.outbox import ANSWER_BATCH, FAILED, PENDING, SENT, Outbox, OutboxMessage
-from bot.store import SqlStore, metadata
+from bot.repositories import Conflict
+from bot.sql.attachments import SqlAttachments
+from bot.sql.outbox import SqlOutbox
+from bot.sql.unit_of_work import SqlUnitOfWork
+from bot.sql.schema import metadata
+from bot.store import SqlStore
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
 from channels.router import PHOTO_RECEIVED, SORRY, Inbound, Router
@@ -82,7 +87,7 @@ def store(request, tmp_path) -> SqlStore:
 
 @pytest.fixture
 def outbox(store) -> Outbox:
-    return Outbox(store.engine)
+    return SqlOutbox(store.engine)
 
 
 def texts(*items: str) -> List[dict]:
@@ -100,7 +105,7 @@ def test_schema_creation_includes_the_outbox_and_attachment_tables(tmp_path):
 def test_an_inbound_key_is_claimed_once_even_by_a_new_process(outbox, store):
     assert outbox.claim_inbound("telegram:1", ["telegram:9:update:5"], T0)
     assert not outbox.claim_inbound("telegram:1", ["telegram:9:update:5"], T0)
-    assert not Outbox(store.engine).claim_inbound("telegram:1", ["telegram:9:update:5"], T0)
+    assert not SqlOutbox(store.engine).claim_inbound("telegram:1", ["telegram:9:update:5"], T0)
 
 
 def test_claiming_several_keys_is_all_or_nothing(outbox):
@@ -153,56 +158,56 @@ def transcript_of(store: SqlStore, conversation_id: str) -> List[tuple]:
     return [(m["direction"], m["payload"]) for m in store.messages(conversation_id)]
 
 
-def test_transcript_entries_are_added_in_order_in_one_call_or_in_the_callers_transaction(store):
+def test_transcript_entries_are_added_in_order_and_none_from_a_unit_of_work_left_uncommitted(store):
     store.append_messages("telegram:1", [("in", {"text": "hi"}), ("out", {"text": "hello", "seq": 1})], T0)
     store.append_messages("telegram:1", [], T0)
-    with pytest.raises(RuntimeError), store.engine.begin() as conn:
-        store.append_messages("telegram:1", [("out", {"text": "rolled back"})], T0, conn=conn)
-        raise RuntimeError("the caller's transaction fails")
+    with SqlUnitOfWork(store.engine) as uow:
+        uow.transcript.append_messages("telegram:1", [("out", {"text": "rolled back"})], T0)
+    with pytest.raises(RuntimeError), SqlUnitOfWork(store.engine) as uow:
+        uow.transcript.append_messages("telegram:1", [("out", {"text": "rolled back too"})], T0)
+        raise RuntimeError("the unit of work fails before its commit")
     store.append_message("telegram:1", "in", {"text": "bye"}, T0)
     assert transcript_of(store, "telegram:1") == [
         ("in", {"text": "hi"}), ("out", {"text": "hello", "seq": 1}), ("in", {"text": "bye"})]
     assert {m["at"] for m in store.messages("telegram:1")} == {T0.isoformat()}
 
 
-def test_a_claim_writes_its_transcript_entry_in_its_transaction_and_a_duplicate_writes_none(outbox, store):
-    def entry(conn):
-        store.append_messages("telegram:1", [("in", {"text": "hello"})], T0, conn=conn)
+def claim_with_entry(store: SqlStore, key: str, text: str) -> bool:
+    with SqlUnitOfWork(store.engine) as uow:
+        if not uow.outbox.claim_inbound("telegram:1", [key], T0):
+            return False
+        uow.transcript.append_messages("telegram:1", [("in", {"text": text})], T0)
+        uow.commit()
+    return True
 
-    assert outbox.claim_inbound("telegram:1", ["in:1"], T0, transcript=entry)
-    assert not outbox.claim_inbound("telegram:1", ["in:1"], T0, transcript=entry)
+
+def test_a_claim_and_its_transcript_entry_are_one_unit_of_work_and_a_duplicate_writes_none(outbox, store):
+    assert claim_with_entry(store, "in:1", "hello")
+    assert not claim_with_entry(store, "in:1", "hello again")
+    assert not outbox.claim_inbound("telegram:1", ["in:1"], T0)
     assert transcript_of(store, "telegram:1") == [("in", {"text": "hello"})]
 
 
-def test_enqueue_gives_the_transcript_the_rows_it_queued_in_its_transaction(outbox, store):
-    given: List[List[OutboxMessage]] = []
-
-    def entries(conn, rows):
-        given.append(rows)
-        store.append_messages("telegram:1", [("out", {"seq": row.seq}) for row in rows], T0, conn=conn)
-
+def test_an_enqueue_in_a_unit_of_work_gives_the_rows_it_queued_and_commits_with_the_transcript(outbox, store):
     outbox.enqueue("telegram:1", "telegram", "agent:1", texts("first"), T0)
-    rows = outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0, answers="in:1", transcript=entries)
-    assert given == [rows] and [(m.seq, m.key) for m in rows] == [(2, "in:1:0"), (3, "in:1:1")]
+    outbox.claim_inbound("telegram:1", ["in:1"], T0)
+    with SqlUnitOfWork(store.engine) as uow:
+        rows = uow.outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0, answers="in:1")
+        uow.transcript.append_messages("telegram:1", [("out", {"seq": row.seq}) for row in rows], T0)
+        assert not outbox.is_answered("in:1")  # not seen outside the unit of work before its commit
+        uow.commit()
+    assert [(m.seq, m.key) for m in rows] == [(2, "in:1:0"), (3, "in:1:1")]
+    assert [m.key for m in outbox.pending()] == ["agent:1:0", "in:1:0", "in:1:1"] and outbox.is_answered("in:1")
     assert transcript_of(store, "telegram:1") == [("out", {"seq": 2}), ("out", {"seq": 3})]
 
 
-def test_a_failing_transcript_never_costs_the_claim_or_the_replies_and_is_logged(outbox, store, caplog):
-    def broken(conn, *rows):
-        conn.execute(sa.text("INSERT INTO messages (conversation_id, direction, payload, at) "
-                             "VALUES ('telegram:1', 'in', '{}', '2026-11-20 12:00:00')"))
-        raise ValueError("transcript broken")
-
-    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
-        assert outbox.claim_inbound("telegram:1", ["in:1"], T0, transcript=broken)
-        rows = outbox.enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0, answers="in:1",
-                              transcript=broken)
-    assert not outbox.claim_inbound("telegram:1", ["in:1"], T0)  # claimed, once
-    assert [m.payload["text"] for m in rows] == ["a", "b"] == [m.payload["text"] for m in outbox.pending()]
-    assert outbox.is_answered("in:1")
-    assert store.messages("telegram:1") == []  # what the transcript wrote before failing went with it
-    failures = [r for r in caplog.records if r.getMessage() == "transcript of telegram:1 not written"]
-    assert len(failures) == 2 and all(str(r.exc_info[1]) == "transcript broken" for r in failures)
+def test_a_unit_of_work_that_fails_keeps_neither_the_claim_nor_the_replies(outbox, store):
+    with pytest.raises(ValueError), SqlUnitOfWork(store.engine) as uow:
+        assert uow.outbox.claim_inbound("telegram:1", ["in:1"], T0)
+        uow.outbox.enqueue("telegram:1", "telegram", "in:1", texts("a"), T0, answers="in:1")
+        raise ValueError("the transcript broke")
+    assert outbox.pending() == [] and not outbox.is_answered("in:1")
+    assert outbox.claim_inbound("telegram:1", ["in:1"], T0)  # never claimed
 
 
 # -- the relay ----------------------------------------------------------------------------------
@@ -271,10 +276,10 @@ async def test_an_undeliverable_message_is_marked_failed_and_the_next_one_follow
 
 
 async def test_messages_queued_before_a_crash_are_sent_by_the_next_relay(store):
-    Outbox(store.engine).enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0)
+    SqlOutbox(store.engine).enqueue("telegram:1", "telegram", "in:1", texts("a", "b"), T0)
     # the process dies here; a new one starts on the same database
     sender = FakeSender()
-    await Relay(Outbox(store.engine), {"telegram": sender}, clock=Clock()).pump()
+    await Relay(SqlOutbox(store.engine), {"telegram": sender}, clock=Clock()).pump()
     assert [t for _, t in sender.delivered] == ["a", "b"]
 
 
@@ -350,7 +355,7 @@ async def test_a_duplicate_inbound_reaches_rasa_once_and_queues_once(outbox, sto
     inbound = Inbound("telegram", "telegram:1", "telegram:9:update:1", "hello")
     assert await router.handle(inbound)
     assert not await router.handle(inbound)
-    assert not await Router(rasa.client(), Outbox(store.engine), {"telegram": plain}).handle(inbound)
+    assert not await Router(rasa.client(), SqlOutbox(store.engine), {"telegram": plain}).handle(inbound)
     assert [r["message"] for r in rasa.received] == ["hello"]
     assert [m.payload["text"] for m in outbox.messages("telegram:1")] == ["you said: hello", "Anything else?"]
     assert [(m["direction"], m["payload"]["text"]) for m in store.messages("telegram:1")] == [
@@ -358,11 +363,11 @@ async def test_a_duplicate_inbound_reaches_rasa_once_and_queues_once(outbox, sto
 
 
 async def test_replies_queued_before_a_crash_are_delivered_after_it(store):
-    router = Router(FakeRasa().client(), Outbox(store.engine), {"telegram": plain}, clock=Clock())
+    router = Router(FakeRasa().client(), SqlOutbox(store.engine), {"telegram": plain}, clock=Clock())
     await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
     # crash before any send: a fresh relay on the same database picks the replies up
     sender = FakeSender()
-    await Relay(Outbox(store.engine), {"telegram": sender}, clock=Clock()).pump()
+    await Relay(SqlOutbox(store.engine), {"telegram": sender}, clock=Clock()).pump()
     assert [t for _, t in sender.delivered] == ["you said: hello", "Anything else?"]
 
 
@@ -373,10 +378,8 @@ async def test_rasa_down_queues_an_apology(outbox):
 
 
 async def test_a_photo_is_kept_with_the_open_handoff_and_acknowledged(outbox, store, tmp_path):
-    from bot.sql.handoffs import SqlHandoffs
-
-    handoff = SqlHandoffs(store.engine).open("telegram:1", "damage_claim", "#1004", "vase broken", (), T0)
-    attachments = AttachmentStore(store.engine, tmp_path / "attachments")
+    handoff = store.handoffs.open("telegram:1", "damage_claim", "#1004", "vase broken", (), T0)
+    attachments = AttachmentStore(SqlAttachments(store.engine), tmp_path / "attachments")
     router = Router(FakeRasa().client(), outbox, {"telegram": plain}, attachments=attachments, clock=Clock())
 
     async def fetch():
@@ -414,7 +417,7 @@ async def test_an_open_case_nobody_took_yet_is_answered_by_the_bot_and_seen_by_a
 async def test_a_photo_caption_goes_to_the_agent_not_the_bot_while_they_own_it(outbox, store, tmp_path):
     rasa, desk = FakeRasa(), FakeDesk(owned={"telegram:1"})
     router = Router(rasa.client(), outbox, {"telegram": plain}, clock=Clock(), desk=desk,
-                    attachments=AttachmentStore(store.engine, tmp_path / "attachments"))
+                    attachments=AttachmentStore(SqlAttachments(store.engine), tmp_path / "attachments"))
 
     async def fetch():
         return b"\xff\xd8\xff jpeg bytes", "image/jpeg"
@@ -492,7 +495,8 @@ async def test_the_transcript_gives_each_reply_the_seq_of_its_last_queued_messag
     def split(reply: dict) -> List[dict]:
         return [{"text": part} for part in reply["text"].split(": ")]
 
-    router = Router(FakeRasa().client(), outbox, {"telegram": split}, transcript=store, clock=Clock())
+    router = Router(FakeRasa().client(), outbox, {"telegram": split}, transcript=store, clock=Clock(),
+                    units=lambda: SqlUnitOfWork(store.engine))
     await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"), before=[{"remove_keyboard": 7}])
     assert [m.payload for m in outbox.messages("telegram:1")] == [
         {"remove_keyboard": 7}, {"text": "you said"}, {"text": "hello"}, {"text": "Anything else?"}]
@@ -504,7 +508,8 @@ async def test_the_transcript_gives_each_reply_the_seq_of_its_last_queued_messag
 async def test_a_turn_is_two_transactions_the_claim_with_its_entry_and_the_replies_with_theirs(outbox, store):
     commits: List[int] = []
     sa.event.listen(store.engine, "commit", lambda conn: commits.append(1))
-    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=store, clock=Clock())
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=store, clock=Clock(),
+                    units=lambda: SqlUnitOfWork(store.engine))
 
     assert await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
 
@@ -515,13 +520,23 @@ async def test_a_turn_is_two_transactions_the_claim_with_its_entry_and_the_repli
 
 
 async def test_a_transcript_that_fails_never_costs_a_turn_its_replies(outbox, store, caplog):
-    class BrokenTranscript(SqlStore):
-        def append_messages(self, *args, **kwargs):
+    class BrokenTranscript:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def append_messages(self, *args, **kwargs):  # writes a row, then fails: the row goes with the rollback
+            self.conn.execute(sa.text("INSERT INTO messages (conversation_id, direction, payload, at) "
+                                      "VALUES ('telegram:1', 'in', '{}', '2026-11-20 12:00:00')"))
             raise OSError("disk full")
 
-    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=BrokenTranscript(store.engine),
-                    clock=Clock())
-    assert router._shared is not None  # on the outbox's engine: written in the outbox's transactions
+    class BrokenUnit(SqlUnitOfWork):
+        def __enter__(self):
+            super().__enter__()
+            self.transcript = BrokenTranscript(self.outbox.conn)
+            return self
+
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=store, clock=Clock(),
+                    units=lambda: BrokenUnit(store.engine))
 
     assert await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
     router.deliver("telegram:1", "Sam here.", "slack:1")
@@ -534,10 +549,57 @@ async def test_a_transcript_that_fails_never_costs_a_turn_its_replies(outbox, st
         "transcript of telegram:1 not written"] * 3
 
 
+async def test_a_unit_of_work_that_meets_another_writer_is_made_again_from_the_start(outbox, store):
+    tries: List[str] = []
+
+    class OutrunOnce(SqlUnitOfWork):
+        """The first enqueue finds its sequence number taken (as when another writer got there first)."""
+
+        def __enter__(self):
+            super().__enter__()
+            enqueue = self.outbox.enqueue
+
+            def first_conflicts(*args, **kwargs):
+                tries.append(args[2])
+                if tries.count(args[2]) == 1:
+                    raise Conflict("seq taken")
+                return enqueue(*args, **kwargs)
+
+            self.outbox.enqueue = first_conflicts
+            return self
+
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=store, clock=Clock(),
+                    units=lambda: OutrunOnce(store.engine))
+    assert await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
+    assert tries == ["in:1", "in:1"]
+    assert [m.payload["text"] for m in outbox.messages("telegram:1")] == ["you said: hello", "Anything else?"]
+    assert transcript_of(store, "telegram:1") == [
+        ("in", {"text": "hello"}), ("out", {"text": "you said: hello", "seq": 1}),
+        ("out", {"text": "Anything else?", "seq": 2})]
+
+
+async def test_a_turn_that_meets_other_writers_five_times_fails_and_keeps_nothing(outbox, store):
+    class AlwaysOutrun(SqlUnitOfWork):
+        def __enter__(self):
+            super().__enter__()
+
+            def conflicts(*args, **kwargs):
+                raise Conflict("seq taken")
+
+            self.outbox.enqueue = conflicts
+            return self
+
+    tries: List[int] = []
+    router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=store, clock=Clock(),
+                    units=lambda: tries.append(1) or AlwaysOutrun(store.engine))
+    with pytest.raises(Conflict):
+        router.deliver("telegram:1", "Sam here.", "slack:1")
+    assert len(tries) == 5 and outbox.messages("telegram:1") == [] and store.messages("telegram:1") == []
+
+
 async def test_a_transcript_on_another_database_is_written_after_each_step(outbox, tmp_path):
     elsewhere = SqlStore.from_url(f"sqlite:///{tmp_path / 'transcripts.db'}")
     router = Router(FakeRasa().client(), outbox, {"telegram": plain}, transcript=elsewhere, clock=Clock())
-    assert router._shared is None
 
     await router.handle(Inbound("telegram", "telegram:1", "in:1", "hello"))
     router.deliver("telegram:1", "Sam here.", "slack:1")
@@ -549,7 +611,7 @@ async def test_a_transcript_on_another_database_is_written_after_each_step(outbo
 
 
 def test_attachments_keep_images_only(store, tmp_path):
-    attachments = AttachmentStore(store.engine, tmp_path / "attachments")
+    attachments = AttachmentStore(SqlAttachments(store.engine), tmp_path / "attachments")
     with pytest.raises(AttachmentRejected):
         attachments.save("telegram:1", b"MZ\x90\x00", "application/x-msdownload", T0)
     with pytest.raises(AttachmentRejected):

@@ -26,13 +26,14 @@ from bot.platforms import (
     OVERLAP,
     ExternalReturn,
     PlatformError,
-    PlatformStore,
     ReturnedItem,
-    external_returns,
     order_id_candidates,
     sync,
 )
 from bot.settings import ROOT, SettingsError
+from bot.sql import platforms as sql_platforms
+from bot.sql.platforms import SqlPlatformReturns
+from bot.sql.schema import external_returns
 from bot.store import SqlStore
 from integrations import aftership, loop, runner
 from integrations.aftership import AfterShipReturns
@@ -215,11 +216,11 @@ class FakeLoop:
 
 # -- fixtures -----------------------------------------------------------------------------------
 @pytest.fixture
-def store(tmp_path) -> PlatformStore:
+def store(tmp_path) -> SqlPlatformReturns:
     orders = SqlStore.from_url(f"sqlite:///{tmp_path / 'returnbot.db'}")
     orders.upsert_orders([order(order_id=oid, channel=SalesChannel.SHOPIFY) for oid in ("#1001", "#1002")]
                          + [order(order_id="114-3941689-8772232")])
-    yield PlatformStore(orders.engine)
+    yield SqlPlatformReturns(orders.engine)
     orders.engine.dispose()
 
 
@@ -540,7 +541,7 @@ async def test_a_forgotten_customers_label_and_tracking_number_stay_gone_after_l
     fake = FakeLoop([loop_return(1, updated=NOW - timedelta(minutes=2)), loop_return(2, order_name="#1002")])
     await sync(loop_over(fake, sleeps), store, clock)
     with store.engine.begin() as conn:
-        assert platforms.anonymise_for_orders(conn, ["#1001"]) == 1
+        assert sql_platforms.anonymise_for_orders(conn, ["#1001"]) == 1
     clock.now += timedelta(minutes=5)
     again = await sync(loop_over(fake, sleeps), store, clock)
     forgotten, other = store.get("loop", "37600001"), store.get("loop", "37600002")

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.models import Ineligibility, Outcome, Resolution, ReturnReason, RmaStatus
 from bot.services import MAX_FAILED_VERIFICATIONS, NotVerified
+from bot.sql.outbox import SqlOutbox
 from channels.gateway import build_gateway
 from channels.web.app import COOKIE_NAME
 from channels.web.portal import MAX_PORTAL_BODY_BYTES
@@ -541,13 +542,12 @@ async def test_a_gateway_without_a_returns_portal_sends_returns_to_the_chat(sett
     """add_web_routes without `returns` (a chat-only app): the self-service link starts in the chat."""
     from aiohttp import web
 
-    from bot.outbox import Outbox
     from channels.router import Router
     from channels.web import add_web_routes
     from tests.fakes import FakeStore
 
     store = FakeStore.in_folder(tmp_path)
-    outbox = Outbox(store.engine)
+    outbox = SqlOutbox(store.engine)
     app = web.Application()
     add_web_routes(app, router=Router(FakeRasa().client(), outbox, {"web": lambda reply: [reply]}, transcript=store),
                    outbox=outbox, store=store, slip_pdf=lambda rma_id, token: None, secret="s")

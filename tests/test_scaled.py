@@ -30,9 +30,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.conversation_stats import SqlStats, conversation_key
+from bot.conversation_stats import conversation_key
 from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, SalesChannel
 from bot.settings import INTERNAL_TOKEN_HEADER, ROOT, Settings, SettingsError
+from bot.sql.conversation_stats import SqlStats
 from bot.store import SqlStore
 from channels.rasa_client import WEBHOOK_PATH
 from cli.model import ensure_model

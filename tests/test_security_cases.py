@@ -34,12 +34,12 @@ from actions.converse import ActionConverse
 from bot.conversation.manager import DialogueManager
 from bot.conversation.reading import Reading
 from bot.conversation.state import State
-from bot.text import find_entities
 from bot.models import Customer, Order, OrderStatus, Resolution, ReturnReason, SalesChannel
-from bot.outbox import Outbox
 from bot.services import LOCKOUT_WINDOW, MAX_FAILED_VERIFICATIONS, NotVerified, ReturnsService
 from bot.settings import ROOT
+from bot.sql.outbox import SqlOutbox
 from bot.store import SqlStore
+from bot.text import find_entities
 from channels.gateway import build_gateway
 from channels.relay import Relay
 from channels.router import Router
@@ -222,7 +222,7 @@ async def test_an_agents_reply_with_markup_and_over_4096_characters_reaches_tele
 
     telegram = FakeTelegram()
     await telegram.start()
-    outbox = Outbox(services.store.engine)
+    outbox = SqlOutbox(services.store.engine)
     relay = Relay(outbox, clock=lambda: NOW)
     bot = Bot(TELEGRAM_TOKEN, base_url=f"{telegram.url}/bot", base_file_url=f"{telegram.url}/file/bot")
     await bot.initialize()

@@ -1,4 +1,8 @@
-"""The returns service on the demo store: verification first, then the policy carried out once."""
+"""The returns service on the demo store: verification first, then the policy carried out once.
+
+Each test runs on the in-memory fake of the repositories (tests/fakes.py) and on SQLite: the
+service's rules do not depend on the database; the contract tests (tests/test_store.py) hold the
+fake to the SQL stores' promises."""
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -6,9 +10,17 @@ import pytest
 from bot.models import OrderStatus, Outcome, Resolution, ReturnReason, RmaStatus
 from bot.policy import CancelDecision
 from bot.services import MAX_FAILED_VERIFICATIONS, NotVerified
+from tests.stores import demo_store, services_over
 
 ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
 CONV = "web:test-conversation"
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def services(request, settings, tmp_path):
+    store, close = demo_store(request, request.param, tmp_path)
+    yield services_over(store, settings)
+    close()
 
 
 def verified(services, order_id, proof, conversation=CONV):

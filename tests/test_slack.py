@@ -21,11 +21,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.attachments import AttachmentStore
 from bot.handoffs import HandoffService
 from bot.models import Resolution, ReturnReason
+from bot.sql.attachments import SqlAttachments
+from bot.sql.outbox import SqlOutbox
 from bot.sql.slack_ledger import SqlSlackLedger
 from channels.slack import SlackChannel, escape, handoff_card, slack_to_plain
 from channels.slack import cards
-from tests.builders import NOW
 from tests import slack_requests
+from tests.builders import NOW
 from tests.fake_slack import TOKEN, FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -50,7 +52,7 @@ class Rig:
             slack_api_base_url=fake.base_url)
         self.handoffs = HandoffService(services.store, services.returns)
         self.ledger = SqlSlackLedger(services.store.engine)
-        self.attachments = AttachmentStore(services.store.engine, tmp_path / "attachments")
+        self.attachments = AttachmentStore(SqlAttachments(services.store.engine), tmp_path / "attachments")
         self.delivered: List[Tuple[str, str, str]] = []
         self.slept: List[float] = []
         client = AsyncWebClient(token=TOKEN, base_url=fake.base_url, retry_handlers=[])
@@ -528,14 +530,13 @@ async def test_a_fraud_flagged_telegram_customer_gets_the_rma_an_agent_approved_
     with the Telegram sender (to a fake Bot API); the agent's thread reply follows, in order."""
     from telegram import Bot
 
-    from bot.outbox import Outbox
     from channels.relay import Relay
     from channels.telegram import TelegramSender, reply_payloads
     from tests.fake_telegram import TOKEN as TELEGRAM_TOKEN, FakeTelegram
 
     telegram = FakeTelegram()
     await telegram.start()
-    outbox = Outbox(services.store.engine)
+    outbox = SqlOutbox(services.store.engine)
     relay = Relay(outbox, clock=lambda: NOW)
     bot = Bot(TELEGRAM_TOKEN, base_url=f"{telegram.url}/bot", base_file_url=f"{telegram.url}/file/bot")
     await bot.initialize()

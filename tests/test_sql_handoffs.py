@@ -9,7 +9,8 @@ from bot.handoffs import Action, Agent, HandoffFacts
 from bot.models import Resolution, ReturnReason
 from bot.sql.handoffs import SqlHandoffs, handoff_facts
 from bot.sql.slack_ledger import SqlSlackLedger
-from bot.store import SqlStore, metadata
+from bot.sql.schema import metadata
+from bot.store import SqlStore
 from tests.builders import NOW
 from tests.test_outbox import postgres_url  # noqa: F401  (a fixture: a database of this module's own)
 

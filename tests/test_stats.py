@@ -9,9 +9,10 @@ import sys
 import pytest
 import yaml
 
-from bot.conversation_stats import HANDOFFS, OUTCOMES, SqlStats, conversation_key, facts
+from bot.conversation_stats import HANDOFFS, OUTCOMES, conversation_key, facts
 from bot.settings import ROOT
-from bot.store import make_engine
+from bot.sql.conversation_stats import SqlStats
+from bot.sql.engine import make_engine
 
 SECRET = "test-secret"
 
@@ -114,3 +115,13 @@ def test_returnbot_stats_before_any_event_says_where_they_come_from(tmp_path):
     out = subprocess.run([sys.executable, "-m", "cli.main", "stats"], cwd=ROOT, env=env, capture_output=True,
                          text=True, check=True).stdout
     assert "no statistics yet" in out and "--profile scaled" in out
+
+
+def test_stats_on_a_database_that_cannot_be_read_say_so(tmp_path, monkeypatch, capsys):
+    from cli.main import main
+
+    monkeypatch.setenv("RETURNBOT_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("RETURNBOT_SECRET", "test-secret")
+    monkeypatch.setenv("RETURNBOT_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")  # nothing listens
+    assert main(["stats"]) == 1
+    assert "returnbot: cannot read the statistics from the order database (" in capsys.readouterr().err

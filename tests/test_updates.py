@@ -9,8 +9,18 @@ import pytest
 from bot.models import Resolution, ReturnReason, RmaStatus
 from bot.return_updates import RefusedUpdate, UnknownRma
 from tests.builders import NOW
+from tests.stores import demo_store, services_over
 
 ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
+ON_BOTH = pytest.mark.parametrize("services", ["memory", "sqlite"], indirect=True)  # the fake, and SQL
+
+
+@pytest.fixture
+def services(request, settings, tmp_path):
+    """The demo store in memory or on SQLite (the default: the command line reads the same database)."""
+    store, close = demo_store(request, getattr(request, "param", "sqlite"), settings.var_dir)
+    yield services_over(store, settings)
+    close()
 
 
 def alice_rma(services, conversation="telegram:77"):
@@ -19,6 +29,7 @@ def alice_rma(services, conversation="telegram:77"):
     return returns.request_return(conversation, ALICE_ORDER, "L2", ReturnReason.TOO_SMALL, Resolution.REFUND).rma
 
 
+@ON_BOTH
 def test_an_event_is_applied_once_per_event_id_and_a_refund_recorded_once(services):
     rma = alice_rma(services)
     updates = services.updates
@@ -29,6 +40,7 @@ def test_an_event_is_applied_once_per_event_id_and_a_refund_recorded_once(servic
     assert services.store.refund_count(rma.rma_id) == 1
 
 
+@ON_BOTH
 def test_a_finished_return_does_not_move_and_a_return_does_not_go_back(services):
     rma = alice_rma(services)
     updates = services.updates
@@ -43,6 +55,7 @@ def test_a_finished_return_does_not_move_and_a_return_does_not_go_back(services)
     assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
 
 
+@ON_BOTH
 def test_notices_start_from_now_and_skip_the_creation_the_chat_already_told(services):
     updates = services.updates
     assert updates.due() == []  # the first look fixes the cursor: history is never replayed
@@ -61,6 +74,7 @@ def test_notices_start_from_now_and_skip_the_creation_the_chat_already_told(serv
     assert updates.due() == []
 
 
+@ON_BOTH
 def test_the_customer_is_told_where_they_wrote_last(services):
     rma = alice_rma(services, conversation="telegram:77")
     services.store.append_message("telegram:77", "in", {"text": "hi"}, NOW)
@@ -73,6 +87,7 @@ def test_the_customer_is_told_where_they_wrote_last(services):
     assert notice.conversation_id == "web:later"
 
 
+@ON_BOTH
 def test_stop_updates_silences_the_customer_on_every_chat_that_proved_the_order(services):
     rma = alice_rma(services, conversation="telegram:77")
     assert services.returns.verify("web:other", ALICE_ORDER, ALICE_EMAIL).verified

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from bot.policy import load_policy
 from bot.services import Lockout, ReturnsService, Shop
-from bot.store import SqlStore, verification_failures
+from bot.sql.schema import verification_failures
+from bot.store import SqlStore
 from tests.builders import NOW, order
 from tests.test_outbox import postgres_url  # noqa: F401  (a fixture: a database of this module's own)
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.outbox import Outbox
+from bot.sql.outbox import SqlOutbox
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient
 from channels.router import Router
@@ -147,7 +147,7 @@ async def test_an_agents_replies_appear_in_the_page_from_our_team_once_each_acro
     chromium = ensure_chromium()
     async with TestServer(FakeRasaServer().app(), host="127.0.0.1") as rasa_server:
         rasa = RasaClient(str(rasa_server.make_url("")))
-        outbox = Outbox(store.engine)
+        outbox = SqlOutbox(store.engine)
         agents = Router(rasa, outbox, {"web": lambda reply: [reply]}, transcript=store, clock=lambda: T0)
         async with TestServer(gateway_app(rasa, store), host="127.0.0.1") as gateway, Chromium(chromium) as page:
             url = str(gateway.make_url("/"))
@@ -213,7 +213,7 @@ async def test_a_lost_answer_is_fetched_again_under_the_same_id_and_no_reply_sho
     fake = FakeRasaServer()
     async with TestServer(fake.app(), host="127.0.0.1") as rasa_server:
         rasa = RasaClient(str(rasa_server.make_url("")))
-        agents = Router(rasa, Outbox(store.engine), {"web": lambda reply: [reply]}, transcript=store, clock=lambda: T0)
+        agents = Router(rasa, SqlOutbox(store.engine), {"web": lambda reply: [reply]}, transcript=store, clock=lambda: T0)
         async with TestServer(gateway_app(rasa, store), host="127.0.0.1") as gateway, Chromium(chromium) as page:
             await page.navigate(str(gateway.make_url("/")))
             await page.wait_for("document.body.dataset.ready === 'true'", "the chat to start")

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.outbox import SENT, Outbox
+from bot.outbox import SENT
+from bot.sql.outbox import SqlOutbox
 from bot.store import SqlStore
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient, RasaUnavailable
@@ -47,7 +48,7 @@ def make_app(rasa: FakeRasa, store: FakeStore, settings: FakeSettings | None = N
 
 def agents(store: FakeStore) -> Router:
     """How Slack reaches a web customer: `Router.deliver` with the gateway's web renderer."""
-    return Router(FakeRasa().client(), Outbox(store.engine), {"web": lambda reply: [reply]},
+    return Router(FakeRasa().client(), SqlOutbox(store.engine), {"web": lambda reply: [reply]},
                   transcript=store, clock=lambda: T0)
 
 
@@ -204,7 +205,7 @@ async def test_on_the_gateways_sql_store_a_turn_is_three_transactions_with_the_s
         ("in", None, "buttons please", None), ("out", None, "Why are you returning it?", 1),
         ("in", "Damaged", BUTTONS[1]["payload"], None), ("out", None, f"you said: {BUTTONS[1]['payload']}", 2),
         ("out", None, "Anything else?", 3)]
-    assert [(m.status, m.attempts, m.delivery_ref) for m in Outbox(store.engine).messages(conversation)] == [
+    assert [(m.status, m.attempts, m.delivery_ref) for m in SqlOutbox(store.engine).messages(conversation)] == [
         (SENT, 1, "answered")] * 3
     store.engine.dispose()
 
@@ -281,7 +282,7 @@ async def test_agent_messages_are_pulled_once_in_order_and_the_same_cursor_retur
     assert await updates(client, after=2) == {"messages": [], "cursor": 2}
     assert await updates(client, after=0) == pulled
     assert (await updates(client, after=1))["messages"] == pulled["messages"][1:]
-    assert Outbox(store.engine).pending(conversation) == []
+    assert SqlOutbox(store.engine).pending(conversation) == []
 
 
 async def test_history_gives_the_cursor_to_pull_from_and_agent_messages_keep_their_seq(client, store):
@@ -324,12 +325,12 @@ async def test_another_session_never_sees_a_conversations_agent_messages(client,
 
     assert await updates(client) == {"messages": [], "cursor": 0}
     assert (await (await client.get("/api/history")).json()) == {"messages": [], "cursor": 0}
-    assert [m.status for m in Outbox(store.engine).messages(conversation)] == ["pending"]
+    assert [m.status for m in SqlOutbox(store.engine).messages(conversation)] == ["pending"]
 
 
 def chat_app(rasa: FakeRasa, store: FakeStore, desk: FakeDesk | None = None, middlewares=()) -> web.Application:
     """The web routes alone, on a router like the gateway's, with the clock at T0."""
-    outbox = Outbox(store.engine)
+    outbox = SqlOutbox(store.engine)
     router = Router(rasa.client(), outbox, {"web": lambda reply: [reply]}, transcript=store, clock=lambda: T0,
                     desk=desk)
     app = web.Application(middlewares=list(middlewares))
@@ -362,7 +363,7 @@ async def test_while_an_agent_owns_the_conversation_the_bot_is_silent_and_the_ag
     assert second == "Hello?" and generated.startswith(f"{conversation}:msg:") and len(generated) > len(key)
     assert [(m["direction"], m["payload"]) for m in store.rows[conversation]] == [
         ("in", {"text": "Is anyone there?"}), ("in", {"text": "Hello?"})]
-    assert Outbox(store.engine).messages(conversation) == []
+    assert SqlOutbox(store.engine).messages(conversation) == []
 
 
 async def test_while_nobody_took_the_case_the_agents_see_the_words_and_the_bot_still_answers(rasa, store):
@@ -420,7 +421,7 @@ async def test_a_message_sent_twice_under_one_id_reaches_rasa_once_and_both_answ
                                            {"text": "Anything else?", "seq": 2}], "cursor": 2}
     assert [m["message"] for m in rasa.received] == ["I want to return my shoes"]
     assert [m["direction"] for m in store.rows[conversation]] == ["in", "out", "out"]
-    assert [(m.key, m.status) for m in Outbox(store.engine).messages(conversation)] == [
+    assert [(m.key, m.status) for m in SqlOutbox(store.engine).messages(conversation)] == [
         (f"{conversation}:msg:{message_id}:0", "sent"), (f"{conversation}:msg:{message_id}:1", "sent")]
 
 
@@ -489,7 +490,7 @@ async def test_a_malformed_message_id_is_a_400_and_changes_nothing(client, rasa,
     assert resp.status == 400
     assert "id" in (await resp.json())["error"]
     assert rasa.received == [] and conversation not in store.rows
-    assert Outbox(store.engine).messages(conversation) == []
+    assert SqlOutbox(store.engine).messages(conversation) == []
 
 
 async def test_with_rasa_down_the_apology_is_queued_once_and_a_retry_gets_it_again(client, rasa, store):
@@ -502,14 +503,14 @@ async def test_with_rasa_down_the_apology_is_queued_once_and_a_retry_gets_it_aga
 
     assert first == again == {"messages": [{"text": SORRY, "seq": 1}], "cursor": 1}
     assert rasa.received == []  # the retry is the same message, answered already
-    assert [m.payload for m in Outbox(store.engine).messages(conversation)] == [{"text": SORRY}]
+    assert [m.payload for m in SqlOutbox(store.engine).messages(conversation)] == [{"text": SORRY}]
     assert [m["direction"] for m in store.rows[conversation]] == ["in", "out"]
 
 
 async def test_a_message_taken_but_never_answered_asks_the_customer_to_send_it_again(client, rasa, store):
     conversation = f"web:{sid_of(await start_session(client))}"
     key = f"{conversation}:msg:lost-in-a-crash"
-    assert Outbox(store.engine).claim_inbound(conversation, [key], T0)  # the gateway stopped after this
+    assert SqlOutbox(store.engine).claim_inbound(conversation, [key], T0)  # the gateway stopped after this
 
     answer = await post(client, "hello?", "lost-in-a-crash")
 
@@ -531,7 +532,7 @@ async def test_replies_answered_to_a_post_are_not_pulled_again_after_its_cursor(
     agents(store).deliver(conversation, "Anything else?", "slack:2")
     assert (await updates(client, after=answer["cursor"]))["messages"] == [
         {"text": "Anything else?", "from": "agent", "seq": 4}]
-    assert Outbox(store.engine).pending(conversation) == []
+    assert SqlOutbox(store.engine).pending(conversation) == []
 
 
 async def test_history_shows_each_message_once_with_the_pressed_buttons_title_and_the_replies_seqs(client, store):

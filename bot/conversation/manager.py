@@ -595,7 +595,7 @@ class _Turn:
     def open_lines(self, order: Order) -> List[OrderLine]:
         """Lines with something left to return and no return yet (read once a turn)."""
         if self._open is None or self._open[0] != order.order_id:
-            taken = {rma.line_id for rma in self.returns.store.rmas_for_order(order.order_id)}
+            taken = {rma.line_id for rma in self.returns.returns_of(order)}
             self._open = (order.order_id, [line for line in lines_left_to_return(order) if line.line_id not in taken])
         return list(self._open[1])
 
@@ -695,7 +695,7 @@ class _Turn:
 
     def answer_about(self, goal: str, order: Order) -> None:
         if goal in ("return_status", "refund_status") and order.status is OrderStatus.CANCELLED \
-                and not self.returns.store.rmas_for_order(order.order_id):
+                and not self.returns.returns_of(order):
             return self.say("utter_cancelled_refund", order_id=order.order_id, amount=str(order.total),
                             bank_days=self.returns.policy.bank_days)
         if goal == "track":
@@ -878,7 +878,7 @@ class _Turn:
                 task = self.task
         if not task.line_ids:
             if not open_lines:
-                existing = [rma.line_id for rma in self.returns.store.rmas_for_order(order.order_id)]
+                existing = [rma.line_id for rma in self.returns.returns_of(order)]
                 for line_id in existing:  # what became of them answers "where is my refund" too
                     self.says.append(self._existing(order, line_id))
                 if not existing:

@@ -58,8 +58,8 @@ from bot.handoffs.types import (
 from bot.models import Handoff, Money, Order, OrderLine, Outcome, Resolution, ReturnReason, Rma, RmaStatus
 from bot.policy import fraud_signals
 from bot.privacy import mask_email, mask_name, mask_postcode, mask_text
+from bot.repositories import Store
 from bot.services import BadQuantity, NotVerified, ReturnsService
-from bot.store import SqlStore
 
 MESSAGE_LIMIT = 8  # messages of the conversation shown to the agent
 
@@ -69,7 +69,7 @@ class _Refused(Exception):
 
 
 class HandoffService:
-    def __init__(self, store: SqlStore, returns: ReturnsService, clock: Optional[Callable[[], datetime]] = None,
+    def __init__(self, store: Store, returns: ReturnsService, clock: Optional[Callable[[], datetime]] = None,
                  message_limit: int = MESSAGE_LIMIT, cases: Optional[HandoffRepository] = None):
         self.store = store  # orders, returns and the transcript
         self.returns = returns

@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 from bot.handoffs.types import (
     CLOSED,
     MAX_NOTE,
-    MAX_WORDS,
     OPEN,
     Action,
     Agent,
@@ -32,44 +31,7 @@ from bot.handoffs.types import (
     HandoffFacts,
 )
 from bot.models import Handoff, Resolution, ReturnReason
-from bot.store import UtcDateTime, metadata, verifications
-
-handoffs = sa.Table(
-    "handoffs", metadata,
-    sa.Column("handoff_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
-    sa.Column("order_id", sa.String(64)),
-    sa.Column("reason", sa.String(64), nullable=False),
-    sa.Column("summary", sa.Text, nullable=False),
-    sa.Column("signals", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-)
-
-handoff_facts = sa.Table(
-    "handoff_facts", metadata,
-    sa.Column("handoff_id", sa.Integer, primary_key=True),  # one row per case
-    sa.Column("order_id", sa.String(64)),
-    sa.Column("line_id", sa.String(64)),
-    sa.Column("quantity", sa.Integer),
-    sa.Column("reason", sa.String(32)),
-    sa.Column("resolution", sa.String(32)),
-    sa.Column("words", sa.String(MAX_WORDS), nullable=False, default=""),
-    sa.Column("language", sa.String(16), nullable=False),
-)
-
-handoff_events = sa.Table(
-    "handoff_events", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("handoff_id", sa.Integer, nullable=False, index=True),
-    sa.Column("action", sa.String(32), nullable=False),
-    sa.Column("agent_id", sa.String(64)),
-    sa.Column("agent_name", sa.String(200)),
-    sa.Column("at", UtcDateTime, nullable=False),
-    sa.Column("note", sa.String(MAX_NOTE), nullable=False, default=""),
-    sa.Column("rma_id", sa.String(20)),
-    sa.Column("decides", sa.Integer, unique=True),
-)
+from bot.sql.schema import handoff_events, handoff_facts, handoffs, metadata, verifications
 
 TABLES = (handoffs, handoff_facts, handoff_events)
 _NOT_CLOSED = handoffs.c.status != CLOSED

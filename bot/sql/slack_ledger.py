@@ -7,7 +7,7 @@
 - `slack_posts`: the thread posts and uploads it made (keyed by what they are for, written before
   and after the call, so a retry after an ambiguous failure looks for the earlier post first).
 
-Tables on `bot.store.metadata`, in the order store's database. None of them is needed without Slack.
+Tables declared in bot/sql/schema.py, in the order store's database. None of them is needed without Slack.
 """
 from __future__ import annotations
 
@@ -19,34 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.handoffs.types import CLOSED, Card
-from bot.sql.handoffs import handoffs
-from bot.store import UtcDateTime, metadata
-
-handoff_cards = sa.Table(
-    "handoff_cards", metadata,
-    sa.Column("handoff_id", sa.Integer, primary_key=True),  # one card per case
-    sa.Column("channel", sa.String(64), nullable=False),  # the Slack channel id
-    sa.Column("ts", sa.String(32)),  # the card's message id; NULL while a post is in flight
-    sa.Column("thread_ts", sa.String(32)),
-    sa.Column("reserved_at", UtcDateTime, nullable=False),
-    sa.Column("posted_at", UtcDateTime),
-    sa.UniqueConstraint("channel", "ts", name="one_case_per_card"),
-)
-
-slack_events = sa.Table(
-    "slack_events", metadata,
-    sa.Column("key", sa.String(255), primary_key=True),  # e.g. message:<channel>:<ts>
-    sa.Column("received_at", UtcDateTime, nullable=False),
-)
-
-slack_posts = sa.Table(
-    "slack_posts", metadata,
-    sa.Column("key", sa.String(255), primary_key=True),  # e.g. customer:<outbox key>, upload:<attachment>:<case>
-    sa.Column("handoff_id", sa.Integer, index=True),
-    sa.Column("ts", sa.String(64)),  # the message ts (or file id); NULL while the call is in flight
-    sa.Column("reserved_at", UtcDateTime, nullable=False),
-    sa.Column("posted_at", UtcDateTime),
-)
+from bot.sql.schema import handoff_cards, handoffs, metadata, slack_events, slack_posts
 
 TABLES = (handoff_cards, slack_events, slack_posts)
 
