@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Sequence
 
+from bot import responses as said
 from bot.conversation.say import Say
 from bot.models import Resolution, ReturnReason
 from bot.policy import Policy
@@ -71,25 +72,25 @@ def sounds_like_policy_question(words: str) -> bool:
 def answer(policy: Policy, topic: Optional[str], channel: Optional[str] = None) -> Say:
     """The policy's answer on one topic (None: the general summary)."""
     if topic == "window":
-        return Say("utter_policy_window", {"window": window_text(policy, channel)})
+        return Say(said.POLICY_WINDOW, {"window": window_text(policy, channel)})
     if topic == "ship_back":
-        return Say("utter_policy_ship_back", {"ship_back_days": policy.ship_back_days})
+        return Say(said.POLICY_SHIP_BACK, {"ship_back_days": policy.ship_back_days})
     if topic == "shipping_cost":
-        key = "utter_policy_shipping_merchant" if policy.return_shipping_paid_by == "merchant" else "utter_policy_shipping_customer"
+        key = said.POLICY_SHIPPING_MERCHANT if policy.return_shipping_paid_by == "merchant" else said.POLICY_SHIPPING_CUSTOMER
         return Say(key, {"free_reasons": _reasons(policy.free_return_reasons)})
     if topic == "shipping_refund":
-        key = "utter_policy_shipping_refunded" if policy.refund_original_shipping else "utter_policy_shipping_not_refunded"
+        key = said.POLICY_SHIPPING_REFUNDED if policy.refund_original_shipping else said.POLICY_SHIPPING_NOT_REFUNDED
         return Say(key, {"free_reasons": _reasons(policy.free_return_reasons)})
     if topic == "refund_timing":
-        return Say("utter_policy_refund_timing", {"processing_days": policy.refund_processing_days,
+        return Say(said.POLICY_REFUND_TIMING, {"processing_days": policy.refund_processing_days,
                                                   "bank_days": policy.bank_days})
     if topic == "non_returnable":
-        return Say("utter_policy_non_returnable", {"categories": categories_text(policy)})
+        return Say(said.POLICY_NON_RETURNABLE, {"categories": categories_text(policy)})
     if topic == "exchange":
-        return Say("utter_policy_exchange", {"resolutions": _or(_resolution_names(policy.resolutions))})
+        return Say(said.POLICY_EXCHANGE, {"resolutions": _or(_resolution_names(policy.resolutions))})
     if topic == "returnless":
-        return Say("utter_policy_returnless", {})
-    return Say("utter_policy_summary", {
+        return Say(said.POLICY_RETURNLESS, {})
+    return Say(said.POLICY_SUMMARY, {
         "window": window_text(policy, channel), "ship_back_days": policy.ship_back_days,
         "categories": categories_text(policy), "resolutions": _or(_resolution_names(policy.resolutions)),
         "shipping": "free" if policy.return_shipping_paid_by == "merchant" else "paid by you",

@@ -1,0 +1,223 @@
+"""The names of the catalogue's sentences (the `responses:` of domain.yml), one constant each.
+
+Code names a sentence only through these constants and the tables below, never by a string built at run
+time, so tests/test_catalogue.py can check that every name exists in the catalogue and every sentence
+of the catalogue is used. An outcome that picks one of several sentences picks it from a table here.
+"""
+from __future__ import annotations
+
+from typing import Dict
+
+from bot.models import Ineligibility, Resolution, RmaStatus
+from bot.policy import CancelDecision
+
+
+# -- the conversation (bot/conversation) --
+GREET = "utter_greet"
+HELP = "utter_help"
+WHAT_TO_DO = "utter_what_to_do"
+GOODBYE = "utter_goodbye"
+YOU_ARE_WELCOME = "utter_you_are_welcome"
+OUT_OF_SCOPE = "utter_out_of_scope"
+STOPPED = "utter_stopped"
+UPDATES_STOPPED = "utter_updates_stopped"
+UPDATES_STARTED = "utter_updates_started"
+ACK_REQUEST = "utter_ack_request"
+ASK_ORDER_ID = "utter_ask_order_id"
+ASK_CUSTOMER_PROOF = "utter_ask_customer_proof"
+INVALID_ORDER_ID = "utter_invalid_order_id"
+INVALID_CUSTOMER_PROOF = "utter_invalid_customer_proof"
+VERIFICATION_LOCKED = "utter_verification_locked"
+ASK_RETURN_REASON = "utter_ask_return_reason"
+INVALID_CHOICE = "utter_invalid_choice"
+NOTHING_TO_RETURN = "utter_nothing_to_return"
+RMA_ISSUED = "utter_rma_issued"
+RMA_EXISTS = "utter_rma_exists"
+RETURNLESS_REFUND = "utter_returnless_refund"
+AMAZON_FBA = "utter_amazon_fba"
+DAMAGE_REPLACEMENT = "utter_damage_replacement"
+FRAUD_REVIEW = "utter_fraud_review"
+TRACKING = "utter_tracking"
+RETURN_STATUS = "utter_return_status"
+NO_RETURNS_YET = "utter_no_returns_yet"
+CANCEL_DONE = "utter_cancel_done"
+CANCEL_ALREADY_CANCELLED = "utter_cancel_already_cancelled"
+CANCEL_ALREADY_SHIPPED = "utter_cancel_already_shipped"
+CANCEL_AMAZON_FBA = "utter_cancel_amazon_fba"
+HANDOFF = "utter_handoff"
+CLARIFY = "utter_clarify"
+OFFER_HUMAN = "utter_offer_human"
+ASK_LINE = "utter_ask_line"
+ASK_QUANTITY = "utter_ask_quantity"
+ASK_RESOLUTION = "utter_ask_resolution"
+RESOLUTION_NOT_OFFERED = "utter_resolution_not_offered"
+VERIFICATION_FAILED_KEEP = "utter_verification_failed_keep"
+TRACKING_NUMBER_UNKNOWN = "utter_tracking_number_unknown"
+FIND_ORDER_NUMBER = "utter_find_order_number"
+STEP_FAILED = "utter_step_failed"
+RESUME = "utter_resume"
+HOW_CAN_I_HELP = "utter_how_can_i_help"
+NO_PROBLEM = "utter_no_problem"
+NO_PROBLEM_ANYTHING_ELSE = "utter_no_problem_anything_else"
+GREET_BACK = "utter_greet_back"
+AMAZON_FBA_DAMAGED = "utter_amazon_fba_damaged"
+TRACKING_NOT_RECEIVED = "utter_tracking_not_received"
+RETURN_ON_ITS_WAY = "utter_return_on_its_way"
+CONFIRM_CANCEL = "utter_confirm_cancel"
+CONFIRM_CANCEL_AGAIN = "utter_confirm_cancel_again"
+CANCEL_WHOLE_ORDER_ONLY = "utter_cancel_whole_order_only"
+CONFIRM_CANCEL_ITEMS = "utter_confirm_cancel_items"
+CONFIRM_CANCEL_ITEMS_AGAIN = "utter_confirm_cancel_items_again"
+ASK_CANCEL_ITEMS = "utter_ask_cancel_items"
+CANCEL_ITEMS_DONE = "utter_cancel_items_done"
+CANCEL_ITEMS_ALREADY = "utter_cancel_items_already"
+CANCEL_REFUND_NOTE = "utter_cancel_refund_note"
+CANCELLED_REFUND = "utter_cancelled_refund"
+RETURN_WINDOW_FOR_ORDER = "utter_return_window_for_order"
+I_AM_A_BOT = "utter_i_am_a_bot"
+HANDOFF_AND_GO_ON = "utter_handoff_and_go_on"
+CANCEL_KEPT = "utter_cancel_kept"
+SLIP_LINK = "utter_slip_link"
+REMEDY_REPLACEMENT = "utter_remedy_replacement"
+REMEDY_REFUND = "utter_remedy_refund"
+
+# -- no return, and why --
+NOT_ELIGIBLE_WINDOW_CLOSED = "utter_not_eligible_window_closed"
+NOT_ELIGIBLE_NON_RETURNABLE_CATEGORY = "utter_not_eligible_non_returnable_category"
+NOT_ELIGIBLE_NOTHING_LEFT_TO_RETURN = "utter_not_eligible_nothing_left_to_return"
+NOT_ELIGIBLE_NOT_DELIVERED = "utter_not_eligible_not_delivered"
+NOT_ELIGIBLE_CANCELLED = "utter_not_eligible_cancelled"
+NOT_ELIGIBLE_OTHER = "utter_not_eligible_other"
+
+# -- what follows once a return is back, by resolution --
+NEXT_REQUEST = "utter_next_request"
+NEXT_REFUND = "utter_next_refund"
+NEXT_EXCHANGE = "utter_next_exchange"
+NEXT_STORE_CREDIT = "utter_next_store_credit"
+NEXT_REPLACEMENT = "utter_next_replacement"
+
+# -- a request kept for later --
+QUEUED_TRACK = "utter_queued_track"
+QUEUED_RETURN_STATUS = "utter_queued_return_status"
+QUEUED_REFUND_STATUS = "utter_queued_refund_status"
+QUEUED_CANCEL = "utter_queued_cancel"
+QUEUED_RETURN = "utter_queued_return"
+QUEUED_REFUND = "utter_queued_refund"
+QUEUED_EXCHANGE = "utter_queued_exchange"
+QUEUED_DAMAGE = "utter_queued_damage"
+
+# -- the return policy (bot/conversation/policy_answers.py) --
+POLICY_WINDOW = "utter_policy_window"
+POLICY_SHIP_BACK = "utter_policy_ship_back"
+POLICY_SHIPPING_CUSTOMER = "utter_policy_shipping_customer"
+POLICY_SHIPPING_MERCHANT = "utter_policy_shipping_merchant"
+POLICY_SHIPPING_REFUNDED = "utter_policy_shipping_refunded"
+POLICY_SHIPPING_NOT_REFUNDED = "utter_policy_shipping_not_refunded"
+POLICY_REFUND_TIMING = "utter_policy_refund_timing"
+POLICY_NON_RETURNABLE = "utter_policy_non_returnable"
+POLICY_EXCHANGE = "utter_policy_exchange"
+POLICY_RETURNLESS = "utter_policy_returnless"
+POLICY_SUMMARY = "utter_policy_summary"
+
+# -- where a return stands: the ladder (bot/replies.py) --
+PROGRESS_LABEL_READY = "utter_progress_label_ready"
+PROGRESS_LABEL_READY_BRIEF = "utter_progress_label_ready_brief"
+PROGRESS_REFUNDED = "utter_progress_refunded"
+PROGRESS_REFUNDED_BRIEF = "utter_progress_refunded_brief"
+PROGRESS_REJECTED = "utter_progress_rejected"
+PROGRESS_PENDING_REVIEW = "utter_progress_pending_review"
+PROGRESS_PENDING_REVIEW_BRIEF = "utter_progress_pending_review_brief"
+PROGRESS_RECEIVED = "utter_progress_received"
+PROGRESS_RECEIVED_BRIEF = "utter_progress_received_brief"
+PROGRESS_IN_TRANSIT = "utter_progress_in_transit"
+PROGRESS_IN_TRANSIT_BRIEF = "utter_progress_in_transit_brief"
+PROGRESS_AWAITING = "utter_progress_awaiting"
+PROGRESS_AWAITING_BRIEF = "utter_progress_awaiting_brief"
+
+# -- the returns portal (channels/web/portal.py) --
+PORTAL_WHY_NOT_WINDOW_CLOSED = "utter_portal_why_not_window_closed"
+PORTAL_WHY_NOT_NON_RETURNABLE_CATEGORY = "utter_portal_why_not_non_returnable_category"
+PORTAL_WHY_NOT_NOTHING_LEFT_TO_RETURN = "utter_portal_why_not_nothing_left_to_return"
+PORTAL_WHY_NOT_NOT_DELIVERED = "utter_portal_why_not_not_delivered"
+PORTAL_WHY_NOT_CANCELLED = "utter_portal_why_not_cancelled"
+PORTAL_WHY_NOT_OTHER = "utter_portal_why_not_other"
+PORTAL_STATUS_APPROVED = "utter_portal_status_approved"
+PORTAL_STATUS_LABEL_READY = "utter_portal_status_label_ready"
+PORTAL_STATUS_IN_TRANSIT = "utter_portal_status_in_transit"
+PORTAL_STATUS_RECEIVED = "utter_portal_status_received"
+PORTAL_STATUS_REFUNDED = "utter_portal_status_refunded"
+PORTAL_STATUS_REFUNDED_BRIEF = "utter_portal_status_refunded_brief"
+PORTAL_STATUS_REJECTED = "utter_portal_status_rejected"
+PORTAL_STATUS_PENDING_REVIEW = "utter_portal_status_pending_review"
+
+# -- names of the resolutions (buttons, the portal) --
+RESOLUTION_REFUND = "utter_resolution_refund"
+RESOLUTION_EXCHANGE = "utter_resolution_exchange"
+RESOLUTION_STORE_CREDIT = "utter_resolution_store_credit"
+RESOLUTION_REPLACEMENT = "utter_resolution_replacement"
+
+# -- where an order is (bot/replies.py) --
+ORDER_PROCESSING = "utter_order_processing"
+ORDER_CANCELLED = "utter_order_cancelled"
+ORDER_DELIVERED = "utter_order_delivered"
+ORDER_SHIPPED = "utter_order_shipped"
+ORDER_CARRIER = "utter_order_carrier"
+ORDER_TRACKING_LINK = "utter_order_tracking_link"
+ORDER_TRACKING_NUMBER = "utter_order_tracking_number"
+
+# -- tables: an outcome to its sentence ---------------------------------------------------------------
+NOT_ELIGIBLE: Dict[Ineligibility, str] = {
+    Ineligibility.WINDOW_CLOSED: NOT_ELIGIBLE_WINDOW_CLOSED,
+    Ineligibility.NON_RETURNABLE_CATEGORY: NOT_ELIGIBLE_NON_RETURNABLE_CATEGORY,
+    Ineligibility.NOTHING_LEFT_TO_RETURN: NOT_ELIGIBLE_NOTHING_LEFT_TO_RETURN,
+    Ineligibility.NOT_DELIVERED: NOT_ELIGIBLE_NOT_DELIVERED,
+    Ineligibility.CANCELLED: NOT_ELIGIBLE_CANCELLED,
+}  # any other reason (or none): NOT_ELIGIBLE_OTHER
+
+PORTAL_WHY_NOT: Dict[Ineligibility, str] = {
+    Ineligibility.WINDOW_CLOSED: PORTAL_WHY_NOT_WINDOW_CLOSED,
+    Ineligibility.NON_RETURNABLE_CATEGORY: PORTAL_WHY_NOT_NON_RETURNABLE_CATEGORY,
+    Ineligibility.NOTHING_LEFT_TO_RETURN: PORTAL_WHY_NOT_NOTHING_LEFT_TO_RETURN,
+    Ineligibility.NOT_DELIVERED: PORTAL_WHY_NOT_NOT_DELIVERED,
+    Ineligibility.CANCELLED: PORTAL_WHY_NOT_CANCELLED,
+}  # any other reason (or none): PORTAL_WHY_NOT_OTHER
+
+CANCEL_REFUSED: Dict[CancelDecision, str] = {
+    CancelDecision.AMAZON_FBA: CANCEL_AMAZON_FBA,
+    CancelDecision.ALREADY_CANCELLED: CANCEL_ALREADY_CANCELLED,
+    CancelDecision.ALREADY_SHIPPED: CANCEL_ALREADY_SHIPPED,
+}
+
+QUEUED: Dict[str, str] = {  # by goal (bot.conversation.state.GOALS)
+    "track": QUEUED_TRACK, "return_status": QUEUED_RETURN_STATUS, "refund_status": QUEUED_REFUND_STATUS,
+    "cancel": QUEUED_CANCEL, "return": QUEUED_RETURN, "refund": QUEUED_REFUND, "exchange": QUEUED_EXCHANGE,
+    "damage": QUEUED_DAMAGE,
+}
+
+RESOLUTION_NAMES: Dict[Resolution, str] = {
+    Resolution.REFUND: RESOLUTION_REFUND, Resolution.EXCHANGE: RESOLUTION_EXCHANGE,
+    Resolution.STORE_CREDIT: RESOLUTION_STORE_CREDIT, Resolution.REPLACEMENT: RESOLUTION_REPLACEMENT,
+}
+
+NEXT: Dict[Resolution, str] = {  # once the return is back with us
+    Resolution.REFUND: NEXT_REFUND, Resolution.EXCHANGE: NEXT_EXCHANGE,
+    Resolution.STORE_CREDIT: NEXT_STORE_CREDIT, Resolution.REPLACEMENT: NEXT_REPLACEMENT,
+}
+
+REMEDY: Dict[Resolution, str] = {  # a damaged item: replaced, or else refunded
+    Resolution.REPLACEMENT: REMEDY_REPLACEMENT,
+}  # any other resolution: REMEDY_REFUND
+
+# The status ladder: for each status, (the chat's sentence when the return's resolution and refund are
+# known, the sentence when they are not, e.g. a return read from a returns platform; the portal's).
+# Authorised and label-created returns have their own rungs (a slip to send, a date to send it by).
+LADDER: Dict[RmaStatus, tuple] = {
+    RmaStatus.REFUNDED: (PROGRESS_REFUNDED, PROGRESS_REFUNDED_BRIEF, PORTAL_STATUS_REFUNDED),
+    RmaStatus.REJECTED: (PROGRESS_REJECTED, PROGRESS_REJECTED, PORTAL_STATUS_REJECTED),
+    RmaStatus.PENDING_REVIEW: (PROGRESS_PENDING_REVIEW, PROGRESS_PENDING_REVIEW_BRIEF, PORTAL_STATUS_PENDING_REVIEW),
+    RmaStatus.RECEIVED: (PROGRESS_RECEIVED, PROGRESS_RECEIVED_BRIEF, PORTAL_STATUS_RECEIVED),
+    RmaStatus.INSPECTED: (PROGRESS_RECEIVED, PROGRESS_RECEIVED_BRIEF, PORTAL_STATUS_RECEIVED),
+    RmaStatus.IN_TRANSIT: (PROGRESS_IN_TRANSIT, PROGRESS_IN_TRANSIT_BRIEF, PORTAL_STATUS_IN_TRANSIT),
+    RmaStatus.LABEL_CREATED: (PROGRESS_AWAITING, PROGRESS_AWAITING_BRIEF, PORTAL_STATUS_APPROVED),
+    RmaStatus.AUTHORISED: (PROGRESS_AWAITING, PROGRESS_AWAITING_BRIEF, PORTAL_STATUS_APPROVED),
+}
