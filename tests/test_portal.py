@@ -273,7 +273,14 @@ async def test_the_order_lists_each_item_with_what_the_page_may_offer(alice):
         "max_quantity": 1, "category": "shoes", "outcome": "rma", "why_not": None, "return_by": "15 December 2026",
         "refund": "89.99 USD", "resolutions": SENT_BACK, "reasons": ALL_REASONS,
         "if_damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"]},
-        "amazon_returns_url": None, "rma": None}
+        "amazon_returns_url": None, "rma": None, "why_not_text": None,
+        "choices": {reason: {"outcome": "rma", "resolutions": SENT_BACK} for reason in ALL_REASONS if reason != "damaged"}
+        | {"damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"]}}}
+    assert body["labels"] == {
+        "reasons": {"too_small": "Too small", "too_large": "Too large", "not_as_described": "Not as described",
+                    "damaged": "Arrived damaged", "wrong_item": "Wrong item sent", "changed_mind": "Changed my mind"},
+        "resolutions": {"refund": "Refund", "exchange": "Exchange", "store_credit": "Store credit",
+                        "replacement": "Replacement"}}
 
 
 @pytest.mark.parametrize("order_id, proof, expected", [
@@ -555,7 +562,12 @@ async def test_a_gateway_without_a_returns_portal_sends_returns_to_the_chat(sett
     store.engine.dispose()
 
 
-def test_rma_statuses_the_page_knows_cover_every_status():
+def test_the_page_shows_the_servers_words_for_every_status_and_reason():
+    """The page restates no sentence of the catalogue: where a return stands and why an item can't be
+    returned arrive as text (`status_text`, `why_not_text`), for every status and every reason."""
     page = (Path(__file__).parent.parent / "channels/web/static/portal.js").read_text()
     for status in RmaStatus:
-        assert f"{status.value}:" in page, status
+        assert f"{status.value}:" not in page, status
+    for reason in Ineligibility:
+        assert f"{reason.value}:" not in page, reason
+    assert "status_text" in page and "why_not_text" in page and "choices" in page

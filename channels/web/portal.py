@@ -12,7 +12,10 @@ API (JSON in and out; errors are `{"error": message, "field": name}` with the fi
 - POST /api/portal/verify `{"order_id", "proof"}` -> 200 `{"verified": true, "order_id"}`; 403 for a
   wrong pair or an unknown order alike; 423 `{"locked": true, "chat_url"}` after too many failures.
 - GET /api/portal/order?order_id=... -> 200 the order and its items with what each may do; 403 until
-  this session has verified the order.
+  this session has verified the order. Every sentence the page shows about an order comes in the answer,
+  rendered from the catalogue (`bot.catalogue`: `why_not_text`, an RMA's `status_text` and `next`), with
+  the names of the reasons and resolutions (`labels`) and, per reason an item offers, the outcome and
+  the resolutions the policy allows then (`choices`): the page restates none of them.
 - POST /api/portal/returns `{"order_id", "items": [{"line_id", "reason", "resolution", "quantity"}]}`
   -> 200 `{"results": [...]}`, one per item, in order: the RMA and slip link, or the policy's outcome.
   `quantity` is optional (default: all that is left of the line, the item's `return_quantity`) and
@@ -24,6 +27,7 @@ which with the SameSite cookie keeps cross-site form posts out, bounded nesting,
 from __future__ import annotations
 
 import asyncio
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Protocol, Sequence
@@ -31,7 +35,9 @@ from typing import Any, Dict, List, Optional, Protocol, Sequence
 from aiohttp import web
 
 from bot import replies, text
-from bot.models import Outcome, Resolution, ReturnReason, Rma, RmaStatus
+from bot import responses as said
+from bot.catalogue import Catalogue, catalogue
+from bot.models import Ineligibility, Outcome, Resolution, ReturnReason, Rma, RmaStatus
 from bot.services import LineOption, NotVerified, ReturnResult, Verification
 from channels.http_body import BadBody, read_object
 from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_text, static_file
@@ -53,6 +59,7 @@ NOT_VERIFIED = "Please enter your order number and email address or postcode fir
 REASONS = (ReturnReason.TOO_SMALL, ReturnReason.TOO_LARGE, ReturnReason.NOT_AS_DESCRIBED, ReturnReason.DAMAGED,
            ReturnReason.WRONG_ITEM, ReturnReason.CHANGED_MIND)  # the chat's choices, in its order
 NOTHING_TO_ASK = (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA)
+_REASON_PAYLOAD = re.compile(r'"return_reason"\s*:\s*"(\w+)"')
 
 
 class PortalReturns(Protocol):
@@ -102,10 +109,14 @@ def _ok(body: Dict[str, Any]) -> web.Response:
 class Portal:
     """Request handlers of the portal; collaborators are passed in."""
 
-    def __init__(self, *, returns: PortalReturns, secret: str, shop_name: str, chat_url: str = CHAT_URL) -> None:
+    def __init__(self, *, returns: PortalReturns, secret: str, shop_name: str, chat_url: str = CHAT_URL,
+                 words: Optional[Catalogue] = None) -> None:
         if not secret:
             raise ValueError("the returns portal needs the web chat's non-empty secret to read session cookies")
         self.returns, self.chat_url = returns, chat_url
+        self.words = words if words is not None else catalogue()
+        self.labels = {"reasons": _reason_names(self.words),
+                       "resolutions": {r.value: self.words.text(key) for r, key in said.RESOLUTION_NAMES.items()}}
         self.signer = SessionSigner(secret)
         self.page = page_text("portal.html", shop_name)
         # One submit at a time per conversation: a double click waits for the first and gets its RMAs
@@ -159,7 +170,7 @@ class Portal:
     def _order_body(self, conversation: str, order_id: str) -> Dict[str, Any]:
         options = self.returns.line_options(conversation, order_id)
         return {"order_id": order_id, "chat_url": self.chat_url,
-                "ship_back_days": self.returns.policy.ship_back_days,
+                "ship_back_days": self.returns.policy.ship_back_days, "labels": self.labels,
                 "items": [self._item(option) for option in options]}
 
     async def submit(self, request: web.Request) -> web.Response:
@@ -210,6 +221,8 @@ class Portal:
                 "outcome": damaged.outcome.value, "resolutions": [r.value for r in damaged.allowed_resolutions]},
             "amazon_returns_url": AMAZON_RETURNS_URL if option.outcome is Outcome.AMAZON_FBA else None,
             "rma": self._rma(option.existing_rma) if option.existing_rma else None,
+            "why_not_text": self._why_not(option.outcome, option.why_not, option.return_by, line.category),
+            "choices": {reason.value: _choice(option, reason) for reason in _reasons(option)},
         }
 
     def _rma(self, rma: Rma) -> Dict[str, Any]:
@@ -221,7 +234,9 @@ class Portal:
             "slip_url": self.returns.slip_url_for(rma), "created_on": replies.day(rma.created_at),
             "ship_by": replies.day(ship_by) if waiting else None,
             "refunded_on": replies.day(rma.refunded_at) if rma.refunded_at else None,
-            "next": replies.resolution_text(rma.resolution, str(rma.refund)) if rma.outcome is Outcome.RMA else None,
+            "next": (replies.resolution_text(rma.resolution, str(rma.refund), self.words)
+                     if rma.outcome is Outcome.RMA else None),
+            "status_text": replies.portal_status(rma, ship_by if waiting else None, self.words),
         }
 
     def _result(self, result: ReturnResult) -> Dict[str, Any]:
@@ -238,7 +253,16 @@ class Portal:
             "rma": self._rma(result.rma) if result.rma else None,
             "case_id": f"#{result.handoff.handoff_id}" if result.handoff else None,
             "amazon_returns_url": AMAZON_RETURNS_URL if decision.outcome is Outcome.AMAZON_FBA else None,
+            "why_not_text": self._why_not(decision.outcome, decision.ineligible, decision.return_by,
+                                          line.category if line else ""),
         }
+
+    def _why_not(self, outcome: Outcome, why_not: Optional[Ineligibility], return_by, category: str) -> Optional[str]:
+        """Why the policy says no, as the page shows it (None when it does not say no)."""
+        if outcome is not Outcome.NOT_ELIGIBLE:
+            return None
+        return self.words.text(said.PORTAL_WHY_NOT.get(why_not, said.PORTAL_WHY_NOT_OTHER),
+                               return_by=replies.day(return_by), category=category.replace("_", " "))
 
 
 def _reasons(option: LineOption) -> Sequence[ReturnReason]:
@@ -249,6 +273,23 @@ def _reasons(option: LineOption) -> Sequence[ReturnReason]:
     if option.outcome in NOTHING_TO_ASK:
         return (ReturnReason.DAMAGED,) if option.reason_matters else ()
     return REASONS
+
+
+def _choice(option: LineOption, reason: ReturnReason) -> Dict[str, Any]:
+    """What choosing `reason` for the line leads to: the policy's outcome and the resolutions then offered."""
+    decision = option.if_damaged if reason is ReturnReason.DAMAGED and option.if_damaged is not None \
+        else option.decision
+    return {"outcome": decision.outcome.value, "resolutions": [r.value for r in _resolutions(option, reason)]}
+
+
+def _reason_names(words: Catalogue) -> Dict[str, str]:
+    """The reasons' names, as the chat's buttons show them (the catalogue's `utter_ask_return_reason`)."""
+    names = {}
+    for title, payload in words.entry(said.ASK_RETURN_REASON).buttons:
+        found = _REASON_PAYLOAD.search(payload)
+        if found:
+            names[found.group(1)] = title
+    return names
 
 
 def _resolutions(option: LineOption, reason: ReturnReason) -> Sequence[Resolution]:

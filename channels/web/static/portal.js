@@ -1,5 +1,7 @@
 // returnbot returns portal: find an order, choose items, get RMA numbers and slips. DOM nodes only
-// (never innerHTML of order data); every screen change moves focus to its heading.
+// (never innerHTML of order data); every screen change moves focus to its heading. What the policy
+// says about an item (why not, where a return stands, what each reason leads to) and the names of
+// reasons and resolutions come from the server, in the catalogue's words (bot/catalogue.py).
 "use strict";
 
 (() => {
@@ -7,17 +9,11 @@
   const steps = { find: $("step-find"), order: $("step-order"), done: $("step-done") };
   const OFFLINE = "Sorry, we couldn't reach the returns service. Please check your connection and try again.";
   const STORED = "rb-portal-order"; // the verified order, so a reload comes back to it
-  const REASONS = {
-    too_small: "Too small", too_large: "Too large", not_as_described: "Not as described",
-    damaged: "Arrived damaged", wrong_item: "Wrong item sent", changed_mind: "Changed my mind",
-  };
-  const RESOLUTIONS = {
-    refund: "Refund", exchange: "Exchange", store_credit: "Store credit", replacement: "Replacement",
-  };
   const AMAZON_STEPS = "On Amazon, open Your Orders, choose this order and select “Return or replace items”; "
     + "Amazon gives you the label and refunds you once the item is back.";
   let chatUrl = "/";
-  let order = null; // the last order answer: {order_id, items, ship_back_days}
+  let order = null; // the last order answer: {order_id, items, ship_back_days, labels}
+  const labels = (kind) => (order && order.labels && order.labels[kind]) || {};
 
   // -- small DOM helpers --------------------------------------------------------------------------
   function el(tag, attrs = {}, ...children) {
@@ -221,36 +217,10 @@
     show("find");
   }
 
-  function rmaStatus(rma) {
-    const processing = `We've received it; your ${(RESOLUTIONS[rma.resolution] || "refund").toLowerCase()} `
-      + "is being processed.";
-    const words = {
-      authorised: `Approved on ${rma.created_on}.`,
-      label_created: `Approved on ${rma.created_on}: print the slip and send it back by ${rma.ship_by}.`,
-      in_transit: "On its way back to us.",
-      received: processing,
-      inspected: processing,
-      refunded: `Refunded ${rma.refund}${rma.refunded_on ? ` on ${rma.refunded_on}` : ""}.`,
-      rejected: "The return was not accepted. Chat with us to find out why.",
-      pending_review: "Our team is reviewing it and will reply in the chat.",
-    };
-    return words[rma.status] || rma.status;
-  }
-
   function slipLink(rma) {
     if (!rma.slip_url || ["refunded", "rejected"].includes(rma.status)) return null;
     const label = el("span", {}, "Print return slip ", el("span", { class: "nowrap", text: rma.rma_id }), " (PDF)");
     return newTabLink(label, rma.slip_url, "slip-link");
-  }
-
-  function whyNot(reason, item) {
-    return {
-      window_closed: `Not returnable: the return window closed on ${item.return_by}.`,
-      non_returnable_category: `Not returnable: items in the ${item.category} category can't be returned.`,
-      nothing_left_to_return: "Already returned in full.",
-      not_delivered: "Not delivered yet: you can return it once it arrives.",
-      cancelled: "This order was cancelled, so there's nothing to return.",
-    }[reason] || "This item can't be returned here.";
   }
 
   // The line under an item's title: what the policy allows for it today.
@@ -258,7 +228,7 @@
     const box = el("div", { class: "status", id });
     if (item.rma) {
       box.classList.add("done");
-      box.append(el("strong", { text: `Return ${item.rma.rma_id}` }), el("p", { text: rmaStatus(item.rma) }));
+      box.append(el("strong", { text: `Return ${item.rma.rma_id}` }), el("p", { text: item.rma.status_text }));
       const slip = slipLink(item.rma);
       if (slip) box.append(el("p", {}, slip));
       if (item.rma.quantity < item.max_quantity) {
@@ -269,7 +239,7 @@
     }
     if (item.outcome === "rma") {
       box.classList.add("ok");
-      const offered = item.resolutions.map((r) => RESOLUTIONS[r] || r).join(", ").toLowerCase();
+      const offered = item.resolutions.map((r) => labels("resolutions")[r] || r).join(", ").toLowerCase();
       box.append(el("strong", { text: "Returnable" }), ` until ${item.return_by}`,
         offered ? ` (${offered})` : "", ".");
     } else if (item.outcome === "returnless_refund") {
@@ -287,7 +257,7 @@
       if (link) box.append(el("p", {}, link));
     } else {
       box.classList.add("no");
-      box.append(whyNot(item.why_not, item));
+      box.append(item.why_not_text || "");
       if (item.reasons.length) box.append(" If it arrived damaged, you can report it here.");
       else if (item.why_not === "window_closed") {
         box.append(" If something is wrong with it, ", chatLink("chat with us"), ".");
@@ -309,16 +279,13 @@
     return input ? input.value : null;
   }
 
-  function outcomeFor(item, reason) {
-    return reason === "damaged" && item.if_damaged ? item.if_damaged.outcome : item.outcome;
-  }
-
-  function resolutionsFor(item, reason) {
-    return reason === "damaged" && item.if_damaged ? item.if_damaged.resolutions : item.resolutions;
+  // What the server says choosing `reason` leads to: {outcome, resolutions}.
+  function choiceFor(item, reason) {
+    return (item.choices && item.choices[reason]) || { outcome: item.outcome, resolutions: item.resolutions };
   }
 
   function noteFor(item, reason, quantity) {
-    const outcome = outcomeFor(item, reason);
+    const { outcome } = choiceFor(item, reason);
     if (outcome === "rma") {
       return `You'll get a return number and a slip to print; send it back within ${order.ship_back_days} days.`;
     }
@@ -341,10 +308,10 @@
     const reason = checkedValue(card, `reason-${index}`);
     const group = card.querySelector(".resolution");
     const note = card.querySelector(".note");
-    const offered = reason ? resolutionsFor(item, reason) : item.resolutions;
+    const offered = reason ? choiceFor(item, reason).resolutions : item.resolutions;
     const previous = checkedValue(card, `resolution-${index}`);
     const options = group.querySelector(".options");
-    const fresh = radios(`resolution-${index}`, offered, RESOLUTIONS, offered.includes(previous) ? previous : null);
+    const fresh = radios(`resolution-${index}`, offered, labels("resolutions"), offered.includes(previous) ? previous : null);
     if (options) options.replaceWith(fresh);
     else group.querySelector("legend").after(fresh);
     group.hidden = offered.length < 2;
@@ -393,7 +360,7 @@
     const which = () => el("span", { class: "visually-hidden", text: ` (${item.title})` });
     const reasonGroup = el("fieldset", { class: "reason" },
       el("legend", {}, "Why are you returning it?", which()),
-      radios(`reason-${index}`, item.reasons, REASONS, damagedOnly ? "damaged" : null), reasonError);
+      radios(`reason-${index}`, item.reasons, labels("reasons"), damagedOnly ? "damaged" : null), reasonError);
     if (damagedOnly) reasonGroup.hidden = true;
     const resolutionError = el("p", { class: "field-error", id: `resolution-${index}-error`, hidden: true });
     const resolutionGroup = el("fieldset", { class: "resolution" },
@@ -450,7 +417,7 @@
       const reason = checkedValue(card, `reason-${index}`);
       const resolution = checkedValue(card, `resolution-${index}`);
       groupError(reasonGroup, reason ? "" : `Choose why you're returning ${item.title}.`);
-      const needsResolution = reason && resolutionsFor(item, reason).length > 1 && !resolution;
+      const needsResolution = reason && choiceFor(item, reason).resolutions.length > 1 && !resolution;
       groupError(resolutionGroup, needsResolution ? `Choose what you'd like instead of ${item.title}.` : "");
       if (!reason) firstInvalid = firstInvalid || reasonGroup.querySelector("input");
       else if (needsResolution) firstInvalid = firstInvalid || resolutionGroup.querySelector("input");
@@ -514,7 +481,7 @@
       const slip = slipLink(rma);
       if (slip) li.append(el("p", {}, slip));
       if (rma.ship_by) p(`Print the slip, put it in the parcel and send it back by ${rma.ship_by}. ${rma.next || ""}`);
-      else p(rmaStatus(rma));
+      else p(rma.status_text);
     } else if (rma && rma.outcome === "returnless_refund") {
       p(el("strong", { text: `Refunded ${rma.refund}` }), ": no need to send it back. ",
         `Reference ${rma.rma_id}; banks usually show it within 3-5 business days.`);
@@ -534,7 +501,7 @@
       const link = newTabLink("Start the return on Amazon", result.amazon_returns_url);
       if (link) li.append(el("p", {}, link));
     } else {
-      p(whyNot(result.why_not, result), " Questions? ", chatLink("Chat with us"), ".");
+      p(result.why_not_text || "", " Questions? ", chatLink("Chat with us"), ".");
     }
     return li;
   }
