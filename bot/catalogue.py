@@ -39,9 +39,10 @@ def render(template: str, values: Mapping[str, Any]) -> str:
     does it (rasa.core.nlg.interpolator), so a sentence reads the same wherever it is shown."""
     text = _PLACEHOLDER.sub(r"{0[\1]}", template)
     try:
-        return text.format(dict(values))
+        text = text.format(dict(values))
     except KeyError as exc:
         raise CatalogueError(f"no value for {{{exc.args[0]}}} in {template!r}") from None
+    return template.format() if "0[" in text else text  # a {{name}} stays literal, as Rasa leaves it
 
 
 class Catalogue:
