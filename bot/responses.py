@@ -149,6 +149,8 @@ PORTAL_STATUS_REFUNDED = "utter_portal_status_refunded"
 PORTAL_STATUS_REFUNDED_BRIEF = "utter_portal_status_refunded_brief"
 PORTAL_STATUS_REJECTED = "utter_portal_status_rejected"
 PORTAL_STATUS_PENDING_REVIEW = "utter_portal_status_pending_review"
+PORTAL_AMAZON_STEPS = "utter_portal_amazon_steps"
+PORTAL_REFUND_REFERENCE = "utter_portal_refund_reference"
 
 # -- names of the resolutions (buttons, the portal) --
 RESOLUTION_REFUND = "utter_resolution_refund"

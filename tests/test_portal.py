@@ -273,7 +273,7 @@ async def test_the_order_lists_each_item_with_what_the_page_may_offer(alice):
         "max_quantity": 1, "category": "shoes", "outcome": "rma", "why_not": None, "return_by": "15 December 2026",
         "refund": "89.99 USD", "resolutions": SENT_BACK, "reasons": ALL_REASONS,
         "if_damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"]},
-        "amazon_returns_url": None, "rma": None, "why_not_text": None,
+        "amazon_returns_url": None, "rma": None, "why_not_text": None, "amazon_text": None,
         "choices": {reason: {"outcome": "rma", "resolutions": SENT_BACK} for reason in ALL_REASONS if reason != "damaged"}
         | {"damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"]}}}
     assert body["labels"] == {
@@ -390,6 +390,9 @@ async def test_a_damaged_item_gets_a_replacement_under_review_with_a_case_number
     assert status == 200 and result["outcome"] == "damage_replacement"
     assert result["rma"]["status"] == "pending_review" and result["rma"]["resolution"] == "replacement"
     assert result["rma"]["slip_url"] is None
+    rma_id = result["rma"]["rma_id"]
+    assert result["rma"]["remedy_text"] == f"We'll send you a replacement (reference {rma_id})."
+    assert result["rma"]["status_text"] == "Our team is reviewing it and will reply in the chat."
     [case] = services.store.list_handoffs()
     assert result["case_id"] == f"#{case.handoff_id}"
     assert (case.reason, case.conversation_id) == ("damage_claim", browser.conversation)  # agents reply in its chat
@@ -414,6 +417,7 @@ async def test_an_amazon_order_gets_amazons_path_and_no_rma(alice, services):
     result = body["results"][0]
     assert status == 200 and (result["outcome"], result["rma"]) == ("amazon_fba", None)
     assert result["amazon_returns_url"] == "https://www.amazon.com/returns"
+    assert result["amazon_text"].startswith("On Amazon, open Your Orders")
     assert services.store.list_rmas() == []
 
 
@@ -423,6 +427,7 @@ async def test_a_gift_card_can_only_be_reported_damaged(browsers, services):
     status, body = await browser.submit(DAN, item("L2", "changed_mind", None))
     assert status == 200
     assert (body["results"][0]["outcome"], body["results"][0]["why_not"]) == ("not_eligible", "non_returnable_category")
+    assert body["results"][0]["why_not_text"] == "Not returnable: items in the gift card category can't be returned."
     assert services.store.list_rmas() == []
     status, body = await browser.submit(DAN, item("L2", "damaged", "refund"))
     assert (body["results"][0]["outcome"], body["results"][0]["rma"]["resolution"]) == ("damage_replacement", "refund")
@@ -434,6 +439,7 @@ async def test_a_closed_window_says_when_it_closed_and_creates_nothing(browsers,
     status, body = await browser.submit(BEN, {"line_id": "L1"})
     result = body["results"][0]
     assert status == 200 and (result["why_not"], result["return_by"]) == ("window_closed", "5 November 2026")
+    assert result["why_not_text"] == "Not returnable: the return window closed on 5 November 2026."
     assert services.store.list_rmas() == []
 
 

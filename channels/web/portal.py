@@ -65,7 +65,7 @@ _REASON_PAYLOAD = re.compile(r'"return_reason"\s*:\s*"(\w+)"')
 class PortalReturns(Protocol):
     """The part of `bot.services.ReturnsService` the portal uses."""
 
-    policy: Any  # its ship_back_days dates the slips
+    policy: Any  # its ship_back_days dates the slips; its bank_days says when a refund shows
 
     def verify(self, conversation_id: str, order_id: str, proof: str) -> Verification: ...
 
@@ -222,6 +222,7 @@ class Portal:
             "amazon_returns_url": AMAZON_RETURNS_URL if option.outcome is Outcome.AMAZON_FBA else None,
             "rma": self._rma(option.existing_rma) if option.existing_rma else None,
             "why_not_text": self._why_not(option.outcome, option.why_not, option.return_by, line.category),
+            "amazon_text": self.words.text(said.PORTAL_AMAZON_STEPS) if option.outcome is Outcome.AMAZON_FBA else None,
             "choices": {reason.value: _choice(option, reason) for reason in _reasons(option)},
         }
 
@@ -237,6 +238,11 @@ class Portal:
             "next": (replies.resolution_text(rma.resolution, str(rma.refund), self.words)
                      if rma.outcome is Outcome.RMA else None),
             "status_text": replies.portal_status(rma, ship_by if waiting else None, self.words),
+            "remedy_text": (self.words.text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
+                                            amount=str(rma.refund)) if rma.outcome is Outcome.DAMAGE_REPLACEMENT else None),
+            "refund_text": (self.words.text(said.PORTAL_REFUND_REFERENCE, rma_id=rma.rma_id,
+                                            bank_days=self.returns.policy.bank_days)
+                            if rma.outcome is Outcome.RETURNLESS_REFUND else None),
         }
 
     def _result(self, result: ReturnResult) -> Dict[str, Any]:
@@ -255,6 +261,7 @@ class Portal:
             "amazon_returns_url": AMAZON_RETURNS_URL if decision.outcome is Outcome.AMAZON_FBA else None,
             "why_not_text": self._why_not(decision.outcome, decision.ineligible, decision.return_by,
                                           line.category if line else ""),
+            "amazon_text": self.words.text(said.PORTAL_AMAZON_STEPS) if decision.outcome is Outcome.AMAZON_FBA else None,
         }
 
     def _why_not(self, outcome: Outcome, why_not: Optional[Ineligibility], return_by, category: str) -> Optional[str]:

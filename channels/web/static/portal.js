@@ -9,8 +9,6 @@
   const steps = { find: $("step-find"), order: $("step-order"), done: $("step-done") };
   const OFFLINE = "Sorry, we couldn't reach the returns service. Please check your connection and try again.";
   const STORED = "rb-portal-order"; // the verified order, so a reload comes back to it
-  const AMAZON_STEPS = "On Amazon, open Your Orders, choose this order and select “Return or replace items”; "
-    + "Amazon gives you the label and refunds you once the item is back.";
   let chatUrl = "/";
   let order = null; // the last order answer: {order_id, items, ship_back_days, labels}
   const labels = (kind) => (order && order.labels && order.labels[kind]) || {};
@@ -252,7 +250,7 @@
     } else if (item.outcome === "amazon_fba") {
       box.classList.add("info");
       box.append(el("strong", { text: "Amazon handles this return" }),
-        ": it was shipped by Amazon. ", AMAZON_STEPS);
+        ": it was shipped by Amazon. ", item.amazon_text || "");
       const link = newTabLink("Start the return on Amazon", item.amazon_returns_url);
       if (link) box.append(el("p", {}, link));
     } else {
@@ -484,10 +482,9 @@
       else p(rma.status_text);
     } else if (rma && rma.outcome === "returnless_refund") {
       p(el("strong", { text: `Refunded ${rma.refund}` }), ": no need to send it back. ",
-        `Reference ${rma.rma_id}; banks usually show it within 3-5 business days.`);
+        rma.refund_text || "");
     } else if (rma && rma.outcome === "damage_replacement") {
-      const remedy = rma.resolution === "replacement" ? "send you a replacement" : `refund ${rma.refund}`;
-      p(`We're so sorry it arrived damaged. We'll ${remedy} (reference ${rma.rma_id}).`);
+      p("We're so sorry it arrived damaged. ", rma.remedy_text || "");
       p(`Our team is checking the claim${result.case_id ? ` (case ${result.case_id})` : ""} and will confirm in the `,
         chatLink("chat"), ", usually within one business day. ",
         "If you have a photo of the damage, please send it there.");
@@ -497,7 +494,7 @@
         " and will reply in the ", chatLink("chat"), ", usually within one business day. ",
         "You'll get a return number once it's approved.");
     } else if (result.outcome === "amazon_fba") {
-      p("This order was shipped by Amazon, so Amazon handles its return. ", AMAZON_STEPS);
+      p("This order was shipped by Amazon, so Amazon handles its return. ", result.amazon_text || "");
       const link = newTabLink("Start the return on Amazon", result.amazon_returns_url);
       if (link) li.append(el("p", {}, link));
     } else {
