@@ -38,8 +38,7 @@ class ActionConverse(Action):
             turn = deps.dialogue().handle(tracker.sender_id, state, reading)
         except Exception as exc:  # noqa: BLE001 - any failure must still answer the customer
             log.error("action %s failed\n%s", self.name(), loggable_error(exc))  # never the customer's words
-            dispatcher.utter_message(response=said.STEP_FAILED,
-                                     buttons=[{"title": "Talk to a person", "payload": "/human_handoff"}])
+            dispatcher.utter_message(response=said.STEP_FAILED)  # its button to a person is in the catalogue
             return []
         for say in turn.says:
             utter(dispatcher, say)

@@ -81,6 +81,9 @@ SLIP_LINK = "utter_slip_link"
 REMEDY_REPLACEMENT = "utter_remedy_replacement"
 REMEDY_REFUND = "utter_remedy_refund"
 
+# -- a channel's own words --
+CHOOSE = "utter_choose"
+
 # -- no return, and why --
 NOT_ELIGIBLE_WINDOW_CLOSED = "utter_not_eligible_window_closed"
 NOT_ELIGIBLE_NON_RETURNABLE_CATEGORY = "utter_not_eligible_non_returnable_category"
