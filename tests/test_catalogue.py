@@ -237,3 +237,20 @@ def test_a_second_language_is_a_second_catalogue_with_the_same_keys():
     assert all(german.placeholders(k) == english.placeholders(k) for k in english.keys() if k != said.NEXT_EXCHANGE)
     assert replies.resolution_text(Resolution.EXCHANGE, "9.99 USD", german) == \
         "Wir senden Ihren Umtausch, sobald er zurück ist."
+
+
+def test_a_failed_step_still_offers_a_person_once_rasa_speaks_it():
+    """actions/converse.py sends only the key; Rasa adds the catalogue's button, as the action used to."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    [uttered] = asyncio.run(RemoteAction._utter_responses(
+        [{"response": said.STEP_FAILED, "buttons": []}], CollectingOutputChannel(), nlg,
+        DialogueStateTracker("t", [])))
+    assert uttered.text.startswith("Sorry, something went wrong on our side")
+    assert uttered.data["buttons"] == [{"title": "Talk to a person", "payload": "/human_handoff"}]
