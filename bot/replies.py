@@ -17,7 +17,7 @@ from bot.models import Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
 if TYPE_CHECKING:
     from bot.platforms import ExternalReturn
 
-BANK_DAYS = "banks usually show it within 3-5 business days"  # bot/updates.py's notices (see its sentences)
+BANK_DAYS = "banks usually show it within 3-5 business days"  # bot/updates.py's notices, until they use the ladder
 WAITING = (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)  # approved, not sent back yet
 
 
@@ -91,12 +91,13 @@ class Progress:
                    found.label_url)
 
 
-def return_progress(progress: Progress, words: Optional[Catalogue] = None) -> str:
-    """One sentence on where a return and its refund stand: the ladder's rung for its status."""
+def return_progress(progress: Progress, bank_days: str, words: Optional[Catalogue] = None) -> str:
+    """One sentence on where a return and its refund stand: the ladder's rung for its status.
+    `bank_days`: policy.yml's days a bank takes to show a refund ("3-5")."""
     words, p = _words(words), progress
     values = dict(rma_id=p.rma_id, items=p.items, created_on=day(p.created_at), refunded_on=day(p.refunded_at),
                   amount=p.amount or "", resolution=resolution_name(p.resolution) if p.resolution else "",
-                  slip_url=p.slip_url or "", ship_by=day(p.ship_by))
+                  slip_url=p.slip_url or "", ship_by=day(p.ship_by), bank_days=bank_days)
     full, brief, _ = said.LADDER[p.status]
     if p.status in WAITING and p.slip_url:
         key = said.PROGRESS_LABEL_READY if p.ours else said.PROGRESS_LABEL_READY_BRIEF
@@ -119,14 +120,14 @@ def portal_status(rma: Rma, ship_by: Optional[datetime], words: Optional[Catalog
                       refunded_on=day(rma.refunded_at), resolution=resolution_name(rma.resolution))
 
 
-def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int,
+def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int, bank_days: str,
                     slip_url: Callable[[Rma], Optional[str]] = lambda rma: None,
                     words: Optional[Catalogue] = None) -> str:
     return " ".join(return_progress(Progress.of_rma(rma, item_name(order.line(rma.line_id)), ship_back_days,
-                                                    slip_url(rma)), words)
+                                                    slip_url(rma)), bank_days, words)
                     for rma in rmas)
 
 
-def platform_return_progress(found: "ExternalReturn", words: Optional[Catalogue] = None) -> str:
+def platform_return_progress(found: "ExternalReturn", bank_days: str, words: Optional[Catalogue] = None) -> str:
     """One sentence on a return made in the merchant's returns platform (AfterShip, Loop)."""
-    return return_progress(Progress.of_platform(found), words)
+    return return_progress(Progress.of_platform(found), bank_days, words)

@@ -194,7 +194,7 @@ def _platform(status: RmaStatus, refund=None, label=None, refunded_at=None) -> E
     (_rma(RmaStatus.PENDING_REVIEW), None, "RMA-1 (Socks): our team is reviewing it and will reply here."),
 ])
 def test_a_return_made_here_climbs_the_ladder(rma, slip, expected):
-    assert replies.return_progress(replies.Progress.of_rma(rma, "Socks", 14, slip)) == expected
+    assert replies.return_progress(replies.Progress.of_rma(rma, "Socks", 14, slip), "3-5") == expected
 
 
 @pytest.mark.parametrize("found, expected", [
@@ -211,7 +211,7 @@ def test_a_return_made_here_climbs_the_ladder(rma, slip, expected):
     (_platform(RmaStatus.REJECTED), "LOOP-1 (Cap): the return was not accepted. A member of our team can explain why."),
 ])
 def test_a_return_on_a_returns_platform_climbs_the_same_ladder_saying_only_what_is_known(found, expected):
-    assert replies.platform_return_progress(found) == expected
+    assert replies.platform_return_progress(found, "3-5") == expected
 
 
 @pytest.mark.parametrize("rma, ship_by, expected", [
@@ -254,3 +254,11 @@ def test_a_failed_step_still_offers_a_person_once_rasa_speaks_it():
         DialogueStateTracker("t", [])))
     assert uttered.text.startswith("Sorry, something went wrong on our side")
     assert uttered.data["buttons"] == [{"title": "Talk to a person", "payload": "/human_handoff"}]
+
+
+def test_the_ladder_takes_the_banks_days_from_the_policy():
+    """One fact, one source: policy.yml's bank_days, not a number in a sentence."""
+    refunded = replies.Progress.of_rma(_rma(RmaStatus.REFUNDED, refunded_at=T1), "Socks", 14)
+    assert replies.return_progress(refunded, "2-4").endswith("banks usually show it within 2-4 business days.")
+    platform = _platform(RmaStatus.REFUNDED, refund=Money(Decimal("5"), "EUR"))
+    assert replies.platform_return_progress(platform, "5-10").endswith("within 5-10 business days.")

@@ -700,7 +700,8 @@ class _Turn:
         else:
             rmas = self.returns.rmas_for_order(self.conv, order.order_id)
             say = outcomes.return_status(order, rmas, self.m.external_returns(order.order_id),
-                                         self.returns.policy.ship_back_days, self.returns.slip_url_for,
+                                         self.returns.policy.ship_back_days, self.returns.policy.bank_days,
+                                         self.returns.slip_url_for,
                                          already_sent=self.task is not None and self.task.note == "already_sent")
         self.says.append(say)
         offer = outcomes.offer_after(say)

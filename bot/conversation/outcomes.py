@@ -83,15 +83,15 @@ def tracking(order: Order, not_received: bool = False) -> Say:
                                   "carrier_text": carrier_text, "tracking_text": tracking_text})
 
 
-def return_status(order: Order, rmas: Sequence[Rma], elsewhere: Sequence, ship_back_days: int,
+def return_status(order: Order, rmas: Sequence[Rma], elsewhere: Sequence, ship_back_days: int, bank_days: str,
                   slip_url: Callable[[Rma], Optional[str]], already_sent: bool = False) -> Say:
     if not rmas and not elsewhere:
         return Say(said.NO_RETURNS_YET, {"order_id": order.order_id})
     if already_sent and rmas and all(r.status.value in ("label_created", "authorised") for r in rmas):
         items = ", ".join(replies.item_name(order.line(r.line_id)) for r in rmas)
         return Say(said.RETURN_ON_ITS_WAY, {"items": items, "rma_ids": ", ".join(r.rma_id for r in rmas)})
-    summary = " ".join(filter(None, [replies.returns_summary(rmas, order, ship_back_days, slip_url),
-                                     *(replies.platform_return_progress(found) for found in elsewhere)]))
+    summary = " ".join(filter(None, [replies.returns_summary(rmas, order, ship_back_days, bank_days, slip_url),
+                                     *(replies.platform_return_progress(found, bank_days) for found in elsewhere)]))
     return Say(said.RETURN_STATUS, {"status_lines": summary})
 
 
