@@ -155,7 +155,11 @@ PORTAL_STATUS_PENDING_REVIEW = "utter_portal_status_pending_review"
 PORTAL_AMAZON_STEPS = "utter_portal_amazon_steps"
 PORTAL_REFUND_REFERENCE = "utter_portal_refund_reference"
 
-# -- names of the resolutions (buttons, the portal) --
+# -- names of the choices, as buttons and the portal show them --
+BUTTON_LINE = "utter_button_line"
+BUTTON_LINE_UNITS = "utter_button_line_units"
+BUTTON_ALL_LINES = "utter_button_all_lines"
+BUTTON_WHOLE_ORDER = "utter_button_whole_order"
 RESOLUTION_REFUND = "utter_resolution_refund"
 RESOLUTION_EXCHANGE = "utter_resolution_exchange"
 RESOLUTION_STORE_CREDIT = "utter_resolution_store_credit"

@@ -745,10 +745,12 @@ class _Turn:
         self.offer(Offer.CONFIRM_CANCEL, order.order_id)
 
     def ask_cancel_items(self, order: Order) -> None:
-        buttons = [Button(f"{line.title} ({line.unit_price} {order.currency})" if line.open_quantity == 1 else
-                          f"{line.title} (x{line.open_quantity}, {line.unit_price} {order.currency} each)",
+        words = catalogue()
+        buttons = [Button(words.text(said.BUTTON_LINE if line.open_quantity == 1 else said.BUTTON_LINE_UNITS,
+                                     title=line.title, price=line.unit_price, currency=order.currency,
+                                     units=line.open_quantity),
                           payload("line_id", line.line_id)) for line in order.open_lines]
-        buttons.append(Button("The whole order", payload("line_id", "all")))
+        buttons.append(Button(words.text(said.BUTTON_WHOLE_ORDER), payload("line_id", "all")))
         self.say(said.ASK_CANCEL_ITEMS, order_id=order.order_id, buttons=buttons)
 
     def _cancel_choice(self, order: Order, words: str, answering: bool):
@@ -962,10 +964,11 @@ class _Turn:
         order = self.order()
         if step == Step.LINES:
             lines = self.open_lines(order)
-            buttons = [Button(f"{line.title} ({line.unit_price} {order.currency})", payload("line_id", line.line_id))
+            buttons = [Button(catalogue().text(said.BUTTON_LINE, title=line.title, price=line.unit_price,
+                                               currency=order.currency), payload("line_id", line.line_id))
                        for line in lines]
             if len(lines) > 1:
-                buttons.append(Button("All of them", payload("line_id", "all")))
+                buttons.append(Button(catalogue().text(said.BUTTON_ALL_LINES), payload("line_id", "all")))
             return self.say(said.ASK_LINE, buttons=buttons)
         if step == Step.QUANTITY:
             line = order.line(task.line_ids[0])
