@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_FILE = ROOT / "domain.yml"
 _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+_MARKUP = re.compile(r"\*\*(.+?)\*\*|\[(.+?)\]")  # **bold**, [a link to the chat] (the portal's sentences)
 
 
 class CatalogueError(ValueError):
@@ -79,6 +80,23 @@ class Catalogue:
     def text(self, key: str, **values: Any) -> str:
         """The sentence `key` with its placeholders filled."""
         return render(self.entry(key).text, values)
+
+    def parts(self, key: str, **values: Any) -> List[Dict[str, Any]]:
+        """The sentence `key` as parts for a page: `{"text"}`, `{"text", "strong": True}` for **bold**,
+        `{"text", "link": "chat"}` for [a link to the chat]. The markup is read from the catalogue's
+        sentence before the values go in, so a value (an item's title) never becomes markup."""
+        template, found, position = self.entry(key).text, [], 0
+        for match in _MARKUP.finditer(template):
+            if match.start() > position:
+                found.append({"text": render(template[position:match.start()], values)})
+            if match.group(1) is not None:
+                found.append({"text": render(match.group(1), values), "strong": True})
+            else:
+                found.append({"text": render(match.group(2), values), "link": "chat"})
+            position = match.end()
+        if position < len(template):
+            found.append({"text": render(template[position:], values)})
+        return found
 
     def placeholders(self, key: str) -> Tuple[str, ...]:
         return tuple(dict.fromkeys(_PLACEHOLDER.findall(self.entry(key).text.replace("{{", "").replace("}}", ""))))

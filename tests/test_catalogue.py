@@ -262,3 +262,12 @@ def test_the_ladder_takes_the_banks_days_from_the_policy():
     assert replies.return_progress(refunded, "2-4").endswith("banks usually show it within 2-4 business days.")
     platform = _platform(RmaStatus.REFUNDED, refund=Money(Decimal("5"), "EUR"))
     assert replies.platform_return_progress(platform, "5-10").endswith("within 5-10 business days.")
+
+
+def test_a_portal_sentence_comes_in_parts_and_a_value_never_becomes_markup():
+    words = catalogue()
+    assert words.parts(said.PORTAL_ITEM_RETURNLESS, refund="**9.99** [USD]") == [
+        {"text": "No need to send it back", "strong": True},
+        {"text": ": you keep it and get a refund of **9.99** [USD]."}]
+    assert words.parts(said.PORTAL_ITEM_CHAT_IF_WRONG) == [
+        {"text": "If something is wrong with it, "}, {"text": "chat with us", "link": "chat"}, {"text": "."}]

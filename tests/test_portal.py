@@ -264,6 +264,9 @@ async def test_another_session_cannot_read_or_return_an_order_this_one_verified(
     assert services.store.list_rmas() == []
 
 
+SLIP_NOTE = "You'll get a return number and a slip to print; send it back within 14 days."
+
+
 async def test_the_order_lists_each_item_with_what_the_page_may_offer(alice):
     status, body = await alice.order(ALICE)
     assert status == 200 and body["order_id"] == ALICE and body["ship_back_days"] == 14
@@ -274,8 +277,14 @@ async def test_the_order_lists_each_item_with_what_the_page_may_offer(alice):
         "refund": "89.99 USD", "resolutions": SENT_BACK, "reasons": ALL_REASONS,
         "if_damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"]},
         "amazon_returns_url": None, "rma": None, "why_not_text": None, "amazon_text": None,
-        "choices": {reason: {"outcome": "rma", "resolutions": SENT_BACK} for reason in ALL_REASONS if reason != "damaged"}
-        | {"damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"]}}}
+        "choices": {reason: {"outcome": "rma", "resolutions": SENT_BACK, "note": SLIP_NOTE, "note_some": None}
+                    for reason in ALL_REASONS if reason != "damaged"}
+        | {"damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"], "note_some": None,
+                       "note": "We're sorry. Our team checks damage claims, usually within one business day, "
+                               "and replies in the chat."}},
+        "summary": [{"text": "Returnable", "strong": True},
+                    {"text": " until 15 December 2026 (refund, exchange, store credit)."}],
+        "partial_text": None}
     assert body["labels"] == {
         "reasons": {"too_small": "Too small", "too_large": "Too large", "not_as_described": "Not as described",
                     "damaged": "Arrived damaged", "wrong_item": "Wrong item sent", "changed_mind": "Changed my mind"},
@@ -395,6 +404,12 @@ async def test_a_damaged_item_gets_a_replacement_under_review_with_a_case_number
     assert result["rma"]["status_text"] == "Our team is reviewing it and will reply in the chat."
     [case] = services.store.list_handoffs()
     assert result["case_id"] == f"#{case.handoff_id}"
+    assert result["paragraphs"] == [
+        [{"text": "We're so sorry it arrived damaged."}, {"text": " "},
+         {"text": f"We'll send you a replacement (reference {rma_id})."}],
+        [{"text": f"Our team is checking the claim (case #{case.handoff_id}) and will confirm in the "},
+         {"text": "chat", "link": "chat"},
+         {"text": ", usually within one business day. If you have a photo of the damage, please send it there."}]]
     assert (case.reason, case.conversation_id) == ("damage_claim", browser.conversation)  # agents reply in its chat
 
 
@@ -440,6 +455,9 @@ async def test_a_closed_window_says_when_it_closed_and_creates_nothing(browsers,
     result = body["results"][0]
     assert status == 200 and (result["why_not"], result["return_by"]) == ("window_closed", "5 November 2026")
     assert result["why_not_text"] == "Not returnable: the return window closed on 5 November 2026."
+    assert result["paragraphs"] == [[{"text": "Not returnable: the return window closed on 5 November 2026."},
+                                     {"text": " "}, {"text": "Questions? "}, {"text": "Chat with us", "link": "chat"},
+                                     {"text": "."}]]
     assert services.store.list_rmas() == []
 
 
@@ -576,4 +594,4 @@ def test_the_page_shows_the_servers_words_for_every_status_and_reason():
         assert f"{status.value}:" not in page, status
     for reason in Ineligibility:
         assert f"{reason.value}:" not in page, reason
-    assert "status_text" in page and "why_not_text" in page and "choices" in page
+    assert "status_text" in page and "summary" in page and "paragraphs" in page and "choices" in page

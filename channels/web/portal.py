@@ -13,11 +13,13 @@ API (JSON in and out; errors are `{"error": message, "field": name}` with the fi
   wrong pair or an unknown order alike; 423 `{"locked": true, "chat_url"}` after too many failures.
 - GET /api/portal/order?order_id=... -> 200 the order and its items with what each may do; 403 until
   this session has verified the order. Every sentence the page shows about an order comes in the answer,
-  rendered from the catalogue (`bot.catalogue`: `why_not_text`, an RMA's `status_text` and `next`), with
-  the names of the reasons and resolutions (`labels`) and, per reason an item offers, the outcome and
-  the resolutions the policy allows then (`choices`): the page restates none of them.
+  rendered from the catalogue (`bot.catalogue`): an item's `summary` (as parts: text, bold, a link to
+  the chat), `why_not_text`, an RMA's `heading`, `status_text`, `send_text` and `next`; the names of the
+  reasons and resolutions (`labels`); and per reason an item offers, the outcome, the resolutions the
+  policy allows then and the note to show (`choices`). The page restates none of them.
 - POST /api/portal/returns `{"order_id", "items": [{"line_id", "reason", "resolution", "quantity"}]}`
-  -> 200 `{"results": [...]}`, one per item, in order: the RMA and slip link, or the policy's outcome.
+  -> 200 `{"results": [...]}`, one per item, in order: the RMA and slip link, or the policy's outcome,
+  with what the page says about it (`lead`, `paragraphs`).
   `quantity` is optional (default: all that is left of the line, the item's `return_quantity`) and
   must be 1..the item's `max_quantity`; a line keeps one return, so after a partial return the rest
   of it goes through the chat.
@@ -59,6 +61,7 @@ NOT_VERIFIED = "Please enter your order number and email address or postcode fir
 REASONS = (ReturnReason.TOO_SMALL, ReturnReason.TOO_LARGE, ReturnReason.NOT_AS_DESCRIBED, ReturnReason.DAMAGED,
            ReturnReason.WRONG_ITEM, ReturnReason.CHANGED_MIND)  # the chat's choices, in its order
 NOTHING_TO_ASK = (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA)
+_SPACE = [{"text": " "}]  # between two sentences of one paragraph
 _REASON_PAYLOAD = re.compile(r'"return_reason"\s*:\s*"(\w+)"')
 
 
@@ -223,8 +226,55 @@ class Portal:
             "rma": self._rma(option.existing_rma) if option.existing_rma else None,
             "why_not_text": self._why_not(option.outcome, option.why_not, option.return_by, line.category),
             "amazon_text": self.words.text(said.PORTAL_AMAZON_STEPS) if option.outcome is Outcome.AMAZON_FBA else None,
-            "choices": {reason.value: _choice(option, reason) for reason in _reasons(option)},
+            "choices": {reason.value: self._choice(option, reason) for reason in _reasons(option)},
+            "summary": None if option.existing_rma else self._summary(option),
+            "partial_text": (self.words.text(said.PORTAL_ITEM_PARTIAL, quantity=option.existing_rma.quantity,
+                                             most=_max_quantity(option))
+                             if option.existing_rma and option.existing_rma.quantity < _max_quantity(option) else None),
         }
+
+    def _summary(self, option: LineOption) -> List[Dict[str, Any]]:
+        """The line under an item's title: what the policy allows for it today (as parts: see
+        `Catalogue.parts`)."""
+        words, outcome = self.words, option.outcome
+        return_by = replies.day(option.return_by)
+        if outcome is Outcome.RMA:
+            offered = ", ".join(self.labels["resolutions"][r.value] for r in option.allowed_resolutions).lower()
+            if offered:
+                return words.parts(said.PORTAL_ITEM_RETURNABLE_CHOICE, return_by=return_by, offered=offered)
+            return words.parts(said.PORTAL_ITEM_RETURNABLE, return_by=return_by)
+        if outcome is Outcome.RETURNLESS_REFUND:
+            return words.parts(said.PORTAL_ITEM_RETURNLESS, refund=str(option.decision.refund))
+        if outcome is Outcome.FRAUD_REVIEW:
+            return words.parts(said.PORTAL_ITEM_REVIEW, return_by=return_by)
+        if outcome is Outcome.AMAZON_FBA:
+            return words.parts(said.PORTAL_ITEM_AMAZON) + _SPACE + words.parts(said.PORTAL_AMAZON_STEPS)
+        why = words.parts(said.PORTAL_WHY_NOT.get(option.why_not, said.PORTAL_WHY_NOT_OTHER),
+                          return_by=return_by, category=option.line.category.replace("_", " "))
+        if _reasons(option):
+            return why + _SPACE + words.parts(said.PORTAL_ITEM_REPORT_DAMAGE)
+        if option.why_not is Ineligibility.WINDOW_CLOSED:
+            return why + _SPACE + words.parts(said.PORTAL_ITEM_CHAT_IF_WRONG)
+        return why
+
+    def _choice(self, option: LineOption, reason: ReturnReason) -> Dict[str, Any]:
+        """What choosing `reason` for the line leads to: the policy's outcome, the resolutions then
+        offered, and the note the page shows under the choice (`note_some`: when fewer units than all
+        are chosen, with `{quantity}` for the page to fill)."""
+        decision = option.if_damaged if reason is ReturnReason.DAMAGED and option.if_damaged is not None \
+            else option.decision
+        words, note, note_some = self.words, None, None
+        if decision.outcome is Outcome.RMA:
+            note = words.text(said.PORTAL_NOTE_RMA, ship_back_days=self.returns.policy.ship_back_days)
+        elif decision.outcome is Outcome.RETURNLESS_REFUND:
+            note = words.text(said.PORTAL_NOTE_RETURNLESS, amount=str(decision.refund or option.decision.refund))
+            note_some = words.text(said.PORTAL_NOTE_RETURNLESS_SOME, quantity="{quantity}")
+        elif decision.outcome is Outcome.DAMAGE_REPLACEMENT:
+            note = words.text(said.PORTAL_NOTE_DAMAGE)
+        elif decision.outcome is Outcome.FRAUD_REVIEW:
+            note = words.text(said.PORTAL_NOTE_REVIEW)
+        return {"outcome": decision.outcome.value, "resolutions": [r.value for r in _resolutions(option, reason)],
+                "note": note, "note_some": note_some}
 
     def _rma(self, rma: Rma) -> Dict[str, Any]:
         ship_by = replies.ship_by_date(rma, self.returns.policy.ship_back_days)
@@ -240,9 +290,10 @@ class Portal:
             "status_text": replies.portal_status(rma, ship_by if waiting else None, self.words),
             "remedy_text": (self.words.text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
                                             amount=str(rma.refund)) if rma.outcome is Outcome.DAMAGE_REPLACEMENT else None),
-            "refund_text": (self.words.text(said.PORTAL_REFUND_REFERENCE, rma_id=rma.rma_id,
-                                            bank_days=self.returns.policy.bank_days)
-                            if rma.outcome is Outcome.RETURNLESS_REFUND else None),
+            "heading": self.words.text(said.PORTAL_ITEM_RETURN, rma_id=rma.rma_id),
+            "send_text": (" ".join(filter(None, [self.words.text(said.PORTAL_RESULT_SEND_BY, ship_by=replies.day(ship_by)),
+                                                 replies.resolution_text(rma.resolution, str(rma.refund), self.words)]))
+                          if waiting else None),
         }
 
     def _result(self, result: ReturnResult) -> Dict[str, Any]:
@@ -262,7 +313,37 @@ class Portal:
             "why_not_text": self._why_not(decision.outcome, decision.ineligible, decision.return_by,
                                           line.category if line else ""),
             "amazon_text": self.words.text(said.PORTAL_AMAZON_STEPS) if decision.outcome is Outcome.AMAZON_FBA else None,
+            "lead": (self.words.text(said.PORTAL_RESULT_APPROVED if result.created else said.PORTAL_RESULT_EXISTS)
+                     if result.rma is not None and result.rma.outcome is Outcome.RMA else None),
+            "paragraphs": self._paragraphs(result),
         }
+
+    def _paragraphs(self, result: ReturnResult) -> List[List[Dict[str, Any]]]:
+        """What the page says about one requested return, paragraph by paragraph (as parts: see
+        `Catalogue.parts`); empty for an RMA, whose number, slip and dates the page lays out itself."""
+        words, rma, decision = self.words, result.rma, result.decision
+        case = {"case_id": f"#{result.handoff.handoff_id}"} if result.handoff else {}
+        if result.needs_resolution:
+            return [words.parts(said.PORTAL_RESULT_CHOOSE_AGAIN)]
+        if rma is not None and rma.outcome is Outcome.RMA:
+            return []
+        if rma is not None and rma.outcome is Outcome.RETURNLESS_REFUND:
+            return [words.parts(said.PORTAL_RESULT_RETURNLESS, refund=str(rma.refund), rma_id=rma.rma_id,
+                                bank_days=self.returns.policy.bank_days)]
+        if rma is not None and rma.outcome is Outcome.DAMAGE_REPLACEMENT:
+            remedy = words.parts(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
+                                 amount=str(rma.refund))
+            review = said.PORTAL_RESULT_DAMAGE_REVIEW_CASE if case else said.PORTAL_RESULT_DAMAGE_REVIEW
+            return [words.parts(said.PORTAL_RESULT_DAMAGED) + _SPACE + remedy, words.parts(review, **case)]
+        if decision.outcome is Outcome.FRAUD_REVIEW:
+            return [words.parts(said.PORTAL_RESULT_REVIEW_CASE if case else said.PORTAL_RESULT_REVIEW, **case)]
+        if decision.outcome is Outcome.AMAZON_FBA:
+            return [words.parts(said.PORTAL_RESULT_AMAZON) + _SPACE + words.parts(said.PORTAL_AMAZON_STEPS)]
+        line = result.line
+        why = words.parts(said.PORTAL_WHY_NOT.get(decision.ineligible, said.PORTAL_WHY_NOT_OTHER),
+                          return_by=replies.day(decision.return_by),
+                          category=line.category.replace("_", " ") if line else "")
+        return [why + _SPACE + words.parts(said.PORTAL_RESULT_QUESTIONS)]
 
     def _why_not(self, outcome: Outcome, why_not: Optional[Ineligibility], return_by, category: str) -> Optional[str]:
         """Why the policy says no, as the page shows it (None when it does not say no)."""
@@ -280,13 +361,6 @@ def _reasons(option: LineOption) -> Sequence[ReturnReason]:
     if option.outcome in NOTHING_TO_ASK:
         return (ReturnReason.DAMAGED,) if option.reason_matters else ()
     return REASONS
-
-
-def _choice(option: LineOption, reason: ReturnReason) -> Dict[str, Any]:
-    """What choosing `reason` for the line leads to: the policy's outcome and the resolutions then offered."""
-    decision = option.if_damaged if reason is ReturnReason.DAMAGED and option.if_damaged is not None \
-        else option.decision
-    return {"outcome": decision.outcome.value, "resolutions": [r.value for r in _resolutions(option, reason)]}
 
 
 def _reason_names(words: Catalogue) -> Dict[str, str]:

@@ -222,44 +222,33 @@
   }
 
   // The line under an item's title: what the policy allows for it today.
+  // The server's words as nodes: {text}, {text, strong}, {text, link: "chat"} (bot/catalogue.py `parts`).
+  function rich(parts) {
+    return (parts || []).map((part) => {
+      if (part.strong) return el("strong", { text: part.text });
+      if (part.link === "chat") return chatLink(part.text);
+      return part.text;
+    });
+  }
+
+  const TONE = { rma: "ok", returnless_refund: "ok", fraud_review: "info", amazon_fba: "info" };
+
+  // The line under an item's title: what the policy allows for it today, in the server's words.
   function itemStatus(item, id) {
     const box = el("div", { class: "status", id });
     if (item.rma) {
       box.classList.add("done");
-      box.append(el("strong", { text: `Return ${item.rma.rma_id}` }), el("p", { text: item.rma.status_text }));
+      box.append(el("strong", { text: item.rma.heading }), el("p", { text: item.rma.status_text }));
       const slip = slipLink(item.rma);
       if (slip) box.append(el("p", {}, slip));
-      if (item.rma.quantity < item.max_quantity) {
-        box.append(el("p", { class: "partial",
-          text: `This return covers ${item.rma.quantity} of ${item.max_quantity}; to return more, chat with us.` }));
-      }
+      if (item.partial_text) box.append(el("p", { class: "partial", text: item.partial_text }));
       return box;
     }
-    if (item.outcome === "rma") {
-      box.classList.add("ok");
-      const offered = item.resolutions.map((r) => labels("resolutions")[r] || r).join(", ").toLowerCase();
-      box.append(el("strong", { text: "Returnable" }), ` until ${item.return_by}`,
-        offered ? ` (${offered})` : "", ".");
-    } else if (item.outcome === "returnless_refund") {
-      box.classList.add("ok");
-      box.append(el("strong", { text: "No need to send it back" }),
-        `: you keep it and get a refund of ${item.refund}.`);
-    } else if (item.outcome === "fraud_review") {
-      box.classList.add("info");
-      box.append(el("strong", { text: "Returnable" }), ` until ${item.return_by}; our team reviews the request.`);
-    } else if (item.outcome === "amazon_fba") {
-      box.classList.add("info");
-      box.append(el("strong", { text: "Amazon handles this return" }),
-        ": it was shipped by Amazon. ", item.amazon_text || "");
+    box.classList.add(TONE[item.outcome] || "no");
+    box.append(...rich(item.summary));
+    if (item.outcome === "amazon_fba") {
       const link = newTabLink("Start the return on Amazon", item.amazon_returns_url);
       if (link) box.append(el("p", {}, link));
-    } else {
-      box.classList.add("no");
-      box.append(item.why_not_text || "");
-      if (item.reasons.length) box.append(" If it arrived damaged, you can report it here.");
-      else if (item.why_not === "window_closed") {
-        box.append(" If something is wrong with it, ", chatLink("chat with us"), ".");
-      }
     }
     return box;
   }
@@ -283,22 +272,11 @@
   }
 
   function noteFor(item, reason, quantity) {
-    const { outcome } = choiceFor(item, reason);
-    if (outcome === "rma") {
-      return `You'll get a return number and a slip to print; send it back within ${order.ship_back_days} days.`;
+    const choice = choiceFor(item, reason);
+    if (choice.note_some && quantity !== item.return_quantity) {
+      return choice.note_some.replace("{quantity}", String(quantity));
     }
-    if (outcome === "returnless_refund") {
-      const amount = quantity === item.return_quantity ? item.refund : `the ${quantity} you chose`;
-      return `No need to send it back: we refund ${amount} when you submit.`;
-    }
-    if (outcome === "damage_replacement") {
-      return "We're sorry. Our team checks damage claims, usually within one business day, and replies in the chat.";
-    }
-    if (outcome === "fraud_review") {
-      return "A member of our team reviews this request before approving it, usually within one business day, "
-        + "and replies in the chat.";
-    }
-    return "";
+    return choice.note || "";
   }
 
   // The reason decides which resolutions are offered (a damaged item can be replaced).
@@ -470,35 +448,18 @@
   function resultItem(result) {
     const li = el("li", { class: "result" }, el("h3", { text: result.title || "Item" }));
     const rma = result.rma;
-    const p = (...parts) => li.append(el("p", {}, ...parts));
-    if (result.needs_resolution) {
-      p("Please choose what you'd like instead, then request the return again.");
-    } else if (rma && rma.outcome === "rma") {
-      p(result.created ? "Your return is approved." : "You already have a return for this item.");
+    if (!result.needs_resolution && rma && rma.outcome === "rma") {
+      li.append(el("p", { text: result.lead }));
       li.append(el("p", { class: "rma-number" }, "RMA number: ", el("span", { class: "nowrap", text: rma.rma_id })));
       const slip = slipLink(rma);
       if (slip) li.append(el("p", {}, slip));
-      if (rma.ship_by) p(`Print the slip, put it in the parcel and send it back by ${rma.ship_by}. ${rma.next || ""}`);
-      else p(rma.status_text);
-    } else if (rma && rma.outcome === "returnless_refund") {
-      p(el("strong", { text: `Refunded ${rma.refund}` }), ": no need to send it back. ",
-        rma.refund_text || "");
-    } else if (rma && rma.outcome === "damage_replacement") {
-      p("We're so sorry it arrived damaged. ", rma.remedy_text || "");
-      p(`Our team is checking the claim${result.case_id ? ` (case ${result.case_id})` : ""} and will confirm in the `,
-        chatLink("chat"), ", usually within one business day. ",
-        "If you have a photo of the damage, please send it there.");
-    } else if (result.outcome === "fraud_review") {
-      const caseText = result.case_id ? ` (case ${result.case_id})` : "";
-      p(`A member of our team needs to look at this return personally${caseText}`,
-        " and will reply in the ", chatLink("chat"), ", usually within one business day. ",
-        "You'll get a return number once it's approved.");
-    } else if (result.outcome === "amazon_fba") {
-      p("This order was shipped by Amazon, so Amazon handles its return. ", result.amazon_text || "");
+      li.append(el("p", { text: rma.send_text || rma.status_text }));
+      return li;
+    }
+    for (const paragraph of result.paragraphs || []) li.append(el("p", {}, ...rich(paragraph)));
+    if (!result.needs_resolution && !rma && result.outcome === "amazon_fba") {
       const link = newTabLink("Start the return on Amazon", result.amazon_returns_url);
       if (link) li.append(el("p", {}, link));
-    } else {
-      p(result.why_not_text || "", " Questions? ", chatLink("Chat with us"), ".");
     }
     return li;
   }
