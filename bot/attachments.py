@@ -18,7 +18,8 @@ from typing import Callable, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.store import UtcDateTime, handoffs, metadata
+from bot.sql.handoffs import handoffs
+from bot.store import UtcDateTime, metadata
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif",
               "image/heic": ".heic"}

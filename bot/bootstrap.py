@@ -11,6 +11,8 @@ from bot.platforms import PlatformStore
 from bot.policy import load_policy
 from bot.services import Lockout, ReturnsService, Shop
 from bot.settings import Settings
+from bot.sql.handoffs import SqlHandoffs
+from bot.sql.slack_ledger import SqlSlackLedger
 from bot.store import SqlStore
 from bot.updates import ReturnUpdates
 
@@ -28,7 +30,14 @@ def build(settings: Settings) -> Services:
     store = SqlStore.from_url(settings.database_url)
     shop = Shop(settings.shop_name, settings.public_url, settings.return_address, settings.secret)
     lockout = Lockout(settings.verify_max_failures, timedelta(minutes=settings.verify_lockout_minutes))
-    returns = ReturnsService(store, load_policy(settings.policy_file), shop, utc_now, new_rma_id, lockout)
+    returns = ReturnsService(store, load_policy(settings.policy_file), shop, utc_now, new_rma_id, lockout,
+                             handoffs=SqlHandoffs(store.engine))
     updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, utc_now)
     return Services(settings=settings, store=store, returns=returns, updates=updates,
                     platforms=PlatformStore(store.engine))
+
+
+def slack_ledger(store: SqlStore) -> SqlSlackLedger:
+    """What the agents' Slack channel remembers (its cards, the events it handled, its posts), in the
+    order store's database."""
+    return SqlSlackLedger(store.engine)

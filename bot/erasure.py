@@ -12,10 +12,11 @@ in free text: too many people share them.
 What happens, in one transaction of the order store:
 - every row of those conversations is deleted: each table with a `conversation_id` column (the
   transcript, outbox, processed inbound keys, verifications and failures, tags, handoffs,
-  attachments...), each table with a `handoff_id` column for their handoffs (events, cards, Slack
-  posts) and each table with a `subject` column (`conversation:<id>` or `email:<address>`, the
-  opt-outs of return updates). The rule is the column, read from the database itself, so a table
-  added later is covered by naming its column so, even when its module is not imported here;
+  attachments...), each table with a `handoff_id` column for their handoffs (facts, with the
+  customer's words; events, cards, Slack posts) and each table with a `subject` column
+  (`conversation:<id>` or `email:<address>`, the opt-outs of return updates). The rule is the
+  column, read from the database itself, so a table added later is covered by naming its column
+  so, even when its module is not imported here;
   `unclassified()` lists the tables on `metadata` that no rule covers and `KEPT` does not name;
 - orders: the email becomes `erased-<token>@erased.invalid`, the name `(erased)`, the postcode and
   tracking number (the carrier shows where it went) are cleared. The token is random, not a hash
@@ -42,10 +43,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.attachments import attachments
-from bot.handoffs import handoff_cards
 from bot.outbox import outbox
 from bot.platforms import anonymise_for_orders, external_returns
-from bot.store import handoffs, messages, metadata, orders, rma_events, rmas, verification_failures, verifications
+from bot.sql.handoffs import handoffs
+from bot.sql.slack_ledger import handoff_cards
+from bot.store import messages, metadata, orders, rma_events, rmas, verification_failures, verifications
 from bot.text import EMAIL, ORDER_ID, find_entities, parse_order_id
 
 ERASED = "erased"  # a return's conversation id once erased (real ids are `<channel>:<id>`)
@@ -79,6 +81,7 @@ LABELS = {
     "verification_failures": "failed verifications",
     "conversation_tags": "conversation tags",
     "handoffs": "handoffs",
+    "handoff_facts": "handoff facts (the item, reason and the customer's words)",
     "handoff_events": "handoff events",
     "handoff_cards": "handoff cards",
     "slack_posts": "Slack thread posts",

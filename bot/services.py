@@ -1,7 +1,8 @@
-"""Services: the use cases the conversation (and later the portal and agents) call.
+"""Services: the use cases the conversation, the returns portal and the agents' handoffs call.
 
 Each method takes a conversation id and plain values, checks verification, applies the policy and
-records the result in the store. The clock and the RMA number source are passed in.
+records the result in the store. The clock and the RMA number source are passed in. A case for a
+person is opened with its facts as fields (`bot.handoffs.HandoffFacts`) in the handoff repository.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Callable, List, Mapping, Optional, Tuple
 
 from bot import replies, text
+from bot.handoffs.types import HandoffFacts, HandoffRepository
 from bot.models import (
     CustomerHistory,
     Decision,
@@ -123,8 +125,10 @@ class Shop:
 
 class ReturnsService:
     def __init__(self, store: SqlStore, policy: Policy, shop: Shop, clock: Callable[[], datetime],
-                 new_rma_id: Callable[[], str], lockout: Lockout = Lockout()):
+                 new_rma_id: Callable[[], str], lockout: Lockout = Lockout(),
+                 handoffs: Optional[HandoffRepository] = None):
         self.store = store
+        self.handoffs = handoffs if handoffs is not None else _sql_handoffs(store)
         self.lockout = lockout
         self.policy = policy
         self.shop = shop
@@ -187,14 +191,14 @@ class ReturnsService:
     def returnable_lines(self, conversation_id: str, order_id: str) -> List[OrderLine]:
         return lines_left_to_return(self.verified_order(conversation_id, order_id))
 
-    def preview_return(self, conversation_id: str, order_id: str, line_id: str,
-                       reason: ReturnReason) -> Decision:
+    def preview_return(self, conversation_id: str, order_id: str, line_id: str, reason: ReturnReason,
+                       quantity: Optional[int] = None, check_fraud: bool = True) -> Decision:
         """What the policy would decide for this line and reason, changing nothing."""
         order = self.verified_order(conversation_id, order_id)
         existing = self.store.rma_for_line(order_id, line_id)
         if existing is not None:
             return Decision(existing.outcome, refund=existing.refund)
-        return self._decide(order, line_id, reason, None)
+        return self._decide(order, line_id, reason, None, quantity, check_fraud=check_fraud)
 
     def settled_reason(self, conversation_id: str, order_id: str, line_id: str) -> Optional[ReturnReason]:
         """The reason to record without asking, when asking would change nothing: the line already
@@ -239,24 +243,34 @@ class ReturnsService:
 
     def _decide(self, order: Order, line_id: str, reason: ReturnReason,
                 resolution: Optional[Resolution], quantity: Optional[int] = None,
-                history: Optional[CustomerHistory] = None) -> Decision:
+                history: Optional[CustomerHistory] = None, check_fraud: bool = True,
+                extra_resolutions: Tuple[Resolution, ...] = ()) -> Decision:
         """The policy's answer for `quantity` units of the line (None: all that is left), so the refund
         and the returnless-refund threshold are both for that many. `history`: the customer's, when
-        the caller has read it already."""
+        the caller has read it already. `check_fraud=False`: an agent overrules the fraud rule."""
         now = self.clock()
         if history is None:
             history = self._history(order, now)
         line = order.line(line_id)
         if quantity is None:
             quantity = line.returnable_quantity if line else 0
+        policy = self.policy
+        extra = tuple(r for r in extra_resolutions if r not in policy.resolutions)
+        if extra:
+            policy = replace(policy, resolutions=policy.resolutions + extra)
         return decide_return(order, ReturnRequest(order.order_id, line_id, quantity, reason, resolution),
-                             self.policy, history, now)
+                             policy, history, now, check_fraud=check_fraud)
 
     def request_return(self, conversation_id: str, order_id: str, line_id: str, reason: ReturnReason,
-                       resolution: Optional[Resolution] = None, quantity: Optional[int] = None) -> ReturnResult:
+                       resolution: Optional[Resolution] = None, quantity: Optional[int] = None, *,
+                       words: str = "", check_fraud: bool = True,
+                       extra_resolutions: Tuple[Resolution, ...] = ()) -> ReturnResult:
         """Apply the policy to `quantity` units of one line (None: all that is left) and carry it out.
         Asking again returns the same RMA (one per line, whatever quantity it covers). Raises BadQuantity
-        for a quantity outside 1..line.returnable_quantity."""
+        for a quantity outside 1..line.returnable_quantity. A case for a person keeps the request as
+        its facts, with the customer's `words`. `check_fraud=False`: an agent approving a case has
+        overruled the fraud rule (every other rule applies), and `extra_resolutions` are allowed besides
+        the policy's (an agent may offer a replacement the policy does not offer customers)."""
         order = self.verified_order(conversation_id, order_id)
         line = order.line(line_id)
         if quantity is not None and line is not None and (
@@ -270,11 +284,14 @@ class ReturnsService:
         now = self.clock()
         if quantity is None:
             quantity = line.returnable_quantity if line else 0
-        decision = self._decide(order, line_id, reason, resolution, quantity)
+        decision = self._decide(order, line_id, reason, resolution, quantity, check_fraud=check_fraud,
+                                extra_resolutions=extra_resolutions)
         result = ReturnResult(decision, order, line)
+        facts = HandoffFacts(order_id=order_id, line_id=line_id, quantity=quantity, reason=reason,
+                             resolution=resolution, words=words)
         if decision.outcome is Outcome.FRAUD_REVIEW:
             handoff = self.open_handoff(conversation_id, "fraud_review", order_id,
-                                        _summary(order, line, reason, quantity), decision.signals)
+                                        _summary(order, line, reason, quantity), decision.signals, facts=facts)
             return ReturnResult(decision, order, line, handoff=handoff)
         if decision.outcome in (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA):
             return result
@@ -298,7 +315,8 @@ class ReturnsService:
         handoff = None
         if decision.outcome is Outcome.DAMAGE_REPLACEMENT:
             handoff = self.open_handoff(conversation_id, "damage_claim", order_id,
-                                        _summary(order, line, reason, quantity) + f"; {rma.rma_id}", decision.signals)
+                                        _summary(order, line, reason, quantity) + f"; {rma.rma_id}", decision.signals,
+                                        facts=facts)
         return ReturnResult(decision, order, line, rma=rma, created=created, slip_url=self.slip_url_for(rma),
                             handoff=handoff)
 
@@ -374,8 +392,19 @@ class ReturnsService:
         self.store.add_tag(conversation_id, tag, self.clock())
 
     def open_handoff(self, conversation_id: str, reason: str, order_id: Optional[str], summary: str,
-                     signals: Tuple[str, ...] = ()) -> Handoff:
-        return self.store.open_handoff(conversation_id, reason, order_id, summary, signals, self.clock())
+                     signals: Tuple[str, ...] = (), facts: Optional[HandoffFacts] = None) -> Handoff:
+        """Open a case for a person (or return the conversation's open one) with its facts; without
+        `facts`, the case is about the order alone (no item: the agent talks to the customer first)."""
+        facts = facts if facts is not None else HandoffFacts(order_id=order_id)
+        return self.handoffs.open(conversation_id, reason, order_id, summary, tuple(signals), self.clock(), facts)
+
+
+def _sql_handoffs(store: SqlStore) -> HandoffRepository:
+    """The handoff repository on the store's database, for a service built without one (the composition
+    root, bot/bootstrap.py, passes it)."""
+    from bot.sql.handoffs import SqlHandoffs
+
+    return SqlHandoffs(store.engine)
 
 
 def lines_left_to_return(order: Order) -> List[OrderLine]:

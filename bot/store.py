@@ -1,4 +1,4 @@
-"""The order store: orders, RMAs, refunds, verifications, tags, handoffs and transcripts.
+"""The order store: orders, RMAs, refunds, verifications, tags and transcripts (handoffs: bot/sql/handoffs.py).
 
 One SQLAlchemy Core data layer for SQLite (default, WAL mode) and PostgreSQL. Uniqueness lives in
 the schema: one RMA per order line, one refund per RMA. Money is stored as decimal strings and
@@ -20,7 +20,6 @@ from bot.models import (
     Customer,
     CustomerHistory,
     Fulfillment,
-    Handoff,
     Money,
     Order,
     OrderLine,
@@ -183,18 +182,6 @@ tags = sa.Table(
     sa.Column("conversation_id", sa.String(200), primary_key=True),
     sa.Column("tag", sa.String(64), primary_key=True),
     sa.Column("at", UtcDateTime, nullable=False),
-)
-
-handoffs = sa.Table(
-    "handoffs", metadata,
-    sa.Column("handoff_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
-    sa.Column("order_id", sa.String(64)),
-    sa.Column("reason", sa.String(64), nullable=False),
-    sa.Column("summary", sa.Text, nullable=False),
-    sa.Column("signals", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
 messages = sa.Table(
@@ -579,7 +566,7 @@ class SqlStore:
                 _FAILURES, {"conversation_id": conversation_id, "order_id": order_id, "since": since}).one()
         return max(by_conversation, by_order)
 
-    # -- tags, handoffs, transcripts ------------------------------------------------------
+    # -- tags, transcripts ------------------------------------------------------
     def add_tag(self, conversation_id: str, tag: str, at: datetime) -> None:
         key = {"conversation_id": conversation_id, "tag": tag}
         try:
@@ -594,27 +581,6 @@ class SqlStore:
             return list(conn.execute(
                 sa.select(tags.c.tag).where(tags.c.conversation_id == conversation_id).order_by(tags.c.at)
             ).scalars())
-
-    def open_handoff(self, conversation_id: str, reason: str, order_id: Optional[str], summary: str,
-                     signals: Tuple[str, ...], at: datetime) -> Handoff:
-        """Open a handoff, or return the conversation's open one (never two at once)."""
-        with self.engine.begin() as conn:
-            row = conn.execute(sa.select(handoffs).where(
-                handoffs.c.conversation_id == conversation_id, handoffs.c.status != "closed")).mappings().first()
-            if row is None:
-                conn.execute(handoffs.insert().values(
-                    conversation_id=conversation_id, order_id=order_id, reason=reason, summary=summary,
-                    signals=json.dumps(list(signals)), status="open", created_at=at))
-                row = conn.execute(sa.select(handoffs).where(
-                    handoffs.c.conversation_id == conversation_id, handoffs.c.status != "closed")).mappings().first()
-        return handoff_from_row(row)
-
-    def list_handoffs(self, status: Optional[str] = None) -> List[Handoff]:
-        query = sa.select(handoffs).order_by(handoffs.c.handoff_id)
-        if status:
-            query = query.where(handoffs.c.status == status)
-        with self.engine.connect() as conn:
-            return [handoff_from_row(r) for r in conn.execute(query).mappings()]
 
     def append_message(self, conversation_id: str, direction: str, payload: dict, at: datetime) -> None:
         self.append_messages(conversation_id, [(direction, payload)], at)
@@ -698,12 +664,4 @@ def _rma_from(r) -> Rma:
         status=RmaStatus(r["status"]), refund=Money(r["refund_amount"], r["currency"]),
         conversation_id=r["conversation_id"], created_at=r["created_at"], updated_at=r["updated_at"],
         refunded_at=r["refunded_at"],
-    )
-
-
-def handoff_from_row(r) -> Handoff:
-    return Handoff(
-        handoff_id=r["handoff_id"], conversation_id=r["conversation_id"], reason=r["reason"],
-        order_id=r["order_id"], summary=r["summary"], status=r["status"], created_at=r["created_at"],
-        signals=tuple(json.loads(r["signals"])),
     )

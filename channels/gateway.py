@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 import bot.attachments  # noqa: F401  (their tables join bot.store.metadata before create_schema)
-import bot.handoffs  # noqa: F401
+import bot.sql.handoffs  # noqa: F401
 import bot.outbox  # noqa: F401
 from bot.privacy import loggable_error
 from channels.contract import Channel, ChannelFactory, Health, Hub, Off

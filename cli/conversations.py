@@ -266,11 +266,11 @@ class Fixture:
 
     def __init__(self, database_url: str, orders: Sequence):
         import bot.attachments  # noqa: F401  (their tables join bot.store.metadata)
-        import bot.handoffs  # noqa: F401
+        import bot.sql.handoffs  # noqa: F401
         import bot.outbox  # noqa: F401
         import bot.platforms  # noqa: F401
         import bot.updates  # noqa: F401
-        import channels.slack.ledger  # noqa: F401
+        import bot.sql.slack_ledger  # noqa: F401
         from bot.store import SqlStore
 
         self.store = SqlStore.from_url(database_url)
@@ -321,7 +321,8 @@ class Fixture:
         """What is in the store now beyond the fixture: RMAs, handoffs, orders cancelled."""
         import sqlalchemy as sa
 
-        from bot.store import cancelled_lines, handoffs, order_lines, orders, rmas
+        from bot.sql.handoffs import handoffs
+        from bot.store import cancelled_lines, order_lines, orders, rmas
 
         with self.store.engine.connect() as conn:
             rma_rows = [dict(r) for r in conn.execute(sa.select(rmas).order_by(rmas.c.created_at)).mappings()]

@@ -15,7 +15,6 @@ from typing import Callable, Collection, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-import channels.slack.ledger  # noqa: F401  (registers the Slack tables, so their rows are erased too)
 from bot.erasure import Erasure, forget_customer
 from bot.settings import Settings
 from bot.store import make_engine

@@ -262,7 +262,7 @@ def cmd_orders_show(args, settings: Settings) -> int:
 
 
 def cmd_handoffs_list(args, settings: Settings) -> int:
-    handoffs = _services(settings).store.list_handoffs(status=args.status)
+    handoffs = _services(settings).returns.handoffs.list(status=args.status)
     rows = [{"handoff_id": h.handoff_id, "conversation_id": h.conversation_id, "reason": h.reason,
              "order_id": h.order_id, "status": h.status, "created_at": h.created_at.isoformat(),
              "summary": h.summary, "signals": list(h.signals)} for h in handoffs]

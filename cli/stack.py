@@ -164,9 +164,9 @@ def prepare_database(settings: Settings) -> None:
     """The database server's side of a start: the database exists and holds every table, made here once
     rather than by several processes at once (concurrent CREATE TABLEs clash on PostgreSQL)."""
     import bot.attachments  # noqa: F401  (their tables join bot.store.metadata)
-    import bot.handoffs  # noqa: F401
+    import bot.sql.handoffs  # noqa: F401
     import bot.outbox  # noqa: F401
-    import channels.slack.ledger  # noqa: F401
+    import bot.sql.slack_ledger  # noqa: F401
     from bot.stats import SqlStats
     from bot.store import SqlStore
 

@@ -95,4 +95,4 @@ async def test_a_failure_keeps_the_state_says_so_and_offers_a_person(services, m
 async def test_a_person_can_be_reached_even_from_a_broken_state(services):
     events, messages = await run(tracker({"task": {"goal": 7}}, "human_handoff", text="human please"))
     assert responses(messages) == ["utter_handoff"]
-    assert services.store.list_handoffs()[-1].conversation_id == CONV
+    assert services.returns.handoffs.list()[-1].conversation_id == CONV

@@ -86,7 +86,7 @@ def test_stop_and_a_person_work_at_every_step(chat):
     assert chat.say("stop", "stop") == ["utter_stopped"] and chat.state.task is None
     verified_alice(chat)
     assert chat.say("talk to a human", "human_handoff") == ["utter_handoff"]
-    assert chat.services.store.list_handoffs()[-1].order_id == ALICE_ORDER
+    assert chat.services.returns.handoffs.list()[-1].order_id == ALICE_ORDER
 
 
 def test_yes_to_the_offered_person_opens_a_case(chat):

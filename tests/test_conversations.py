@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bot.models import Money, OrderStatus, Outcome, Resolution, ReturnReason, Rma, RmaStatus
+from bot.sql.handoffs import SqlHandoffs
 from cli import conversations as corpus
 
 GATE = 0.97  # the corpus the dialogue is developed against
@@ -138,7 +139,7 @@ def test_the_fixture_reset_puts_the_store_back(tmp_path, orders):
                              "web:x", now, now))
         store.record_failed_verification("web:x", "#1003", now)
         store.record_verification("web:x", "#1001", now)
-        store.open_handoff("web:x", "customer_request", None, "s", (), now)
+        SqlHandoffs(store.engine).open("web:x", "customer_request", None, "s", (), now)
         store.set_order_status("#1003", OrderStatus.CANCELLED)
         assert fixture.facts()["cancelled"] == ["#1003"] and fixture.facts()["rmas"]
         fixture.reset()

@@ -468,7 +468,7 @@ async def test_new_cases_from_unverified_customers_are_limited_per_client_and_ov
     assert said == CASES_BUSY + " You can also reach the shop directly: help@acme.example."
     declined = handoffs.list_active()
     assert conversation not in [h.conversation_id for h in declined] and len(declined) == 2
-    case = services.store.list_handoffs()[-1]
+    case = services.returns.handoffs.list()[-1]
     assert (case.conversation_id, case.status) == (conversation, "closed")
     assert [e.action for e in handoffs.events(case.handoff_id)] == [Action.DECLINE]
 

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.handoffs import HandoffService
+from bot.sql.slack_ledger import SqlSlackLedger
 from bot.importer import load_orders_file
 from bot.models import Resolution, ReturnReason
 from bot.settings import ROOT
@@ -228,7 +228,7 @@ async def test_a_gateway_killed_while_posting_a_card_posts_it_once_after_restart
         release.set()
         if first.poll() is None:
             first.kill()
-    handoffs = HandoffService(services.store, returns)
+    handoffs = SqlSlackLedger(services.store.engine)
     assert handoffs.card(handoff.handoff_id).ts is None
 
     second = gateway()

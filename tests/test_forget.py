@@ -22,7 +22,7 @@ from bot.handoffs import Agent, HandoffService
 from bot.models import Outcome, ReturnReason, RmaStatus
 from bot.outbox import Outbox
 from bot.settings import ROOT
-from channels.slack.ledger import SlackLedger
+from bot.sql.slack_ledger import SqlSlackLedger
 from cli.forget import SqlTrackerEvents, forget
 from cli.main import parser
 from tests.builders import NOW
@@ -70,7 +70,7 @@ def footprint(services) -> Footprint:
     store, returns, engine = services.store, services.returns, services.store.engine
     outbox = Outbox(engine)
     handoffs = HandoffService(store, returns)
-    ledger = SlackLedger(engine)
+    ledger = SqlSlackLedger(engine)
     attachments = AttachmentStore(engine, services.settings.var_dir / "attachments", new_name=lambda: "photo-1")
 
     def say(conversation, update, text, replies):
@@ -88,12 +88,13 @@ def footprint(services) -> Footprint:
     say(ERIN_TELEGRAM, 501, f"the mug from order {ERIN_ORDER} arrived broken", ["What's your postcode?"])
     assert returns.verify(ERIN_TELEGRAM, ERIN_ORDER, ERIN_POSTCODE).verified
     key = say(ERIN_TELEGRAM, 502, ERIN_POSTCODE, [f"Thanks {ERIN_NAME}, a member of our team will look at it."])
-    claim = returns.request_return(ERIN_TELEGRAM, ERIN_ORDER, "L1", ReturnReason.DAMAGED)
+    claim = returns.request_return(ERIN_TELEGRAM, ERIN_ORDER, "L1", ReturnReason.DAMAGED,
+                                   words=f"{ERIN_NAME} here, the mug arrived broken")
     assert claim.handoff is not None and claim.rma is not None
     photo = attachments.save(ERIN_TELEGRAM, b"\xff\xd8\xff photo of a broken mug", "image/jpeg", NOW)
     assert photo.handoff_id == claim.handoff.handoff_id
-    handoffs.reserve_card(claim.handoff.handoff_id, "C0AGENTS", NOW)
-    handoffs.save_card(claim.handoff.handoff_id, "C0AGENTS", "1790000000.000100", NOW)
+    ledger.reserve_card(claim.handoff.handoff_id, "C0AGENTS", NOW)
+    ledger.save_card(claim.handoff.handoff_id, "C0AGENTS", "1790000000.000100", NOW)
     ledger.reserve_post(f"customer:{key}", claim.handoff.handoff_id, NOW)
     ledger.save_post(f"customer:{key}", "1790000000.000200", NOW)
     assert ledger.claim_event("message:C0AGENTS:1790000000.000300", NOW)
@@ -192,9 +193,11 @@ def test_nothing_of_the_customer_is_left_in_any_table_of_either_database(service
     assert erasure.email == ERIN_EMAIL and erasure.found
     counts = erasure.as_dict()["erased"]
     assert {k: counts[k] for k in ("orders", "conversations", "verifications", "verification_failures",
-                                   "handoffs", "handoff_cards", "slack_posts", "attachments", "attachment_files",
-                                   "processed_inbound", "conversation_tags", "rmas", "rma_notes")} == {
+                                   "handoffs", "handoff_facts", "handoff_cards", "slack_posts", "attachments",
+                                   "attachment_files", "processed_inbound", "conversation_tags", "rmas",
+                                   "rma_notes")} == {
         "orders": 1, "conversations": 4, "verifications": 1, "verification_failures": 1, "handoffs": 1,
+        "handoff_facts": 1,
         "handoff_cards": 1, "slack_posts": 1, "attachments": 1, "attachment_files": 1, "processed_inbound": 5,
         "conversation_tags": 1, "rmas": 1, "rma_notes": 1}
     assert counts["messages"] == 10 and counts["outbox"] == 5 and counts["handoff_events"] >= 1
@@ -205,6 +208,16 @@ def test_nothing_of_the_customer_is_left_in_any_table_of_either_database(service
     assert not footprint.photo.exists() and not footprint.photo.parent.exists()
     assert len(after["slack_events"]) == 1  # a Slack message key, kept: it names nobody
     assert erasure.agent_threads == (("C0AGENTS", "1790000000.000100"),)  # Slack's copy: for its admins
+
+
+def test_the_customers_words_kept_with_a_case_are_erased_with_it(services, footprint):
+    handoffs = HandoffService(services.store, services.returns)
+    [erins] = [h for h in services.returns.handoffs.list() if h.conversation_id == ERIN_TELEGRAM]
+    [sams] = [h for h in services.returns.handoffs.list() if h.conversation_id == SAM_TELEGRAM]
+    assert handoffs.facts(erins.handoff_id).words == f"{ERIN_NAME} here, the mug arrived broken"
+    sam_facts = handoffs.facts(sams.handoff_id)
+    erase(services, ERIN_EMAIL)
+    assert handoffs.facts(erins.handoff_id) is None and handoffs.facts(sams.handoff_id) == sam_facts
 
 
 def test_returns_refunds_and_order_totals_stay_for_accounting_linked_to_nobody(services, footprint):

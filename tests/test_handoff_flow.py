@@ -63,12 +63,12 @@ class Gateway:
     # -- the agents' side ---------------------------------------------------------------------------
     async def card_of(self, conversation_id: str):
         """The card of the conversation's case, once the gateway's sync has posted it."""
-        handoffs = self.slack.handoffs
+        handoffs, ledger = self.slack.handoffs, self.slack.ledger
         await eventually(lambda: (h := handoffs.active(conversation_id)) is not None
-                         and (c := handoffs.card(h.handoff_id)) is not None and c.ts is not None,
+                         and (c := ledger.card(h.handoff_id)) is not None and c.ts is not None,
                          state=lambda: handoffs.active(conversation_id))
         handoff = handoffs.active(conversation_id)
-        return handoff, handoffs.card(handoff.handoff_id)
+        return handoff, ledger.card(handoff.handoff_id)
 
     async def post(self, request) -> None:
         body, headers = request
@@ -77,7 +77,7 @@ class Gateway:
         await self.slack.background.join()
 
     async def click(self, action_id: str, handoff_id: int, user: str = "U0ANA") -> None:
-        card = self.slack.handoffs.card(handoff_id)
+        card = self.slack.ledger.card(handoff_id)
         await self.post(slack_requests.click(action_id, handoff_id, CHANNEL, card.ts, SECRET, user=user))
 
     async def write(self, card_ts: str, text: str, ts: str, retry=None) -> None:

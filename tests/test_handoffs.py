@@ -1,13 +1,16 @@
 """Agents' side of a handoff on the demo store: the case as an agent sees it (masked), and each
 action once, with who and when, and what the customer is told."""
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from bot.handoffs import Action, Agent, HandoffService, requested_line
-from bot.models import Outcome, Resolution, ReturnReason, RmaStatus
+from bot.handoffs import Action, Agent, HandoffFacts, HandoffService
+from bot.models import Customer, Outcome, Resolution, ReturnReason, RmaStatus
+from bot.sql.handoffs import handoff_facts
 from tests.builders import NOW, line, order
 
 SAM_ORDER, SAM_EMAIL = "114-7777777-0000001", "sam.serial@example.com"
@@ -88,8 +91,9 @@ def test_simultaneous_approvals_make_one_rma_and_one_message_to_the_customer(ser
 
 def test_approve_still_applies_every_rule_but_the_fraud_one(services, handoffs):
     assert services.returns.verify(CONV, "12-34567-89012", "SW1A 1AA").verified  # window closed
-    handoff = services.returns.open_handoff(CONV, "customer_request", "12-34567-89012",
-                                            "ebay order 12-34567-89012: Desk lamp x1 at 35.00 GBP; reason other")
+    handoff = services.returns.open_handoff(
+        CONV, "customer_request", "12-34567-89012", "The customer asked for a person.",
+        facts=HandoffFacts(order_id="12-34567-89012", line_id="L1", quantity=1, reason=ReturnReason.OTHER))
     update = handoffs.approve(handoff.handoff_id, ANA)
     assert not update.changed and "window closed" in update.note and update.customer_text is None
     assert services.store.list_rmas() == [] and update.context.decision is None  # still open to a decision
@@ -192,30 +196,105 @@ def test_a_case_taken_over_or_decided_is_not_due(services, handoffs):
     assert handoffs.overdue(NOW + timedelta(hours=2)) == []
 
 
-# -- cards --------------------------------------------------------------------------------------------
-def test_a_card_is_reserved_before_posting_and_found_by_its_thread(services, handoffs):
+# -- the case's facts -------------------------------------------------------------------------------
+SAM_BASKET = "114-7777777-0000099"
+
+
+def serial_basket(services):
+    """An order of the serial returner with three pairs of socks (fraud review on any return)."""
+    sam = services.store.get_order(SAM_ORDER).customer
+    services.store.upsert_orders([order(line(line_id="L1", title="Wool socks", category="apparel", quantity=3,
+                                             unit_price=Decimal("12.00")),
+                                        order_id=SAM_BASKET, customer=Customer(sam.email, sam.name, sam.postcode,
+                                                                               sam.country),
+                                        delivered_days_ago=3)])
+    assert services.returns.verify(CONV, SAM_BASKET, SAM_EMAIL).verified
+
+
+def test_a_case_keeps_what_the_customer_asked_as_facts(services, handoffs):
+    serial_basket(services)
+    result = services.returns.request_return(CONV, SAM_BASKET, "L1", ReturnReason.TOO_SMALL, Resolution.EXCHANGE, 2,
+                                             words="  they pinch,\n my email is sam.serial@example.com ")
+    assert result.decision.outcome is Outcome.FRAUD_REVIEW
+    assert handoffs.facts(result.handoff.handoff_id) == HandoffFacts(
+        order_id=SAM_BASKET, line_id="L1", quantity=2, reason=ReturnReason.TOO_SMALL, resolution=Resolution.EXCHANGE,
+        words="they pinch, my email is sam.serial@example.com", language="en")
+    case = handoffs.context(result.handoff.handoff_id)  # the agent sees them masked
+    assert case.facts.words == "they pinch, my email is s***@e***.com" and case.facts.quantity == 2
+    assert case.return_reason is ReturnReason.TOO_SMALL and case.requested_item.line_id == "L1"
+
+
+def test_approval_issues_the_quantity_and_resolution_the_customer_asked_for(services, handoffs):
+    serial_basket(services)
+    handoff = services.returns.request_return(CONV, SAM_BASKET, "L1", ReturnReason.TOO_SMALL, Resolution.EXCHANGE,
+                                              2).handoff
+    update = handoffs.approve(handoff.handoff_id, ANA)
+    assert update.changed and update.rma.quantity == 2 and update.rma.resolution is Resolution.EXCHANGE
+    assert update.rma.refund.amount == Decimal("24.00") and update.rma.reason is ReturnReason.TOO_SMALL
+
+
+def test_approval_without_a_resolution_asked_is_a_refund(services, handoffs):
+    serial_basket(services)
+    handoff = services.returns.request_return(CONV, SAM_BASKET, "L1", ReturnReason.TOO_SMALL, None, 1).handoff
+    update = handoffs.approve(handoff.handoff_id, ANA)
+    assert (update.rma.quantity, update.rma.resolution) == (1, Resolution.REFUND)
+
+
+def test_a_replacement_offered_covers_the_quantity_asked(services, handoffs):
+    serial_basket(services)
+    handoff = services.returns.request_return(CONV, SAM_BASKET, "L1", ReturnReason.TOO_SMALL, None, 2).handoff
+    update = handoffs.offer_replacement(handoff.handoff_id, ANA)
+    assert (update.rma.quantity, update.rma.resolution) == (2, Resolution.REPLACEMENT)
+
+
+def test_the_summary_is_for_people_only(services, handoffs):
+    """The case is decided from its facts: a summary that names another item changes nothing."""
+    serial_basket(services)
+    handoff = services.returns.request_return(CONV, SAM_BASKET, "L1", ReturnReason.TOO_SMALL, None, 1).handoff
+    with services.store.engine.begin() as conn:
+        from bot.sql.handoffs import handoffs as cases
+
+        conn.execute(cases.update().values(summary="Something else entirely x9; reason damaged"))
+    update = handoffs.approve(handoff.handoff_id, ANA)
+    assert (update.rma.line_id, update.rma.quantity, update.rma.reason) == ("L1", 1, ReturnReason.TOO_SMALL)
+
+
+def test_a_request_for_a_person_keeps_the_customers_words_but_no_item(services, handoffs):
+    handoff = services.returns.open_handoff(CONV, "customer_request", SAM_ORDER, "The customer asked for a person.",
+                                            facts=HandoffFacts(order_id=SAM_ORDER, words="I was charged twice"))
+    case = handoffs.context(handoff.handoff_id)
+    assert case.facts.words == "I was charged twice" and case.facts.line_id is None and not case.can_decide
+    update = handoffs.approve(handoff.handoff_id, ANA)
+    assert not update.changed and "which item" in update.note
+
+
+def test_a_case_opened_before_facts_were_kept_is_resolved_by_hand(services, handoffs):
     handoff = fraud_case(services)
-    assert [h.handoff_id for h in handoffs.without_card()] == [handoff.handoff_id]
-    card, fresh = handoffs.reserve_card(handoff.handoff_id, "C0AGENTS", NOW)
-    assert fresh and card.ts is None
-    again, fresh = handoffs.reserve_card(handoff.handoff_id, "C0AGENTS", NOW)
-    assert not fresh and again.ts is None  # an earlier post may have happened: look before posting
-    assert [h.handoff_id for h in handoffs.without_card()] == [handoff.handoff_id]
-    handoffs.save_card(handoff.handoff_id, "C0AGENTS", "1700000000.000100", NOW)
-    assert handoffs.without_card() == []
-    assert handoffs.for_thread("C0AGENTS", "1700000000.000100").handoff_id == handoff.handoff_id
-    assert handoffs.for_thread("C0OTHER", "1700000000.000100") is None
+    with services.store.engine.begin() as conn:  # as a case opened by an earlier version
+        conn.execute(handoff_facts.delete())
+    case = handoffs.context(handoff.handoff_id)
+    assert case.facts is None and not case.can_decide and case.requested_item is None
+    assert [i.title for i in case.items] == ["Red dress"]  # the order is still shown, the summary too
+    for act in (handoffs.approve, handoffs.offer_replacement):
+        update = act(handoff.handoff_id, ANA)
+        assert not update.changed and "by hand" in update.note and update.customer_text is None
+    assert services.store.list_rmas() == [] and handoffs.context(handoff.handoff_id).decision is None
+    assert handoffs.take_over(handoff.handoff_id, BO).changed  # the agent talks to the customer
+    rejected = handoffs.reject(handoff.handoff_id, ANA, "We can't accept this return.")  # still answerable
+    assert rejected.changed and "can't help with this request" in rejected.customer_text
 
 
-@pytest.mark.parametrize("summary, line_id, reason", [
-    ("amazon order 1: Shoes x1 at 10.00 USD; reason too_small", "L1", ReturnReason.TOO_SMALL),
-    ("amazon order 1: Shoe laces x2 at 2.00 USD; reason damaged", "L2", ReturnReason.DAMAGED),
-    ("The customer asked to talk to a person.", None, None),
-    ("amazon order 1: Shoes x1 at 10.00 USD; reason nonsense", "L1", None),
-])
-def test_the_requested_item_and_reason_are_read_from_the_summary(summary, line_id, reason):
-    two = order(line(line_id="L1", title="Shoes"), line(line_id="L2", title="Shoe laces"))
-    found, found_reason = requested_line(two, summary)
-    assert (found.line_id if found else None, found_reason) == (line_id, reason)
-    assert requested_line(order(line()), "amazon order 1: Old title x1 at 1.00 USD; reason other")[0].line_id == "L1"
-    assert requested_line(order(line()), "The customer asked to talk to a person.") == (None, None)
+def test_no_text_is_parsed_back_from_a_summary():
+    """The summary is shown to agents (masked) and nothing else reads it: no regular expressions in
+    the handoffs' code, and its only read of a summary is the masked copy for the card."""
+    root = Path(__file__).resolve().parent.parent
+    files = [*sorted((root / "bot" / "handoffs").glob("*.py")), root / "bot" / "sql" / "handoffs.py"]
+    regex = subprocess.run(["grep", "-nE", r"^\s*(import re\b|from re import)|re\.(compile|search|match)\(",
+                            *map(str, files)], capture_output=True, text=True).stdout
+    assert regex == ""
+    second_service = subprocess.run(["grep", "-nE", r"sys\.maxsize|ReturnsService\(", *map(str, files)],
+                                    capture_output=True, text=True).stdout
+    assert second_service == ""  # agents overrule the fraud rule with check_fraud=False
+    reads = subprocess.run(["grep", "-nE", r"\.summary\b", *map(str, files)], capture_output=True, text=True).stdout
+    assert [line.split(":", 2)[2].strip() for line in reads.splitlines()] == [
+        "created_at=handoff.created_at, summary=mask_text(handoff.summary), order_id=handoff.order_id,"]

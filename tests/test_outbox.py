@@ -383,7 +383,9 @@ async def test_rasa_down_queues_an_apology(outbox):
 
 
 async def test_a_photo_is_kept_with_the_open_handoff_and_acknowledged(outbox, store, tmp_path):
-    handoff = store.open_handoff("telegram:1", "damage_claim", "#1004", "vase broken", (), T0)
+    from bot.sql.handoffs import SqlHandoffs
+
+    handoff = SqlHandoffs(store.engine).open("telegram:1", "damage_claim", "#1004", "vase broken", (), T0)
     attachments = AttachmentStore(store.engine, tmp_path / "attachments")
     router = Router(FakeRasa().client(), outbox, {"telegram": plain}, attachments=attachments, clock=Clock())
 

@@ -111,6 +111,21 @@ def test_fraud_review_comes_before_damage_and_returnless():
     assert decide(o, reason=ReturnReason.DAMAGED, history=CustomerHistory(10, 9)).outcome is Outcome.FRAUD_REVIEW
 
 
+@pytest.mark.parametrize("days_ago, reason, price, outcome", [
+    (5, ReturnReason.TOO_SMALL, "89.99", Outcome.RMA),
+    (5, ReturnReason.DAMAGED, "89.99", Outcome.DAMAGE_REPLACEMENT),
+    (5, ReturnReason.TOO_SMALL, "2.00", Outcome.RETURNLESS_REFUND),
+    (31, ReturnReason.TOO_SMALL, "89.99", Outcome.NOT_ELIGIBLE),  # the window still applies
+])
+def test_an_agent_overrules_only_the_fraud_rule(days_ago, reason, price, outcome):
+    o = order(line(unit_price=Decimal(price)), delivered_days_ago=days_ago)
+    request = ReturnRequest(o.order_id, "L1", 1, reason)
+    serial = CustomerHistory(10, 9)
+    assert decide_return(o, request, POLICY, serial, NOW).outcome is Outcome.FRAUD_REVIEW or days_ago > 30
+    decision = decide_return(o, request, POLICY, serial, NOW, check_fraud=False)
+    assert decision.outcome is outcome and "return rate" not in " ".join(decision.signals)
+
+
 def test_delivered_but_damaged_gets_replacement_and_review():
     decision = decide(order(), reason=ReturnReason.DAMAGED)
     assert decision.outcome is Outcome.DAMAGE_REPLACEMENT

@@ -63,7 +63,7 @@ def test_line_options_say_what_the_policy_allows_for_each_demo_line(services, or
     assert (option.if_damaged.outcome if option.if_damaged else None) == if_damaged
     assert option.reason_matters is (if_damaged is not None)
     assert option.existing_rma is None and option.quantity == 1
-    assert services.store.list_rmas() == [] and services.store.list_handoffs() == []
+    assert services.store.list_rmas() == [] and services.returns.handoffs.list() == []
 
 
 def test_a_line_with_a_return_shows_it_instead_of_the_policy(services):
@@ -402,7 +402,7 @@ async def test_a_damaged_item_gets_a_replacement_under_review_with_a_case_number
     rma_id = result["rma"]["rma_id"]
     assert result["rma"]["remedy_text"] == f"We'll send you a replacement (reference {rma_id})."
     assert result["rma"]["status_text"] == "Our team is reviewing it and will reply in the chat."
-    [case] = services.store.list_handoffs()
+    [case] = services.returns.handoffs.list()
     assert result["case_id"] == f"#{case.handoff_id}"
     assert result["paragraphs"] == [
         [{"text": "We're so sorry it arrived damaged."}, {"text": " "},
@@ -423,7 +423,7 @@ async def test_a_serial_returner_gets_a_case_number_and_no_rma_however_often_the
         assert status == 200 and result["outcome"] == "fraud_review" and result["rma"] is None
     assert first[1]["results"][0]["case_id"] == again[1]["results"][0]["case_id"]
     assert services.store.list_rmas() == []
-    assert [h.reason for h in services.store.list_handoffs()] == ["fraud_review"]
+    assert [h.reason for h in services.returns.handoffs.list()] == ["fraud_review"]
 
 
 async def test_an_amazon_order_gets_amazons_path_and_no_rma(alice, services):
@@ -483,7 +483,7 @@ async def test_a_closed_window_says_when_it_closed_and_creates_nothing(browsers,
 async def test_a_request_with_a_mistake_names_the_field_and_changes_nothing(alice, services, items, field, words):
     status, body = await alice.call("POST", "/api/portal/returns", json={"order_id": ALICE, "items": items})
     assert status == 400 and body["field"] == field and words in body["error"]
-    assert services.store.list_rmas() == [] and services.store.list_handoffs() == []
+    assert services.store.list_rmas() == [] and services.returns.handoffs.list() == []
 
 
 TWO_MUGS = "114-0000000-0000042"
@@ -529,7 +529,7 @@ async def test_a_quantity_outside_one_to_what_is_left_names_the_field_and_change
                                                                                          quantity):
     status, body = await two_mugs.submit(TWO_MUGS, item("L1", quantity=quantity))
     assert status == 400 and body["field"] == "items[0].quantity" and "from 1 to 2" in body["error"]
-    assert services.store.list_rmas() == [] and services.store.list_handoffs() == []
+    assert services.store.list_rmas() == [] and services.returns.handoffs.list() == []
 
 
 @pytest.mark.parametrize("body, field", [

@@ -167,7 +167,7 @@ async def test_a_forged_stale_or_unsigned_agent_message_gets_401_and_reaches_no_
     to the customer.)"""
     handoff = rig.fraud_case()
     await rig.slack.sync()
-    card = rig.handoffs.card(handoff.handoff_id)
+    card = rig.ledger.card(handoff.handoff_id)
     calls = len(rig.fake.calls)
     body, _ = slack_requests.thread_message("Your refund is approved: reply with your card number", CHANNEL,
                                             card.ts, "1700000300.000100", "EvForged", SECRET)
@@ -189,7 +189,7 @@ async def test_customer_text_cannot_ping_or_spoof_links_in_the_thread_mirror_or_
     rig.slack.forward(CONV, EVIL, "in:evil")  # as the router does with each customer message
     await rig.slack.background.join()
 
-    [mirrored] = rig.fake.thread(rig.handoffs.card(handoff.handoff_id).ts)
+    [mirrored] = rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)
     assert card_text(mirrored) == ("*Customer:* &lt;!channel&gt; hi &lt;@U123&gt; see "
                                    "&lt;http://evil.example|ok&gt; and &lt;!here&gt;")
     assert mirrored.text == "Customer: " + card_text(mirrored).removeprefix("*Customer:* ")
@@ -233,7 +233,7 @@ async def test_an_agents_reply_with_markup_and_over_4096_characters_reaches_tele
     try:
         handoff = rig.fraud_case(conversation="telegram:4343")
         await rig.slack.sync()
-        card = rig.handoffs.card(handoff.handoff_id)
+        card = rig.ledger.card(handoff.handoff_id)
         # what Slack sends for what the agent typed: &, < and > as entities, links in <...>
         as_slack = (cards.escape(MARKUP.split(" see ")[0]) + " see <https://shop.example/h?a=1&amp;b=2>")
         await rig.message(as_slack, card.ts, "1700000500.000100", "Ev500")
@@ -289,7 +289,7 @@ async def test_customer_messages_reach_the_thread_once_and_in_order_when_slack_f
         await eventually(lambda: any(c.params.get("text") == f"Customer: {words}" for c in posts()))
     await rig.slack.background.join()
 
-    thread = [card_text(m) for m in rig.fake.thread(rig.handoffs.card(handoff.handoff_id).ts)]
+    thread = [card_text(m) for m in rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)]
     assert thread == ["*Customer:* first", "*Customer:* second", "*Customer:* third"]
 
 
@@ -755,7 +755,7 @@ def chat_id(customer: WebCustomer) -> str:
 
 def close_cases(store: SqlStore, conversation_id: str) -> None:
     """Close the cases a test opened, so later tests on the shared stack never take them for theirs."""
-    from bot.store import handoffs
+    from bot.sql.handoffs import handoffs
 
     with store.engine.begin() as conn:
         conn.execute(handoffs.update().where(handoffs.c.conversation_id == conversation_id).values(status="closed"))

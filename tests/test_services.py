@@ -101,7 +101,7 @@ def test_damage_on_delivery_gets_a_replacement_under_review(services):
     result = returns.request_return(CONV, "#1004", "L1", ReturnReason.DAMAGED)
     assert result.decision.outcome is Outcome.DAMAGE_REPLACEMENT
     assert result.rma.resolution is Resolution.REPLACEMENT and result.rma.status is RmaStatus.PENDING_REVIEW
-    assert [h.reason for h in services.store.list_handoffs()] == ["damage_claim"]
+    assert [h.reason for h in services.returns.handoffs.list()] == ["damage_claim"]
 
 
 @pytest.mark.parametrize("order_id, proof, line_id, ineligible", [
@@ -113,7 +113,7 @@ def test_ineligible_returns_say_why_and_change_nothing(services, order_id, proof
     returns = verified(services, order_id, proof)
     result = returns.request_return(CONV, order_id, line_id, ReturnReason.CHANGED_MIND, Resolution.REFUND)
     assert result.decision.ineligible.value == ineligible and result.rma is None
-    assert services.store.list_rmas() == [] and services.store.list_handoffs() == []
+    assert services.store.list_rmas() == [] and services.returns.handoffs.list() == []
 
 
 def test_concurrent_identical_requests_make_exactly_one_rma(services):
@@ -228,4 +228,4 @@ def test_a_quantity_outside_what_is_left_is_refused_and_creates_nothing(services
     returns, order_id = _two_unit_order(services, "40.00")
     with pytest.raises(BadQuantity, match="from 1 to 2"):
         returns.request_return(CONV, order_id, "L1", ReturnReason.TOO_SMALL, Resolution.REFUND, quantity=quantity)
-    assert services.store.list_rmas() == [] and services.store.list_handoffs() == []
+    assert services.store.list_rmas() == [] and services.returns.handoffs.list() == []

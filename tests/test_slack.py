@@ -20,7 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.attachments import AttachmentStore
 from bot.handoffs import HandoffService
-from bot.models import ReturnReason
+from bot.models import Resolution, ReturnReason
+from bot.sql.slack_ledger import SqlSlackLedger
 from channels.slack import SlackChannel, escape, handoff_card, slack_to_plain
 from channels.slack import cards
 from tests.builders import NOW
@@ -48,12 +49,13 @@ class Rig:
             slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_channel_id=CHANNEL,
             slack_api_base_url=fake.base_url)
         self.handoffs = HandoffService(services.store, services.returns)
+        self.ledger = SqlSlackLedger(services.store.engine)
         self.attachments = AttachmentStore(services.store.engine, tmp_path / "attachments")
         self.delivered: List[Tuple[str, str, str]] = []
         self.slept: List[float] = []
         client = AsyncWebClient(token=TOKEN, base_url=fake.base_url, retry_handlers=[])
-        self.slack = SlackChannel(self.settings, self.handoffs, deliver or self.deliver, client=client,
-                                  attachments=self.attachments, clock=lambda: NOW, sleep=self.sleep)
+        self.slack = SlackChannel(self.settings, self.handoffs, deliver or self.deliver, ledger=self.ledger,
+                                  client=client, attachments=self.attachments, clock=lambda: NOW, sleep=self.sleep)
         app = web.Application()
         self.slack.add_routes(app)
         self.http = TestClient(TestServer(app))
@@ -77,11 +79,11 @@ class Rig:
 
     async def click(self, action_id: str, handoff_id: int, user: str = "U0ANA", headers: Optional[dict] = None,
                     message_ts: Optional[str] = None):
-        ts = message_ts or self.handoffs.card(handoff_id).ts
+        ts = message_ts or self.ledger.card(handoff_id).ts
         return await self.interact(slack_requests.click_payload(action_id, handoff_id, CHANNEL, ts), headers, user)
 
     async def submit_reject(self, handoff_id: int, reason: str, user: str = "U0ANA"):
-        card = self.handoffs.card(handoff_id)
+        card = self.ledger.card(handoff_id)
         return await self.interact({
             "type": "view_submission", "trigger_id": "111.222.trigger",
             "view": {"id": "V0TEST", "type": "modal", "callback_id": cards.REJECT_VIEW,
@@ -104,7 +106,7 @@ class Rig:
         return returns.request_return(conversation, SAM_ORDER, "L1", ReturnReason.TOO_LARGE).handoff
 
     def card_message(self, handoff_id: int):
-        return self.fake.message(self.handoffs.card(handoff_id).ts)
+        return self.fake.message(self.ledger.card(handoff_id).ts)
 
 
 @pytest_asyncio.fixture
@@ -168,7 +170,7 @@ async def test_forged_stale_and_unsigned_requests_get_401_and_do_nothing(rig, he
     handoff = rig.fraud_case()
     await rig.slack.sync()
     calls = len(rig.fake.calls)
-    card = rig.handoffs.card(handoff.handoff_id)
+    card = rig.ledger.card(handoff.handoff_id)
     body, _ = slack_requests.click(cards.TAKE_OVER, handoff.handoff_id, CHANNEL, card.ts, SECRET)
     response = await rig.post(body, slack_requests.FORM, headers(body))
     assert response.status == 401
@@ -243,6 +245,34 @@ async def test_customer_text_cannot_ping_or_spoof_links_on_the_card(rig):
     assert ("&lt;!channel&gt; hi &lt;@U0BOSS&gt; see &lt;http://evil.example|your order&gt; &amp; "
             "&lt;!here|here&gt;") in card_text(card)
     assert all(t.get("verbatim") for t in texts(card.blocks) if t["type"] == "mrkdwn" and "evil" in t["text"])
+
+
+async def test_the_card_shows_what_the_customer_asked_in_their_words_and_language(rig):
+    assert rig.services.returns.verify(CONV, SAM_ORDER, SAM_EMAIL).verified
+    handoff = rig.services.returns.request_return(
+        CONV, SAM_ORDER, "L1", ReturnReason.TOO_LARGE, Resolution.EXCHANGE,
+        words=f"Way too big <!here>, write to me at {SAM_EMAIL}").handoff
+    await rig.slack.sync()
+    text = card_text(rig.card_message(handoff.handoff_id))
+    assert "*In the customer's words* (masked; written in English)" in text
+    assert "> Way too big &lt;!here&gt;, write to me at s***@e***.com" in text and SAM_EMAIL not in text
+    assert ":arrow_left: *this return* (1 asked, exchange wanted)" in text
+
+
+async def test_a_case_opened_before_facts_were_kept_asks_the_agent_to_resolve_it_by_hand(rig):
+    from bot.sql.handoffs import handoff_facts
+
+    handoff = rig.fraud_case()
+    with rig.services.store.engine.begin() as conn:
+        conn.execute(handoff_facts.delete())
+    await rig.slack.sync()
+    card = rig.card_message(handoff.handoff_id)
+    assert buttons(card) == [cards.TAKE_OVER, cards.HAND_BACK]
+    assert cards.NO_FACTS in card_text(card) and "*Summary*" in card_text(card)
+    await rig.click(cards.APPROVE, handoff.handoff_id)  # a click on a card posted before: told why not
+    assert rig.services.store.list_rmas() == [] and rig.delivered == []
+    [told] = [c for c in rig.fake.calls if c.method == "chat.postEphemeral"]
+    assert "by hand" in json.dumps(told.params)
 
 
 def test_escape_makes_slack_control_sequences_inert():
@@ -323,7 +353,7 @@ async def test_an_agents_thread_reply_reaches_the_customer_once_despite_slack_re
     handoff = rig.fraud_case()
     await rig.slack.sync()
     await rig.click(cards.TAKE_OVER, handoff.handoff_id)
-    card = rig.handoffs.card(handoff.handoff_id)
+    card = rig.ledger.card(handoff.handoff_id)
     before = len(rig.delivered)
     reply = "Hi Sam, could you send a photo? See <https://shop.example/help|our guide> &amp; thanks"
     assert (await rig.message(reply, card.ts, "1700000100.000100", "Ev001")).status == 200
@@ -340,7 +370,7 @@ async def test_an_agents_thread_reply_reaches_the_customer_once_despite_slack_re
 async def test_replying_in_the_thread_of_an_open_case_takes_it_over_first(rig):
     handoff = rig.fraud_case()
     await rig.slack.sync()
-    await rig.message("Hello, I'm looking at it", rig.handoffs.card(handoff.handoff_id).ts, "1700000100.1", "Ev1")
+    await rig.message("Hello, I'm looking at it", rig.ledger.card(handoff.handoff_id).ts, "1700000100.1", "Ev1")
     assert rig.handoffs.is_agent_owned(CONV)
     assert [t for _, t, _ in rig.delivered][-1] == "Hello, I'm looking at it" and "Ana" in rig.delivered[0][1]
 
@@ -348,7 +378,7 @@ async def test_replying_in_the_thread_of_an_open_case_takes_it_over_first(rig):
 async def test_bot_messages_other_threads_and_closed_cases_send_nothing(rig):
     handoff = rig.fraud_case()
     await rig.slack.sync()
-    card = rig.handoffs.card(handoff.handoff_id)
+    card = rig.ledger.card(handoff.handoff_id)
     await rig.message("from a bot", card.ts, "1700000100.2", "Ev2", bot_id="B0OTHER")
     await rig.message("elsewhere", "1600000000.000001", "1700000100.3", "Ev3")
     await rig.message("edited", card.ts, "1700000100.4", "Ev4", subtype="message_changed")
@@ -364,7 +394,7 @@ async def test_customer_messages_appear_in_the_thread_masked_and_escaped_once(ri
     await rig.slack.sync()
     for _ in range(2):
         assert await rig.slack.relay_customer_message(CONV, "<!here> mail me: sam.serial@example.com", "in:7")
-    [line] = rig.fake.thread(rig.handoffs.card(handoff.handoff_id).ts)
+    [line] = rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)
     assert card_text(line) == "*Customer:* &lt;!here&gt; mail me: s***@e***.com"
     assert not await rig.slack.relay_customer_message("web:nobody", "hello", "in:8")
 
@@ -383,7 +413,7 @@ async def test_a_card_posted_despite_a_5xx_is_found_and_not_posted_again(rig):
     rig.fake.fail("chat.postMessage", status=503, after_effect=True)
     await rig.slack.sync()
     [card] = rig.fake.cards(CHANNEL)
-    assert rig.handoffs.card(handoff.handoff_id).ts == card.ts
+    assert rig.ledger.card(handoff.handoff_id).ts == card.ts
     assert [c.outcome for c in rig.fake.calls if c.method == "chat.postMessage"] == ["503"]
     assert rig.fake.ok_calls("conversations.history")
 
@@ -399,12 +429,12 @@ async def test_a_card_not_posted_because_of_a_5xx_is_posted_on_the_next_attempt(
 async def test_after_a_crash_mid_post_the_earlier_card_is_found_before_posting(rig):
     handoff = rig.fraud_case()
     await rig.slack.sync()
-    posted = rig.handoffs.card(handoff.handoff_id).ts
+    posted = rig.ledger.card(handoff.handoff_id).ts
     with rig.services.store.engine.begin() as conn:  # as if the process died before writing the ts down
-        from bot.handoffs import handoff_cards
+        from bot.sql.slack_ledger import handoff_cards
         conn.execute(handoff_cards.update().values(ts=None, thread_ts=None))
     await rig.slack.sync()
-    assert len(rig.fake.cards(CHANNEL)) == 1 and rig.handoffs.card(handoff.handoff_id).ts == posted
+    assert len(rig.fake.cards(CHANNEL)) == 1 and rig.ledger.card(handoff.handoff_id).ts == posted
 
 
 async def test_a_case_slack_refuses_waits_for_the_next_sync_and_the_others_go_on(rig, caplog):
@@ -412,10 +442,10 @@ async def test_a_case_slack_refuses_waits_for_the_next_sync_and_the_others_go_on
     second = rig.fraud_case(conversation="telegram:2")
     rig.fake.fail("chat.postMessage", error="not_in_channel")
     await rig.slack.sync()
-    assert rig.handoffs.card(first.handoff_id).ts is None and rig.handoffs.card(second.handoff_id).ts
+    assert rig.ledger.card(first.handoff_id).ts is None and rig.ledger.card(second.handoff_id).ts
     assert "/invite @returnbot" in caplog.text
     await rig.slack.sync()
-    assert rig.handoffs.card(first.handoff_id).ts and len(rig.fake.cards(CHANNEL)) == 2
+    assert rig.ledger.card(first.handoff_id).ts and len(rig.fake.cards(CHANNEL)) == 2
 
 
 async def test_a_rate_limited_thread_post_is_posted_once(rig):
@@ -423,7 +453,7 @@ async def test_a_rate_limited_thread_post_is_posted_once(rig):
     await rig.slack.sync()
     rig.fake.fail("chat.postMessage", status=429, retry_after=2, times=2)
     await rig.slack.relay_customer_message(CONV, "are you there?", "in:9")
-    assert len(rig.fake.thread(rig.handoffs.card(handoff.handoff_id).ts)) == 1 and rig.slept == [2.0, 2.0]
+    assert len(rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)) == 1 and rig.slept == [2.0, 2.0]
 
 
 # -- photos and waiting ---------------------------------------------------------------------------------
@@ -432,7 +462,7 @@ async def test_a_damage_claim_photo_is_uploaded_into_the_thread_once(rig):
     handoff = rig.services.returns.request_return("web:erin", "#1004", "L1", ReturnReason.DAMAGED).handoff
     rig.attachments.save("web:erin", PNG, "image/png", NOW)
     await rig.slack.sync()
-    card = rig.handoffs.card(handoff.handoff_id)
+    card = rig.ledger.card(handoff.handoff_id)
     [upload] = rig.fake.ok_calls("files.completeUploadExternal")
     assert upload.params["channel_id"] == CHANNEL and upload.params["thread_ts"] == card.ts
     assert list(rig.fake.uploads.values()) == [PNG]
@@ -446,20 +476,20 @@ async def test_a_case_nobody_takes_is_announced_again_and_the_customer_told_once
     handoff = rig.fraud_case()
     await rig.slack.sync(NOW)
     await rig.slack.sync(NOW + timedelta(minutes=14))
-    assert rig.delivered == [] and rig.fake.thread(rig.handoffs.card(handoff.handoff_id).ts) == []
+    assert rig.delivered == [] and rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts) == []
 
     await rig.slack.sync(NOW + timedelta(minutes=15))
-    [line] = rig.fake.thread(rig.handoffs.card(handoff.handoff_id).ts)
+    [line] = rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)
     assert "still waiting" in line.text and line.reply_broadcast
     [(conversation, text, _)] = rig.delivered
     assert conversation == CONV and f"#{handoff.handoff_id}" in text
 
     await rig.slack.sync(NOW + timedelta(minutes=16))
     await rig.slack.sync(NOW + timedelta(minutes=30))  # announced again; the customer is not told again
-    assert len(rig.fake.thread(rig.handoffs.card(handoff.handoff_id).ts)) == 2 and len(rig.delivered) == 1
+    assert len(rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)) == 2 and len(rig.delivered) == 1
     await rig.click(cards.TAKE_OVER, handoff.handoff_id)
     await rig.slack.sync(NOW + timedelta(hours=3))
-    thread = rig.fake.thread(rig.handoffs.card(handoff.handoff_id).ts)
+    thread = rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)
     assert len([m for m in thread if "still waiting" in m.text]) == 2
 
 
@@ -523,7 +553,7 @@ async def test_a_fraud_flagged_telegram_customer_gets_the_rma_an_agent_approved_
         await rig.slack.sync()
         assert "10 orders, 8 with returns: *80%*" in card_text(rig.card_message(handoff.handoff_id))
         await rig.click(cards.APPROVE, handoff.handoff_id)
-        card = rig.handoffs.card(handoff.handoff_id)
+        card = rig.ledger.card(handoff.handoff_id)
         await rig.message("Thanks for your patience, Sam!", card.ts, "1700000200.000100", "Ev100")
         await rig.message("Thanks for your patience, Sam!", card.ts, "1700000200.000100", "Ev100", retry=1)
         await relay.pump()
@@ -597,7 +627,8 @@ async def test_the_channel_starts_in_http_mode_checking_the_token_and_stops_clea
 def test_socket_mode_mounts_no_route(services, fake, tmp_path):
     settings = services.settings.with_overrides(slack_bot_token=TOKEN, slack_app_token="xapp-1",
                                                 slack_channel_id=CHANNEL, slack_api_base_url=fake.base_url)
-    slack = SlackChannel(settings, HandoffService(services.store, services.returns), lambda *a: None)
+    slack = SlackChannel(settings, HandoffService(services.store, services.returns), lambda *a: None,
+                         ledger=SqlSlackLedger(services.store.engine))
     app = web.Application()
     slack.add_routes(app)
     assert slack.socket_mode and not [r for r in app.router.routes()]
@@ -613,7 +644,7 @@ async def test_when_the_customer_cannot_be_reached_the_agent_is_told_in_the_thre
         handoff = rig.fraud_case()
         await rig.slack.sync()
         await rig.click(cards.APPROVE, handoff.handoff_id)
-        card = rig.handoffs.card(handoff.handoff_id)
+        card = rig.ledger.card(handoff.handoff_id)
         await rig.message("hello?", card.ts, "1700000400.1", "EvX")
         notes = [m.text for m in rig.fake.thread(card.ts)]
         assert any("could not be told" in n for n in notes) and any("could not be delivered" in n for n in notes)

@@ -280,7 +280,10 @@ async def test_an_older_keyboard_is_stale(bot, rasa):
 
 
 async def test_a_photo_is_stored_with_the_case_and_acknowledged(bot, rasa, fake_telegram):
-    handoff = bot.store.open_handoff("telegram:513", "damage_claim", "#1004", "vase", (), datetime.now(timezone.utc))
+    from bot.sql.handoffs import SqlHandoffs
+
+    handoff = SqlHandoffs(bot.store.engine).open("telegram:513", "damage_claim", "#1004", "vase", (),
+                                                 datetime.now(timezone.utc))
     photo = b"\xff\xd8\xff\xe0 a broken vase"
     replies = await bot.customer(513).send(fake_telegram.photo(513, photo, caption="it arrived like this"))
     assert said(replies).splitlines() == [PHOTO_RECEIVED, "you said: it arrived like this"]

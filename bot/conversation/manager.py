@@ -24,6 +24,7 @@ from bot.conversation.reading import (POLICY, Reading, Request, already_sent, as
                                       wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
+from bot.handoffs.types import HandoffFacts
 from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
@@ -205,7 +206,9 @@ class _Turn:
             summary += f" (order {order_id})." if order_id else "."
             if task.reason_words:
                 summary += f" Their words: {task.reason_words[:200]}"
-        handoff = self.returns.open_handoff(self.conv, "customer_request", order_id, summary)
+        words = task.reason_words if task is not None else ""
+        handoff = self.returns.open_handoff(self.conv, "customer_request", order_id, summary,
+                                            facts=HandoffFacts(order_id=order_id, words=words))
         if also:
             return self.say(said.HANDOFF_AND_GO_ON, case_id=f"#{handoff.handoff_id}")
         self.state = replace(self.state, task=None, queued=(), misunderstood=0)
@@ -914,7 +917,8 @@ class _Turn:
         quantity = task.quantity if len(lines) == 1 else None
         self._open, self._previews = None, {}  # what follows sees the returns made now
         for line in lines:
-            result = self.returns.request_return(self.conv, order.order_id, line.line_id, reason, resolution, quantity)
+            result = self.returns.request_return(self.conv, order.order_id, line.line_id, reason, resolution, quantity,
+                                                 words=task.reason_words)
             if result.rma is not None and result.created:
                 self.returns.keep_return_words(self.conv, result.rma, task.reason_words)
             say = outcomes.return_outcome(result, self.returns.policy.ship_back_days, self.returns.policy.bank_days,

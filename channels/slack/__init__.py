@@ -39,6 +39,8 @@ def slack_channel(hub: Hub) -> Union[Channel, Off]:
     if not getattr(hub.settings, "slack_bot_token", None) or hub.handoffs is None:
         return Off("Slack", "handoffs are recorded: `returnbot handoffs list`; set SLACK_BOT_TOKEN, "
                             "SLACK_APP_TOKEN and SLACK_CHANNEL_ID to bring agents in; see docs/slack.md")
+    from bot.bootstrap import slack_ledger
     from channels.slack.channel import SlackChannel
 
-    return SlackChannel(hub.settings, hub.handoffs, hub.router.deliver, attachments=hub.attachments)
+    return SlackChannel(hub.settings, hub.handoffs, hub.router.deliver, ledger=slack_ledger(hub.handoffs.store),
+                        attachments=hub.attachments)

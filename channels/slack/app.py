@@ -158,7 +158,7 @@ class SlackAgents:
     async def act(self, action_id: str, handoff_id: int, user: Optional[str], channel: Optional[str],
                   message_ts: Optional[str], reason: str = "") -> Optional[HandoffUpdate]:
         """Carry out a button (or the reject modal) for the agent who clicked it."""
-        card = self.handoffs.card(handoff_id)
+        card = self.ledger.card(handoff_id)
         if card is None or not user or (card.channel, card.ts) != (channel, message_ts):
             log.warning("Slack: %s on case #%s from a message that is not its card; ignored", action_id, handoff_id)
             return None
@@ -179,7 +179,7 @@ class SlackAgents:
 
     async def _carry_out(self, handoff_id: int, update: HandoffUpdate, what: str, user: Optional[str]) -> None:
         """Tell the customer (once), show the card as it now is, and tell the agent what happened."""
-        card = self.handoffs.card(handoff_id)
+        card = self.ledger.card(handoff_id)
         if update.changed and update.customer_text:
             handoff = self.handoffs.get(handoff_id)
             key = f"slack:case:{handoff_id}:{what}:{len(update.context.events)}"
@@ -195,7 +195,7 @@ class SlackAgents:
 
     async def open_reject_modal(self, handoff_id: int, trigger_id: Optional[str], user: Optional[str],
                                 channel: Optional[str], message_ts: Optional[str]) -> None:
-        card = self.handoffs.card(handoff_id)
+        card = self.ledger.card(handoff_id)
         if card is None or (card.channel, card.ts) != (channel, message_ts) or not trigger_id:
             return
         context = self.handoffs.context(handoff_id)
@@ -215,9 +215,10 @@ class SlackAgents:
         user, channel, ts, thread_ts = (event.get(k) for k in ("user", "channel", "ts", "thread_ts"))
         if not user or not channel or not ts or not thread_ts or thread_ts == ts:
             return
-        handoff = self.handoffs.for_thread(channel, thread_ts)
-        if handoff is None:
+        handoff_id = self.ledger.case_for_thread(channel, thread_ts)
+        if handoff_id is None:
             return
+        handoff = self.handoffs.get(handoff_id)
         key = f"message:{channel}:{ts}"
         if not self.ledger.claim_event(key, utc_now()):
             log.info("Slack: %s handled before (a retry); ignored", key)
@@ -286,12 +287,11 @@ class SlackAgents:
 
 
 def build_slack_app(settings: Any, handoffs: HandoffService, deliver_to_customer: DeliverToCustomer,
-                    client: Optional[AsyncWebClient] = None, *, notifier: Optional[SlackNotifier] = None,
-                    ledger: Optional[SlackLedger] = None, background: Optional[Background] = None) -> AsyncApp:
+                    client: Optional[AsyncWebClient] = None, *, ledger: SlackLedger,
+                    notifier: Optional[SlackNotifier] = None, background: Optional[Background] = None) -> AsyncApp:
     """The bolt app with the agents' listeners. Collaborators not given are made from `settings`
     (the bot token, SLACK_CHANNEL_ID, the signing secret, SLACK_API_BASE_URL for a fake API)."""
     client = client or make_client(settings)
-    ledger = ledger or SlackLedger(handoffs.store.engine)
     notifier = notifier or SlackNotifier(client, handoffs, settings.slack_channel_id, ledger)
     background = background or Background()
     return bolt_app(settings, SlackAgents(handoffs, notifier, ledger, deliver_to_customer, background, client))

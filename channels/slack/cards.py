@@ -38,6 +38,9 @@ REASONS = {
 }
 SENDERS = {"customer": "Customer", "bot": "Bot", "agent": "Agent"}
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")  # whole ids only (fullmatch: `$` would let a final newline in)
+LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "zh": "Chinese"}
+NO_FACTS = (":hourglass: This case was opened before returnbot kept a case's item, quantity and reason: it can't "
+            "be approved from the card. Take over, ask the customer, and resolve it by hand.")
 UNVERIFIED = (":grey_question: *Unverified*: this customer has not proven any order is theirs (order number with "
               "its email or postcode). Anyone can ask for a person; check who you are talking to.")
 
@@ -92,6 +95,10 @@ def handoff_card(ctx: HandoffContext, photos: int = 0) -> Tuple[str, List[Dict[s
         blocks.append({"type": "section", "text": mrkdwn(f"*Customer* (masked)\n{who_}")})
     if ctx.items:
         blocks.append({"type": "section", "text": mrkdwn(_items(ctx))})
+    if ctx.facts is not None and ctx.facts.words:
+        blocks.append({"type": "section", "text": mrkdwn(
+            f"*In the customer's words* (masked; written in {escape(language(ctx.facts.language))})\n"
+            f"> {escape(_cut(ctx.facts.words, 1000))}")})
     if ctx.history is not None:
         h = ctx.history
         blocks.append({"type": "section", "text": mrkdwn(
@@ -100,8 +107,10 @@ def handoff_card(ctx: HandoffContext, photos: int = 0) -> Tuple[str, List[Dict[s
     if ctx.signals:
         blocks.append({"type": "section", "text": mrkdwn(
             _fit("*Signals*", [f":warning: {escape(s)}" for s in ctx.signals]))})
-    if not ctx.items and ctx.summary:
+    if ctx.summary and (not ctx.items or ctx.facts is None):
         blocks.append({"type": "section", "text": mrkdwn(f"*Summary*\n{escape(_cut(ctx.summary, 1000))}")})
+    if ctx.facts is None and ctx.order_id and ctx.decision is None:
+        blocks.append({"type": "context", "elements": [mrkdwn(NO_FACTS)]})
     if ctx.messages:
         blocks.append({"type": "section", "text": mrkdwn(
             _fit("*Last messages* (masked; the conversation continues in the thread)",
@@ -132,7 +141,7 @@ def _items(ctx: HandoffContext) -> str:
     lines = []
     for item in ctx.items:
         returned = f", {item.returned_quantity} returned before" if item.returned_quantity else ""
-        mark = " :arrow_left: *this return*" if item.requested else ""
+        mark = f" :arrow_left: *this return*{_asked(ctx)}" if item.requested else ""
         lines.append(f"• {escape(item.title)} ({escape(item.sku)}) × {item.quantity} at {escape(item.unit_price)}"
                      f" = {escape(item.total)}{returned}{mark}")
     head = "*Items*"
@@ -144,6 +153,22 @@ def _items(ctx: HandoffContext) -> str:
     if ctx.rma is not None:
         text += f"\nReturn: {escape(ctx.rma.rma_id)} ({escape(ctx.rma.status.value.replace('_', ' '))})"
     return text
+
+
+def _asked(ctx: HandoffContext) -> str:
+    """What the customer asked for the item: how many, and the resolution when they chose one."""
+    facts = ctx.facts
+    if facts is None:
+        return ""
+    asked = [f"{facts.quantity} asked"] if facts.quantity else []
+    if facts.resolution is not None:
+        asked.append(f"{facts.resolution.value.replace('_', ' ')} wanted")
+    return f" ({', '.join(asked)})" if asked else ""
+
+
+def language(code: str) -> str:
+    """A language's name for agents ("de": German); a code we have no name for as it is."""
+    return LANGUAGES.get((code or "").lower(), code or "unknown")
 
 
 def _message(m: MessageView) -> str:

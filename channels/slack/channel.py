@@ -40,12 +40,12 @@ class SlackChannel:
     renderer = None
 
     def __init__(self, settings: Any, handoffs: HandoffService, deliver_to_customer: DeliverToCustomer, *,
-                 client: Optional[AsyncWebClient] = None, attachments: Any = None,
+                 ledger: SlackLedger, client: Optional[AsyncWebClient] = None, attachments: Any = None,
                  clock: Callable[[], datetime] = utc_now, sync_seconds: float = 5.0,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         self.settings, self.handoffs, self.clock, self.sync_seconds = settings, handoffs, clock, sync_seconds
         self.client = client or make_client(settings)
-        self.ledger = SlackLedger(handoffs.store.engine)
+        self.ledger = ledger
         self.notifier = SlackNotifier(self.client, handoffs, settings.slack_channel_id, self.ledger,
                                       attachments=attachments, clock=clock, sleep=sleep)
         self.background = Background()
@@ -135,8 +135,8 @@ class SlackChannel:
         """Post missing cards, upload new photos, re-announce cases nobody took. A case Slack
         fails on is left for the next sync; the others go on."""
         now = now or self.clock()
-        for handoff in self.handoffs.without_card():
-            await self._each(handoff.handoff_id, self.notifier.post_card(handoff.handoff_id))
+        for handoff_id in self.ledger.cases_without_card():
+            await self._each(handoff_id, self.notifier.post_card(handoff_id))
         if self.notifier.attachments is not None:
             for handoff in self.handoffs.list_active():
                 await self._each(handoff.handoff_id, self._photos(handoff.handoff_id))

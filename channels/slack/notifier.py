@@ -4,7 +4,7 @@ Every call goes through `_attempts`: a 429 waits the Retry-After Slack asked for
 (nothing was posted); a 5xx or a broken connection is ambiguous (the post may have happened), so
 before trying a post again we look for it by its message metadata (the card's case id, the thread
 post's key) in the channel's history or the thread. What we posted is written down before and
-after the call (`handoff_cards`, `slack_posts`), so a crash in between is caught the same way on
+after the call (the `SlackLedger`: cards and posts), so a crash in between is caught the same way on
 the next try. After `attempts` failures `SlackUnavailable` is raised; the caller (the channel's
 sync loop) tries again later, and the write-ahead row makes that try look before it posts.
 """
@@ -60,10 +60,10 @@ class SlackNotifier:
     async def post_card(self, handoff_id: int) -> Card:
         """Post the case's card once; later calls return it."""
         async with self._lock(handoff_id):
-            card = self.handoffs.card(handoff_id)
+            card = self.ledger.card(handoff_id)
             if card is not None and card.ts:
                 return card
-            card, fresh = self.handoffs.reserve_card(handoff_id, self.channel_id, self.clock())
+            card, fresh = self.ledger.reserve_card(handoff_id, self.channel_id, self.clock())
             context = self.handoffs.context(handoff_id)
             text, blocks = handoff_card(context, photos=len(self._photos(handoff_id)))
 
@@ -73,13 +73,13 @@ class SlackNotifier:
             ts = await self._post(card.channel, text, blocks, {"event_type": CARD_EVENT,
                                                                "event_payload": {"handoff_id": handoff_id}},
                                   find, maybe_posted=not fresh)
-            card = self.handoffs.save_card(handoff_id, card.channel, ts, self.clock())
+            card = self.ledger.save_card(handoff_id, card.channel, ts, self.clock())
             log.info("Slack: card for case #%s posted (%s)", handoff_id, ts)
             return card
 
     async def update_card(self, handoff_id: int, context: Optional[HandoffContext] = None) -> Card:
         """Show the case as it stands now (posting the card first if it was never posted)."""
-        card = self.handoffs.card(handoff_id)
+        card = self.ledger.card(handoff_id)
         if card is None or not card.ts:
             return await self.post_card(handoff_id)
         context = context or self.handoffs.context(handoff_id)

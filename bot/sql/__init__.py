@@ -1,0 +1,1 @@
+"""The SQL repositories: SQLAlchemy Core on SQLite and PostgreSQL, behind the core's ports."""
