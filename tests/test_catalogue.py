@@ -41,7 +41,8 @@ def _tables() -> dict:
     """bot/responses.py's tables: table -> the constants it holds."""
     tables = {}
     for node in ast.parse(NAMES.read_text()).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0] if isinstance(node, ast.Assign) else None
+        target = (node.target if isinstance(node, ast.AnnAssign)
+                  else node.targets[0] if isinstance(node, ast.Assign) else None)
         if target is not None and isinstance(node.value, ast.Dict):
             tables[target.id] = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
     return tables
@@ -187,10 +188,12 @@ def _platform(status: RmaStatus, refund=None, label=None, refunded_at=None) -> E
      "waiting for you to send it (by 4 December 2026); the store credit of 9.99 USD follows when it arrives."),
     (_rma(RmaStatus.IN_TRANSIT, Resolution.EXCHANGE), SLIP,
      "RMA-1 (Socks): it's on its way back to us; the exchange follows when it arrives."),
-    (_rma(RmaStatus.INSPECTED), None, "RMA-1 (Socks): we've received it and the refund of 9.99 USD is being processed."),
+    (_rma(RmaStatus.INSPECTED), None,
+     "RMA-1 (Socks): we've received it and the refund of 9.99 USD is being processed."),
     (_rma(RmaStatus.REFUNDED, refunded_at=T1), SLIP,
      "RMA-1 (Socks): refunded 9.99 USD on 28 November 2026; banks usually show it within 3-5 business days."),
-    (_rma(RmaStatus.REJECTED), None, "RMA-1 (Socks): the return was not accepted. A member of our team can explain why."),
+    (_rma(RmaStatus.REJECTED), None,
+     "RMA-1 (Socks): the return was not accepted. A member of our team can explain why."),
     (_rma(RmaStatus.PENDING_REVIEW), None, "RMA-1 (Socks): our team is reviewing it and will reply here."),
 ])
 def test_a_return_made_here_climbs_the_ladder(rma, slip, expected):
@@ -216,9 +219,11 @@ def test_a_return_on_a_returns_platform_climbs_the_same_ladder_saying_only_what_
 
 @pytest.mark.parametrize("rma, ship_by, expected", [
     (_rma(RmaStatus.AUTHORISED), None, "Approved on 20 November 2026."),
-    (_rma(RmaStatus.LABEL_CREATED), T1, "Approved on 20 November 2026: print the slip and send it back by 28 November 2026."),
+    (_rma(RmaStatus.LABEL_CREATED), T1,
+     "Approved on 20 November 2026: print the slip and send it back by 28 November 2026."),
     (_rma(RmaStatus.LABEL_CREATED), None, "Approved on 20 November 2026."),
-    (_rma(RmaStatus.RECEIVED, Resolution.STORE_CREDIT), None, "We've received it; your store credit is being processed."),
+    (_rma(RmaStatus.RECEIVED, Resolution.STORE_CREDIT), None,
+     "We've received it; your store credit is being processed."),
     (_rma(RmaStatus.REFUNDED, refunded_at=T1), None, "Refunded 9.99 USD on 28 November 2026."),
     (_rma(RmaStatus.REFUNDED), None, "Refunded 9.99 USD."),
     (_rma(RmaStatus.PENDING_REVIEW), None, "Our team is reviewing it and will reply in the chat."),
@@ -230,9 +235,9 @@ def test_the_portal_reads_the_same_ladder_in_its_own_words(rma, ship_by, expecte
 def test_a_second_language_is_a_second_catalogue_with_the_same_keys():
     """How issue 15 adds a language: the same keys and placeholders, other words."""
     english = catalogue()
+    translated = {said.NEXT_EXCHANGE: [{"text": "Wir senden Ihren Umtausch, sobald er zurück ist."}]}
     german = Catalogue.from_responses({key: [{"text": english.entry(key).text}] for key in english.keys()}
-                                      | {said.NEXT_EXCHANGE: [{"text": "Wir senden Ihren Umtausch, sobald er zurück ist."}]},
-                                      language="de")
+                                      | translated, language="de")
     assert set(german.keys()) == set(english.keys())
     assert all(german.placeholders(k) == english.placeholders(k) for k in english.keys() if k != said.NEXT_EXCHANGE)
     assert replies.resolution_text(Resolution.EXCHANGE, "9.99 USD", german) == \

@@ -13,6 +13,7 @@ from bot.models import Fulfillment, Order, OrderStatus, Outcome, ReturnReason, R
 from bot.services import ReturnResult
 from bot.tracking import tracking_url
 
+
 def slip_attachment(rma_id: str, slip_url: Optional[str]):
     """Machine-readable slip details, so channels that can send files (Telegram) attach the PDF."""
     return {"return_slip": {"rma_id": rma_id, "url": slip_url}} if slip_url else None
@@ -24,17 +25,17 @@ def return_outcome(result: ReturnResult, ship_back_days: int, bank_days: str, da
     if rma is not None and not result.created:
         slip_text = catalogue().text(said.SLIP_LINK, slip_url=result.slip_url) if result.slip_url else ""
         return Say(said.RMA_EXISTS, {"item": item, "rma_id": rma.rma_id,
-                                        "status": rma.status.value.replace("_", " "), "slip_text": slip_text},
+                                     "status": rma.status.value.replace("_", " "), "slip_text": slip_text},
                    attachment=slip_attachment(rma.rma_id, result.slip_url))
     if decision.outcome is Outcome.RMA:
         ship_by = replies.day(replies.ship_by_date(rma, ship_back_days))
         return Say(said.RMA_ISSUED, {"rma_id": rma.rma_id, "slip_url": result.slip_url, "item": item,
-                                        "ship_by": ship_by,
-                                        "resolution_text": replies.resolution_text(rma.resolution, str(rma.refund))},
+                                     "ship_by": ship_by,
+                                     "resolution_text": replies.resolution_text(rma.resolution, str(rma.refund))},
                    attachment=slip_attachment(rma.rma_id, result.slip_url))
     if decision.outcome is Outcome.RETURNLESS_REFUND:
         return Say(said.RETURNLESS_REFUND, {"item": item, "amount": str(rma.refund), "rma_id": rma.rma_id,
-                                               "bank_days": bank_days})
+                                            "bank_days": bank_days})
     if decision.outcome is Outcome.AMAZON_FBA:
         return amazon_path(result.order, damaged)
     if decision.outcome is Outcome.DAMAGE_REPLACEMENT:
@@ -73,14 +74,15 @@ def tracking(order: Order, not_received: bool = False) -> Say:
     carrier_text = " " + words.text(said.ORDER_CARRIER, carrier=order.carrier) if order.carrier else ""
     tracking_text = ""
     if order.tracking_number:
-        tracking_text = " " + (words.text(said.ORDER_TRACKING_LINK, tracking_number=order.tracking_number, url=url)
-                               if url else words.text(said.ORDER_TRACKING_NUMBER, tracking_number=order.tracking_number))
+        number = order.tracking_number
+        tracking_text = " " + (words.text(said.ORDER_TRACKING_LINK, tracking_number=number, url=url) if url
+                               else words.text(said.ORDER_TRACKING_NUMBER, tracking_number=number))
     if not_received and order.status is OrderStatus.DELIVERED:
         return Say(said.TRACKING_NOT_RECEIVED, {"order_id": order.order_id,
-                                                   "delivered_on": replies.day(order.delivered_at),
-                                                   "carrier_text": carrier_text, "tracking_text": tracking_text})
+                                                "delivered_on": replies.day(order.delivered_at),
+                                                "carrier_text": carrier_text, "tracking_text": tracking_text})
     return Say(said.TRACKING, {"order_id": order.order_id, "status_text": replies.delivery_status(order),
-                                  "carrier_text": carrier_text, "tracking_text": tracking_text})
+                               "carrier_text": carrier_text, "tracking_text": tracking_text})
 
 
 def return_status(order: Order, rmas: Sequence[Rma], elsewhere: Sequence, ship_back_days: int, bank_days: str,

@@ -83,7 +83,7 @@ def answer(policy: Policy, topic: Optional[str], channel: Optional[str] = None) 
         return Say(key, {"free_reasons": _reasons(policy.free_return_reasons)})
     if topic == "refund_timing":
         return Say(said.POLICY_REFUND_TIMING, {"processing_days": policy.refund_processing_days,
-                                                  "bank_days": policy.bank_days})
+                                               "bank_days": policy.bank_days})
     if topic == "non_returnable":
         return Say(said.POLICY_NON_RETURNABLE, {"categories": categories_text(policy)})
     if topic == "exchange":

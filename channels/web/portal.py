@@ -277,23 +277,26 @@ class Portal:
                 "note": note, "note_some": note_some}
 
     def _rma(self, rma: Rma) -> Dict[str, Any]:
+        words = self.words
         ship_by = replies.ship_by_date(rma, self.returns.policy.ship_back_days)
         waiting = rma.outcome is Outcome.RMA and rma.status in (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)
+        after = replies.resolution_text(rma.resolution, str(rma.refund), words) if rma.outcome is Outcome.RMA else None
+        send = words.text(said.PORTAL_RESULT_SEND_BY, ship_by=replies.day(ship_by)) if waiting else None
+        remedy = None
+        if rma.outcome is Outcome.DAMAGE_REPLACEMENT:
+            remedy = words.text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
+                                amount=str(rma.refund))
         return {
             "rma_id": rma.rma_id, "outcome": rma.outcome.value, "status": rma.status.value,
             "resolution": rma.resolution.value, "refund": str(rma.refund), "quantity": rma.quantity,
             "slip_url": self.returns.slip_url_for(rma), "created_on": replies.day(rma.created_at),
             "ship_by": replies.day(ship_by) if waiting else None,
             "refunded_on": replies.day(rma.refunded_at) if rma.refunded_at else None,
-            "next": (replies.resolution_text(rma.resolution, str(rma.refund), self.words)
-                     if rma.outcome is Outcome.RMA else None),
-            "status_text": replies.portal_status(rma, ship_by if waiting else None, self.words),
-            "remedy_text": (self.words.text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
-                                            amount=str(rma.refund)) if rma.outcome is Outcome.DAMAGE_REPLACEMENT else None),
-            "heading": self.words.text(said.PORTAL_ITEM_RETURN, rma_id=rma.rma_id),
-            "send_text": (" ".join(filter(None, [self.words.text(said.PORTAL_RESULT_SEND_BY, ship_by=replies.day(ship_by)),
-                                                 replies.resolution_text(rma.resolution, str(rma.refund), self.words)]))
-                          if waiting else None),
+            "next": after,
+            "heading": words.text(said.PORTAL_ITEM_RETURN, rma_id=rma.rma_id),
+            "status_text": replies.portal_status(rma, ship_by if waiting else None, words),
+            "send_text": " ".join(filter(None, [send, after])) if waiting else None,
+            "remedy_text": remedy,
         }
 
     def _result(self, result: ReturnResult) -> Dict[str, Any]:
@@ -312,7 +315,8 @@ class Portal:
             "amazon_returns_url": AMAZON_RETURNS_URL if decision.outcome is Outcome.AMAZON_FBA else None,
             "why_not_text": self._why_not(decision.outcome, decision.ineligible, decision.return_by,
                                           line.category if line else ""),
-            "amazon_text": self.words.text(said.PORTAL_AMAZON_STEPS) if decision.outcome is Outcome.AMAZON_FBA else None,
+            "amazon_text": (self.words.text(said.PORTAL_AMAZON_STEPS)
+                            if decision.outcome is Outcome.AMAZON_FBA else None),
             "lead": (self.words.text(said.PORTAL_RESULT_APPROVED if result.created else said.PORTAL_RESULT_EXISTS)
                      if result.rma is not None and result.rma.outcome is Outcome.RMA else None),
             "paragraphs": self._paragraphs(result),
