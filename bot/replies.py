@@ -21,18 +21,23 @@ BANK_DAYS = "banks usually show it within 3-5 business days"  # bot/updates.py's
 WAITING = (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)  # approved, not sent back yet
 
 
-def day(moment: Optional[datetime]) -> str:
-    return moment.strftime("%-d %B %Y") if moment else "an unknown date"
-
-
-def item_name(line: Optional[OrderLine]) -> str:
-    if line is None:
-        return "the item"
-    return line.title if line.quantity == 1 else f"{line.title} (x{line.returnable_quantity or line.quantity})"
-
-
 def _words(words: Optional[Catalogue]) -> Catalogue:
     return words if words is not None else catalogue()
+
+
+def day(moment: Optional[datetime], words: Optional[Catalogue] = None) -> str:
+    return moment.strftime("%-d %B %Y") if moment else _words(words).text(said.PHRASE_UNKNOWN_DATE)
+
+
+def units(title: str, count: int, words: Optional[Catalogue] = None) -> str:
+    """"Socks (x2)": an item with how many of it; just its title for one."""
+    return title if count == 1 else _words(words).text(said.PHRASE_UNITS, title=title, units=count)
+
+
+def item_name(line: Optional[OrderLine], words: Optional[Catalogue] = None) -> str:
+    if line is None:
+        return _words(words).text(said.PHRASE_THE_ITEM)
+    return line.title if line.quantity == 1 else units(line.title, line.returnable_quantity or line.quantity, words)
 
 
 def delivery_status(order: Order, words: Optional[Catalogue] = None) -> str:
@@ -85,7 +90,7 @@ class Progress:
 
     @classmethod
     def of_platform(cls, found: "ExternalReturn") -> "Progress":
-        items = ", ".join(item.title for item in found.items if item.title) or "your items"
+        items = ", ".join(item.title for item in found.items if item.title) or catalogue().text(said.PHRASE_YOUR_ITEMS)
         return cls(found.rma_number, items, found.status, found.created_at, False, None,
                    str(found.refund) if found.refund else None, found.refunded_at or found.updated_at,
                    found.label_url)

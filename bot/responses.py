@@ -81,6 +81,12 @@ SLIP_LINK = "utter_slip_link"
 REMEDY_REPLACEMENT = "utter_remedy_replacement"
 REMEDY_REFUND = "utter_remedy_refund"
 
+# -- words inside sentences --
+PHRASE_UNITS = "utter_phrase_units"
+PHRASE_THE_ITEM = "utter_phrase_the_item"
+PHRASE_YOUR_ITEMS = "utter_phrase_your_items"
+PHRASE_UNKNOWN_DATE = "utter_phrase_unknown_date"
+
 # -- a channel's own words --
 CHOOSE = "utter_choose"
 

@@ -28,6 +28,7 @@ from bot.handoffs.types import HandoffFacts
 from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
+from bot.replies import units as titled_units
 from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
 TAG_RMA_REQUEST = "rma_request"
@@ -1025,7 +1026,7 @@ def _cancelling(order: Order, task: Task) -> dict:
 def _items(order: Order, units: dict) -> str:
     """"Mug, Socks (x2)": the lines' titles with how many, in the order's order."""
     named = [(line, units[line.line_id]) for line in order.lines if units.get(line.line_id)]
-    return ", ".join(line.title if n == 1 else f"{line.title} (x{n})" for line, n in named)
+    return ", ".join(titled_units(line.title, n) for line, n in named)
 
 
 def _value(order: Order, units: dict) -> Money:
