@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from bot.models import Ineligibility, Resolution, RmaStatus
+from bot.models import Ineligibility, Resolution, ReturnReason, RmaStatus
 from bot.policy import CancelDecision
 
 
@@ -86,6 +86,26 @@ PHRASE_UNITS = "utter_phrase_units"
 PHRASE_THE_ITEM = "utter_phrase_the_item"
 PHRASE_YOUR_ITEMS = "utter_phrase_your_items"
 PHRASE_UNKNOWN_DATE = "utter_phrase_unknown_date"
+
+PHRASE_DAYS_AFTER_DELIVERY = "utter_phrase_days_after_delivery"
+PHRASE_DAYS_FOR_CHANNEL = "utter_phrase_days_for_channel"
+PHRASE_WINDOWS_FROM_DELIVERY = "utter_phrase_windows_from_delivery"
+PHRASE_CHANNEL_AMAZON = "utter_phrase_channel_amazon"
+PHRASE_CHANNEL_EBAY = "utter_phrase_channel_ebay"
+PHRASE_CHANNEL_SHOPIFY = "utter_phrase_channel_shopify"
+PHRASE_CHANNEL_WEB = "utter_phrase_channel_web"
+PHRASE_IF_DAMAGED = "utter_phrase_if_damaged"
+PHRASE_IF_WRONG_ITEM = "utter_phrase_if_wrong_item"
+PHRASE_IF_NOT_AS_DESCRIBED = "utter_phrase_if_not_as_described"
+PHRASE_IF_TOO_SMALL = "utter_phrase_if_too_small"
+PHRASE_IF_TOO_LARGE = "utter_phrase_if_too_large"
+PHRASE_IF_CHANGED_MIND = "utter_phrase_if_changed_mind"
+PHRASE_IF_FAULTY = "utter_phrase_if_faulty"
+PHRASE_SHIPPING_FREE = "utter_phrase_shipping_free"
+PHRASE_SHIPPING_PAID_BY_YOU = "utter_phrase_shipping_paid_by_you"
+PHRASE_NONE = "utter_phrase_none"
+PHRASE_LIST_AND = "utter_phrase_list_and"
+PHRASE_LIST_OR = "utter_phrase_list_or"
 
 # -- a channel's own words --
 CHOOSE = "utter_choose"
@@ -243,6 +263,17 @@ NEXT: Dict[Resolution, str] = {  # once the return is back with us
     Resolution.REFUND: NEXT_REFUND, Resolution.EXCHANGE: NEXT_EXCHANGE,
     Resolution.STORE_CREDIT: NEXT_STORE_CREDIT, Resolution.REPLACEMENT: NEXT_REPLACEMENT,
 }
+
+CHANNEL_NAMES: Dict[str, str] = {  # sales channels, as the policy's sentences name them
+    "amazon": PHRASE_CHANNEL_AMAZON, "ebay": PHRASE_CHANNEL_EBAY, "shopify": PHRASE_CHANNEL_SHOPIFY,
+    "web": PHRASE_CHANNEL_WEB,
+}
+
+FREE_RETURN_REASONS: Dict[ReturnReason, str] = {  # "... unless the item <arrived damaged>"
+    ReturnReason.DAMAGED: PHRASE_IF_DAMAGED, ReturnReason.WRONG_ITEM: PHRASE_IF_WRONG_ITEM,
+    ReturnReason.NOT_AS_DESCRIBED: PHRASE_IF_NOT_AS_DESCRIBED, ReturnReason.TOO_SMALL: PHRASE_IF_TOO_SMALL,
+    ReturnReason.TOO_LARGE: PHRASE_IF_TOO_LARGE, ReturnReason.CHANGED_MIND: PHRASE_IF_CHANGED_MIND,
+}  # none of them: PHRASE_IF_FAULTY
 
 REMEDY: Dict[Resolution, str] = {  # a damaged item: replaced, or else refunded
     Resolution.REPLACEMENT: REMEDY_REPLACEMENT,
