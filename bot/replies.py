@@ -17,7 +17,7 @@ from bot.models import Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
 if TYPE_CHECKING:
     from bot.platforms import ExternalReturn
 
-BANK_DAYS = "banks usually show it within 3-5 business days"  # bot/updates.py's notices, until they use the ladder
+DEFAULT_BANK_DAYS = "3-5"  # the notices' (bot/updates.py): ReturnUpdates is not given policy.yml's bank_days yet
 WAITING = (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)  # approved, not sent back yet
 
 
@@ -111,6 +111,20 @@ def return_progress(progress: Progress, bank_days: str, words: Optional[Catalogu
     else:
         key = full if p.ours else brief
     return words.text(key, **values)
+
+
+def notice(rma: Rma, item: str, status: RmaStatus, at: Optional[datetime], note: Optional[str] = None,
+           slip_url: Optional[str] = None, bank_days: str = DEFAULT_BANK_DAYS,
+           words: Optional[Catalogue] = None) -> str:
+    """The message that tells a customer their return just moved to `status` (one of `said.NOTICE`)."""
+    key = said.NOTICE[status]
+    if status is RmaStatus.LABEL_CREATED and not slip_url:
+        key = said.NOTICE_LABEL_READY_BRIEF
+    elif status is RmaStatus.REJECTED and note:
+        key = said.NOTICE_REJECTED_WHY
+    return _words(words).text(key, rma_id=rma.rma_id, item=item, slip_url=slip_url or "", why=note or "",
+                              resolution=resolution_name(rma.resolution), amount=str(rma.refund),
+                              refunded_on=day(at, words), bank_days=bank_days)
 
 
 def portal_status(rma: Rma, ship_by: Optional[datetime], words: Optional[Catalogue] = None) -> str:

@@ -120,6 +120,14 @@ NOT_ELIGIBLE_OTHER = "utter_not_eligible_other"
 
 # -- what follows once a return is back, by resolution --
 NEXT_REQUEST = "utter_next_request"
+NOTICE_LABEL_READY = "utter_notice_label_ready"
+NOTICE_LABEL_READY_BRIEF = "utter_notice_label_ready_brief"
+NOTICE_IN_TRANSIT = "utter_notice_in_transit"
+NOTICE_RECEIVED = "utter_notice_received"
+NOTICE_INSPECTED = "utter_notice_inspected"
+NOTICE_REFUNDED = "utter_notice_refunded"
+NOTICE_REJECTED = "utter_notice_rejected"
+NOTICE_REJECTED_WHY = "utter_notice_rejected_why"
 NEXT_REFUND = "utter_next_refund"
 NEXT_EXCHANGE = "utter_next_exchange"
 NEXT_STORE_CREDIT = "utter_next_store_credit"
@@ -278,6 +286,12 @@ FREE_RETURN_REASONS: Dict[ReturnReason, str] = {  # "... unless the item <arrive
 REMEDY: Dict[Resolution, str] = {  # a damaged item: replaced, or else refunded
     Resolution.REPLACEMENT: REMEDY_REPLACEMENT,
 }  # any other resolution: REMEDY_REFUND
+
+NOTICE: Dict[RmaStatus, str] = {  # a return just moved (the statuses a customer is told about)
+    RmaStatus.LABEL_CREATED: NOTICE_LABEL_READY, RmaStatus.IN_TRANSIT: NOTICE_IN_TRANSIT,
+    RmaStatus.RECEIVED: NOTICE_RECEIVED, RmaStatus.INSPECTED: NOTICE_INSPECTED, RmaStatus.REFUNDED: NOTICE_REFUNDED,
+    RmaStatus.REJECTED: NOTICE_REJECTED,
+}  # a label without a slip to link: NOTICE_LABEL_READY_BRIEF; a rejection with a reason: NOTICE_REJECTED_WHY
 
 # The status ladder: for each status, (the chat's sentence when the return's resolution and refund are
 # known, the sentence when they are not, e.g. a return read from a returns platform; the portal's).

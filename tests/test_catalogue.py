@@ -276,3 +276,22 @@ def test_a_portal_sentence_comes_in_parts_and_a_value_never_becomes_markup():
         {"text": ": you keep it and get a refund of **9.99** [USD]."}]
     assert words.parts(said.PORTAL_ITEM_CHAT_IF_WRONG) == [
         {"text": "If something is wrong with it, "}, {"text": "chat with us", "link": "chat"}, {"text": "."}]
+
+
+@pytest.mark.parametrize("status, note, slip, expected", [
+    (RmaStatus.LABEL_CREATED, None, SLIP, f"your return label is ready: {SLIP} ."),
+    (RmaStatus.LABEL_CREATED, None, None, "your return label is ready."),
+    (RmaStatus.RECEIVED, None, None, "it has arrived back with us. The refund of 9.99 USD follows once we've checked it."),
+    (RmaStatus.REFUNDED, None, None,
+     "we refunded 9.99 USD on 28 November 2026; banks usually show it within 3-5 business days."),
+    (RmaStatus.REJECTED, "worn", None,
+     "we could not accept the return (worn). Reply here if you'd like a person to explain."),
+])
+def test_a_notice_says_what_just_happened_to_a_return(status, note, slip, expected):
+    text = replies.notice(_rma(status), "Socks", status, T1, note, slip)
+    assert text == f"Update on your return RMA-1 (Socks): {expected} " \
+                   "Say \"stop updates\" if you'd rather not get these messages."
+
+
+def test_every_status_a_customer_is_told_about_has_a_notice():
+    assert set(said.NOTICE) == set(RmaStatus) - {RmaStatus.AUTHORISED, RmaStatus.PENDING_REVIEW}
