@@ -62,9 +62,14 @@ def resolution_text(resolution: Resolution, amount: str, words: Optional[Catalog
     return _words(words).text(said.NEXT[resolution], amount=amount)
 
 
-def resolution_name(resolution: Resolution) -> str:
+def resolution_name(resolution: Resolution, words: Optional[Catalogue] = None) -> str:
     """The resolution as a sentence names it ("store credit")."""
-    return resolution.value.replace("_", " ")
+    return _words(words).text(said.RESOLUTION_PHRASES[resolution])
+
+
+def status_name(status: RmaStatus, words: Optional[Catalogue] = None) -> str:
+    """A return's status as a sentence names it ("label created")."""
+    return _words(words).text(said.STATUS_NAMES[status])
 
 
 @dataclass(frozen=True)
@@ -100,9 +105,10 @@ def return_progress(progress: Progress, bank_days: str, words: Optional[Catalogu
     """One sentence on where a return and its refund stand: the ladder's rung for its status.
     `bank_days`: policy.yml's days a bank takes to show a refund ("3-5")."""
     words, p = _words(words), progress
-    values = dict(rma_id=p.rma_id, items=p.items, created_on=day(p.created_at), refunded_on=day(p.refunded_at),
-                  amount=p.amount or "", resolution=resolution_name(p.resolution) if p.resolution else "",
-                  slip_url=p.slip_url or "", ship_by=day(p.ship_by), bank_days=bank_days)
+    values = dict(rma_id=p.rma_id, items=p.items, created_on=day(p.created_at, words),
+                  refunded_on=day(p.refunded_at, words), amount=p.amount or "",
+                  resolution=resolution_name(p.resolution, words) if p.resolution else "",
+                  slip_url=p.slip_url or "", ship_by=day(p.ship_by, words), bank_days=bank_days)
     full, brief, _ = said.LADDER[p.status]
     if p.status in WAITING and p.slip_url:
         key = said.PROGRESS_LABEL_READY if p.ours else said.PROGRESS_LABEL_READY_BRIEF
@@ -123,7 +129,7 @@ def notice(rma: Rma, item: str, status: RmaStatus, at: Optional[datetime], note:
     elif status is RmaStatus.REJECTED and note:
         key = said.NOTICE_REJECTED_WHY
     return _words(words).text(key, rma_id=rma.rma_id, item=item, slip_url=slip_url or "", why=note or "",
-                              resolution=resolution_name(rma.resolution), amount=str(rma.refund),
+                              resolution=resolution_name(rma.resolution, words), amount=str(rma.refund),
                               refunded_on=day(at, words), bank_days=bank_days)
 
 
@@ -135,8 +141,9 @@ def portal_status(rma: Rma, ship_by: Optional[datetime], words: Optional[Catalog
         key = said.PORTAL_STATUS_LABEL_READY
     elif rma.status is RmaStatus.REFUNDED and rma.refunded_at is None:
         key = said.PORTAL_STATUS_REFUNDED_BRIEF
-    return words.text(key, created_on=day(rma.created_at), ship_by=day(ship_by), amount=str(rma.refund),
-                      refunded_on=day(rma.refunded_at), resolution=resolution_name(rma.resolution))
+    return words.text(key, created_on=day(rma.created_at, words), ship_by=day(ship_by, words),
+                      amount=str(rma.refund), refunded_on=day(rma.refunded_at, words),
+                      resolution=resolution_name(rma.resolution, words))
 
 
 def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int, bank_days: str,

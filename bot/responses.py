@@ -103,6 +103,18 @@ PHRASE_IF_CHANGED_MIND = "utter_phrase_if_changed_mind"
 PHRASE_IF_FAULTY = "utter_phrase_if_faulty"
 PHRASE_SHIPPING_FREE = "utter_phrase_shipping_free"
 PHRASE_SHIPPING_PAID_BY_YOU = "utter_phrase_shipping_paid_by_you"
+PHRASE_STATUS_AUTHORISED = "utter_phrase_status_authorised"
+PHRASE_STATUS_LABEL_CREATED = "utter_phrase_status_label_created"
+PHRASE_STATUS_IN_TRANSIT = "utter_phrase_status_in_transit"
+PHRASE_STATUS_RECEIVED = "utter_phrase_status_received"
+PHRASE_STATUS_INSPECTED = "utter_phrase_status_inspected"
+PHRASE_STATUS_REFUNDED = "utter_phrase_status_refunded"
+PHRASE_STATUS_REJECTED = "utter_phrase_status_rejected"
+PHRASE_STATUS_PENDING_REVIEW = "utter_phrase_status_pending_review"
+PHRASE_RESOLUTION_REFUND = "utter_phrase_resolution_refund"
+PHRASE_RESOLUTION_EXCHANGE = "utter_phrase_resolution_exchange"
+PHRASE_RESOLUTION_STORE_CREDIT = "utter_phrase_resolution_store_credit"
+PHRASE_RESOLUTION_REPLACEMENT = "utter_phrase_resolution_replacement"
 PHRASE_NONE = "utter_phrase_none"
 PHRASE_LIST_AND = "utter_phrase_list_and"
 PHRASE_LIST_OR = "utter_phrase_list_or"
@@ -282,6 +294,24 @@ FREE_RETURN_REASONS: Dict[ReturnReason, str] = {  # "... unless the item <arrive
     ReturnReason.NOT_AS_DESCRIBED: PHRASE_IF_NOT_AS_DESCRIBED, ReturnReason.TOO_SMALL: PHRASE_IF_TOO_SMALL,
     ReturnReason.TOO_LARGE: PHRASE_IF_TOO_LARGE, ReturnReason.CHANGED_MIND: PHRASE_IF_CHANGED_MIND,
 }  # none of them: PHRASE_IF_FAULTY
+
+STATUS_NAMES: Dict[RmaStatus, str] = {  # a return's status inside a sentence ("label created")
+    RmaStatus.AUTHORISED: PHRASE_STATUS_AUTHORISED,
+    RmaStatus.LABEL_CREATED: PHRASE_STATUS_LABEL_CREATED,
+    RmaStatus.IN_TRANSIT: PHRASE_STATUS_IN_TRANSIT,
+    RmaStatus.RECEIVED: PHRASE_STATUS_RECEIVED,
+    RmaStatus.INSPECTED: PHRASE_STATUS_INSPECTED,
+    RmaStatus.REFUNDED: PHRASE_STATUS_REFUNDED,
+    RmaStatus.REJECTED: PHRASE_STATUS_REJECTED,
+    RmaStatus.PENDING_REVIEW: PHRASE_STATUS_PENDING_REVIEW,
+}
+
+RESOLUTION_PHRASES: Dict[Resolution, str] = {  # a resolution inside a sentence ("the store credit of ...")
+    Resolution.REFUND: PHRASE_RESOLUTION_REFUND,
+    Resolution.EXCHANGE: PHRASE_RESOLUTION_EXCHANGE,
+    Resolution.STORE_CREDIT: PHRASE_RESOLUTION_STORE_CREDIT,
+    Resolution.REPLACEMENT: PHRASE_RESOLUTION_REPLACEMENT,
+}
 
 REMEDY: Dict[Resolution, str] = {  # a damaged item: replaced, or else refunded
     Resolution.REPLACEMENT: REMEDY_REPLACEMENT,

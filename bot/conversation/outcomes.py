@@ -25,7 +25,7 @@ def return_outcome(result: ReturnResult, ship_back_days: int, bank_days: str, da
     if rma is not None and not result.created:
         slip_text = catalogue().text(said.SLIP_LINK, slip_url=result.slip_url) if result.slip_url else ""
         return Say(said.RMA_EXISTS, {"item": item, "rma_id": rma.rma_id,
-                                     "status": rma.status.value.replace("_", " "), "slip_text": slip_text},
+                                     "status": replies.status_name(rma.status), "slip_text": slip_text},
                    attachment=slip_attachment(rma.rma_id, result.slip_url))
     if decision.outcome is Outcome.RMA:
         ship_by = replies.day(replies.ship_by_date(rma, ship_back_days))
