@@ -295,3 +295,13 @@ def test_a_notice_says_what_just_happened_to_a_return(status, note, slip, expect
 
 def test_every_status_a_customer_is_told_about_has_a_notice():
     assert set(said.NOTICE) == set(RmaStatus) - {RmaStatus.AUTHORISED, RmaStatus.PENDING_REVIEW}
+
+
+def test_the_corpus_fails_a_reply_that_shows_a_placeholder_unfilled():
+    """Rasa answers with the sentence as written when a value is missing; the corpus catches that."""
+    from cli import conversations as corpus
+
+    c = corpus.Conversation("c", "detours", ["a"], {"no_rma": True})
+    facts = {"rmas": [], "handoffs": [], "cancelled": []}
+    turns = [corpus.Turn("line 1", [{"text": "Order {order_id} is on its way.", "buttons": [], "extra": ""}])]
+    assert "the reply to line 1 shows {order_id} unfilled" in corpus.check(c, turns, facts)
