@@ -4,6 +4,9 @@ asks it). One browser's portal and chat are one conversation: shared verificatio
 from __future__ import annotations
 
 import asyncio
+import html
+import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -176,6 +179,9 @@ async def test_the_portal_page_is_served_like_the_chat_page_with_the_shop_name_e
         assert 'name="viewport"' in page and 'role="alert"' in page and 'aria-live="polite"' in page
         assert "<script>" not in page and "style=" not in page and "onclick" not in page  # the CSP allows none
         assert 'href="/">Chat with us</a>' in page
+        words = json.loads(html.unescape(re.search(r'<body data-words="([^"]*)">', page).group(1)))
+        assert words["choose_reason"] == "Choose why you're returning {title}."  # the page fills in the item
+        assert words["enter_order"] == "Enter your order number."  # the same words the API answers with
         for asset, kind in (("/static/portal.js", "javascript"), ("/static/portal.css", "css")):
             assert f'"{asset}"' in page
             async with http.get(asset) as resp:

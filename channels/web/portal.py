@@ -29,6 +29,8 @@ which with the SameSite cookie keeps cross-site form posts out, bounded nesting,
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 import re
 import weakref
 from dataclasses import dataclass
@@ -52,12 +54,12 @@ AMAZON_RETURNS_URL = "https://www.amazon.com/returns"
 CHAT_URL = "/"
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
-NO_SESSION = "no session: POST /api/session first"
-NOT_FOUND = ("Sorry, we couldn't find an order with those details. Please check the order number and the "
-             "email address or postcode and try again.")
-LOCKED = ("For your security we can't check more order details for a while. Please try again later, or chat "
-          "with us: a member of our team can help.")
-NOT_VERIFIED = "Please enter your order number and email address or postcode first."
+NO_SESSION = "no session: POST /api/session first"  # for a client's programmer: the page always has one
+# What the page checks itself before it asks, in the catalogue's words (it gets them in the page, `words`).
+PAGE_WORDS = {"enter_order": said.PORTAL_ERROR_ENTER_ORDER, "enter_proof": said.PORTAL_ERROR_ENTER_PROOF,
+              "choose_items": said.PORTAL_ERROR_CHOOSE_ITEMS, "choose_reason": said.PORTAL_ERROR_CHOOSE_REASON,
+              "choose_resolution": said.PORTAL_ERROR_CHOOSE_RESOLUTION,
+              "answer_marked": said.PORTAL_ERROR_ANSWER_MARKED, "offline": said.PORTAL_ERROR_OFFLINE}
 REASONS = (ReturnReason.TOO_SMALL, ReturnReason.TOO_LARGE, ReturnReason.NOT_AS_DESCRIBED, ReturnReason.DAMAGED,
            ReturnReason.WRONG_ITEM, ReturnReason.CHANGED_MIND)  # the chat's choices, in its order
 NOTHING_TO_ASK = (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA)
@@ -81,11 +83,14 @@ class PortalReturns(Protocol):
 
 
 class BadField(ValueError):
-    """A request field the customer (or a client) got wrong; the message is for the customer."""
+    """A request field the customer (or a client) got wrong: the catalogue's sentence `key` says how."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, field: str, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.field, self.key, self.values = field, key, values
+
+    def text(self, words: Catalogue) -> str:
+        return words.text(self.key, field=self.field, **self.values)
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,8 @@ class Portal:
         self.labels = {"reasons": _reason_names(self.words),
                        "resolutions": {r.value: self.words.text(key) for r, key in said.RESOLUTION_NAMES.items()}}
         self.signer = SessionSigner(secret)
-        self.page = page_text("portal.html", shop_name)
+        self.page = page_text("portal.html", shop_name).replace("{{words}}", html.escape(json.dumps(
+            {name: self.words.entry(key).text for name, key in PAGE_WORDS.items()}), quote=True))
         # One submit at a time per conversation: a double click waits for the first and gets its RMAs
         # (the database would keep one RMA per line anyway; this also keeps one review case).
         self._submitting: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
@@ -145,16 +151,15 @@ class Portal:
             return body
         try:
             order_id = _order_id(body.get("order_id"))
-            proof = _text_field(body.get("proof"), "proof", MAX_PROOF_CHARS,
-                                "Enter the email address or postcode used for the order.")
+            proof = _text_field(body.get("proof"), "proof", MAX_PROOF_CHARS, said.PORTAL_ERROR_ENTER_PROOF)
         except BadField as bad:
-            return _error(400, str(bad), bad.field)
+            return _error(400, bad.text(self.words), bad.field)
         result = await asyncio.to_thread(self.returns.verify, conversation, order_id, proof)
         if result.verified:
             return _ok({"verified": True, "order_id": order_id})
         if result.locked:
-            return _error(423, LOCKED, locked=True, chat_url=self.chat_url)
-        return _error(403, NOT_FOUND, verified=False)
+            return _error(423, self.words.text(said.PORTAL_ERROR_LOCKED), locked=True, chat_url=self.chat_url)
+        return _error(403, self.words.text(said.PORTAL_ERROR_NOT_FOUND), verified=False)
 
     async def order(self, request: web.Request) -> web.Response:
         conversation = self._conversation(request)
@@ -163,11 +168,11 @@ class Portal:
         try:
             order_id = _order_id(request.query.get("order_id"))
         except BadField as bad:
-            return _error(400, str(bad), bad.field)
+            return _error(400, bad.text(self.words), bad.field)
         try:
             body = await asyncio.to_thread(self._order_body, conversation, order_id)
         except NotVerified:
-            return _error(403, NOT_VERIFIED, "order_id", verified=False)
+            return _error(403, self.words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
         return _ok(body)
 
     def _order_body(self, conversation: str, order_id: str) -> Dict[str, Any]:
@@ -186,15 +191,15 @@ class Portal:
         try:
             order_id = _order_id(body.get("order_id"))
         except BadField as bad:
-            return _error(400, str(bad), bad.field)
+            return _error(400, bad.text(self.words), bad.field)
         lock = self._submitting.setdefault(conversation, asyncio.Lock())
         async with lock:
             try:
                 results = await asyncio.to_thread(self._carry_out, conversation, order_id, body.get("items"))
             except NotVerified:
-                return _error(403, NOT_VERIFIED, "order_id", verified=False)
+                return _error(403, self.words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
             except BadField as bad:
-                return _error(400, str(bad), bad.field)
+                return _error(400, bad.text(self.words), bad.field)
         return _ok({"order_id": order_id, "chat_url": self.chat_url, "results": results})
 
     def _carry_out(self, conversation: str, order_id: str, items: Any) -> List[Dict[str, Any]]:
@@ -387,19 +392,19 @@ def _resolutions(option: LineOption, reason: ReturnReason) -> Sequence[Resolutio
 
 def _choices(items: Any, options: Dict[str, LineOption]) -> List[Choice]:
     if not isinstance(items, list) or not items:
-        raise BadField("items", "Choose at least one item to return.")
+        raise BadField("items", said.PORTAL_ERROR_CHOOSE_ITEMS)
     if len(items) > len(options):
-        raise BadField("items", f"This order has {len(options)} item(s); each can be chosen once.")
+        raise BadField("items", said.PORTAL_ERROR_TOO_MANY_ITEMS, count=len(options))
     choices: List[Choice] = []
     for i, item in enumerate(items):
         at = f"items[{i}]"
         if not isinstance(item, dict):
-            raise BadField(at, "Each item must be an object with a line_id.")
+            raise BadField(at, said.PORTAL_ERROR_NOT_AN_ITEM)
         option = options.get(item.get("line_id")) if isinstance(item.get("line_id"), str) else None
         if option is None:
-            raise BadField(f"{at}.line_id", "That item is not on this order.")
+            raise BadField(f"{at}.line_id", said.PORTAL_ERROR_NOT_ON_ORDER)
         if any(c.line_id == option.line.line_id for c in choices):
-            raise BadField(f"{at}.line_id", f"{option.line.title} is chosen twice.")
+            raise BadField(f"{at}.line_id", said.PORTAL_ERROR_CHOSEN_TWICE, title=option.line.title)
         reason = _reason(item.get("reason"), option, f"{at}.reason")
         resolution = _resolution(item.get("resolution"), option, reason, f"{at}.resolution")
         quantity = _quantity(item.get("quantity"), option, f"{at}.quantity")
@@ -420,17 +425,17 @@ def _quantity(value: Any, option: LineOption, field: str) -> Optional[int]:
         return None
     most = _max_quantity(option)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-        raise BadField(field, f"Choose how many of {option.line.title} to return: from 1 to {most}.")
+        raise BadField(field, said.PORTAL_ERROR_CHOOSE_QUANTITY, title=option.line.title, most=most)
     return None if option.existing_rma else value
 
 
 def _reason(value: Any, option: LineOption, field: str) -> ReturnReason:
     if value is None or value == "":
         if _reasons(option):
-            raise BadField(field, f"Choose why you're returning {option.line.title}.")
+            raise BadField(field, said.PORTAL_ERROR_CHOOSE_REASON, title=option.line.title)
         return ReturnReason.OTHER  # the answer does not depend on it (as the chat records it)
     if not isinstance(value, str) or value not in ReturnReason._value2member_map_:
-        raise BadField(field, f"Choose one of the reasons offered for {option.line.title}.")
+        raise BadField(field, said.PORTAL_ERROR_REASON_OFFERED, title=option.line.title)
     return ReturnReason(value)
 
 
@@ -441,17 +446,17 @@ def _resolution(value: Any, option: LineOption, reason: ReturnReason, field: str
     if value is None or value == "":
         if len(allowed) == 1:
             return allowed[0]
-        raise BadField(field, f"Choose what you'd like instead of {option.line.title}.")
+        raise BadField(field, said.PORTAL_ERROR_CHOOSE_RESOLUTION, title=option.line.title)
     if value not in [r.value for r in allowed]:
-        offered = ", ".join(r.value.replace("_", " ") for r in allowed)
-        raise BadField(field, f"For {option.line.title} you can choose: {offered}.")
+        offered = ", ".join(replies.resolution_name(r) for r in allowed)
+        raise BadField(field, said.PORTAL_ERROR_RESOLUTION_OFFERED, title=option.line.title, offered=offered)
     return Resolution(value)
 
 
 def _order_id(value: Any) -> str:
     """The canonical order id (`1001` -> `#1001`, spaces -> dashes); an id in a format the parser does
     not know goes to the service as typed, where it is simply not found."""
-    raw = _text_field(value, "order_id", MAX_ORDER_ID_CHARS, "Enter your order number.")
+    raw = _text_field(value, "order_id", MAX_ORDER_ID_CHARS, said.PORTAL_ERROR_ENTER_ORDER)
     return text.parse_order_id(raw) or raw
 
 
@@ -459,10 +464,10 @@ def _text_field(value: Any, field: str, limit: int, missing: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise BadField(field, missing)
     if not isinstance(value, str):
-        raise BadField(field, f"{field} must be text.")
+        raise BadField(field, said.PORTAL_ERROR_NOT_TEXT)
     value = value.strip()
     if len(value) > limit:
-        raise BadField(field, f"{field} is too long (at most {limit} characters).")
+        raise BadField(field, said.PORTAL_ERROR_TOO_LONG, limit=limit)
     return value
 
 

@@ -7,7 +7,11 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const steps = { find: $("step-find"), order: $("step-order"), done: $("step-done") };
-  const OFFLINE = "Sorry, we couldn't reach the returns service. Please check your connection and try again.";
+  // The page's own checks speak the catalogue's words too: the server puts them in the page.
+  const WORDS = JSON.parse(document.body.dataset.words || "{}");
+  const say = (name, values = {}) => (WORDS[name] || "")
+    .replace(/{(\w+)}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  const OFFLINE = say("offline");
   const STORED = "rb-portal-order"; // the verified order, so a reload comes back to it
   let chatUrl = "/";
   let order = null; // the last order answer: {order_id, items, ship_back_days, labels}
@@ -152,8 +156,8 @@
     clearFindErrors();
     const orderId = orderInput.value.trim();
     const proof = proofInput.value.trim();
-    if (!orderId) fieldError(orderInput, "Enter your order number.");
-    if (!proof) fieldError(proofInput, "Enter the email address or postcode used for the order.");
+    if (!orderId) fieldError(orderInput, say("enter_order"));
+    if (!proof) fieldError(proofInput, say("enter_proof"));
     if (!orderId || !proof) {
       (!orderId ? orderInput : proofInput).focus();
       return;
@@ -392,9 +396,9 @@
       const resolutionGroup = card.querySelector(".resolution");
       const reason = checkedValue(card, `reason-${index}`);
       const resolution = checkedValue(card, `resolution-${index}`);
-      groupError(reasonGroup, reason ? "" : `Choose why you're returning ${item.title}.`);
+      groupError(reasonGroup, reason ? "" : say("choose_reason", { title: item.title }));
       const needsResolution = reason && choiceFor(item, reason).resolutions.length > 1 && !resolution;
-      groupError(resolutionGroup, needsResolution ? `Choose what you'd like instead of ${item.title}.` : "");
+      groupError(resolutionGroup, needsResolution ? say("choose_resolution", { title: item.title }) : "");
       if (!reason) firstInvalid = firstInvalid || reasonGroup.querySelector("input");
       else if (needsResolution) firstInvalid = firstInvalid || resolutionGroup.querySelector("input");
       const quantity = card.querySelector(`#quantity-${index}`);
@@ -410,13 +414,13 @@
     setAlert(errorBox, null);
     const { chosen, firstInvalid } = collect();
     if (!chosen.length) {
-      setAlert(errorBox, "Choose at least one item to return.");
+      setAlert(errorBox, say("choose_items"));
       const first = document.querySelector("#items input[type=checkbox]");
       if (first) first.focus();
       return;
     }
     if (firstInvalid) {
-      setAlert(errorBox, "Please answer the questions marked below.");
+      setAlert(errorBox, say("answer_marked"));
       firstInvalid.focus();
       return;
     }
