@@ -225,7 +225,6 @@
     return newTabLink(label, rma.slip_url, "slip-link");
   }
 
-  // The line under an item's title: what the policy allows for it today.
   // The server's words as nodes: {text}, {text, strong}, {text, link: "chat"} (bot/catalogue.py `parts`).
   function rich(parts) {
     return (parts || []).map((part) => {
@@ -291,7 +290,8 @@
     const offered = reason ? choiceFor(item, reason).resolutions : item.resolutions;
     const previous = checkedValue(card, `resolution-${index}`);
     const options = group.querySelector(".options");
-    const fresh = radios(`resolution-${index}`, offered, labels("resolutions"), offered.includes(previous) ? previous : null);
+    const fresh = radios(`resolution-${index}`, offered, labels("resolutions"),
+      offered.includes(previous) ? previous : null);
     if (options) options.replaceWith(fresh);
     else group.querySelector("legend").after(fresh);
     group.hidden = offered.length < 2;
