@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps, names
+from bot import responses as said
 from bot.conversation.reading import Reading
 from bot.conversation.say import Say
 from bot.conversation.state import State
@@ -37,8 +38,7 @@ class ActionConverse(Action):
             turn = deps.dialogue().handle(tracker.sender_id, state, reading)
         except Exception as exc:  # noqa: BLE001 - any failure must still answer the customer
             log.error("action %s failed\n%s", self.name(), loggable_error(exc))  # never the customer's words
-            dispatcher.utter_message(response="utter_step_failed",
-                                     buttons=[{"title": "Talk to a person", "payload": "/human_handoff"}])
+            dispatcher.utter_message(response=said.STEP_FAILED)  # its button to a person is in the catalogue
             return []
         for say in turn.says:
             utter(dispatcher, say)

@@ -1,38 +1,55 @@
-"""Plain-language descriptions of an order's delivery and a return's progress (pure).
+"""Where an order and a return stand, as the catalogue's sentences (pure).
 
-The fixed sentences live in domain.yml; these build the parts that depend on live data.
+The sentences live in the catalogue (domain.yml, `bot.catalogue`); this module picks the sentence for
+the facts and fills it. Returns made here and returns read from a returns platform (AfterShip, Loop)
+climb one status ladder (`return_progress`), whose rungs are `bot.responses.LADDER`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
+from bot import responses as said
+from bot.catalogue import Catalogue, catalogue
 from bot.models import Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
 
 if TYPE_CHECKING:
     from bot.platforms import ExternalReturn
 
-BANK_DAYS = "banks usually show it within 3-5 business days"
+DEFAULT_BANK_DAYS = "3-5"  # the notices' (bot/updates.py): ReturnUpdates is not given policy.yml's bank_days yet
+WAITING = (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)  # approved, not sent back yet
 
 
-def day(moment: Optional[datetime]) -> str:
-    return moment.strftime("%-d %B %Y") if moment else "an unknown date"
+def _words(words: Optional[Catalogue]) -> Catalogue:
+    return words if words is not None else catalogue()
 
 
-def item_name(line: Optional[OrderLine]) -> str:
+def day(moment: Optional[datetime], words: Optional[Catalogue] = None) -> str:
+    return moment.strftime("%-d %B %Y") if moment else _words(words).text(said.PHRASE_UNKNOWN_DATE)
+
+
+def units(title: str, count: int, words: Optional[Catalogue] = None) -> str:
+    """"Socks (x2)": an item with how many of it; just its title for one."""
+    return title if count == 1 else _words(words).text(said.PHRASE_UNITS, title=title, units=count)
+
+
+def item_name(line: Optional[OrderLine], words: Optional[Catalogue] = None) -> str:
     if line is None:
-        return "the item"
-    return line.title if line.quantity == 1 else f"{line.title} (x{line.returnable_quantity or line.quantity})"
+        return _words(words).text(said.PHRASE_THE_ITEM)
+    return line.title if line.quantity == 1 else units(line.title, line.returnable_quantity or line.quantity, words)
 
 
-def delivery_status(order: Order) -> str:
+def delivery_status(order: Order, words: Optional[Catalogue] = None) -> str:
+    """One sentence on where the order is."""
+    words = _words(words)
     if order.status is OrderStatus.PROCESSING:
-        return "is being prepared and hasn't shipped yet; you'll get a tracking number as soon as it leaves."
+        return words.text(said.ORDER_PROCESSING, order_id=order.order_id)
     if order.status is OrderStatus.CANCELLED:
-        return "was cancelled."
+        return words.text(said.ORDER_CANCELLED, order_id=order.order_id)
     if order.status is OrderStatus.DELIVERED:
-        return f"was delivered on {day(order.delivered_at)}."
-    return f"is on its way: it shipped on {day(order.shipped_at)}."
+        return words.text(said.ORDER_DELIVERED, order_id=order.order_id, delivered_on=day(order.delivered_at))
+    return words.text(said.ORDER_SHIPPED, order_id=order.order_id, shipped_on=day(order.shipped_at))
 
 
 def ship_by_date(rma: Rma, ship_back_days: int) -> datetime:
@@ -40,60 +57,103 @@ def ship_by_date(rma: Rma, ship_back_days: int) -> datetime:
     return rma.created_at + timedelta(days=ship_back_days)
 
 
-def resolution_text(resolution: Resolution, amount: str) -> str:
-    return {
-        Resolution.REFUND: f"We'll refund {amount} as soon as it arrives back with us.",
-        Resolution.EXCHANGE: "We'll send your exchange as soon as it arrives back with us.",
-        Resolution.STORE_CREDIT: f"You'll get {amount} in store credit as soon as it arrives back with us.",
-        Resolution.REPLACEMENT: "We'll send a replacement as soon as it arrives back with us.",
-    }[resolution]
+def resolution_text(resolution: Resolution, amount: str, words: Optional[Catalogue] = None) -> str:
+    """What happens once the return is back with us."""
+    return _words(words).text(said.NEXT[resolution], amount=amount)
 
 
-def return_progress(rma: Rma, item: str, ship_back_days: int, slip_url: Optional[str] = None) -> str:
-    """One sentence on where a return and its refund stand."""
-    head = f"{rma.rma_id} ({item}):"
-    if rma.status in (RmaStatus.LABEL_CREATED, RmaStatus.AUTHORISED) and slip_url:
-        ship_by = day(ship_by_date(rma, ship_back_days))
-        return (f"Your return label has been generated. RMA number is {rma.rma_id} ({item}); instructions and "
-                f"the label are here: {slip_url} . Please send it by {ship_by}.")
-    amount = str(rma.refund)
-    if rma.status is RmaStatus.REFUNDED:
-        return f"{head} refunded {amount} on {day(rma.refunded_at)}; {BANK_DAYS}."
-    if rma.status is RmaStatus.REJECTED:
-        return f"{head} the return was not accepted. A member of our team can explain why."
-    if rma.status is RmaStatus.PENDING_REVIEW:
-        return f"{head} our team is reviewing it and will reply here."
-    if rma.status in (RmaStatus.RECEIVED, RmaStatus.INSPECTED):
-        return f"{head} we've received it and the {rma.resolution.value.replace('_', ' ')} of {amount} is being processed."
-    if rma.status is RmaStatus.IN_TRANSIT:
-        return f"{head} it's on its way back to us; the {rma.resolution.value.replace('_', ' ')} follows when it arrives."
-    ship_by = day(ship_by_date(rma, ship_back_days))
-    return (f"{head} approved on {day(rma.created_at)}, waiting for you to send it (by {ship_by}); "
-            f"the {rma.resolution.value.replace('_', ' ')} of {amount} follows when it arrives.")
+def resolution_name(resolution: Resolution, words: Optional[Catalogue] = None) -> str:
+    """The resolution as a sentence names it ("store credit")."""
+    return _words(words).text(said.RESOLUTION_PHRASES[resolution])
 
 
-def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int,
-                    slip_url: Callable[[Rma], Optional[str]] = lambda rma: None) -> str:
-    return " ".join(return_progress(rma, item_name(order.line(rma.line_id)), ship_back_days, slip_url(rma))
+def status_name(status: RmaStatus, words: Optional[Catalogue] = None) -> str:
+    """A return's status as a sentence names it ("label created")."""
+    return _words(words).text(said.STATUS_NAMES[status])
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one return stands, as the ladder reads it: a return made here (`ours`: its resolution and
+    refund are known, and our team answers in this chat) or one read from a returns platform."""
+
+    rma_id: str
+    items: str
+    status: RmaStatus
+    created_at: datetime
+    ours: bool
+    resolution: Optional[Resolution] = None
+    amount: Optional[str] = None  # the refund, made or due, when known
+    refunded_at: Optional[datetime] = None
+    slip_url: Optional[str] = None  # the slip, or the platform's label or instructions page
+    ship_by: Optional[datetime] = None
+
+    @classmethod
+    def of_rma(cls, rma: Rma, item: str, ship_back_days: int, slip_url: Optional[str] = None) -> "Progress":
+        return cls(rma.rma_id, item, rma.status, rma.created_at, True, rma.resolution, str(rma.refund),
+                   rma.refunded_at, slip_url, ship_by_date(rma, ship_back_days))
+
+    @classmethod
+    def of_platform(cls, found: "ExternalReturn") -> "Progress":
+        items = ", ".join(item.title for item in found.items if item.title) or catalogue().text(said.PHRASE_YOUR_ITEMS)
+        return cls(found.rma_number, items, found.status, found.created_at, False, None,
+                   str(found.refund) if found.refund else None, found.refunded_at or found.updated_at,
+                   found.label_url)
+
+
+def return_progress(progress: Progress, bank_days: str, words: Optional[Catalogue] = None) -> str:
+    """One sentence on where a return and its refund stand: the ladder's rung for its status.
+    `bank_days`: policy.yml's days a bank takes to show a refund ("3-5")."""
+    words, p = _words(words), progress
+    values = dict(rma_id=p.rma_id, items=p.items, created_on=day(p.created_at, words),
+                  refunded_on=day(p.refunded_at, words), amount=p.amount or "",
+                  resolution=resolution_name(p.resolution, words) if p.resolution else "",
+                  slip_url=p.slip_url or "", ship_by=day(p.ship_by, words), bank_days=bank_days)
+    full, brief, _ = said.LADDER[p.status]
+    if p.status in WAITING and p.slip_url:
+        key = said.PROGRESS_LABEL_READY if p.ours else said.PROGRESS_LABEL_READY_BRIEF
+    elif p.status is RmaStatus.REFUNDED:
+        key = full if p.amount else brief
+    else:
+        key = full if p.ours else brief
+    return words.text(key, **values)
+
+
+def notice(rma: Rma, item: str, status: RmaStatus, at: Optional[datetime], note: Optional[str] = None,
+           slip_url: Optional[str] = None, bank_days: str = DEFAULT_BANK_DAYS,
+           words: Optional[Catalogue] = None) -> str:
+    """The message that tells a customer their return just moved to `status` (one of `said.NOTICE`)."""
+    key = said.NOTICE[status]
+    if status is RmaStatus.LABEL_CREATED and not slip_url:
+        key = said.NOTICE_LABEL_READY_BRIEF
+    elif status is RmaStatus.REJECTED and note:
+        key = said.NOTICE_REJECTED_WHY
+    return _words(words).text(key, rma_id=rma.rma_id, item=item, slip_url=slip_url or "", why=note or "",
+                              resolution=resolution_name(rma.resolution, words), amount=str(rma.refund),
+                              refunded_on=day(at, words), bank_days=bank_days)
+
+
+def portal_status(rma: Rma, ship_by: Optional[datetime], words: Optional[Catalogue] = None) -> str:
+    """The portal's line on where a return stands (the page shows the RMA number and slip beside it)."""
+    words = _words(words)
+    key = said.LADDER[rma.status][2]
+    if rma.status is RmaStatus.LABEL_CREATED and ship_by is not None:
+        key = said.PORTAL_STATUS_LABEL_READY
+    elif rma.status is RmaStatus.REFUNDED and rma.refunded_at is None:
+        key = said.PORTAL_STATUS_REFUNDED_BRIEF
+    return words.text(key, created_on=day(rma.created_at, words), ship_by=day(ship_by, words),
+                      amount=str(rma.refund), refunded_on=day(rma.refunded_at, words),
+                      resolution=resolution_name(rma.resolution, words))
+
+
+def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int, bank_days: str,
+                    slip_url: Callable[[Rma], Optional[str]] = lambda rma: None,
+                    words: Optional[Catalogue] = None) -> str:
+    return " ".join(return_progress(Progress.of_rma(rma, item_name(order.line(rma.line_id)), ship_back_days,
+                                                    slip_url(rma)), bank_days, words)
                     for rma in rmas)
 
 
-def platform_return_progress(found: "ExternalReturn") -> str:
+def platform_return_progress(found: "ExternalReturn", bank_days: str, words: Optional[Catalogue] = None) -> str:
     """One sentence on a return made in the merchant's returns platform (AfterShip, Loop)."""
-    items = ", ".join(item.title for item in found.items if item.title) or "your items"
-    head = f"{found.rma_number} ({items}):"
-    if found.status is RmaStatus.REFUNDED:
-        amount = f"{found.refund} " if found.refund else ""
-        return f"{head} refunded {amount}on {day(found.refunded_at or found.updated_at)}; {BANK_DAYS}."
-    if found.status is RmaStatus.REJECTED:
-        return f"{head} the return was not accepted. A member of our team can explain why."
-    if found.status is RmaStatus.PENDING_REVIEW:
-        return f"{head} our team is reviewing it."
-    if found.status in (RmaStatus.RECEIVED, RmaStatus.INSPECTED):
-        return f"{head} we've received it and your refund or exchange is being processed."
-    if found.status is RmaStatus.IN_TRANSIT:
-        return f"{head} it's on its way back to us."
-    if found.label_url:
-        return (f"Your return label has been generated. RMA number is {found.rma_number} ({items}); instructions "
-                f"and the label are here: {found.label_url} .")
-    return f"{head} approved on {day(found.created_at)}."
+    return return_progress(Progress.of_platform(found), bank_days, words)

@@ -33,7 +33,6 @@ ORDER = [RmaStatus.PENDING_REVIEW, RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED
 TOLD = (RmaStatus.LABEL_CREATED, RmaStatus.IN_TRANSIT, RmaStatus.RECEIVED, RmaStatus.INSPECTED,
         RmaStatus.REFUNDED, RmaStatus.REJECTED)
 CREATED_NOTE = "created"  # the note Returns.create_rma writes on an RMA's first event
-STOP_HINT = 'Say "stop updates" if you\'d rather not get these messages.'
 
 CURSOR = "customer-notices"
 
@@ -140,21 +139,8 @@ class ReturnUpdates:
     def _text(self, rma: Rma, event: RmaEvent) -> str:
         order = self.store.get_order(rma.order_id)
         item = replies.item_name(order.line(rma.line_id) if order else None)
-        head = f"Update on your return {rma.rma_id} ({item}):"
-        what = rma.resolution.value.replace("_", " ")
-        amount = str(rma.refund)
-        body = {
-            RmaStatus.LABEL_CREATED: lambda: (f"your return label is ready: {self.slip_url(rma)} ."
-                                              if self.slip_url(rma) else "your return label is ready."),
-            RmaStatus.IN_TRANSIT: lambda: "it's on its way back to us. We'll tell you when it arrives.",
-            RmaStatus.RECEIVED: lambda: f"it has arrived back with us. The {what} of {amount} follows once "
-                                        "we've checked it.",
-            RmaStatus.INSPECTED: lambda: f"we've checked it; the {what} of {amount} is on its way.",
-            RmaStatus.REFUNDED: lambda: f"we refunded {amount} on {replies.day(event.at)}; {replies.BANK_DAYS}.",
-            RmaStatus.REJECTED: lambda: "we could not accept the return"
-            + (f" ({event.note})" if event.note else "") + ". Reply here if you'd like a person to explain.",
-        }[event.status]()
-        return f"{head} {body} {STOP_HINT}"
+        slip_url = self.slip_url(rma) if event.status is RmaStatus.LABEL_CREATED else None
+        return replies.notice(rma, item, event.status, event.at, event.note, slip_url)  # wording: the catalogue
 
 
 def _tells(event: RmaEvent) -> bool:

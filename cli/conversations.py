@@ -56,6 +56,8 @@ RESOLUTIONS = {"refund", "exchange", "store_credit", "replacement"}
 OUTCOMES = {"rma", "returnless_refund", "damage_replacement"}  # the outcomes that store an RMA
 # Never in any reply, whatever the conversation: the apology for a failure.
 ALWAYS_NEVER = ("having trouble",)
+# A catalogue sentence whose value was not given: Rasa shows it as it is written, braces and all.
+UNFILLED = re.compile(r"{[a-z_]+}")
 BUTTON_LINE = re.compile(r"^\[button:\s*(?P<title>.+?)\s*\]$", re.IGNORECASE)
 ORDER_NUMBER = re.compile(r"(?<![\w-])(\d{3}-\d{7}-\d{7}|\d{2}-\d{5}-\d{5}|#\d{4,})(?![\w-])")
 # A plain YAML scalar with " #" loses everything from there: the line would be cut without a word.
@@ -474,6 +476,9 @@ def check(conversation: Conversation, turns: Sequence[Turn], facts: dict,
     for number, turn in enumerate(turns, 1):
         if not turn.error and not any(r.get("text") for r in turn.replies):
             failures.append(f"line {number} got no answer")
+        unfilled = UNFILLED.search(turn.text())
+        if unfilled:
+            failures.append(f"the reply to line {number} shows {unfilled.group(0)} unfilled")
     everything = "\n".join(t.text() for t in turns)
     for text in expect.get("replies_include") or []:
         if not _found(everything, text):

@@ -82,7 +82,10 @@ async def test_a_failure_keeps_the_state_says_so_and_offers_a_person(services, m
     failed_events, messages = await run(tracker(events[0]["value"], text=ALICE_EMAIL,
                                                 entities=[{"entity": "email", "value": ALICE_EMAIL}]))
     assert failed_events == [] and responses(messages) == ["utter_step_failed"]
-    assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/human_handoff"}]
+    assert messages[0]["buttons"] == []  # Rasa adds the response's own: a person
+    from bot.catalogue import catalogue
+
+    assert catalogue().entry("utter_step_failed").buttons == (("Talk to a person", "/human_handoff"),)
     monkeypatch.undo()
     _, messages = await run(tracker(events[0]["value"], text=ALICE_EMAIL,
                                     entities=[{"entity": "email", "value": ALICE_EMAIL}]))

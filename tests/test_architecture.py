@@ -1,5 +1,5 @@
-"""The layout rules a newcomer relies on: a pure core, names that match domain.yml, no import cycle, and
-channels plugged into the gateway through its one list."""
+"""The layout rules a newcomer relies on: a pure core, names that match domain.yml (response names: see
+test_catalogue.py), no import cycle, and channels plugged into the gateway through its one list."""
 import ast
 from pathlib import Path
 
@@ -39,39 +39,6 @@ def test_every_intent_reaches_the_dialogue_manager():
     routed = {step["intent"] for step in rule[0]["or"]}
     assert routed == set(_domain()["intents"]) | {"nlu_fallback"}
     assert rule[1] == {"action": names.CONVERSE}
-
-
-def _constants(folder: Path):
-    for path in folder.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                yield node.value
-            elif isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
-                yield node.values[0].value + "{"
-
-
-def test_every_response_the_dialogue_names_exists_in_the_domain():
-    """Keys written whole must exist; keys built from a prefix (f"utter_queued_{goal}") must have a
-    response for every value the code can put there."""
-    from bot.conversation.state import GOALS
-    from bot.policy import CancelDecision
-
-    responses = set(_domain()["responses"])
-    used = {v for folder in ("actions", "bot/conversation") for v in _constants(ROOT / folder)
-            if v.startswith("utter_")}
-    whole = {v for v in used if not v.endswith(("{", "_"))}
-    assert whole and whole <= responses, whole - responses
-    built = {
-        "utter_queued_{": {f"utter_queued_{g}" for g in GOALS},
-        "utter_cancel_{": {f"utter_cancel_{d.value}" for d in CancelDecision if d is not CancelDecision.CANCEL}
-        | {"utter_cancel_done"},
-        "utter_not_eligible_{": {f"utter_not_eligible_{r}" for r in (
-            "window_closed", "non_returnable_category", "nothing_left_to_return", "not_delivered", "cancelled",
-            "other")},
-    }
-    for prefix in {v for v in used if v.endswith("{")}:
-        assert prefix in built, f"a response key built at run time from {prefix!r}: list its values here"
-        assert built[prefix] <= responses, built[prefix] - responses
 
 
 # -- modules: no import cycle, and the gateway knows channels only through its list ---------------

@@ -7,6 +7,7 @@ from typing import List
 
 import pytest
 
+from bot.catalogue import catalogue
 from bot.conversation.manager import DialogueManager
 from bot.conversation.reading import Reading
 from bot.conversation.state import Queued, State, Step, Task
@@ -32,6 +33,8 @@ class Chat:
         reading = Reading.of(text, intent, confidence, found)
         turn = self.dm.handle(self.conv, State.from_dict(self.state.to_dict()), reading)  # as the slot keeps it
         self.state, self.says = turn.state, list(turn.says)
+        for said in turn.says:  # every placeholder has its value (Rasa would show "{order_id}" to the customer)
+            catalogue().text(said.key, **said.values)
         return [s.key for s in turn.says]
 
     def value(self, key: str, name: str):

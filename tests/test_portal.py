@@ -4,6 +4,9 @@ asks it). One browser's portal and chat are one conversation: shared verificatio
 from __future__ import annotations
 
 import asyncio
+import html
+import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -177,6 +180,9 @@ async def test_the_portal_page_is_served_like_the_chat_page_with_the_shop_name_e
         assert 'name="viewport"' in page and 'role="alert"' in page and 'aria-live="polite"' in page
         assert "<script>" not in page and "style=" not in page and "onclick" not in page  # the CSP allows none
         assert 'href="/">Chat with us</a>' in page
+        words = json.loads(html.unescape(re.search(r'<body data-words="([^"]*)">', page).group(1)))
+        assert words["choose_reason"] == "Choose why you're returning {title}."  # the page fills in the item
+        assert words["enter_order"] == "Enter your order number."  # the same words the API answers with
         for asset, kind in (("/static/portal.js", "javascript"), ("/static/portal.css", "css")):
             assert f'"{asset}"' in page
             async with http.get(asset) as resp:
@@ -265,6 +271,9 @@ async def test_another_session_cannot_read_or_return_an_order_this_one_verified(
     assert services.store.list_rmas() == []
 
 
+SLIP_NOTE = "You'll get a return number and a slip to print; send it back within 14 days."
+
+
 async def test_the_order_lists_each_item_with_what_the_page_may_offer(alice):
     status, body = await alice.order(ALICE)
     assert status == 200 and body["order_id"] == ALICE and body["ship_back_days"] == 14
@@ -274,7 +283,20 @@ async def test_the_order_lists_each_item_with_what_the_page_may_offer(alice):
         "max_quantity": 1, "category": "shoes", "outcome": "rma", "why_not": None, "return_by": "15 December 2026",
         "refund": "89.99 USD", "resolutions": SENT_BACK, "reasons": ALL_REASONS,
         "if_damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"]},
-        "amazon_returns_url": None, "rma": None}
+        "amazon_returns_url": None, "rma": None, "why_not_text": None, "amazon_text": None,
+        "choices": {reason: {"outcome": "rma", "resolutions": SENT_BACK, "note": SLIP_NOTE, "note_some": None}
+                    for reason in ALL_REASONS if reason != "damaged"}
+        | {"damaged": {"outcome": "damage_replacement", "resolutions": ["replacement", "refund"], "note_some": None,
+                       "note": "We're sorry. Our team checks damage claims, usually within one business day, "
+                               "and replies in the chat."}},
+        "summary": [{"text": "Returnable", "strong": True},
+                    {"text": " until 15 December 2026 (refund, exchange, store credit)."}],
+        "partial_text": None}
+    assert body["labels"] == {
+        "reasons": {"too_small": "Too small", "too_large": "Too large", "not_as_described": "Not as described",
+                    "damaged": "Arrived damaged", "wrong_item": "Wrong item sent", "changed_mind": "Changed my mind"},
+        "resolutions": {"refund": "Refund", "exchange": "Exchange", "store_credit": "Store credit",
+                        "replacement": "Replacement"}}
 
 
 @pytest.mark.parametrize("order_id, proof, expected", [
@@ -384,8 +406,17 @@ async def test_a_damaged_item_gets_a_replacement_under_review_with_a_case_number
     assert status == 200 and result["outcome"] == "damage_replacement"
     assert result["rma"]["status"] == "pending_review" and result["rma"]["resolution"] == "replacement"
     assert result["rma"]["slip_url"] is None
+    rma_id = result["rma"]["rma_id"]
+    assert result["rma"]["remedy_text"] == f"We'll send you a replacement (reference {rma_id})."
+    assert result["rma"]["status_text"] == "Our team is reviewing it and will reply in the chat."
     [case] = services.returns.handoffs.list()
     assert result["case_id"] == f"#{case.handoff_id}"
+    assert result["paragraphs"] == [
+        [{"text": "We're so sorry it arrived damaged."}, {"text": " "},
+         {"text": f"We'll send you a replacement (reference {rma_id})."}],
+        [{"text": f"Our team is checking the claim (case #{case.handoff_id}) and will confirm in the "},
+         {"text": "chat", "link": "chat"},
+         {"text": ", usually within one business day. If you have a photo of the damage, please send it there."}]]
     assert (case.reason, case.conversation_id) == ("damage_claim", browser.conversation)  # agents reply in its chat
 
 
@@ -408,6 +439,7 @@ async def test_an_amazon_order_gets_amazons_path_and_no_rma(alice, services):
     result = body["results"][0]
     assert status == 200 and (result["outcome"], result["rma"]) == ("amazon_fba", None)
     assert result["amazon_returns_url"] == "https://www.amazon.com/returns"
+    assert result["amazon_text"].startswith("On Amazon, open Your Orders")
     assert services.store.list_rmas() == []
 
 
@@ -417,6 +449,7 @@ async def test_a_gift_card_can_only_be_reported_damaged(browsers, services):
     status, body = await browser.submit(DAN, item("L2", "changed_mind", None))
     assert status == 200
     assert (body["results"][0]["outcome"], body["results"][0]["why_not"]) == ("not_eligible", "non_returnable_category")
+    assert body["results"][0]["why_not_text"] == "Not returnable: items in the gift card category can't be returned."
     assert services.store.list_rmas() == []
     status, body = await browser.submit(DAN, item("L2", "damaged", "refund"))
     assert (body["results"][0]["outcome"], body["results"][0]["rma"]["resolution"]) == ("damage_replacement", "refund")
@@ -428,6 +461,10 @@ async def test_a_closed_window_says_when_it_closed_and_creates_nothing(browsers,
     status, body = await browser.submit(BEN, {"line_id": "L1"})
     result = body["results"][0]
     assert status == 200 and (result["why_not"], result["return_by"]) == ("window_closed", "5 November 2026")
+    assert result["why_not_text"] == "Not returnable: the return window closed on 5 November 2026."
+    assert result["paragraphs"] == [[{"text": "Not returnable: the return window closed on 5 November 2026."},
+                                     {"text": " "}, {"text": "Questions? "}, {"text": "Chat with us", "link": "chat"},
+                                     {"text": "."}]]
     assert services.store.list_rmas() == []
 
 
@@ -557,7 +594,12 @@ async def test_a_gateway_without_a_returns_portal_sends_returns_to_the_chat(sett
     store.engine.dispose()
 
 
-def test_rma_statuses_the_page_knows_cover_every_status():
+def test_the_page_shows_the_servers_words_for_every_status_and_reason():
+    """The page restates no sentence of the catalogue: where a return stands and why an item can't be
+    returned arrive as text (`status_text`, `why_not_text`), for every status and every reason."""
     page = (Path(__file__).parent.parent / "channels/web/static/portal.js").read_text()
     for status in RmaStatus:
-        assert f"{status.value}:" in page, status
+        assert f"{status.value}:" not in page, status
+    for reason in Ineligibility:
+        assert f"{reason.value}:" not in page, reason
+    assert "status_text" in page and "summary" in page and "paragraphs" in page and "choices" in page

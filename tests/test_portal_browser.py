@@ -189,7 +189,11 @@ async def test_choosing_nothing_or_no_reason_is_explained_next_to_the_question(s
         await fill_in_order(page, "27-11111-22222", "60614")
         await page.click("#find-submit")
         await page.wait_for("!document.querySelector('#step-order').hidden", "the order")
-        assert "gift card category" in await page.evaluate("document.querySelector('#item-1-status').textContent")
+        assert await page.evaluate("document.querySelector('#item-1-status').textContent") == (
+            "Not returnable: items in the gift card category can't be returned. "
+            "If it arrived damaged, you can report it here.")  # the server's words, as the catalogue has them
+        first = await page.evaluate("document.querySelector('#item-0-status').innerHTML")
+        assert first.startswith("<strong>Returnable</strong> until ")  # **bold** in the catalogue is bold on the page
         assert await page.evaluate("document.querySelector('label[for=\"pick-1\"]').textContent") == \
             "Report it as arrived damaged"
 

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot import choices
+from bot import responses as said
+from bot.catalogue import catalogue
 from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
@@ -26,6 +28,7 @@ from bot.handoffs.types import HandoffFacts
 from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
+from bot.replies import units as titled_units
 from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
 TAG_RMA_REQUEST = "rma_request"
@@ -46,8 +49,6 @@ _KEEP_ALL = re.compile(r"\b(keep|keeping|still want|don'?t cancel|do not cancel|
 _UNWANTED = re.compile(r"\b(don'?t|do not|no longer|never) (really |even )?(need|want|require)\b", re.IGNORECASE)
 _CANCEL_VERB = re.compile(r"\b(cancel|cancell?ation|remove|drop)\b", re.IGNORECASE)
 _ALSO = re.compile(r"\b(also|too|as well|plus|in addition|additionally)\b", re.IGNORECASE)
-RESOLUTION_TITLES = {Resolution.REFUND: "Refund", Resolution.EXCHANGE: "Exchange",
-                     Resolution.STORE_CREDIT: "Store credit", Resolution.REPLACEMENT: "Replacement"}
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,11 @@ class _Turn:
             if yes is not None and not self.has_lookup_entity() and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
                 return self.answer_offer(offer, offer_order, yes)
         if asks_if_bot(r.words):
-            self.say("utter_i_am_a_bot")
+            self.say(said.I_AM_A_BOT)
             return self.reprompt(resume=False)
         if r.confident("stop_updates") or r.confident("start_updates"):
             (self.m.opt_out if r.intent == "stop_updates" else self.m.opt_in)(self.conv)
-            self.say("utter_updates_stopped" if r.intent == "stop_updates" else "utter_updates_started")
+            self.say(said.UPDATES_STOPPED if r.intent == "stop_updates" else said.UPDATES_STARTED)
             return self.reprompt()
         if self.task is not None:
             return self.continue_task()
@@ -210,13 +211,13 @@ class _Turn:
         handoff = self.returns.open_handoff(self.conv, "customer_request", order_id, summary,
                                             facts=HandoffFacts(order_id=order_id, words=words))
         if also:
-            return self.say("utter_handoff_and_go_on", case_id=f"#{handoff.handoff_id}")
+            return self.say(said.HANDOFF_AND_GO_ON, case_id=f"#{handoff.handoff_id}")
         self.state = replace(self.state, task=None, queued=(), misunderstood=0)
-        self.say("utter_handoff", case_id=f"#{handoff.handoff_id}")
+        self.say(said.HANDOFF, case_id=f"#{handoff.handoff_id}")
 
     def stop(self) -> None:
         self.state = replace(self.state, task=None, queued=(), misunderstood=0)
-        self.say("utter_stopped")
+        self.say(said.STOPPED)
         self.offer(Offer.ANYTHING_ELSE)
 
     def answer_offer(self, offer: str, order_id: Optional[str], yes: bool) -> None:
@@ -224,9 +225,9 @@ class _Turn:
             if yes:
                 return self.person()
             if self.task is None:
-                self.say("utter_no_problem_anything_else")
+                self.say(said.NO_PROBLEM_ANYTHING_ELSE)
                 return self.offer(Offer.ANYTHING_ELSE)
-            self.say("utter_no_problem")
+            self.say(said.NO_PROBLEM)
             return self.reprompt()
         if offer == Offer.CONFIRM_CANCEL and self.task is not None and self.task.goal == "cancel":
             return self.confirm_cancel(yes)
@@ -235,10 +236,10 @@ class _Turn:
         if offer == Offer.START_RETURN and yes and order_id:
             return self.start_task("return", order_id=order_id)
         if offer == Offer.ANYTHING_ELSE and yes:
-            return self.say("utter_how_can_i_help")
+            return self.say(said.HOW_CAN_I_HELP)
         if self.task is not None:
             return self.reprompt()
-        self.say("utter_goodbye" if offer == Offer.ANYTHING_ELSE else "utter_no_problem_anything_else")
+        self.say(said.GOODBYE if offer == Offer.ANYTHING_ELSE else said.NO_PROBLEM_ANYTHING_ELSE)
         if offer != Offer.ANYTHING_ELSE:
             self.offer(Offer.ANYTHING_ELSE)
 
@@ -289,18 +290,18 @@ class _Turn:
             return None
         intent = r.intent if r.confidence >= 0.5 else None
         if intent == "greet":
-            return self.say("utter_greet")
+            return self.say(said.GREET)
         if intent == "thank":
-            self.say("utter_you_are_welcome")
+            self.say(said.YOU_ARE_WELCOME)
             return self.offer(Offer.ANYTHING_ELSE)
         if intent == "goodbye":
-            return self.say("utter_goodbye")
+            return self.say(said.GOODBYE)
         if intent == "ask_help":
-            return self.say("utter_help")
+            return self.say(said.HELP)
         if intent in ("affirm", "deny"):
-            return self.say("utter_how_can_i_help" if intent == "affirm" else "utter_goodbye")
+            return self.say(said.HOW_CAN_I_HELP if intent == "affirm" else said.GOODBYE)
         if intent == "out_of_scope":
-            return self.not_understood("utter_out_of_scope")
+            return self.not_understood(said.OUT_OF_SCOPE)
         self.not_understood()
 
     def names_items_or_reason(self) -> bool:
@@ -329,12 +330,12 @@ class _Turn:
     def has_lookup_entity(self) -> bool:
         return any(k in self.r.entities for k in ("order_id", "tracking_number", "email", "postcode"))
 
-    def not_understood(self, first: str = "utter_clarify") -> None:
+    def not_understood(self, first: str = said.CLARIFY) -> None:
         """Not understood (or off topic): say so; the second time in a row, offer a person."""
         count = self.state.misunderstood + 1
         self.state = replace(self.state, misunderstood=count)
         if count >= MAX_MISSES:
-            self.say("utter_offer_human")
+            self.say(said.OFFER_HUMAN)
             self.offer(Offer.PERSON)
         else:
             self.say(first)
@@ -367,7 +368,7 @@ class _Turn:
         if goal in RMA_RELATED_GOALS:
             self.returns.tag(self.conv, TAG_RMA_REQUEST)
             if not self.state.portal_shown:
-                self.say("utter_ack_request", portal_url=self.m.portal_url)
+                self.say(said.ACK_REQUEST, portal_url=self.m.portal_url)
                 self.state = replace(self.state, portal_shown=True)
         known = order_id or self.state.last_order
         verified = self.returns.is_verified(self.conv, known)
@@ -387,7 +388,7 @@ class _Turn:
             queued = Queued(request.goal, request.order_id, request.words[:300])
             if queued not in self.state.queued:
                 self.state = replace(self.state, queued=self.state.queued + (queued,))
-                self.say(f"utter_queued_{request.goal}")
+                self.say(said.QUEUED[request.goal])
 
     def _note(self) -> str:
         words = self.r.words
@@ -412,7 +413,7 @@ class _Turn:
             self.queue([q for q in requests if q.goal != POLICY and (q.goal, q.order_id) != (task.goal, task.order_id)])
             return self.reprompt()
         if task.step == Step.CONFIRM_CANCEL and is_question(r.words):
-            self.say("utter_cancel_refund_note", bank_days=self.returns.policy.bank_days)
+            self.say(said.CANCEL_REFUND_NOTE, bank_days=self.returns.policy.bank_days)
             return self.reprompt(resume=False)
         goal = r.goal
         if goal is None and not r.button and task.step not in (Step.REASON, Step.LINES, Step.RESOLUTION, Step.QUANTITY):
@@ -501,7 +502,7 @@ class _Turn:
             if found:
                 self.update_task(order_id=found, verified=self.returns.is_verified(self.conv, found), misses=0)
             else:
-                self.say("utter_tracking_number_unknown")
+                self.say(said.TRACKING_NUMBER_UNKNOWN)
         proof = r.entities.get("email") or r.entities.get("postcode")
         if not proof and step == Step.PROOF and raw:
             proof = textlib.parse_email(raw) or textlib.parse_postcode(raw)
@@ -532,10 +533,10 @@ class _Turn:
         self.update_task(proof=None, step=Step.PROOF)
         self.proof_refused = True
         if result.locked:  # the task stays: any proof for this order is refused the same way for a while
-            self.say("utter_verification_locked")
+            self.say(said.VERIFICATION_LOCKED)
             self.offer(Offer.PERSON)
             return
-        self.say("utter_verification_failed_keep")  # word for word the same for any order number
+        self.say(said.VERIFICATION_FAILED_KEEP)  # word for word the same for any order number
 
     def absorb_return_answers(self) -> None:
         r, task = self.r, self.task
@@ -610,21 +611,21 @@ class _Turn:
         """The message answered nothing the task needs: small talk, or an answer not understood."""
         intent = self.r.intent if self.r.confidence >= 0.5 else None
         if intent == "greet":
-            self.say("utter_greet_back")
+            self.say(said.GREET_BACK)
             return self.reprompt(resume=False)
         if intent == "thank":
-            self.say("utter_no_problem")
+            self.say(said.NO_PROBLEM)
             return self.reprompt(resume=False)
         if intent == "ask_help":
-            self.say("utter_help")
+            self.say(said.HELP)
             return self.reprompt()
         if intent in ("goodbye",):
             return self.stop()
         task = self.task
         misses = task.misses + 1
         self.update_task(misses=misses)
-        key = {Step.ORDER_ID: "utter_invalid_order_id", Step.PROOF: "utter_invalid_customer_proof"}.get(
-            task.step, "utter_invalid_choice")
+        key = {Step.ORDER_ID: said.INVALID_ORDER_ID, Step.PROOF: said.INVALID_CUSTOMER_PROOF}.get(
+            task.step, said.INVALID_CHOICE)
         if task.step == Step.ORDER_ID and (self.r.confident("no_order_number") or lost_order_number(self.r.words)):
             self.update_task(misses=0)
             return self.ask(Step.ORDER_ID)
@@ -632,7 +633,7 @@ class _Turn:
             return self.reprompt(resume=False)  # "yes go on": the question again, no complaint
         self.say(key)
         if misses >= MAX_MISSES:
-            self.say("utter_offer_human")
+            self.say(said.OFFER_HUMAN)
             self.offer(Offer.PERSON)
             return
         self.reprompt(resume=False)
@@ -656,7 +657,7 @@ class _Turn:
                 self.update_task(verified=True)  # the same customer's other order: the proof they gave
                 return self.advance()
             elif self.returns.is_locked(self.conv, task.order_id):
-                self.say("utter_verification_locked")
+                self.say(said.VERIFICATION_LOCKED)
                 self.offer(Offer.PERSON)
                 return self.update_task(step=Step.PROOF)
             else:
@@ -674,7 +675,7 @@ class _Turn:
             task = self.update_task(pending_words="") if task.goal != "cancel" else self.task
         if not task.goal:
             self.update_task(step="")
-            return self.say("utter_what_to_do")
+            return self.say(said.WHAT_TO_DO)
         if task.goal in ("track", "return_status", "refund_status"):
             self.answer_about(task.goal, order)
             return self.finish()
@@ -696,14 +697,15 @@ class _Turn:
     def answer_about(self, goal: str, order: Order) -> None:
         if goal in ("return_status", "refund_status") and order.status is OrderStatus.CANCELLED \
                 and not self.returns.returns_of(order):
-            return self.say("utter_cancelled_refund", order_id=order.order_id, amount=str(order.total),
+            return self.say(said.CANCELLED_REFUND, order_id=order.order_id, amount=str(order.total),
                             bank_days=self.returns.policy.bank_days)
         if goal == "track":
             say = outcomes.tracking(order, not_received=self.task is not None and self.task.note == "not_received")
         else:
             rmas = self.returns.rmas_for_order(self.conv, order.order_id)
             say = outcomes.return_status(order, rmas, self.m.external_returns(order.order_id),
-                                         self.returns.policy.ship_back_days, self.returns.slip_url_for,
+                                         self.returns.policy.ship_back_days, self.returns.policy.bank_days,
+                                         self.returns.slip_url_for,
                                          already_sent=self.task is not None and self.task.note == "already_sent")
         self.says.append(say)
         offer = outcomes.offer_after(say)
@@ -716,7 +718,7 @@ class _Turn:
         my order" asks which. `adding`: items already chosen that the words add to ("the cap too")."""
         decision = decide_cancel(order)
         if decision is not CancelDecision.CANCEL:
-            self.say(f"utter_cancel_{decision.value}", order_id=order.order_id)
+            self.say(said.CANCEL_REFUSED[decision], order_id=order.order_id)
             return self.finish()
         words = _cancel_words(self.task.pending_words or self.r.words)
         answering = self.task.note == "which_items"
@@ -735,23 +737,25 @@ class _Turn:
         if part is not None:
             self.update_task(line_ids=tuple(part), cancel_units=tuple(part.values()),
                              cancel_totals=tuple(order.line(i).cancelled_quantity + n for i, n in part.items()))
-            self.say("utter_confirm_cancel_items", order_id=order.order_id, items=_items(order, part),
+            self.say(said.CONFIRM_CANCEL_ITEMS, order_id=order.order_id, items=_items(order, part),
                      amount=str(_value(order, part)), rest=_items(order, _rest(order, part)))
         else:
             if lines and len(lines) < len(order.open_lines) and not partial:
-                self.say("utter_cancel_whole_order_only", order_id=order.order_id,
+                self.say(said.CANCEL_WHOLE_ORDER_ONLY, order_id=order.order_id,
                          named=", ".join(l.title for l in lines))
             everything = {l.line_id: l.open_quantity for l in order.open_lines}
-            self.say("utter_confirm_cancel", order_id=order.order_id, items=_items(order, everything),
+            self.say(said.CONFIRM_CANCEL, order_id=order.order_id, items=_items(order, everything),
                      amount=str(order.open_total))
         self.offer(Offer.CONFIRM_CANCEL, order.order_id)
 
     def ask_cancel_items(self, order: Order) -> None:
-        buttons = [Button(f"{line.title} ({line.unit_price} {order.currency})" if line.open_quantity == 1 else
-                          f"{line.title} (x{line.open_quantity}, {line.unit_price} {order.currency} each)",
+        words = catalogue()
+        buttons = [Button(words.text(said.BUTTON_LINE if line.open_quantity == 1 else said.BUTTON_LINE_UNITS,
+                                     title=line.title, price=line.unit_price, currency=order.currency,
+                                     units=line.open_quantity),
                           payload("line_id", line.line_id)) for line in order.open_lines]
-        buttons.append(Button("The whole order", payload("line_id", "all")))
-        self.say("utter_ask_cancel_items", order_id=order.order_id, buttons=buttons)
+        buttons.append(Button(words.text(said.BUTTON_WHOLE_ORDER), payload("line_id", "all")))
+        self.say(said.ASK_CANCEL_ITEMS, order_id=order.order_id, buttons=buttons)
 
     def _cancel_choice(self, order: Order, words: str, answering: bool):
         """(the lines the words name, the part of the order to cancel as {line: units} or None for all)."""
@@ -822,7 +826,7 @@ class _Turn:
     def confirm_cancel(self, yes: bool) -> None:
         order, task = self.order(), self.task
         if not yes:
-            self.say("utter_cancel_kept", order_id=order.order_id)
+            self.say(said.CANCEL_KEPT, order_id=order.order_id)
             return self.finish()
         if task.line_ids:
             chosen = _cancelling(order, task)
@@ -831,19 +835,19 @@ class _Turn:
             if decision is CancelDecision.CANCEL:
                 rest = _rest(order, chosen)
                 if all(units == 0 for units in chosen.values()):  # done already (a repeated message)
-                    self.say("utter_cancel_items_already", order_id=order.order_id)
+                    self.say(said.CANCEL_ITEMS_ALREADY, order_id=order.order_id)
                 elif rest:
-                    self.say("utter_cancel_items_done", order_id=order.order_id, items=_items(order, chosen),
+                    self.say(said.CANCEL_ITEMS_DONE, order_id=order.order_id, items=_items(order, chosen),
                              amount=str(_value(order, chosen)), rest=_items(order, rest),
                              bank_days=self.returns.policy.bank_days)
                 else:
-                    self.say("utter_cancel_done", order_id=order.order_id, amount=str(order.open_total),
+                    self.say(said.CANCEL_DONE, order_id=order.order_id, amount=str(order.open_total),
                              bank_days=self.returns.policy.bank_days)
             else:
-                self.say(f"utter_cancel_{decision.value}", order_id=order.order_id)
+                self.say(said.CANCEL_REFUSED[decision], order_id=order.order_id)
             return self.finish()
         decision = self.returns.cancel_order(self.conv, order.order_id)
-        self.say(f"utter_cancel_{'done' if decision is CancelDecision.CANCEL else decision.value}",
+        self.say(said.CANCEL_DONE if decision is CancelDecision.CANCEL else said.CANCEL_REFUSED[decision],
                  order_id=order.order_id, amount=str(order.open_total), bank_days=self.returns.policy.bank_days)
         self.finish()
 
@@ -864,7 +868,7 @@ class _Turn:
                     self.offer(outcomes.offer_after(say), order.order_id)
                 return self.finish()
             if task.note == "asks_window" and whole.return_by is not None and whole.outcome is not Outcome.NOT_ELIGIBLE:
-                self.say("utter_return_window_for_order", order_id=order.order_id,
+                self.say(said.RETURN_WINDOW_FOR_ORDER, order_id=order.order_id,
                          return_by=replies_day(whole.return_by))
                 task = self.update_task(note="")
         if task.line_ids:
@@ -882,7 +886,7 @@ class _Turn:
                 for line_id in existing:  # what became of them answers "where is my refund" too
                     self.says.append(self._existing(order, line_id))
                 if not existing:
-                    self.say("utter_nothing_to_return", order_id=order.order_id)
+                    self.say(said.NOTHING_TO_RETURN, order_id=order.order_id)
                 return self.finish()
             if len(open_lines) == 1:
                 task = self.update_task(line_ids=(open_lines[0].line_id,))
@@ -908,7 +912,7 @@ class _Turn:
             task = self.update_task(resolution=wanted.value)
         if len(allowed) > 1 and (task.resolution is None or Resolution(task.resolution) not in allowed):
             if task.resolution is not None and task.step == Step.RESOLUTION:
-                self.say("utter_resolution_not_offered")
+                self.say(said.RESOLUTION_NOT_OFFERED)
             return self.ask(Step.RESOLUTION)
         resolution = Resolution(task.resolution) if task.resolution else (allowed[0] if len(allowed) == 1 else None)
         quantity = task.quantity if len(lines) == 1 else None
@@ -939,14 +943,14 @@ class _Turn:
             paused = self.state.paused
             self.state = replace(self.state, paused=None, task=paused, offer=None)
             if self.returns.is_verified(self.conv, paused.order_id):
-                self.say("utter_resume")
+                self.say(said.RESUME)
                 return self.reprompt(resume=False)
             self.set_task(replace(paused, verified=False))
             return self.advance()
         if self.state.queued:
             queued, rest = self.state.queued[0], self.state.queued[1:]
             self.state = replace(self.state, queued=rest, offer=None)
-            self.say("utter_next_request")
+            self.say(said.NEXT_REQUEST)
             self.r = Reading(text="", intent="inform", confidence=1.0)
             self.start_task(queued.goal, queued.order_id, queued.words)
 
@@ -959,30 +963,31 @@ class _Turn:
                 and not self.r.entities.get("tracking_number")
             if lost:
                 self.offer(Offer.PERSON)  # its words offer a person who can help find it
-            return self.say("utter_find_order_number" if lost else "utter_ask_order_id")
+            return self.say(said.FIND_ORDER_NUMBER if lost else said.ASK_ORDER_ID)
         if step == Step.PROOF:
-            return self.say("utter_ask_customer_proof", order_id=task.order_id)
+            return self.say(said.ASK_CUSTOMER_PROOF, order_id=task.order_id)
         order = self.order()
         if step == Step.LINES:
             lines = self.open_lines(order)
-            buttons = [Button(f"{line.title} ({line.unit_price} {order.currency})", payload("line_id", line.line_id))
+            buttons = [Button(catalogue().text(said.BUTTON_LINE, title=line.title, price=line.unit_price,
+                                               currency=order.currency), payload("line_id", line.line_id))
                        for line in lines]
             if len(lines) > 1:
-                buttons.append(Button("All of them", payload("line_id", "all")))
-            return self.say("utter_ask_line", buttons=buttons)
+                buttons.append(Button(catalogue().text(said.BUTTON_ALL_LINES), payload("line_id", "all")))
+            return self.say(said.ASK_LINE, buttons=buttons)
         if step == Step.QUANTITY:
             line = order.line(task.line_ids[0])
             most = line.returnable_quantity
             buttons = [Button(str(n), payload("quantity", str(n))) for n in range(1, min(most, 4) + 1)]
-            return self.say("utter_ask_quantity", buttons=buttons, item=line.title, most=most)
+            return self.say(said.ASK_QUANTITY, buttons=buttons, item=line.title, most=most)
         if step == Step.REASON:
-            return self.say("utter_ask_return_reason")
+            return self.say(said.ASK_RETURN_REASON)
         if step == Step.RESOLUTION:
             previews = [self.preview(order, i, ReturnReason(task.reason)) for i in task.line_ids]
             decision = next((d for d in previews if d.outcome is Outcome.RMA), previews[0])
-            buttons = [Button(RESOLUTION_TITLES[r], payload("resolution", r.value))
+            buttons = [Button(catalogue().text(said.RESOLUTION_NAMES[r]), payload("resolution", r.value))
                        for r in decision.allowed_resolutions]
-            return self.say("utter_ask_resolution", buttons=buttons)
+            return self.say(said.ASK_RESOLUTION, buttons=buttons)
 
     def reprompt(self, resume: bool = True) -> None:
         """After a detour: the question the task waits for, again."""
@@ -992,15 +997,15 @@ class _Turn:
         if task.step == Step.CONFIRM_CANCEL and task.note != "which_items":
             self.offer(Offer.CONFIRM_CANCEL, task.order_id)
         if resume:
-            self.say("utter_resume")
+            self.say(said.RESUME)
         if task.step == Step.CONFIRM_CANCEL and task.note == "which_items":
             return self.ask_cancel_items(self.order())
         if task.step == Step.CONFIRM_CANCEL and task.line_ids:
             order = self.order()
-            return self.say("utter_confirm_cancel_items_again", order_id=task.order_id,
+            return self.say(said.CONFIRM_CANCEL_ITEMS_AGAIN, order_id=task.order_id,
                             items=_items(order, _cancelling(order, task)))
         if task.step == Step.CONFIRM_CANCEL:
-            return self.say("utter_confirm_cancel_again", order_id=task.order_id)
+            return self.say(said.CONFIRM_CANCEL_AGAIN, order_id=task.order_id)
         if task.step:
             return self.ask(task.step)
         self.advance()
@@ -1021,7 +1026,7 @@ def _cancelling(order: Order, task: Task) -> dict:
 def _items(order: Order, units: dict) -> str:
     """"Mug, Socks (x2)": the lines' titles with how many, in the order's order."""
     named = [(line, units[line.line_id]) for line in order.lines if units.get(line.line_id)]
-    return ", ".join(line.title if n == 1 else f"{line.title} (x{n})" for line, n in named)
+    return ", ".join(titled_units(line.title, n) for line, n in named)
 
 
 def _value(order: Order, units: dict) -> Money:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Sequence
 
+from bot import responses as said
+from bot.catalogue import catalogue
 from bot.conversation.say import Say
 from bot.models import Resolution, ReturnReason
 from bot.policy import Policy
+from bot.replies import resolution_name
 
 
 def _words(*alternatives: str) -> re.Pattern:
@@ -71,70 +74,72 @@ def sounds_like_policy_question(words: str) -> bool:
 def answer(policy: Policy, topic: Optional[str], channel: Optional[str] = None) -> Say:
     """The policy's answer on one topic (None: the general summary)."""
     if topic == "window":
-        return Say("utter_policy_window", {"window": window_text(policy, channel)})
+        return Say(said.POLICY_WINDOW, {"window": window_text(policy, channel)})
     if topic == "ship_back":
-        return Say("utter_policy_ship_back", {"ship_back_days": policy.ship_back_days})
+        return Say(said.POLICY_SHIP_BACK, {"ship_back_days": policy.ship_back_days})
     if topic == "shipping_cost":
-        key = "utter_policy_shipping_merchant" if policy.return_shipping_paid_by == "merchant" else "utter_policy_shipping_customer"
+        key = said.POLICY_SHIPPING_MERCHANT if policy.return_shipping_paid_by == "merchant" else said.POLICY_SHIPPING_CUSTOMER
         return Say(key, {"free_reasons": _reasons(policy.free_return_reasons)})
     if topic == "shipping_refund":
-        key = "utter_policy_shipping_refunded" if policy.refund_original_shipping else "utter_policy_shipping_not_refunded"
+        key = said.POLICY_SHIPPING_REFUNDED if policy.refund_original_shipping else said.POLICY_SHIPPING_NOT_REFUNDED
         return Say(key, {"free_reasons": _reasons(policy.free_return_reasons)})
     if topic == "refund_timing":
-        return Say("utter_policy_refund_timing", {"processing_days": policy.refund_processing_days,
-                                                  "bank_days": policy.bank_days})
+        return Say(said.POLICY_REFUND_TIMING, {"processing_days": policy.refund_processing_days,
+                                               "bank_days": policy.bank_days})
     if topic == "non_returnable":
-        return Say("utter_policy_non_returnable", {"categories": categories_text(policy)})
+        return Say(said.POLICY_NON_RETURNABLE, {"categories": categories_text(policy)})
     if topic == "exchange":
-        return Say("utter_policy_exchange", {"resolutions": _or(_resolution_names(policy.resolutions))})
+        return Say(said.POLICY_EXCHANGE, {"resolutions": _or(_resolution_names(policy.resolutions))})
     if topic == "returnless":
-        return Say("utter_policy_returnless", {})
-    return Say("utter_policy_summary", {
+        return Say(said.POLICY_RETURNLESS, {})
+    return Say(said.POLICY_SUMMARY, {
         "window": window_text(policy, channel), "ship_back_days": policy.ship_back_days,
         "categories": categories_text(policy), "resolutions": _or(_resolution_names(policy.resolutions)),
-        "shipping": "free" if policy.return_shipping_paid_by == "merchant" else "paid by you",
+        "shipping": catalogue().text(said.PHRASE_SHIPPING_FREE if policy.return_shipping_paid_by == "merchant"
+                                     else said.PHRASE_SHIPPING_PAID_BY_YOU),
         "free_reasons": _reasons(policy.free_return_reasons)})
 
 
 def window_text(policy: Policy, channel: Optional[str] = None) -> str:
     """"30 days after delivery", or per sales channel when they differ."""
-    days = policy.return_window_days
+    words, days = catalogue(), policy.return_window_days
     if channel and channel in days:
-        return f"{days[channel]} days after delivery"
+        return words.text(said.PHRASE_DAYS_AFTER_DELIVERY, days=days[channel])
     if len(set(days.values())) <= 1:
-        return f"{next(iter(days.values()), 30)} days after delivery"
-    names = {"amazon": "Amazon", "ebay": "eBay", "shopify": "our shop", "web": "our website"}
-    return "; ".join(f"{n} days for {names.get(c, c)} orders" for c, n in sorted(days.items())) + ", from delivery"
+        return words.text(said.PHRASE_DAYS_AFTER_DELIVERY, days=next(iter(days.values()), 30))
+    each = [words.text(said.PHRASE_DAYS_FOR_CHANNEL, days=n,
+                       channel=words.text(said.CHANNEL_NAMES[c]) if c in said.CHANNEL_NAMES else c)
+            for c, n in sorted(days.items())]
+    return words.text(said.PHRASE_WINDOWS_FROM_DELIVERY, windows="; ".join(each))
 
 
 def categories_text(policy: Policy) -> str:
     return _and(sorted(c.replace("_", " ") + "s" if c == "gift_card" else c.replace("_", " ")
-                       for c in policy.non_returnable_categories)) or "none"
-
-
-_REASON_NAMES = {ReturnReason.DAMAGED: "arrived damaged", ReturnReason.WRONG_ITEM: "was the wrong item",
-                 ReturnReason.NOT_AS_DESCRIBED: "isn't as described", ReturnReason.TOO_SMALL: "is too small",
-                 ReturnReason.TOO_LARGE: "is too large", ReturnReason.CHANGED_MIND: "isn't wanted any more"}
+                       for c in policy.non_returnable_categories)) or catalogue().text(said.PHRASE_NONE)
 
 
 def _reasons(reasons) -> str:
-    return _or([_REASON_NAMES[r] for r in ReturnReason if r in reasons and r in _REASON_NAMES]) or "is faulty"
+    words = catalogue()
+    named = [words.text(said.FREE_RETURN_REASONS[r]) for r in ReturnReason
+             if r in reasons and r in said.FREE_RETURN_REASONS]
+    return _or(named) or words.text(said.PHRASE_IF_FAULTY)
 
 
 def _resolution_names(resolutions: Sequence[Resolution]) -> List[str]:
-    return [r.value.replace("_", " ") for r in resolutions]
+    return [resolution_name(r) for r in resolutions]
 
 
-def _join(items: Sequence[str], word: str) -> str:
+def _join(items: Sequence[str], key: str) -> str:
+    """"a, b and c": the list as a sentence names it."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+    return catalogue().text(key, items=", ".join(items[:-1]), last=items[-1])
 
 
 def _and(items: Sequence[str]) -> str:
-    return _join(items, "and")
+    return _join(items, said.PHRASE_LIST_AND)
 
 
 def _or(items: Sequence[str]) -> str:
-    return _join(items, "or")
+    return _join(items, said.PHRASE_LIST_OR)

@@ -10,11 +10,12 @@ import html
 import re
 from typing import Any, Dict, List, Optional
 
+from bot import responses as said
+from bot.catalogue import catalogue
 from bot.ids import parse_rma_id
 
 MAX_TEXT = 4096  # Telegram's limit per message, counted in UTF-16 code units after parsing
 MAX_CAPTION = 1024
-CHOOSE = "Please choose:"
 URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 TRAILING = ".,;:!?)]}"
 
@@ -82,7 +83,7 @@ def reply_payloads(reply: Dict[str, Any]) -> List[Dict[str, Any]]:
     payloads: List[Dict[str, Any]] = [{"text": part} for part in split_text(text)]
     if buttons:
         if not payloads:
-            payloads.append({"text": CHOOSE})
+            payloads.append({"text": catalogue().text(said.CHOOSE)})
         payloads[-1]["buttons"] = buttons
     rma_id = _slip_rma(reply.get("custom"))
     if rma_id:

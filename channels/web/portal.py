@@ -12,9 +12,14 @@ API (JSON in and out; errors are `{"error": message, "field": name}` with the fi
 - POST /api/portal/verify `{"order_id", "proof"}` -> 200 `{"verified": true, "order_id"}`; 403 for a
   wrong pair or an unknown order alike; 423 `{"locked": true, "chat_url"}` after too many failures.
 - GET /api/portal/order?order_id=... -> 200 the order and its items with what each may do; 403 until
-  this session has verified the order.
+  this session has verified the order. Every sentence the page shows about an order comes in the answer,
+  rendered from the catalogue (`bot.catalogue`): an item's `summary` (as parts: text, bold, a link to
+  the chat), `why_not_text`, an RMA's `heading`, `status_text`, `send_text` and `next`; the names of the
+  reasons and resolutions (`labels`); and per reason an item offers, the outcome, the resolutions the
+  policy allows then and the note to show (`choices`). The page restates none of them.
 - POST /api/portal/returns `{"order_id", "items": [{"line_id", "reason", "resolution", "quantity"}]}`
-  -> 200 `{"results": [...]}`, one per item, in order: the RMA and slip link, or the policy's outcome.
+  -> 200 `{"results": [...]}`, one per item, in order: the RMA and slip link, or the policy's outcome,
+  with what the page says about it (`lead`, `paragraphs`).
   `quantity` is optional (default: all that is left of the line, the item's `return_quantity`) and
   must be 1..the item's `max_quantity`; a line keeps one return, so after a partial return the rest
   of it goes through the chat.
@@ -24,6 +29,9 @@ which with the SameSite cookie keeps cross-site form posts out, bounded nesting,
 from __future__ import annotations
 
 import asyncio
+import html
+import json
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Protocol, Sequence
@@ -31,7 +39,9 @@ from typing import Any, Dict, List, Optional, Protocol, Sequence
 from aiohttp import web
 
 from bot import replies, text
-from bot.models import Outcome, Resolution, ReturnReason, Rma, RmaStatus
+from bot import responses as said
+from bot.catalogue import Catalogue, catalogue
+from bot.models import Ineligibility, Outcome, Resolution, ReturnReason, Rma, RmaStatus
 from bot.services import LineOption, NotVerified, ReturnResult, Verification
 from channels.http_body import BadBody, read_object
 from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_text, static_file
@@ -44,21 +54,23 @@ AMAZON_RETURNS_URL = "https://www.amazon.com/returns"
 CHAT_URL = "/"
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
-NO_SESSION = "no session: POST /api/session first"
-NOT_FOUND = ("Sorry, we couldn't find an order with those details. Please check the order number and the "
-             "email address or postcode and try again.")
-LOCKED = ("For your security we can't check more order details for a while. Please try again later, or chat "
-          "with us: a member of our team can help.")
-NOT_VERIFIED = "Please enter your order number and email address or postcode first."
+NO_SESSION = "no session: POST /api/session first"  # for a client's programmer: the page always has one
+# What the page checks itself before it asks, in the catalogue's words (it gets them in the page, `words`).
+PAGE_WORDS = {"enter_order": said.PORTAL_ERROR_ENTER_ORDER, "enter_proof": said.PORTAL_ERROR_ENTER_PROOF,
+              "choose_items": said.PORTAL_ERROR_CHOOSE_ITEMS, "choose_reason": said.PORTAL_ERROR_CHOOSE_REASON,
+              "choose_resolution": said.PORTAL_ERROR_CHOOSE_RESOLUTION,
+              "answer_marked": said.PORTAL_ERROR_ANSWER_MARKED, "offline": said.PORTAL_ERROR_OFFLINE}
 REASONS = (ReturnReason.TOO_SMALL, ReturnReason.TOO_LARGE, ReturnReason.NOT_AS_DESCRIBED, ReturnReason.DAMAGED,
            ReturnReason.WRONG_ITEM, ReturnReason.CHANGED_MIND)  # the chat's choices, in its order
 NOTHING_TO_ASK = (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA)
+_SPACE = [{"text": " "}]  # between two sentences of one paragraph
+_REASON_PAYLOAD = re.compile(r'"return_reason"\s*:\s*"(\w+)"')
 
 
 class PortalReturns(Protocol):
     """The part of `bot.services.ReturnsService` the portal uses."""
 
-    policy: Any  # its ship_back_days dates the slips
+    policy: Any  # its ship_back_days dates the slips; its bank_days says when a refund shows
 
     def verify(self, conversation_id: str, order_id: str, proof: str) -> Verification: ...
 
@@ -71,11 +83,14 @@ class PortalReturns(Protocol):
 
 
 class BadField(ValueError):
-    """A request field the customer (or a client) got wrong; the message is for the customer."""
+    """A request field the customer (or a client) got wrong: the catalogue's sentence `key` says how."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, field: str, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.field, self.key, self.values = field, key, values
+
+    def text(self, words: Catalogue) -> str:
+        return words.text(self.key, field=self.field, **self.values)
 
 
 @dataclass(frozen=True)
@@ -102,12 +117,17 @@ def _ok(body: Dict[str, Any]) -> web.Response:
 class Portal:
     """Request handlers of the portal; collaborators are passed in."""
 
-    def __init__(self, *, returns: PortalReturns, secret: str, shop_name: str, chat_url: str = CHAT_URL) -> None:
+    def __init__(self, *, returns: PortalReturns, secret: str, shop_name: str, chat_url: str = CHAT_URL,
+                 words: Optional[Catalogue] = None) -> None:
         if not secret:
             raise ValueError("the returns portal needs the web chat's non-empty secret to read session cookies")
         self.returns, self.chat_url = returns, chat_url
+        self.words = words if words is not None else catalogue()
+        self.labels = {"reasons": _reason_names(self.words),
+                       "resolutions": {r.value: self.words.text(key) for r, key in said.RESOLUTION_NAMES.items()}}
         self.signer = SessionSigner(secret)
-        self.page = page_text("portal.html", shop_name)
+        self.page = page_text("portal.html", shop_name).replace("{{words}}", html.escape(json.dumps(
+            {name: self.words.entry(key).text for name, key in PAGE_WORDS.items()}), quote=True))
         # One submit at a time per conversation: a double click waits for the first and gets its RMAs
         # (the database would keep one RMA per line anyway; this also keeps one review case).
         self._submitting: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
@@ -131,16 +151,15 @@ class Portal:
             return body
         try:
             order_id = _order_id(body.get("order_id"))
-            proof = _text_field(body.get("proof"), "proof", MAX_PROOF_CHARS,
-                                "Enter the email address or postcode used for the order.")
+            proof = _text_field(body.get("proof"), "proof", MAX_PROOF_CHARS, said.PORTAL_ERROR_ENTER_PROOF)
         except BadField as bad:
-            return _error(400, str(bad), bad.field)
+            return _error(400, bad.text(self.words), bad.field)
         result = await asyncio.to_thread(self.returns.verify, conversation, order_id, proof)
         if result.verified:
             return _ok({"verified": True, "order_id": order_id})
         if result.locked:
-            return _error(423, LOCKED, locked=True, chat_url=self.chat_url)
-        return _error(403, NOT_FOUND, verified=False)
+            return _error(423, self.words.text(said.PORTAL_ERROR_LOCKED), locked=True, chat_url=self.chat_url)
+        return _error(403, self.words.text(said.PORTAL_ERROR_NOT_FOUND), verified=False)
 
     async def order(self, request: web.Request) -> web.Response:
         conversation = self._conversation(request)
@@ -149,17 +168,17 @@ class Portal:
         try:
             order_id = _order_id(request.query.get("order_id"))
         except BadField as bad:
-            return _error(400, str(bad), bad.field)
+            return _error(400, bad.text(self.words), bad.field)
         try:
             body = await asyncio.to_thread(self._order_body, conversation, order_id)
         except NotVerified:
-            return _error(403, NOT_VERIFIED, "order_id", verified=False)
+            return _error(403, self.words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
         return _ok(body)
 
     def _order_body(self, conversation: str, order_id: str) -> Dict[str, Any]:
         options = self.returns.line_options(conversation, order_id)
         return {"order_id": order_id, "chat_url": self.chat_url,
-                "ship_back_days": self.returns.policy.ship_back_days,
+                "ship_back_days": self.returns.policy.ship_back_days, "labels": self.labels,
                 "items": [self._item(option) for option in options]}
 
     async def submit(self, request: web.Request) -> web.Response:
@@ -172,15 +191,15 @@ class Portal:
         try:
             order_id = _order_id(body.get("order_id"))
         except BadField as bad:
-            return _error(400, str(bad), bad.field)
+            return _error(400, bad.text(self.words), bad.field)
         lock = self._submitting.setdefault(conversation, asyncio.Lock())
         async with lock:
             try:
                 results = await asyncio.to_thread(self._carry_out, conversation, order_id, body.get("items"))
             except NotVerified:
-                return _error(403, NOT_VERIFIED, "order_id", verified=False)
+                return _error(403, self.words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
             except BadField as bad:
-                return _error(400, str(bad), bad.field)
+                return _error(400, bad.text(self.words), bad.field)
         return _ok({"order_id": order_id, "chat_url": self.chat_url, "results": results})
 
     def _carry_out(self, conversation: str, order_id: str, items: Any) -> List[Dict[str, Any]]:
@@ -210,18 +229,79 @@ class Portal:
                 "outcome": damaged.outcome.value, "resolutions": [r.value for r in damaged.allowed_resolutions]},
             "amazon_returns_url": AMAZON_RETURNS_URL if option.outcome is Outcome.AMAZON_FBA else None,
             "rma": self._rma(option.existing_rma) if option.existing_rma else None,
+            "why_not_text": self._why_not(option.outcome, option.why_not, option.return_by, line.category),
+            "amazon_text": self.words.text(said.PORTAL_AMAZON_STEPS) if option.outcome is Outcome.AMAZON_FBA else None,
+            "choices": {reason.value: self._choice(option, reason) for reason in _reasons(option)},
+            "summary": None if option.existing_rma else self._summary(option),
+            "partial_text": (self.words.text(said.PORTAL_ITEM_PARTIAL, quantity=option.existing_rma.quantity,
+                                             most=_max_quantity(option))
+                             if option.existing_rma and option.existing_rma.quantity < _max_quantity(option) else None),
         }
 
+    def _summary(self, option: LineOption) -> List[Dict[str, Any]]:
+        """The line under an item's title: what the policy allows for it today (as parts: see
+        `Catalogue.parts`)."""
+        words, outcome = self.words, option.outcome
+        return_by = replies.day(option.return_by)
+        if outcome is Outcome.RMA:
+            offered = ", ".join(self.labels["resolutions"][r.value] for r in option.allowed_resolutions).lower()
+            if offered:
+                return words.parts(said.PORTAL_ITEM_RETURNABLE_CHOICE, return_by=return_by, offered=offered)
+            return words.parts(said.PORTAL_ITEM_RETURNABLE, return_by=return_by)
+        if outcome is Outcome.RETURNLESS_REFUND:
+            return words.parts(said.PORTAL_ITEM_RETURNLESS, refund=str(option.decision.refund))
+        if outcome is Outcome.FRAUD_REVIEW:
+            return words.parts(said.PORTAL_ITEM_REVIEW, return_by=return_by)
+        if outcome is Outcome.AMAZON_FBA:
+            return words.parts(said.PORTAL_ITEM_AMAZON) + _SPACE + words.parts(said.PORTAL_AMAZON_STEPS)
+        why = words.parts(said.PORTAL_WHY_NOT.get(option.why_not, said.PORTAL_WHY_NOT_OTHER),
+                          return_by=return_by, category=option.line.category.replace("_", " "))
+        if _reasons(option):
+            return why + _SPACE + words.parts(said.PORTAL_ITEM_REPORT_DAMAGE)
+        if option.why_not is Ineligibility.WINDOW_CLOSED:
+            return why + _SPACE + words.parts(said.PORTAL_ITEM_CHAT_IF_WRONG)
+        return why
+
+    def _choice(self, option: LineOption, reason: ReturnReason) -> Dict[str, Any]:
+        """What choosing `reason` for the line leads to: the policy's outcome, the resolutions then
+        offered, and the note the page shows under the choice (`note_some`: when fewer units than all
+        are chosen, with `{quantity}` for the page to fill)."""
+        decision = option.if_damaged if reason is ReturnReason.DAMAGED and option.if_damaged is not None \
+            else option.decision
+        words, note, note_some = self.words, None, None
+        if decision.outcome is Outcome.RMA:
+            note = words.text(said.PORTAL_NOTE_RMA, ship_back_days=self.returns.policy.ship_back_days)
+        elif decision.outcome is Outcome.RETURNLESS_REFUND:
+            note = words.text(said.PORTAL_NOTE_RETURNLESS, amount=str(decision.refund or option.decision.refund))
+            note_some = words.text(said.PORTAL_NOTE_RETURNLESS_SOME, quantity="{quantity}")
+        elif decision.outcome is Outcome.DAMAGE_REPLACEMENT:
+            note = words.text(said.PORTAL_NOTE_DAMAGE)
+        elif decision.outcome is Outcome.FRAUD_REVIEW:
+            note = words.text(said.PORTAL_NOTE_REVIEW)
+        return {"outcome": decision.outcome.value, "resolutions": [r.value for r in _resolutions(option, reason)],
+                "note": note, "note_some": note_some}
+
     def _rma(self, rma: Rma) -> Dict[str, Any]:
+        words = self.words
         ship_by = replies.ship_by_date(rma, self.returns.policy.ship_back_days)
         waiting = rma.outcome is Outcome.RMA and rma.status in (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)
+        after = replies.resolution_text(rma.resolution, str(rma.refund), words) if rma.outcome is Outcome.RMA else None
+        send = words.text(said.PORTAL_RESULT_SEND_BY, ship_by=replies.day(ship_by)) if waiting else None
+        remedy = None
+        if rma.outcome is Outcome.DAMAGE_REPLACEMENT:
+            remedy = words.text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
+                                amount=str(rma.refund))
         return {
             "rma_id": rma.rma_id, "outcome": rma.outcome.value, "status": rma.status.value,
             "resolution": rma.resolution.value, "refund": str(rma.refund), "quantity": rma.quantity,
             "slip_url": self.returns.slip_url_for(rma), "created_on": replies.day(rma.created_at),
             "ship_by": replies.day(ship_by) if waiting else None,
             "refunded_on": replies.day(rma.refunded_at) if rma.refunded_at else None,
-            "next": replies.resolution_text(rma.resolution, str(rma.refund)) if rma.outcome is Outcome.RMA else None,
+            "next": after,
+            "heading": words.text(said.PORTAL_ITEM_RETURN, rma_id=rma.rma_id),
+            "status_text": replies.portal_status(rma, ship_by if waiting else None, words),
+            "send_text": " ".join(filter(None, [send, after])) if waiting else None,
+            "remedy_text": remedy,
         }
 
     def _result(self, result: ReturnResult) -> Dict[str, Any]:
@@ -238,7 +318,48 @@ class Portal:
             "rma": self._rma(result.rma) if result.rma else None,
             "case_id": f"#{result.handoff.handoff_id}" if result.handoff else None,
             "amazon_returns_url": AMAZON_RETURNS_URL if decision.outcome is Outcome.AMAZON_FBA else None,
+            "why_not_text": self._why_not(decision.outcome, decision.ineligible, decision.return_by,
+                                          line.category if line else ""),
+            "amazon_text": (self.words.text(said.PORTAL_AMAZON_STEPS)
+                            if decision.outcome is Outcome.AMAZON_FBA else None),
+            "lead": (self.words.text(said.PORTAL_RESULT_APPROVED if result.created else said.PORTAL_RESULT_EXISTS)
+                     if result.rma is not None and result.rma.outcome is Outcome.RMA else None),
+            "paragraphs": self._paragraphs(result),
         }
+
+    def _paragraphs(self, result: ReturnResult) -> List[List[Dict[str, Any]]]:
+        """What the page says about one requested return, paragraph by paragraph (as parts: see
+        `Catalogue.parts`); empty for an RMA, whose number, slip and dates the page lays out itself."""
+        words, rma, decision = self.words, result.rma, result.decision
+        case = {"case_id": f"#{result.handoff.handoff_id}"} if result.handoff else {}
+        if result.needs_resolution:
+            return [words.parts(said.PORTAL_RESULT_CHOOSE_AGAIN)]
+        if rma is not None and rma.outcome is Outcome.RMA:
+            return []
+        if rma is not None and rma.outcome is Outcome.RETURNLESS_REFUND:
+            return [words.parts(said.PORTAL_RESULT_RETURNLESS, refund=str(rma.refund), rma_id=rma.rma_id,
+                                bank_days=self.returns.policy.bank_days)]
+        if rma is not None and rma.outcome is Outcome.DAMAGE_REPLACEMENT:
+            remedy = words.parts(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
+                                 amount=str(rma.refund))
+            review = said.PORTAL_RESULT_DAMAGE_REVIEW_CASE if case else said.PORTAL_RESULT_DAMAGE_REVIEW
+            return [words.parts(said.PORTAL_RESULT_DAMAGED) + _SPACE + remedy, words.parts(review, **case)]
+        if decision.outcome is Outcome.FRAUD_REVIEW:
+            return [words.parts(said.PORTAL_RESULT_REVIEW_CASE if case else said.PORTAL_RESULT_REVIEW, **case)]
+        if decision.outcome is Outcome.AMAZON_FBA:
+            return [words.parts(said.PORTAL_RESULT_AMAZON) + _SPACE + words.parts(said.PORTAL_AMAZON_STEPS)]
+        line = result.line
+        why = words.parts(said.PORTAL_WHY_NOT.get(decision.ineligible, said.PORTAL_WHY_NOT_OTHER),
+                          return_by=replies.day(decision.return_by),
+                          category=line.category.replace("_", " ") if line else "")
+        return [why + _SPACE + words.parts(said.PORTAL_RESULT_QUESTIONS)]
+
+    def _why_not(self, outcome: Outcome, why_not: Optional[Ineligibility], return_by, category: str) -> Optional[str]:
+        """Why the policy says no, as the page shows it (None when it does not say no)."""
+        if outcome is not Outcome.NOT_ELIGIBLE:
+            return None
+        return self.words.text(said.PORTAL_WHY_NOT.get(why_not, said.PORTAL_WHY_NOT_OTHER),
+                               return_by=replies.day(return_by), category=category.replace("_", " "))
 
 
 def _reasons(option: LineOption) -> Sequence[ReturnReason]:
@@ -251,6 +372,16 @@ def _reasons(option: LineOption) -> Sequence[ReturnReason]:
     return REASONS
 
 
+def _reason_names(words: Catalogue) -> Dict[str, str]:
+    """The reasons' names, as the chat's buttons show them (the catalogue's `utter_ask_return_reason`)."""
+    names = {}
+    for title, payload in words.entry(said.ASK_RETURN_REASON).buttons:
+        found = _REASON_PAYLOAD.search(payload)
+        if found:
+            names[found.group(1)] = title
+    return names
+
+
 def _resolutions(option: LineOption, reason: ReturnReason) -> Sequence[Resolution]:
     if option.existing_rma is not None:
         return ()
@@ -261,19 +392,19 @@ def _resolutions(option: LineOption, reason: ReturnReason) -> Sequence[Resolutio
 
 def _choices(items: Any, options: Dict[str, LineOption]) -> List[Choice]:
     if not isinstance(items, list) or not items:
-        raise BadField("items", "Choose at least one item to return.")
+        raise BadField("items", said.PORTAL_ERROR_CHOOSE_ITEMS)
     if len(items) > len(options):
-        raise BadField("items", f"This order has {len(options)} item(s); each can be chosen once.")
+        raise BadField("items", said.PORTAL_ERROR_TOO_MANY_ITEMS, count=len(options))
     choices: List[Choice] = []
     for i, item in enumerate(items):
         at = f"items[{i}]"
         if not isinstance(item, dict):
-            raise BadField(at, "Each item must be an object with a line_id.")
+            raise BadField(at, said.PORTAL_ERROR_NOT_AN_ITEM)
         option = options.get(item.get("line_id")) if isinstance(item.get("line_id"), str) else None
         if option is None:
-            raise BadField(f"{at}.line_id", "That item is not on this order.")
+            raise BadField(f"{at}.line_id", said.PORTAL_ERROR_NOT_ON_ORDER)
         if any(c.line_id == option.line.line_id for c in choices):
-            raise BadField(f"{at}.line_id", f"{option.line.title} is chosen twice.")
+            raise BadField(f"{at}.line_id", said.PORTAL_ERROR_CHOSEN_TWICE, title=option.line.title)
         reason = _reason(item.get("reason"), option, f"{at}.reason")
         resolution = _resolution(item.get("resolution"), option, reason, f"{at}.resolution")
         quantity = _quantity(item.get("quantity"), option, f"{at}.quantity")
@@ -294,18 +425,18 @@ def _quantity(value: Any, option: LineOption, field: str) -> Optional[int]:
         return None
     most = _max_quantity(option)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-        raise BadField(field, f"Choose how many of {option.line.title} to return: from 1 to {most}.")
+        raise BadField(field, said.PORTAL_ERROR_CHOOSE_QUANTITY, title=option.line.title, most=most)
     return None if option.existing_rma else value
 
 
 def _reason(value: Any, option: LineOption, field: str) -> ReturnReason:
     if value is None or value == "":
         if _reasons(option):
-            raise BadField(field, f"Choose why you're returning {option.line.title}.")
+            raise BadField(field, said.PORTAL_ERROR_CHOOSE_REASON, title=option.line.title)
         return ReturnReason.OTHER  # the answer does not depend on it (as the chat records it)
     reason = _known_reason(value)
     if reason is None:
-        raise BadField(field, f"Choose one of the reasons offered for {option.line.title}.")
+        raise BadField(field, said.PORTAL_ERROR_REASON_OFFERED, title=option.line.title)
     return reason
 
 
@@ -327,17 +458,17 @@ def _resolution(value: Any, option: LineOption, reason: ReturnReason, field: str
     if value is None or value == "":
         if len(allowed) == 1:
             return allowed[0]
-        raise BadField(field, f"Choose what you'd like instead of {option.line.title}.")
+        raise BadField(field, said.PORTAL_ERROR_CHOOSE_RESOLUTION, title=option.line.title)
     if value not in [r.value for r in allowed]:
-        offered = ", ".join(r.value.replace("_", " ") for r in allowed)
-        raise BadField(field, f"For {option.line.title} you can choose: {offered}.")
+        offered = ", ".join(replies.resolution_name(r) for r in allowed)
+        raise BadField(field, said.PORTAL_ERROR_RESOLUTION_OFFERED, title=option.line.title, offered=offered)
     return Resolution(value)
 
 
 def _order_id(value: Any) -> str:
     """The canonical order id (`1001` -> `#1001`, spaces -> dashes); an id in a format the parser does
     not know goes to the service as typed, where it is simply not found."""
-    raw = _text_field(value, "order_id", MAX_ORDER_ID_CHARS, "Enter your order number.")
+    raw = _text_field(value, "order_id", MAX_ORDER_ID_CHARS, said.PORTAL_ERROR_ENTER_ORDER)
     return text.parse_order_id(raw) or raw
 
 
@@ -345,10 +476,10 @@ def _text_field(value: Any, field: str, limit: int, missing: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise BadField(field, missing)
     if not isinstance(value, str):
-        raise BadField(field, f"{field} must be text.")
+        raise BadField(field, said.PORTAL_ERROR_NOT_TEXT)
     value = value.strip()
     if len(value) > limit:
-        raise BadField(field, f"{field} is too long (at most {limit} characters).")
+        raise BadField(field, said.PORTAL_ERROR_TOO_LONG, limit=limit)
     return value
 
 

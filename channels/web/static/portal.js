@@ -1,23 +1,21 @@
 // returnbot returns portal: find an order, choose items, get RMA numbers and slips. DOM nodes only
-// (never innerHTML of order data); every screen change moves focus to its heading.
+// (never innerHTML of order data); every screen change moves focus to its heading. What the policy
+// says about an item (why not, where a return stands, what each reason leads to) and the names of
+// reasons and resolutions come from the server, in the catalogue's words (bot/catalogue.py).
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
   const steps = { find: $("step-find"), order: $("step-order"), done: $("step-done") };
-  const OFFLINE = "Sorry, we couldn't reach the returns service. Please check your connection and try again.";
+  // The page's own checks speak the catalogue's words too: the server puts them in the page.
+  const WORDS = JSON.parse(document.body.dataset.words || "{}");
+  const say = (name, values = {}) => (WORDS[name] || "")
+    .replace(/{(\w+)}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  const OFFLINE = say("offline");
   const STORED = "rb-portal-order"; // the verified order, so a reload comes back to it
-  const REASONS = {
-    too_small: "Too small", too_large: "Too large", not_as_described: "Not as described",
-    damaged: "Arrived damaged", wrong_item: "Wrong item sent", changed_mind: "Changed my mind",
-  };
-  const RESOLUTIONS = {
-    refund: "Refund", exchange: "Exchange", store_credit: "Store credit", replacement: "Replacement",
-  };
-  const AMAZON_STEPS = "On Amazon, open Your Orders, choose this order and select “Return or replace items”; "
-    + "Amazon gives you the label and refunds you once the item is back.";
   let chatUrl = "/";
-  let order = null; // the last order answer: {order_id, items, ship_back_days}
+  let order = null; // the last order answer: {order_id, items, ship_back_days, labels}
+  const labels = (kind) => (order && order.labels && order.labels[kind]) || {};
 
   // -- small DOM helpers --------------------------------------------------------------------------
   function el(tag, attrs = {}, ...children) {
@@ -158,8 +156,8 @@
     clearFindErrors();
     const orderId = orderInput.value.trim();
     const proof = proofInput.value.trim();
-    if (!orderId) fieldError(orderInput, "Enter your order number.");
-    if (!proof) fieldError(proofInput, "Enter the email address or postcode used for the order.");
+    if (!orderId) fieldError(orderInput, say("enter_order"));
+    if (!proof) fieldError(proofInput, say("enter_proof"));
     if (!orderId || !proof) {
       (!orderId ? orderInput : proofInput).focus();
       return;
@@ -221,77 +219,39 @@
     show("find");
   }
 
-  function rmaStatus(rma) {
-    const processing = `We've received it; your ${(RESOLUTIONS[rma.resolution] || "refund").toLowerCase()} `
-      + "is being processed.";
-    const words = {
-      authorised: `Approved on ${rma.created_on}.`,
-      label_created: `Approved on ${rma.created_on}: print the slip and send it back by ${rma.ship_by}.`,
-      in_transit: "On its way back to us.",
-      received: processing,
-      inspected: processing,
-      refunded: `Refunded ${rma.refund}${rma.refunded_on ? ` on ${rma.refunded_on}` : ""}.`,
-      rejected: "The return was not accepted. Chat with us to find out why.",
-      pending_review: "Our team is reviewing it and will reply in the chat.",
-    };
-    return words[rma.status] || rma.status;
-  }
-
   function slipLink(rma) {
     if (!rma.slip_url || ["refunded", "rejected"].includes(rma.status)) return null;
     const label = el("span", {}, "Print return slip ", el("span", { class: "nowrap", text: rma.rma_id }), " (PDF)");
     return newTabLink(label, rma.slip_url, "slip-link");
   }
 
-  function whyNot(reason, item) {
-    return {
-      window_closed: `Not returnable: the return window closed on ${item.return_by}.`,
-      non_returnable_category: `Not returnable: items in the ${item.category} category can't be returned.`,
-      nothing_left_to_return: "Already returned in full.",
-      not_delivered: "Not delivered yet: you can return it once it arrives.",
-      cancelled: "This order was cancelled, so there's nothing to return.",
-    }[reason] || "This item can't be returned here.";
+  // The server's words as nodes: {text}, {text, strong}, {text, link: "chat"} (bot/catalogue.py `parts`).
+  function rich(parts) {
+    return (parts || []).map((part) => {
+      if (part.strong) return el("strong", { text: part.text });
+      if (part.link === "chat") return chatLink(part.text);
+      return part.text;
+    });
   }
 
-  // The line under an item's title: what the policy allows for it today.
+  const TONE = { rma: "ok", returnless_refund: "ok", fraud_review: "info", amazon_fba: "info" };
+
+  // The line under an item's title: what the policy allows for it today, in the server's words.
   function itemStatus(item, id) {
     const box = el("div", { class: "status", id });
     if (item.rma) {
       box.classList.add("done");
-      box.append(el("strong", { text: `Return ${item.rma.rma_id}` }), el("p", { text: rmaStatus(item.rma) }));
+      box.append(el("strong", { text: item.rma.heading }), el("p", { text: item.rma.status_text }));
       const slip = slipLink(item.rma);
       if (slip) box.append(el("p", {}, slip));
-      if (item.rma.quantity < item.max_quantity) {
-        box.append(el("p", { class: "partial",
-          text: `This return covers ${item.rma.quantity} of ${item.max_quantity}; to return more, chat with us.` }));
-      }
+      if (item.partial_text) box.append(el("p", { class: "partial", text: item.partial_text }));
       return box;
     }
-    if (item.outcome === "rma") {
-      box.classList.add("ok");
-      const offered = item.resolutions.map((r) => RESOLUTIONS[r] || r).join(", ").toLowerCase();
-      box.append(el("strong", { text: "Returnable" }), ` until ${item.return_by}`,
-        offered ? ` (${offered})` : "", ".");
-    } else if (item.outcome === "returnless_refund") {
-      box.classList.add("ok");
-      box.append(el("strong", { text: "No need to send it back" }),
-        `: you keep it and get a refund of ${item.refund}.`);
-    } else if (item.outcome === "fraud_review") {
-      box.classList.add("info");
-      box.append(el("strong", { text: "Returnable" }), ` until ${item.return_by}; our team reviews the request.`);
-    } else if (item.outcome === "amazon_fba") {
-      box.classList.add("info");
-      box.append(el("strong", { text: "Amazon handles this return" }),
-        ": it was shipped by Amazon. ", AMAZON_STEPS);
+    box.classList.add(TONE[item.outcome] || "no");
+    box.append(...rich(item.summary));
+    if (item.outcome === "amazon_fba") {
       const link = newTabLink("Start the return on Amazon", item.amazon_returns_url);
       if (link) box.append(el("p", {}, link));
-    } else {
-      box.classList.add("no");
-      box.append(whyNot(item.why_not, item));
-      if (item.reasons.length) box.append(" If it arrived damaged, you can report it here.");
-      else if (item.why_not === "window_closed") {
-        box.append(" If something is wrong with it, ", chatLink("chat with us"), ".");
-      }
     }
     return box;
   }
@@ -309,31 +269,17 @@
     return input ? input.value : null;
   }
 
-  function outcomeFor(item, reason) {
-    return reason === "damaged" && item.if_damaged ? item.if_damaged.outcome : item.outcome;
-  }
-
-  function resolutionsFor(item, reason) {
-    return reason === "damaged" && item.if_damaged ? item.if_damaged.resolutions : item.resolutions;
+  // What the server says choosing `reason` leads to: {outcome, resolutions}.
+  function choiceFor(item, reason) {
+    return (item.choices && item.choices[reason]) || { outcome: item.outcome, resolutions: item.resolutions };
   }
 
   function noteFor(item, reason, quantity) {
-    const outcome = outcomeFor(item, reason);
-    if (outcome === "rma") {
-      return `You'll get a return number and a slip to print; send it back within ${order.ship_back_days} days.`;
+    const choice = choiceFor(item, reason);
+    if (choice.note_some && quantity !== item.return_quantity) {
+      return choice.note_some.replace("{quantity}", String(quantity));
     }
-    if (outcome === "returnless_refund") {
-      const amount = quantity === item.return_quantity ? item.refund : `the ${quantity} you chose`;
-      return `No need to send it back: we refund ${amount} when you submit.`;
-    }
-    if (outcome === "damage_replacement") {
-      return "We're sorry. Our team checks damage claims, usually within one business day, and replies in the chat.";
-    }
-    if (outcome === "fraud_review") {
-      return "A member of our team reviews this request before approving it, usually within one business day, "
-        + "and replies in the chat.";
-    }
-    return "";
+    return choice.note || "";
   }
 
   // The reason decides which resolutions are offered (a damaged item can be replaced).
@@ -341,10 +287,11 @@
     const reason = checkedValue(card, `reason-${index}`);
     const group = card.querySelector(".resolution");
     const note = card.querySelector(".note");
-    const offered = reason ? resolutionsFor(item, reason) : item.resolutions;
+    const offered = reason ? choiceFor(item, reason).resolutions : item.resolutions;
     const previous = checkedValue(card, `resolution-${index}`);
     const options = group.querySelector(".options");
-    const fresh = radios(`resolution-${index}`, offered, RESOLUTIONS, offered.includes(previous) ? previous : null);
+    const fresh = radios(`resolution-${index}`, offered, labels("resolutions"),
+      offered.includes(previous) ? previous : null);
     if (options) options.replaceWith(fresh);
     else group.querySelector("legend").after(fresh);
     group.hidden = offered.length < 2;
@@ -393,7 +340,7 @@
     const which = () => el("span", { class: "visually-hidden", text: ` (${item.title})` });
     const reasonGroup = el("fieldset", { class: "reason" },
       el("legend", {}, "Why are you returning it?", which()),
-      radios(`reason-${index}`, item.reasons, REASONS, damagedOnly ? "damaged" : null), reasonError);
+      radios(`reason-${index}`, item.reasons, labels("reasons"), damagedOnly ? "damaged" : null), reasonError);
     if (damagedOnly) reasonGroup.hidden = true;
     const resolutionError = el("p", { class: "field-error", id: `resolution-${index}-error`, hidden: true });
     const resolutionGroup = el("fieldset", { class: "resolution" },
@@ -449,9 +396,9 @@
       const resolutionGroup = card.querySelector(".resolution");
       const reason = checkedValue(card, `reason-${index}`);
       const resolution = checkedValue(card, `resolution-${index}`);
-      groupError(reasonGroup, reason ? "" : `Choose why you're returning ${item.title}.`);
-      const needsResolution = reason && resolutionsFor(item, reason).length > 1 && !resolution;
-      groupError(resolutionGroup, needsResolution ? `Choose what you'd like instead of ${item.title}.` : "");
+      groupError(reasonGroup, reason ? "" : say("choose_reason", { title: item.title }));
+      const needsResolution = reason && choiceFor(item, reason).resolutions.length > 1 && !resolution;
+      groupError(resolutionGroup, needsResolution ? say("choose_resolution", { title: item.title }) : "");
       if (!reason) firstInvalid = firstInvalid || reasonGroup.querySelector("input");
       else if (needsResolution) firstInvalid = firstInvalid || resolutionGroup.querySelector("input");
       const quantity = card.querySelector(`#quantity-${index}`);
@@ -467,13 +414,13 @@
     setAlert(errorBox, null);
     const { chosen, firstInvalid } = collect();
     if (!chosen.length) {
-      setAlert(errorBox, "Choose at least one item to return.");
+      setAlert(errorBox, say("choose_items"));
       const first = document.querySelector("#items input[type=checkbox]");
       if (first) first.focus();
       return;
     }
     if (firstInvalid) {
-      setAlert(errorBox, "Please answer the questions marked below.");
+      setAlert(errorBox, say("answer_marked"));
       firstInvalid.focus();
       return;
     }
@@ -505,36 +452,18 @@
   function resultItem(result) {
     const li = el("li", { class: "result" }, el("h3", { text: result.title || "Item" }));
     const rma = result.rma;
-    const p = (...parts) => li.append(el("p", {}, ...parts));
-    if (result.needs_resolution) {
-      p("Please choose what you'd like instead, then request the return again.");
-    } else if (rma && rma.outcome === "rma") {
-      p(result.created ? "Your return is approved." : "You already have a return for this item.");
+    if (!result.needs_resolution && rma && rma.outcome === "rma") {
+      li.append(el("p", { text: result.lead }));
       li.append(el("p", { class: "rma-number" }, "RMA number: ", el("span", { class: "nowrap", text: rma.rma_id })));
       const slip = slipLink(rma);
       if (slip) li.append(el("p", {}, slip));
-      if (rma.ship_by) p(`Print the slip, put it in the parcel and send it back by ${rma.ship_by}. ${rma.next || ""}`);
-      else p(rmaStatus(rma));
-    } else if (rma && rma.outcome === "returnless_refund") {
-      p(el("strong", { text: `Refunded ${rma.refund}` }), ": no need to send it back. ",
-        `Reference ${rma.rma_id}; banks usually show it within 3-5 business days.`);
-    } else if (rma && rma.outcome === "damage_replacement") {
-      const remedy = rma.resolution === "replacement" ? "send you a replacement" : `refund ${rma.refund}`;
-      p(`We're so sorry it arrived damaged. We'll ${remedy} (reference ${rma.rma_id}).`);
-      p(`Our team is checking the claim${result.case_id ? ` (case ${result.case_id})` : ""} and will confirm in the `,
-        chatLink("chat"), ", usually within one business day. ",
-        "If you have a photo of the damage, please send it there.");
-    } else if (result.outcome === "fraud_review") {
-      const caseText = result.case_id ? ` (case ${result.case_id})` : "";
-      p(`A member of our team needs to look at this return personally${caseText}`,
-        " and will reply in the ", chatLink("chat"), ", usually within one business day. ",
-        "You'll get a return number once it's approved.");
-    } else if (result.outcome === "amazon_fba") {
-      p("This order was shipped by Amazon, so Amazon handles its return. ", AMAZON_STEPS);
+      li.append(el("p", { text: rma.send_text || rma.status_text }));
+      return li;
+    }
+    for (const paragraph of result.paragraphs || []) li.append(el("p", {}, ...rich(paragraph)));
+    if (!result.needs_resolution && !rma && result.outcome === "amazon_fba") {
       const link = newTabLink("Start the return on Amazon", result.amazon_returns_url);
       if (link) li.append(el("p", {}, link));
-    } else {
-      p(whyNot(result.why_not, result), " Questions? ", chatLink("Chat with us"), ".");
     }
     return li;
   }

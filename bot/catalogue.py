@@ -1,0 +1,118 @@
+"""The catalogue: every sentence a customer reads, by key, with named placeholders.
+
+Its home is the `responses:` of domain.yml (Rasa speaks the chat's sentences from there, and a merchant
+edits them there). Whatever else shows a customer a sentence (the returns portal, the status ladder of
+`bot.replies`, notices) renders it from the same keys through this module, the way Rasa does:
+`{name}` is replaced by the value of the same name, `{{`/`}}` are literal braces. The keys are the
+constants of `bot.responses`; docs/architecture.md ("Where a sentence lives") says how a language is
+added. Pure: a `Catalogue` is built from a mapping; `load_catalogue` reads a file once, when asked.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN_FILE = ROOT / "domain.yml"
+_PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+_MARKUP = re.compile(r"\*\*(.+?)\*\*|\[(.+?)\]")  # **bold**, [a link to the chat] (the portal's sentences)
+
+
+class CatalogueError(ValueError):
+    """A key the catalogue does not have, or a sentence whose placeholders were not all given."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One response: its sentence, and the buttons that go with it (title, payload)."""
+
+    text: str
+    buttons: Tuple[Tuple[str, str], ...] = ()
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """`template` with its `{name}`s filled from `values`, exactly as Rasa's response interpolation
+    does it (rasa.core.nlg.interpolator), so a sentence reads the same wherever it is shown."""
+    text = _PLACEHOLDER.sub(r"{0[\1]}", template)
+    try:
+        text = text.format(dict(values))
+    except KeyError as exc:
+        raise CatalogueError(f"no value for {{{exc.args[0]}}} in {template!r}") from None
+    return template.format() if "0[" in text else text  # a {{name}} stays literal, as Rasa leaves it
+
+
+class Catalogue:
+    """The sentences of one language, by key."""
+
+    def __init__(self, entries: Mapping[str, Entry], language: str = "en") -> None:
+        self._entries: Dict[str, Entry] = dict(entries)
+        self.language = language
+
+    @classmethod
+    def from_responses(cls, responses: Mapping[str, Any], language: str = "en") -> "Catalogue":
+        """From a `responses:` mapping as Rasa reads it (each key a list of variations; the first is used)."""
+        entries = {}
+        for key, variations in (responses or {}).items():
+            first = variations[0] if isinstance(variations, list) and variations else None
+            if not isinstance(first, dict) or not isinstance(first.get("text"), str):
+                raise CatalogueError(f"response {key!r} has no text")
+            buttons = tuple((str(b["title"]), str(b["payload"])) for b in first.get("buttons") or ())
+            entries[key] = Entry(first["text"], buttons)
+        return cls(entries, language)
+
+    def keys(self):
+        return self._entries.keys()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries
+
+    def entry(self, key: str) -> Entry:
+        try:
+            return self._entries[key]
+        except KeyError:
+            raise CatalogueError(f"no sentence {key!r} in the {self.language} catalogue") from None
+
+    def text(self, key: str, **values: Any) -> str:
+        """The sentence `key` with its placeholders filled."""
+        return render(self.entry(key).text, values)
+
+    def parts(self, key: str, **values: Any) -> List[Dict[str, Any]]:
+        """The sentence `key` as parts for a page: `{"text"}`, `{"text", "strong": True}` for **bold**,
+        `{"text", "link": "chat"}` for [a link to the chat]. The markup is read from the catalogue's
+        sentence before the values go in, so a value (an item's title) never becomes markup."""
+        template, found, position = self.entry(key).text, [], 0
+        for match in _MARKUP.finditer(template):
+            if match.start() > position:
+                found.append({"text": render(template[position:match.start()], values)})
+            if match.group(1) is not None:
+                found.append({"text": render(match.group(1), values), "strong": True})
+            else:
+                found.append({"text": render(match.group(2), values), "link": "chat"})
+            position = match.end()
+        if position < len(template):
+            found.append({"text": render(template[position:], values)})
+        return found
+
+    def placeholders(self, key: str) -> Tuple[str, ...]:
+        return tuple(dict.fromkeys(_PLACEHOLDER.findall(self.entry(key).text.replace("{{", "").replace("}}", ""))))
+
+
+def load_catalogue(path: Path = DOMAIN_FILE, language: str = "en") -> Catalogue:
+    """The catalogue in a domain file (`responses:`)."""
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    return Catalogue.from_responses(data.get("responses") or {}, language)
+
+
+@lru_cache(maxsize=None)
+def _default(path: str) -> Catalogue:
+    return load_catalogue(Path(path))
+
+
+def catalogue(path: Optional[Path] = None) -> Catalogue:
+    """The project's catalogue (domain.yml), read once per process."""
+    return _default(str(path or DOMAIN_FILE))
