@@ -167,6 +167,7 @@ def prepare_database(settings: Settings) -> None:
     import bot.sql.handoffs  # noqa: F401
     import bot.outbox  # noqa: F401
     import bot.sql.slack_ledger  # noqa: F401
+    import bot.sql.order_sources  # noqa: F401
     from bot.stats import SqlStats
     from bot.store import SqlStore
 

@@ -4,7 +4,8 @@
 Auth: Login with Amazon. The app's client id and secret and the seller's refresh token (from
 authorising the app) buy an access token at `https://api.amazon.com/auth/o2/token`
 (`grant_type=refresh_token`); it lives an hour (`expires_in`), is renewed a minute before that and
-once more when the API answers 403 (SP-API's answer to an expired token) or 401, and travels in `x-amz-access-token`. An `invalid_grant` or
+once more when the API answers 403 (SP-API's answer to an expired token) or 401, and travels in
+`x-amz-access-token`. An `invalid_grant` or
 `invalid_client` answer is `SourceError(retryable=False)`: the seller must authorise the app again.
 
 Regions: `NA`, `EU` and `FE` endpoints (`sellingpartnerapi-<region>.amazon.com`); the sync reads the
@@ -45,7 +46,15 @@ from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, Sal
 from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
-from integrations.source_http import Clock, RefreshedToken, SourceClient, SyncSleep, TokenBucket, error_message
+from integrations.source_http import (
+    Clock,
+    RefreshedToken,
+    SourceClient,
+    SyncSleep,
+    TokenBucket,
+    error_message,
+    stored_postcode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -270,10 +279,11 @@ def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: flo
             status, delivered_at = OrderStatus.DELIVERED, latest_delivery
     buyer = obj(order, "BuyerInfo", required=False)
     address = obj(order, "ShippingAddress", required=False)
+    country = text(address, "CountryCode", required=False) or ""
     customer = Customer(email=text(buyer, "BuyerEmail", required=False, max_len=320) or "",
                         name=text(address, "Name", required=False, max_len=200) or "",
-                        postcode=text(address, "PostalCode", required=False) or "",
-                        country=text(address, "CountryCode", required=False) or "")
+                        postcode=stored_postcode(text(address, "PostalCode", required=False) or "", country),
+                        country=country)
     return Order(order_id=order_id, channel=SalesChannel.AMAZON,
                  fulfillment=Fulfillment.FBA if channel == "AFN" else Fulfillment.MERCHANT,
                  customer=customer, placed_at=timestamp(order, "PurchaseDate"), status=status,

@@ -37,7 +37,7 @@ from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, Sal
 from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
-from integrations.source_http import Clock, RefreshedToken, SourceClient, SyncSleep, error_message
+from integrations.source_http import Clock, RefreshedToken, SourceClient, SyncSleep, error_message, stored_postcode
 
 log = logging.getLogger(__name__)
 
@@ -206,12 +206,13 @@ def _read(order: Mapping[str, Any], fulfillments: Sequence[Mapping[str, Any]]) -
         if ship_to:
             break
     address = obj(ship_to, "contactAddress", required=False) or obj(registered, "contactAddress", required=False)
+    country = text(address, "countryCode", required=False) or ""
     customer = Customer(
         email=text(registered, "email", required=False, max_len=320) or text(ship_to, "email", required=False,
                                                                                max_len=320) or "",
         name=text(ship_to, "fullName", required=False, max_len=200) or text(buyer, "username", required=False) or "",
-        postcode=text(address, "postalCode", required=False) or "",
-        country=text(address, "countryCode", required=False) or "")
+        postcode=stored_postcode(text(address, "postalCode", required=False) or "", country),
+        country=country)
     return Order(order_id=order_id, channel=SalesChannel.EBAY, fulfillment=Fulfillment.MERCHANT, customer=customer,
                  placed_at=timestamp(order, "creationDate"), status=status, currency=order_currency or "USD",
                  lines=tuple(lines), shipped_at=timestamp(latest, "shippedDate", required=False) if latest else None,

@@ -27,7 +27,7 @@ import logging
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import httpx
 
@@ -35,7 +35,7 @@ from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, Sal
 from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
-from integrations.source_http import Clock, SourceClient, StaticToken, SyncSleep
+from integrations.source_http import Clock, SourceClient, StaticToken, SyncSleep, stored_postcode
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,8 @@ class ShopifyOrderSource:
         available = min(maximum, available + (now - self._bucket_at) * rate)
         if available < cost and rate > 0:
             delay = min((cost - available) / rate, self.client.retry.max_wait)
-            log.info("%s: query cost bucket low (%.0f of %.0f points), waiting %.1f s", TITLE, available, maximum, delay)
+            log.info("%s: query cost bucket low (%.0f of %.0f points), waiting %.1f s", TITLE, available, maximum,
+                     delay)
             self.client.sleep(delay)
             available = cost
             now += delay
@@ -256,10 +257,11 @@ def _read(node: Mapping[str, Any]) -> Order:
     else:
         status = OrderStatus.PROCESSING
     address = obj(node, "shippingAddress", required=False)
+    country = text(address, "countryCodeV2", required=False) or ""
     customer = Customer(email=text(node, "email", required=False, max_len=320) or "",
                         name=text(address, "name", required=False, max_len=200) or "",
-                        postcode=text(address, "zip", required=False) or "",
-                        country=text(address, "countryCodeV2", required=False) or "")
+                        postcode=stored_postcode(text(address, "zip", required=False) or "", country),
+                        country=country)
     return Order(order_id=name, channel=SalesChannel.SHOPIFY, fulfillment=Fulfillment.MERCHANT, customer=customer,
                  placed_at=timestamp(node, "createdAt"), status=status, currency=shop_currency, lines=tuple(lines),
                  shipped_at=shipped_at, delivered_at=delivered_at, carrier=carrier, tracking_number=tracking)

@@ -16,6 +16,7 @@ never put in an error; log lines pass through `bot.privacy.loggable`.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional, Protocol, Tuple
@@ -117,7 +118,8 @@ class SourceClient:
                 self._wait(self.backoff(attempt), type(exc).__name__, attempt)
                 continue
             status = response.status_code
-            if status in self.refresh_on and use_auth and self.auth is not None and not refreshed and self.auth.invalidate():
+            stale_token = status in self.refresh_on and use_auth and self.auth is not None and not refreshed
+            if stale_token and self.auth.invalidate():
                 refreshed = True  # an access token revoked or expired early: one new one, once
                 attempt -= 1
                 continue
@@ -192,3 +194,14 @@ class TokenBucket:
             self._at = now + waited
         self.tokens -= 1
         return waited
+
+
+_ZIP_PLUS_4 = re.compile(r"([0-9]{5})[- ]?[0-9]{4}", re.ASCII)
+
+
+def stored_postcode(postcode: str, country: str) -> str:
+    """A postcode as the order store keeps it for verification: a US ZIP+4 (`98101-1234`, which
+    Amazon sends) becomes its 5-digit ZIP, since customers type that and a ZIP+4 typed against a
+    5-digit ZIP still matches (`bot.services`); anything else as given."""
+    match = _ZIP_PLUS_4.fullmatch(postcode.strip()) if country.upper() == "US" else None
+    return match.group(1) if match else postcode

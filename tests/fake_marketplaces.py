@@ -307,10 +307,11 @@ class FakeEbay(_Fake):
         if path == "/identity/v1/oauth2/token":
             form = parse_qs(request.content.decode())
             if not request.headers.get("Authorization", "").startswith("Basic "):
-                return httpx.Response(401, json={"error": "invalid_client", "error_description": "client authentication failed"})
+                return httpx.Response(401, json={"error": "invalid_client",
+                                                 "error_description": "client authentication failed"})
             if form.get("refresh_token") != [self.refresh_token]:
-                return httpx.Response(400, json={"error": "invalid_grant", "error_description": "the provided "
-                                                 "authorization refresh token is invalid or was issued to another client"})
+                return httpx.Response(400, json={"error": "invalid_grant", "error_description": (
+                    "the provided authorization refresh token is invalid or was issued to another client")})
             token = f"v^1.1#access-{len(self.issued) + 1}"
             self.issued.append(token)
             return httpx.Response(200, json={"access_token": token, "expires_in": self.lifetime,
