@@ -71,6 +71,7 @@ KEPT = {
     "order_sources": "which marketplace each cached order came from, and when; no customer data",
     "source_cursors": "how far each marketplace was synced, and its last error; no customer data",
     "source_webhooks": "ids of marketplace webhooks already applied; no customer data",
+    "source_returns": "returnbot's returns mirrored in a marketplace's admin (RMA and its id there); no customer data",
 }
 
 LABELS = {

@@ -11,6 +11,9 @@ tracking or delivery date may have moved since). A delivered or cancelled order 
 a way the bot uses, so nobody is told. An unknown order while a marketplace is down is
 `unavailable` (the bot may say "try again later" instead of "no such order").
 
+`mirror_returns(source, mirror)` creates in the marketplace's admin the returns of the RMAs
+returnbot issued for its orders (Shopify, `SHOPIFY_CREATE_RETURNS`), each once.
+
 `sync(source)` is the periodic fallback of webhooks: it reads what changed since the source's
 cursor, page by page, keeping the cursor after each page, so a failure repeats one page at most.
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE = timedelta(minutes=15)
 SETTLED = (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+REFUSED_RETURN = 422  # SourceError.status of a ReturnMirror that refuses one return (not the credentials)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,24 @@ class SourceRecord:
     source: str
     order_id: str
     fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingReturn:
+    """An RMA the marketplace's admin should show as a return."""
+    rma_id: str
+    order_id: str
+    line_id: str
+    quantity: int
+    reason: str  # bot.models.ReturnReason's value
+
+
+class ReturnMirror(Protocol):
+    """A marketplace that can show returnbot's returns in its own admin (Shopify's returnCreate)."""
+
+    def create_return(self, order_id: str, line_id: str, quantity: int, reason: str, rma_id: str) -> str:
+        """The marketplace's id of a return for `quantity` units of the line, made now or (the same
+        RMA asked again) found among the order's returns."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +86,10 @@ class SourceLedger(Protocol):
     def record_error(self, source: str, error: str, at: datetime) -> None: ...
 
     def states(self) -> List[SourceState]: ...
+
+    def returns_to_mirror(self, source: str) -> List[PendingReturn]: ...
+
+    def record_mirrored(self, source: str, rma_id: str, external_id: str, at: datetime) -> None: ...
 
 
 class OrderCache(Protocol):
@@ -161,6 +187,25 @@ class LiveOrders:
             if not page.more:
                 break
         return SyncResult(name, read, stored, tuple(refused))
+
+    def mirror_returns(self, name: str, mirror: ReturnMirror) -> Tuple[Tuple[str, ...], Optional[SourceError]]:
+        """Create in the marketplace the returns of RMAs issued for its orders (oldest first); the RMA
+        ids done, and the error that stopped the rest (they are tried again next time)."""
+        done: List[str] = []
+        for pending in self.ledger.returns_to_mirror(name):
+            try:
+                external = mirror.create_return(pending.order_id, pending.line_id, pending.quantity, pending.reason,
+                                                pending.rma_id)
+            except SourceError as exc:
+                if exc.status == REFUSED_RETURN:  # this return only (already refunded, not fulfilled): not again
+                    log.warning("return %s not created at %s: refused", pending.rma_id, name)
+                    self.ledger.record_mirrored(name, pending.rma_id, f"refused: {exc.message}", self.clock())
+                    continue
+                self.ledger.record_error(name, exc.message, self.clock())
+                return tuple(done), exc
+            self.ledger.record_mirrored(name, pending.rma_id, external, self.clock())
+            done.append(pending.rma_id)
+        return tuple(done), None
 
     def refresh(self, name: str, order_id: str) -> Optional[Order]:
         """Read one order from one source now and keep it (a webhook said it changed)."""

@@ -23,7 +23,7 @@ REQUIRED: Dict[str, Tuple[Tuple[str, bool], ...]] = {
     "ebay": (("EBAY_CLIENT_ID", False), ("EBAY_CLIENT_SECRET", True), ("EBAY_REFRESH_TOKEN", True)),
 }
 OPTIONAL = {
-    "shopify": ("SHOPIFY_WEBHOOK_SECRET", "SHOPIFY_API_BASE_URL"),
+    "shopify": ("SHOPIFY_WEBHOOK_SECRET", "SHOPIFY_CREATE_RETURNS", "SHOPIFY_API_BASE_URL"),
     "amazon": ("AMAZON_REGION", "AMAZON_MARKETPLACE_IDS", "AMAZON_PII", "AMAZON_API_BASE_URL", "AMAZON_LWA_BASE_URL"),
     "ebay": ("EBAY_SANDBOX", "EBAY_API_BASE_URL"),
 }
@@ -39,6 +39,7 @@ class SourceSettings:
     shopify_access_token: Optional[str] = field(default=None, repr=False)
     shopify_webhook_secret: Optional[str] = field(default=None, repr=False)  # the app's client secret
     shopify_api_base_url: Optional[str] = None
+    shopify_create_returns: bool = False  # RMAs of Shopify orders become returns in Shopify's admin
     amazon_client_id: Optional[str] = None
     amazon_client_secret: Optional[str] = field(default=None, repr=False)
     amazon_refresh_token: Optional[str] = field(default=None, repr=False)
@@ -88,6 +89,7 @@ class SourceSettings:
             shopify_shop=get("SHOPIFY_SHOP"), shopify_access_token=get("SHOPIFY_ACCESS_TOKEN"),
             shopify_webhook_secret=get("SHOPIFY_WEBHOOK_SECRET"),
             shopify_api_base_url=(get("SHOPIFY_API_BASE_URL") or "").rstrip("/") or None,
+            shopify_create_returns=_yes(get("SHOPIFY_CREATE_RETURNS")),
             amazon_client_id=get("AMAZON_LWA_CLIENT_ID"), amazon_client_secret=get("AMAZON_LWA_CLIENT_SECRET"),
             amazon_refresh_token=get("AMAZON_REFRESH_TOKEN"), amazon_region=region,
             amazon_marketplace_ids=marketplaces, amazon_pii=pii,
@@ -95,7 +97,7 @@ class SourceSettings:
             amazon_lwa_base_url=(get("AMAZON_LWA_BASE_URL") or "").rstrip("/") or None,
             ebay_client_id=get("EBAY_CLIENT_ID"), ebay_client_secret=get("EBAY_CLIENT_SECRET"),
             ebay_refresh_token=get("EBAY_REFRESH_TOKEN"),
-            ebay_sandbox=(get("EBAY_SANDBOX") or "").lower() in ("1", "true", "yes", "on"),
+            ebay_sandbox=_yes(get("EBAY_SANDBOX")),
             ebay_api_base_url=(get("EBAY_API_BASE_URL") or "").rstrip("/") or None,
             max_age_minutes=_number(get, "RETURNBOT_ORDER_MAX_AGE_MINUTES", 15, 1),
             sync_minutes=_number(get, "RETURNBOT_ORDER_SYNC_MINUTES", 10, 0),
@@ -107,6 +109,10 @@ class SourceSettings:
         on = {"shopify": self.shopify_access_token, "amazon": self.amazon_refresh_token,
               "ebay": self.ebay_refresh_token}
         return tuple(s for s in SOURCES if on[s])
+
+
+def _yes(value: Optional[str]) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
 
 
 def _number(get, name: str, default: int, least: int) -> int:

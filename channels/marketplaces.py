@@ -15,7 +15,8 @@ customers' personal data: nothing of them is logged.
 
 Sync: every `RETURNBOT_ORDER_SYNC_MINUTES` (0: never) each source's changes since its cursor are
 read in a worker thread (`LiveOrders.sync`), the fallback for missed webhooks and the only way
-Amazon and eBay orders are refreshed before a customer asks.
+Amazon and eBay orders are refreshed before a customer asks. With `SHOPIFY_CREATE_RETURNS`, the same
+round creates in Shopify's admin the returns of RMAs issued for Shopify orders since the last one.
 """
 from __future__ import annotations
 
@@ -151,12 +152,17 @@ class MarketplaceOrdersChannel:
             await asyncio.gather(self._task, return_exceptions=True)
 
     def sync_once(self) -> list:
+        from integrations.sources import mirror_returns
+
         results = []
         for name in self.live.sources:
             result = self.live.sync(name)
             log.info("%s: %d orders read, %d kept%s", name, result.read, result.stored,
                      f"; stopped: {result.error.message}" if result.error else "")
             results.append(result)
+        for name, done, error in mirror_returns(self.live):
+            if done or error:
+                log.info("%s: %d returns created%s", name, len(done), f"; stopped: {error.message}" if error else "")
         return results
 
     async def _forever(self) -> None:

@@ -114,7 +114,7 @@ def status(settings: Any, engine: Any, *, as_json: bool = False, out=print) -> i
 
 
 def sync(services: Any, *, out=print, **io: Any) -> int:
-    from integrations.sources import build_sources, live_orders
+    from integrations.sources import build_sources, live_orders, mirror_returns
 
     sources = build_sources(services.settings.sources, **io)
     if not sources:
@@ -129,6 +129,11 @@ def sync(services: Any, *, out=print, **io: Any) -> int:
         if result.error:
             failed = True
             out(f"  stopped: {result.error.message}")
+    for name, done, error in mirror_returns(live):
+        out(f"{name}: {len(done)} returns created in the admin")
+        if error:
+            failed = True
+            out(f"  stopped: {error.message}")
     return 1 if failed else 0
 
 

@@ -11,6 +11,11 @@ Rate limit: a leaky bucket of query cost. Every answer carries `extensions.cost.
 adapter waits until the bucket holds the query's expected cost, and a `THROTTLED` error (HTTP 200
 with `errors[].extensions.code`) waits for the points to come back and asks again.
 
+Returns in the admin (on with `SHOPIFY_CREATE_RETURNS`, scope `write_returns`): `create_return`
+makes an RMA of returnbot's a Shopify return with `returnCreate` (OPEN: the merchant approved it
+by letting returnbot decide), on the fulfilment line item of the order's line, with the RMA number
+in `returnReasonNote`; that note is how a retry finds the return it made instead of making another.
+
 Mapping to `bot.models.Order` (docs/sources.md says which parts are assumed):
 - order id: the order's name as the customer sees it (`#1001`); `fetch_order` accepts `#1001`,
   `1001` or the GraphQL id (`gid://shopify/Order/...`).
@@ -56,6 +61,16 @@ ORDER_FIELDS = """
 BY_ID = "query Order($id: ID!) { order(id: $id) {" + ORDER_FIELDS + "} }"
 BY_QUERY = ("query Orders($first: Int!, $after: String, $query: String) { orders(first: $first, after: $after, "
             "query: $query, sortKey: UPDATED_AT) { pageInfo { hasNextPage endCursor } nodes {" + ORDER_FIELDS + "} } }")
+RETURNABLE = ("query Returnable($query: String!) { orders(first: 5, query: $query) { nodes { id name "
+              "fulfillments(first: 20) { fulfillmentLineItems(first: 100) { nodes { id quantity lineItem { id } } } } "
+              "returns(first: 50) { nodes { id returnLineItems(first: 100) { nodes { ... on ReturnLineItem { "
+              "returnReasonNote } } } } } } } }")
+RETURN_CREATE = ("mutation ReturnCreate($input: ReturnInput!) { returnCreate(returnInput: $input) { "
+                 "return { id name status } userErrors { field message code } } }")
+RETURN_REASONS = {  # bot.models.ReturnReason -> Shopify's ReturnReason (2025-01)
+    "too_small": "SIZE_TOO_SMALL", "too_large": "SIZE_TOO_LARGE", "not_as_described": "NOT_AS_DESCRIBED",
+    "changed_mind": "UNWANTED", "damaged": "DEFECTIVE", "wrong_item": "WRONG_ITEM", "other": "OTHER",
+}
 SHOP = "query Shop { shop { name myshopifyDomain currencyCode } currentAppInstallation { accessScopes { handle } } }"
 
 
@@ -75,12 +90,12 @@ class ShopifyOrderSource:
     def __init__(self, shop: str, access_token: str, *, api_base_url: Optional[str] = None,
                  transport: Optional[httpx.BaseTransport] = None, sleep: SyncSleep = time.sleep,
                  now: Clock = time.time, retry: RetryPolicy = RetryPolicy(), page_size: int = PAGE_SIZE,
-                 first_sync: timedelta = FIRST_SYNC):
+                 first_sync: timedelta = FIRST_SYNC, create_returns: bool = False):
         self.client = SourceClient(TITLE, api_base_url or base_url(shop),
                                    auth=StaticToken("X-Shopify-Access-Token", access_token),
                                    headers={"Content-Type": "application/json"}, transport=transport,
                                    sleep=sleep, now=now, retry=retry)
-        self.page_size, self.first_sync = page_size, first_sync
+        self.page_size, self.first_sync, self.create_returns = page_size, first_sync, create_returns
         self._bucket: Optional[Tuple[float, float, float]] = None  # available, maximum, restore rate; when seen
         self._bucket_at = 0.0
 
@@ -116,6 +131,46 @@ class ShopifyOrderSource:
             return OrderPage(read, json.dumps({"since": since, "after": page.get("endCursor")}), more=True)
         return OrderPage(read, json.dumps({"since": newest}), more=False)
 
+    # -- returns in the merchant's admin (bot.live_orders.ReturnMirror) ---------------------------
+
+    def create_return(self, order_id: str, line_id: str, quantity: int, reason: str, rma_id: str) -> str:
+        """A return in Shopify for `quantity` units of line `line_id` of order `order_id` (`#1001`),
+        marked with the RMA number in its note; a return already marked so is found, not made again.
+        Shopify's refusal of this one return (`userErrors`) is `SourceError(status=422)`."""
+        name = "#" + order_id.lstrip("#")
+        data = self.graphql(RETURNABLE, {"query": f"name:{json.dumps(name)}"})
+        node = next((n for n in (data.get("orders") or {}).get("nodes") or []
+                     if isinstance(n, Mapping) and n.get("name") == name), None)
+        if node is None:
+            raise SourceError(TITLE, f"order {name} is not in the shop any more", retryable=False, status=422)
+        note = f"returnbot {rma_id}"
+        for existing in ((node.get("returns") or {}).get("nodes") or []):
+            notes = [i.get("returnReasonNote") for i in ((existing.get("returnLineItems") or {}).get("nodes") or [])
+                     if isinstance(i, Mapping)]
+            if note in notes:
+                return str(existing.get("id"))
+        candidates = [item for f in node.get("fulfillments") or [] if isinstance(f, Mapping)
+                      for item in ((f.get("fulfillmentLineItems") or {}).get("nodes") or [])
+                      if isinstance(item, Mapping)
+                      and _gid_tail(str((item.get("lineItem") or {}).get("id") or "")) == line_id]
+        fulfilled = next((item for item in candidates if int(item.get("quantity") or 0) >= quantity), None)
+        if fulfilled is None:
+            raise SourceError(TITLE, f"line {line_id} of {name} has no fulfilment of {quantity} to return",
+                              retryable=False, status=422)
+        data = self.graphql(RETURN_CREATE, {"input": {
+            "orderId": node["id"], "notifyCustomer": False,
+            "returnLineItems": [{"fulfillmentLineItemId": fulfilled["id"], "quantity": quantity,
+                                 "returnReason": RETURN_REASONS.get(reason, "OTHER"), "returnReasonNote": note}]}})
+        payload = data.get("returnCreate") or {}
+        errors = [e for e in payload.get("userErrors") or [] if isinstance(e, Mapping)]
+        created = payload.get("return") or {}
+        if errors or not created.get("id"):
+            message = "; ".join(str(e.get("message")) for e in errors[:3]) or "no return in the answer"
+            raise SourceError(TITLE, f"returnCreate refused the return of {rma_id}: {message}", retryable=False,
+                              status=422)
+        log.info("%s: return %s created for %s", TITLE, created.get("name") or created["id"], rma_id)
+        return str(created["id"])
+
     # -- set-up --------------------------------------------------------------------------------
 
     def check(self) -> Dict[str, Any]:
@@ -125,6 +180,8 @@ class ShopifyOrderSource:
         scopes = sorted(s.get("handle") for s in ((data.get("currentAppInstallation") or {}).get("accessScopes") or [])
                         if isinstance(s, Mapping) and s.get("handle"))
         missing = [s for s in ("read_orders", "read_fulfillments") if s not in scopes]
+        if self.create_returns and "write_returns" not in scopes:
+            missing.append("write_returns (SHOPIFY_CREATE_RETURNS is on)")
         return {"account": shop.get("myshopifyDomain") or shop.get("name"), "scopes": scopes, "missing": missing}
 
     # -- GraphQL with the cost bucket ----------------------------------------------------------

@@ -36,7 +36,8 @@ def build_source(name: str, settings: SourceSettings, *, transport: Optional[htt
     io = dict(transport=transport, sleep=sleep, now=now, retry=retry)
     if name == "shopify":
         return ShopifyOrderSource(settings.shopify_shop or "", settings.shopify_access_token or "",
-                                  api_base_url=settings.shopify_api_base_url, **io)
+                                  api_base_url=settings.shopify_api_base_url,
+                                  create_returns=settings.shopify_create_returns, **io)
     if name == "amazon":
         return AmazonOrderSource(settings.amazon_client_id or "", settings.amazon_client_secret or "",
                                  settings.amazon_refresh_token or "", region=settings.amazon_region,
@@ -52,6 +53,17 @@ def build_source(name: str, settings: SourceSettings, *, transport: Optional[htt
 
 def build_sources(settings: SourceSettings, **io: Any) -> List[OrderSource]:
     return [build_source(name, settings, **io) for name in settings.configured()]
+
+
+def mirror_returns(live: LiveOrders) -> list:
+    """Shopify returns for the RMAs of Shopify orders, when SHOPIFY_CREATE_RETURNS is on: (source,
+    RMA ids done, error) per source that mirrors."""
+    results = []
+    for name, source in live.sources.items():
+        if getattr(source, "create_returns", False):
+            done, error = live.mirror_returns(name, source)
+            results.append((name, done, error))
+    return results
 
 
 def live_orders(services: Any, sources: List[OrderSource], clock=utc_now) -> LiveOrders:

@@ -106,6 +106,8 @@ class FakeShopify(_Fake):
         self.available = 2000.0
         self.throttled = 0  # how many next queries answer THROTTLED
         self.scopes = ["read_orders", "read_fulfillments", "read_returns"]
+        self.returns: Dict[str, List[Dict[str, Any]]] = {}  # order name -> returns made with returnCreate
+        self.refuse_returns = False  # returnCreate answers userErrors
 
     def add(self, order: Dict[str, Any]) -> None:
         self.orders[order["name"]] = order
@@ -127,11 +129,38 @@ class FakeShopify(_Fake):
             data: Dict[str, Any] = {"shop": {"name": "Demo", "myshopifyDomain": "demo.myshopify.com",
                                              "currencyCode": "USD"},
                                     "currentAppInstallation": {"accessScopes": [{"handle": s} for s in self.scopes]}}
+        elif "returnCreate" in query:
+            data = {"returnCreate": self._return_create(variables["input"])}
+        elif "fulfillmentLineItems" in query:
+            found = self._search({**variables, "first": 5})
+            data = {"orders": {**found, "nodes": [self._returnable(o) for o in found["nodes"]]}}
         elif "order(id:" in query:
             data = {"order": next((o for o in self.orders.values() if o["id"] == variables["id"]), None)}
         else:
             data = {"orders": self._search(variables)}
         return httpx.Response(200, json={"data": data, "extensions": throttle(self.available)})
+
+    def _returnable(self, order: Dict[str, Any]) -> Dict[str, Any]:
+        """The order with its fulfilment line items (one per line, all of it) and its returns."""
+        items = [{"id": "gid://shopify/FulfillmentLineItem/9" + li["id"].rsplit("/", 1)[-1],
+                  "quantity": li["quantity"], "lineItem": {"id": li["id"]}} for li in order["lineItems"]["nodes"]]
+        fulfillments = [{"fulfillmentLineItems": {"nodes": items}}] if order["fulfillments"] else []
+        return {"id": order["id"], "name": order["name"], "fulfillments": fulfillments,
+                "returns": {"nodes": self.returns.get(order["name"], [])}}
+
+    def _return_create(self, given: Dict[str, Any]) -> Dict[str, Any]:
+        order = next(o for o in self.orders.values() if o["id"] == given["orderId"])
+        if self.refuse_returns:
+            return {"return": None, "userErrors": [{"field": ["returnInput"], "code": "INVALID",
+                                                    "message": "Return line item quantity is not returnable"}]}
+        made = {"id": f"gid://shopify/Return/{len(sum(self.returns.values(), [])) + 1}",
+                "name": f"{order['name']}-R{len(self.returns.get(order['name'], [])) + 1}", "status": "OPEN",
+                "returnLineItems": {"nodes": [{"returnReasonNote": li.get("returnReasonNote", ""),
+                                               "quantity": li["quantity"], "returnReason": li["returnReason"],
+                                               "fulfillmentLineItemId": li["fulfillmentLineItemId"]}
+                                              for li in given["returnLineItems"]]}}
+        self.returns.setdefault(order["name"], []).append(made)
+        return {"return": {k: made[k] for k in ("id", "name", "status")}, "userErrors": []}
 
     def _search(self, variables: Dict[str, Any]) -> Dict[str, Any]:
         q = variables.get("query") or ""
@@ -143,6 +172,7 @@ class FakeShopify(_Fake):
             since = q[len("updated_at:>"):].strip("'")
             nodes = [o for o in nodes if o["updatedAt"] > since]
         start = int(variables["after"]) if variables.get("after") else 0
+        variables = {"first": 50, **variables}
         page = nodes[start:start + variables["first"]]
         more = start + variables["first"] < len(nodes)
         return {"pageInfo": {"hasNextPage": more, "endCursor": str(start + len(page)) if page else None},

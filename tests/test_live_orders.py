@@ -437,3 +437,55 @@ def test_sources_status_and_sync(services):
     assert said[0] == "Shopify: off (returnbot sources add shopify)"
     assert said[2].startswith("eBay: on, 1 orders cached, last synced ")
 
+
+
+# -- returns in Shopify's admin (SHOPIFY_CREATE_RETURNS) ---------------------------------------
+
+def test_shopify_rma_becomes_a_return_in_the_fake_admin_once(services, shopify_fake):
+    shopify_fake.add(recent_shopify(5503))
+    fake_clock = FakeClock()
+    source = ShopifyOrderSource("demo", "shpat_good", transport=shopify_fake.transport(), sleep=fake_clock.sleep,
+                                now=fake_clock.now, retry=FAST, create_returns=True)
+    live = live_over(services.store, services.returns.clock, source)
+    services.returns.lookup_order = live.lookup_order
+    assert services.returns.verify("web:s3", "#5503", "jane@example.com").verified
+    rma = services.returns.request_return("web:s3", "#5503", "111", ReturnReason.TOO_SMALL, Resolution.REFUND,
+                                          quantity=1).rma
+    assert live.mirror_returns("shopify", source) == ((rma.rma_id,), None)
+    [made] = shopify_fake.returns["#5503"]
+    assert made["status"] == "OPEN" and made["returnLineItems"]["nodes"] == [{
+        "returnReasonNote": f"returnbot {rma.rma_id}", "quantity": 1, "returnReason": "SIZE_TOO_SMALL",
+        "fulfillmentLineItemId": "gid://shopify/FulfillmentLineItem/9111"}]
+    assert live.mirror_returns("shopify", source) == ((), None)  # recorded: not asked again
+    assert SqlOrderSources(services.store.engine).returns_to_mirror("shopify") == []
+
+
+def test_a_crash_after_shopify_made_the_return_does_not_make_a_second(services, shopify_fake):
+    shopify_fake.add(recent_shopify(5504))
+    fake_clock = FakeClock()
+    source = ShopifyOrderSource("demo", "shpat_good", transport=shopify_fake.transport(), sleep=fake_clock.sleep,
+                                now=fake_clock.now, retry=FAST, create_returns=True)
+    live = live_over(services.store, services.returns.clock, source)
+    services.returns.lookup_order = live.lookup_order
+    assert services.returns.verify("web:s4", "#5504", "94107").verified
+    rma = services.returns.request_return("web:s4", "#5504", "111", ReturnReason.TOO_SMALL, Resolution.REFUND,
+                                          quantity=1).rma
+    first = source.create_return("#5504", "111", 1, "too_small", rma.rma_id)  # made, but never recorded
+    assert live.mirror_returns("shopify", source) == ((rma.rma_id,), None)
+    assert len(shopify_fake.returns["#5504"]) == 1 and first == shopify_fake.returns["#5504"][0]["id"]
+
+
+def test_a_return_shopify_refuses_is_recorded_and_does_not_block_the_others(services, shopify_fake):
+    shopify_fake.add(recent_shopify(5505))
+    fake_clock = FakeClock()
+    source = ShopifyOrderSource("demo", "shpat_good", transport=shopify_fake.transport(), sleep=fake_clock.sleep,
+                                now=fake_clock.now, retry=FAST, create_returns=True)
+    live = live_over(services.store, services.returns.clock, source)
+    services.returns.lookup_order = live.lookup_order
+    assert services.returns.verify("web:s5", "#5505", "94107").verified
+    rma = services.returns.request_return("web:s5", "#5505", "111", ReturnReason.TOO_LARGE, Resolution.REFUND,
+                                          quantity=1).rma
+    shopify_fake.refuse_returns = True
+    assert live.mirror_returns("shopify", source) == ((), None)
+    assert SqlOrderSources(services.store.engine).returns_to_mirror("shopify") == []
+    assert rma is not None and "#5505" not in shopify_fake.returns

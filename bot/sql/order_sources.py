@@ -9,6 +9,8 @@ store's `orders` and `order_lines` (`SqlStore.upsert_orders`).
   error (the source's own words, which name no customer).
 - `source_webhooks`: ids of webhooks already applied (Shopify's `X-Shopify-Webhook-Id`), so a
   retried delivery changes nothing twice.
+- `source_returns`: returnbot's RMAs mirrored as returns in the marketplace's admin (Shopify's
+  `returnCreate`, when `SHOPIFY_CREATE_RETURNS` is on): the RMA and the marketplace's return id.
 None of them holds personal data.
 """
 from __future__ import annotations
@@ -20,8 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.live_orders import SourceRecord, SourceState
-from bot.store import UtcDateTime, metadata
+from bot.live_orders import PendingReturn, SourceRecord, SourceState
+from bot.models import Outcome, RmaStatus
+from bot.store import UtcDateTime, metadata, rmas
 
 order_sources = sa.Table(
     "order_sources", metadata,
@@ -47,11 +50,38 @@ source_webhooks = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
 )
 
+source_returns = sa.Table(
+    "source_returns", metadata,
+    sa.Column("source", sa.String(16), primary_key=True),
+    sa.Column("rma_id", sa.String(20), primary_key=True),
+    sa.Column("external_id", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
 
 class SqlOrderSources:
     def __init__(self, engine: Engine):
         self.engine = engine
-        metadata.create_all(engine, tables=[order_sources, source_cursors, source_webhooks])
+        metadata.create_all(engine, tables=[order_sources, source_cursors, source_webhooks, source_returns])
+
+    def returns_to_mirror(self, source: str, limit: int = 50) -> List[PendingReturn]:
+        """RMAs (outcome `rma`, not rejected) on orders `source` owns that it does not hold yet, oldest first."""
+        mirrored = sa.select(source_returns.c.rma_id).where(source_returns.c.source == source)
+        owned = sa.select(order_sources.c.order_id).where(order_sources.c.source == source)
+        query = (sa.select(rmas.c.rma_id, rmas.c.order_id, rmas.c.line_id, rmas.c.quantity, rmas.c.reason)
+                 .where(rmas.c.outcome == Outcome.RMA.value, rmas.c.status != RmaStatus.REJECTED.value,
+                        rmas.c.order_id.in_(owned), rmas.c.rma_id.not_in(mirrored))
+                 .order_by(rmas.c.created_at, rmas.c.rma_id).limit(limit))
+        with self.engine.connect() as conn:
+            return [PendingReturn(r.rma_id, r.order_id, r.line_id, r.quantity, r.reason) for r in conn.execute(query)]
+
+    def record_mirrored(self, source: str, rma_id: str, external_id: str, at: datetime) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(source_returns.insert().values(source=source, rma_id=rma_id,
+                                                            external_id=external_id[:200], created_at=at))
+        except IntegrityError:  # recorded by another process already
+            pass
 
     def record_for(self, order_id: str) -> Optional[SourceRecord]:
         with self.engine.connect() as conn:
