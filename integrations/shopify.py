@@ -8,7 +8,8 @@ email and address are protected customer data the app must be granted (docs/sour
 
 Rate limit: a leaky bucket of query cost. Every answer carries `extensions.cost.throttleStatus`
 (`maximumAvailable`, `currentlyAvailable`, `restoreRate` points a second); before a query this
-adapter waits until the bucket holds the query's expected cost, and a `THROTTLED` error (HTTP 200
+adapter waits until the bucket holds the query's cost (`requestedQueryCost` as last reported for
+that query, 60 points before the first answer), and a `THROTTLED` error (HTTP 200
 with `errors[].extensions.code`) waits for the points to come back and asks again.
 
 Returns in the admin (on with `SHOPIFY_CREATE_RETURNS`, scope `write_returns`): `create_return`
@@ -98,6 +99,7 @@ class ShopifyOrderSource:
         self.page_size, self.first_sync, self.create_returns = page_size, first_sync, create_returns
         self._bucket: Optional[Tuple[float, float, float]] = None  # available, maximum, restore rate; when seen
         self._bucket_at = 0.0
+        self._costs: Dict[str, float] = {}  # query -> the requestedQueryCost Shopify last reported
 
     def close(self) -> None:
         self.client.close()
@@ -188,13 +190,13 @@ class ShopifyOrderSource:
 
     def graphql(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         for attempt in range(1, self.client.retry.attempts + 1):
-            self._wait_for_points(QUERY_COST)
+            self._wait_for_points(self._costs.get(query, QUERY_COST))
             response = self.client.request("POST", "/graphql.json", json={"query": query, "variables": variables})
             body = self.client.json(response)
             if not response.is_success:
                 raise SourceError(TITLE, f"HTTP {response.status_code}: {_errors(body)}", retryable=False,
                                   status=response.status_code)
-            self._note_cost(body)
+            self._note_cost(body, query)
             errors = body.get("errors") if isinstance(body, Mapping) else None
             if errors:
                 codes = {((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, Mapping)}
@@ -211,9 +213,12 @@ class ShopifyOrderSource:
             return data
         raise SourceError(TITLE, f"still throttled after {self.client.retry.attempts} attempts", status=200)
 
-    def _note_cost(self, body: Any) -> None:
-        status = (((body.get("extensions") or {}).get("cost") or {}).get("throttleStatus")
-                  if isinstance(body, Mapping) else None)
+    def _note_cost(self, body: Any, query: str) -> None:
+        cost = ((body.get("extensions") or {}).get("cost") or {}) if isinstance(body, Mapping) else {}
+        requested = cost.get("requestedQueryCost") if isinstance(cost, Mapping) else None
+        if isinstance(requested, (int, float)) and not isinstance(requested, bool) and requested > 0:
+            self._costs[query] = float(requested)  # what this query costs: wait for that much next time
+        status = cost.get("throttleStatus") if isinstance(cost, Mapping) else None
         try:
             self._bucket = (float(status["currentlyAvailable"]), float(status["maximumAvailable"]),
                             float(status["restoreRate"]))

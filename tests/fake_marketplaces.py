@@ -91,8 +91,8 @@ def shopify_refund(line: int, count: int, restock: str = "RETURN") -> Dict[str, 
         {"quantity": count, "restockType": restock, "lineItem": {"id": f"gid://shopify/LineItem/{line}"}}]}}
 
 
-def throttle(available: float, maximum: float = 2000.0, rate: float = 100.0) -> Dict[str, Any]:
-    return {"cost": {"requestedQueryCost": 60, "actualQueryCost": 12, "throttleStatus": {
+def throttle(available: float, maximum: float = 2000.0, rate: float = 100.0, cost: int = 60) -> Dict[str, Any]:
+    return {"cost": {"requestedQueryCost": cost, "actualQueryCost": 12, "throttleStatus": {
         "maximumAvailable": maximum, "currentlyAvailable": available, "restoreRate": rate}}}
 
 
@@ -104,6 +104,7 @@ class FakeShopify(_Fake):
         self.token = token
         self.orders: Dict[str, Dict[str, Any]] = {}
         self.available = 2000.0
+        self.cost = 60  # each query's requestedQueryCost
         self.throttled = 0  # how many next queries answer THROTTLED
         self.scopes = ["read_orders", "read_fulfillments", "read_returns"]
         self.returns: Dict[str, List[Dict[str, Any]]] = {}  # order name -> returns made with returnCreate
@@ -138,7 +139,7 @@ class FakeShopify(_Fake):
             data = {"order": next((o for o in self.orders.values() if o["id"] == variables["id"]), None)}
         else:
             data = {"orders": self._search(variables)}
-        return httpx.Response(200, json={"data": data, "extensions": throttle(self.available)})
+        return httpx.Response(200, json={"data": data, "extensions": throttle(self.available, cost=self.cost)})
 
     def _returnable(self, order: Dict[str, Any]) -> Dict[str, Any]:
         """The order with its fulfilment line items (one per line, all of it) and its returns."""

@@ -121,6 +121,16 @@ def test_shopify_waits_for_the_cost_bucket_before_asking(clock):
     assert clock.slept == [pytest.approx((60 - 20) / 100)]
 
 
+def test_shopify_waits_for_what_the_query_costs_as_shopify_reported_it(clock):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001))
+    fake.available, fake.cost = 20.0, 200
+    source = shopify(fake, clock)
+    source.fetch_order("1001")
+    source.fetch_order("1001")
+    assert clock.slept == [pytest.approx((200 - 20) / 100)]
+
+
 def test_shopify_throttled_query_waits_and_asks_again(clock):
     fake = FakeShopify()
     fake.add(shopify_order(1001))
