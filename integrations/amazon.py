@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -47,6 +48,7 @@ from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
 from integrations.source_http import (
+    DEFAULT_TIMEOUT,
     Clock,
     RefreshedToken,
     SourceClient,
@@ -72,6 +74,7 @@ USAGE_PLANS = {  # operation: (restore rate per second, burst)
 PII_MODES = ("rdt", "none")
 PII_ELEMENTS = ["buyerInfo", "shippingAddress"]
 FIRST_SYNC = timedelta(days=60)
+ORDER_ID = re.compile(r"[0-9A-Z]{3}-[0-9]{7}-[0-9]{7}", re.ASCII)  # 113-1234567-1234567; fullmatch
 STATUS = {"Canceled": OrderStatus.CANCELLED, "Shipped": OrderStatus.SHIPPED, "PartiallyShipped": OrderStatus.SHIPPED}
 
 
@@ -84,19 +87,20 @@ class AmazonOrderSource:
                  marketplace_ids: Sequence[str] = ("ATVPDKIKX0DER",), pii: str = "rdt",
                  api_base_url: Optional[str] = None, lwa_base_url: Optional[str] = None,
                  transport: Optional[httpx.BaseTransport] = None, sleep: SyncSleep = time.sleep,
-                 now: Clock = time.time, retry: RetryPolicy = RetryPolicy(), first_sync: timedelta = FIRST_SYNC):
+                 now: Clock = time.time, retry: RetryPolicy = RetryPolicy(),
+                 timeout: httpx.Timeout = DEFAULT_TIMEOUT, first_sync: timedelta = FIRST_SYNC):
         if region not in REGIONS:
             raise ValueError(f"region must be one of {', '.join(REGIONS)}")
         if pii not in PII_MODES:
             raise ValueError(f"pii must be one of {', '.join(PII_MODES)}")
         self.marketplace_ids, self.pii, self.first_sync = tuple(marketplace_ids), pii, first_sync
         self._lwa = SourceClient("Login with Amazon", lwa_base_url or LWA_URL, transport=transport, sleep=sleep,
-                                 now=now, retry=retry)
+                                 now=now, retry=retry, timeout=timeout)
         self._credentials = {"grant_type": "refresh_token", "refresh_token": refresh_token,
                              "client_id": client_id, "client_secret": client_secret}
         self.token = RefreshedToken(self._fetch_token, "x-amz-access-token", now=now)
         self.client = SourceClient(TITLE, api_base_url or REGIONS[region], auth=self.token, transport=transport,
-                                   sleep=sleep, now=now, retry=retry, refresh_on=(401, 403))
+                                   sleep=sleep, now=now, retry=retry, timeout=timeout, refresh_on=(401, 403))
         self.buckets = {op: TokenBucket(rate, burst, now, sleep) for op, (rate, burst) in USAGE_PLANS.items()}
 
     def close(self) -> None:
@@ -107,8 +111,8 @@ class AmazonOrderSource:
 
     def fetch_order(self, order_id: str) -> Optional[Order]:
         order_id = order_id.strip()
-        if not order_id or "/" in order_id or "?" in order_id:
-            return None
+        if not ORDER_ID.fullmatch(order_id):
+            return None  # not an Amazon order id: not worth a Restricted Data Token
         path = f"/orders/v0/orders/{order_id}"
         response = self._get("getOrder", path, restricted=True)
         if response is None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_FLOOR, Decimal
@@ -37,7 +38,15 @@ from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, Sal
 from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
-from integrations.source_http import Clock, RefreshedToken, SourceClient, SyncSleep, error_message, stored_postcode
+from integrations.source_http import (
+    DEFAULT_TIMEOUT,
+    Clock,
+    RefreshedToken,
+    SourceClient,
+    SyncSleep,
+    error_message,
+    stored_postcode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,8 @@ SANDBOX_URL = "https://api.sandbox.ebay.com"
 SCOPE = "https://api.ebay.com/oauth/api_scope/sell.fulfillment.readonly"
 PAGE_SIZE = 50
 FIRST_SYNC = timedelta(days=60)
+# 12-34567-89012, or the legacy 110551234567-2345678901 (item-transaction) and bare numbers; fullmatch
+ORDER_ID = re.compile(r"[0-9]{2}-[0-9]{5}-[0-9]{5}|[0-9]{6,15}(?:-[0-9]{6,15})?", re.ASCII)
 
 
 class EbayOrderSource:
@@ -57,15 +68,16 @@ class EbayOrderSource:
     def __init__(self, client_id: str, client_secret: str, refresh_token: str, *, sandbox: bool = False,
                  api_base_url: Optional[str] = None, transport: Optional[httpx.BaseTransport] = None,
                  sleep: SyncSleep = time.sleep, now: Clock = time.time, retry: RetryPolicy = RetryPolicy(),
-                 page_size: int = PAGE_SIZE, first_sync: timedelta = FIRST_SYNC):
+                 timeout: httpx.Timeout = DEFAULT_TIMEOUT, page_size: int = PAGE_SIZE,
+                 first_sync: timedelta = FIRST_SYNC):
         base = api_base_url or (SANDBOX_URL if sandbox else API_URL)
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         self._identity = SourceClient("eBay OAuth", base, headers={"Authorization": f"Basic {basic}"},
-                                      transport=transport, sleep=sleep, now=now, retry=retry)
+                                      transport=transport, sleep=sleep, now=now, retry=retry, timeout=timeout)
         self._refresh_token = refresh_token
         self.token = RefreshedToken(self._fetch_token, "Authorization", prefix="Bearer ", now=now)
         self.client = SourceClient(TITLE, base, auth=self.token, transport=transport, sleep=sleep, now=now,
-                                   retry=retry)
+                                   retry=retry, timeout=timeout)
         self.page_size, self.first_sync = page_size, first_sync
 
     def close(self) -> None:
@@ -76,8 +88,8 @@ class EbayOrderSource:
 
     def fetch_order(self, order_id: str) -> Optional[Order]:
         order_id = order_id.strip()
-        if not order_id or "/" in order_id or "?" in order_id:
-            return None
+        if not ORDER_ID.fullmatch(order_id):
+            return None  # not an eBay order id
         response = self._get(f"/sell/fulfillment/v1/order/{order_id}")
         if response is None:
             return None

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -41,7 +42,7 @@ from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, Sal
 from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
-from integrations.source_http import Clock, SourceClient, StaticToken, SyncSleep, stored_postcode
+from integrations.source_http import DEFAULT_TIMEOUT, Clock, SourceClient, StaticToken, SyncSleep, stored_postcode
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ API_VERSION = "2025-01"
 PAGE_SIZE = 50
 QUERY_COST = 60  # what one order query is expected to cost; the real cost comes back with it
 FIRST_SYNC = timedelta(days=60)
+AMAZON_OR_EBAY = re.compile(r"[0-9A-Z]{3}-[0-9]{7}-[0-9]{7}|[0-9]{2}-[0-9]{5}-[0-9]{5}", re.ASCII)
 
 ORDER_FIELDS = """
   id name email createdAt updatedAt cancelledAt currencyCode displayFulfillmentStatus
@@ -90,12 +92,13 @@ class ShopifyOrderSource:
 
     def __init__(self, shop: str, access_token: str, *, api_base_url: Optional[str] = None,
                  transport: Optional[httpx.BaseTransport] = None, sleep: SyncSleep = time.sleep,
-                 now: Clock = time.time, retry: RetryPolicy = RetryPolicy(), page_size: int = PAGE_SIZE,
+                 now: Clock = time.time, retry: RetryPolicy = RetryPolicy(),
+                 timeout: httpx.Timeout = DEFAULT_TIMEOUT, page_size: int = PAGE_SIZE,
                  first_sync: timedelta = FIRST_SYNC, create_returns: bool = False):
         self.client = SourceClient(TITLE, api_base_url or base_url(shop),
                                    auth=StaticToken("X-Shopify-Access-Token", access_token),
                                    headers={"Content-Type": "application/json"}, transport=transport,
-                                   sleep=sleep, now=now, retry=retry)
+                                   sleep=sleep, now=now, retry=retry, timeout=timeout)
         self.page_size, self.first_sync, self.create_returns = page_size, first_sync, create_returns
         self._bucket: Optional[Tuple[float, float, float]] = None  # available, maximum, restore rate; when seen
         self._bucket_at = 0.0
@@ -112,6 +115,8 @@ class ShopifyOrderSource:
             node = self.graphql(BY_ID, {"id": order_id}).get("order")
             return read_order(node) if node else None
         name = "#" + order_id.lstrip("#")
+        if not name[1:] or len(name) > 64 or AMAZON_OR_EBAY.fullmatch(name[1:]):
+            return None  # another marketplace's order id
         data = self.graphql(BY_QUERY, {"first": 5, "after": None, "query": f"name:{json.dumps(name)}"})
         for node in (data.get("orders") or {}).get("nodes") or []:
             if isinstance(node, Mapping) and node.get("name") == name:  # the search matches loosely

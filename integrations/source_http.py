@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional, Protocol, Tuple
@@ -30,6 +31,7 @@ from integrations.http import RetryPolicy, retry_after
 log = logging.getLogger(__name__)
 
 SyncSleep = Callable[[float], None]
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 Clock = Callable[[], float]
 
 
@@ -66,17 +68,20 @@ class RefreshedToken:
         self._fetch, self._header, self._prefix, self._now, self._margin = fetch, header, prefix, now, margin
         self._token: Optional[str] = None
         self._expires_at = 0.0
+        self._lock = threading.Lock()  # the gateway's webhook and sync threads share one adapter
         self.refreshes = 0
 
     def headers(self) -> Mapping[str, str]:
-        if self._token is None or self._now() >= self._expires_at - self._margin:
-            token, lifetime = self._fetch()
-            self._token, self._expires_at = token, self._now() + max(float(lifetime), 0.0)
-            self.refreshes += 1
-        return {self._header: self._prefix + self._token}
+        with self._lock:
+            if self._token is None or self._now() >= self._expires_at - self._margin:
+                token, lifetime = self._fetch()
+                self._token, self._expires_at = token, self._now() + max(float(lifetime), 0.0)
+                self.refreshes += 1
+            return {self._header: self._prefix + self._token}
 
     def invalidate(self) -> bool:
-        self._token = None
+        with self._lock:
+            self._token = None
         return True
 
 
@@ -87,7 +92,7 @@ class SourceClient:
     def __init__(self, source: str, base_url: str, *, auth: Optional[TokenProvider] = None,
                  headers: Optional[Mapping[str, str]] = None, transport: Optional[httpx.BaseTransport] = None,
                  sleep: SyncSleep = time.sleep, now: Clock = time.time, retry: RetryPolicy = RetryPolicy(),
-                 timeout: httpx.Timeout = httpx.Timeout(30.0, connect=10.0), refresh_on: Tuple[int, ...] = (401,)):
+                 timeout: httpx.Timeout = DEFAULT_TIMEOUT, refresh_on: Tuple[int, ...] = (401,)):
         self.source = source
         self.refresh_on = refresh_on  # statuses that mean "this access token is no good" (SP-API: 403)
         self.auth = auth
@@ -180,9 +185,14 @@ class TokenBucket:
         self.rate, self.burst, self._now, self._sleep = rate, burst, now, sleep
         self.tokens = burst
         self._at = now()
+        self._lock = threading.Lock()
 
     def take(self) -> float:
         """Take one token, waiting for it if none is left; the seconds waited."""
+        with self._lock:
+            return self._take()
+
+    def _take(self) -> float:
         now = self._now()
         self.tokens = min(self.burst, self.tokens + (now - self._at) * self.rate)
         self._at = now

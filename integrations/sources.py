@@ -22,18 +22,20 @@ from integrations.amazon import AmazonOrderSource
 from integrations.ebay import EbayOrderSource
 from integrations.http import RetryPolicy
 from integrations.shopify import ShopifyOrderSource
+from integrations.source_http import DEFAULT_TIMEOUT
 
 # A customer is waiting while a lookup runs: two tries, short pauses, then the cached order (or "try later").
 # The periodic sync uses the same adapters; what it misses it reads on its next round.
 LOOKUP_RETRY = RetryPolicy(attempts=2, backoff=0.5, max_wait=2.0)
+LOOKUP_TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 TITLES = {"shopify": "Shopify", "amazon": "Amazon SP-API", "ebay": "eBay"}
 
 
 def build_source(name: str, settings: SourceSettings, *, transport: Optional[httpx.BaseTransport] = None,
                  sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.time,
-                 retry: RetryPolicy = RetryPolicy()) -> Any:
+                 retry: RetryPolicy = RetryPolicy(), timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> Any:
     """The adapter of one configured source (`ShopifyOrderSource`, `AmazonOrderSource`, `EbayOrderSource`)."""
-    io = dict(transport=transport, sleep=sleep, now=now, retry=retry)
+    io = dict(transport=transport, sleep=sleep, now=now, retry=retry, timeout=timeout)
     if name == "shopify":
         return ShopifyOrderSource(settings.shopify_shop or "", settings.shopify_access_token or "",
                                   api_base_url=settings.shopify_api_base_url,
@@ -79,6 +81,7 @@ def connect(services: Any, **io: Any) -> Optional[LiveOrders]:
     if settings is None or not settings.configured():
         return None
     io.setdefault("retry", LOOKUP_RETRY)
+    io.setdefault("timeout", LOOKUP_TIMEOUT)
     live = live_orders(services, build_sources(settings, **io))
     services.returns.lookup_order = live.lookup_order
     return live

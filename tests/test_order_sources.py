@@ -320,11 +320,11 @@ def test_ebay_order_with_tracking_buyer_and_postcode(clock):
 
 def test_ebay_refund_and_cancellation(clock):
     fake = FakeEbay()
-    fake.add(ebay_order("1", refunded="25.00"))
-    fake.add(ebay_order("2", cancelled=True), fulfillments=[])
+    fake.add(ebay_order("11-11111-11111", refunded="25.00"))
+    fake.add(ebay_order("22-22222-22222", cancelled=True), fulfillments=[])
     source = ebay(fake, clock)
-    assert source.fetch_order("1").lines[0].returned_quantity == 1
-    assert source.fetch_order("2").status == OrderStatus.CANCELLED
+    assert source.fetch_order("11-11111-11111").lines[0].returned_quantity == 1
+    assert source.fetch_order("22-22222-22222").status == OrderStatus.CANCELLED
 
 
 def test_ebay_unknown_order_is_none(clock):
@@ -373,6 +373,18 @@ def test_ebay_sync_pages_by_offset(clock):
     assert [o.order_id for o in second.orders] == ["02-00000-00000"] and not second.more
     assert json.loads(second.cursor) == {"since": "2026-01-04T10:00:00.000Z"}
     assert source.orders_changed_since(second.cursor).orders == ()
+
+
+@pytest.mark.parametrize("order_id", ["#1001", "1001", "113-1234567-1234567", "12-34567-89012", "../x", ""])
+def test_an_id_another_marketplace_uses_costs_no_request(clock, order_id):
+    """A lookup asks every marketplace in turn: an id that cannot be this one's is not sent."""
+    fakes = {"shopify": FakeShopify(), "amazon": FakeAmazon(), "ebay": FakeEbay()}
+    sources = {"shopify": shopify(fakes["shopify"], clock), "amazon": amazon(fakes["amazon"], clock),
+               "ebay": ebay(fakes["ebay"], clock)}
+    asked = {name: sources[name].fetch_order(order_id) is None and bool(fakes[name].requests) for name in sources}
+    mine = {"#1001": "shopify", "1001": "shopify", "113-1234567-1234567": "amazon", "12-34567-89012": "ebay"}
+    assert [name for name, sent in asked.items() if sent] == ([mine[order_id]] if order_id in mine else
+                                                             (["shopify"] if order_id == "../x" else []))
 
 
 # -- what is logged ----------------------------------------------------------------------------
