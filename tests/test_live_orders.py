@@ -489,3 +489,19 @@ def test_a_return_shopify_refuses_is_recorded_and_does_not_block_the_others(serv
     assert live.mirror_returns("shopify", source) == ((), None)
     assert SqlOrderSources(services.store.engine).returns_to_mirror("shopify") == []
     assert rma is not None and "#5505" not in shopify_fake.returns
+
+
+# -- Slack cards of Amazon orders --------------------------------------------------------------
+
+@pytest.mark.parametrize("sales_channel, shown", [("amazon", True), ("shopify", False), (None, False)])
+def test_an_amazon_orders_card_shows_the_24_hour_reply_expectation(sales_channel, shown):
+    from bot.handoffs import HandoffContext
+    from channels.slack.cards import handoff_card
+
+    ctx = HandoffContext(handoff_id=7, reason="customer_request", status="open", conversation_channel="web",
+                         created_at=NOW, summary="", order_id="114-5555555-5555555", sales_channel=sales_channel)
+    _, blocks = handoff_card(ctx)
+    text = json.dumps(blocks)
+    assert ("within 24 hours" in text) == shown
+    if shown:
+        assert f"<!date^{int((NOW + timedelta(hours=24)).timestamp())}^" in text
