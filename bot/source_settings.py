@@ -1,7 +1,8 @@
 """Settings of the marketplaces orders are read from live (docs/sources.md): Shopify, Amazon SP-API
 and eBay. Each is on when its credentials are set, in the environment or in a sources file: lines
 `NAME=value` (blank lines and `#` comments allowed) in `RETURNBOT_SOURCES_FILE`, by default
-`var/sources.env` when it exists (what `returnbot sources add` writes). The file must belong to the
+`var/sources.env` when it exists (what `returnbot sources add` writes; a file named in
+`RETURNBOT_SOURCES_FILE` that does not exist yet counts as empty, and `sources add` makes it). The file must belong to the
 user returnbot runs as and be readable by nobody else (mode 600), or it is refused. The
 environment wins over the file. Secrets are kept out of `repr`.
 """
@@ -61,7 +62,8 @@ class SourceSettings:
     def from_env(cls, env: Mapping[str, str] = os.environ, default_file: Optional[Path] = None) -> "SourceSettings":
         path = (env.get("RETURNBOT_SOURCES_FILE") or "").strip()
         file = Path(path) if path else (default_file if default_file and default_file.exists() else None)
-        values: Dict[str, str] = dict(read_sources_file(file)) if file else {}
+        # a file named but not made yet is empty: `returnbot sources add` makes it
+        values: Dict[str, str] = dict(read_sources_file(file)) if file and file.exists() else {}
         values.update({k: v for k, v in env.items() if v is not None and v.strip() != ""})
         get = lambda name: (values.get(name) or "").strip() or None  # noqa: E731
         for source in SOURCES:

@@ -44,14 +44,14 @@ def add(name: str, settings: Any, *, check_only: bool = False, prompt: Prompt = 
     known: Dict[str, str] = dict(env or {})
     asked: Dict[str, str] = {}
     try:
-        current = SourceSettings.from_env(known, path if path.exists() else None)
+        current = SourceSettings.from_env(known, path)
         for variable, secret in REQUIRED[name]:
             if not _value_of(current, variable):
                 value = prompt(variable, secret)
                 if not value:
                     raise SourceSettingsError(f"{variable} is needed for {title}")
                 asked[variable] = value
-        candidate = SourceSettings.from_env({**known, **asked}, path if path.exists() else None)
+        candidate = SourceSettings.from_env({**known, **asked}, path)
     except SourceSettingsError as exc:
         out(f"returnbot: {exc}")
         return 2

@@ -40,6 +40,7 @@ import httpx
 
 from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, SalesChannel
 from bot.ports import OrderPage, SourceError
+from bot.privacy import loggable
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
 from integrations.source_http import DEFAULT_TIMEOUT, Clock, SourceClient, StaticToken, SyncSleep, stored_postcode
@@ -172,7 +173,7 @@ class ShopifyOrderSource:
         errors = [e for e in payload.get("userErrors") or [] if isinstance(e, Mapping)]
         created = payload.get("return") or {}
         if errors or not created.get("id"):
-            message = "; ".join(str(e.get("message")) for e in errors[:3]) or "no return in the answer"
+            message = loggable("; ".join(str(e.get("message")) for e in errors[:3]) or "no return in the answer")
             raise SourceError(TITLE, f"returnCreate refused the return of {rma_id}: {message}", retryable=False,
                               status=422)
         log.info("%s: return %s created for %s", TITLE, created.get("name") or created["id"], rma_id)
@@ -261,10 +262,13 @@ def _cursor(cursor: Optional[str]) -> Dict[str, Any]:
 
 
 def _errors(body: Any) -> str:
+    """Shopify's messages (fit for a log: `bot.privacy.loggable`)."""
     errors = body.get("errors") if isinstance(body, Mapping) else None
     if isinstance(errors, list):
-        return "; ".join(str(e.get("message")) for e in errors[:3] if isinstance(e, Mapping)) or "error"
-    return str(errors or "error")[:200]
+        text = "; ".join(str(e.get("message")) for e in errors[:3] if isinstance(e, Mapping)) or "error"
+    else:
+        text = str(errors or "error")
+    return loggable(text[:200])
 
 
 def _gid_tail(gid: str) -> str:
