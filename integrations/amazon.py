@@ -29,7 +29,10 @@ Mapping: `FulfillmentChannel` AFN -> `Fulfillment.FBA` (Amazon runs the return),
 `OrderStatus` Canceled -> cancelled, Shipped -> shipped (delivered once `LatestDeliveryDate` has
 passed: the Orders API does not report delivery), PartiallyShipped -> shipped, everything else ->
 processing. `ItemPrice` is the price of the whole quantity; the unit price is it divided by
-`QuantityOrdered`. Refunds are not in the Orders API (they are in the Finances API, not read yet).
+`QuantityOrdered`. Refunds are not in the Orders API: they are read from the Finances API
+(`listFinancialEventsByOrderId`, `RefundEventList[].ShipmentItemAdjustmentList[]`: the order item
+or SKU and `QuantityShipped`, the units refunded), which needs the Finance and Accounting role; the
+first 403 turns the refunds off for this process (logged once) rather than failing every lookup.
 """
 from __future__ import annotations
 
@@ -69,7 +72,7 @@ REGIONS = {
 }
 USAGE_PLANS = {  # operation: (restore rate per second, burst)
     "getOrder": (0.5, 30), "getOrderItems": (0.5, 30), "getOrders": (0.0167, 20),
-    "createRestrictedDataToken": (1.0, 10),
+    "createRestrictedDataToken": (1.0, 10), "listFinancialEventsByOrderId": (0.5, 30),
 }
 PII_MODES = ("rdt", "none")
 PII_ELEMENTS = ["buyerInfo", "shippingAddress"]
@@ -102,6 +105,7 @@ class AmazonOrderSource:
         self.client = SourceClient(TITLE, api_base_url or REGIONS[region], auth=self.token, transport=transport,
                                    sleep=sleep, now=now, retry=retry, timeout=timeout, refresh_on=(401, 403))
         self.buckets = {op: TokenBucket(rate, burst, now, sleep) for op, (rate, burst) in USAGE_PLANS.items()}
+        self.read_refunds = True  # off after Amazon refuses the Finances API (no Finance and Accounting role)
 
     def close(self) -> None:
         self.client.close()
@@ -120,7 +124,7 @@ class AmazonOrderSource:
         order = (self.client.json(response) or {}).get("payload")
         if not isinstance(order, Mapping):
             raise SourceError(TITLE, "getOrder answered without a payload")
-        return read_order(order, self._items(order_id), self.client.now())
+        return read_order(order, self._items(order_id), self.client.now(), self._refunded(order_id))
 
     def orders_changed_since(self, cursor: Optional[str]) -> OrderPage:
         state = _cursor(cursor)
@@ -136,7 +140,8 @@ class AmazonOrderSource:
             raise SourceError(TITLE, "getOrders answered without a payload")
         raw = [o for o in items_of(payload, "Orders")]
         now = self.client.now()
-        orders = tuple(read_order(o, self._items(str(o.get("AmazonOrderId"))), now) for o in raw)
+        orders = tuple(read_order(o, self._items(str(o.get("AmazonOrderId"))), now,
+                                  self._refunded(str(o.get("AmazonOrderId")))) for o in raw)
         newest = max([str(o.get("LastUpdateDate")) for o in raw if o.get("LastUpdateDate")] + [since])
         if payload.get("NextToken"):
             return OrderPage(orders, json.dumps({"since": since, "next": payload["NextToken"]}), more=True)
@@ -228,6 +233,39 @@ class AmazonOrderSource:
                 return items
 
 
+    def _refunded(self, order_id: str) -> Dict[str, int]:
+        """Units refunded per order item id or SKU, from the order's refund events."""
+        if not self.read_refunds:
+            return {}
+        refunded: Dict[str, int] = {}
+        token: Optional[str] = None
+        while True:
+            try:
+                response = self._get("listFinancialEventsByOrderId", f"/finances/v0/orders/{order_id}/financialEvents",
+                                     params={"NextToken": token} if token else None)
+            except SourceError as exc:
+                if exc.retryable or exc.status not in (401, 403):
+                    raise
+                self.read_refunds = False
+                log.warning("%s: the Finances API is refused (the app needs the Finance and Accounting role): "
+                            "refunds are not read", TITLE)
+                return {}
+            payload = (self.client.json(response) or {}).get("payload") if response is not None else None
+            events = (payload or {}).get("FinancialEvents") if isinstance(payload, Mapping) else None
+            try:
+                for event in items_of(events if isinstance(events, Mapping) else {}, "RefundEventList"):
+                    for item in items_of(event, "ShipmentItemAdjustmentList"):
+                        key = text(item, "OrderItemId", required=False) or text(item, "SellerSKU", required=False)
+                        if key:
+                            refunded[key] = refunded.get(key, 0) + quantity(item.get("QuantityShipped", 0),
+                                                                            "QuantityShipped")
+            except Malformed as exc:
+                raise SourceError(TITLE, f"order {order_id} refunds cannot be read: {exc}", retryable=False) from None
+            token = payload.get("NextToken") if isinstance(payload, Mapping) else None
+            if not token:
+                return refunded
+
+
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -244,17 +282,20 @@ def _cursor(cursor: Optional[str]) -> Dict[str, Any]:
     return value
 
 
-def read_order(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: float) -> Order:
+def read_order(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: float,
+               refunded: Optional[Mapping[str, int]] = None) -> Order:
     """An Orders v0 `Order` and its `OrderItem`s as returnbot's `Order` (`now`: the wall clock, to
-    tell a shipped order past its latest delivery date)."""
+    tell a shipped order past its latest delivery date; `refunded`: units refunded per order item id
+    or SKU)."""
     try:
-        return _read(order, items, now)
+        return _read(order, items, now, refunded or {})
     except Malformed as exc:
         ref = order.get("AmazonOrderId") if isinstance(order, Mapping) else None
         raise SourceError(TITLE, f"order {ref or '?'} cannot be read: {exc}", retryable=False) from None
 
 
-def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: float) -> Order:
+def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: float,
+          refunded: Mapping[str, int]) -> Order:
     order_id = text(order, "AmazonOrderId")
     channel = text(order, "FulfillmentChannel", required=False)
     if channel not in (None, "AFN", "MFN"):
@@ -270,9 +311,12 @@ def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: flo
             order_currency = currency(price.get("CurrencyCode"), "ItemPrice.CurrencyCode")
         unit = (line_total / ordered).quantize(Decimal("0.01")) if line_total is not None and ordered else Decimal(0)
         line_id = text(item, "OrderItemId")
-        lines.append(OrderLine(line_id=line_id, sku=text(item, "SellerSKU", required=False) or text(item, "ASIN"),
+        sku = text(item, "SellerSKU", required=False) or text(item, "ASIN")
+        back = refunded.get(line_id, refunded.get(sku, 0))
+        lines.append(OrderLine(line_id=line_id, sku=sku,
                                title=text(item, "Title", required=False, max_len=500) or line_id,
-                               category="general", quantity=ordered, unit_price=unit))
+                               category="general", quantity=ordered, unit_price=unit,
+                               returned_quantity=min(back, ordered)))
     raw_status = text(order, "OrderStatus")
     status = STATUS.get(raw_status, OrderStatus.PROCESSING)
     shipped_at = delivered_at = None

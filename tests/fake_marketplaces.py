@@ -215,6 +215,8 @@ class FakeAmazon(_Fake):
         self.items: Dict[str, List[Dict[str, Any]]] = {}
         self.issued: List[str] = []
         self.page_size = 100
+        self.finance_role = True
+        self.refunds: Dict[str, List[Dict[str, Any]]] = {}  # order id -> ShipmentItemAdjustmentList items
 
     def add(self, order: Dict[str, Any], items: Optional[List[Dict[str, Any]]] = None) -> None:
         self.orders[order["AmazonOrderId"]] = order
@@ -251,6 +253,15 @@ class FakeAmazon(_Fake):
         if rdt and token != f"Atz.sprdt|{path}":
             return httpx.Response(403, json={"errors": [{"code": "Unauthorized", "message": "RDT for another path"}]})
         parts = path.strip("/").split("/")
+        if parts[:3] == ["finances", "v0", "orders"] and len(parts) == 5 and parts[4] == "financialEvents":
+            if not self.finance_role:
+                return httpx.Response(403, json={"errors": [{"code": "Unauthorized", "message": "Access to requested "
+                                                             "resource is denied.", "details": ""}]})
+            adjustments = self.refunds.get(parts[3], [])
+            events = [{"AmazonOrderId": parts[3], "PostedDate": "2026-01-05T10:00:00Z", "MarketplaceName": "Amazon.com",
+                       "ShipmentItemAdjustmentList": adjustments}] if adjustments else []
+            return httpx.Response(200, json={"payload": {"FinancialEvents": {
+                "ShipmentEventList": [], "RefundEventList": events, "GuaranteeClaimEventList": []}}})
         if parts[:3] != ["orders", "v0", "orders"]:
             return httpx.Response(404, json={"errors": [{"code": "NotFound", "message": "Resource not found"}]})
         if len(parts) == 3:

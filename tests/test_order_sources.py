@@ -188,7 +188,8 @@ def test_amazon_afn_order_takes_amazons_path_and_the_buyer_data_comes_through_an
     assert order.status == OrderStatus.SHIPPED  # the latest delivery date is still to come
     assert fake.paths() == ["/auth/o2/token", "/tokens/2021-03-01/restrictedDataToken",
                             "/orders/v0/orders/113-1234567-1234567",
-                            "/orders/v0/orders/113-1234567-1234567/orderItems"]
+                            "/orders/v0/orders/113-1234567-1234567/orderItems",
+                            "/finances/v0/orders/113-1234567-1234567/financialEvents"]
     rdt_request = json.loads(fake.requests[1].content)
     assert rdt_request == {"restrictedResources": [{"method": "GET", "path": "/orders/v0/orders/113-1234567-1234567",
                                                     "dataElements": ["buyerInfo", "shippingAddress"]}]}
@@ -210,6 +211,29 @@ def test_amazon_status(clock, raw, status):
     fake = FakeAmazon()
     fake.add(amazon_order(status=raw))
     assert amazon(fake, clock).fetch_order("113-1234567-1234567").status == status
+
+
+def test_amazon_refunds_come_from_the_finances_api(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order())
+    fake.refunds["113-1234567-1234567"] = [{"SellerSKU": "MUG-RED", "OrderAdjustmentItemId": "52986411826454",
+                                           "OrderItemId": "68828574383266", "QuantityShipped": 1,
+                                           "ItemChargeAdjustmentList": [{"ChargeType": "Principal", "ChargeAmount": {
+                                               "CurrencyCode": "USD", "CurrencyAmount": -29.99}}]}]
+    [line] = amazon(fake, clock).fetch_order("113-1234567-1234567").lines
+    assert (line.returned_quantity, line.returnable_quantity) == (1, 1)
+
+
+def test_amazon_without_the_finance_role_reads_orders_without_refunds_and_stops_asking(clock):
+    fake = FakeAmazon()
+    fake.finance_role = False
+    fake.add(amazon_order())
+    source = amazon(fake, clock, pii="none")
+    assert source.fetch_order("113-1234567-1234567").lines[0].returned_quantity == 0
+    source.fetch_order("113-1234567-1234567")
+    finance = [p for p in fake.paths() if p.startswith("/finances/")]
+    assert len(finance) == 2  # the first lookup: refused, once more after a fresh token; then never again
+    assert source.read_refunds is False
 
 
 def test_amazon_without_the_pii_role_reads_no_buyer_data(clock):
