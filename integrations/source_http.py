@@ -116,7 +116,7 @@ class SourceClient:
             sent.update(headers or {})
             try:
                 response = self._client.request(method, url, params=params, json=json, data=data, headers=sent)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # network trouble, timeouts, a body that cannot be decoded
                 if last:
                     raise SourceError(self.source, f"could not be reached ({type(exc).__name__} after "
                                                    f"{attempt} attempts)") from None
