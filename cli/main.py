@@ -482,6 +482,7 @@ def parser() -> argparse.ArgumentParser:
     from cli import sources  # `returnbot sources add|status|sync` (cli/sources.py, docs/sources.md)
 
     sources.add_parser(sub)
+
     from cli import conversations  # the `eval conversations` runner (cli/conversations.py)
 
     evaluate = sub.add_parser("eval", help="measure the bot: the conversation corpus",
