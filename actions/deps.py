@@ -9,6 +9,7 @@ from typing import Optional
 from bot.bootstrap import Services, build
 from bot.conversation.manager import DialogueManager
 from bot.settings import Settings
+from integrations.sources import connect as connect_sources
 
 _services: Optional[Services] = None
 _dialogue: Optional[DialogueManager] = None
@@ -18,6 +19,7 @@ def services() -> Services:
     global _services
     if _services is None:
         _services = build(Settings.from_env(os.environ))
+        connect_sources(_services)  # live orders from the marketplaces, when configured (docs/sources.md)
     return _services
 
 

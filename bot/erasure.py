@@ -60,6 +60,10 @@ KEPT = {
     "update_cursor": "how far customers were told about return updates; no customer data",
     "external_returns": "returns read from AfterShip/Loop, for accounting; labels and tracking numbers cleared",
     "platform_sync_cursors": "how far each returns platform was read; no customer data",
+    "order_sources": "which marketplace each cached order came from, and when; no customer data",
+    "source_cursors": "how far each marketplace was synced, and its last error; no customer data",
+    "source_webhooks": "ids of marketplace webhooks already applied; no customer data",
+    "source_returns": "returnbot's returns mirrored in a marketplace's admin (RMA and its id there); no customer data",
 }
 
 LABELS = {

@@ -135,6 +135,7 @@ class ReturnsService:
         self.shop = shop
         self.clock = clock
         self.new_rma_id = new_rma_id
+        self.lookup_order: Callable[[str], Optional[Order]] = store.get_order  # live: integrations/sources.py
 
     # -- verification ---------------------------------------------------------------------
     def verify(self, conversation_id: str, order_id: str, proof: str, count_failure: bool = True) -> Verification:
@@ -145,7 +146,7 @@ class ReturnsService:
         if not count_failure:
             if self.is_locked(conversation_id, order_id):
                 return Verification(verified=False, locked=True)
-            order = self.store.get_order(order_id)
+            order = self.lookup_order(order_id)
             if order is not None and _proof_matches(order, proof):
                 self.store.record_verification(conversation_id, order_id, now)
                 return Verification(verified=True, order=order)
@@ -156,7 +157,7 @@ class ReturnsService:
                                                         self.lockout.max_failures)
         if attempt is None:
             return Verification(verified=False, locked=True)
-        order = self.store.get_order(order_id)
+        order = self.lookup_order(order_id)
         if order is not None and _proof_matches(order, proof):
             self.store.release_verification_attempt(attempt, conversation_id, order_id, now)
             return Verification(verified=True, order=order)

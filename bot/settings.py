@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
+from bot.source_settings import SourceSettings, SourceSettingsError
+
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ("default", "scaled")
 SCALED_DEFAULTS = {  # what `--profile scaled` finds on this machine unless told otherwise
@@ -127,6 +129,7 @@ class Settings:
     # Rasa's anonymous usage telemetry (and its error reports): off unless RASA_TELEMETRY_ENABLED=true,
     # whatever `rasa telemetry enable` once wrote to ~/.config/rasa/global.yml
     rasa_telemetry: bool = False
+    sources: SourceSettings = field(default_factory=SourceSettings)  # live orders' marketplaces (docs/sources.md)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -171,6 +174,7 @@ class Settings:
             **_limits(env),
             **_scale(env, profile, database_url, rasa_port),
             **_platforms(env),
+            sources=_sources(env, var_dir),
         )
 
     def with_overrides(self, **changes) -> "Settings":
@@ -264,6 +268,13 @@ def _platforms(env: Mapping[str, str]) -> dict:
             raise SettingsError(f"{prefix}_API_BASE_URL must be an https:// URL, got {base_url!r}")
         values.update({f"{prefix.lower()}_api_key": key, f"{prefix.lower()}_api_base_url": base_url})
     return values
+
+
+def _sources(env: Mapping[str, str], var_dir: Path) -> SourceSettings:
+    try:
+        return SourceSettings.from_env(env, var_dir / "sources.env")
+    except SourceSettingsError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _slack(env: Mapping[str, str]) -> dict:

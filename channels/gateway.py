@@ -20,6 +20,7 @@ from bot.privacy import loggable_error
 from channels.contract import Channel, ChannelFactory, Health, Hub, Off
 from channels.http_body import MAX_REQUEST_BYTES, answer_expect_safely
 from channels.limits import CASE_DEFAULTS, CaseGate, Limit
+from channels.marketplaces import marketplace_orders_channel
 from channels.rasa_client import RasaClient
 from channels.returns_webhook import return_updates_channel
 from channels.slack import slack_channel
@@ -40,6 +41,7 @@ CHANNELS: Sequence[ChannelFactory] = (
     telegram_channel,  # the shop's Telegram bot (TELEGRAM_BOT_TOKEN)
     slack_channel,  # the agents' desk in Slack (SLACK_BOT_TOKEN)
     return_updates_channel,  # the returns webhook and the notices it causes
+    marketplace_orders_channel,  # live orders: Shopify's webhooks, the marketplaces' sync (docs/sources.md)
 )
 
 SERVER_NAME = "returnbot"  # what a response aiohttp makes before any route names as its server

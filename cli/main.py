@@ -476,6 +476,10 @@ def parser() -> argparse.ArgumentParser:
     psync.add_argument("--json", action="store_true", help="print JSON")
     psync.set_defaults(func=cmd_platforms_sync)
 
+    from cli import sources  # `returnbot sources add|status|sync` (cli/sources.py, docs/sources.md)
+
+    sources.add_parser(sub)
+
     from cli import conversations  # the `eval conversations` runner (cli/conversations.py)
 
     evaluate = sub.add_parser("eval", help="measure the bot: the conversation corpus",

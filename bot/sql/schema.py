@@ -342,3 +342,36 @@ conversation_stats = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Index("conversation_stats_kind_name", "kind", "name"),
 )
+
+# Live orders from marketplaces (bot/sql/order_sources.py)
+order_sources = sa.Table(
+    "order_sources", metadata,
+    sa.Column("source", sa.String(16), primary_key=True),
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("order_id", name="uq_order_sources_order"),
+)
+
+source_cursors = sa.Table(
+    "source_cursors", metadata,
+    sa.Column("source", sa.String(16), primary_key=True),
+    sa.Column("cursor", sa.Text),
+    sa.Column("synced_at", UtcDateTime),
+    sa.Column("error", sa.String(300)),
+    sa.Column("error_at", UtcDateTime),
+)
+
+source_webhooks = sa.Table(
+    "source_webhooks", metadata,
+    sa.Column("source", sa.String(16), primary_key=True),
+    sa.Column("webhook_id", sa.String(100), primary_key=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
+source_returns = sa.Table(
+    "source_returns", metadata,
+    sa.Column("source", sa.String(16), primary_key=True),
+    sa.Column("rma_id", sa.String(20), primary_key=True),
+    sa.Column("external_id", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)

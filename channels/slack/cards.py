@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.handoffs import Action, Agent, HandoffContext, HandoffEvent, MessageView
@@ -41,6 +41,8 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")  # whole ids only (fullmatch: `$` w
 LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "zh": "Chinese"}
 NO_FACTS = (":hourglass: This case was opened before returnbot kept a case's item, quantity and reason: it can't "
             "be approved from the card. Take over, ask the customer, and resolve it by hand.")
+AMAZON_REPLY = (":stopwatch: Amazon order: Amazon expects an answer to a buyer's message within 24 hours, "
+                "so by {deadline} (docs/sources.md).")
 UNVERIFIED = (":grey_question: *Unverified*: this customer has not proven any order is theirs (order number with "
               "its email or postcode). Anyone can ask for a person; check who you are talking to.")
 
@@ -89,6 +91,9 @@ def handoff_card(ctx: HandoffContext, photos: int = 0) -> Tuple[str, List[Dict[s
     ]
     if ctx.verified is False:
         blocks.append({"type": "context", "elements": [mrkdwn(UNVERIFIED)]})
+    if ctx.sales_channel == "amazon":
+        blocks.append({"type": "context", "elements": [mrkdwn(AMAZON_REPLY.format(
+            deadline=when(ctx.created_at + timedelta(hours=24))))]})
     if ctx.customer_email or ctx.customer_name:
         who_ = ", ".join(escape(part) for part in (ctx.customer_name, ctx.customer_email, ctx.customer_postcode,
                                                    ctx.customer_country) if part)

@@ -1,0 +1,215 @@
+"""Live orders: the order store as a cache of the merchant's marketplaces (issue 16).
+
+`LiveOrders.lookup(order_id)` answers from the order store when the order is there and was read
+from its marketplace less than `max_age` ago (or was imported from a file: it has no marketplace to
+ask). Otherwise it asks the marketplace that owns the order, or, for an order returnbot has never
+seen, each configured marketplace in turn, and keeps what it finds (an idempotent upsert keyed by
+(source, order id)). When a marketplace cannot answer (`SourceError`), the cached order is used and
+the lookup says it may be stale; `stale_matters` is True only when the difference could change
+what the customer is told: the order was cached before it was delivered or cancelled (its status,
+tracking or delivery date may have moved since). A delivered or cancelled order does not change in
+a way the bot uses, so nobody is told. An unknown order while a marketplace is down is
+`unavailable` (the bot may say "try again later" instead of "no such order").
+
+`mirror_returns(source, mirror)` creates in the marketplace's admin the returns of the RMAs
+returnbot issued for its orders (Shopify, `SHOPIFY_CREATE_RETURNS`), each once.
+
+`sync(source)` is the periodic fallback of webhooks: it reads what changed since the source's
+cursor, page by page, keeping the cursor after each page, so a failure repeats one page at most.
+
+Verification is unchanged: a looked-up order is stored and checked like any other before anything
+of it is shown. The core reads no clock: `clock` is passed in. Nothing here logs personal data:
+order ids, source names and the sources' error messages only.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple
+
+from bot.models import Order, OrderStatus
+from bot.ports import OrderSource, SourceError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_AGE = timedelta(minutes=15)
+SETTLED = (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+REFUSED_RETURN = 422  # SourceError.status of a ReturnMirror that refuses one return (not the credentials)
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    source: str
+    order_id: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingReturn:
+    """An RMA the marketplace's admin should show as a return."""
+    rma_id: str
+    order_id: str
+    line_id: str
+    quantity: int
+    reason: str  # bot.models.ReturnReason's value
+
+
+class ReturnMirror(Protocol):
+    """A marketplace that can show returnbot's returns in its own admin (Shopify's returnCreate)."""
+
+    def create_return(self, order_id: str, line_id: str, quantity: int, reason: str, rma_id: str) -> str:
+        """The marketplace's id of a return for `quantity` units of the line, made now or (the same
+        RMA asked again) found among the order's returns."""
+
+
+@dataclass(frozen=True)
+class SourceState:
+    source: str
+    orders: int
+    synced_at: Optional[datetime]
+    error: Optional[str]
+    error_at: Optional[datetime]
+
+
+class SourceLedger(Protocol):
+    """What live orders remember besides the orders (bot/sql/order_sources.py)."""
+
+    def record_for(self, order_id: str) -> Optional[SourceRecord]: ...
+
+    def claim(self, source: str, order_id: str, at: datetime) -> bool: ...
+
+    def cursor(self, source: str) -> Optional[str]: ...
+
+    def save_cursor(self, source: str, cursor: Optional[str], at: datetime) -> None: ...
+
+    def record_error(self, source: str, error: str, at: datetime) -> None: ...
+
+    def states(self) -> List[SourceState]: ...
+
+    def returns_to_mirror(self, source: str) -> List[PendingReturn]: ...
+
+    def record_mirrored(self, source: str, rma_id: str, external_id: str, at: datetime) -> None: ...
+
+
+class OrderCache(Protocol):
+    """The order store's part live orders use (`bot.store.SqlStore`)."""
+
+    def get_order(self, order_id: str) -> Optional[Order]: ...
+
+    def upsert_orders(self, orders: Sequence[Order]) -> Tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class Lookup:
+    order: Optional[Order]
+    source: Optional[str] = None  # the marketplace it came from; None: imported, or unknown
+    fresh: bool = True  # read from the marketplace now, or within max_age
+    stale_matters: bool = False  # the marketplace could not be asked and what it holds may change the answer
+    unavailable: bool = False  # unknown here and some marketplace could not be asked
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    source: str
+    read: int
+    stored: int
+    refused: Tuple[str, ...]  # order ids another source owns
+    error: Optional[SourceError] = None
+
+
+class LiveOrders:
+    def __init__(self, cache: OrderCache, ledger: SourceLedger, sources: Sequence[OrderSource],
+                 clock: Callable[[], datetime], max_age: timedelta = DEFAULT_MAX_AGE):
+        self.cache, self.ledger, self.clock, self.max_age = cache, ledger, clock, max_age
+        self.sources: Dict[str, OrderSource] = {s.name: s for s in sources}
+
+    def lookup_order(self, order_id: str) -> Optional[Order]:
+        """The order for verification (`ReturnsService.lookup_order`)."""
+        return self.lookup(order_id).order
+
+    def lookup(self, order_id: str) -> Lookup:
+        now = self.clock()
+        cached = self.cache.get_order(order_id)
+        record = self.ledger.record_for(cached.order_id if cached else order_id)
+        if cached is not None and (record is None or record.source not in self.sources):
+            return Lookup(cached, source=record.source if record else None)  # imported: nothing to ask
+        if cached is not None and now - record.fetched_at < self.max_age:
+            return Lookup(cached, source=record.source)
+        asked = [self.sources[record.source]] if record else list(self.sources.values())
+        failed = False
+        for source in asked:
+            try:
+                order = source.fetch_order(order_id)
+            except SourceError as exc:
+                failed = True
+                log.warning("live order %s: %s could not answer (%s)", order_id[:64], source.name,
+                            "permanent" if not exc.retryable else "retryable")
+                self.ledger.record_error(source.name, exc.message, now)
+                continue
+            if order is not None and self.keep(source.name, order, now):
+                return Lookup(self.cache.get_order(order.order_id) or order, source=source.name)
+        if cached is not None:
+            matters = failed and cached.status not in SETTLED
+            return Lookup(cached, source=record.source, fresh=False, stale_matters=matters)
+        return Lookup(None, unavailable=failed)
+
+    def keep(self, source: str, order: Order, at: datetime) -> bool:
+        """Store `order` as read from `source` now; False (nothing stored) when another source
+        already owns its order id."""
+        if not self.ledger.claim(source, order.order_id, at):
+            log.warning("order %s from %s not kept: another source owns that order id", order.order_id[:64], source)
+            return False
+        self.cache.upsert_orders([order])
+        return True
+
+    def sync(self, name: str, max_pages: int = 100) -> SyncResult:
+        """Read what changed at one source since its cursor, keeping each page's orders and cursor."""
+        source = self.sources[name]
+        read = stored = 0
+        refused: List[str] = []
+        cursor = self.ledger.cursor(name)
+        for _ in range(max_pages):
+            now = self.clock()
+            try:
+                page = source.orders_changed_since(cursor)
+            except SourceError as exc:
+                self.ledger.record_error(name, exc.message, now)
+                return SyncResult(name, read, stored, tuple(refused), exc)
+            for order in page.orders:
+                read += 1
+                if self.keep(name, order, now):
+                    stored += 1
+                else:
+                    refused.append(order.order_id)
+            cursor = page.cursor
+            self.ledger.save_cursor(name, cursor, now)
+            if not page.more:
+                break
+        return SyncResult(name, read, stored, tuple(refused))
+
+    def mirror_returns(self, name: str, mirror: ReturnMirror) -> Tuple[Tuple[str, ...], Optional[SourceError]]:
+        """Create in the marketplace the returns of RMAs issued for its orders (oldest first); the RMA
+        ids done, and the error that stopped the rest (they are tried again next time)."""
+        done: List[str] = []
+        for pending in self.ledger.returns_to_mirror(name):
+            try:
+                external = mirror.create_return(pending.order_id, pending.line_id, pending.quantity, pending.reason,
+                                                pending.rma_id)
+            except SourceError as exc:
+                if exc.status == REFUSED_RETURN:  # this return only (already refunded, not fulfilled): not again
+                    log.warning("return %s not created at %s: refused", pending.rma_id, name)
+                    self.ledger.record_mirrored(name, pending.rma_id, f"refused: {exc.message}", self.clock())
+                    continue
+                self.ledger.record_error(name, exc.message, self.clock())
+                return tuple(done), exc
+            self.ledger.record_mirrored(name, pending.rma_id, external, self.clock())
+            done.append(pending.rma_id)
+        return tuple(done), None
+
+    def refresh(self, name: str, order_id: str) -> Optional[Order]:
+        """Read one order from one source now and keep it (a webhook said it changed)."""
+        order = self.sources[name].fetch_order(order_id)
+        if order is not None and self.keep(name, order, self.clock()):
+            return order
+        return None

@@ -1,0 +1,424 @@
+"""Live orders from the marketplaces (issue 16): the Shopify, Amazon SP-API and eBay adapters of
+`bot.ports.OrderSource` against fakes that answer in the vendors' documented shapes
+(tests/fake_marketplaces.py). No network, no real sleeping: the clock is injected."""
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from bot.models import Fulfillment, OrderStatus, SalesChannel
+from bot.ports import OrderSource, SourceError
+from integrations.amazon import AmazonOrderSource
+from integrations.ebay import EbayOrderSource
+from integrations.http import RetryPolicy
+from integrations.shopify import ShopifyOrderSource
+from tests.fake_marketplaces import (
+    RELAY,
+    FakeAmazon,
+    FakeClock,
+    FakeEbay,
+    FakeShopify,
+    amazon_order,
+    ebay_order,
+    shopify_order,
+    shopify_refund,
+)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def shopify(fake: FakeShopify, clock: FakeClock, token: str = "shpat_good", **kw) -> ShopifyOrderSource:
+    return ShopifyOrderSource("demo", token, transport=fake.transport(), sleep=clock.sleep, now=clock.now, **kw)
+
+
+def amazon(fake: FakeAmazon, clock: FakeClock, refresh: str = "Atzr|good", **kw) -> AmazonOrderSource:
+    return AmazonOrderSource("amzn1.application-oa2-client.x", "secret", refresh, transport=fake.transport(),
+                             sleep=clock.sleep, now=clock.now, **kw)
+
+
+def ebay(fake: FakeEbay, clock: FakeClock, refresh: str = "v^1.1#good", **kw) -> EbayOrderSource:
+    return EbayOrderSource("app-id", "cert-id", refresh, transport=fake.transport(), sleep=clock.sleep,
+                           now=clock.now, **kw)
+
+
+def test_each_adapter_is_an_order_source(clock):
+    sources = [shopify(FakeShopify(), clock), amazon(FakeAmazon(), clock), ebay(FakeEbay(), clock)]
+    for source in sources:
+        assert isinstance(source.name, str)
+        assert callable(source.fetch_order) and callable(source.orders_changed_since)
+    _typed: OrderSource = sources[0]  # the Protocol accepts it
+
+
+# -- Shopify ------------------------------------------------------------------------------------
+
+def test_shopify_order_by_name_maps_lines_tracking_and_customer(clock):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001))
+    order = shopify(fake, clock).fetch_order("#1001")
+    assert order.order_id == "#1001" and order.channel == SalesChannel.SHOPIFY
+    assert order.fulfillment == Fulfillment.MERCHANT and order.status == OrderStatus.DELIVERED
+    assert [(l.line_id, l.sku, l.quantity, l.unit_price, l.category) for l in order.lines] == [
+        ("111", "SHOE-42", 2, Decimal("89.99"), "shoes"), ("112", "SOCK-M", 1, Decimal("9.50"), "general")]
+    assert (order.carrier, order.tracking_number) == ("UPS", "1Z999AA10123456784")
+    customer = order.customer
+    assert (customer.email, customer.postcode, customer.country) == ("jane@example.com", "94107", "US")
+    assert order.delivered_at.isoformat() == "2026-01-04T15:00:00+00:00"
+    assert fake.requests[0].headers["X-Shopify-Access-Token"] == "shpat_good"
+    assert fake.requests[0].url.path == "/admin/api/2025-01/graphql.json"
+
+
+@pytest.mark.parametrize("asked", ["1001", "#1001", " 1001 ", "gid://shopify/Order/5001001"])
+def test_shopify_finds_an_order_however_the_customer_writes_it(clock, asked):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001))
+    assert shopify(fake, clock).fetch_order(asked).order_id == "#1001"
+
+
+def test_shopify_unknown_order_is_none(clock):
+    assert shopify(FakeShopify(), clock).fetch_order("#9999") is None
+
+
+@pytest.mark.parametrize("fulfilled, delivered, cancelled, status", [
+    (False, False, False, OrderStatus.PROCESSING), (True, False, False, OrderStatus.SHIPPED),
+    (True, True, False, OrderStatus.DELIVERED), (False, False, True, OrderStatus.CANCELLED)])
+def test_shopify_status(clock, fulfilled, delivered, cancelled, status):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001, fulfilled=fulfilled, delivered=delivered, cancelled=cancelled))
+    assert shopify(fake, clock).fetch_order("1001").status == status
+
+
+def test_shopify_refunds_are_returned_units_and_cancel_restocks_cancelled_units(clock):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001, refunds=[shopify_refund(111, 1), shopify_refund(112, 1, restock="CANCEL")]))
+    shoes, socks = shopify(fake, clock).fetch_order("1001").lines
+    assert (shoes.returned_quantity, shoes.returnable_quantity) == (1, 1)
+    assert (socks.cancelled_quantity, socks.returnable_quantity) == (1, 0)
+
+
+def test_shopify_bad_token_is_not_retried(clock):
+    fake = FakeShopify()
+    with pytest.raises(SourceError) as caught:
+        shopify(fake, clock, token="shpat_revoked").fetch_order("1001")
+    assert caught.value.retryable is False and caught.value.status == 401
+    assert len(fake.requests) == 1 and clock.slept == []
+    assert "shpat_revoked" not in str(caught.value)
+
+
+def test_shopify_waits_for_the_cost_bucket_before_asking(clock):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001))
+    source = shopify(fake, clock)
+    fake.available = 20.0  # the answer says: 20 points left, 100 a second come back
+    source.fetch_order("1001")
+    source.fetch_order("1001")
+    assert clock.slept == [pytest.approx((60 - 20) / 100)]
+
+
+def test_shopify_waits_for_what_the_query_costs_as_shopify_reported_it(clock):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001))
+    fake.available, fake.cost = 20.0, 200
+    source = shopify(fake, clock)
+    source.fetch_order("1001")
+    source.fetch_order("1001")
+    assert clock.slept == [pytest.approx((200 - 20) / 100)]
+
+
+def test_shopify_throttled_query_waits_and_asks_again(clock):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001))
+    fake.throttled = 2
+    assert shopify(fake, clock).fetch_order("1001").order_id == "#1001"
+    assert len(fake.requests) == 3
+    assert clock.slept == [pytest.approx(0.6), pytest.approx(0.6)]  # 60 points at 100 a second, each time
+
+
+def test_shopify_5xx_backs_off_then_gives_up_retryable(clock):
+    fake = FakeShopify()
+    fake.fail_next = [(503, {"errors": "Service Unavailable"})] * 3
+    source = shopify(fake, clock, retry=RetryPolicy(attempts=3, backoff=1.0))
+    with pytest.raises(SourceError) as caught:
+        source.fetch_order("1001")
+    assert caught.value.retryable is True and caught.value.status == 503
+    assert clock.slept == [1.0, 2.0]
+
+
+def test_shopify_sync_pages_with_a_cursor_and_resumes_after_the_newest_change(clock):
+    fake = FakeShopify()
+    for n in range(3):
+        fake.add(shopify_order(1001 + n, updated=f"2026-01-0{n + 2}T10:00:00Z"))
+    source = shopify(fake, clock, page_size=2)
+    first = source.orders_changed_since(None)
+    assert [o.order_id for o in first.orders] == ["#1001", "#1002"] and first.more
+    second = source.orders_changed_since(first.cursor)
+    assert [o.order_id for o in second.orders] == ["#1003"] and not second.more
+    assert source.orders_changed_since(second.cursor).orders == ()
+    fake.add(shopify_order(1002, updated="2026-01-09T10:00:00Z", refunds=[shopify_refund(111, 2)]))
+    changed = source.orders_changed_since(second.cursor)
+    assert [o.order_id for o in changed.orders] == ["#1002"]
+    assert changed.orders[0].lines[0].returned_quantity == 2
+    since = json.loads(fake.requests[0].content)["variables"]["query"]
+    assert since == "updated_at:>'2025-11-02T00:00:00+00:00'"  # 60 days before the fake clock's now
+
+
+def test_shopify_check_says_what_the_token_can_read(clock):
+    fake = FakeShopify()
+    fake.scopes = ["read_orders"]
+    found = shopify(fake, clock).check()
+    assert found == {"account": "demo.myshopify.com", "scopes": ["read_orders"], "missing": ["read_fulfillments"]}
+
+
+# -- Amazon -------------------------------------------------------------------------------------
+
+def test_amazon_afn_order_takes_amazons_path_and_the_buyer_data_comes_through_an_rdt(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order(channel="AFN"))
+    order = amazon(fake, clock).fetch_order("113-1234567-1234567")
+    assert order.channel == SalesChannel.AMAZON and order.fulfillment == Fulfillment.FBA
+    assert (order.customer.email, order.customer.postcode) == (RELAY, "98101")
+    assert [(l.line_id, l.sku, l.quantity, l.unit_price) for l in order.lines] == [
+        ("68828574383266", "MUG-RED", 2, Decimal("29.99"))]
+    assert order.status == OrderStatus.SHIPPED  # the latest delivery date is still to come
+    assert fake.paths() == ["/auth/o2/token", "/tokens/2021-03-01/restrictedDataToken",
+                            "/orders/v0/orders/113-1234567-1234567",
+                            "/orders/v0/orders/113-1234567-1234567/orderItems",
+                            "/finances/v0/orders/113-1234567-1234567/financialEvents"]
+    rdt_request = json.loads(fake.requests[1].content)
+    assert rdt_request == {"restrictedResources": [{"method": "GET", "path": "/orders/v0/orders/113-1234567-1234567",
+                                                    "dataElements": ["buyerInfo", "shippingAddress"]}]}
+    assert fake.requests[2].headers["x-amz-access-token"].startswith("Atz.sprdt|")
+    assert fake.requests[3].headers["x-amz-access-token"] == "Atza|access-1"
+
+
+def test_amazon_mfn_order_is_the_merchants_and_delivered_once_the_latest_delivery_date_passed(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order(channel="MFN", latest_delivery="2025-12-31T07:59:59Z"))
+    order = amazon(fake, clock).fetch_order("113-1234567-1234567")
+    assert order.fulfillment == Fulfillment.MERCHANT and order.status == OrderStatus.DELIVERED
+
+
+@pytest.mark.parametrize("raw, status", [("Canceled", OrderStatus.CANCELLED), ("Unshipped", OrderStatus.PROCESSING),
+                                         ("Pending", OrderStatus.PROCESSING),
+                                         ("PartiallyShipped", OrderStatus.SHIPPED)])
+def test_amazon_status(clock, raw, status):
+    fake = FakeAmazon()
+    fake.add(amazon_order(status=raw))
+    assert amazon(fake, clock).fetch_order("113-1234567-1234567").status == status
+
+
+def test_amazon_refunds_come_from_the_finances_api(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order())
+    fake.refunds["113-1234567-1234567"] = [{"SellerSKU": "MUG-RED", "OrderAdjustmentItemId": "52986411826454",
+                                           "OrderItemId": "68828574383266", "QuantityShipped": 1,
+                                           "ItemChargeAdjustmentList": [{"ChargeType": "Principal", "ChargeAmount": {
+                                               "CurrencyCode": "USD", "CurrencyAmount": -29.99}}]}]
+    [line] = amazon(fake, clock).fetch_order("113-1234567-1234567").lines
+    assert (line.returned_quantity, line.returnable_quantity) == (1, 1)
+
+
+def test_amazon_without_the_finance_role_reads_orders_without_refunds_and_stops_asking(clock):
+    fake = FakeAmazon()
+    fake.finance_role = False
+    fake.add(amazon_order())
+    source = amazon(fake, clock, pii="none")
+    assert source.fetch_order("113-1234567-1234567").lines[0].returned_quantity == 0
+    source.fetch_order("113-1234567-1234567")
+    finance = [p for p in fake.paths() if p.startswith("/finances/")]
+    assert len(finance) == 2  # the first lookup: refused, once more after a fresh token; then never again
+    assert source.read_refunds is False
+
+
+def test_amazon_without_the_pii_role_reads_no_buyer_data(clock):
+    fake = FakeAmazon(pii_role=False)
+    fake.add(amazon_order())
+    order = amazon(fake, clock, pii="none").fetch_order("113-1234567-1234567")
+    assert (order.customer.email, order.customer.postcode, order.customer.country) == ("", "", "US")
+    assert "/tokens/2021-03-01/restrictedDataToken" not in fake.paths()
+
+
+def test_amazon_rdt_refused_names_the_role_and_is_not_retried(clock):
+    fake = FakeAmazon(pii_role=False)
+    fake.add(amazon_order())
+    with pytest.raises(SourceError) as caught:
+        amazon(fake, clock).fetch_order("113-1234567-1234567")
+    assert caught.value.retryable is False
+    assert "Direct-to-Consumer Delivery" in str(caught.value) and "AMAZON_PII=none" in str(caught.value)
+    assert clock.slept == []
+
+
+def test_amazon_unknown_order_is_none(clock):
+    assert amazon(FakeAmazon(), clock).fetch_order("113-0000000-0000000") is None
+
+
+def test_amazon_refreshes_the_access_token_when_it_expires(clock):
+    fake = FakeAmazon(lifetime=3600)
+    fake.add(amazon_order())
+    source = amazon(fake, clock, pii="none")
+    source.fetch_order("113-1234567-1234567")
+    clock.t += 3590  # within a minute of expiring
+    source.fetch_order("113-1234567-1234567")
+    assert fake.paths().count("/auth/o2/token") == 2
+    assert fake.requests[-1].headers["x-amz-access-token"] == "Atza|access-2"
+
+
+def test_amazon_refreshes_once_when_the_token_is_refused_early(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order())
+    source = amazon(fake, clock, pii="none")
+    source.fetch_order("113-1234567-1234567")
+    fake.revoke_access_tokens()
+    assert source.fetch_order("113-1234567-1234567") is not None
+    assert fake.paths().count("/auth/o2/token") == 2
+
+
+def test_amazon_bad_refresh_token_is_a_clear_permanent_error(clock):
+    fake = FakeAmazon()
+    with pytest.raises(SourceError) as caught:
+        amazon(fake, clock, refresh="Atzr|revoked").fetch_order("113-1234567-1234567")
+    assert caught.value.retryable is False and "invalid_grant" in str(caught.value)
+    assert "Atzr|revoked" not in str(caught.value) and clock.slept == []
+
+
+def test_amazon_429_waits_as_asked_and_carries_on(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order())
+    source = amazon(fake, clock, pii="none")
+    source.token.headers()  # the token first, so the 429 hits getOrder
+    fake.fail_next = [(429, {"errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota"}]})]
+    assert source.fetch_order("113-1234567-1234567") is not None
+    assert clock.slept == [2.0]
+
+
+def test_amazon_keeps_each_operations_usage_plan(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order())
+    source = amazon(fake, clock, pii="none")
+    source.buckets["getOrder"].tokens = 0  # the burst is spent
+    source.fetch_order("113-1234567-1234567")
+    assert clock.slept == [pytest.approx(2.0)]  # one token back at 0.5 a second
+
+
+def test_amazon_sync_follows_next_token_and_reads_each_orders_items(clock):
+    fake = FakeAmazon()
+    fake.page_size = 1
+    fake.add(amazon_order("113-0000001-0000001", updated="2026-01-02T10:00:00Z"))
+    fake.add(amazon_order("113-0000002-0000002", updated="2026-01-03T10:00:00Z", channel="MFN"))
+    source = amazon(fake, clock)
+    first = source.orders_changed_since(None)
+    assert [o.order_id for o in first.orders] == ["113-0000001-0000001"] and first.more
+    assert first.orders[0].customer.postcode == "98101"
+    second = source.orders_changed_since(first.cursor)
+    assert [(o.order_id, o.fulfillment) for o in second.orders] == [("113-0000002-0000002", Fulfillment.MERCHANT)]
+    assert json.loads(second.cursor) == {"since": "2026-01-03T10:00:00Z"}
+    listing = [r for r in fake.requests if r.url.path == "/orders/v0/orders"]
+    assert listing[0].url.params["LastUpdatedAfter"] == "2025-11-02T00:00:00Z"
+    assert listing[1].url.params["NextToken"]
+
+
+# -- eBay ---------------------------------------------------------------------------------------
+
+def test_ebay_order_with_tracking_buyer_and_postcode(clock):
+    fake = FakeEbay()
+    fake.add(ebay_order())
+    order = ebay(fake, clock).fetch_order("12-34567-89012")
+    assert order.channel == SalesChannel.EBAY and order.status == OrderStatus.SHIPPED
+    assert (order.carrier, order.tracking_number) == ("ROYAL_MAIL", "RM123456785GB")
+    assert (order.customer.email, order.customer.postcode, order.customer.country) == (
+        "jane@example.co.uk", "SW1A 1AA", "GB")
+    assert [(l.line_id, l.sku, l.quantity, l.unit_price) for l in order.lines] == [
+        ("10045678901234", "LAMP-01", 2, Decimal("25.00"))]
+    assert order.currency == "GBP"
+    token_request = fake.requests[0]
+    assert token_request.headers["Authorization"].startswith("Basic ")
+    assert "sell.fulfillment.readonly" in token_request.content.decode()
+    assert fake.requests[1].headers["Authorization"] == "Bearer v^1.1#access-1"
+
+
+def test_ebay_refund_and_cancellation(clock):
+    fake = FakeEbay()
+    fake.add(ebay_order("11-11111-11111", refunded="25.00"))
+    fake.add(ebay_order("22-22222-22222", cancelled=True), fulfillments=[])
+    source = ebay(fake, clock)
+    assert source.fetch_order("11-11111-11111").lines[0].returned_quantity == 1
+    assert source.fetch_order("22-22222-22222").status == OrderStatus.CANCELLED
+
+
+def test_ebay_unknown_order_is_none(clock):
+    assert ebay(FakeEbay(), clock).fetch_order("99-99999-99999") is None
+
+
+def test_ebay_refreshes_a_token_refused_before_its_time(clock):
+    fake = FakeEbay()
+    fake.add(ebay_order())
+    source = ebay(fake, clock)
+    source.fetch_order("12-34567-89012")
+    fake.issued.clear()
+    assert source.fetch_order("12-34567-89012") is not None
+    assert fake.paths().count("/identity/v1/oauth2/token") == 2
+
+
+def test_ebay_expired_refresh_token_is_a_clear_permanent_error(clock):
+    with pytest.raises(SourceError) as caught:
+        ebay(FakeEbay(), clock, refresh="v^1.1#old").fetch_order("12-34567-89012")
+    assert caught.value.retryable is False and "consent again" in str(caught.value)
+
+
+def test_ebay_call_limit_429_backs_off_and_a_source_that_stays_down_is_retryable(clock):
+    fake = FakeEbay()
+    fake.add(ebay_order())
+    source = ebay(fake, clock, retry=RetryPolicy(attempts=3, backoff=1.0))
+    source.token.headers()
+    fake.fail_next = [(429, {"errors": [{"errorId": 2001, "message": "Too many requests"}]}),
+                      (500, {"errors": [{"errorId": 10001, "message": "System error"}]})]
+    assert source.fetch_order("12-34567-89012").tracking_number == "RM123456785GB"
+    assert clock.slept == [2.0, 2.0]
+    fake.fail_next = [(0, httpx.ConnectError("down"))] * 3
+    with pytest.raises(SourceError) as caught:
+        source.fetch_order("12-34567-89012")
+    assert caught.value.retryable is True and "could not be reached" in str(caught.value)
+
+
+def test_ebay_sync_pages_by_offset(clock):
+    fake = FakeEbay()
+    for n in range(3):
+        fake.add(ebay_order(f"0{n}-00000-00000", updated=f"2026-01-0{n + 2}T10:00:00.000Z"))
+    source = ebay(fake, clock, page_size=2)
+    first = source.orders_changed_since(None)
+    assert len(first.orders) == 2 and first.more
+    second = source.orders_changed_since(first.cursor)
+    assert [o.order_id for o in second.orders] == ["02-00000-00000"] and not second.more
+    assert json.loads(second.cursor) == {"since": "2026-01-04T10:00:00.000Z"}
+    assert source.orders_changed_since(second.cursor).orders == ()
+
+
+@pytest.mark.parametrize("order_id", ["#1001", "1001", "113-1234567-1234567", "12-34567-89012", "../x", ""])
+def test_an_id_another_marketplace_uses_costs_no_request(clock, order_id):
+    """A lookup asks every marketplace in turn: an id that cannot be this one's is not sent."""
+    fakes = {"shopify": FakeShopify(), "amazon": FakeAmazon(), "ebay": FakeEbay()}
+    sources = {"shopify": shopify(fakes["shopify"], clock), "amazon": amazon(fakes["amazon"], clock),
+               "ebay": ebay(fakes["ebay"], clock)}
+    asked = {name: sources[name].fetch_order(order_id) is None and bool(fakes[name].requests) for name in sources}
+    mine = {"#1001": "shopify", "1001": "shopify", "113-1234567-1234567": "amazon", "12-34567-89012": "ebay"}
+    assert [name for name, sent in asked.items() if sent] == ([mine[order_id]] if order_id in mine else
+                                                             (["shopify"] if order_id == "../x" else []))
+
+
+# -- what is logged ----------------------------------------------------------------------------
+
+def test_retries_log_no_personal_data_or_tokens(clock, caplog):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001, email="jane.doe@example.com", zip_code="94107"))
+    fake.fail_next = [(429, {"errors": "jane.doe@example.com is throttled"})]
+    with caplog.at_level(logging.DEBUG):
+        shopify(fake, clock).fetch_order("1001")
+    logged = caplog.text
+    assert "jane.doe@example.com" not in logged and "shpat_good" not in logged
+    assert "retrying" in logged
