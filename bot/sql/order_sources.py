@@ -24,8 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.live_orders import PendingReturn, SourceRecord, SourceState
 from bot.models import Outcome, RmaStatus
-from bot.sql.schema import order_sources, rmas, source_cursors, source_returns, source_webhooks
-
+from bot.sql.schema import metadata, order_sources, rmas, source_cursors, source_returns, source_webhooks
 
 
 class SqlOrderSources:
