@@ -111,6 +111,7 @@ class GatedSet:
     name: str
     path: Path
     floors: Dict = field(default_factory=dict)
+    language: str = "en"  # which model reads it: the bot's (en) or that language's NLU model (cli.model)
 
 
 def load_gate(path: Path = QUALITY_GATE) -> List[GatedSet]:
@@ -120,7 +121,7 @@ def load_gate(path: Path = QUALITY_GATE) -> List[GatedSet]:
 
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if "test_sets" in doc:
-        return [GatedSet(name, ROOT / spec["path"], dict(spec.get("floors") or {}))
+        return [GatedSet(name, ROOT / spec["path"], dict(spec.get("floors") or {}), spec.get("language", "en"))
                 for name, spec in doc["test_sets"].items()]
     if "test_set" in doc:
         test_set = ROOT / doc["test_set"]

@@ -29,6 +29,31 @@ from cli.nlu_scoring import FALLBACK
 
 TRAINING_DIR = ROOT / "nlu_data"
 TEST_DIR = ROOT / "tests" / "nlu"
+LANGUAGES_DIR = ROOT / "languages"  # languages/<lang>/nlu_data/: one NLU model per language (docs/languages.md)
+
+
+def languages() -> List[str]:
+    """English, then every language with training data under languages/."""
+    return ["en"] + sorted(p.parent.name for p in LANGUAGES_DIR.glob("*/nlu_data") if p.is_dir())
+
+
+def language_paths(language: str) -> Tuple[List[Path], List[Path]]:
+    """(training paths, test paths) of a language: English is nlu_data/ and tests/nlu/ (all its sets, and
+    the other languages' held-out sets, which must not leak into it either); another language is
+    languages/<lang>/nlu_data/ and tests/nlu/heldout_<lang>.yml."""
+    if language == "en":
+        return [TRAINING_DIR], [TEST_DIR]
+    data = LANGUAGES_DIR / language / "nlu_data"
+    if not data.is_dir():
+        raise ValueError(f"no training data for {language!r} ({data.relative_to(ROOT)}); known: {', '.join(languages())}")
+    return [data], sorted(TEST_DIR.glob(f"heldout_{language}.yml"))
+
+
+def message_language(text: str) -> str:
+    """The language a single customer message is in, without its conversation (bot.language)."""
+    from bot.language import choose_language
+
+    return choose_language(text, None).language
 RASA = str(Path(sys.executable).with_name("rasa"))
 DEFAULT_THRESHOLD = 0.6
 
@@ -347,9 +372,13 @@ def run_review(settings: Settings, threshold: float = DEFAULT_THRESHOLD, limit: 
                tracker: Optional[str] = None, export: Optional[Path] = None, import_: Optional[Path] = None,
                list_only: bool = False, training_paths: Optional[Sequence[Path]] = None,
                test_paths: Optional[Sequence[Path]] = None, ask: Callable[[str], str] = input,
-               out: Callable[[str], None] = print) -> int:
-    training_paths = [TRAINING_DIR] if training_paths is None else training_paths
-    test_paths = [TEST_DIR] if test_paths is None else test_paths
+               out: Callable[[str], None] = print, language: Optional[str] = None) -> int:
+    """`language`: review only the messages in that language, and add them to its training data; None
+    reviews the English ones (and says how many are in other languages)."""
+    if training_paths is None or test_paths is None:
+        lang_training, lang_tests = language_paths(language or "en")
+        training_paths = lang_training if training_paths is None else training_paths
+        test_paths = lang_tests if test_paths is None else test_paths
     training = read_all(training_paths)
     intents = sorted({ex.intent for ex in training})
     if import_ is not None:
@@ -365,6 +394,14 @@ def run_review(settings: Settings, threshold: float = DEFAULT_THRESHOLD, limit: 
     except FileNotFoundError as exc:
         out(f"returnbot: {exc}")
         return 1
+    if language is not None or len(languages()) > 1:
+        by_language = Counter(message_language(m.text) for m in messages)
+        wanted = language or "en"
+        others = {lang: n for lang, n in sorted(by_language.items()) if lang != wanted}
+        messages = [m for m in messages if message_language(m.text) == wanted]
+        if others:
+            out("Messages in other languages are reviewed with --language: "
+                + ", ".join(f"{lang} ({n})" for lang, n in others.items()))
     items = review_items(messages, threshold, known=[ex.text for ex in training])
     if limit:
         items = items[:limit]
