@@ -111,9 +111,16 @@ def language_data(language: str) -> Path:
     return LANGUAGES_DIR / language / "nlu_data"
 
 
+def language_config(language: str) -> str:
+    """languages/<lang>/config.yml when the language needs its own pipeline (Chinese), else config.yml."""
+    own = LANGUAGES_DIR / language / "config.yml"
+    return str(own.relative_to(ROOT)) if own.is_file() else "config.yml"
+
+
 def language_model_path(language: str) -> Path:
     digest = hashlib.sha256()
-    for path in _files(["config.yml", "requirements.lock", "rasa_ext", str(language_data(language).relative_to(ROOT))]):
+    for path in _files([language_config(language), "requirements.lock", "rasa_ext",
+                        str(language_data(language).relative_to(ROOT))]):
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return ROOT / "models" / language / f"returnbot-nlu-{language}-{digest.hexdigest()[:16]}.tar.gz"
 
@@ -135,7 +142,7 @@ def ensure_language_model(language: str, force: bool = False, log=print) -> Path
     log(f"training the {language} NLU model...")
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "cli.rasa_cli", "train", "nlu", "--config", "config.yml",
+        [sys.executable, "-m", "cli.rasa_cli", "train", "nlu", "--config", language_config(language),
          "--nlu", str(language_data(language).relative_to(ROOT)), "--out", str(target.parent.relative_to(ROOT)),
          "--fixed-model-name", target.name[: -len(".tar.gz")]],
         cwd=ROOT, check=True, env=_training_environment(),
