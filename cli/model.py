@@ -132,7 +132,7 @@ def ensure_language_model(language: str, force: bool = False, log=print) -> Path
     if not language_data(language).is_dir():
         raise ValueError(f"no training data for {language!r}: {language_data(language).relative_to(ROOT)} is missing")
     target = language_model_path(language)
-    cached = CACHE / target.name
+    cached = CACHE / "languages" / target.name  # beside, not among, the bot's models that _prune keeps
     if not force and target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -151,8 +151,10 @@ def ensure_language_model(language: str, force: bool = False, log=print) -> Path
     for old in target.parent.glob(f"returnbot-nlu-{language}-*.tar.gz"):
         if old != target:
             old.unlink(missing_ok=True)
+    for old in cached.parent.glob(f"returnbot-nlu-{language}-*.tar.gz"):
+        old.unlink(missing_ok=True)
     try:
-        CACHE.mkdir(parents=True, exist_ok=True)
+        cached.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target, cached)
     except OSError as exc:
         log(f"(could not cache the model: {exc})")
