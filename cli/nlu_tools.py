@@ -109,7 +109,10 @@ def run_check(training_paths: Sequence[Path], test_paths: Sequence[Path], with_r
               minimum: int = MIN_EXAMPLES, out: Callable[[str], None] = print, verbose: bool = False) -> int:
     """Prints what is wrong in words a trainer can act on; 0 when nothing must be fixed, 1 otherwise."""
     errors = 0
-    out("Checking the training data (nlu_data/) and the test sets (tests/nlu/)...")
+    def _names(paths):
+        return ", ".join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths)
+
+    out(f"Checking the training data ({_names(training_paths)}) and the test sets ({_names(test_paths)})...")
     try:
         training = read_all(training_paths)
         tests = read_all(test_paths)
