@@ -118,3 +118,12 @@ def test_the_detector_is_a_port():
             return {"it": 1.0}
     assert choose_language("whatever words here", "en", detector=Always()) == Choice("it", "detected")
     assert WordListDetector({"de": ["hallo"]}, {}).scores("hallo hallo") == {"de": 2.0}
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ({"language": "de"}, {"language": "de"}), ({"language": "zh", "other": 1}, {"language": "zh"}),
+    ({"language": "pt"}, None), ({"language": ["de"]}, None), ("de", None), (None, None), ({}, None),
+])
+def test_the_gateway_can_tell_rasa_the_language_and_nothing_else(raw, expected):
+    from rasa_ext.channel import message_metadata
+    assert message_metadata(raw) == expected
