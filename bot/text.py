@@ -126,17 +126,31 @@ _IE = re.compile(r"(?<![0-9A-Z])(?:[ACDEFHKNPRTV-Y][0-9]{2}|D6W) ?(?P<uid>[0-9AC
 _NL = re.compile(r"(?<![0-9A-Z])[1-9][0-9]{3} ?(?P<letters>(?!S[ADS])[A-Z]{2})", _FLAGS)  # never SA, SD, SS
 _JP = re.compile(rf"(?P<mark>\u3012 ?)?(?<![0-9])[0-9]{{3}}(?P<sep> ?{_DASH} ?| )?[0-9]{{4}}(?![0-9])", _FLAGS)
 _ZIP = re.compile(rf"(?<![0-9])[0-9]{{5}}(?:{_DASH}[0-9]{{4}})?(?![0-9])", _FLAGS)  # US ZIP(+4), DE, FR, ES, IT
+_CN = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])", _FLAGS)  # China, only after 邮编 (a postcode word)
 _FOUR = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])", _FLAGS)  # AU (and AT, BE, CH, DK, NO...)
+
+# "Bestellnummer 1157", "numéro de commande 1157", "número de pedido: 1157", "ordine n. 1157", "订单号1157":
+# the order words of the languages served (bot/language.py), matched as Unicode words. ("单号" alone is
+# left out: "快递单号" is a tracking number.)
+_WORD_ID_INTL = re.compile(
+    r"(?:(?<!\w)(?:bestell(?:ung)?s?-?(?:nummer|nr\.?)|bestellung|auftrags-?(?:nummer|nr\.?)"
+    r"|(?:num[ée]ro|n[°º]|no\.?) de (?:commande|pedido)|commande|pedido"
+    r"|(?:numero|n[°º.]?) (?:d['’]ordine|dell['’]ordine|ordine)|ordine(?: n[°º.]?)?)(?!\w)"
+    r"|订单编号|订单号码|订单号|订单)"
+    r"\s*(?:(?:ist|lautet|est|es|è|是|为)(?!\w)\s*)?[:=#：]?\s*(?P<id>[0-9]{4,10})(?![0-9])",
+    re.IGNORECASE,
+)
 
 # Words around a code are matched as Unicode words ("80331 München": the "M" is no unit).
 _WORD_FLAGS = re.IGNORECASE
 # A word saying "postcode", right before the code ("postcode: 2000", "PLZ 10115", "zip code is 94107")...
 _POSTCODE_WORD = (
     r"(?:post(?:al)? ?codes?|zip ?codes?|zips?|plz|postleitzahl|postnummer|c\.? ?p\.?|cap|eircode"
-    r"|code postal|c[o\u00f3]digo postal|codice postale|\u3012)"
+    r"|code postal|c[o\u00f3]digo postal|codice postale|\u3012|邮编|邮政编码)"
 )
 _POSTCODE_BEFORE = re.compile(
-    rf"(?<!\w){_POSTCODE_WORD}(?!\w)[ :=,-]*(?:(?:is|was|it[\u2019']?s)(?!\w)[ :=,-]*)*\Z", _WORD_FLAGS
+    rf"(?:(?<!\w){_POSTCODE_WORD}(?!\w)|邮编|邮政编码)[ :=,-]*(?:(?:(?:is|was|it[\u2019']?s)(?!\w)|是|为)[ :=,-]*)*\Z",
+    _WORD_FLAGS
 )
 # ... or right after it ("2000 is my postcode", "3011 AD (postcode)"); not a bare "zip" or "cap": "20 zip ties"
 _POSTCODE_AFTER = re.compile(
@@ -195,18 +209,23 @@ _AMOUNTS = [
 _GLUE = set(_DASHES) | set("_#@/+&%$\u20ac\u00a3")
 
 
+def _is_han(ch: str) -> bool:
+    """A Chinese character: Chinese is written without spaces, so one touching a code does not join it."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
 def _free(text: str, start: int, end: int, allow_before: str = "") -> bool:
     """True when text[start:end] is a whole token: no letter, digit or joining character touches it."""
     if start > 0:
         before = text[start - 1]
-        if before not in allow_before:
+        if before not in allow_before and not _is_han(before):
             if before.isalnum() or before in _GLUE:
                 return False
             if before in ".," and start > 1 and text[start - 2].isdigit():
                 return False
     if end < len(text):
         after = text[end]
-        if after.isalnum() or after in _GLUE or unicodedata.category(after).startswith("M"):
+        if (after.isalnum() and not _is_han(after)) or after in _GLUE or unicodedata.category(after).startswith("M"):
             return False  # (a mark on the last symbol makes it another symbol, as it would anywhere else)
         if after in ".," and end + 1 < len(text) and text[end + 1].isdigit():
             return False
@@ -256,6 +275,9 @@ def _candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
     for m in _WORD_ID.finditer(norm):
         if _free(norm, m.start(), m.end()):
             yield 2, ORDER_ID, m.start("id"), m.end("id"), "#" + m.group("id")
+    for m in _WORD_ID_INTL.finditer(norm):
+        if _free(norm, m.start("id"), m.end("id"), allow_before=" :=#"):
+            yield 2, ORDER_ID, m.start("id"), m.end("id"), "#" + m.group("id")
     for pattern in (_UPS, _USPS, _S10, _AMAZON_LOGISTICS):
         for m in pattern.finditer(norm):
             if _free(norm, m.start(), m.end()):
@@ -303,6 +325,10 @@ def _postcode_candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
         if _free(norm, start, end) and (
                 _postcode_word_near(norm, start, end) or not _number_of_something(norm, start, end)):
             yield 7, POSTCODE, start, end, _zip_value(m.group())
+    for m in _CN.finditer(norm):
+        start, end = m.span()
+        if _free(norm, start, end) and _POSTCODE_BEFORE.search(norm, max(0, start - 40), start):
+            yield 7, POSTCODE, start, end, m.group()
     for m in _FOUR.finditer(norm):
         start, end = m.span()
         if _free(norm, start, end) and (
@@ -360,7 +386,18 @@ def find_entities(text: str) -> List[Entity]:
             chosen.append(cand)
     chosen.sort(key=lambda c: c[2])
     found = [Entity(kind, starts[s], ends[e - 1], value) for _, kind, s, e, value in chosen]
-    return [e for e in found if not (e.kind == ORDER_ID and _fullwidth(text[e.start:e.end]))]
+    return [e for e in found if not (e.kind == ORDER_ID and _fullwidth(text[e.start:e.end])
+                                     and not _chinese_fullwidth_number(text, text[e.start:e.end]))]
+
+
+def _chinese_fullwidth_number(text: str, raw: str) -> bool:
+    """Where the line is (issue 15 on issue 6): a Chinese keyboard in full-width mode types `＃１１５７`, so
+    an order number written in full-width forms is read inside Chinese text (the message has a Chinese
+    character), when every digit of it is full-width. A number mixing the two widths (`#10１01`), or a
+    full-width one outside Chinese text, stays a look-alike and is never read."""
+    digits = [ch for ch in raw if ch.isdigit()]
+    return (any(_is_han(ch) for ch in text) and bool(digits)
+            and all("\uff10" <= ch <= "\uff19" for ch in digits))
 
 
 def _fullwidth(raw: str) -> bool:

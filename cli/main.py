@@ -130,9 +130,14 @@ def cmd_nlu_eval(args, settings: Settings) -> int:
 
 
 def cmd_nlu_check(args, settings: Settings) -> int:
-    from cli.nlu_tools import TEST_DIR, TRAINING_DIR, run_check
+    from cli.nlu_tools import language_paths, languages, run_check
 
-    return run_check([TRAINING_DIR], [TEST_DIR], with_rasa=not args.no_rasa, verbose=args.verbose)
+    status = 0
+    for language in ([args.language] if args.language else languages()):
+        print(f"\n== {language} ==")
+        training, tests = language_paths(language)
+        status |= run_check(training, tests, with_rasa=not args.no_rasa, verbose=args.verbose)
+    return status
 
 
 def cmd_nlu_review(args, settings: Settings) -> int:
@@ -140,7 +145,8 @@ def cmd_nlu_review(args, settings: Settings) -> int:
 
     return run_review(settings, threshold=args.threshold, limit=args.limit, tracker=args.tracker,
                       export=Path(args.export) if args.export else None,
-                      import_=Path(args.import_file) if args.import_file else None, list_only=args.list)
+                      import_=Path(args.import_file) if args.import_file else None, list_only=args.list,
+                      language=args.language)
 
 
 def _import(services, path: Path, rebase: bool) -> None:
@@ -381,6 +387,7 @@ def parser() -> argparse.ArgumentParser:
                                            "and where it is (file and line).")
     check.add_argument("--no-rasa", action="store_true", help="skip Rasa's own validation (half a minute)")
     check.add_argument("--verbose", action="store_true", help="also show Rasa's notes about the dialogue")
+    check.add_argument("--language", metavar="LANG", help="check one language only (en, de, fr, es, it, zh; default: all)")
     check.set_defaults(func=cmd_nlu_check)
     review = nlu_sub.add_parser("review", help="label customer messages the bot did not understand",
                                 description="List customer messages from the conversation store that the bot did "
@@ -392,6 +399,9 @@ def parser() -> argparse.ArgumentParser:
     review.add_argument("--threshold", type=float, default=0.6, metavar="CONF",
                         help="also list messages understood with less than this confidence (default 0.6)")
     review.add_argument("--limit", type=int, metavar="N", help="only the N most frequent messages")
+    review.add_argument("--language", metavar="LANG",
+                        help="review the messages in this language and add them to languages/LANG/nlu_data/ "
+                             "(default: English, nlu_data/)")
     review.add_argument("--tracker", metavar="DB",
                         help="conversation store: a SQLite file or database URL (default: var/tracker.db)")
     mode = review.add_mutually_exclusive_group()

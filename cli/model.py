@@ -98,3 +98,64 @@ def _ensure(target: Path, force: bool, log) -> Path:
     except OSError as exc:
         log(f"(could not cache the model: {exc})")
     return target
+
+
+# -- one NLU model per language other than English (issue 15; docs/languages.md) ---------------------
+# The English model above is the whole bot (NLU and dialogue) and is trained on nlu_data/ alone. Each
+# other language has an NLU-only model from the same config.yml pipeline, trained on
+# languages/<lang>/nlu_data/: one multilingual model read English worse (docs/training.md).
+LANGUAGES_DIR = ROOT / "languages"
+
+
+def language_data(language: str) -> Path:
+    return LANGUAGES_DIR / language / "nlu_data"
+
+
+def language_config(language: str) -> str:
+    """languages/<lang>/config.yml when the language needs its own pipeline (Chinese), else config.yml."""
+    own = LANGUAGES_DIR / language / "config.yml"
+    return str(own.relative_to(ROOT)) if own.is_file() else "config.yml"
+
+
+def language_model_path(language: str) -> Path:
+    digest = hashlib.sha256()
+    for path in _files([language_config(language), "requirements.lock", "rasa_ext",
+                        str(language_data(language).relative_to(ROOT))]):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return ROOT / "models" / language / f"returnbot-nlu-{language}-{digest.hexdigest()[:16]}.tar.gz"
+
+
+def ensure_language_model(language: str, force: bool = False, log=print) -> Path:
+    """models/<lang>/returnbot-nlu-<lang>-<hash>.tar.gz, trained when its inputs changed."""
+    if language == "en":
+        return ensure_model(force=force, log=log)
+    if not language_data(language).is_dir():
+        raise ValueError(f"no training data for {language!r}: {language_data(language).relative_to(ROOT)} is missing")
+    target = language_model_path(language)
+    cached = CACHE / "languages" / target.name  # beside, not among, the bot's models that _prune keeps
+    if not force and target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not force and cached.exists():
+        shutil.copyfile(cached, target)
+        return target
+    log(f"training the {language} NLU model...")
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "cli.rasa_cli", "train", "nlu", "--config", language_config(language),
+         "--nlu", str(language_data(language).relative_to(ROOT)), "--out", str(target.parent.relative_to(ROOT)),
+         "--fixed-model-name", target.name[: -len(".tar.gz")]],
+        cwd=ROOT, check=True, env=_training_environment(),
+    )
+    log(f"trained in {time.monotonic() - started:.0f} s: {target.relative_to(ROOT)}")
+    for old in target.parent.glob(f"returnbot-nlu-{language}-*.tar.gz"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    for old in cached.parent.glob(f"returnbot-nlu-{language}-*.tar.gz"):
+        old.unlink(missing_ok=True)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target, cached)
+    except OSError as exc:
+        log(f"(could not cache the model: {exc})")
+    return target

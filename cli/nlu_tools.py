@@ -29,6 +29,31 @@ from cli.nlu_scoring import FALLBACK
 
 TRAINING_DIR = ROOT / "nlu_data"
 TEST_DIR = ROOT / "tests" / "nlu"
+LANGUAGES_DIR = ROOT / "languages"  # languages/<lang>/nlu_data/: one NLU model per language (docs/languages.md)
+
+
+def languages() -> List[str]:
+    """English, then every language with training data under languages/."""
+    return ["en"] + sorted(p.parent.name for p in LANGUAGES_DIR.glob("*/nlu_data") if p.is_dir())
+
+
+def language_paths(language: str) -> Tuple[List[Path], List[Path]]:
+    """(training paths, test paths) of a language: English is nlu_data/ and tests/nlu/ (all its sets, and
+    the other languages' held-out sets, which must not leak into it either); another language is
+    languages/<lang>/nlu_data/ and tests/nlu/heldout_<lang>.yml."""
+    if language == "en":
+        return [TRAINING_DIR], [TEST_DIR]
+    data = LANGUAGES_DIR / language / "nlu_data"
+    if not data.is_dir():
+        raise ValueError(f"no training data for {language!r} ({data.relative_to(ROOT)}); known: {', '.join(languages())}")
+    return [data], sorted(TEST_DIR.glob(f"heldout_{language}.yml"))
+
+
+def message_language(text: str) -> str:
+    """The language a single customer message is in, without its conversation (bot.language)."""
+    from bot.language import choose_language
+
+    return choose_language(text, None).language
 RASA = str(Path(sys.executable).with_name("rasa"))
 DEFAULT_THRESHOLD = 0.6
 
@@ -84,7 +109,10 @@ def run_check(training_paths: Sequence[Path], test_paths: Sequence[Path], with_r
               minimum: int = MIN_EXAMPLES, out: Callable[[str], None] = print, verbose: bool = False) -> int:
     """Prints what is wrong in words a trainer can act on; 0 when nothing must be fixed, 1 otherwise."""
     errors = 0
-    out("Checking the training data (nlu_data/) and the test sets (tests/nlu/)...")
+    def _names(paths):
+        return ", ".join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths)
+
+    out(f"Checking the training data ({_names(training_paths)}) and the test sets ({_names(test_paths)})...")
     try:
         training = read_all(training_paths)
         tests = read_all(test_paths)
@@ -347,9 +375,13 @@ def run_review(settings: Settings, threshold: float = DEFAULT_THRESHOLD, limit: 
                tracker: Optional[str] = None, export: Optional[Path] = None, import_: Optional[Path] = None,
                list_only: bool = False, training_paths: Optional[Sequence[Path]] = None,
                test_paths: Optional[Sequence[Path]] = None, ask: Callable[[str], str] = input,
-               out: Callable[[str], None] = print) -> int:
-    training_paths = [TRAINING_DIR] if training_paths is None else training_paths
-    test_paths = [TEST_DIR] if test_paths is None else test_paths
+               out: Callable[[str], None] = print, language: Optional[str] = None) -> int:
+    """`language`: review only the messages in that language, and add them to its training data; None
+    reviews the English ones (and says how many are in other languages)."""
+    if training_paths is None or test_paths is None:
+        lang_training, lang_tests = language_paths(language or "en")
+        training_paths = lang_training if training_paths is None else training_paths
+        test_paths = lang_tests if test_paths is None else test_paths
     training = read_all(training_paths)
     intents = sorted({ex.intent for ex in training})
     if import_ is not None:
@@ -365,6 +397,14 @@ def run_review(settings: Settings, threshold: float = DEFAULT_THRESHOLD, limit: 
     except FileNotFoundError as exc:
         out(f"returnbot: {exc}")
         return 1
+    if language is not None or len(languages()) > 1:
+        by_language = Counter(message_language(m.text) for m in messages)
+        wanted = language or "en"
+        others = {lang: n for lang, n in sorted(by_language.items()) if lang != wanted}
+        messages = [m for m in messages if message_language(m.text) == wanted]
+        if others:
+            out("Messages in other languages are reviewed with --language: "
+                + ", ".join(f"{lang} ({n})" for lang, n in others.items()))
     items = review_items(messages, threshold, known=[ex.text for ex in training])
     if limit:
         items = items[:limit]

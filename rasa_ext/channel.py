@@ -66,6 +66,11 @@ class GatewayInput(RestInput):
         webhook.middleware("request")(self.only_the_gateway)  # this blueprint's routes only
         return webhook
 
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """The conversation's language as the gateway chose it (bot.language), for the NLU (issue 15)."""
+        body = request.json if isinstance(request.json, dict) else {}
+        return message_metadata(body.get("metadata"))
+
     async def only_the_gateway(self, request: Request) -> Optional[response.HTTPResponse]:
         """None lets the request through; otherwise the refusal."""
         given = request.headers.get(INTERNAL_TOKEN_HEADER)
@@ -78,3 +83,11 @@ class GatewayInput(RestInput):
                         request.method, request.path, INTERNAL_TOKEN_HEADER)
             return response.json({"error": f"wrong {INTERNAL_TOKEN_HEADER}"}, status=403)
         return None
+
+
+def message_metadata(raw: Any) -> Optional[Dict[Text, Any]]:
+    """Only `{"language": <a served language>}` passes; anything else the request carries is dropped."""
+    from bot.language import LANGUAGES
+
+    language = raw.get("language") if isinstance(raw, dict) else None
+    return {"language": language} if isinstance(language, str) and language in LANGUAGES else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli.model import ensure_model
+from cli.model import ensure_language_model, ensure_model
 from cli.nlu_eval import (
     QUALITY_GATE, ModelParser, check_floors, format_recall_table, gate_report, load_gate, load_test_set,
     write_gate_report,
@@ -29,11 +29,14 @@ def gate():
     """{set name: (predictions, figures)} for every gated set, read by one loaded model; the report is
     written once all are read."""
     model = ensure_model()
-    parser = ModelParser(model)
-    try:
-        predictions = {gs.name: parser.predict(load_test_set(gs.path)) for gs in GATED}
-    finally:
-        parser.close()
+    predictions = {}
+    for language in dict.fromkeys(gs.language for gs in GATED):  # one model per language (cli.model)
+        parser = ModelParser(model if language == "en" else ensure_language_model(language))
+        try:
+            predictions.update({gs.name: parser.predict(load_test_set(gs.path)) for gs in GATED
+                                if gs.language == language})
+        finally:
+            parser.close()
     figures = {name: summarise(p) for name, p in predictions.items()}
     write_gate_report(gate_report(figures, GATED, model=model.name), figures)
     print("\n" + format_recall_table(figures))

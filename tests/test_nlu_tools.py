@@ -123,7 +123,10 @@ def test_the_gate_reads_heldout_and_voices_with_their_floors():
     assert [gs.name for gs in gated][:2] == ["heldout", "voices"]
     for gs in gated:
         assert gs.path.exists()
-        assert gs.floors["intent_macro_f1"] >= 0.85 and set(gs.floors["entity_f1"]) == {"order_id", "email"}
+        # the other languages' sets start lower (117 messages, a first training set; nlu_quality.yml)
+        assert gs.floors["intent_macro_f1"] >= (0.85 if gs.language == "en" else 0.75)
+        assert set(gs.floors["entity_f1"]) == {"order_id", "email"}
+    assert {gs.language for gs in gated} == {"en", "de", "fr", "es", "it", "zh"}
     assert {gs.name: gs.floors["intent_macro_f1"] for gs in gated}["heldout"] >= 0.93
 
 

@@ -1,0 +1,62 @@
+"""Order numbers, emails and postcodes inside German, French, Spanish, Italian and Chinese sentences
+(bot/text.py), and where the line is for full-width digits (issue 15 on issue 6's look-alikes)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.text import find_entities, parse_order_id, parse_postcode
+
+
+def found(text):
+    return [(e.kind, e.value) for e in find_entities(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hallo, ich möchte meine Badelatschen zurückschicken. Bestellnummer #1157", [("order_id", "#1157")]),
+    ("Bestellnummer 1157", [("order_id", "#1157")]),
+    ("meine Bestellnr. 1157, PLZ 10115", [("order_id", "#1157"), ("postcode", "10115")]),
+    ("numéro de commande 1157", [("order_id", "#1157")]),
+    ("ma commande 114-3941689-8772232 n'est pas arrivée", [("order_id", "114-3941689-8772232")]),
+    ("número de pedido: 1157, mi correo es lucia.garcia@example.es",
+     [("order_id", "#1157"), ("email", "lucia.garcia@example.es")]),
+    ("il mio numero d'ordine è 1157", [("order_id", "#1157")]),
+    ("ordine n. 1157, CAP 00184", [("order_id", "#1157"), ("postcode", "00184")]),
+    ("订单#1157我想退掉", [("order_id", "#1157")]),
+    ("订单号1157", [("order_id", "#1157")]),
+    ("订单114-3941689-8772232什么时候到", [("order_id", "114-3941689-8772232")]),
+    ("我的邮箱是wang.fang@example.cn，谢谢", [("email", "wang.fang@example.cn")]),
+    ("我的邮编是200120", [("postcode", "200120")]),
+])
+def test_ids_emails_and_postcodes_are_found_inside_each_languages_sentences(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "快递单号 1234567890",  # a tracking number's word, not an order's
+    "ich habe 2000 Stück bestellt",  # a quantity
+    "200120",  # six digits with no postcode word are no Chinese postcode
+])
+def test_numbers_without_an_order_or_postcode_word_stay_unread(text):
+    assert not [k for k, _ in found(text) if k in ("order_id", "postcode")]
+
+
+@pytest.mark.parametrize("text", ["订单号是＃１１５７", "订单号１１５７", "我要退货 ＃１１５７", "订单#１１５７"])
+def test_a_fullwidth_order_number_in_chinese_text_is_read(text):
+    assert found(text) == [("order_id", "#1157")]
+    assert parse_order_id(text) == "#1157"
+
+
+@pytest.mark.parametrize("text", [
+    "＃１１５７",  # no Chinese around it: a look-alike, as issue 6 decided
+    "order １１５７",
+    "订单号#11５7",  # digits of both widths in one number
+    "订单号#１１57",
+    "订单号＃１1５７",
+])
+def test_a_fullwidth_number_outside_chinese_text_or_of_mixed_width_stays_a_look_alike(text):
+    assert not [k for k, _ in found(text) if k == "order_id"]
+    assert parse_order_id(text) is None
+
+
+def test_a_bare_fullwidth_answer_is_still_no_postcode_nor_order():
+    assert parse_postcode("＃１１５７") is None and parse_order_id("１１５７") is None
