@@ -51,13 +51,14 @@ from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
 from integrations.source_http import (
-    DEFAULT_TIMEOUT,
     Clock,
+    DEFAULT_TIMEOUT,
     RefreshedToken,
     SourceClient,
     SyncSleep,
     TokenBucket,
     error_message,
+    read_cursor,
     stored_postcode,
 )
 
@@ -127,7 +128,7 @@ class AmazonOrderSource:
         return read_order(order, self._items(order_id), self.client.now(), self._refunded(order_id))
 
     def orders_changed_since(self, cursor: Optional[str]) -> OrderPage:
-        state = _cursor(cursor)
+        state = read_cursor(cursor, TITLE)
         since = state.get("since") or _iso(self.client.now() - self.first_sync.total_seconds())
         params: Dict[str, Any] = {"MarketplaceIds": ",".join(self.marketplace_ids)}
         if state.get("next"):
@@ -268,18 +269,6 @@ class AmazonOrderSource:
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _cursor(cursor: Optional[str]) -> Dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise SourceError(TITLE, "the sync cursor is not one this adapter wrote", retryable=False)
-    return value
 
 
 def read_order(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: float,

@@ -39,12 +39,13 @@ from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
 from integrations.source_http import (
-    DEFAULT_TIMEOUT,
     Clock,
+    DEFAULT_TIMEOUT,
     RefreshedToken,
     SourceClient,
     SyncSleep,
     error_message,
+    read_cursor,
     stored_postcode,
 )
 
@@ -97,7 +98,7 @@ class EbayOrderSource:
         return read_order(order, self._fulfillments(order_id))
 
     def orders_changed_since(self, cursor: Optional[str]) -> OrderPage:
-        state = _cursor(cursor)
+        state = read_cursor(cursor, TITLE)
         since = state.get("since") or datetime.fromtimestamp(
             self.client.now() - self.first_sync.total_seconds(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         offset = int(state.get("offset") or 0)
@@ -153,18 +154,6 @@ class EbayOrderSource:
             return items_of(body if isinstance(body, Mapping) else {}, "fulfillments")
         except Malformed as exc:
             raise SourceError(TITLE, f"order {order_id} fulfilments cannot be read: {exc}", retryable=False) from None
-
-
-def _cursor(cursor: Optional[str]) -> Dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise SourceError(TITLE, "the sync cursor is not one this adapter wrote", retryable=False)
-    return value
 
 
 def read_order(order: Any, fulfillments: Sequence[Mapping[str, Any]]) -> Order:

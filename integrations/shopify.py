@@ -43,7 +43,8 @@ from bot.ports import OrderPage, SourceError
 from bot.privacy import loggable
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
-from integrations.source_http import DEFAULT_TIMEOUT, Clock, SourceClient, StaticToken, SyncSleep, stored_postcode
+from integrations.source_http import (DEFAULT_TIMEOUT, Clock, SourceClient, StaticToken, SyncSleep, read_cursor,
+                                      stored_postcode)
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class ShopifyOrderSource:
         return None
 
     def orders_changed_since(self, cursor: Optional[str]) -> OrderPage:
-        state = _cursor(cursor)
+        state = read_cursor(cursor, TITLE)
         since = state.get("since") or (datetime.fromtimestamp(self.client.now(), timezone.utc)
                                        - self.first_sync).isoformat()
         data = self.graphql(BY_QUERY, {"first": self.page_size, "after": state.get("after"),
@@ -247,18 +248,6 @@ class ShopifyOrderSource:
             available = cost
             now += delay
         self._bucket, self._bucket_at = (available - cost, maximum, rate), now
-
-
-def _cursor(cursor: Optional[str]) -> Dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise SourceError(TITLE, "the sync cursor is not one this adapter wrote", retryable=False)
-    return value
 
 
 def _errors(body: Any) -> str:

@@ -15,6 +15,7 @@ never put in an error; log lines pass through `bot.privacy.loggable`.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -215,3 +216,17 @@ def stored_postcode(postcode: str, country: str) -> str:
     5-digit ZIP still matches (`bot.services`); anything else as given."""
     match = _ZIP_PLUS_4.fullmatch(postcode.strip()) if country.upper() == "US" else None
     return match.group(1) if match else postcode
+
+
+def read_cursor(cursor: Optional[str], title: str) -> Dict[str, Any]:
+    """A sync cursor an adapter wrote (JSON of an object) read back; {} for none. Anything else is
+    not ours: a `SourceError` that waiting will not fix."""
+    if not cursor:
+        return {}
+    try:
+        value = json.loads(cursor)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise SourceError(title, "the sync cursor is not one this adapter wrote", retryable=False)
+    return value
