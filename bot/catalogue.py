@@ -6,6 +6,12 @@ edits them there). Whatever else shows a customer a sentence (the returns portal
 `{name}` is replaced by the value of the same name, `{{`/`}}` are literal braces. The keys are the
 constants of `bot.responses`; docs/architecture.md ("Where a sentence lives") says how a language is
 added. Pure: a `Catalogue` is built from a mapping; `load_catalogue` reads a file once, when asked.
+
+Other languages (issue 15): `languages/<lang>/responses/*.yml`, in the same `responses:` format as
+domain.yml (same keys, same placeholders, same button payloads; only the words change), one file per
+part of the product (`chat.yml`, `pages.yml`, ...), a key in one file only. `catalogue("de")` is the
+German sentences over the English ones: a key German lacks falls back to English, and
+`missing_translations("de")` names it (tests/test_translations.py fails the build on any).
 """
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_FILE = ROOT / "domain.yml"
+LANGUAGES_DIR = ROOT / "languages"
+ENGLISH = "en"
 _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
 _MARKUP = re.compile(r"\*\*(.+?)\*\*|\[(.+?)\]")  # **bold**, [a link to the chat] (the portal's sentences)
 
@@ -101,6 +109,10 @@ class Catalogue:
     def placeholders(self, key: str) -> Tuple[str, ...]:
         return tuple(dict.fromkeys(_PLACEHOLDER.findall(self.entry(key).text.replace("{{", "").replace("}}", ""))))
 
+    def over(self, fallback: "Catalogue") -> "Catalogue":
+        """This catalogue's sentences, and `fallback`'s for the keys it lacks (English under a translation)."""
+        return Catalogue({**fallback._entries, **self._entries}, self.language)
+
 
 def load_catalogue(path: Path = DOMAIN_FILE, language: str = "en") -> Catalogue:
     """The catalogue in a domain file (`responses:`)."""
@@ -108,11 +120,57 @@ def load_catalogue(path: Path = DOMAIN_FILE, language: str = "en") -> Catalogue:
     return Catalogue.from_responses(data.get("responses") or {}, language)
 
 
+def translation_files(language: str, root: Path = LANGUAGES_DIR) -> List[Path]:
+    return sorted((root / language / "responses").glob("*.yml"))
+
+
+def load_translation(language: str, root: Path = LANGUAGES_DIR) -> Catalogue:
+    """Only the sentences translated into `language` (its files under languages/<lang>/responses/)."""
+    responses: Dict[str, Any] = {}
+    for path in translation_files(language, root):
+        part = (yaml.safe_load(path.read_text()) or {}).get("responses") or {}
+        twice = sorted(set(part) & set(responses))
+        if twice:
+            raise CatalogueError(f"{path}: {', '.join(twice)} also in another file of {language}")
+        responses.update(part)
+    return Catalogue.from_responses(responses, language)
+
+
+def missing_translations(language: str, english: Optional[Catalogue] = None,
+                         root: Path = LANGUAGES_DIR) -> List[str]:
+    """What `language` lacks or got wrong, one line each: a key not translated, a key English does not
+    have, a placeholder missing or added, buttons whose payloads differ (a button must do the same thing
+    in every language). Empty when the translation is complete."""
+    english = english or catalogue()
+    translated = load_translation(language, root)
+    problems = [f"{language}: {key} is not translated" for key in english.keys() if key not in translated]
+    problems += [f"{language}: {key} is not a sentence of domain.yml" for key in translated.keys()
+                 if key not in english]
+    for key in translated.keys():
+        if key not in english:
+            continue
+        if set(translated.placeholders(key)) != set(english.placeholders(key)):
+            problems.append(f"{language}: {key} has placeholders {sorted(translated.placeholders(key))}, "
+                            f"English {sorted(english.placeholders(key))}")
+        payloads = [p for _, p in translated.entry(key).buttons]
+        if payloads != [p for _, p in english.entry(key).buttons]:
+            problems.append(f"{language}: {key} buttons' payloads {payloads} differ from English's")
+    return problems
+
+
 @lru_cache(maxsize=None)
 def _default(path: str) -> Catalogue:
     return load_catalogue(Path(path))
 
 
-def catalogue(path: Optional[Path] = None) -> Catalogue:
-    """The project's catalogue (domain.yml), read once per process."""
+@lru_cache(maxsize=None)
+def _translated(language: str) -> Catalogue:
+    return load_translation(language).over(_default(str(DOMAIN_FILE)))
+
+
+def catalogue(path: Optional[Path] = None, language: str = ENGLISH) -> Catalogue:
+    """The project's catalogue in `language` (domain.yml for English; a translation over English for
+    the others, so a key not yet translated is said in English), read once per process."""
+    if language != ENGLISH and path is None:
+        return _translated(language)
     return _default(str(path or DOMAIN_FILE))
