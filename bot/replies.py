@@ -157,3 +157,9 @@ def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int, bank
 def platform_return_progress(found: "ExternalReturn", bank_days: str, words: Optional[Catalogue] = None) -> str:
     """One sentence on a return made in the merchant's returns platform (AfterShip, Loop)."""
     return return_progress(Progress.of_platform(found), bank_days, words)
+
+
+def remedy_text(rma: Rma, words: Optional[Catalogue] = None) -> str:
+    """What happens about a damaged item: "We'll send you a replacement (reference ...)" or a refund."""
+    return _words(words).text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
+                              amount=str(rma.refund))
