@@ -15,6 +15,7 @@ from typing import Callable, List, Mapping, Optional, Tuple
 
 from bot import replies, text
 from bot.handoffs.types import HandoffFacts, HandoffRepository
+from bot.live_orders import Lookup
 from bot.models import (
     CustomerHistory,
     Decision,
@@ -63,6 +64,9 @@ class Verification:
     verified: bool
     locked: bool = False
     order: Optional[Order] = None
+    # Verified on a copy read then, because its marketplace could not answer now, and what it may hold
+    # since could change the answer (`bot.live_orders.Lookup.stale_since`): the customer is told.
+    stale_since: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ class ReturnsService:
         self.clock = clock
         self.new_rma_id = new_rma_id
         self.lookup_order: Callable[[str], Optional[Order]] = store.get_order  # live: integrations/sources.py
+        # The same lookup with how fresh its answer is (`LiveOrders.lookup` when a marketplace is connected).
+        self.lookup: Callable[[str], Lookup] = lambda order_id: Lookup(self.lookup_order(order_id))
 
     # -- verification ---------------------------------------------------------------------
     def verify(self, conversation_id: str, order_id: str, proof: str, count_failure: bool = True) -> Verification:
@@ -146,10 +152,10 @@ class ReturnsService:
         if not count_failure:
             if self.is_locked(conversation_id, order_id):
                 return Verification(verified=False, locked=True)
-            order = self.lookup_order(order_id)
-            if order is not None and _proof_matches(order, proof):
+            found = self.lookup(order_id)
+            if found.order is not None and _proof_matches(found.order, proof):
                 self.store.record_verification(conversation_id, order_id, now)
-                return Verification(verified=True, order=order)
+                return Verification(verified=True, order=found.order, stale_since=found.stale_since)
             return Verification(verified=False)
         # The attempt is counted before the proof is checked, in one atomic step with the limit's check,
         # so parallel guesses cannot all slip under it; a right proof takes its count back.
@@ -157,11 +163,20 @@ class ReturnsService:
                                                         self.lockout.max_failures)
         if attempt is None:
             return Verification(verified=False, locked=True)
-        order = self.lookup_order(order_id)
-        if order is not None and _proof_matches(order, proof):
+        found = self.lookup(order_id)
+        if found.order is not None and _proof_matches(found.order, proof):
             self.store.release_verification_attempt(attempt, conversation_id, order_id, now)
-            return Verification(verified=True, order=order)
+            return Verification(verified=True, order=found.order, stale_since=found.stale_since)
         return Verification(verified=False, locked=self.is_locked(conversation_id, order_id))
+
+    def reread(self, conversation_id: str, order_id: str) -> Optional[datetime]:
+        """Before telling a verified customer where their order stands again: the order read anew from
+        its marketplace when the copy is older than the cache allows (it changed, say, from shipped to
+        delivered); when the marketplace cannot answer, the time of the copy that answers instead, if
+        what changed since could matter (else None). Changes nothing for an order not verified here."""
+        if not self.is_verified(conversation_id, order_id):
+            return None
+        return self.lookup(order_id).stale_since
 
     def is_locked(self, conversation_id: str, order_id: str) -> bool:
         since = self.clock() - self.lockout.window

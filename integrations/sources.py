@@ -84,4 +84,5 @@ def connect(services: Any, **io: Any) -> Optional[LiveOrders]:
     io.setdefault("timeout", LOOKUP_TIMEOUT)
     live = live_orders(services, build_sources(settings, **io))
     services.returns.lookup_order = live.lookup_order
+    services.returns.lookup = live.lookup
     return live

@@ -88,6 +88,7 @@ class _Turn:
         self.focus: Optional[str] = None  # the words of the request in hand, when the message made several
         self._open: Optional[Tuple[str, List[OrderLine]]] = None
         self._previews: dict = {}
+        self._read_now: set = set()  # orders looked up at their marketplace in this turn (once is enough)
 
     # -- plumbing -----------------------------------------------------------------------------------
     def say(self, key: str, buttons: Sequence[Button] = (), attachment=None, **values) -> None:
@@ -527,6 +528,7 @@ class _Turn:
         task = self.task
         result = self.returns.verify(self.conv, task.order_id, proof)
         if result.verified:
+            self.mention_staleness(task.order_id, result.stale_since)
             self.update_task(verified=True, proof=None, misses=0)
             self.state = replace(self.state, last_order=task.order_id, proof=proof)
             return
@@ -652,8 +654,7 @@ class _Turn:
                     return
             elif self.proof_refused:
                 return None
-            elif self.state.proof and self.returns.verify(self.conv, task.order_id, self.state.proof,
-                                                          count_failure=False).verified:
+            elif self.state.proof and self.verified_with_kept_proof(task.order_id):
                 self.update_task(verified=True)  # the same customer's other order: the proof they gave
                 return self.advance()
             elif self.returns.is_locked(self.conv, task.order_id):
@@ -694,7 +695,31 @@ class _Turn:
             if quantity is not None:
                 self.update_task(quantity=quantity)
 
+    def verified_with_kept_proof(self, order_id: str) -> bool:
+        result = self.returns.verify(self.conv, order_id, self.state.proof, count_failure=False)
+        if result.verified:
+            self.mention_staleness(order_id, result.stale_since)
+        return result.verified
+
+    def mention_staleness(self, order_id: str, stale_since) -> None:
+        """After a lookup of the order at its marketplace: one sentence, before the answer, when the
+        marketplace could not answer and the copy answering instead may be out of date in a way that
+        matters (`Verification.stale_since`); nothing when it is fresh or cannot have changed."""
+        self._read_now.add(order_id)
+        if stale_since is not None and not any(s.key == said.ORDER_MAY_BE_STALE for s in self.says):
+            self.says.append(outcomes.may_be_stale(stale_since))
+
+    def current(self, order: Order) -> Order:
+        """The verified order as its marketplace has it now, before saying where it stands: a copy older
+        than the cache allows is read again (once a turn), or said to be possibly out of date."""
+        if order.order_id in self._read_now:
+            return order
+        self.mention_staleness(order.order_id, self.returns.reread(self.conv, order.order_id))
+        self._order = None  # the lookup may have stored a newer copy
+        return self.order()
+
     def answer_about(self, goal: str, order: Order) -> None:
+        order = self.current(order)
         if goal in ("return_status", "refund_status") and order.status is OrderStatus.CANCELLED \
                 and not self.returns.returns_of(order):
             return self.say(said.CANCELLED_REFUND, order_id=order.order_id, amount=str(order.total),

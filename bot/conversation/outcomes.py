@@ -3,6 +3,7 @@ return request, where an order is, where their returns and refunds stand. Each r
 (response keys of the catalogue with live values). Pure: the caller passes what it read."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Callable, Optional, Sequence
 
 from bot import replies
@@ -52,6 +53,15 @@ def return_outcome(result: ReturnResult, ship_back_days: int, bank_days: str, da
 def amazon_path(order: Order, damaged: bool = False) -> Say:
     """Amazon runs the return of an order it fulfilled; a damaged one gets an apology first."""
     return Say(said.AMAZON_FBA_DAMAGED if damaged else said.AMAZON_FBA, {"order_id": order.order_id})
+
+
+def may_be_stale(read_at: datetime) -> Say:
+    """The one sentence that goes with an answer given from a copy of the order read at `read_at`, because
+    its marketplace could not be asked now (bot.live_orders.Lookup.stale_since). The time is written the
+    same in every language (the customer's own time zone is not known): 2026-12-05 08:10 UTC."""
+    if read_at.tzinfo is not None:
+        read_at = read_at.astimezone(timezone.utc)
+    return Say(said.ORDER_MAY_BE_STALE, {"updated": read_at.strftime("%Y-%m-%d %H:%M UTC")})
 
 
 def offer_after(say: Say) -> Optional[str]:
