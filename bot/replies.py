@@ -17,7 +17,7 @@ from bot.models import Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
 if TYPE_CHECKING:
     from bot.platforms import ExternalReturn
 
-DEFAULT_BANK_DAYS = "3-5"  # the notices' (bot/updates.py): ReturnUpdates is not given policy.yml's bank_days yet
+DEFAULT_BANK_DAYS = "3-5"  # policy.yml's default; the chat, the portal and the notices are given policy.yml's own
 WAITING = (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)  # approved, not sent back yet
 
 
@@ -157,3 +157,9 @@ def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int, bank
 def platform_return_progress(found: "ExternalReturn", bank_days: str, words: Optional[Catalogue] = None) -> str:
     """One sentence on a return made in the merchant's returns platform (AfterShip, Loop)."""
     return return_progress(Progress.of_platform(found), bank_days, words)
+
+
+def remedy_text(rma: Rma, words: Optional[Catalogue] = None) -> str:
+    """What happens about a damaged item: "We'll send you a replacement (reference ...)" or a refund."""
+    return _words(words).text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
+                              amount=str(rma.refund))

@@ -81,6 +81,19 @@ SLIP_LINK = "utter_slip_link"
 REMEDY_REPLACEMENT = "utter_remedy_replacement"
 REMEDY_REFUND = "utter_remedy_refund"
 
+# -- a person decided (bot/handoffs/service.py); the agent's own words stay in bot/handoffs/wording.py --
+HANDOFF_APPROVED_RMA = "utter_handoff_approved_rma"
+HANDOFF_APPROVED_RETURNLESS = "utter_handoff_approved_returnless"
+HANDOFF_APPROVED_DAMAGE = "utter_handoff_approved_damage"
+HANDOFF_REPLACEMENT_RMA = "utter_handoff_replacement_rma"
+HANDOFF_REPLACEMENT_CONFIRMED = "utter_handoff_replacement_confirmed"
+HANDOFF_REJECTED = "utter_handoff_rejected"
+HANDOFF_REJECTED_REQUEST = "utter_handoff_rejected_request"
+HANDOFF_TAKEN_OVER = "utter_handoff_taken_over"
+HANDOFF_HANDED_BACK = "utter_handoff_handed_back"
+HANDOFF_CLOSED_UNDECIDED = "utter_handoff_closed_undecided"
+HANDOFF_STILL_WAITING = "utter_handoff_still_waiting"
+
 # -- words inside sentences --
 PHRASE_UNITS = "utter_phrase_units"
 PHRASE_THE_ITEM = "utter_phrase_the_item"
