@@ -322,3 +322,20 @@ def test_no_text_is_parsed_back_from_a_summary():
     reads = subprocess.run(["grep", "-nE", r"\.summary\b", *map(str, files)], capture_output=True, text=True).stdout
     assert [line.split(":", 2)[2].strip() for line in reads.splitlines()] == [
         "created_at=handoff.created_at, summary=mask_text(handoff.summary), order_id=handoff.order_id,"]
+
+
+@pytest.mark.parametrize("language, taken, rejected", [
+    ("de", "Hallo, hier ist Ana", "leider nicht weiterhelfen"),
+    ("zh", "您好，我是", "抱歉"),
+])
+def test_a_person_s_decision_reaches_the_customer_in_the_language_of_their_case(services, handoffs, language,
+                                                                                taken, rejected):
+    """The agent writes in their own language; what the service tells the customer is the catalogue's,
+    in the language the case was opened in (HandoffFacts.language)."""
+    assert services.returns.verify(CONV, SAM_ORDER, SAM_EMAIL).verified
+    handoff = services.returns.open_handoff(CONV, "customer_request", SAM_ORDER, "The customer asked for a person.",
+                                            facts=HandoffFacts(order_id=SAM_ORDER, words="hilfe", language=language))
+    took = handoffs.take_over(handoff.handoff_id, ANA)
+    assert took.customer_text.startswith(taken) and took.note == "You have the conversation: your replies in this thread go to the customer."
+    answer = handoffs.reject(handoff.handoff_id, ANA, "We need photos first.")
+    assert rejected in answer.customer_text and "We need photos first." in answer.customer_text  # as written
