@@ -54,6 +54,7 @@ RESOLUTION_NOT_OFFERED = "utter_resolution_not_offered"
 VERIFICATION_FAILED_KEEP = "utter_verification_failed_keep"
 TRACKING_NUMBER_UNKNOWN = "utter_tracking_number_unknown"
 ORDER_MAY_BE_STALE = "utter_order_may_be_stale"  # a marketplace down: the answer is from an older copy
+ORDER_SOURCE_UNREACHABLE = "utter_order_source_unreachable"  # a marketplace down: an order not known here
 FIND_ORDER_NUMBER = "utter_find_order_number"
 STEP_FAILED = "utter_step_failed"
 RESUME = "utter_resume"

@@ -67,6 +67,10 @@ class Verification:
     # Verified on a copy read then, because its marketplace could not answer now, and what it may hold
     # since could change the answer (`bot.live_orders.Lookup.stale_since`): the customer is told.
     stale_since: Optional[datetime] = None
+    # Not verified because the order is not known here and a marketplace that may hold it could not be
+    # asked (`Lookup.unavailable`): "try again shortly", not "wrong order or proof". It says nothing of
+    # the proof, so it helps no guesser; the attempt still counts towards the lockout.
+    unavailable: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ class ReturnsService:
             if found.order is not None and _proof_matches(found.order, proof):
                 self.store.record_verification(conversation_id, order_id, now)
                 return Verification(verified=True, order=found.order, stale_since=found.stale_since)
-            return Verification(verified=False)
+            return Verification(verified=False, unavailable=found.order is None and found.unavailable)
         # The attempt is counted before the proof is checked, in one atomic step with the limit's check,
         # so parallel guesses cannot all slip under it; a right proof takes its count back.
         attempt = self.store.claim_verification_attempt(conversation_id, order_id, now, now - self.lockout.window,
@@ -167,7 +171,8 @@ class ReturnsService:
         if found.order is not None and _proof_matches(found.order, proof):
             self.store.release_verification_attempt(attempt, conversation_id, order_id, now)
             return Verification(verified=True, order=found.order, stale_since=found.stale_since)
-        return Verification(verified=False, locked=self.is_locked(conversation_id, order_id))
+        return Verification(verified=False, locked=self.is_locked(conversation_id, order_id),
+                            unavailable=found.order is None and found.unavailable)
 
     def reread(self, conversation_id: str, order_id: str) -> Optional[datetime]:
         """Before telling a verified customer where their order stands again: the order read anew from

@@ -284,3 +284,46 @@ async def test_no_sentence_when_the_copy_cannot_be_out_of_date_in_a_way_that_mat
     customer = Customer(f"web:mp-{case}")
     await customer.says("where is #5603", "track_order")
     assert await customer.says("jane@example.com") == [said.TRACKING]
+
+
+async def test_an_order_placed_while_shopify_is_down_is_not_called_wrong_and_the_customer_can_try_again(services,
+                                                                                                       clock):
+    shop = FakeShopify()
+    shop.add(recent_shopify(5605, delivered=False))  # placed minutes ago: returnbot has never read it
+    marketplace(services, clock, SHOPIFY, shop)
+    shop.fail_next = list(DOWN)
+    customer = Customer("web:mp-unreachable")
+    await customer.says("where's my order #5605 please", "track_order")
+    assert await customer.says("jane@example.com") == [said.ORDER_SOURCE_UNREACHABLE]
+    assert "#5605" in customer.text(said.ORDER_SOURCE_UNREACHABLE)
+    assert catalogue().entry(said.ORDER_SOURCE_UNREACHABLE).buttons[0][1] == "/human_handoff"  # Rasa adds the button
+    shop.fail_next = []  # back a few minutes later: the same email now answers
+    clock.now += timedelta(minutes=3)
+    assert await customer.says("jane@example.com") == [said.TRACKING]
+
+
+async def test_yes_after_the_marketplace_is_unreachable_reaches_a_person(services, clock):
+    shop = FakeShopify()
+    marketplace(services, clock, SHOPIFY, shop)
+    shop.fail_next = list(DOWN)
+    customer = Customer("web:mp-unreachable-person")
+    await customer.says("i want to return order #5606", "request_return")
+    assert await customer.says("94107") == [said.ORDER_SOURCE_UNREACHABLE]
+    assert await customer.says("yes please", "affirm") == [said.HANDOFF]
+
+
+async def test_an_unknown_order_with_the_marketplace_up_is_the_usual_wrong_pair(services, clock):
+    shop = FakeShopify()
+    marketplace(services, clock, SHOPIFY, shop)
+    customer = Customer("web:mp-unknown")
+    await customer.says("where is #5607", "track_order")
+    assert await customer.says("jane@example.com") == [said.VERIFICATION_FAILED_KEEP]
+
+
+@pytest.mark.parametrize("language, words", [("de", "Stand: 2026-11-20 12:00 UTC"), ("fr", "dernière mise à jour"),
+                                             ("es", "última actualización"), ("it", "ultimo aggiornamento"),
+                                             ("zh", "最后更新")])
+def test_the_sentences_read_naturally_in_each_language(language, words):
+    text = catalogue(language=language).text(said.ORDER_MAY_BE_STALE, updated="2026-11-20 12:00 UTC")
+    assert words in text and "2026-11-20 12:00 UTC" in text
+    assert "#5605" in catalogue(language=language).text(said.ORDER_SOURCE_UNREACHABLE, order_id="#5605")

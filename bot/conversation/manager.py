@@ -538,6 +538,10 @@ class _Turn:
             self.say(said.VERIFICATION_LOCKED)
             self.offer(Offer.PERSON)
             return
+        if result.unavailable:  # unknown here, and its marketplace is down: not the customer's mistake
+            self.say(said.ORDER_SOURCE_UNREACHABLE, order_id=task.order_id)
+            self.offer(Offer.PERSON)
+            return
         self.say(said.VERIFICATION_FAILED_KEEP)  # word for word the same for any order number
 
     def absorb_return_answers(self) -> None:
