@@ -297,7 +297,7 @@ def test_ebay_customer_verified_by_postcode_gets_the_tracking(services):
     assert services.store.get_order("27-99999-12345") is None
     assert services.returns.verify("web:e1", "27-99999-12345", "sw1a1aa").verified
     order = services.returns.verified_order("web:e1", "27-99999-12345")
-    assert (order.carrier, order.tracking_number) == ("ROYAL_MAIL", "RM123456785GB")
+    assert (order.carrier, order.tracking_number) == ("Royal Mail", "RM123456785GB")
     assert services.returns.order_for_tracking("RM123456785GB") == "27-99999-12345"
 
 

@@ -171,7 +171,7 @@ async def test_ebay_customer_asks_where_the_parcel_is_and_gets_ebays_tracking(se
     assert (await customer.says("where is my parcel?? ebay order 27-99999-12345", "track_order"))[-1] \
         == said.ASK_CUSTOMER_PROOF
     assert await customer.says("sw1a 1aa") == [said.TRACKING]
-    assert "RM123456785GB" in customer.text(said.TRACKING)
+    assert "Carrier: Royal Mail. Tracking number RM123456785GB: https://www.royalmail.com/" in customer.text(said.TRACKING)
 
 
 # -- an order that changes while its return is in progress ----------------------------------------
