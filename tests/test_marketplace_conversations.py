@@ -163,6 +163,30 @@ async def test_amazon_fba_customer_verified_by_postcode_is_sent_to_amazon_and_ge
     assert services.store.rmas_for_order("114-5555555-5555555") == []
 
 
+async def test_amazon_without_buyer_data_the_customer_gets_the_wrong_pair_answer_and_can_reach_a_person(services,
+                                                                                                       clock):
+    amazon = FakeAmazon(pii_role=False)
+    amazon.add(amazon_order("114-7777777-7777777"))
+    marketplace(services, clock, {**AMAZON, "AMAZON_PII": "none"}, amazon)
+    customer = Customer("web:mp-amazon-no-pii")
+    await customer.says("where is 114-7777777-7777777", "track_order")
+    assert await customer.says("98101") == [said.VERIFICATION_FAILED_KEEP]  # docs/sources.md: not verifiable here
+    assert await customer.says("i need a human", "human_handoff") == [said.HANDOFF]
+
+
+async def test_with_shopify_create_returns_off_the_rma_is_issued_and_shopify_is_left_alone(services, clock):
+    shop = FakeShopify()
+    shop.add(recent_shopify(5508))
+    live = marketplace(services, clock, {k: v for k, v in SHOPIFY.items() if k != "SHOPIFY_CREATE_RETURNS"}, shop)
+    customer = Customer("web:mp-shopify-off")
+    await customer.says("return #5508 pls, the socks dont fit", "request_return")
+    assert (await customer.says("94107"))[-1] == said.ASK_RETURN_REASON  # "don't fit": too big or too small?
+    assert (await customer.says("too big"))[-1] == said.ASK_RESOLUTION
+    assert (await customer.says("store credit", "inform", 0.8))[-1] == said.RMA_ISSUED
+    MarketplaceOrdersChannel(live, None, interval=0).sync_once()
+    assert services.store.rmas_for_order("#5508") and shop.returns == {}
+
+
 async def test_ebay_customer_asks_where_the_parcel_is_and_gets_ebays_tracking(services, clock):
     ebay = FakeEbay()
     ebay.add(ebay_order("27-99999-12345"), [EBAY_FULFILMENT])
