@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -705,7 +706,7 @@ class _Turn:
             self.mention_staleness(order_id, result.stale_since)
         return result.verified
 
-    def mention_staleness(self, order_id: str, stale_since) -> None:
+    def mention_staleness(self, order_id: str, stale_since: Optional[datetime]) -> None:
         """After a lookup of the order at its marketplace: one sentence, before the answer, when the
         marketplace could not answer and the copy answering instead may be out of date in a way that
         matters (`Verification.stale_since`); nothing when it is fresh or cannot have changed."""
