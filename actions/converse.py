@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps, names
 from bot import responses as said
-from bot.catalogue import ENGLISH, catalogue
+from bot.catalogue import ENGLISH, catalogue, render
 from bot.conversation.reading import Reading
 from bot.conversation.say import Say
 from bot.conversation.state import State
@@ -77,7 +77,8 @@ def utter(dispatcher: CollectingDispatcher, say: Say, language: str = ENGLISH) -
     try:
         words = catalogue(language=language)
         text = words.text(say.key, **say.values)
-        own = [{"title": title, "payload": payload} for title, payload in words.entry(say.key).buttons]
+        own = [{"title": render(title, say.values), "payload": render(payload, say.values)}  # as Rasa fills them
+               for title, payload in words.entry(say.key).buttons]
     except Exception as exc:  # noqa: BLE001 - a broken translation file must not silence the bot: English
         log.error("no %s text for %s, said in English\n%s", language, say.key, loggable_error(exc))
         return utter(dispatcher, say, ENGLISH)
