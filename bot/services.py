@@ -353,7 +353,8 @@ class ReturnsService:
         url = f"{self.shop.public_url}/returns/{rma.rma_id}/slip.pdf?t={self.slip_token(rma.rma_id)}"
         return replies.with_language(url, language or spoken_language())
 
-    def slip_pdf(self, rma_id: str, token: str) -> Optional[bytes]:
+    def slip_pdf(self, rma_id: str, token: str, language: str = "en") -> Optional[bytes]:
+        """The slip of `rma_id` in `language`, when `token` is its own (None otherwise)."""
         from bot.slip import ReturnSlip, render_return_slip
 
         if not _same(self.slip_token(rma_id), token or ""):
@@ -369,7 +370,7 @@ class ReturnsService:
             item_title=line.title, sku=line.sku, quantity=rma.quantity, reason=rma.reason.value,
             resolution=rma.resolution.value,
             return_by=replies.ship_by_date(rma, self.policy.ship_back_days).date(),
-            issued_at=rma.created_at,
+            issued_at=rma.created_at, language=language,
         ))
 
     # -- orders ---------------------------------------------------------------------------
