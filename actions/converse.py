@@ -84,4 +84,6 @@ def utter(dispatcher: CollectingDispatcher, say: Say, language: str = ENGLISH) -
         return utter(dispatcher, say, ENGLISH)
     if buttons or own:  # the dialogue's buttons, else the sentence's own (a way to a person), in its language
         extra["buttons"] = buttons or own
-    dispatcher.utter_message(text=text, **extra)
+    # `utter_action` is what Rasa records for a response it rendered (the bot event's metadata), so the
+    # conversation statistics (bot/conversation_stats.py) read a translated reply as they read an English one.
+    dispatcher.utter_message(text=text, utter_action=say.key, **extra)

@@ -80,6 +80,7 @@ async def test_a_german_message_is_answered_in_german_with_the_link_in_german(ge
     assert messages[0]["text"] == ("Danke, dabei helfe ich gern. Retouren können Sie auch selbst im Retourenportal "
                                    "anmelden: http://localhost:8000/returns?lang=de")
     assert messages[1]["text"] == "Wie lautet Ihre Bestellnummer?"
+    assert [m["utter_action"] for m in messages] == ["utter_ack_request", "utter_ask_order_id"]  # as Rasa records it
     assert State.from_dict(events[0]["value"]).language == "de"
 
 
@@ -161,3 +162,27 @@ def test_the_turn_speaks_its_language_and_english_outside_it(german):
 def test_reading_takes_the_language_and_none_for_no_language():
     assert Reading.of("hallo", "greet", 0.9, [], language="de").language == "de"
     assert Reading.of("hallo", "greet", 0.9, []).language is None
+
+
+async def test_rasa_turns_a_translated_reply_into_the_same_bot_event_as_an_english_one(german):
+    """What the action sends for German goes through Rasa's own code (RemoteAction) as the server runs it:
+    the text, the sentence's own buttons, and `utter_action` in the event's metadata, as for English."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from actions.converse import utter
+    from bot.catalogue import DOMAIN_FILE
+    from bot.conversation.say import Say
+
+    dispatcher = CollectingDispatcher()
+    utter(dispatcher, Say(said.STEP_FAILED), "de")
+    utter(dispatcher, Say(said.STEP_FAILED), "en")
+    nlg = TemplatedNaturalLanguageGenerator(Domain.load(str(DOMAIN_FILE)).responses)
+    german_event, english_event = await RemoteAction._utter_responses(
+        [dict(m) for m in dispatcher.messages], CollectingOutputChannel(), nlg, DialogueStateTracker("t", []))
+    assert german_event.metadata["utter_action"] == english_event.metadata["utter_action"] == said.STEP_FAILED
+    assert german_event.text == catalogue(language="de").text(said.STEP_FAILED)
+    assert [b["payload"] for b in german_event.data["buttons"]] == [b["payload"] for b in english_event.data["buttons"]]
