@@ -23,6 +23,9 @@ API (JSON in and out; errors are `{"error": message, "field": name}` with the fi
   `quantity` is optional (default: all that is left of the line, the item's `return_quantity`) and
   must be 1..the item's `max_quantity`; a line keeps one return, so after a partial return the rest
   of it goes through the chat.
+Every page and answer is in the customer's language: `?lang=` (the chat's links carry the conversation's;
+portal.js adds the page's to every call), else `Accept-Language`, else English (`page_language`); the page's
+own words are the catalogue's `utter_page_*` (channels/web/page_words.py).
 Without a session every call is a 401; bodies are read by `channels.http_body` (limited, application/json,
 which with the SameSite cookie keeps cross-site form posts out, bounded nesting, no lone surrogates, an object).
 """
