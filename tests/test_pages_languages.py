@@ -76,6 +76,7 @@ async def test_the_portal_page_is_french_for_lang_fr_and_for_a_french_browser(ht
     assert '<html lang="fr">' in page and "<title>" in page and "· Retours</title>" in page
     assert '<h2 id="find-title" tabindex="-1">Faire un retour</h2>' in page
     assert ">Trouver ma commande</button>" in page and "Questions?" not in page
+    assert '<a href="/?lang=fr">Écrivez-nous dans le chat</a>' in page  # the chat opens in French too
     words = _words_of(page)
     assert words["why_returning"] == "Pourquoi retournez-vous cet article\u00a0?"
     assert words["print_slip"] == "Imprimer le bordereau de retour {rma_id} (PDF)"  # the page fills the number
@@ -94,7 +95,7 @@ async def test_the_portal_api_answers_in_french_with_french_dates_and_amounts(ht
     status, body = await http.call("GET", "/api/portal/order", params={"order_id": ALICE, "lang": "fr"})
     assert status == 200
     shoes = next(i for i in body["items"] if i["line_id"] == "L1")
-    assert shoes["return_by"] == "15 décembre 2026"
+    assert shoes["return_by"] == "15 décembre 2026" and body["chat_url"] == "/?lang=fr"
     assert "".join(p["text"] for p in shoes["summary"]) == \
         "Retournable jusqu'au 15 décembre 2026 (remboursement, échange, avoir)."
     assert body["labels"]["resolutions"]["store_credit"] == "Avoir"

@@ -32,6 +32,7 @@ which with the SameSite cookie keeps cross-site form posts out, bounded nesting,
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import weakref
 from dataclasses import dataclass
@@ -139,7 +140,9 @@ class Portal:
         """The page in `language`: its chrome and the sentences it checks itself (`<body data-words>`)."""
         if language not in self._pages:
             words = self.words(language)
-            self._pages[language] = page_in(page_text("portal.html", self.shop_name), words, page_words.PORTAL)
+            page = page_text("portal.html", self.shop_name).replace(
+                "{{chat_href}}", html.escape(replies.with_language(self.chat_url, language), quote=True))
+            self._pages[language] = page_in(page, words, page_words.PORTAL)
         return self._pages[language]
 
     def _conversation(self, request: web.Request) -> Optional[str]:
@@ -170,7 +173,8 @@ class Portal:
         if result.verified:
             return _ok({"verified": True, "order_id": order_id})
         if result.locked:
-            return _error(423, words.text(said.PORTAL_ERROR_LOCKED), locked=True, chat_url=self.chat_url)
+            return _error(423, words.text(said.PORTAL_ERROR_LOCKED), locked=True,
+                          chat_url=replies.with_language(self.chat_url, words.language))
         return _error(403, words.text(said.PORTAL_ERROR_NOT_FOUND), verified=False)
 
     async def order(self, request: web.Request) -> web.Response:
@@ -192,7 +196,7 @@ class Portal:
 
     def _order_body(self, conversation: str, order_id: str, words: Catalogue) -> Dict[str, Any]:
         options = self.returns.line_options(conversation, order_id)
-        return {"order_id": order_id, "chat_url": self.chat_url,
+        return {"order_id": order_id, "chat_url": replies.with_language(self.chat_url, words.language),
                 "ship_back_days": self.returns.policy.ship_back_days, "labels": self._labels(words),
                 "items": [self._item(option, words) for option in options]}
 
@@ -218,7 +222,8 @@ class Portal:
                 return _error(403, words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
             except BadField as bad:
                 return _error(400, bad.text(words), bad.field)
-        return _ok({"order_id": order_id, "chat_url": self.chat_url, "results": results})
+        return _ok({"order_id": order_id, "chat_url": replies.with_language(self.chat_url, language),
+                    "results": results})
 
     def _carry_out(self, conversation: str, order_id: str, items: Any, words: Catalogue) -> List[Dict[str, Any]]:
         """Checks every item first (nothing is done for a request with a mistake), then asks the
