@@ -20,7 +20,7 @@ from bot.models import Money, Order, OrderLine, OrderStatus, Resolution, Rma, Rm
 if TYPE_CHECKING:
     from bot.platforms import ExternalReturn
 
-DEFAULT_BANK_DAYS = "3-5"  # the notices' (bot/updates.py): ReturnUpdates is not given policy.yml's bank_days yet
+DEFAULT_BANK_DAYS = "3-5"  # policy.yml's default; the chat, the portal and the notices are given policy.yml's own
 WAITING = (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)  # approved, not sent back yet
 
 
