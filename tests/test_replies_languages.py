@@ -186,3 +186,14 @@ async def test_rasa_turns_a_translated_reply_into_the_same_bot_event_as_an_engli
     assert german_event.metadata["utter_action"] == english_event.metadata["utter_action"] == said.STEP_FAILED
     assert german_event.text == catalogue(language="de").text(said.STEP_FAILED)
     assert [b["payload"] for b in german_event.data["buttons"]] == [b["payload"] for b in english_event.data["buttons"]]
+
+
+async def test_a_customer_who_switches_to_english_is_answered_in_english_from_then_on(german):
+    events, messages = await run(tracker(intent="request_return", text="ich möchte Schuhe zurückschicken",
+                                         metadata={"language": "de"}))
+    assert messages[-1]["text"] == "Wie lautet Ihre Bestellnummer?"
+    events, messages = await run(tracker(events[0]["value"], "request_return", text="sorry, English please",
+                                         metadata={"language": "en"}))
+    assert [m.get("response") for m in messages][-1] == "utter_ask_order_id"
+    events, messages = await run(tracker(events[0]["value"], "inform", text="hmm"))  # no metadata: still English
+    assert State.from_dict(events[0]["value"]).language == "en" and all(m.get("response") for m in messages)
