@@ -26,7 +26,8 @@ CONV = "web:languages-test"
 ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
 
 GERMAN = {
-    said.ACK_REQUEST: "Danke, dabei helfe ich gern. Retouren können Sie auch selbst im Retourenportal anmelden: {portal_url}",
+    said.ACK_REQUEST: "Danke, dabei helfe ich gern. Retouren können Sie auch selbst im Retourenportal anmelden: "
+                      "{portal_url}",
     said.ASK_ORDER_ID: "Wie lautet Ihre Bestellnummer?",
     said.ASK_CUSTOMER_PROOF: "Bitte nennen Sie die E-Mail-Adresse oder Postleitzahl der Bestellung {order_id}.",
     said.ASK_LINE: "Um welchen Artikel geht es?",
@@ -87,7 +88,8 @@ async def test_a_german_message_is_answered_in_german_with_the_link_in_german(ge
 async def test_the_language_is_kept_when_a_message_has_none_and_buttons_dates_and_amounts_follow_it(german, services):
     state = None
     for text, intent, entities, metadata in [
-        (f"Retoure für {ALICE_ORDER}", "request_return", [{"entity": "order_id", "value": ALICE_ORDER}], {"language": "de"}),
+        (f"Retoure für {ALICE_ORDER}", "request_return", [{"entity": "order_id", "value": ALICE_ORDER}],
+         {"language": "de"}),
         (ALICE_EMAIL, "inform", [{"entity": "email", "value": ALICE_EMAIL}], None),  # no metadata: still German
     ]:
         events, messages = await run(tracker(state, intent, entities, text, metadata))
@@ -96,7 +98,8 @@ async def test_the_language_is_kept_when_a_message_has_none_and_buttons_dates_an
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert titles[-1] == "Alle" and all("," in t for t in titles[:-1])  # "Laufschuhe (89,00 USD)"
     for text, entities in [('/inform{"line_id":"L1"}', [{"entity": "line_id", "value": "L1"}]),
-                           ('/inform{"return_reason":"too_small"}', [{"entity": "return_reason", "value": "too_small"}]),
+                           ('/inform{"return_reason":"too_small"}',
+                            [{"entity": "return_reason", "value": "too_small"}]),
                            ('/inform{"resolution":"refund"}', [{"entity": "resolution", "value": "refund"}])]:
         events, messages = await run(tracker(state, "inform", entities, text))
         state = events[0]["value"]

@@ -858,7 +858,8 @@ class _Turn:
             return self.finish()
         decision = self.returns.cancel_order(self.conv, order.order_id)
         self.say(said.CANCEL_DONE if decision is CancelDecision.CANCEL else said.CANCEL_REFUSED[decision],
-                 order_id=order.order_id, amount=replies_money(order.open_total), bank_days=self.returns.policy.bank_days)
+                 order_id=order.order_id, amount=replies_money(order.open_total),
+                 bank_days=self.returns.policy.bank_days)
         self.finish()
 
     def advance_return(self, order: Order) -> None:

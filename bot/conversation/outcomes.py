@@ -31,7 +31,8 @@ def return_outcome(result: ReturnResult, ship_back_days: int, bank_days: str, da
         ship_by = replies.day(replies.ship_by_date(rma, ship_back_days))
         return Say(said.RMA_ISSUED, {"rma_id": rma.rma_id, "slip_url": result.slip_url, "item": item,
                                      "ship_by": ship_by,
-                                     "resolution_text": replies.resolution_text(rma.resolution, replies.money(rma.refund))},
+                                     "resolution_text": replies.resolution_text(rma.resolution,
+                                                                                replies.money(rma.refund))},
                    attachment=slip_attachment(rma.rma_id, result.slip_url))
     if decision.outcome is Outcome.RETURNLESS_REFUND:
         return Say(said.RETURNLESS_REFUND, {"item": item, "amount": replies.money(rma.refund), "rma_id": rma.rma_id,

@@ -150,8 +150,9 @@ class Portal:
         return conversation_of(sid) if sid else None
 
     async def index(self, request: web.Request) -> web.Response:
-        return web.Response(text=self.page(page_language(request)), content_type="text/html",
-                            headers={**PAGE_HEADERS, "Content-Language": page_language(request), "Vary": "Accept-Language"})
+        language = page_language(request)
+        return web.Response(text=self.page(language), content_type="text/html",
+                            headers={**PAGE_HEADERS, "Content-Language": language, "Vary": "Accept-Language"})
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         return static_file(request)
