@@ -40,7 +40,7 @@ class ActionConverse(Action):
             turn = deps.dialogue().handle(tracker.sender_id, state, reading)
         except Exception as exc:  # noqa: BLE001 - any failure must still answer the customer
             log.error("action %s failed\n%s", self.name(), loggable_error(exc))  # never the customer's words
-            utter(dispatcher, Say(said.STEP_FAILED), state.language if reading.language is None else reading.language)
+            utter(dispatcher, Say(said.STEP_FAILED), reading.language or state.language)
             return []
         for say in turn.says:
             utter(dispatcher, say, turn.state.language)
@@ -82,8 +82,8 @@ def utter(dispatcher: CollectingDispatcher, say: Say, language: str = ENGLISH) -
     except Exception as exc:  # noqa: BLE001 - a broken translation file must not silence the bot: English
         log.error("no %s text for %s, said in English\n%s", language, say.key, loggable_error(exc))
         return utter(dispatcher, say, ENGLISH)
-    if buttons or own:  # the dialogue's buttons, else the sentence's own (a way to a person), in its language
-        extra["buttons"] = buttons or own
+    if own or buttons:  # the sentence's own (a way to a person), then the dialogue's: as Rasa puts them together
+        extra["buttons"] = own + buttons
     # `utter_action` is what Rasa records for a response it rendered (the bot event's metadata), so the
     # conversation statistics (bot/conversation_stats.py) read a translated reply as they read an English one.
     dispatcher.utter_message(text=text, utter_action=say.key, **extra)
