@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable, List, Mapping, Optional, Tuple
 
 from bot import replies, text
+from bot.catalogue import spoken_language
 from bot.handoffs.types import HandoffFacts, HandoffRepository
 from bot.live_orders import Lookup
 from bot.models import (
@@ -286,11 +287,11 @@ class ReturnsService:
     def request_return(self, conversation_id: str, order_id: str, line_id: str, reason: ReturnReason,
                        resolution: Optional[Resolution] = None, quantity: Optional[int] = None, *,
                        words: str = "", check_fraud: bool = True,
-                       extra_resolutions: Tuple[Resolution, ...] = ()) -> ReturnResult:
+                       extra_resolutions: Tuple[Resolution, ...] = (), language: str = "en") -> ReturnResult:
         """Apply the policy to `quantity` units of one line (None: all that is left) and carry it out.
         Asking again returns the same RMA (one per line, whatever quantity it covers). Raises BadQuantity
         for a quantity outside 1..line.returnable_quantity. A case for a person keeps the request as
-        its facts, with the customer's `words`. `check_fraud=False`: an agent approving a case has
+        its facts, with the customer's `words` and `language`. `check_fraud=False`: an agent approving a case has
         overruled the fraud rule (every other rule applies), and `extra_resolutions` are allowed besides
         the policy's (an agent may offer a replacement the policy does not offer customers)."""
         order = self.verified_order(conversation_id, order_id)
@@ -310,7 +311,7 @@ class ReturnsService:
                                 extra_resolutions=extra_resolutions)
         result = ReturnResult(decision, order, line)
         facts = HandoffFacts(order_id=order_id, line_id=line_id, quantity=quantity, reason=reason,
-                             resolution=resolution, words=words)
+                             resolution=resolution, words=words, language=language)
         if decision.outcome is Outcome.FRAUD_REVIEW:
             handoff = self.open_handoff(conversation_id, "fraud_review", order_id,
                                         _summary(order, line, reason, quantity), decision.signals, facts=facts)
@@ -365,12 +366,15 @@ class ReturnsService:
     def slip_token(self, rma_id: str) -> str:
         return hmac.new(self.shop.secret.encode(), f"slip:{rma_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
-    def slip_url_for(self, rma: Rma) -> Optional[str]:
+    def slip_url_for(self, rma: Rma, language: Optional[str] = None) -> Optional[str]:
+        """The slip's link, in `language` (default: the one being spoken, `bot.catalogue.speaking`)."""
         if rma.outcome is not Outcome.RMA:
             return None
-        return f"{self.shop.public_url}/returns/{rma.rma_id}/slip.pdf?t={self.slip_token(rma.rma_id)}"
+        url = f"{self.shop.public_url}/returns/{rma.rma_id}/slip.pdf?t={self.slip_token(rma.rma_id)}"
+        return replies.with_language(url, language or spoken_language())
 
-    def slip_pdf(self, rma_id: str, token: str) -> Optional[bytes]:
+    def slip_pdf(self, rma_id: str, token: str, language: str = "en") -> Optional[bytes]:
+        """The slip of `rma_id` in `language`, when `token` is its own (None otherwise)."""
         from bot.slip import ReturnSlip, render_return_slip
 
         if not _same(self.slip_token(rma_id), token or ""):
@@ -386,7 +390,7 @@ class ReturnsService:
             item_title=line.title, sku=line.sku, quantity=rma.quantity, reason=rma.reason.value,
             resolution=rma.resolution.value,
             return_by=replies.ship_by_date(rma, self.policy.ship_back_days).date(),
-            issued_at=rma.created_at,
+            issued_at=rma.created_at, language=language,
         ))
 
     # -- orders ---------------------------------------------------------------------------

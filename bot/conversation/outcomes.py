@@ -32,16 +32,17 @@ def return_outcome(result: ReturnResult, ship_back_days: int, bank_days: str, da
         ship_by = replies.day(replies.ship_by_date(rma, ship_back_days))
         return Say(said.RMA_ISSUED, {"rma_id": rma.rma_id, "slip_url": result.slip_url, "item": item,
                                      "ship_by": ship_by,
-                                     "resolution_text": replies.resolution_text(rma.resolution, str(rma.refund))},
+                                     "resolution_text": replies.resolution_text(rma.resolution,
+                                                                                replies.money(rma.refund))},
                    attachment=slip_attachment(rma.rma_id, result.slip_url))
     if decision.outcome is Outcome.RETURNLESS_REFUND:
-        return Say(said.RETURNLESS_REFUND, {"item": item, "amount": str(rma.refund), "rma_id": rma.rma_id,
+        return Say(said.RETURNLESS_REFUND, {"item": item, "amount": replies.money(rma.refund), "rma_id": rma.rma_id,
                                             "bank_days": bank_days})
     if decision.outcome is Outcome.AMAZON_FBA:
         return amazon_path(result.order, damaged)
     if decision.outcome is Outcome.DAMAGE_REPLACEMENT:
         remedy = catalogue().text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
-                                  amount=str(rma.refund))
+                                  amount=replies.money(rma.refund))
         return Say(said.DAMAGE_REPLACEMENT, {"item": item, "rma_id": rma.rma_id, "remedy": remedy})
     if decision.outcome is Outcome.FRAUD_REVIEW:
         return Say(said.FRAUD_REVIEW, {"case_id": f"#{result.handoff.handoff_id}"})

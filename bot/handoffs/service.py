@@ -288,11 +288,13 @@ class HandoffService:
         item = replies.item_name(line, words)
         if rma.outcome is Outcome.RMA:
             text = words.text(
-                said.HANDOFF_APPROVED_RMA, item=item, rma_id=rma.rma_id, slip_url=result.slip_url,
+                said.HANDOFF_APPROVED_RMA, item=item, rma_id=rma.rma_id,
+                slip_url=replies.with_language(result.slip_url, words.language),
                 ship_by=replies.day(replies.ship_by_date(rma, policy.ship_back_days), words),
-                resolution_text=replies.resolution_text(rma.resolution, str(rma.refund), words))
+                resolution_text=replies.resolution_text(rma.resolution, replies.money(rma.refund, words), words))
         elif rma.outcome is Outcome.RETURNLESS_REFUND:
-            text = words.text(said.HANDOFF_APPROVED_RETURNLESS, item=item, amount=str(rma.refund), rma_id=rma.rma_id)
+            text = words.text(said.HANDOFF_APPROVED_RETURNLESS, item=item, amount=replies.money(rma.refund, words),
+                              rma_id=rma.rma_id)
         else:
             text = words.text(said.HANDOFF_APPROVED_DAMAGE, item=item, remedy=replies.remedy_text(rma, words))
         return text, rma, wording.approved_note(rma)
@@ -315,7 +317,8 @@ class HandoffService:
         item = replies.item_name(line, words)
         if rma.outcome is Outcome.RMA:
             text = words.text(
-                said.HANDOFF_REPLACEMENT_RMA, item=item, rma_id=rma.rma_id, slip_url=result.slip_url,
+                said.HANDOFF_REPLACEMENT_RMA, item=item, rma_id=rma.rma_id,
+                slip_url=replies.with_language(result.slip_url, words.language),
                 ship_by=replies.day(replies.ship_by_date(rma, self.returns.policy.ship_back_days), words))
         else:
             text = words.text(said.HANDOFF_REPLACEMENT_CONFIRMED, item=item, rma_id=rma.rma_id)
