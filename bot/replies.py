@@ -57,10 +57,14 @@ def units(title: str, count: int, words: Optional[Catalogue] = None) -> str:
     return title if count == 1 else _words(words).text(said.PHRASE_UNITS, title=title, units=count)
 
 
-def item_name(line: Optional[OrderLine], words: Optional[Catalogue] = None) -> str:
+def item_name(line: Optional[OrderLine], words: Optional[Catalogue] = None, rma: Optional[Rma] = None) -> str:
+    """The item as a sentence names it: its title, with how many when the order has several of it. About a
+    return (`rma`), how many that return covers ("Socks" for one of two pairs), else how many are left to return."""
     if line is None:
         return _words(words).text(said.PHRASE_THE_ITEM)
-    return line.title if line.quantity == 1 else units(line.title, line.returnable_quantity or line.quantity, words)
+    if line.quantity == 1:
+        return line.title
+    return units(line.title, rma.quantity if rma is not None else (line.returnable_quantity or line.quantity), words)
 
 
 def delivery_status(order: Order, words: Optional[Catalogue] = None) -> str:
@@ -172,7 +176,7 @@ def portal_status(rma: Rma, ship_by: Optional[datetime], words: Optional[Catalog
 def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int, bank_days: str,
                     slip_url: Callable[[Rma], Optional[str]] = lambda rma: None,
                     words: Optional[Catalogue] = None) -> str:
-    return " ".join(return_progress(Progress.of_rma(rma, item_name(order.line(rma.line_id)), ship_back_days,
+    return " ".join(return_progress(Progress.of_rma(rma, item_name(order.line(rma.line_id), rma=rma), ship_back_days,
                                                     slip_url(rma)), bank_days, words)
                     for rma in rmas)
 

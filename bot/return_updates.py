@@ -139,7 +139,7 @@ class ReturnUpdates:
 
     def _text(self, rma: Rma, event: RmaEvent) -> str:
         order = self.store.get_order(rma.order_id)
-        item = replies.item_name(order.line(rma.line_id) if order else None)
+        item = replies.item_name(order.line(rma.line_id) if order else None, rma=rma)
         slip_url = self.slip_url(rma) if event.status is RmaStatus.LABEL_CREATED else None
         return replies.notice(rma, item, event.status, event.at, event.note, slip_url,  # wording: the catalogue
                               bank_days=self.bank_days)

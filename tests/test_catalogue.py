@@ -6,6 +6,7 @@ web page, Telegram and the portal."""
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 import asyncio
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -299,3 +300,15 @@ def test_the_corpus_fails_a_reply_that_shows_a_placeholder_unfilled():
     facts = {"rmas": [], "handoffs": [], "cancelled": []}
     turns = [corpus.Turn("line 1", [{"text": "Order {order_id} is on its way.", "buttons": [], "extra": ""}])]
     assert "the reply to line 1 shows {order_id} unfilled" in corpus.check(c, turns, facts)
+
+
+def test_a_return_of_one_of_two_names_one():
+    """Returning one pair of two: the RMA's sentences say "Socks", not "Socks (x2)"; before any return, the
+    item is named with how many are left to return."""
+    from tests.builders import line
+
+    socks = line(title="Socks", quantity=2)
+    assert replies.item_name(socks) == "Socks (x2)"
+    assert replies.item_name(socks, rma=_rma(RmaStatus.AUTHORISED)) == "Socks"
+    assert replies.item_name(socks, rma=replace(_rma(RmaStatus.AUTHORISED), quantity=2)) == "Socks (x2)"
+    assert replies.item_name(line(title="Socks"), rma=_rma(RmaStatus.AUTHORISED)) == "Socks"

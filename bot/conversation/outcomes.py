@@ -22,7 +22,7 @@ def slip_attachment(rma_id: str, slip_url: Optional[str]):
 
 def return_outcome(result: ReturnResult, ship_back_days: int, bank_days: str, damaged: bool = False) -> Say:
     """What the policy decided for one line, with the RMA, slip or case number."""
-    item, rma, decision = replies.item_name(result.line), result.rma, result.decision
+    item, rma, decision = replies.item_name(result.line, rma=result.rma), result.rma, result.decision
     if rma is not None and not result.created:
         slip_text = catalogue().text(said.SLIP_LINK, slip_url=result.slip_url) if result.slip_url else ""
         return Say(said.RMA_EXISTS, {"item": item, "rma_id": rma.rma_id,
@@ -101,7 +101,7 @@ def return_status(order: Order, rmas: Sequence[Rma], elsewhere: Sequence, ship_b
     if not rmas and not elsewhere:
         return Say(said.NO_RETURNS_YET, {"order_id": order.order_id})
     if already_sent and rmas and all(r.status.value in ("label_created", "authorised") for r in rmas):
-        items = ", ".join(replies.item_name(order.line(r.line_id)) for r in rmas)
+        items = ", ".join(replies.item_name(order.line(r.line_id), rma=r) for r in rmas)
         return Say(said.RETURN_ON_ITS_WAY, {"items": items, "rma_ids": ", ".join(r.rma_id for r in rmas)})
     summary = " ".join(filter(None, [replies.returns_summary(rmas, order, ship_back_days, bank_days, slip_url),
                                      *(replies.platform_return_progress(found, bank_days) for found in elsewhere)]))

@@ -285,7 +285,7 @@ class HandoffService:
             raise _Refused(wording.POLICY_SAYS_NO.format(why=wording.why_not(result.decision)))
         rma = self._confirm(result.rma, agent, "approved")
         words = self._words(handoff.handoff_id, facts)
-        item = replies.item_name(line, words)
+        item = replies.item_name(line, words, rma)
         if rma.outcome is Outcome.RMA:
             text = words.text(
                 said.HANDOFF_APPROVED_RMA, item=item, rma_id=rma.rma_id,
@@ -314,7 +314,7 @@ class HandoffService:
         result = self._issue(handoff, order, line, facts, Resolution.REPLACEMENT)  # the existing return, if any
         rma = self._confirm(result.rma, agent, "replacement offered")
         words = self._words(handoff.handoff_id, facts)
-        item = replies.item_name(line, words)
+        item = replies.item_name(line, words, rma)
         if rma.outcome is Outcome.RMA:
             text = words.text(
                 said.HANDOFF_REPLACEMENT_RMA, item=item, rma_id=rma.rma_id,
@@ -350,7 +350,7 @@ class HandoffService:
                                                              status=rma.status.value.replace("_", " ")))
             rma = self.store.update_rma_status(rma.rma_id, RmaStatus.REJECTED, self.clock(),
                                                f"rejected by {agent.name}: {reason}"[:500])
-        return (words.text(said.HANDOFF_REJECTED, item=replies.item_name(line, words), reason=sentence), rma,
+        return (words.text(said.HANDOFF_REJECTED, item=replies.item_name(line, words, rma), reason=sentence), rma,
                 wording.REJECTED_NOTE)
 
     def _words(self, handoff_id: int, facts: Optional[HandoffFacts] = None) -> Catalogue:
