@@ -291,3 +291,19 @@ async def test_a_sample_over_telegram(stack, stack_store, conversations, tmp_pat
     results = await corpus.run_telegram(sample, stack.settings, stack_store, tmp_path)
     share = sum(r.resolved for r in results) / len(results)
     assert share >= GATE, _report(results, "telegram")
+
+
+@pytest.mark.stack
+@pytest.mark.xfail(strict=False, reason="issue 15: the stack answers in English until the gateway's language choice, the "
+                                        "per-language NLU and typed answers land; then this is the gate (remove the mark)")
+def test_each_language_on_the_web_chat(stack, stack_store, conversations):
+    """Each language the bot serves, measured on its own: at least LANGUAGE_TARGET resolved."""
+    others = [c for c in conversations if c.language != "en"]
+    results = corpus.run_web(others, f"http://127.0.0.1:{stack.settings.gateway_port}", stack_store, alive=stack.alive)
+    short = {}
+    for lang in sorted({c.language for c in others}):
+        mine = [r for r in results if r.conversation.language == lang]
+        share = sum(r.resolved for r in mine) / len(mine)
+        if share < LANGUAGE_TARGET:
+            short[lang] = round(share, 3)
+    assert not short, f"languages under {LANGUAGE_TARGET:.0%}: {short}\n" + _report(results, "web, other languages")
