@@ -986,18 +986,22 @@ def _progress(verbose: bool) -> Callable[[Result], None]:
     return show
 
 
-def start_private_stack(log=print):
+def start_private_stack(log=print, languages: Iterable[str] = ()):
     """A stack of its own on the test ports (RETURNBOT_TEST_PORT_OFFSET), settings on a temporary
-    folder: returns (stack, settings, folder)."""
+    folder: returns (stack, settings, folder). The NLU model of each other language in `languages`
+    is built (or restored from the cache) first: the Rasa server reads a German message with the
+    German model it finds under models/de/ when it starts (docs/languages.md)."""
     import os
 
-    from cli.model import ensure_model
+    from cli.model import ensure_language_model, ensure_model
     from cli.stack import Stack
 
     offset = int(os.environ.get("RETURNBOT_TEST_PORT_OFFSET", "0"))
     folder = Path(tempfile.mkdtemp(prefix="returnbot-conversations-"))
     settings = stack_settings(folder, offset)
     model = ensure_model(log=log)
+    for language in sorted(set(languages) - {"en"}):
+        ensure_language_model(language, log=log)
     stack = Stack(settings, model, log_dir=folder / "logs")
     return stack, settings, folder
 
@@ -1042,7 +1046,7 @@ def cmd_eval_conversations(args, settings) -> int:
                       "store between conversations, so it only runs against a demo store", file=sys.stderr)
                 return 2
         else:
-            stack, stack_settings_, folder = start_private_stack()
+            stack, stack_settings_, folder = start_private_stack(languages={c.language for c in chosen})
             base_url = f"http://127.0.0.1:{stack_settings_.gateway_port}"
         fixture = Fixture(stack_settings_.database_url, orders)
         if stack is not None:
