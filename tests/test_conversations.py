@@ -189,6 +189,36 @@ def test_reply_language_reads_every_served_language():
         assert all(corpus.reply_language(text, o) == lang for o in others), (lang, text)
 
 
+def _catalogue_sentences(path):
+    """Every sentence of a wording catalogue with its buttons, placeholders filled with a neutral X."""
+    import re
+
+    import yaml
+
+    responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
+    return [re.sub(r"{[a-z_]+}", "X", v["text"]) + " " + " ".join(f"{b['title']}." for b in v.get("buttons") or [])
+            for variants in responses.values() for v in variants or [] if isinstance(v, dict) and v.get("text")]
+
+
+def test_the_catalogues_are_read_in_their_own_language(orders):
+    """`replies_in` raises no false alarm on any sentence the bot can say in a language (the
+    catalogues, as translated), and catches most English sentences where another language is wanted."""
+    from bot.language import LANGUAGES
+    from bot.settings import ROOT
+
+    titles = corpus._titles({o.order_id: o for o in orders})
+    english = _catalogue_sentences(ROOT / "domain.yml")
+    for lang in LANGUAGES:
+        path = ROOT / "domain.yml" if lang == "en" else ROOT / "languages" / lang / "responses" / "assistant.yml"
+        if not path.exists():
+            continue
+        alarms = [(t, found) for t in _catalogue_sentences(path) if (found := corpus.reply_language(t, lang, titles))]
+        assert not alarms, f"{lang}: {alarms[:5]}"
+        if lang != "en":
+            caught = sum(corpus.reply_language(t, lang, titles) == "en" for t in english)
+            assert caught / len(english) >= 0.7, (lang, caught, len(english))
+
+
 def test_buttons_count_in_a_replys_language():
     c = corpus.Conversation("fr-x", "typed_choices", ["a"], {"replies_in": "fr"}, language="fr")
     turn = corpus.Turn("a", [{"text": "Pourquoi ?", "buttons": ["It is too small", "It is too large",
