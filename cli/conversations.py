@@ -10,10 +10,16 @@ How a conversation is played:
    both rebased to today, and nothing else (no RMA, refund, verification, failed verification,
    handoff, tag, transcript...), so each conversation starts from the same store and everything in the
    store afterwards is its doing;
-2. a fresh chat (a new web session, or a new Telegram user through the fake Bot API) says each line; a
+2. a fresh chat (a new web session, or a new Telegram user through the fake Bot API) says each line,
+   with the hints that channel sends about the customer's language when the conversation gives them
+   (the web chat's `Accept-Language` header, the Telegram user's `language_code`); a
    line "[button: Too small]" presses the button offered in the bot's last answer whose title contains
    "Too small" (none offered: the conversation fails there);
-3. the expectations are checked against the replies and the store (RMAs, handoffs, order statuses).
+3. the expectations are checked against the replies and the store (RMAs, handoffs, order statuses),
+   and, with `replies_in`, the language of every reply (`reply_language`).
+
+Each conversation has a `language` (default English); the report has a table per language, so the
+German conversations are measured on their own and not hidden in the English majority.
 """
 from __future__ import annotations
 
@@ -46,9 +52,10 @@ REPORT_DIR = ROOT / "reports" / "conversations"
 CLASSES = ("happy_path", "outcomes", "typed_answers", "yes_no_offers", "policy_questions", "detours",
            "multi_request", "corrections", "typed_choices", "postcodes", "no_order_number", "awkward",
            "never_stuck", "cancellations", "smalltalk")
-CONVERSATION_KEYS = {"id", "class", "lines", "expect", "telegram", "note"}
+CONVERSATION_KEYS = {"id", "class", "lines", "expect", "telegram", "note", "language", "accept_language",
+                     "language_code"}
 EXPECT_KEYS = {"rma", "rmas", "no_rma", "replies_include", "last_reply_includes", "turn_includes",
-               "turn_excludes", "never", "handoff", "cancelled", "cancelled_items", "after"}
+               "turn_excludes", "never", "handoff", "cancelled", "cancelled_items", "after", "replies_in"}
 AFTER_KEYS = {"rmas", "no_rma", "handoff", "cancelled", "cancelled_items"}  # store facts checkable after any line
 RMA_KEYS = {"order", "item", "reason", "resolution", "outcome", "quantity"}
 REASONS = {"too_small", "too_large", "not_as_described", "changed_mind", "damaged", "wrong_item", "other"}
@@ -58,6 +65,14 @@ OUTCOMES = {"rma", "returnless_refund", "damage_replacement"}  # the outcomes th
 ALWAYS_NEVER = ("having trouble",)
 # A catalogue sentence whose value was not given: Rasa shows it as it is written, braces and all.
 UNFILLED = re.compile(r"{[a-z_]+}")
+RMA_NUMBER = re.compile(r"\bRMA-[A-Z0-9-]+", re.IGNORECASE)
+# A reply with fewer words than this (once order and RMA numbers, emails, amounts, links and item
+# titles are taken out) is too short to tell its language: "OK", "#4101", a button "Ja".
+REPLY_MIN_WORDS = 3
+# ...and a reply is only said to be in another language on two of that language's words at least: one
+# word two languages share in spelling ("lo", "has", "en") is no evidence (measured on the catalogues:
+# with one word, 8 of 480 correct Spanish and Italian sentences were flagged; with two, none).
+REPLY_MIN_EVIDENCE = 2.0
 BUTTON_LINE = re.compile(r"^\[button:\s*(?P<title>.+?)\s*\]$", re.IGNORECASE)
 ORDER_NUMBER = re.compile(r"(?<![\w-])(\d{3}-\d{7}-\d{7}|\d{2}-\d{5}-\d{5}|#\d{4,})(?![\w-])")
 # A plain YAML scalar with " #" loses everything from there: the line would be cut without a word.
@@ -87,6 +102,9 @@ class Conversation:
     telegram: bool = False
     note: str = ""
     source: str = ""  # file name
+    language: str = "en"  # the customer's language: the report has a table per language
+    accept_language: Optional[str] = None  # the web chat's Accept-Language header, as a browser sends it
+    language_code: Optional[str] = None  # the Telegram user's language_code (conversations played on Telegram)
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> List[Conversation]:
@@ -120,7 +138,9 @@ def load_corpus(directory: Path = CORPUS_DIR) -> List[Conversation]:
                 lines=[l if isinstance(l, str) else str(l) for l in lines] if isinstance(lines, list) else [],
                 expect=item.get("expect") if isinstance(item.get("expect"), dict) else {},
                 telegram=bool(item.get("telegram", False)), note=str(item.get("note", "") or ""),
-                source=path.name))
+                source=path.name, language=str(item.get("language") or "en"),
+                accept_language=_text_or_none(item.get("accept_language")),
+                language_code=_text_or_none(item.get("language_code"))))
             if not isinstance(lines, list) or not lines:
                 problems.append(f"{path.name}: {item.get('id', index + 1)}: `lines` must be a non-empty list")
             else:
@@ -133,6 +153,10 @@ def load_corpus(directory: Path = CORPUS_DIR) -> List[Conversation]:
     if problems:
         raise CorpusError(problems)
     return conversations
+
+
+def _text_or_none(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
 
 
 def fixture_orders(today: Optional[date] = None, corpus_orders: Path = CORPUS_ORDERS) -> list:
@@ -190,6 +214,7 @@ def validate(conversations: Sequence[Conversation], orders: Iterable) -> List[st
             seen[c.id] = c.source
         if c.cls not in CLASSES:
             bad(c, f"unknown class {c.cls!r} (known: {', '.join(CLASSES)})")
+        problems += [f"{c.source}: {c.id or '(no id)'}: {p}" for p in _language_problems(c)]
         expect = c.expect
         unknown = set(expect) - EXPECT_KEYS
         if unknown:
@@ -251,6 +276,41 @@ def validate(conversations: Sequence[Conversation], orders: Iterable) -> List[st
                     bad(c, f"line {number} names order {found}, which is not in the demo store or orders.json "
                            "(an unknown order on purpose: say so in `note`)")
     return problems
+
+
+def _language_problems(c: Conversation) -> List[str]:
+    """The language fields: a served language, hints a channel could send, `replies_in` by turn."""
+    from bot.language import LANGUAGES, served
+
+    problems = []
+    if c.language not in LANGUAGES:
+        problems.append(f"`language` must be one of {', '.join(LANGUAGES)}, got {c.language!r}")
+    if c.accept_language is not None and not re.match(r"^[A-Za-z*][A-Za-z0-9*;=.,\s-]*$", c.accept_language):
+        problems.append(f"`accept_language` must be an Accept-Language header (de-DE,de;q=0.9), got {c.accept_language!r}")
+    if c.language_code is not None:
+        if not c.telegram:
+            problems.append("`language_code` is Telegram's: only with `telegram: true`")
+        if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$", c.language_code):
+            problems.append(f"`language_code` must be a language tag (de, zh-hans), got {c.language_code!r}")
+    if "replies_in" in c.expect:
+        by_turn = replies_in_by_turn(c.expect["replies_in"])
+        if by_turn is None or not by_turn or not all(1 <= k <= len(c.lines) and v in LANGUAGES
+                                                     for k, v in by_turn.items()):
+            problems.append(f"`replies_in` must be a language ({', '.join(LANGUAGES)}) or map line numbers "
+                            f"(1..{len(c.lines)}) to languages")
+    elif c.language != "en":
+        problems.append("a conversation in another language than English needs `replies_in`")
+    return problems
+
+
+def replies_in_by_turn(value: Any) -> Optional[Dict[int, str]]:
+    """`replies_in: de` is {1: "de"}; `{1: de, 4: en}` as it is (from line 4 on, English). None: malformed."""
+    if isinstance(value, str):
+        return {1: value}
+    if isinstance(value, dict) and all(isinstance(k, int) and not isinstance(k, bool) and isinstance(v, str)
+                                       for k, v in value.items()):
+        return dict(sorted(value.items()))
+    return None
 
 
 def _deliberately_unknown(c: Conversation, order_id: str) -> bool:
@@ -368,10 +428,11 @@ class PlayError(Exception):
 class WebChat:
     """A fresh web chat session on a gateway: says lines, presses buttons (as the chat page does)."""
 
-    def __init__(self, base_url: str, timeout: float = 60.0):
+    def __init__(self, base_url: str, timeout: float = 60.0, accept_language: Optional[str] = None):
         import httpx
 
-        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+        headers = {"Accept-Language": accept_language} if accept_language else {}
+        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers=headers)
         self._last: List[dict] = []
         try:
             self.http.post("/api/session").raise_for_status()
@@ -428,7 +489,7 @@ def _web_reply(message: dict) -> dict:
 def play_web(conversation: Conversation, base_url: str, fixture: Fixture) -> Tuple[List[Turn], Dict[int, dict]]:
     """Say every line on a fresh web session; the turns, and the store's facts after the lines the
     expectations ask about (`after`)."""
-    chat = WebChat(base_url)
+    chat = WebChat(base_url, accept_language=conversation.accept_language)
     turns: List[Turn] = []
     checkpoints: Dict[int, dict] = {}
     wanted = set((conversation.expect.get("after") or {}).keys())
@@ -503,6 +564,8 @@ def check(conversation: Conversation, turns: Sequence[Turn], facts: dict,
         for text in texts:
             if _found(turn, text):
                 failures.append(f"the reply to line {number} includes {_show(text)}, which it must not")
+    if "replies_in" in expect:
+        failures += _language_failures(expect["replies_in"], turns, _titles(orders or {}))
     failures += _store_failures(expect, facts, orders or {})
     for number, wanted in sorted((expect.get("after") or {}).items()):
         seen = (checkpoints or {}).get(number)
@@ -511,6 +574,62 @@ def check(conversation: Conversation, turns: Sequence[Turn], facts: dict,
                 failures.append(f"no store reading after line {number}")
             continue
         failures += [f"after line {number}: {f}" for f in _store_failures(wanted, seen, orders or {})]
+    return failures
+
+
+def _titles(orders: Mapping[str, Any]) -> List[str]:
+    """Every item title of the fixture orders, longest first: the shop's words, not the bot's."""
+    return sorted({l.title for o in orders.values() for l in o.lines}, key=len, reverse=True)
+
+
+def reply_language(text: str, expected: str, titles: Sequence[str] = ()) -> Optional[str]:
+    """The language a reply is clearly written in when that is not `expected`, else None (it is in
+    `expected`, or too short or too mixed to tell).
+
+    The same evidence and thresholds as `bot.language.choose_language` uses for a customer who
+    switches: Han characters are Chinese; otherwise `WordListDetector` on the words left once order
+    numbers, emails, amounts, links, RMA numbers and the shop's item titles are taken out, and the
+    best language must hold half of the evidence and lead `expected` clearly. A request for a
+    language is not looked for: a reply that mentions "English" is not asking for it."""
+    from bot.language import MIN_SHARE, SWITCH_MARGIN, WORD_LIST, han_share, words_of
+
+    for title in titles:
+        text = re.sub(re.escape(title), " ", text, flags=re.IGNORECASE)
+    text = RMA_NUMBER.sub(" ", text)
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    if han >= 2 and han_share(text) >= 0.3:
+        return None if expected == "zh" else "zh"
+    words = words_of(text)
+    if len(words) < REPLY_MIN_WORDS:
+        return None
+    scores = WORD_LIST.scores(" ".join(words))
+    total = sum(scores.values())
+    if total <= 0:
+        return None
+    best = max(scores, key=lambda lang: (scores[lang], lang == expected))
+    if best == expected or scores[best] < REPLY_MIN_EVIDENCE or scores[best] / total < MIN_SHARE:
+        return None
+    if (scores[best] - scores.get(expected, 0.0)) / total < SWITCH_MARGIN:
+        return None
+    return best
+
+
+def _language_failures(replies_in: Any, turns: Sequence[Turn], titles: Sequence[str]) -> List[str]:
+    """Each reply (its text and its buttons' titles) clearly in another language than the one
+    `replies_in` wants for its line: the first per line is enough to say."""
+    by_turn = replies_in_by_turn(replies_in) or {}
+    failures = []
+    for number, turn in enumerate(turns, 1):
+        wanted = next((lang for start, lang in reversed(list(by_turn.items())) if start <= number), None)
+        if wanted is None:
+            continue
+        for reply in turn.replies:
+            shown = " ".join([reply.get("text") or ""] + [f"{b}." for b in reply.get("buttons") or []])
+            found = reply_language(shown, wanted, titles)
+            if found:
+                failures.append(f"the reply to line {number} is in {found}, not {wanted}: "
+                                f"{' '.join(shown.split())[:120]!r}")
+                break
     return failures
 
 
@@ -696,14 +815,16 @@ class TelegramHarness:
             button = BUTTON_LINE.match(line.strip())
             try:
                 if button is None:
-                    calls = await customer.say(line)
+                    update = self.fake.message(user_id, line)
                 else:
                     wanted_title = button.group("title").casefold()
                     offered = keyboard.buttons if keyboard is not None else []
-                    if not any(wanted_title in b["text"].casefold() for b in offered):
+                    chosen = next((b for b in offered if wanted_title in b["text"].casefold()), None)
+                    if chosen is None:
                         raise PlayError(f"no button containing {button.group('title')!r} was offered "
                                         f"(offered: {[b['text'] for b in offered] or 'none'})")
-                    calls = await customer.press(button.group("title"), keyboard=keyboard)
+                    update = self.fake.press(user_id, keyboard, chosen)
+                calls = await customer.send(_with_language_code(update, conversation.language_code))
             except PlayError as exc:
                 turn.error = str(exc)
                 break
@@ -721,21 +842,46 @@ class TelegramHarness:
         return turns, checkpoints
 
 
+def _with_language_code(update: dict, language_code: Optional[str]) -> dict:
+    """The update as a Telegram client set to `language_code` sends it (the fake's users say "en")."""
+    if language_code:
+        for kind in ("message", "callback_query"):
+            if kind in update:
+                update[kind]["from"] = {**update[kind]["from"], "language_code": language_code}
+    return update
+
+
 # -- the report -------------------------------------------------------------------------------
-def summarise(results: Sequence[Result]) -> dict:
+def _figures(results: Sequence[Result]) -> dict:
+    resolved, total = sum(r.resolved for r in results), len(results)
+    return {"resolved": resolved, "total": total, "share": round(resolved / total, 4) if total else 0.0}
+
+
+def _per_class(results: Sequence[Result]) -> "OrderedDict[str, dict]":
     per_class: "OrderedDict[str, dict]" = OrderedDict()
     for cls in CLASSES:
         mine = [r for r in results if r.conversation.cls == cls]
         if mine:
-            resolved = sum(r.resolved for r in mine)
-            per_class[cls] = {"resolved": resolved, "total": len(mine), "share": round(resolved / len(mine), 4)}
-    total = len(results)
-    resolved = sum(r.resolved for r in results)
+            per_class[cls] = _figures(mine)
+    return per_class
+
+
+def summarise(results: Sequence[Result]) -> dict:
+    """The shares resolved per class and overall, and per language (each language's own per-class
+    table: a language is measured on its own, not hidden in the English majority)."""
+    from bot.language import LANGUAGES
+
+    per_language: "OrderedDict[str, dict]" = OrderedDict()
+    for lang in LANGUAGES:
+        mine = [r for r in results if r.conversation.language == lang]
+        if mine:
+            per_language[lang] = {"per_class": _per_class(mine), "overall": _figures(mine)}
     return {
         "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "channels": sorted({r.channel for r in results}),
-        "per_class": per_class,
-        "overall": {"resolved": resolved, "total": total, "share": round(resolved / total, 4) if total else 0.0},
+        "per_class": _per_class(results),
+        "overall": _figures(results),
+        "per_language": per_language,
         "seconds": round(sum(r.seconds for r in results), 1),
         "failures": [failure_record(r) for r in results if not r.resolved],
     }
@@ -743,7 +889,8 @@ def summarise(results: Sequence[Result]) -> dict:
 
 def failure_record(result: Result) -> dict:
     c = result.conversation
-    return {"id": c.id, "class": c.cls, "file": c.source, "channel": result.channel, "note": c.note,
+    return {"id": c.id, "class": c.cls, "language": c.language, "file": c.source, "channel": result.channel,
+            "note": c.note,
             "failed": result.failures, "transcript": transcript(result)}
 
 
@@ -764,7 +911,8 @@ def transcript(result: Result) -> List[dict]:
 
 
 def format_failure(record: dict) -> str:
-    lines = [f"✗ {record['id']}  [{record['class']}, {record['file']}, {record['channel']}]"]
+    lines = [f"✗ {record['id']}  [{record['class']}, {record.get('language', 'en')}, {record['file']}, "
+             f"{record['channel']}]"]
     if record.get("note"):
         lines.append(f"    note: {record['note']}")
     lines += [f"    - {f}" for f in record["failed"]]
@@ -784,12 +932,30 @@ def format_failure(record: dict) -> str:
 
 
 def format_table(summary: dict) -> str:
+    """The per-class table of all conversations; when the corpus holds more than one language, first
+    one such table per language, then the share of each language, then the overall table."""
+    per_language = summary.get("per_language") or {}
+    blocks = []
+    if len(per_language) > 1:
+        for lang, figures in per_language.items():
+            blocks.append(f"language {lang}:\n" + _class_table(figures["per_class"], figures["overall"]))
+        rows = [f"{'language':<18} {'resolved':>8} {'total':>6} {'share':>7}"]
+        rows += [_row(lang, figures["overall"]) for lang, figures in per_language.items()]
+        blocks.append("per language:\n" + "\n".join(rows))
+        blocks.append("all languages:\n" + _class_table(summary["per_class"], summary["overall"]))
+        return "\n\n".join(blocks)
+    return _class_table(summary["per_class"], summary["overall"])
+
+
+def _class_table(per_class: Mapping[str, dict], overall: dict) -> str:
     rows = [f"{'class':<18} {'resolved':>8} {'total':>6} {'share':>7}"]
-    for cls, figures in summary["per_class"].items():
-        rows.append(f"{cls:<18} {figures['resolved']:>8} {figures['total']:>6} {figures['share'] * 100:>6.1f}%")
-    overall = summary["overall"]
-    rows.append(f"{'overall':<18} {overall['resolved']:>8} {overall['total']:>6} {overall['share'] * 100:>6.1f}%")
+    rows += [_row(cls, figures) for cls, figures in per_class.items()]
+    rows.append(_row("overall", overall))
     return "\n".join(rows)
+
+
+def _row(name: str, figures: dict) -> str:
+    return f"{name:<18} {figures['resolved']:>8} {figures['total']:>6} {figures['share'] * 100:>6.1f}%"
 
 
 def write_report(summary: dict, out_dir: Path = REPORT_DIR) -> Path:
@@ -800,8 +966,11 @@ def write_report(summary: dict, out_dir: Path = REPORT_DIR) -> Path:
 
 
 def select(conversations: Sequence[Conversation], only: Optional[Sequence[str]] = None,
-           ids: Optional[Sequence[str]] = None, telegram_only: bool = False) -> List[Conversation]:
+           ids: Optional[Sequence[str]] = None, telegram_only: bool = False,
+           languages: Optional[Sequence[str]] = None) -> List[Conversation]:
     chosen = list(conversations)
+    if languages:
+        chosen = [c for c in chosen if c.language in languages]
     if only:
         chosen = [c for c in chosen if c.cls in only]
     if ids:
@@ -821,18 +990,22 @@ def _progress(verbose: bool) -> Callable[[Result], None]:
     return show
 
 
-def start_private_stack(log=print):
+def start_private_stack(log=print, languages: Iterable[str] = ()):
     """A stack of its own on the test ports (RETURNBOT_TEST_PORT_OFFSET), settings on a temporary
-    folder: returns (stack, settings, folder)."""
+    folder: returns (stack, settings, folder). The NLU model of each other language in `languages`
+    is built (or restored from the cache) first: the Rasa server reads a German message with the
+    German model it finds under models/de/ when it starts (docs/languages.md)."""
     import os
 
-    from cli.model import ensure_model
+    from cli.model import ensure_language_model, ensure_model
     from cli.stack import Stack
 
     offset = int(os.environ.get("RETURNBOT_TEST_PORT_OFFSET", "0"))
     folder = Path(tempfile.mkdtemp(prefix="returnbot-conversations-"))
     settings = stack_settings(folder, offset)
     model = ensure_model(log=log)
+    for language in sorted(set(languages) - {"en"}):
+        ensure_language_model(language, log=log)
     stack = Stack(settings, model, log_dir=folder / "logs")
     return stack, settings, folder
 
@@ -861,9 +1034,10 @@ def cmd_eval_conversations(args, settings) -> int:
         print("returnbot: the conversation corpus does not validate:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 2
     # On Telegram (slower: polling, a relay) the sample flagged `telegram: true`, unless --only/--id choose.
-    chosen = select(corpus, args.only, args.id, telegram_only=args.channel == "telegram" and not (args.only or args.id))
+    chosen = select(corpus, args.only, args.id, telegram_only=args.channel == "telegram" and not (args.only or args.id),
+                    languages=args.language)
     if not chosen:
-        print("returnbot: no conversation matches --only/--id", file=sys.stderr)
+        print("returnbot: no conversation matches --only/--id/--language", file=sys.stderr)
         return 2
     stack = folder = fixture = None
     telegram_dir = Path(tempfile.mkdtemp(prefix="returnbot-conversations-tg-")) if args.channel == "telegram" else None
@@ -876,7 +1050,7 @@ def cmd_eval_conversations(args, settings) -> int:
                       "store between conversations, so it only runs against a demo store", file=sys.stderr)
                 return 2
         else:
-            stack, stack_settings_, folder = start_private_stack()
+            stack, stack_settings_, folder = start_private_stack(languages={c.language for c in chosen})
             base_url = f"http://127.0.0.1:{stack_settings_.gateway_port}"
         fixture = Fixture(stack_settings_.database_url, orders)
         if stack is not None:
@@ -946,16 +1120,19 @@ def _is_demo_store(database_url: str) -> bool:
 def add_parser(sub) -> None:
     """`eval conversations` under the `eval` command of cli/main.py."""
     conv = sub.add_parser(
-        "conversations", help="play the conversation corpus against a stack; share resolved per class",
+        "conversations", help="play the conversation corpus against a stack; share resolved per class and language",
         description="Start a private stack on the test ports (RETURNBOT_TEST_PORT_OFFSET) over the demo store and "
                     "tests/conversations/orders.json rebased to today, play every conversation of "
                     "tests/conversations/*.yml on a fresh chat (the order store reset before each), check the "
-                    "replies and the store, print the share resolved per class and overall and every failure "
+                    "replies and the store, print the share resolved per class and overall (and per language: a "
+                    "table for each) and every failure "
                     "with its transcript, and write reports/conversations/latest.json. A measurement: exits 0 "
                     "unless the stack or the corpus is broken (tests/test_conversations.py is the gate).")
     conv.add_argument("--only", action="append", metavar="CLASS", choices=CLASSES,
                       help="only this class (repeatable)")
     conv.add_argument("--id", action="append", metavar="ID", help="only this conversation (repeatable; 'prefix*')")
+    conv.add_argument("--language", action="append", metavar="LANG", choices=("en", "de", "fr", "es", "it", "zh"),
+                      help="only the conversations in this language (repeatable)")
     conv.add_argument("--channel", choices=("web", "telegram"), default="web",
                       help="web chat over HTTP (default), or Telegram through a fake Bot API (then the "
                            "conversations marked `telegram: true`, unless --only/--id choose)")

@@ -18,6 +18,8 @@ FRESH_GATE = 0.85  # conversations written apart from it (ids fresh-*): what cus
 # measured 0.756 when first played (2026-12-04), 0.900 after the general fixes they showed
 MIN_PER_CLASS = 15
 MIN_TELEGRAM = 15
+MIN_PER_LANGUAGE = 40  # issue 15: each language the bot serves, measured on its own
+LANGUAGE_TARGET = 0.95  # issue 15's target per language; not a gate until the stack answers in each language
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,20 @@ def test_the_telegram_sample_spans_the_classes(conversations):
     sample = [c for c in conversations if c.telegram]
     assert len(sample) >= MIN_TELEGRAM
     assert len({c.cls for c in sample}) >= 10, Counter(c.cls for c in sample)
+
+
+def test_every_language_has_enough_conversations(conversations):
+    from bot.language import LANGUAGES
+
+    counts = Counter(c.language for c in conversations)
+    thin = {lang: counts.get(lang, 0) for lang in LANGUAGES if lang != "en" and counts.get(lang, 0) < MIN_PER_LANGUAGE}
+    assert not thin, f"languages with fewer than {MIN_PER_LANGUAGE} conversations: {thin}"
+    for lang in LANGUAGES:
+        mine = [c for c in conversations if c.language == lang]
+        if lang != "en":
+            assert len({c.cls for c in mine}) >= 10, (lang, Counter(c.cls for c in mine))
+            assert any(c.telegram and c.language_code for c in mine), f"no {lang} conversation over Telegram"
+            assert any(c.accept_language for c in mine), f"no {lang} conversation with Accept-Language"
 
 
 def test_corpus_orders_do_not_clash_with_the_demo_store():
@@ -121,6 +137,122 @@ def test_a_line_without_an_answer_and_a_button_not_offered_fail():
     assert any("line 1 got no answer" in f for f in failures)
 
 
+def test_validation_names_bad_language_fields(orders):
+    bad = [corpus.Conversation("de-a", "smalltalk", ["hallo"], {"no_rma": True}, language="de"),
+           corpus.Conversation("de-b", "smalltalk", ["hallo"], {"replies_in": "xx"}, language="klingon"),
+           corpus.Conversation("de-c", "smalltalk", ["hallo", "English please"], {"replies_in": {1: "de", 3: "en"}},
+                               language="de", language_code="de"),
+           corpus.Conversation("de-d", "smalltalk", ["hallo"], {"replies_in": "de"}, language="de",
+                               accept_language="de-DE,de;q=0.9,en;q=0.8", telegram=True, language_code="de-AT")]
+    problems = "\n".join(corpus.validate(bad, orders))
+    assert "de-a: a conversation in another language than English needs `replies_in`" in problems
+    assert "de-b: `language` must be one of" in problems and "de-b: `replies_in` must be a language" in problems
+    assert "de-c: `language_code` is Telegram's" in problems and "de-c: `replies_in` must be" in problems
+    assert "de-d" not in problems, problems
+
+
+def test_a_corpus_file_gives_language_and_hints(tmp_path):
+    (tmp_path / "lang.yml").write_text(
+        "- id: de-x\n  class: smalltalk\n  language: de\n  accept_language: de-DE\n  telegram: true\n"
+        "  language_code: de\n  lines: [hallo]\n  expect: {replies_in: {1: de}}\n", encoding="utf-8")
+    (c,) = corpus.load_corpus(tmp_path)
+    assert (c.language, c.accept_language, c.language_code) == ("de", "de-DE", "de")
+    assert corpus.replies_in_by_turn(c.expect["replies_in"]) == {1: "de"}
+
+
+def test_each_reply_must_be_in_the_conversations_language(orders):
+    by_id = {o.order_id: o for o in orders}
+    facts = {"rmas": [], "handoffs": [], "cancelled": []}
+    c = corpus.Conversation("de-x", "happy_path", ["a", "b", "English please", "d"],
+                            {"replies_in": {1: "de", 3: "en"}}, language="de")
+    german = "Ich habe die Rücksendung RMA-20261205-AB12 für die Trail running shoes angelegt."
+    english = "I have created the return RMA-20261205-AB12 for your Trail running shoes."
+    assert corpus.check(c, _turns(german, "OK", english, "Is there anything else I can help you with?"),
+                        facts, orders=by_id) == []
+    # too short to tell, order numbers, RMA numbers and the shop's item titles say nothing
+    assert corpus.check(c, _turns("#1002", "RMA-1 Trail running shoes", english, "Gerne!"), facts, orders=by_id) == []
+    failures = corpus.check(c, _turns(english, german, german, english), facts, orders=by_id)
+    assert [f.split(":")[0] for f in failures] == ["the reply to line 1 is in en, not de",
+                                                  "the reply to line 3 is in de, not en"]
+
+
+def test_reply_language_reads_every_served_language():
+    says = {"de": "Ihre Bestellung ist unterwegs, die Sendungsnummer ist 1234567890.",
+            "fr": "Votre commande est en route, voici le numéro de suivi 1234567890.",
+            "es": "Su pedido ya está en camino, el número de seguimiento es 1234567890.",
+            "it": "Il tuo ordine è in viaggio, il numero di tracciamento è 1234567890.",
+            "zh": "您的订单已发货，快递单号是 1234567890。",
+            "en": "Your order is on its way, the tracking number is 1234567890."}
+    for lang, text in says.items():
+        assert corpus.reply_language(text, lang) is None, (lang, text)
+        others = [o for o in says if o != lang]
+        assert all(corpus.reply_language(text, o) == lang for o in others), (lang, text)
+
+
+def _catalogue_sentences(path):
+    """Every sentence of a wording catalogue with its buttons, placeholders filled with a neutral X."""
+    import re
+
+    import yaml
+
+    responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
+    return [re.sub(r"{[a-z_]+}", "X", v["text"]) + " " + " ".join(f"{b['title']}." for b in v.get("buttons") or [])
+            for variants in responses.values() for v in variants or [] if isinstance(v, dict) and v.get("text")]
+
+
+def test_the_catalogues_are_read_in_their_own_language(orders):
+    """`replies_in` raises no false alarm on any sentence the bot can say in a language (the
+    catalogues, as translated), and catches most English sentences where another language is wanted."""
+    from bot.language import LANGUAGES
+    from bot.settings import ROOT
+
+    titles = corpus._titles({o.order_id: o for o in orders})
+    english = _catalogue_sentences(ROOT / "domain.yml")
+    for lang in LANGUAGES:
+        path = ROOT / "domain.yml" if lang == "en" else ROOT / "languages" / lang / "responses" / "assistant.yml"
+        if not path.exists():
+            continue
+        alarms = [(t, found) for t in _catalogue_sentences(path) if (found := corpus.reply_language(t, lang, titles))]
+        assert not alarms, f"{lang}: {alarms[:5]}"
+        if lang != "en":
+            caught = sum(corpus.reply_language(t, lang, titles) == "en" for t in english)
+            assert caught / len(english) >= 0.7, (lang, caught, len(english))
+
+
+def test_buttons_count_in_a_replys_language():
+    c = corpus.Conversation("fr-x", "typed_choices", ["a"], {"replies_in": "fr"}, language="fr")
+    turn = corpus.Turn("a", [{"text": "Pourquoi ?", "buttons": ["It is too small", "It is too large",
+                                                                   "I changed my mind"], "extra": ""}])
+    assert "the reply to line 1 is in en, not fr" in corpus.check(c, [turn], {"rmas": [], "handoffs": []})[0]
+
+
+def test_a_telegram_update_carries_the_conversations_language_code():
+    update = {"update_id": 1, "message": {"from": {"id": 7, "language_code": "en"}, "text": "hallo"}}
+    assert corpus._with_language_code(update, "de")["message"]["from"] == {"id": 7, "language_code": "de"}
+    press = {"update_id": 2, "callback_query": {"from": {"id": 7, "language_code": "en"}, "data": "x"}}
+    assert corpus._with_language_code(press, "zh-hans")["callback_query"]["from"]["language_code"] == "zh-hans"
+    assert corpus._with_language_code(update, None) is update
+
+
+def test_the_report_has_a_table_per_language():
+    def result(cid, lang, cls, ok):
+        c = corpus.Conversation(cid, cls, ["a"], {"no_rma": True}, language=lang)
+        return corpus.Result(c, [], [] if ok else ["no"], 0.1)
+
+    results = [result("a", "en", "happy_path", True), result("b", "de", "happy_path", True),
+               result("c", "de", "smalltalk", False), result("d", "zh", "smalltalk", True)]
+    summary = corpus.summarise(results)
+    assert summary["per_language"]["de"]["overall"] == {"resolved": 1, "total": 2, "share": 0.5}
+    assert summary["per_language"]["de"]["per_class"]["smalltalk"]["resolved"] == 0
+    assert summary["overall"]["total"] == 4 and summary["failures"][0]["language"] == "de"
+    table = corpus.format_table(summary)
+    assert "language de:" in table and "language zh:" in table and "per language:" in table
+    assert "all languages:" in table
+    english_only = corpus.format_table(corpus.summarise(results[:1]))
+    assert "language" not in english_only and english_only.splitlines()[-1].startswith("overall")
+    assert [c.id for c in corpus.select([r.conversation for r in results], languages=["de"])] == ["b", "c"]
+
+
 def test_store_facts_after_a_line_are_checked():
     c = corpus.Conversation("c", "cancellations", ["a", "b", "yes"], {"cancelled": "#1003",
                                                                      "after": {2: {"cancelled": False}}})
@@ -174,7 +306,8 @@ def _report(results, channel: str) -> str:
 
 @pytest.mark.stack
 def test_the_corpus_on_the_web_chat(stack, stack_store, conversations):
-    results = corpus.run_web(conversations, f"http://127.0.0.1:{stack.settings.gateway_port}", stack_store,
+    english = corpus.select(conversations, languages=["en"])  # the other languages: test_each_language...
+    results = corpus.run_web(english, f"http://127.0.0.1:{stack.settings.gateway_port}", stack_store,
                              alive=stack.alive)
     fresh = [r for r in results if r.conversation.id.startswith("fresh-")]
     tuned = [r for r in results if not r.conversation.id.startswith("fresh-")]
@@ -184,7 +317,23 @@ def test_the_corpus_on_the_web_chat(stack, stack_store, conversations):
 
 @pytest.mark.stack
 async def test_a_sample_over_telegram(stack, stack_store, conversations, tmp_path):
-    sample = corpus.select(conversations, telegram_only=True)
+    sample = corpus.select(conversations, telegram_only=True, languages=["en"])
     results = await corpus.run_telegram(sample, stack.settings, stack_store, tmp_path)
     share = sum(r.resolved for r in results) / len(results)
     assert share >= GATE, _report(results, "telegram")
+
+
+@pytest.mark.stack
+@pytest.mark.xfail(strict=False, reason="issue 15: the stack answers in English until the gateway's language choice, the "
+                                        "per-language NLU and typed answers land; then this is the gate (remove the mark)")
+def test_each_language_on_the_web_chat(stack, stack_store, conversations):
+    """Each language the bot serves, measured on its own: at least LANGUAGE_TARGET resolved."""
+    others = [c for c in conversations if c.language != "en"]
+    results = corpus.run_web(others, f"http://127.0.0.1:{stack.settings.gateway_port}", stack_store, alive=stack.alive)
+    short = {}
+    for lang in sorted({c.language for c in others}):
+        mine = [r for r in results if r.conversation.language == lang]
+        share = sum(r.resolved for r in mine) / len(mine)
+        if share < LANGUAGE_TARGET:
+            short[lang] = round(share, 3)
+    assert not short, f"languages under {LANGUAGE_TARGET:.0%}: {short}\n" + _report(results, "web, other languages")
