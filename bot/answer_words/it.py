@@ -1,0 +1,89 @@
+"""Italian answers as customers type them ("troppo piccolo", "mi sta stretto", "arrivato rotto",
+"rimborso", "cambio con la taglia M", "sì", "entrambi", "il secondo"). Data only; the readers are in
+`bot.choices` and `bot.conversation`; the notation is in `bot.answer_words`."""
+
+REASONS = [
+    ("too_small", "piccolo, piccola, piccoli, piccole, stretto, stretta, stretti, strette, corto, corta, corti, "
+                  "aderente, non entra, non mi entra, non ci entro, taglia più grande, una taglia in più, "
+                  "taglia in più, più grande, piu grande"),
+    ("too_large", "grande, grandi, enorme, largo, larga, larghi, larghe, lungo, lunga, lunghi, abbondante, "
+                  "mi balla, cade, taglia più piccola, una taglia in meno, taglia in meno, più piccolo, piu piccolo, "
+                  "più piccola, piu piccola"),
+    ("damaged", "rotto, rotta, rotti, rotte, danneggiato, danneggiata, danneggiati, difettoso, difettosa, difetto, "
+                "rovinato, rovinata, graffiato, graffiata, graffio, graffi, crepato, crepa, incrinato, bucato, buco, "
+                "macchiato, macchiata, macchia, strappato, strappata, scucito, ammaccato, non funziona, non va, "
+                "non si accende, non carica, guasto, guasta, arrivato rotto|danneggiato, perde, si è rotto, spaccato"),
+    ("wrong_item", "sbagliato, sbagliata, sbagliati, sbagliate, errato, errata, articolo sbagliato, "
+                   "altro articolo|prodotto|modello|colore, non è quello che ho ordinato, non lho ordinato, "
+                   "non ho ordinato, mai ordinato, non è mio, non è mia, mi avete mandato un altro|unaltra, "
+                   "taglia sbagliata, colore sbagliato, scambiato"),
+    ("not_as_described", "non conforme, non come ~ foto|descrizione|immagine|annuncio|sito, diverso dalla|dalle|"
+                         "dallimmagine ~ foto|descrizione, diversa dalla ~ foto|descrizione, non corrisponde, "
+                         "scarsa qualità, bassa qualità, qualità scadente, pessima qualità, falso, falsa, "
+                         "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, "
+                         "non è come mi aspettavo, deluso, delusa"),
+    ("changed_mind", "cambiato idea, ho cambiato idea, non mi piace, non mi piacciono, non piace, non mi serve più, "
+                     "non serve più, non mi serve, non lo voglio più, non la voglio più, non lo voglio, per errore, "
+                     "errore, sbaglio, per sbaglio, ordinato due volte, doppio, doppione, costa meno, trovato a meno, "
+                     "troppo caro, ripensato, ci ho ripensato"),
+    ("other", "altro motivo, altra ragione, altro, nessuna di queste, in ritardo, ritardo, troppo tardi, "
+              "arrivato tardi, ci ha messo troppo"),
+    (None, "piccola domanda, una piccola|piccolo, il grande|piccolo, la grande|piccola, quanto tempo, "
+           "indirizzo sbagliato, numero sbagliato, email sbagliata"),
+]
+
+RESOLUTIONS = [
+    ("refund", "rimborso, rimborsare, rimborsato, rimborsata, rimborsatemi, rimborsami, soldi indietro, i soldi, "
+               "i miei soldi, soldi, carta di credito, denaro, restituzione dei soldi, sulla carta, sulla mia carta, paypal, bonifico, "
+               "riaccredito, riaccreditare"),
+    ("exchange", "cambio, cambiare, cambiarlo, cambiarla, cambiarli, cambiarle, sostituzione taglia, scambio, "
+                 "scambiare, altra taglia, altro colore, altro modello, taglia più grande, taglia più piccola, "
+                 "una taglia in più|meno, con la|una ~ taglia, in taglia"),
+    ("store_credit", "un buono, buono acquisto|sconto|regalo, credito, credito negozio, credito nel negozio, "
+                     "carta regalo, gift card, coupon"),
+    ("replacement", "sostituzione, sostituire, uno nuovo, una nuova, rimandare, rispedire uno nuovo, mandarne un altro"),
+    (None, "altro articolo, altro prodotto"),
+]
+
+YES = ("sì, si, sii, sì grazie, si grazie, certo, certamente, certo che sì, va bene, va bene così, ok, okay, "
+       "esatto, esattamente, giusto, corretto, proprio così, d'accordo, perfetto, sicuro, sicuramente, "
+       "volentieri, assolutamente, senz'altro, procedi, procedete, vai, vai pure, fallo, nessun problema, "
+       "ovvio, ovviamente, affermativo, sì per favore, si per favore, perché no, perche no")
+NO = ("no, no grazie, nono, per niente, assolutamente no, neanche per sogno, non ora, non adesso, non ancora, "
+      "non proprio, non serve, non è necessario, non è giusto, sbagliato, meglio di no, lascia perdere, lasciate perdere")
+UNSURE = "non so, boh, forse, magari, può darsi, non sono sicuro, non sono sicura, chissà"
+WEAK = "per favore, perfavore, perfetto, ottimo, bene, benissimo, fantastico"
+FILLERS = "ehm, eh, allora, beh, mah, ciao, salve, buongiorno, oh, ah, mmm, hmm, dunque"
+
+NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, neanche, né, anziché"
+BUTS = "ma, però, pero, solo, soltanto, piuttosto, anzi"
+CORRECTIONS = "anzi, piuttosto, scusa, scusate, aspetta, cioè, invece, meglio, preferisco"
+QUESTION_WORDS = "come, quando, dove, quanto, quanti, quanta, quale, quali, chi, cosa"
+QUESTION_VERBS = "è, sono, posso, devo, ci, costa, pagate, rimborsate, avete, ho"
+
+ORDINALS = {"primo": 1, "prima": 1, "secondo": 2, "seconda": 2, "terzo": 3, "terza": 3, "quarto": 4, "quarta": 4,
+            "quinto": 5, "quinta": 5, "ultimo": -1, "ultima": -1}
+NUMBERS = {"uno": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7, "otto": 8, "nove": 9,
+           "dieci": 10}
+BOTH = "entrambi, entrambe, tutti e due, tutte e due, tutti e 2, ambedue"
+ALL = "tutti, tutte, tutto, intero, intera, completo"
+EXCEPT = "tranne, eccetto, salvo"  # all but these
+VAGUE = "metà, alcuni, alcune, qualche, diversi, parecchi"  # no count: "half", "some"
+NOUNS = {"scarpe": "shoe", "scarpa": "shoe", "stivali": "boot", "stivaletti": "boot", "calzini": "sock",
+         "calze": "sock", "pantaloni": "trouser", "jeans": "jean", "giacca": "jacket", "giubbotto": "jacket",
+         "cappotto": "coat", "camicia": "shirt", "maglietta": "tshirt", "maglione": "sweater", "felpa": "hoodie",
+         "vestito": "dress", "abito": "dress", "borsa": "bag", "zaino": "backpack",
+         "cappello": "hat", "berretto": "hat", "guanti": "glove", "sciarpa": "scarf", "cintura": "belt",
+         "orologio": "watch", "cuffie": "headphone", "auricolari": "earbud", "cavo": "cable", "custodia": "case",
+         "lampada": "lamp", "tastiera": "keyboard", "mouse": "mouse", }
+
+QUESTION_START = (r"come (posso|faccio|si|funziona|mai|devo|è|e')", r"quando", r"dove", r"quanto", r"quanti",
+                  r"qual(e|i)?", r"chi", r"cosa", r"che cosa", r"posso", r"si può", r"si puo", r"devo", r"è possibile",
+                  r"è gratis", r"c'è", r"potete", r"potrei", r"mi potete")
+BOT_CHALLENGE = (r"(sei|è|e') (un |una )?(bot|robot|macchina|ia|umano|persona vera|persona reale)",
+                 r"(parlo|sto parlando|sto chattando) con (un |una )?(bot|robot|macchina|umano|persona)")
+ALREADY_SENT = (r"(l'ho |li ho |le ho |ho )?già (spedito|rispedito|restituito|inviato|mandato|reso|spediti|spedita)",
+                r"(è|e') già (in viaggio|partito|stato spedito)")
+KEEP = (r"tenere", r"lo tengo", r"la tengo", r"tenerlo", r"non annullare", r"non cancellare")
+UNWANTED = (r"non (mi )?serve più", r"non (lo |la )?voglio più")
+CANCEL_VERB = (r"annull\w*", r"cancella\w*", r"togliere", r"rimuovere", r"eliminare")
