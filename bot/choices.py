@@ -588,7 +588,7 @@ _FX_REASONS = _Lexicon([(None if value is None else ReturnReason(value), _fx_spe
 # English cue words that are common function words of another served language ("die Schuhe sind zu
 # klein": the German article, not the verb): when the other tables read another reason, the English
 # reading is taken again without them.
-_CUES_ELSEWHERE = frozenset({"die"})
+_CUES_ELSEWHERE = frozenset({"die", "hat"})  # "die Sohle", "hat einen Riss": not die, hate
 
 
 def _reason(answer: str, skip_questions: bool) -> Tuple[ReturnReason, bool]:
@@ -943,7 +943,7 @@ def _positions(tokens: Sequence[str], count: int, foreign: bool = False) -> Opti
                 number = _CARDINALS[tok]
         if number is None and foreign:
             number = _FX_ORDINALS.get(tok)
-            if number is None and tok in _FX_NUMBERS and len(words) == 1:
+            if number is None and tok in _FX_NUMBERS and len(words) == 1 and not any(map(_is_han, tok)):  # 两件: a count
                 number = _FX_NUMBERS[tok]
         if number is None:
             continue
@@ -994,7 +994,9 @@ def _read_lines(answer: str, lines: Tuple[OrderLine, ...], foreign: bool) -> Opt
     stems = {_stem(t) for t in tokens}
     if foreign:
         stems = stems | ({"both"} if _FX_BOTH.search(" ".join(tokens)) else set())
-        stems = stems | ({"all"} if stems & _FX_ALL else set())
+        covered = _negations(tokens, foreign=True)  # "pas du tout" is no "tout"
+        stems = stems | ({"all"} if any(_stem(t) in _FX_ALL and i not in covered for i, t in enumerate(tokens))
+                         else set())
     says_all = bool(stems & _ALL_WORDS) or "both" in stems
     if names.named:
         chosen = [i for i in names.named if i not in names.excluded]
@@ -1230,7 +1232,7 @@ def read_yes_no(answer: str) -> Optional[bool]:
         return read
     fx_tokens = _fx_tokens(answer)
     heard, read = _yes_or_no(fx_tokens, [t for t in fx_tokens if t not in (".", "?")], _FX_YES_NO, _FX_FILLERS,
-                             _fx_question_spans)
+                             _fx_question_spans, leading_only=any(map(_is_han, answer)))
     if heard:
         return read
     first = words[0]
@@ -1243,8 +1245,10 @@ def read_yes_no(answer: str) -> Optional[bool]:
 
 
 def _yes_or_no(tokens: Sequence[str], words: Sequence[str], lexicon: _Lexicon, fillers: FrozenSet[str],
-               question_spans) -> Tuple[bool, Optional[bool]]:
-    """(whether any yes/no/unsure word was heard, what the words say)."""
+               question_spans, leading_only: bool = False) -> Tuple[bool, Optional[bool]]:
+    """(whether any yes/no/unsure word was heard, what the words say). `leading_only` (Chinese): only a
+    yes or no word the message opens with counts, since 是, 好, 要, 对 sit inside most sentences
+    ("订单号是...", "我要退款", "早上好")."""
     if not words:
         return False, None
     lead = 0
@@ -1256,6 +1260,8 @@ def _yes_or_no(tokens: Sequence[str], words: Sequence[str], lexicon: _Lexicon, f
         return True, strong[0].label == _YES
     if not hits:
         return False, None
+    if leading_only:
+        return True, None
     if any(h.label == _UNSURE for h in hits) or question_spans(tokens) or tokens[-1] == "?" or len(words) > 8:
         return True, None
     said = {h.label == _YES and not h.negated for h in strong if not (h.negated and h.label == _NO)}

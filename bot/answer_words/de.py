@@ -7,8 +7,9 @@ REASONS = [
     ("too_small", "klein, kleiner, zu eng, eng, enger, kurz, kürzer, knapp, drückt, drücken, zwickt, "
                   "passt|passen ~ nicht ~ rein, komme nicht rein, "
                   "eine|eins|1 nummer|größe|grösse ~ größer|grösser, brauche|brauch|will|möchte|hätte ~ größer|grösser"),
-    ("too_large", "groß, gross, größer, grösser, zu weit, weit, weiter, lang, länger, locker, rutscht, sitzt zu locker, "
-                  "riesig, schlabbrig, fällt ~ groß|gross|weit, "
+    # "groß" only after "zu", "ist"...: folded it is "Größe" (size): "gegen eine andere Größe"
+    ("too_large", "zu ~ groß|gross, ist|sind|fällt|fallen|etwas|viel ~ groß|gross, größer, grösser, zu weit, weit, weiter, "
+                  "lang, länger, locker, rutscht, sitzt zu locker, riesig, schlabbrig, fällt|fallen ~ weit, "
                   "eine|eins|1 nummer|größe|grösse ~ kleiner, brauche|brauch|will|möchte|hätte ~ kleiner"),
     ("damaged", "kaputt, beschädigt, defekt, gebrochen, zerbrochen, gerissen, riss, loch, löcher, zerkratzt, kratzer, "
                 "delle, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht, "
@@ -53,7 +54,7 @@ YES = ("ja, jaa, jo, joa, jap, jep, jawohl, ja klar, klar, klaro, gerne, gern, g
        "auf jeden fall, natürlich, sicher, logo, selbstverständlich, okay, ok, ja gerne, jawoll, "
        "genau so, ganz genau, das stimmt, so ist es, das ist richtig, kein problem, warum nicht, "
        "sehr gerne, bitte machen")
-NO = ("nein, nee, ne, nö, nein danke, ne danke, nicht jetzt, lieber nicht, eher nicht, nicht wirklich, auf keinen "
+NO = ("nein, nee, nö, nein danke, ne danke, ne lass mal, passt nicht, geht nicht, nicht gut, nicht jetzt, lieber nicht, eher nicht, nicht wirklich, auf keinen "
       "fall, keinesfalls, gar nicht, überhaupt nicht, nicht nötig, brauche ich nicht, stimmt nicht, falsch, "
       "nicht richtig, das ist falsch, lass mal, lass es, vergiss es, doch nicht, noch nicht")
 UNSURE = "weiß nicht, weiss nicht, keine ahnung, vielleicht, eventuell, unsicher, nicht sicher, mal sehen, kann sein"
@@ -75,7 +76,7 @@ ORDINALS = {"erste": 1, "ersten": 1, "erstes": 1, "erster": 1, "zweite": 2, "zwe
 NUMBERS = {"eins": 1, "einen": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7,
            "acht": 8, "neun": 9, "zehn": 10}
 BOTH = "beide, beiden, beides"
-ALL = "alle, alles, allen, sämtliche, komplett, gesamte, ganze"
+ALL = "alle, alles, allen, sämtliche, komplett"
 EXCEPT = "außer, ausser"  # all but these
 VAGUE = "hälfte, halb, halbe, einige, paar, manche, mehrere"  # no count: "half", "some"
 NOUNS = {"schuhe": "shoe", "schuh": "shoe", "stiefel": "boot", "stiefeletten": "boot", "socken": "sock",

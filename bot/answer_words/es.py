@@ -66,7 +66,7 @@ ORDINALS = {"primero": 1, "primera": 1, "primer": 1, "1º": 1, "1ª": 1, "segund
 NUMBERS = {"uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
            "nueve": 9, "diez": 10}
 BOTH = "los dos, las dos, ambos, ambas"
-ALL = "todos, todas, todo, entero, completo"
+ALL = "todos, todas"  # not "todo": "llegó todo roto", "eso es todo"
 EXCEPT = "excepto, menos, salvo"  # all but these
 VAGUE = "mitad, algunos, algunas, varios, varias"  # no count: "half", "some"
 NOUNS = {"zapatos": "shoe", "zapato": "shoe", "zapatillas": "sneaker", "botas": "boot", "botines": "boot",

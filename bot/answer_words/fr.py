@@ -48,7 +48,7 @@ RESOLUTIONS = [
 YES = ("oui, ouais, ouaip, ouep, oui oui, oui merci, oui svp, oui stp, bien sûr, bien sur, évidemment, d'accord, "
        "dac, ok, okay, exact, exactement, c'est ça, c'est bon, c'est correct, correct, tout à fait, "
        "parfaitement, volontiers, allez-y, allez y, vas-y, vas y, absolument, pas de problème, pas de souci, "
-       "aucun problème, carrément, voilà, ça marche, ca marche, ça me va, ca me va, entendu, si, effectivement, "
+       "aucun problème, carrément, ça marche, ca marche, ça me va, ca me va, entendu, si, effectivement, "
        "oui c'est ça, oui exactement, pourquoi pas")
 NO = ("non, nan, non merci, pas maintenant, pas vraiment, surtout pas, pas du tout, absolument pas, certainement pas, "
       "jamais, pas question, hors de question, non non, laisse tomber, laissez tomber, c'est faux, faux, "

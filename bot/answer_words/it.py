@@ -66,7 +66,7 @@ ORDINALS = {"primo": 1, "prima": 1, "secondo": 2, "seconda": 2, "terzo": 3, "ter
 NUMBERS = {"uno": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7, "otto": 8, "nove": 9,
            "dieci": 10}
 BOTH = "entrambi, entrambe, tutti e due, tutte e due, tutti e 2, ambedue"
-ALL = "tutti, tutte, tutto, intero, intera, completo"
+ALL = "tutti, tutte"  # not "tutto": "è arrivato tutto rotto"
 EXCEPT = "tranne, eccetto, salvo"  # all but these
 VAGUE = "metà, alcuni, alcune, qualche, diversi, parecchi"  # no count: "half", "some"
 NOUNS = {"scarpe": "shoe", "scarpa": "shoe", "stivali": "boot", "stivaletti": "boot", "calzini": "sock",
