@@ -69,7 +69,7 @@ ORDINALS = {"premier": 1, "première": 1, "premiere": 1, "1er": 1, "1ère": 1, "
 NUMBERS = {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
            "seul": 1, "seule": 1}
 BOTH = "les deux, tous les deux, toutes les deux"
-ALL = "tous, toutes, tout, totalité, l'ensemble, ensemble, entière, entier"
+ALL = "tous, toutes, totalité"  # not "tout": "c'est tout", "tout à fait", "merci pour tout"
 EXCEPT = "sauf, excepté, hormis"  # all but these
 VAGUE = "moitié, quelques, certains, certaines, plusieurs"  # no count: "half", "some"
 NOUNS = {"chaussures": "shoe", "chaussure": "shoe", "bottes": "boot", "bottines": "boot", "chaussettes": "sock",
