@@ -17,8 +17,23 @@ Chinese has no spaces: its words are found as substrings (the longest first) and
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Dict
+from typing import Dict, Tuple
 
 from bot.answer_words import de, es, fr, it, zh
 
 BY_LANGUAGE: Dict[str, ModuleType] = {"de": de, "fr": fr, "es": es, "it": it, "zh": zh}
+
+
+def every(name: str) -> Tuple[str, ...]:
+    """One table (a tuple of regular-expression alternatives) of every language, in the order above."""
+    return tuple(alternative for module in BY_LANGUAGE.values() for alternative in getattr(module, name, ()))
+
+
+def alternatives(name: str, han: bool = False) -> str:
+    """The alternatives of one table joined with "|": those in Chinese (han=True), or the others. Chinese
+    has no word boundaries, so a pattern matches its words anywhere and the others between boundaries."""
+    return "|".join(a for a in every(name) if _has_han(a) == han)
+
+
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)

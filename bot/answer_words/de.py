@@ -102,3 +102,12 @@ ALREADY_SENT = (r"(schon|bereits) (zurück ?ge(schickt|sendet)|ab ?ge(schickt|ge
 KEEP = (r"behalten", r"nicht stornieren", r"doch nicht stornieren", r"will ich (noch|doch)")
 UNWANTED = (r"(brauche|will|möchte) (ich )?(das |die |den |es |sie )?(\w+ )?nicht mehr",)
 CANCEL_VERB = (r"stornier\w*", r"storno", r"entfernen", r"streichen")
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"kann ich (bitte )?(auch )?", r"könnte ich (bitte )?", r"darf ich ", r"kann man ")
+EVERYTHING = (r"^alles$", r"alles stornieren", r"storniere?n? alles", r"die (ganze|gesamte|komplette) bestellung", r"alle artikel", r"komplett")
+PART_OF_ORDER = (r"teil", r"einige", r"nur (ein|eine|einen|einzelne)", r"einzelne", r"nicht alles")
+SAYS_EXCHANGE = (r"umtausch\w*", r"tausch\w*", r"andere größe", r"andere farbe")
+ALSO = (r"auch", r"außerdem", r"ausserdem", r"noch dazu")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"kann ich (es |sie |ihn |das )?noch", r"noch (zurückgeben|zurückschicken|zurücksenden|umtauschen)",
+               r"(ist es|bin ich) zu spät", r"bis wann")

@@ -88,3 +88,11 @@ ALREADY_SENT = (r"ya (lo |la |los |las )?(he )?(devuelto|enviado|mandado|devolv�
 KEEP = (r"quedármelo", r"quedarme", r"mantener", r"no cancel(ar|es|en)", r"lo quiero (igual|todavía)")
 UNWANTED = (r"ya no (lo |la |los |las )?(necesito|quiero)", r"no (lo |la )?necesito")
 CANCEL_VERB = (r"cancel(ar|a|en|e|o)\w*", r"anular", r"quitar", r"eliminar")
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"¿?puedo ", r"¿?podría ", r"¿?podria ", r"¿?me pueden ", r"¿?me podéis ", r"¿?me podrían ")
+EVERYTHING = (r"^todo$", r"cancela(r)? todo", r"todo el pedido", r"el pedido (entero|completo)", r"todos los artículos")
+PART_OF_ORDER = (r"parte", r"algunos", r"algunas", r"solo (uno|una)", r"no todo")
+SAYS_EXCHANGE = (r"cambi\w*", r"intercambi\w*", r"otra talla", r"otro color")
+ALSO = (r"también", r"tambien", r"además", r"ademas")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"(todavía|todavia|aún|aun) (lo |la |los |las )?puedo", r"demasiado tarde", r"hasta cuándo", r"hasta cuando")

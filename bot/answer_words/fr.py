@@ -92,4 +92,14 @@ ALREADY_SENT = (r"déjà (renvoyé|envoyé|retourné|expédié|posté|déposé|r
                 r"est (déjà|deja) (en route|reparti|parti)")
 KEEP = (r"garder", r"je garde", r"ne (pas )?annuler", r"n'annulez pas", r"pas annuler")
 UNWANTED = (r"(n'en |n')?(ai|veux) (plus|pas) besoin", r"n'en veux plus", r"veux plus")
-CANCEL_VERB = (r"annul\w*", r"supprim\w*", r"retirer", r"enlever")
+CANCEL_VERB = (r"annul(er|ez|e|é|ée|és|ées)", r"supprim\w*", r"retirer", r"enlever")  # not "annul": English reads it
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"puis-je ", r"puis je ", r"je peux ", r"est-ce que je peux ", r"est ce que je peux ", r"pourrais-je ",
+               r"je pourrais ", r"pouvez-vous me ", r"vous pouvez me ")
+EVERYTHING = (r"^tout$", r"tout annuler", r"annule[rz]? tout", r"toute la commande", r"la commande (entière|complète)", r"tous les articles")
+PART_OF_ORDER = (r"une partie", r"quelques", r"certains", r"un seul", r"seulement (un|une)", r"pas tout")
+SAYS_EXCHANGE = (r"échang\w*", r"echang\w*", r"autre taille", r"autre couleur")
+ALSO = (r"aussi", r"également", r"en plus")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"(je peux|puis-je|est-ce que je peux) encore", r"encore (le |la |les )?(retourner|renvoyer|rendre)",
+               r"trop tard", r"jusqu'à quand")

@@ -87,3 +87,11 @@ ALREADY_SENT = (r"(l'ho |li ho |le ho |ho )?già (spedito|rispedito|restituito|i
 KEEP = (r"tenere", r"lo tengo", r"la tengo", r"tenerlo", r"non annullare", r"non cancellare")
 UNWANTED = (r"non (mi )?serve più", r"non (lo |la )?voglio più")
 CANCEL_VERB = (r"annull\w*", r"cancella\w*", r"togliere", r"rimuovere", r"eliminare")
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"posso (avere |fare )?", r"potrei (avere )?", r"mi potete ", r"potete ")
+EVERYTHING = (r"^tutto$", r"annulla(re)? tutto", r"tutto l'ordine", r"l'ordine (intero|completo)", r"tutti gli articoli")
+PART_OF_ORDER = (r"parte", r"alcuni", r"alcune", r"solo (uno|una)", r"non tutto")
+SAYS_EXCHANGE = (r"cambi\w*", r"scambi\w*", r"sostitu\w*", r"altra taglia", r"altro colore")
+ALSO = (r"anche", r"inoltre", r"pure")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"posso ancora", r"(sono|è) ancora in tempo", r"troppo tardi", r"fino a quando")

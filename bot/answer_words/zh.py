@@ -70,3 +70,11 @@ ALREADY_SENT = (r"已经?(寄回|寄出|寄了|发回|退回|发出|寄走|邮�
 KEEP = (r"保留", r"不取消", r"不要取消", r"别取消", r"留着")
 UNWANTED = (r"不需要了", r"不想要了", r"不要了")
 CANCEL_VERB = (r"取消", r"删掉", r"删除", r"去掉")
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"我?可以", r"我?能不能", r"我?能", r"可不可以")
+EVERYTHING = (r"全部", r"整单", r"所有", r"整个订单", r"全都")
+PART_OF_ORDER = (r"部分", r"其中", r"只取消一", r"一部分")
+SAYS_EXCHANGE = (r"换",)
+ALSO = (r"也", r"还有", r"另外")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"还能退", r"还可以退", r"来得及", r"过期了吗", r"超过.*天")

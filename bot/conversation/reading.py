@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
+from bot import answer_words
 from bot import text as textlib
 from bot.conversation import policy_answers as policy_qa
 
@@ -80,7 +81,8 @@ _STOP = re.compile(r"^\W*(stop|cancel( that| this| it)?|never ?mind|nevermind|fo
                    r"start again|restart|reset|quit|exit|abort|nvm|leave it)\W*(please|pls|thanks)?\W*$")
 _QUESTION_START = _words(r"how", r"what", r"what'?s", r"when", r"where", r"who", r"why", r"which", r"do you", r"does",
                          r"can i", r"can you", r"could i", r"is (it|there|return|shipping)", r"are (returns|you)",
-                         r"will (i|you|it)", r"should i", r"would i", r"am i")
+                         r"will (i|you|it)", r"should i", r"would i", r"am i",
+                         *answer_words.every("QUESTION_START"))  # "wie lange", "puis-je", "¿cuándo", "多久"
 _NOT_RECEIVED = _words(r"never (got|received|arrived|came|showed up|turned up)", r"(didn'?t|did not|haven'?t|have not|hasn'?t|has not) "
                        r"(get|got|receive|received|arrive|arrived|come|came|turned up|shown up)",
                        r"not (received|arrived|delivered)", r"nothing (arrived|came)", r"missing", r"stolen",
@@ -88,10 +90,10 @@ _NOT_RECEIVED = _words(r"never (got|received|arrived|came|showed up|turned up)",
                        r"not (at|to) my (address|house|door)", r"someone else", r"neighbou?r", r"lost in (the )?(post|mail|transit)",
                        r"(don'?t|do not) have it")
 _ASKS_WINDOW = _words(r"can i still", r"(is it|am i) (too late|still in time|within)", r"too late to", r"still (return|send)",
-                      r"until when", r"how long do i (still )?have", r"deadline")
+                      r"until when", r"how long do i (still )?have", r"deadline", *answer_words.every("ASKS_WINDOW"))
 _ALREADY_SENT = _words(r"(already|just) (sent|shipped|posted|mailed|returned|dropped( it)? off)",
                        r"(sent|shipped|posted|mailed) (it|them|the \w+) back", r"dropped (it|them) off",
-                       r"(it|they)('s| is| are| was| were) on (its|their) way back")
+                       r"(it|they)('s| is| are| was| were) on (its|their) way back", *answer_words.every("ALREADY_SENT"))
 
 # Requests spotted in the words, for the second request of a message (the NLU gives one intent).
 _GOAL_WORDS: List[Tuple[str, re.Pattern]] = [
@@ -169,7 +171,8 @@ def wants_person(reading: Reading) -> bool:
 
 
 _BOT_CHALLENGE = _words(r"are you (a |an )?(bot|robot|machine|ai|human|real|person|computer)", r"is this (a )?(bot|robot|human|real person)",
-                        r"am i (talking|chatting|speaking) (to|with) (a )?(bot|robot|human|real person|machine)")
+                        r"am i (talking|chatting|speaking) (to|with) (a )?(bot|robot|human|real person|machine)",
+                        *answer_words.every("BOT_CHALLENGE"))
 _LOST_NUMBER = _words(r"(can'?t|cannot|couldn'?t|don'?t|do not|didn'?t) (find|have|know|remember|get)( \w+){0,2} order (number|no|id|#)",
                       r"lost (my |the )?(order|confirmation)", r"no order (number|id)", r"without (the |an |my )?order (number|id)",
                       r"(deleted|lost|can'?t find) (the |my )?(confirmation|email)")
@@ -196,7 +199,9 @@ def wants_stop(reading: Reading) -> bool:
     return reading.confident("stop") and "order" not in reading.words
 
 
-_LEAD = re.compile(r"^((please|pls|so|and|hi|hello|hey|ok|okay|sorry|excuse me|also|but)\b[,!.]?\s*)+")
+_LEAD = re.compile(r"^((please|pls|so|and|hi|hello|hey|ok|okay|sorry|excuse me|also|but"
+                   r"|hallo|moin|servus|bitte|und|aber|bonjour|bonsoir|salut|mais|hola|buenas|pero|ciao|salve|buongiorno"
+                   r"|però)\b[,!.]?\s*)+")
 
 
 def is_question(words: str) -> bool:
