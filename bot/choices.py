@@ -309,8 +309,10 @@ class _Lexicon:
                     return _stem(word)
         return stem
 
-    def hits(self, tokens: Sequence[str]) -> List[_Hit]:
-        """The cues in `tokens`, left to right, the longest at each word, each word used once."""
+    def hits(self, tokens: Sequence[str], leave_english: bool = True) -> List[_Hit]:
+        """The cues in `tokens`, left to right, the longest at each word, each word used once. Another
+        language's lexicon leaves cues of English words alone (`leave_english`) unless the text reads
+        in another language ("ce n'est pas trop petit": the "petit" is French, and so is its "pas")."""
         canon = [t if t in (".", "?") else self.canon(t) for t in tokens]
         joined = " ".join(canon)
         offsets, at = [], 0
@@ -327,7 +329,8 @@ class _Lexicon:
                 continue
             cue = self._cues[int(m.lastgroup[1:])]
             size = 1 + m.group().count(" ")
-            if not (self.english and all(t in self.english or _stem(t) in self.english for t in tokens[i:i + size])):
+            if not (leave_english and self.english
+                    and all(t in self.english or _stem(t) in self.english for t in tokens[i:i + size])):
                 negated = cue.negatable and _negated(canon, i, self.negators, self.window, self.stops)
                 found.append(_Hit(cue.label, cue.weight, i, negated))
             i += size  # words English reads ("a large", "fake", "store credit") are English's
@@ -372,8 +375,9 @@ def _fold(word: str) -> str:
 
 
 def _spellings(word: str) -> List[str]:
-    """A table word as it is typed: folded, and with umlauts written out (zurück -> zuruck, zurueck)."""
-    return list(dict.fromkeys((_fold(word), _fold(word.translate(_UMLAUTS)))))
+    """A table word as it is typed: folded, with umlauts written out (zurück -> zuruck, zurueck), and as
+    written when folding makes it an English word ("nö", not "no": English leaves "no" to English)."""
+    return list(dict.fromkeys((_fold(word), _fold(word.translate(_UMLAUTS)), word.lower())))
 
 
 def _fx_spec(spec: str) -> str:
@@ -460,7 +464,10 @@ def _fx_tokens(text: str) -> Tuple[str, ...]:
     out: List[str] = []
     for raw in _TOKEN.findall(_clean(text).replace("'", " ")):
         if raw[0].isalnum():
-            out.extend(_segment(raw) if any(map(_is_han, raw)) else [_fold(raw)])
+            folded = raw if any(map(_is_han, raw)) else _fold(raw)
+            if folded != raw and folded in _ENGLISH_KNOWN:
+                folded = raw  # "nö" stays itself: folded it is English's "no", which English has read
+            out.extend(_segment(raw) if any(map(_is_han, raw)) else [folded])
             continue
         tok = _BREAKS.get(raw, ".")
         if out and out[-1] in (".", "?"):
@@ -598,8 +605,11 @@ def _reason(answer: str, skip_questions: bool) -> Tuple[ReturnReason, bool]:
     text = _without_emails(answer)  # "manon.petit@example.fr" is no "petite"
     tokens = _tokens(text)
     english = _scored_reason(tokens, _REASONS, _question_spans(tokens) if skip_questions else [])
-    fx_tokens = _fx_tokens(text)
-    foreign = _scored_reason(fx_tokens, _FX_REASONS, _fx_question_spans(fx_tokens) if skip_questions else [])
+    fx_tokens, foreign_text = _fx_tokens(text), _reads_foreign(answer)
+    foreign = _scored_reason(fx_tokens, _FX_REASONS, _fx_question_spans(fx_tokens) if skip_questions else [],
+                             leave_english=not foreign_text)
+    if not foreign[1] and english[1] and foreign_text and _FX_REASONS.hits(fx_tokens, leave_english=False):
+        return foreign  # "ce n'est pas trop petit": English reads "petit" but not the "pas" before it
     if not foreign[1] or foreign == english:
         return english
     if not english[1]:
@@ -611,13 +621,13 @@ def _reason(answer: str, skip_questions: bool) -> Tuple[ReturnReason, bool]:
         again = _scored_reason(kept, _REASONS, _question_spans(kept) if skip_questions else [])
         if not again[1] or again[0] == foreign[0]:
             return foreign
-    return foreign if _reads_foreign(answer) else english
+    return foreign if foreign_text else english
 
 
-def _scored_reason(tokens: Sequence[str], lexicon: _Lexicon,
-                   questions: Sequence[Tuple[int, int]]) -> Tuple[ReturnReason, bool]:
+def _scored_reason(tokens: Sequence[str], lexicon: _Lexicon, questions: Sequence[Tuple[int, int]],
+                   leave_english: bool = True) -> Tuple[ReturnReason, bool]:
     score: Dict[ReturnReason, float] = {}
-    for hit in lexicon.hits(tokens):
+    for hit in lexicon.hits(tokens, leave_english):
         if hit.label is None or hit.negated or _in_spans(hit.start, questions):
             continue
         score[hit.label] = score.get(hit.label, 0.0) + hit.weight
@@ -678,17 +688,18 @@ def read_resolution(answer: str, allowed: Sequence[Resolution]) -> Optional[Reso
     if exact is not None:
         return exact if exact in allowed else None
     chosen = _chosen_resolution(_tokens(answer), _RESOLUTIONS, _question_spans, _CORRECTIONS)
-    fx_tokens = _fx_tokens(answer)
-    foreign = _chosen_resolution(fx_tokens, _FX_RESOLUTIONS, _fx_question_spans, _FX_CORRECTIONS)
-    if chosen is None or (foreign is not None and foreign != chosen and _reads_foreign(answer)):
+    foreign_text = _reads_foreign(answer)
+    foreign = _chosen_resolution(_fx_tokens(answer), _FX_RESOLUTIONS, _fx_question_spans, _FX_CORRECTIONS,
+                                 leave_english=not foreign_text)
+    if chosen is None or (foreign is not None and foreign != chosen and foreign_text):
         chosen = foreign
     return chosen if chosen in allowed else None
 
 
-def _chosen_resolution(tokens: Sequence[str], lexicon: _Lexicon, question_spans, corrections: FrozenSet[str]
-                       ) -> Optional[Resolution]:
+def _chosen_resolution(tokens: Sequence[str], lexicon: _Lexicon, question_spans, corrections: FrozenSet[str],
+                       leave_english: bool = True) -> Optional[Resolution]:
     questions = question_spans(tokens)
-    hits = [hit for hit in lexicon.hits(tokens)
+    hits = [hit for hit in lexicon.hits(tokens, leave_english)
             if hit.label is not None and not hit.negated and not _in_spans(hit.start, questions)]
     named = {hit.label for hit in hits}
     if len(named) > 1:  # "refund... no actually make it an exchange": the one after the correction
@@ -981,7 +992,10 @@ def read_lines(answer: str, lines: Sequence[OrderLine]) -> Optional[Tuple[OrderL
     lines = tuple(lines)
     if not lines or not (answer or "").strip():
         return None
-    return _read_lines(answer, lines, foreign=False) or _read_lines(answer, lines, foreign=True)
+    english = _read_lines(answer, lines, foreign=False)
+    if english is None or _reads_foreign(answer):  # "alle außer den Socken": "alle" is no English "all"
+        return _read_lines(answer, lines, foreign=True) or english
+    return english
 
 
 def _read_lines(answer: str, lines: Tuple[OrderLine, ...], foreign: bool) -> Optional[Tuple[OrderLine, ...]]:
@@ -1147,7 +1161,8 @@ def _fx_counts(text: str, maximum: int, both_only: bool = False) -> List[int]:
     words = [w for w in tokens if w not in (".", "?")]
     if set(words) & _FX_VAGUE:
         return []
-    values = [] if both_only else [_FX_NUMBERS[w] for w in words if w in _FX_NUMBERS and w not in _ENGLISH_KNOWN]
+    ours = len(words) == 1 or _reads_foreign(text)  # "due" alone is Italian; "my delivery is due" is not
+    values = [] if both_only else [_FX_NUMBERS[w] for w in words if w in _FX_NUMBERS and (ours or w not in _ENGLISH_KNOWN)]
     if _FX_BOTH.search(" ".join(tokens)):
         values.append(2)
     if not both_only and not values and {_stem(w) for w in words} & _FX_ALL:
@@ -1228,11 +1243,13 @@ def read_yes_no(answer: str) -> Optional[bool]:
             return False
         return None
     heard, read = _yes_or_no(tokens, words, _YES_NO, _FILLERS, _question_spans)
+    fx_tokens, foreign_text = _fx_tokens(answer), _reads_foreign(answer)
+    if heard and read is not None and _unsure_lead(fx_tokens):
+        return None  # "no sé", "non so": the "no" English hears opens another language's "I don't know"
     if heard:
         return read
-    fx_tokens = _fx_tokens(answer)
     heard, read = _yes_or_no(fx_tokens, [t for t in fx_tokens if t not in (".", "?")], _FX_YES_NO, _FX_FILLERS,
-                             _fx_question_spans, leading_only=any(map(_is_han, answer)))
+                             _fx_question_spans, leading_only=any(map(_is_han, answer)), leave_english=not foreign_text)
     if heard:
         return read
     first = words[0]
@@ -1244,8 +1261,14 @@ def read_yes_no(answer: str) -> Optional[bool]:
     return None
 
 
+def _unsure_lead(fx_tokens: Sequence[str]) -> bool:
+    hits = [h for h in _FX_YES_NO.hits(fx_tokens, leave_english=False) if h.label != _WEAK]
+    return bool(hits) and hits[0].label == _UNSURE and hits[0].start == next(
+        (i for i, t in enumerate(fx_tokens) if t not in (".", "?") and _stem(t) not in _FX_FILLERS), -1)
+
+
 def _yes_or_no(tokens: Sequence[str], words: Sequence[str], lexicon: _Lexicon, fillers: FrozenSet[str],
-               question_spans, leading_only: bool = False) -> Tuple[bool, Optional[bool]]:
+               question_spans, leading_only: bool = False, leave_english: bool = True) -> Tuple[bool, Optional[bool]]:
     """(whether any yes/no/unsure word was heard, what the words say). `leading_only` (Chinese): only a
     yes or no word the message opens with counts, since 是, 好, 要, 对 sit inside most sentences
     ("订单号是...", "我要退款", "早上好")."""
@@ -1254,7 +1277,7 @@ def _yes_or_no(tokens: Sequence[str], words: Sequence[str], lexicon: _Lexicon, f
     lead = 0
     while lead < len(tokens) and (tokens[lead] in (".", "?") or _stem(tokens[lead]) in fillers):
         lead += 1
-    hits = lexicon.hits(tokens)
+    hits = lexicon.hits(tokens, leave_english)
     strong = [h for h in hits if h.label in (_YES, _NO)]
     if strong and strong[0].start == lead:
         return True, strong[0].label == _YES

@@ -5,7 +5,7 @@ bitte", "ja genau", "das zweite", "beide"). Data only; the readers are in `bot.c
 # -- bot.choices: return reasons (ReturnReason values; None: words that are no reason)
 REASONS = [
     ("too_small", "klein, kleiner, zu eng, eng, enger, kurz, kürzer, knapp, drückt, drücken, zwickt, "
-                  "passt|passen ~ nicht ~ rein, komme nicht rein, "
+                  "passt|passen ~ nicht ~ rein, komme|kommt|passe|passt nicht rein, "
                   "eine|eins|1 nummer|größe|grösse ~ größer|grösser, brauche|brauch|will|möchte|hätte ~ größer|grösser"),
     # "groß" only after "zu", "ist"...: folded it is "Größe" (size): "gegen eine andere Größe"
     ("too_large", "zu ~ groß|gross, ist|sind|fällt|fallen|etwas|viel ~ groß|gross, größer, grösser, zu weit, weit, weiter, "
@@ -14,7 +14,7 @@ REASONS = [
     ("damaged", "kaputt, beschädigt, defekt, gebrochen, zerbrochen, gerissen, riss, loch, löcher, zerkratzt, kratzer, "
                 "delle, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht, "
                 "lädt nicht, springt nicht an, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
-                "zerrissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen"),
+                "zerrissen, aufgerissen, naht offen|auf|gerissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen"),
     ("wrong_item", "falsch, falsche, falschen, falscher, falsches, verwechselt, nicht bestellt, nie bestellt, "
                    "habe|hab ~ nicht bestellt, andere farbe|größe|grösse|artikel|modell geliefert|bekommen|geschickt, "
                    "falsch geliefert, nicht meins, nicht meine bestellung, nicht was ich bestellt"),
@@ -35,7 +35,7 @@ REASONS = [
 # -- bot.choices: resolutions (Resolution values; None: words that choose none)
 RESOLUTIONS = [
     ("refund", "geld zurück, geld wieder, rückerstattung, erstattung, erstatten, zurückerstatten, zurückzahlen, "
-               "rückzahlung, auszahlen, auszahlung, gutschreiben auf karte|konto|paypal, auf mein|meine|das|die "
+               "rückzahlung, auszahlen, auszahlung, aufs konto|paypal|karte, gutschreiben auf karte|konto|paypal, auf mein|meine|das|die "
                "konto|karte|kreditkarte, paypal, überweisung, überweisen, mein geld, das geld, geld, erstattet"),
     ("exchange", "umtausch, umtauschen, tauschen, umgetauscht, eintauschen, austauschen, tausch, "
                  "andere|anderen|andere größe|grösse|farbe|modell, größe|grösse|nummer ~ größer|grösser|kleiner, "

@@ -17,7 +17,7 @@ REASONS = [
                    "altro articolo|prodotto|modello|colore, non è quello che ho ordinato, non lho ordinato, "
                    "non ho ordinato, mai ordinato, non è mio, non è mia, mi avete mandato un altro|unaltra, "
                    "taglia sbagliata, colore sbagliato, scambiato"),
-    ("not_as_described", "non conforme, non come ~ foto|descrizione|immagine|annuncio|sito, diverso dalla|dalle|"
+    ("not_as_described", "non conforme, non ~ come ~ foto|descrizione|immagine|annuncio|sito, diverso dalla|dalle|"
                          "dallimmagine ~ foto|descrizione, diversa dalla ~ foto|descrizione, non corrisponde, "
                          "scarsa qualità, bassa qualità, qualità scadente, pessima qualità, falso, falsa, "
                          "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, "
