@@ -507,6 +507,7 @@ def _fx_question_spans(tokens: Sequence[str]) -> List[Tuple[int, int]]:
 def _reads_foreign(text: str) -> bool:
     """Whether `text` is more another served language than English (`bot.language`'s word lists): it
     settles the rare answer the English and the other tables read differently."""
+    text = text or ""
     if language.han_share(text) >= 0.3:
         return True
     scores = language.WORD_LIST.scores(text)
