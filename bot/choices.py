@@ -593,10 +593,24 @@ def _exact_value(answer: str, enum_type):
 _FX_REASONS = _Lexicon([(None if value is None else ReturnReason(value), _fx_spec(spec))
                         for module in _LANGS for value, spec in module.REASONS],
                        negators=_FX_NEGATORS, stops=_FX_STOPS)
-# English cue words that are common function words of another served language ("die Schuhe sind zu
-# klein": the German article, not the verb): when the other tables read another reason, the English
-# reading is taken again without them.
-_CUES_ELSEWHERE = frozenset({"die", "hat"})  # "die Sohle", "hat einen Riss": not die, hate
+# English cue words that are common function words of another served language: "die Schuhe sind zu
+# klein", "der Bildschirm hat einen Riss" (the German article and "has", not die and hate). Followed by
+# a word English does not know, they are not read as English; and when the other tables read another
+# reason, the English reading is taken again without them.
+_CUES_ELSEWHERE = frozenset({"die", "hat"})
+
+
+def _english_cues(tokens: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The tokens without "die Schuhe"'s "die": between words English does not know (or none before)."""
+    if not _CUES_ELSEWHERE & set(tokens):
+        return tokens
+
+    def foreign(i: int) -> bool:
+        return 0 <= i < len(tokens) and tokens[i].isalpha() and not (
+            tokens[i] in _ENGLISH_KNOWN or _stem(tokens[i]) in _ENGLISH_KNOWN)
+
+    return tuple(t for i, t in enumerate(tokens) if not (
+        t in _CUES_ELSEWHERE and foreign(i + 1) and (i == 0 or tokens[i - 1] in (".", "?") or foreign(i - 1))))
 
 
 def _reason(answer: str, skip_questions: bool) -> Tuple[ReturnReason, bool]:
@@ -604,7 +618,7 @@ def _reason(answer: str, skip_questions: bool) -> Tuple[ReturnReason, bool]:
     if exact is not None:
         return exact, True
     text = _without_emails(answer)  # "manon.petit@example.fr" is no "petite"
-    tokens = _tokens(text)
+    tokens = _english_cues(_tokens(text))
     english = _scored_reason(tokens, _REASONS, _question_spans(tokens) if skip_questions else [])
     fx_tokens, foreign_text = _fx_tokens(text), _reads_foreign(answer)
     foreign = _scored_reason(fx_tokens, _FX_REASONS, _fx_question_spans(fx_tokens) if skip_questions else [],

@@ -79,7 +79,7 @@ BOTH = "beide, beiden, beides"
 ALL = "alle, alles, allen, sämtliche, komplett"
 EXCEPT = "außer, ausser"  # all but these
 VAGUE = "hälfte, halb, halbe, einige, paar, manche, mehrere"  # no count: "half", "some"
-NOUNS = {"schuhe": "shoe", "schuh": "shoe", "stiefel": "boot", "stiefeletten": "boot", "socken": "sock",
+NOUNS = {"yogamatte": "mat", "matte": "mat", "lesegerät": "reader", "ereader": "ereader", "schuhe": "shoe", "schuh": "shoe", "stiefel": "boot", "stiefeletten": "boot", "socken": "sock",
          "strümpfe": "sock", "hose": "trouser", "hosen": "trouser", "jeans": "jean", "jacke": "jacket",
           "hemd": "shirt", "tshirt": "tshirt", "shirt": "shirt", "pullover": "sweater",
          "pulli": "sweater", "kleid": "dress", "tasche": "bag", "rucksack": "backpack",

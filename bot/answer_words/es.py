@@ -69,7 +69,7 @@ BOTH = "los dos, las dos, ambos, ambas"
 ALL = "todos, todas"  # not "todo": "llegó todo roto", "eso es todo"
 EXCEPT = "excepto, menos, salvo"  # all but these
 VAGUE = "mitad, algunos, algunas, varios, varias"  # no count: "half", "some"
-NOUNS = {"zapatos": "shoe", "zapato": "shoe", "zapatillas": "sneaker", "botas": "boot", "botines": "boot",
+NOUNS = {"esterilla": "mat", "lector": "reader", "zapatos": "shoe", "zapato": "shoe", "zapatillas": "sneaker", "botas": "boot", "botines": "boot",
          "calcetines": "sock", "pantalón": "trouser", "pantalones": "trouser", "vaqueros": "jean",
          "chaqueta": "jacket", "abrigo": "coat", "camisa": "shirt", "camiseta": "tshirt", 
          "suéter": "sweater", "sudadera": "hoodie", "vestido": "dress", "falda": "skirt", "bolso": "bag",

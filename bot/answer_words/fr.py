@@ -72,7 +72,7 @@ BOTH = "les deux, tous les deux, toutes les deux"
 ALL = "tous, toutes, totalité"  # not "tout": "c'est tout", "tout à fait", "merci pour tout"
 EXCEPT = "sauf, excepté, hormis"  # all but these
 VAGUE = "moitié, quelques, certains, certaines, plusieurs"  # no count: "half", "some"
-NOUNS = {"chaussures": "shoe", "chaussure": "shoe", "bottes": "boot", "bottines": "boot", "chaussettes": "sock",
+NOUNS = {"tapis": "mat", "liseuse": "ereader", "chaussures": "shoe", "chaussure": "shoe", "bottes": "boot", "bottines": "boot", "chaussettes": "sock",
          "pantalon": "trouser", "jean": "jean", "veste": "jacket", "blouson": "jacket", "manteau": "coat",
          "chemise": "shirt", "teeshirt": "tshirt", "tshirt": "tshirt", 
          "jupe": "skirt", "sac": "bag", "chapeau": "hat", "gants": "glove", "écharpe": "scarf",

@@ -69,7 +69,7 @@ BOTH = "entrambi, entrambe, tutti e due, tutte e due, tutti e 2, ambedue"
 ALL = "tutti, tutte"  # not "tutto": "è arrivato tutto rotto"
 EXCEPT = "tranne, eccetto, salvo"  # all but these
 VAGUE = "metà, alcuni, alcune, qualche, diversi, parecchi"  # no count: "half", "some"
-NOUNS = {"scarpe": "shoe", "scarpa": "shoe", "stivali": "boot", "stivaletti": "boot", "calzini": "sock",
+NOUNS = {"tappetino": "mat", "tappetini": "mat", "lettore": "reader", "scarpe": "shoe", "scarpa": "shoe", "stivali": "boot", "stivaletti": "boot", "calzini": "sock",
          "calze": "sock", "pantaloni": "trouser", "jeans": "jean", "giacca": "jacket", "giubbotto": "jacket",
          "cappotto": "coat", "camicia": "shirt", "maglietta": "tshirt", "maglione": "sweater", "felpa": "hoodie",
          "vestito": "dress", "abito": "dress", "borsa": "bag", "zaino": "backpack",

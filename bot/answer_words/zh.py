@@ -56,7 +56,7 @@ BOTH = "两个都, 两件都, 两双都, 两条都, 俩"
 ALL = "全部, 所有, 全都, 整单, 全退, 都退, 都要"  # not 都 alone: 首都
 EXCEPT = "除了"  # all but these
 VAGUE = "一半, 几个, 一些, 部分"  # no count: "half", "some"
-NOUNS = {"鞋": "shoe", "鞋子": "shoe", "靴子": "boot", "袜子": "sock", "裤子": "trouser", "牛仔裤": "jean",
+NOUNS = {"瑜伽垫": "mat", "垫子": "mat", "阅读器": "reader", "电子书": "ereader", "鞋": "shoe", "鞋子": "shoe", "靴子": "boot", "袜子": "sock", "裤子": "trouser", "牛仔裤": "jean",
          "夹克": "jacket", "外套": "coat", "大衣": "coat", "衬衫": "shirt", "t恤": "tshirt", "毛衣": "sweater",
          "卫衣": "hoodie", "裙子": "dress", "连衣裙": "dress", "半身裙": "skirt", "包": "bag", "包包": "bag",
          "背包": "backpack", "帽子": "hat", "手套": "glove", "围巾": "scarf", "腰带": "belt", "皮带": "belt",
