@@ -756,7 +756,7 @@ _FX_ORDINALS = _fx_map("ORDINALS")
 _FX_NUMBERS = _fx_map("NUMBERS")
 _FX_NOUNS = _fx_map("NOUNS")
 _FX_BOTH = _fx_phrases("BOTH")
-_FX_ALL = _stems(_fx_words("ALL"))
+_FX_ALL = _fx_words("ALL")  # as written: the stem of "toutes" is "tout"
 _FX_SCOPED = _stems(_fx_words("EXCEPT"))
 _FX_VAGUE = _fx_words("VAGUE")
 # Articles and pronouns of the other languages, never an item's name (nor a typo of one).
@@ -1024,7 +1024,7 @@ def _read_lines(answer: str, lines: Tuple[OrderLine, ...], foreign: bool) -> Opt
     if foreign:
         stems = stems | ({"both"} if _FX_BOTH.search(" ".join(tokens)) else set())
         covered = _negations(tokens, foreign=True)  # "pas du tout" is no "tout"
-        stems = stems | ({"all"} if any(_stem(t) in _FX_ALL and i not in covered for i, t in enumerate(tokens))
+        stems = stems | ({"all"} if any(t in _FX_ALL and i not in covered for i, t in enumerate(tokens))
                          else set())
     says_all = bool(stems & _ALL_WORDS) or "both" in stems
     if names.named:
@@ -1180,7 +1180,7 @@ def _fx_counts(text: str, maximum: int, both_only: bool = False) -> List[int]:
     values = [] if both_only else [_FX_NUMBERS[w] for w in words if w in _FX_NUMBERS and (ours or w not in _ENGLISH_KNOWN)]
     if _FX_BOTH.search(" ".join(tokens)):
         values.append(2)
-    if not both_only and not values and {_stem(w) for w in words} & _FX_ALL:
+    if not both_only and not values and set(words) & _FX_ALL:
         values.append(maximum)
     return values
 

@@ -27,7 +27,7 @@ REASONS = [
                      "überlegt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
                      "fehlkauf, falsch bestellt, zu teuer, kein bedarf, keinen bedarf, nicht mein geschmack|stil|ding"),
     ("other", "anderer grund, andere gründe, etwas anderes, sonstiges, sonstige, zu spät, verspätet, verspätung, "
-              "hat zu lange gedauert, zu lange, dauerte ewig"),
+              "hat zu lange gedauert, dauert zu lange, zu lange gedauert, dauerte ewig"),
     (None, "kleine frage, kurze frage, kurz gesagt, ein kleines|kleiner|kleinen, die große|grosse, wie lange, "
            "falsche adresse|nummer|email, nicht mehr lange"),
 ]
@@ -66,7 +66,7 @@ NEGATORS = "nicht, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, wede
 BUTS = "aber, sondern, doch, jedoch, trotzdem, nur, eher, lieber"
 CORRECTIONS = "doch, eigentlich, lieber, sorry, moment, nein, ne, besser"
 QUESTION_WORDS = "wie, wann, wo, warum, wieso, weshalb, wer, welche, welcher, welches, welchen, wieviel, wohin, woher"
-QUESTION_VERBS = "ist, sind, gibt, hat, habe, hast, muss, müssen, bekomme, bekommt, dauert, kostet, zahlt, geht, wird, darf"
+QUESTION_VERBS = "wenn, falls, ist, sind, gibt, hat, habe, hast, muss, müssen, bekomme, bekommt, dauert, kostet, zahlt, geht, wird, darf"
 
 # -- bot.choices: which item, how many
 ORDINALS = {"erste": 1, "ersten": 1, "erstes": 1, "erster": 1, "zweite": 2, "zweiten": 2, "zweites": 2, "zweiter": 2,

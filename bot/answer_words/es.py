@@ -58,7 +58,7 @@ NEGATORS = "no, ni, nunca, jamás, sin, nada, ningún, ninguna, ninguno, tampoco
 BUTS = "pero, sino, solo, sólo, mejor, aunque"
 CORRECTIONS = "mejor, perdón, perdon, espera, bueno, digo, no, prefiero, finalmente"
 QUESTION_WORDS = "cómo, cuándo, dónde, cuánto, cuánta, cuántos, cuál, cuáles, qué, quién"
-QUESTION_VERBS = "es, son, hay, tengo, tiene, puede, cuesta, tarda, pagan, pago, se"
+QUESTION_VERBS = "si, es, son, hay, tengo, tiene, puede, cuesta, tarda, pagan, pago, se"
 
 ORDINALS = {"primero": 1, "primera": 1, "primer": 1, "1º": 1, "1ª": 1, "segundo": 2, "segunda": 2, "2º": 2, "2ª": 2,
             "tercero": 3, "tercera": 3, "tercer": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
@@ -77,7 +77,7 @@ NOUNS = {"esterilla": "mat", "lector": "reader", "zapatos": "shoe", "zapato": "s
          "cinturón": "belt", "reloj": "watch", "auriculares": "headphone", "cable": "cable", "funda": "case",
          "lámpara": "lamp", "teclado": "keyboard", "ratón": "mouse", "bañador": "swimsuit"}
 
-QUESTION_START = (r"¿", r"cómo", r"cuándo", r"dónde", r"cuánto", r"cuánta", r"cuántos", r"cuál(es)?", r"qué", r"quién",
+QUESTION_START = (r"¿.*", r"cómo", r"cuándo", r"dónde", r"cuánto", r"cuánta", r"cuántos", r"cuál(es)?", r"qué", r"quién",
                   r"como (puedo|hago|se|funciona|devuelvo|cambio)", r"cuanto (tiempo|tarda|cuesta|es)",
                   r"donde (esta|está|envio|envío|mando)", r"puedo", r"se puede", r"hay (que|algún|algun)",
                   r"tengo que", r"es (gratis|posible)", r"me pueden", r"podría", r"podrian", r"podrían")

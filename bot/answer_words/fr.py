@@ -61,7 +61,7 @@ NEGATORS = "pas, ne, n, jamais, aucun, aucune, sans, ni, lieu, rien, non"
 BUTS = "mais, plutôt, seulement, juste, cependant, par contre"
 CORRECTIONS = "plutôt, finalement, pardon, enfin, non, attendez, attends, désolé, désolée"
 QUESTION_WORDS = "comment, quand, où, pourquoi, combien, quel, quelle, quels, quelles, lequel, laquelle"
-QUESTION_VERBS = "est, sont, faut, dois, puisje, ya, avezvous, estil, coûte, coute, remboursez, prenez"
+QUESTION_VERBS = "si, est, sont, faut, dois, puisje, ya, avezvous, estil, coûte, coute, remboursez, prenez"
 
 ORDINALS = {"premier": 1, "première": 1, "premiere": 1, "1er": 1, "1ère": 1, "deuxième": 2, "deuxieme": 2,
             "second": 2, "seconde": 2, "2ème": 2, "2eme": 2, "troisième": 3, "troisieme": 3, "3ème": 3,

@@ -59,7 +59,7 @@ NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, nean
 BUTS = "ma, però, pero, solo, soltanto, piuttosto, anzi"
 CORRECTIONS = "anzi, piuttosto, scusa, scusate, aspetta, cioè, invece, meglio, preferisco"
 QUESTION_WORDS = "come, quando, dove, quanto, quanti, quanta, quale, quali, chi, cosa"
-QUESTION_VERBS = "è, sono, posso, devo, ci, costa, pagate, rimborsate, avete, ho"
+QUESTION_VERBS = "se, è, sono, posso, devo, ci, costa, pagate, rimborsate, avete, ho"
 
 ORDINALS = {"primo": 1, "prima": 1, "secondo": 2, "seconda": 2, "terzo": 3, "terza": 3, "quarto": 4, "quarta": 4,
             "quinto": 5, "quinta": 5, "ultimo": -1, "ultima": -1}
