@@ -50,6 +50,32 @@ Decisions (the dialogue manager relies on them)
   message (8 words at most) that is not a question and says only yes, or only no, counts. "not sure",
   "maybe" -> None; "please", "perfect" alone -> True (not "refund please", "great thanks, bye");
   "no problem", "why not" -> True.
+
+Other languages (German, French, Spanish, Italian, Simplified Chinese: `bot.language.LANGUAGES`)
+- Their words are tables in `bot.answer_words.<lang>`, one per reader, in the notation above. Every
+  answer is read with every language's tables, whatever the conversation's language: no parameter to
+  get wrong, mixed answers ("ja, refund please") are read, and short answer words rarely mean something
+  else in another served language. English is read first with its own tables, exactly as before.
+- Their words are folded (accents off, ß -> ss, umlauts also as ae/oe/ue: "zuruck", "zurueck"), an
+  apostrophe splits ("l'échange" -> l, echange; "d'accord" is also "daccord"), and a typo is forgiven in
+  words of 5 letters or more ("remboursment", "kaput"). Chinese is cut into the tables' words, the
+  longest first ("不是太小了" -> 不是, 太小, 了); a negation is a word before a cue, as in English.
+- The other languages leave English alone: no English word is bent onto one of theirs by a typo
+  ("agent" is no "argent"), a cue made only of words English reads ("a large", "fake") is English's,
+  and a number word that is also English ("due") counts alone or in a message that reads Italian.
+- When English and another language read different things, the message's language decides (the word
+  lists of `bot.language`): "ce n'est pas trop petit" reads French, so its "pas" negates the "petit"
+  English would have read; "alle außer den Socken" is German "all but", not English "all".
+- Collisions, and how they are resolved: German "die" and "hat" (article, "has") are no English die/hate
+  between words English does not know ("die Schuhe", "Bildschirm hat einen Riss"; "it will die" and
+  "my hat" stay English). "Größe" (size) folds to "große" (big): "groß" counts only after zu/ist/sind.
+  "no", "non", "si" mean the same in the languages that have them; German "ne" (no) is left out, being
+  French's "ne ... pas"; "da" is no yes (German "there", Italian "from"); "vale" is yes, "un vale" store
+  credit; French "avoir" is store credit only as a noun ("un avoir", not "avoir un remboursement");
+  "tout", "todo", "tutto", 都 are no "all" ("c'est tout", "llegó todo roto", 首都); "perché",
+  "porque" (because) ask nothing; Chinese 是, 好, 要, 对 are a yes only when the message opens with
+  them ("订单号是...", "我要退款" are no yes); 两件 is a count, not the second item; "no sé", "non so"
+  are unsure, not no.
 """
 from __future__ import annotations
 

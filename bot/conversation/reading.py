@@ -1,6 +1,7 @@
 """What one customer message says, as the dialogue needs it: the NLU's reading (intent ranking and
 entities) plus a few cues read from the words themselves (a question, "stop", "a person", a second
-request, "I already sent it"). Pure."""
+request, "I already sent it"). Pure. The cues are English's and, appended to each pattern, those of
+every other served language (`bot.answer_words`): read whatever the conversation's language is."""
 from __future__ import annotations
 
 import re
