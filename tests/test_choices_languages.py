@@ -246,3 +246,26 @@ def test_the_cancel_words_in_every_language():
     assert manager._EVERYTHING.search("alles stornieren") and not manager._EVERYTHING.search("tout à fait")
     assert manager._QUESTION_LEAD.match("kann ich umtauschen") and manager._QUESTION_LEAD.match("可以换货吗")
     assert not manager._CANCEL_VERB.search("i want to annul my order")  # English as before
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("wie lange habe ich Zeit für eine Rücksendung?", "window"), ("wer zahlt den Rückversand?", "shipping_cost"),
+    ("ist die Rücksendung kostenlos?", "shipping_cost"), ("wie lange dauert eine Erstattung?", "refund_timing"),
+    ("qui paie les frais de retour ?", "shipping_cost"), ("combien de temps prend un remboursement ?", "refund_timing"),
+    ("¿cuánto tiempo tengo para devolver algo?", "window"), ("¿quién paga el envío de la devolución?", "shipping_cost"),
+    ("quanto tempo ho per il reso?", "window"), ("chi paga la spedizione del reso?", "shipping_cost"),
+    ("退款要多久？", "refund_timing"), ("退货运费谁出？", "shipping_cost"), ("退货政策是什么？", "general"),
+])
+def test_policy_questions_in_every_language(question, topic):
+    from bot.conversation import policy_answers
+
+    words = question.lower()
+    assert policy_answers.sounds_like_policy_question(words) and policy_answers.topics_in(words) == [topic]
+
+
+def test_answers_are_no_policy_questions():
+    from bot.conversation import policy_answers
+
+    for words in ("zu klein", "geld zurück bitte", "remboursement", "退款", "the frist one",
+                  "what are the conditions for returning an item"):
+        assert not policy_answers.sounds_like_policy_question(words), words

@@ -111,3 +111,25 @@ ALSO = (r"auch", r"außerdem", r"ausserdem", r"noch dazu")
 # -- bot.conversation.reading: "can I still return it?"
 ASKS_WINDOW = (r"kann ich (es |sie |ihn |das )?noch", r"noch (zurückgeben|zurückschicken|zurücksenden|umtauschen)",
                r"(ist es|bin ich) zu spät", r"bis wann")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"versandkosten (auch )?(zurück|erstattet|erstatten|wieder)", r"(erstattet|erstatten) ihr (auch )?(die )?versandkosten"),
+    "refund_timing": (r"wie lange (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
+                      r"wann (kommt|ist) (mein |das )?geld", r"(rück)?erstattung.{0,25}(dauert|tage)"),
+    "shipping_cost": (r"wer (zahlt|bezahlt|trägt)", r"(rücksendung|rückversand|retoure|rückgabe) (ist )?(kostenlos|gratis|umsonst)",
+                      r"kostet (die |der |das )?(rücksendung|rückversand|retoure|zurückschicken)", r"(kostenlose|gratis) (rücksendung|retoure)",
+                      r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
+    "non_returnable": (r"(kann|darf) (man|ich) (\w+ ){0,2}(getragen\w*|benutzt\w*|geöffnet\w*|reduziert\w*|unterwäsche|badesachen|gutschein\w*)",
+                       r"(was|welche artikel) (kann|darf) (man|ich) nicht", r"ausgeschlossen", r"nicht zurückgeben"),
+    "ship_back": (r"wie lange habe ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
+                  r"bis wann muss ich (es |das paket |sie )?(zurückschicken|abschicken|zurücksenden)"),
+    "window": (r"wie lange habe ich", r"wie viele tage", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
+               r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück"),
+    "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
+    "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
+    "general": (r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"wie funktioniert (die |eine |das )?(rücksendung|retoure|rückgabe|zurückschicken)"),
+}
+POLICY_HINT = (r"wie lange", r"wie viele tage", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
+               r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
+               r"wie funktioniert")

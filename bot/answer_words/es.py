@@ -96,3 +96,22 @@ SAYS_EXCHANGE = (r"cambi\w*", r"intercambi\w*", r"otra talla", r"otro color")
 ALSO = (r"también", r"tambien", r"además", r"ademas")
 # -- bot.conversation.reading: "can I still return it?"
 ASKS_WINDOW = (r"(todavía|todavia|aún|aun) (lo |la |los |las )?puedo", r"demasiado tarde", r"hasta cuándo", r"hasta cuando")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"(reembols\w*|devolv\w*) (también )?(los |el )?(gastos de )?env[ií]o", r"gastos de env[ií]o (se )?(reembols|devuelv)"),
+    "refund_timing": (r"cu[aá]nto (tiempo )?tarda (el |mi |un )?reembolso", r"cu[aá]ndo (recibo|recibir[eé]|me devuelven|tendr[eé]) (el |mi )?(dinero|reembolso)",
+                      r"plazo (del|de) reembolso"),
+    "shipping_cost": (r"qui[eé]n paga", r"(la )?devoluci[oó]n (es )?(gratis|gratuita)", r"devoluciones gratis", r"cu[aá]nto cuesta (la )?devoluci[oó]n",
+                      r"(tengo que|hay que) pagar (el |la )?(env[ií]o|devoluci[oó]n)"),
+    "non_returnable": (r"(se puede|puedo) devolver (un |una |algo )?(\w+ )?(usad|abiert|rebajad|ropa interior|ba[nñ]ador|tarjeta regalo)",
+                       r"no (se puede|se pueden) devolver", r"excepciones"),
+    "ship_back": (r"cu[aá]nto tiempo (tengo )?para (enviarlo|mandarlo|devolverlo) de vuelta", r"plazo para (enviar|mandar)"),
+    "window": (r"cu[aá]nto tiempo tengo", r"cu[aá]ntos d[ií]as", r"plazo de devoluci[oó]n", r"\d+ d[ií]as", r"demasiado tarde",
+               r"(todav[ií]a|a[uú]n) (lo |la )?puedo devolver"),
+    "exchange": (r"cambi", r"vale en vez", r"otra talla"),
+    "returnless": (r"quedarme", r"sin devolver"),
+    "general": (r"pol[ií]tica de devoluci", r"condiciones", r"c[oó]mo funciona (la |una )?devoluci"),
+}
+POLICY_HINT = (r"cu[aá]nto (tiempo|tarda|cuesta)", r"cu[aá]ntos d[ií]as", r"qui[eé]n paga", r"gratis", r"gratuita", r"gastos de env[ií]o",
+               r"plazo", r"pol[ií]tica", r"condiciones", r"excepciones", r"c[oó]mo funciona")

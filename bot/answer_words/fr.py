@@ -103,3 +103,22 @@ ALSO = (r"aussi", r"également", r"en plus")
 # -- bot.conversation.reading: "can I still return it?"
 ASKS_WINDOW = (r"(je peux|puis-je|est-ce que je peux) encore", r"encore (le |la |les )?(retourner|renvoyer|rendre)",
                r"trop tard", r"jusqu'à quand")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"frais de (port|livraison|retour) (sont |seront )?(aussi )?rembours", r"rembours\w* (aussi )?les frais de (port|livraison)"),
+    "refund_timing": (r"combien de temps (pour|prend|faut-il pour) (le |mon |un )?rembours", r"quand (vais-je|est-ce que je vais|je vais) (être rembours|recevoir|récupérer)",
+                      r"quand (serai-je|je serai) rembours", r"d[ée]lai de rembours"),
+    "shipping_cost": (r"qui paie", r"qui paye", r"retour (est )?(gratuit|payant)", r"(le )?retour (co[uû]te|est gratuit)", r"retours? gratuits?",
+                      r"frais de retour", r"(dois-je|je dois) payer (le |les )?(retour|frais|port)"),
+    "non_returnable": (r"(peut-on|puis-je|je peux) (retourner|renvoyer) (un |une |des )?(\w+ )?(port[ée]|utilis[ée]|ouvert|sold[ée]|sous-v[eê]tement|maillot|carte cadeau)",
+                       r"non (retournable|repris)", r"(ne peut|ne peuvent) pas (être )?(retourn|repris)"),
+    "ship_back": (r"combien de temps (j'ai )?pour (le |la |les )?renvoyer", r"d[ée]lai pour (le |la |les )?renvoyer"),
+    "window": (r"combien de (temps|jours) (j'ai|ai-je|pour)", r"d[ée]lai de retour", r"d[ée]lai de r[ée]tractation", r"\d+ jours",
+               r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)"),
+    "exchange": (r"[ée]chang", r"avoir au lieu", r"autre taille"),
+    "returnless": (r"garder", r"sans (le |la |les )?renvoyer"),
+    "general": (r"politique de retour", r"conditions de retour", r"conditions (de|du|pour les) (retour|remboursement)", r"comment (fonctionne|marche|se passe) (le |un )?retour"),
+}
+POLICY_HINT = (r"combien de (temps|jours)", r"qui pa[iy]e", r"gratuit", r"frais de (port|retour|livraison)", r"d[ée]lai",
+               r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)")

@@ -95,3 +95,21 @@ SAYS_EXCHANGE = (r"cambi\w*", r"scambi\w*", r"sostitu\w*", r"altra taglia", r"al
 ALSO = (r"anche", r"inoltre", r"pure")
 # -- bot.conversation.reading: "can I still return it?"
 ASKS_WINDOW = (r"posso ancora", r"(sono|è) ancora in tempo", r"troppo tardi", r"fino a quando")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"(rimbors\w*) (anche )?(le )?spese di spedizione", r"spese di spedizione (sono |vengono )?(rimborsat|restituit)"),
+    "refund_timing": (r"quanto (tempo )?(ci vuole|ci mette) (per )?(il |un )?rimborso", r"quando (ricevo|riceverò|avrò) (il |i miei )?(rimborso|soldi)",
+                      r"tempi (di|del) rimborso"),
+    "shipping_cost": (r"chi paga", r"(il )?reso (è )?(gratuito|gratis|a pagamento)", r"resi gratuiti", r"quanto costa (il )?reso",
+                      r"(devo|bisogna) pagare (la |il )?(spedizione|reso)"),
+    "non_returnable": (r"(si può|posso) (rendere|restituire) (un |una |qualcosa )?(\w+ )?(usat|apert|scontat|intimo|costume|buono regalo|gift card)",
+                       r"non (si può|si possono) (rendere|restituire)", r"eccezioni"),
+    "ship_back": (r"quanto tempo (ho )?per (rispedirlo|rimandarlo|spedirlo)", r"entro quando (devo )?(rispedir|spedir)"),
+    "window": (r"quanto tempo ho", r"quanti giorni", r"termine (per il|di) reso", r"\d+ giorni", r"troppo tardi", r"posso ancora (rendere|restituire)"),
+    "exchange": (r"cambi", r"buono invece", r"altra taglia"),
+    "returnless": (r"tenerlo", r"tenere", r"senza (rispedire|restituire)"),
+    "general": (r"politica (di|dei) res", r"condizioni", r"come funziona (il )?reso"),
+}
+POLICY_HINT = (r"quanto (tempo|costa)", r"quanti giorni", r"chi paga", r"gratuit", r"gratis", r"spese di spedizione", r"termine",
+               r"politica", r"condizioni", r"eccezioni", r"come funziona")

@@ -78,3 +78,17 @@ SAYS_EXCHANGE = (r"换",)
 ALSO = (r"也", r"还有", r"另外")
 # -- bot.conversation.reading: "can I still return it?"
 ASKS_WINDOW = (r"还能退", r"还可以退", r"来得及", r"过期了吗", r"超过.*天")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"运费.{0,3}(退回|退给|能退|可以退|退吗|也退)", r"退(还)?运费"),
+    "refund_timing": (r"退款.{0,6}(多久|几天|多长时间|什么时候)", r"(多久|几天|什么时候).{0,6}(退款|到账|退钱)", r"钱.{0,4}什么时候"),
+    "shipping_cost": (r"谁(付|出|承担)", r"运费.{0,4}(谁|多少|自己)", r"免费退", r"包邮", r"退货.{0,4}(免费|收费|要钱)"),
+    "non_returnable": (r"(用过|穿过|拆封|打开|特价|打折|内衣|泳衣|礼品卡).{0,8}(能|可以)退", r"不能退", r"不支持退"),
+    "ship_back": (r"多久.{0,4}(寄回|寄出|发回)", r"(寄回|寄出).{0,6}(期限|多久)"),
+    "window": (r"(多少|几)天.{0,4}(退|内)", r"退货期", r"期限", r"七天无理由", r"过期", r"还能退"),
+    "exchange": (r"换货", r"换"),
+    "returnless": (r"不用寄回", r"不用退回", r"留着"),
+    "general": (r"退货政策", r"退换货政策", r"规则", r"怎么退货", r"退货流程"),
+}
+POLICY_HINT = (r"多久", r"几天", r"多少天", r"谁(付|出|承担)", r"运费", r"免费", r"期限", r"政策", r"规则", r"流程", r"不能退", r"能退吗", r"可以退吗")
