@@ -116,7 +116,7 @@ POLICY = {
     "ship_back": (r"combien de temps (j'ai )?pour (le |la |les )?renvoyer", r"d[ée]lai pour (le |la |les )?renvoyer"),
     "window": (r"combien de (temps|jours) (j'ai|ai-je|pour)", r"d[ée]lai de retour", r"d[ée]lai de r[ée]tractation", r"\d+ jours",
                r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)"),
-    "exchange": (r"[ée]chang", r"avoir au lieu", r"autre taille"),
+    "exchange": (r"échang", r"echanger", r"avoir au lieu", r"autre taille"),
     "returnless": (r"garder", r"sans (le |la |les )?renvoyer"),
     "general": (r"politique de retour", r"conditions de retour", r"conditions (de|du|pour les) (retour|remboursement)", r"comment (fonctionne|marche|se passe) (le |un )?retour"),
 }
