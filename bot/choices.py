@@ -323,7 +323,7 @@ class _Lexicon:
             return stem
         if not (token.isascii() and token.isalpha()) or len(token) < 3 or token in _PLAIN or stem in _PLAIN:
             return stem
-        if self.english and (len(token) < 5 or token in self.english or stem in self.english):
+        if self.english and (len(token) < 5 or token in self.english or stem in self.english or token in _FX_PLAIN):
             return stem  # another language's words: no English word is bent onto one, nor a short word
         collapsed = _collapse(token)
         if collapsed != token and (collapsed in self._surface or _stem(collapsed) in self._stems):
@@ -504,6 +504,7 @@ def _fx_tokens(text: str) -> Tuple[str, ...]:
 
 
 _FX_NEGATORS = _stems(_fx_words("NEGATORS"))
+_FX_PLAIN = _fx_words("PLAIN")
 _FX_STOPS = _stems([".", "?"] + list(_fx_words("BUTS")))
 _FX_FILLERS = _stems(_fx_words("FILLERS"))
 _FX_WH = _stems(_fx_words("QUESTION_WORDS"))

@@ -12,7 +12,7 @@ REASONS = [
                   "lang, länger, locker, rutscht, sitzt zu locker, riesig, schlabbrig, fällt|fallen ~ weit, "
                   "eine|eins|1 nummer|größe|grösse ~ kleiner, brauche|brauch|will|möchte|hätte ~ kleiner"),
     ("damaged", "kaputt, beschädigt, defekt, gebrochen, zerbrochen, gerissen, riss, loch, löcher, zerkratzt, kratzer, "
-                "delle, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht, "
+                "eine delle, delle drin, dellen, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht, "
                 "lädt nicht, springt nicht an, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
                 "zerrissen, aufgerissen, naht offen|auf|gerissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen"),
     ("wrong_item", "falsch, falsche, falschen, falscher, falsches, verwechselt, nicht bestellt, nie bestellt, "
@@ -60,6 +60,9 @@ NO = ("nein, nee, nö, nein danke, ne danke, ne lass mal, passt nicht, geht nich
 UNSURE = "weiß nicht, weiss nicht, keine ahnung, vielleicht, eventuell, unsicher, nicht sicher, mal sehen, kann sein"
 WEAK = "bitte, prima, toll, perfekt, gut, sehr gut, schön, wunderbar"  # a yes only alone
 FILLERS = "äh, ähm, hm, hmm, naja, na, also, oh, ach, tja, hallo, hi, moin, servus, ok"
+
+# Words of their own one slip away from a cue word ("quali" / qualità): never bent onto it
+PLAIN = "tach, tag, dell, wenn, denn, weil, mal"
 
 # -- bot.choices: negations, clause turns, corrections, questions
 NEGATORS = "nicht, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, weder, statt, anstatt, nichts"

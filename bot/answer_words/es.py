@@ -12,7 +12,7 @@ REASONS = [
     ("damaged", "roto, rota, rotos, rotas, dañado, dañada, dañados, estropeado, estropeada, defectuoso, defectuosa, "
                 "defecto, rajado, rajada, agrietado, rayado, rayada, roto al llegar, llegó roto|rota|dañado|dañada, "
                 "no funciona, no va, no enciende, no carga, no sirve, mancha, manchado, manchada, agujero, "
-                "descosido, descosida, abollado, golpeado, partido, partida, se rompió, averiado, fuga"),
+                "descosido, descosida, abollado, golpeado, se rompió, averiado, fuga"),
     ("wrong_item", "equivocado, equivocada, incorrecto, incorrecta, otro producto|artículo|modelo|color|talla, "
                    "no es lo que pedí, no lo pedí, no pedí, nunca pedí, no es mío, no es mía, me mandaron otro|otra, "
                    "me enviaron otro|otra, llegó otro|otra, talla equivocada, color equivocado, error en el pedido"),
@@ -54,6 +54,8 @@ UNSURE = "no sé, no se, quizás, quizá, quizas, tal vez, a lo mejor, no estoy 
 WEAK = "por favor, porfa, genial, perfecto, bien, muy bien, estupendo"
 FILLERS = "eh, ehh, em, bueno, pues, hola, buenas, oye, ah, oh, mmm, hmm"
 
+# Words of their own one slip away from a cue word: never bent onto it
+PLAIN = "pero, partido, partida, tarta, carta"
 NEGATORS = "no, ni, nunca, jamás, sin, nada, ningún, ninguna, ninguno, tampoco, lugar"
 BUTS = "pero, sino, solo, sólo, mejor, aunque"
 CORRECTIONS = "mejor, perdón, perdon, espera, bueno, digo, no, prefiero, finalmente"

@@ -10,7 +10,7 @@ REASONS = [
                   "flotte, baille, énorme, taille grand, taille grande, une taille en dessous, taille en dessous, "
                   "taille inférieure, besoin ~ plus petit|petite, plus petit|petite"),
     ("damaged", "cassé, cassée, casse, abîmé, abimé, abîmée, endommagé, endommagée, déchiré, déchirée, troué, trou, "
-                "rayé, rayée, rayure, fissuré, fêlé, tache, taché, tachée, défectueux, défectueuse, défaut, "
+                "rayé, rayée, rayure, fissuré, fêlé, une tache, des taches, tache dessus, taché|tachée|tachés dessus, défectueux, défectueuse, défaut, "
                 "ne marche pas, marche pas, ne fonctionne pas, fonctionne pas, ne s'allume pas, s'allume pas, "
                 "ne charge pas, en panne, hs, hors service, abîmé à la livraison, arrivé cassé, cabossé, fuit, "
                 "brisé, brisée, pété, décousu, bousillé"),
@@ -57,6 +57,8 @@ UNSURE = "je sais pas, je ne sais pas, sais pas, jsp, peut-être, peut être, pe
 WEAK = "svp, stp, s'il vous plaît, s'il te plaît, parfait, super, génial, top, nickel, bien, très bien"
 FILLERS = "euh, ben, bah, bon, alors, hmm, bonjour, salut, oh, ah, eh"
 
+# Words of their own one slip away from a cue word: never bent onto it
+PLAIN = "crepes, crepe, quelle, cassis, tachez, porte"
 NEGATORS = "pas, ne, n, jamais, aucun, aucune, sans, ni, lieu, rien, non"
 BUTS = "mais, plutôt, seulement, juste, cependant, par contre"
 CORRECTIONS = "plutôt, finalement, pardon, enfin, non, attendez, attends, désolé, désolée"

@@ -10,7 +10,7 @@ REASONS = [
                   "mi balla, cade, taglia più piccola, una taglia in meno, taglia in meno, più piccolo, piu piccolo, "
                   "più piccola, piu piccola"),
     ("damaged", "rotto, rotta, rotti, rotte, danneggiato, danneggiata, danneggiati, difettoso, difettosa, difetto, "
-                "rovinato, rovinata, graffiato, graffiata, graffio, graffi, crepato, crepa, incrinato, bucato, buco, "
+                "rovinato, rovinata, graffiato, graffiata, graffio, graffi, crepato, crepata, una crepa, incrinato, bucato, buco, "
                 "macchiato, macchiata, macchia, strappato, strappata, scucito, ammaccato, non funziona, non va, "
                 "non si accende, non carica, guasto, guasta, arrivato rotto|danneggiato, perde, si è rotto, spaccato"),
     ("wrong_item", "sbagliato, sbagliata, sbagliati, sbagliate, errato, errata, articolo sbagliato, "
@@ -22,7 +22,7 @@ REASONS = [
                          "scarsa qualità, bassa qualità, qualità scadente, pessima qualità, falso, falsa, "
                          "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, "
                          "non è come mi aspettavo, deluso, delusa"),
-    ("changed_mind", "cambiato idea, ho cambiato idea, non mi piace, non mi piacciono, non piace, non mi serve più, "
+    ("changed_mind", "ho sbagliato, ho sbagliato a ordinare, cambiato idea, ho cambiato idea, non mi piace, non mi piacciono, non piace, non mi serve più, "
                      "non serve più, non mi serve, non lo voglio più, non la voglio più, non lo voglio, per errore, "
                      "errore, sbaglio, per sbaglio, ordinato due volte, doppio, doppione, costa meno, trovato a meno, "
                      "troppo caro, ripensato, ci ho ripensato"),
@@ -55,6 +55,8 @@ UNSURE = "non so, boh, forse, magari, può darsi, non sono sicuro, non sono sicu
 WEAK = "per favore, perfavore, perfetto, ottimo, bene, benissimo, fantastico"
 FILLERS = "ehm, eh, allora, beh, mah, ciao, salve, buongiorno, oh, ah, mmm, hmm, dunque"
 
+# Words of their own one slip away from a cue word: never bent onto it
+PLAIN = "quali, quale, perso, persa, dell, della, carta, parte, parti"
 NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, neanche, né, anziché"
 BUTS = "ma, però, pero, solo, soltanto, piuttosto, anzi"
 CORRECTIONS = "anzi, piuttosto, scusa, scusate, aspetta, cioè, invece, meglio, preferisco"
