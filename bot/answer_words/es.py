@@ -55,7 +55,7 @@ WEAK = "por favor, porfa, genial, perfecto, bien, muy bien, estupendo"
 FILLERS = "eh, ehh, em, bueno, pues, hola, buenas, oye, ah, oh, mmm, hmm"
 
 # Words of their own one slip away from a cue word: never bent onto it
-PLAIN = "pero, partido, partida, tarta, carta"
+PLAIN = "pero, partido, partida, tarta, carta, gastos, gasto"
 NEGATORS = "no, ni, nunca, jamás, sin, nada, ningún, ninguna, ninguno, tampoco, lugar"
 BUTS = "pero, sino, solo, sólo, mejor, aunque"
 CORRECTIONS = "mejor, perdón, perdon, espera, bueno, digo, no, prefiero, finalmente"

@@ -29,7 +29,7 @@ REASONS = [
                      "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette"),
     ("other", "autre raison, autre chose, autre, rien de tout ça, en retard, retard, trop tard, arrivé trop tard, "
               "trop long à arriver, délai"),
-    (None, "petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
+    (None, "un grand merci, petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
            "mauvaise adresse, mauvais numéro, mauvais email, mauvaise adresse email"),
 ]
 
@@ -58,7 +58,7 @@ WEAK = "svp, stp, s'il vous plaît, s'il te plaît, parfait, super, génial, top
 FILLERS = "euh, ben, bah, bon, alors, hmm, bonjour, salut, oh, ah, eh"
 
 # Words of their own one slip away from a cue word: never bent onto it
-PLAIN = "crepes, crepe, quelle, cassis, tachez, porte"
+PLAIN = "crepes, crepe, quelle, cassis, tachez, porte, coute, couter, coutent"
 NEGATORS = "pas, ne, n, jamais, aucun, aucune, sans, ni, lieu, rien, non"
 BUTS = "mais, plutôt, seulement, juste, cependant, par contre"
 CORRECTIONS = "plutôt, finalement, pardon, enfin, non, attendez, attends, désolé, désolée"
