@@ -75,7 +75,8 @@ Other languages (German, French, Spanish, Italian, Simplified Chinese: `bot.lang
   "tout", "todo", "tutto", 都 are no "all" ("c'est tout", "llegó todo roto", 首都); "perché",
   "porque" (because) ask nothing; Chinese 是, 好, 要, 对 are a yes only when the message opens with
   them ("订单号是...", "我要退款" are no yes); 两件 is a count, not the second item; "no sé", "non so"
-  are unsure, not no.
+  are unsure, not no; German "tot" (dead) is damaged in a German sentence ("Akku ist tot"), not in
+  English ("my tot", "tote bag").
 """
 from __future__ import annotations
 
@@ -1361,7 +1362,7 @@ def parse_line(answer: str, lines: Sequence[OrderLine]) -> Optional[OrderLine]:
 # English, so an English answer reads exactly as it did before they were added.
 _ENGLISH_LOOKALIKES = frozenset("""address agent arent billed billing costs difference wondering garcia jamie
 still trade true till tall warm soon seen prime root much mine game fare fall fell cost care been marc lee tee
-pass its due""".split())
+pass its due tot tote totes""".split())
 _ENGLISH_KNOWN = frozenset().union(
     *(lexicon._surface | lexicon._stems for lexicon in (_REASONS, _RESOLUTIONS, _YES_NO)),
     _PLAIN, _FUNCTION, _COMMON, _GENERIC, _NEGATORS, _STOPS, _WH, _AUX, _MAY, _REQUESTING, _SUBJECTS, _FILLERS,

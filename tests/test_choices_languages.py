@@ -269,3 +269,9 @@ def test_answers_are_no_policy_questions():
     for words in ("zu klein", "geld zurück bitte", "remboursement", "退款", "the frist one",
                   "what are the conditions for returning an item"):
         assert not policy_answers.sounds_like_policy_question(words), words
+
+
+def test_tot_is_dead_in_german_and_a_child_in_english():
+    assert choices.read_reason("der Akku ist nach zwei Tagen tot").reason is R.DAMAGED
+    assert not choices.read_reason("my tot loves it").confident
+    assert not choices.read_reason("return my tote bag").confident
