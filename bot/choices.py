@@ -781,6 +781,7 @@ _CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "s
               "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 _NTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
 _FX_ORDINALS = _fx_map("ORDINALS")
+_FX_NTH = re.compile(r"(\d{1,2})(?:te[nrs]?|e|er|re|eme|ere|nd|nde|do|da|ro|ra|to|ta|o|a)")
 _FX_NUMBERS = _fx_map("NUMBERS")
 _FX_NOUNS = _fx_map("NOUNS")
 _FX_BOTH = _fx_phrases("BOTH")
@@ -997,6 +998,8 @@ def _positions(tokens: Sequence[str], count: int, foreign: bool = False) -> Opti
                 number = _CARDINALS[tok]
         if number is None and foreign:
             number = _FX_ORDINALS.get(tok)
+            if number is None and _FX_NTH.fullmatch(tok):  # "2do", "2eme", "2te"
+                number = int(_FX_NTH.fullmatch(tok).group(1))
             if number is None and tok in _FX_NUMBERS and len(words) == 1 and not any(map(_is_han, tok)):  # 两件: a count
                 number = _FX_NUMBERS[tok]
         if number is None:
@@ -1063,6 +1066,8 @@ def _read_lines(answer: str, lines: Tuple[OrderLine, ...], foreign: bool) -> Opt
         if says_all or len(rest) == 1:
             return tuple(lines[i] for i in rest) if rest else None
         return None
+    if foreign and _FX_BOTH.search(" ".join(tokens)) and not names.named:  # "les 2", "los 2": both, not the 2nd
+        return lines if len(lines) <= 2 else None
     positions = _positions(tokens, len(lines), foreign)
     if positions is None:
         return None
@@ -1205,7 +1210,8 @@ def _fx_counts(text: str, maximum: int, both_only: bool = False) -> List[int]:
     if set(words) & _FX_VAGUE:
         return []
     ours = len(words) == 1 or _reads_foreign(text)  # "due" alone is Italian; "my delivery is due" is not
-    values = [] if both_only else [_FX_NUMBERS[w] for w in words if w in _FX_NUMBERS and (ours or w not in _ENGLISH_KNOWN)]
+    values = [] if both_only else [_FX_NUMBERS[w] for w in words if w in _FX_NUMBERS and (ours or w not in _ENGLISH_KNOWN)
+                                   and (_FX_NUMBERS[w] != 1 or len(words) <= 3)]  # "un", "ein": articles too
     if _FX_BOTH.search(" ".join(tokens)):
         values.append(2)
     if not both_only and not values and set(words) & _FX_ALL:

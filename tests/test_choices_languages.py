@@ -36,7 +36,10 @@ def test_every_served_language_has_every_table():
 @pytest.mark.parametrize("answer, reason", [
     # German
     ("zu klein", R.TOO_SMALL), ("die sind mir leider zu klein", R.TOO_SMALL), ("zu eng", R.TOO_SMALL),
-    ("kommt nicht rein", R.TOO_SMALL), ("zu kleinn", R.TOO_SMALL), ("zu groß", R.TOO_LARGE),
+    ("kommt nicht rein", R.TOO_SMALL), ("zu kleinn", R.TOO_SMALL), ("sind zu klein geraten", R.TOO_SMALL), ("is kaputt", R.DAMAGED),
+    ("geht nich", R.DAMAGED), ("hab mich vertan", R.CHANGED_MIND), ("trop ptit", R.TOO_SMALL),
+    ("muy chico", R.TOO_SMALL), ("esta roto", R.DAMAGED), ("troppo stretta", R.TOO_SMALL), ("有破损", R.DAMAGED),
+    ("尺码偏小", R.TOO_SMALL), ("der Akku ist tot", R.DAMAGED), ("zu groß", R.TOO_LARGE),
     ("viel zu gross", R.TOO_LARGE), ("die Hose ist zu lang", R.TOO_LARGE), ("kaputt angekommen", R.DAMAGED),
     ("kaput", R.DAMAGED), ("war beschädigt", R.DAMAGED), ("beschadigt", R.DAMAGED), ("Naht ist aufgerissen", R.DAMAGED),
     ("funktioniert nicht", R.DAMAGED), ("der Bildschirm hat einen Riss", R.DAMAGED),
@@ -128,7 +131,9 @@ def test_questions_volunteer_no_reason():
     ("退款", Resolution.REFUND), ("我要退款", Resolution.REFUND), ("退钱", Resolution.REFUND),
     ("换货", Resolution.EXCHANGE), ("换大一码", Resolution.EXCHANGE), ("积分", Resolution.STORE_CREDIT),
     ("不要退款，换货", Resolution.EXCHANGE), ("可以换吗", Resolution.EXCHANGE),
-    ("ja, refund please", Resolution.REFUND),
+    ("ja, refund please", Resolution.REFUND), ("ne nummer größer bitte", Resolution.EXCHANGE),
+    ("je préfère un avoir", Resolution.STORE_CREDIT), ("devuélvanme la plata", Resolution.REFUND),
+    ("cambio x otra talla", Resolution.EXCHANGE), ("换一个大码", Resolution.EXCHANGE), ("退款就行", Resolution.REFUND),
 ])
 def test_resolutions_typed_in_every_language(answer, resolution):
     assert choices.read_resolution(answer, EVERY) is resolution
@@ -148,6 +153,8 @@ def test_a_resolution_the_policy_does_not_offer_is_none():
 
 # -- yes / no ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("answer, said", [
+    ("jup", True), ("klaro", True), ("nee lass mal", False), ("ouai", True), ("nn", False), ("sip", True), ("nop", False),
+    ("no no", False), ("嗯嗯", True), ("好滴", True), ("不用", False),
     ("ja", True), ("ja genau", True), ("jaa", True), ("genau", True), ("richtig", True), ("stimmt", True),
     ("passt", True), ("gerne", True), ("jo passt", True), ("nein", False), ("nee", False), ("nö", False),
     ("nein danke", False), ("stimmt nicht", False), ("nein, das andere", False), ("nicht wirklich", False),
@@ -180,6 +187,9 @@ def test_yes_and_no_in_every_language(answer, said):
     ("la première", TWO, ["L1"]), ("les chaussettes", TWO, ["L2"]), ("tous sauf les chaussettes", THREE, ["L1", "L3"]),
     ("los dos", TWO, ["L1", "L2"]), ("el segundo", TWO, ["L2"]), ("los calcetines", TWO, ["L2"]), ("las botas", TWO, ["L1"]),
     ("entrambi", TWO, ["L1", "L2"]), ("il secondo", TWO, ["L2"]), ("i calzini", TWO, ["L2"]), ("le scarpe", TWO, ["L1"]),
+    ("beides", TWO, ["L1", "L2"]), ("nur die socken", TWO, ["L2"]), ("les 2", TWO, ["L1", "L2"]), ("le 2eme", TWO, ["L2"]),
+    ("los 2", TWO, ["L1", "L2"]), ("el 2do", TWO, ["L2"]), ("tutti e 2", TWO, ["L1", "L2"]), ("il 2°", TWO, ["L2"]),
+    ("就第二个", TWO, ["L2"]), ("只要袜子", TWO, ["L2"]), ("都要退", TWO, ["L1", "L2"]),
     ("两个都退", TWO, ["L1", "L2"]), ("第二个", TWO, ["L2"]), ("第一个", TWO, ["L1"]), ("袜子", TWO, ["L2"]),
     ("那双鞋", TWO, ["L1"]), ("最后一个", THREE, ["L3"]), ("zwei", TWO, ["L2"]),
     ("beide", THREE, None), ("pas du tout", TWO, None), ("tout à fait", TWO, None), ("llegó todo roto", TWO, None),
@@ -203,7 +213,8 @@ def test_items_mentioned_in_a_sentence():
     ("los dos", 2), ("dos", 2), ("solo uno", 1), ("todos", 3), ("la mitad", None),
     ("entrambi", 2), ("due", 2), ("tutti e due", 2), ("tutti", 3), ("metà", None),
     ("两个都退", 2), ("两个", 2), ("一个", 1), ("只退一个", 1), ("都退", 3), ("一半", None),
-    ("when's my delivery due", None),
+    ("when's my delivery due", None), ("juste un", 1), ("nur eine", 1), ("les 2", 2), ("两双", 2), ("就一个", 1),
+    ("vorrei fare un reso per la taglia", None),
 ])
 def test_quantities_in_every_language(answer, count):
     assert choices.read_quantity(answer, 3) == count

@@ -6,13 +6,13 @@ bitte", "ja genau", "das zweite", "beide"). Data only; the readers are in `bot.c
 REASONS = [
     ("too_small", "klein, kleiner, zu eng, eng, enger, kurz, kürzer, knapp, drückt, drücken, zwickt, "
                   "passt|passen ~ nicht ~ rein, komme|kommt|passe|passt nicht rein, "
-                  "eine|eins|1 nummer|größe|grösse ~ größer|grösser, brauche|brauch|will|möchte|hätte ~ größer|grösser"),
+                  "eine|eins|ne|1 nummer|größe|grösse ~ größer|grösser, brauche|brauch|will|möchte|hätte ~ größer|grösser"),
     # "groß" only after "zu", "ist"...: folded it is "Größe" (size): "gegen eine andere Größe"
     ("too_large", "zu ~ groß|gross, ist|sind|fällt|fallen|etwas|viel ~ groß|gross, größer, grösser, zu weit, weit, weiter, "
                   "lang, länger, locker, rutscht, sitzt zu locker, riesig, schlabbrig, fällt|fallen ~ weit, "
-                  "eine|eins|1 nummer|größe|grösse ~ kleiner, brauche|brauch|will|möchte|hätte ~ kleiner"),
+                  "eine|eins|ne|1 nummer|größe|grösse ~ kleiner, brauche|brauch|will|möchte|hätte ~ kleiner"),
     ("damaged", "kaputt, beschädigt, defekt, gebrochen, zerbrochen, gerissen, riss, loch, löcher, zerkratzt, kratzer, "
-                "eine delle, delle drin, dellen, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht, "
+                "eine delle, delle drin, dellen, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht|nich, "
                 "lädt nicht, springt nicht an, tot, ist tot, akku tot, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
                 "zerrissen, aufgerissen, naht offen|auf|gerissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen"),
     ("wrong_item", "falsch, falsche, falschen, falscher, falsches, verwechselt, nicht bestellt, nie bestellt, "
@@ -24,7 +24,7 @@ REASONS = [
                          "farbe stimmt nicht, nicht wie auf dem bild"),
     ("changed_mind", "gefällt|gefallen ~ nicht, mag ~ nicht, brauche|brauch|will|benötige ~ nicht mehr, "
                      "nicht mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
-                     "überlegt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
+                     "überlegt, vertan, verklickt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
                      "fehlkauf, falsch bestellt, zu teuer, kein bedarf, keinen bedarf, nicht mein geschmack|stil|ding"),
     ("other", "anderer grund, andere gründe, etwas anderes, sonstiges, sonstige, zu spät, verspätet, verspätung, "
               "hat zu lange gedauert, dauert zu lange, zu lange gedauert, dauerte ewig"),
@@ -39,7 +39,7 @@ RESOLUTIONS = [
                "konto|karte|kreditkarte, paypal, überweisung, überweisen, mein geld, das geld, geld, erstattet"),
     ("exchange", "umtausch, umtauschen, tauschen, umgetauscht, eintauschen, austauschen, tausch, "
                  "andere|anderen|andere größe|grösse|farbe|modell, größe|grösse|nummer ~ größer|grösser|kleiner, "
-                 "eine|eins|1 nummer|größe|grösse ~ größer|grösser|kleiner, gegen ~ größe|grösse|xs|s|m|l|xl|xxl, "
+                 "eine|eins|ne|1 nummer|größe|grösse ~ größer|grösser|kleiner, gegen ~ größe|grösse|xs|s|m|l|xl|xxl, "
                  "in größe|grösse, in ~ größer|grösser|kleiner"),
     ("store_credit", "gutschein, gutschrift, guthaben, einkaufsgutschein, wertgutschein, shop guthaben, kundenkonto, "
                      "store credit"),
@@ -49,7 +49,7 @@ RESOLUTIONS = [
 ]
 
 # -- bot.choices: yes / no
-YES = ("ja, jaa, jo, joa, jap, jep, jawohl, ja klar, klar, klaro, gerne, gern, genau, richtig, stimmt, korrekt, "
+YES = ("ja, jaa, jo, joa, jap, jep, jup, jepp, jawohl, ja klar, klar, klaro, gerne, gern, genau, richtig, stimmt, korrekt, "
        "passt, passt so, in ordnung, alles klar, einverstanden, mach das, machen sie das, bitte ja, ja bitte, "
        "auf jeden fall, natürlich, sicher, logo, selbstverständlich, okay, ok, ja gerne, jawoll, "
        "genau so, ganz genau, das stimmt, so ist es, das ist richtig, kein problem, warum nicht, "
@@ -65,7 +65,7 @@ FILLERS = "äh, ähm, hm, hmm, naja, na, also, oh, ach, tja, hallo, hi, moin, se
 PLAIN = "tach, tag, dell, wenn, denn, weil, mal"
 
 # -- bot.choices: negations, clause turns, corrections, questions
-NEGATORS = "nicht, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, weder, statt, anstatt, nichts"
+NEGATORS = "nicht, nich, net, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, weder, statt, anstatt, nichts"
 BUTS = "aber, sondern, doch, jedoch, trotzdem, nur, eher, lieber"
 CORRECTIONS = "doch, eigentlich, lieber, sorry, moment, nein, ne, besser"
 QUESTION_WORDS = "wie, wann, wo, warum, wieso, weshalb, wer, welche, welcher, welches, welchen, wieviel, wohin, woher"
@@ -76,7 +76,7 @@ ORDINALS = {"erste": 1, "ersten": 1, "erstes": 1, "erster": 1, "zweite": 2, "zwe
             "dritte": 3, "dritten": 3, "drittes": 3, "dritter": 3, "vierte": 4, "vierten": 4, "viertes": 4,
             "fünfte": 5, "fünften": 5, "fünftes": 5, "letzte": -1, "letzten": -1, "letztes": -1, "letzter": -1,
             "obere": 1, "oberen": 1, "untere": -1, "unteren": -1}
-NUMBERS = {"eins": 1, "einen": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7,
+NUMBERS = {"eins": 1, "einen": 1, "ein": 1, "eine": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7,
            "acht": 8, "neun": 9, "zehn": 10}
 BOTH = "beide, beiden, beides"
 ALL = "alle, alles, allen, sämtliche, komplett"

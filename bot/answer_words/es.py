@@ -65,9 +65,9 @@ QUESTION_VERBS = "si, es, son, hay, tengo, tiene, puede, cuesta, tarda, pagan, p
 ORDINALS = {"primero": 1, "primera": 1, "primer": 1, "1º": 1, "1ª": 1, "segundo": 2, "segunda": 2, "2º": 2, "2ª": 2,
             "tercero": 3, "tercera": 3, "tercer": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
             "último": -1, "última": -1, "ultimo": -1, "ultima": -1}
-NUMBERS = {"uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+NUMBERS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
            "nueve": 9, "diez": 10}
-BOTH = "los dos, las dos, ambos, ambas"
+BOTH = "los dos, las dos, ambos, ambas, los 2, las 2"
 ALL = "todos, todas"  # not "todo": "llegó todo roto", "eso es todo"
 EXCEPT = "excepto, menos, salvo"  # all but these
 VAGUE = "mitad, algunos, algunas, varios, varias"  # no count: "half", "some"

@@ -45,12 +45,12 @@ RESOLUTIONS = [
     (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir"),
 ]
 
-YES = ("oui, ouais, ouaip, ouep, oui oui, oui merci, oui svp, oui stp, bien sûr, bien sur, évidemment, d'accord, "
+YES = ("oui, ouais, ouaip, ouep, wé, ouai, oui oui, oui merci, oui svp, oui stp, bien sûr, bien sur, évidemment, d'accord, "
        "dac, ok, okay, exact, exactement, c'est ça, c'est bon, c'est correct, correct, tout à fait, "
        "parfaitement, volontiers, allez-y, allez y, vas-y, vas y, absolument, pas de problème, pas de souci, "
        "aucun problème, carrément, ça marche, ca marche, ça me va, ca me va, entendu, si, effectivement, "
        "oui c'est ça, oui exactement, pourquoi pas")
-NO = ("non, nan, non merci, pas maintenant, pas vraiment, surtout pas, pas du tout, absolument pas, certainement pas, "
+NO = ("non, nan, nn, non merci, pas maintenant, pas vraiment, surtout pas, pas du tout, absolument pas, certainement pas, "
       "jamais, pas question, hors de question, non non, laisse tomber, laissez tomber, c'est faux, faux, "
       "pas encore, non c'est pas ça, pas besoin, ce n'est pas ça")
 UNSURE = "je sais pas, je ne sais pas, sais pas, jsp, peut-être, peut être, peutêtre, pas sûr, pas sur, pas certain, pas certaine, bof"
@@ -59,7 +59,7 @@ FILLERS = "euh, ben, bah, bon, alors, hmm, bonjour, salut, oh, ah, eh"
 
 # Words of their own one slip away from a cue word: never bent onto it
 PLAIN = "crepes, crepe, quelle, cassis, tachez, porte, coute, couter, coutent"
-NEGATORS = "pas, ne, n, jamais, aucun, aucune, sans, ni, lieu, rien, non"
+NEGATORS = "pas, jamais, aucun, aucune, sans, ni, lieu, rien, non"
 BUTS = "mais, plutôt, seulement, juste, cependant, par contre"
 CORRECTIONS = "plutôt, finalement, pardon, enfin, non, attendez, attends, désolé, désolée"
 QUESTION_WORDS = "comment, quand, où, pourquoi, combien, quel, quelle, quels, quelles, lequel, laquelle"
@@ -69,8 +69,8 @@ ORDINALS = {"premier": 1, "première": 1, "premiere": 1, "1er": 1, "1ère": 1, "
             "second": 2, "seconde": 2, "2ème": 2, "2eme": 2, "troisième": 3, "troisieme": 3, "3ème": 3,
             "quatrième": 4, "quatrieme": 4, "cinquième": 5, "dernier": -1, "dernière": -1, "derniere": -1}
 NUMBERS = {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
-           "seul": 1, "seule": 1}
-BOTH = "les deux, tous les deux, toutes les deux"
+           "un": 1, "une": 1, "seul": 1, "seule": 1}
+BOTH = "les deux, tous les deux, toutes les deux, les 2"
 ALL = "tous, toutes, totalité"  # not "tout": "c'est tout", "tout à fait", "merci pour tout"
 EXCEPT = "sauf, excepté, hormis"  # all but these
 VAGUE = "moitié, quelques, certains, certaines, plusieurs"  # no count: "half", "some"

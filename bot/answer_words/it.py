@@ -65,7 +65,7 @@ QUESTION_VERBS = "se, è, sono, posso, devo, ci, costa, pagate, rimborsate, avet
 
 ORDINALS = {"primo": 1, "prima": 1, "secondo": 2, "seconda": 2, "terzo": 3, "terza": 3, "quarto": 4, "quarta": 4,
             "quinto": 5, "quinta": 5, "ultimo": -1, "ultima": -1}
-NUMBERS = {"uno": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7, "otto": 8, "nove": 9,
+NUMBERS = {"uno": 1, "una": 1, "un": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7, "otto": 8, "nove": 9,
            "dieci": 10}
 BOTH = "entrambi, entrambe, tutti e due, tutte e due, tutti e 2, ambedue"
 ALL = "tutti, tutte"  # not "tutto": "è arrivato tutto rotto"
