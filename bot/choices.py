@@ -66,17 +66,20 @@ Other languages (German, French, Spanish, Italian, Simplified Chinese: `bot.lang
 - When English and another language read different things, the message's language decides (the word
   lists of `bot.language`): "ce n'est pas trop petit" reads French, so its "pas" negates the "petit"
   English would have read; "alle außer den Socken" is German "all but", not English "all".
-- Collisions, and how they are resolved: German "die" and "hat" (article, "has") are no English die/hate
-  between words English does not know ("die Schuhe", "Bildschirm hat einen Riss"; "it will die" and
-  "my hat" stay English). "Größe" (size) folds to "große" (big): "groß" counts only after zu/ist/sind.
-  "no", "non", "si" mean the same in the languages that have them; German "ne" (no) is left out, being
-  French's "ne ... pas"; "da" is no yes (German "there", Italian "from"); "vale" is yes, "un vale" store
-  credit; French "avoir" is store credit only as a noun ("un avoir", not "avoir un remboursement");
-  "tout", "todo", "tutto", 都 are no "all" ("c'est tout", "llegó todo roto", 首都); "perché",
-  "porque" (because) ask nothing; Chinese 是, 好, 要, 对 are a yes only when the message opens with
-  them ("订单号是...", "我要退款" are no yes); 两件 is a count, not the second item; "no sé", "non so"
-  are unsure, not no; German "tot" (dead) is damaged in a German sentence ("Akku ist tot"), not in
-  English ("my tot", "tote bag").
+- Collisions, and how they are resolved: German "die" and "hat" (article, "has") are no English
+  die/hate between words English does not know ("die Schuhe", "Bildschirm hat einen Riss"; "it will
+  die" and "my hat" stay English). "Größe" (size) folds to "große" (big): "groß" counts only after
+  zu/ist/sind. "no", "non", "si" mean the same in the languages that have them. "ne" is neither German
+  "no" nor a French negation (French "ne ... pas" has its "pas"; German "ne Nummer größer" is "eine").
+  "da" is no yes (German "there", Italian "from"). "vale" is yes, "un vale" store credit; French
+  "avoir" is store credit only as a noun ("un avoir", not "avoir un remboursement"). "tout", "todo",
+  "tutto", 都 are no "all" ("c'est tout", "llegó todo roto", 首都). "perché", "porque" (because) ask
+  nothing. Chinese 是, 好, 要, 对 are a yes only when the message opens with them ("订单号是...",
+  "我要退款" are no yes); 两件 is a count, not the second item. "no sé", "non so" are unsure, not no.
+  "un", "ein", "una" count 1 only in a short answer (they are articles too); "les 2", "los 2" are
+  both, not the second. German "tot" (dead) is damaged in a German sentence ("Akku ist tot"), not in
+  English ("my tot", "tote bag"). Words of their own one typo from a cue ("quali" / qualità) are each
+  language's PLAIN table.
 """
 from __future__ import annotations
 
