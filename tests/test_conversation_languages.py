@@ -123,3 +123,12 @@ def test_french_spanish_italian_returns_typed(chat, line, reason, resolution):
     assert typed(chat, resolution)[-1] == "utter_rma_issued"
     (rma,) = chat.rmas()
     assert (rma.line_id, rma.reason.value, rma.resolution.value) == ("L1", "too_small", "refund")
+
+
+@pytest.mark.parametrize("first, correction", [("die Schuhe", "nein, die Socken"), ("鞋子", "不对，是袜子"),
+                                               ("les chaussures", "non, les chaussettes")])
+def test_a_corrected_item_is_followed(chat, first, correction):
+    verified_alice(chat)
+    assert typed(chat, first)[-1] == "utter_ask_return_reason" and chat.state.task.line_ids == ("L1",)
+    assert chat.say(correction, "deny", 0.6)[-1] == "utter_ask_return_reason"
+    assert chat.state.task.line_ids == ("L2",)
