@@ -34,7 +34,8 @@ def build(settings: Settings) -> Services:
     lockout = Lockout(settings.verify_max_failures, timedelta(minutes=settings.verify_lockout_minutes))
     returns = ReturnsService(store, load_policy(settings.policy_file), shop, utc_now, new_rma_id, lockout,
                              handoffs=store.handoffs)
-    updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, utc_now)
+    updates = ReturnUpdates(store, returns.policy.ship_back_days, returns.slip_url_for, utc_now,
+                            bank_days=returns.policy.bank_days)
     return Services(settings=settings, store=store, returns=returns, updates=updates,
                     platforms=SqlPlatformReturns(store.engine))
 

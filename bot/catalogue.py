@@ -12,14 +12,25 @@ domain.yml (same keys, same placeholders, same button payloads; only the words c
 part of the product (`chat.yml`, `pages.yml`, ...), a key in one file only. `catalogue("de")` is the
 German sentences over the English ones: a key German lacks falls back to English, and
 `missing_translations("de")` names it (tests/test_translations.py fails the build on any).
+
+Which language a sentence is said in: the caller that knows the customer's language says so once,
+`with speaking("de"):` (the chat's action for one turn), and every `catalogue()` asked for without a
+language inside it is that language's. The dialogue builds its phrases, lists and button titles in
+some twenty helpers several calls deep (bot/conversation/*, bot/replies.py); one value set at the turn's
+entry keeps them all in the customer's language without threading it through each signature. It is a
+context variable, so two conversations handled at once (threads, asyncio tasks) never share it; outside
+`speaking`, it is English, as before. Code that serves a request in a known language (the portal, the
+slip) passes `language=` or a `Catalogue` explicitly instead.
 """
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -27,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_FILE = ROOT / "domain.yml"
 LANGUAGES_DIR = ROOT / "languages"
 ENGLISH = "en"
+_SPOKEN: ContextVar[str] = ContextVar("returnbot_spoken_language", default=ENGLISH)
 _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
 _MARKUP = re.compile(r"\*\*(.+?)\*\*|\[(.+?)\]")  # **bold**, [a link to the chat] (the portal's sentences)
 
@@ -168,9 +180,26 @@ def _translated(language: str) -> Catalogue:
     return load_translation(language).over(_default(str(DOMAIN_FILE)))
 
 
-def catalogue(path: Optional[Path] = None, language: str = ENGLISH) -> Catalogue:
+@contextmanager
+def speaking(language: Optional[str]) -> Iterator[str]:
+    """Within it, `catalogue()` is `language`'s (None or "": English). Yields the language."""
+    token = _SPOKEN.set(language or ENGLISH)
+    try:
+        yield language or ENGLISH
+    finally:
+        _SPOKEN.reset(token)
+
+
+def spoken_language() -> str:
+    """The language `speaking` set (English outside it)."""
+    return _SPOKEN.get()
+
+
+def catalogue(path: Optional[Path] = None, language: Optional[str] = None) -> Catalogue:
     """The project's catalogue in `language` (domain.yml for English; a translation over English for
-    the others, so a key not yet translated is said in English), read once per process."""
+    the others, so a key not yet translated is said in English), read once per process. Without a
+    language: the one being spoken (`speaking`), English outside it."""
+    language = language or _SPOKEN.get()
     if language != ENGLISH and path is None:
         return _translated(language)
     return _default(str(path or DOMAIN_FILE))

@@ -4,7 +4,7 @@ automation rate.
 `facts(event, secret)` reads one event as Rasa's event broker publishes it (the tracker event's dict
 with `sender_id`) and returns what it counts; it reads no clock and sends nothing. The outcome of a
 request is told by the response the action server chose (`metadata.utter_action` of a bot event):
-the response names are the contract between actions/ and domain.yml, whereas slots are reset after
+the response names (the constants of bot/responses.py) are the contract between actions/ and domain.yml, whereas slots are reset after
 each request and tags live only in the order store. `SqlStats` (bot/sql/conversation_stats.py) keeps
 the facts in the order database, one row each, keyed by a hash of the event they came from: RabbitMQ
 delivers at least once, and a message delivered twice then counts once. Conversations are kept by a
@@ -29,32 +29,34 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from bot import responses as said
+
 
 OUTCOMES = {  # the response an action chose -> the outcome it reports
-    "utter_rma_issued": "rma_issued",
-    "utter_rma_exists": "rma_exists",
-    "utter_returnless_refund": "returnless_refund",
-    "utter_amazon_fba": "amazon_path",
-    "utter_amazon_fba_damaged": "amazon_path",
-    "utter_damage_replacement": "damage_replacement",
-    "utter_fraud_review": "fraud_review",
-    "utter_nothing_to_return": "not_eligible",
-    "utter_tracking": "tracking",
-    "utter_tracking_not_received": "tracking",
-    "utter_return_status": "return_status",
-    "utter_no_returns_yet": "return_status",
-    "utter_return_on_its_way": "return_status",
-    "utter_cancel_done": "cancelled",
-    "utter_cancel_already_cancelled": "cancel_not_possible",
-    "utter_cancel_already_shipped": "cancel_not_possible",
-    "utter_cancel_amazon_fba": "cancel_not_possible",
-    "utter_verification_locked": "verification_locked",
+    said.RMA_ISSUED: "rma_issued",
+    said.RMA_EXISTS: "rma_exists",
+    said.RETURNLESS_REFUND: "returnless_refund",
+    said.AMAZON_FBA: "amazon_path",
+    said.AMAZON_FBA_DAMAGED: "amazon_path",
+    said.DAMAGE_REPLACEMENT: "damage_replacement",
+    said.FRAUD_REVIEW: "fraud_review",
+    said.NOTHING_TO_RETURN: "not_eligible",
+    said.TRACKING: "tracking",
+    said.TRACKING_NOT_RECEIVED: "tracking",
+    said.RETURN_STATUS: "return_status",
+    said.NO_RETURNS_YET: "return_status",
+    said.RETURN_ON_ITS_WAY: "return_status",
+    said.CANCEL_DONE: "cancelled",
+    said.CANCEL_ALREADY_CANCELLED: "cancel_not_possible",
+    said.CANCEL_ALREADY_SHIPPED: "cancel_not_possible",
+    said.CANCEL_AMAZON_FBA: "cancel_not_possible",
+    said.VERIFICATION_LOCKED: "verification_locked",
 }
-NOT_ELIGIBLE_PREFIX = "utter_not_eligible_"  # utter_not_eligible_window_closed, ..._non_returnable_category...
+NOT_ELIGIBLE = frozenset({*said.NOT_ELIGIBLE.values(), said.NOT_ELIGIBLE_OTHER})  # "not eligible", with the reason
 HANDOFFS = {  # the response that tells the customer a person takes over -> the handoff's reason
-    "utter_handoff": "customer_request",
-    "utter_fraud_review": "fraud_review",
-    "utter_damage_replacement": "damage_claim",
+    said.HANDOFF: "customer_request",
+    said.FRAUD_REVIEW: "fraud_review",
+    said.DAMAGE_REPLACEMENT: "damage_claim",
 }
 RESOLVING = frozenset({"rma_issued", "rma_exists", "returnless_refund", "amazon_path", "not_eligible", "tracking",
                        "return_status", "cancelled", "cancel_not_possible"})
@@ -87,7 +89,7 @@ def facts(event: Mapping[str, Any], secret: str) -> List[Fact]:
         found.append((TURN, intent or "(none)"))
     elif kind == "bot":
         response = (event.get("metadata") or {}).get("utter_action") or ""
-        outcome = OUTCOMES.get(response) or ("not_eligible" if response.startswith(NOT_ELIGIBLE_PREFIX) else None)
+        outcome = OUTCOMES.get(response) or ("not_eligible" if response in NOT_ELIGIBLE else None)
         if outcome:
             found.append((OUTCOME, outcome))
         if response in HANDOFFS:

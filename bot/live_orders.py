@@ -9,7 +9,9 @@ the lookup says it may be stale; `stale_matters` is True only when the differenc
 what the customer is told: the order was cached before it was delivered or cancelled (its status,
 tracking or delivery date may have moved since). A delivered or cancelled order does not change in
 a way the bot uses, so nobody is told. An unknown order while a marketplace is down is
-`unavailable` (the bot may say "try again later" instead of "no such order").
+`unavailable` (the bot may say "try again later" instead of "no such order"). `read_at` is when the
+copy answered was read from its marketplace, so the customer can be told how old it is when
+`stale_matters` (bot/conversation says it in one sentence, `utter_order_may_be_stale`).
 
 `mirror_returns(source, mirror)` creates in the marketplace's admin the returns of the RMAs
 returnbot issued for its orders (Shopify, `SHOPIFY_CREATE_RETURNS`), each once.
@@ -107,6 +109,12 @@ class Lookup:
     fresh: bool = True  # read from the marketplace now, or within max_age
     stale_matters: bool = False  # the marketplace could not be asked and what it holds may change the answer
     unavailable: bool = False  # unknown here and some marketplace could not be asked
+    read_at: Optional[datetime] = None  # when the copy was read from its marketplace (None: imported)
+
+    @property
+    def stale_since(self) -> Optional[datetime]:
+        """When the copy answered was read, if it may be out of date in a way the customer should hear."""
+        return self.read_at if self.stale_matters else None
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ class LiveOrders:
         if cached is not None and (record is None or record.source not in self.sources):
             return Lookup(cached, source=record.source if record else None)  # imported: nothing to ask
         if cached is not None and now - record.fetched_at < self.max_age:
-            return Lookup(cached, source=record.source)
+            return Lookup(cached, source=record.source, read_at=record.fetched_at)
         asked = [self.sources[record.source]] if record else list(self.sources.values())
         failed = False
         for source in asked:
@@ -148,10 +156,11 @@ class LiveOrders:
                 self.ledger.record_error(source.name, exc.message, now)
                 continue
             if order is not None and self.keep(source.name, order, now):
-                return Lookup(self.cache.get_order(order.order_id) or order, source=source.name)
+                return Lookup(self.cache.get_order(order.order_id) or order, source=source.name, read_at=now)
         if cached is not None:
             matters = failed and cached.status not in SETTLED
-            return Lookup(cached, source=record.source, fresh=False, stale_matters=matters)
+            return Lookup(cached, source=record.source, fresh=False, stale_matters=matters,
+                          read_at=record.fetched_at)
         return Lookup(None, unavailable=failed)
 
     def keep(self, source: str, order: Order, at: datetime) -> bool:

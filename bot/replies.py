@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
+from urllib.parse import quote
 
+from bot import locale_format
 from bot import responses as said
-from bot.catalogue import Catalogue, catalogue
-from bot.models import Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
+from bot.catalogue import ENGLISH, Catalogue, catalogue
+from bot.models import Money, Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
 
 if TYPE_CHECKING:
     from bot.platforms import ExternalReturn
 
-DEFAULT_BANK_DAYS = "3-5"  # the notices' (bot/updates.py): ReturnUpdates is not given policy.yml's bank_days yet
+DEFAULT_BANK_DAYS = "3-5"  # policy.yml's default; the chat, the portal and the notices are given policy.yml's own
 WAITING = (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)  # approved, not sent back yet
 
 
@@ -26,7 +29,27 @@ def _words(words: Optional[Catalogue]) -> Catalogue:
 
 
 def day(moment: Optional[datetime], words: Optional[Catalogue] = None) -> str:
-    return moment.strftime("%-d %B %Y") if moment else _words(words).text(said.PHRASE_UNKNOWN_DATE)
+    """A date in a sentence, in the catalogue's language ("4 December 2026", "4. Dezember 2026")."""
+    words = _words(words)
+    return locale_format.long_day(moment, words.language) if moment else words.text(said.PHRASE_UNKNOWN_DATE)
+
+
+def money(value: Money, words: Optional[Catalogue] = None) -> str:
+    """An amount in a sentence, in the catalogue's language ("9.99 USD", "9,99 $", "US$9.99")."""
+    return locale_format.money(value.amount, value.currency, _words(words).language)
+
+
+def with_language(url: str, language: Optional[str]) -> str:
+    """A link the bot gives (the portal, a slip), made to open in the conversation's language
+    (`?lang=de`); English links stay as they were."""
+    if not url or not language or language == ENGLISH:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}lang={quote(language)}"
+
+
+def price(value: Decimal, words: Optional[Catalogue] = None) -> str:
+    """A price beside its currency's code (a button's "{price} {currency}"): "9.99", "9,99"."""
+    return locale_format.amount(value, _words(words).language)
 
 
 def units(title: str, count: int, words: Optional[Catalogue] = None) -> str:
@@ -48,8 +71,8 @@ def delivery_status(order: Order, words: Optional[Catalogue] = None) -> str:
     if order.status is OrderStatus.CANCELLED:
         return words.text(said.ORDER_CANCELLED, order_id=order.order_id)
     if order.status is OrderStatus.DELIVERED:
-        return words.text(said.ORDER_DELIVERED, order_id=order.order_id, delivered_on=day(order.delivered_at))
-    return words.text(said.ORDER_SHIPPED, order_id=order.order_id, shipped_on=day(order.shipped_at))
+        return words.text(said.ORDER_DELIVERED, order_id=order.order_id, delivered_on=day(order.delivered_at, words))
+    return words.text(said.ORDER_SHIPPED, order_id=order.order_id, shipped_on=day(order.shipped_at, words))
 
 
 def ship_by_date(rma: Rma, ship_back_days: int) -> datetime:
@@ -83,21 +106,21 @@ class Progress:
     created_at: datetime
     ours: bool
     resolution: Optional[Resolution] = None
-    amount: Optional[str] = None  # the refund, made or due, when known
+    amount: Optional[Money] = None  # the refund, made or due, when known
     refunded_at: Optional[datetime] = None
     slip_url: Optional[str] = None  # the slip, or the platform's label or instructions page
     ship_by: Optional[datetime] = None
 
     @classmethod
     def of_rma(cls, rma: Rma, item: str, ship_back_days: int, slip_url: Optional[str] = None) -> "Progress":
-        return cls(rma.rma_id, item, rma.status, rma.created_at, True, rma.resolution, str(rma.refund),
+        return cls(rma.rma_id, item, rma.status, rma.created_at, True, rma.resolution, rma.refund,
                    rma.refunded_at, slip_url, ship_by_date(rma, ship_back_days))
 
     @classmethod
     def of_platform(cls, found: "ExternalReturn") -> "Progress":
         items = ", ".join(item.title for item in found.items if item.title) or catalogue().text(said.PHRASE_YOUR_ITEMS)
         return cls(found.rma_number, items, found.status, found.created_at, False, None,
-                   str(found.refund) if found.refund else None, found.refunded_at or found.updated_at,
+                   found.refund or None, found.refunded_at or found.updated_at,
                    found.label_url)
 
 
@@ -106,7 +129,7 @@ def return_progress(progress: Progress, bank_days: str, words: Optional[Catalogu
     `bank_days`: policy.yml's days a bank takes to show a refund ("3-5")."""
     words, p = _words(words), progress
     values = dict(rma_id=p.rma_id, items=p.items, created_on=day(p.created_at, words),
-                  refunded_on=day(p.refunded_at, words), amount=p.amount or "",
+                  refunded_on=day(p.refunded_at, words), amount=money(p.amount, words) if p.amount else "",
                   resolution=resolution_name(p.resolution, words) if p.resolution else "",
                   slip_url=p.slip_url or "", ship_by=day(p.ship_by, words), bank_days=bank_days)
     full, brief, _ = said.LADDER[p.status]
@@ -129,7 +152,7 @@ def notice(rma: Rma, item: str, status: RmaStatus, at: Optional[datetime], note:
     elif status is RmaStatus.REJECTED and note:
         key = said.NOTICE_REJECTED_WHY
     return _words(words).text(key, rma_id=rma.rma_id, item=item, slip_url=slip_url or "", why=note or "",
-                              resolution=resolution_name(rma.resolution, words), amount=str(rma.refund),
+                              resolution=resolution_name(rma.resolution, words), amount=money(rma.refund, words),
                               refunded_on=day(at, words), bank_days=bank_days)
 
 
@@ -142,7 +165,7 @@ def portal_status(rma: Rma, ship_by: Optional[datetime], words: Optional[Catalog
     elif rma.status is RmaStatus.REFUNDED and rma.refunded_at is None:
         key = said.PORTAL_STATUS_REFUNDED_BRIEF
     return words.text(key, created_on=day(rma.created_at, words), ship_by=day(ship_by, words),
-                      amount=str(rma.refund), refunded_on=day(rma.refunded_at, words),
+                      amount=money(rma.refund, words), refunded_on=day(rma.refunded_at, words),
                       resolution=resolution_name(rma.resolution, words))
 
 
@@ -157,3 +180,9 @@ def returns_summary(rmas: Sequence[Rma], order: Order, ship_back_days: int, bank
 def platform_return_progress(found: "ExternalReturn", bank_days: str, words: Optional[Catalogue] = None) -> str:
     """One sentence on a return made in the merchant's returns platform (AfterShip, Loop)."""
     return return_progress(Progress.of_platform(found), bank_days, words)
+
+
+def remedy_text(rma: Rma, words: Optional[Catalogue] = None) -> str:
+    """What happens about a damaged item: "We'll send you a replacement (reference ...)" or a refund."""
+    return _words(words).text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
+                              amount=money(rma.refund, words))

@@ -66,8 +66,9 @@ class Notice:
 
 class ReturnUpdates:
     def __init__(self, store: Store, ship_back_days: int, slip_url: Callable[[Rma], Optional[str]],
-                 clock: Callable[[], datetime]):
+                 clock: Callable[[], datetime], bank_days: str = replies.DEFAULT_BANK_DAYS):
         self.store, self.ship_back_days, self.slip_url, self.clock = store, ship_back_days, slip_url, clock
+        self.bank_days = bank_days  # policy.yml's, as the chat and the portal say it
 
     # -- the lifecycle ----------------------------------------------------------------------------
     def record(self, rma_id: str, status: RmaStatus, *, event_id: Optional[str] = None, note: str = "",
@@ -140,7 +141,8 @@ class ReturnUpdates:
         order = self.store.get_order(rma.order_id)
         item = replies.item_name(order.line(rma.line_id) if order else None)
         slip_url = self.slip_url(rma) if event.status is RmaStatus.LABEL_CREATED else None
-        return replies.notice(rma, item, event.status, event.at, event.note, slip_url)  # wording: the catalogue
+        return replies.notice(rma, item, event.status, event.at, event.note, slip_url,  # wording: the catalogue
+                              bank_days=self.bank_days)
 
 
 def _tells(event: RmaEvent) -> bool:

@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from typing import Callable, List, Mapping, Optional, Tuple
 
 from bot import replies, text
+from bot.catalogue import spoken_language
 from bot.handoffs.types import HandoffFacts, HandoffRepository
+from bot.live_orders import Lookup
 from bot.models import (
     CustomerHistory,
     Decision,
@@ -63,6 +65,13 @@ class Verification:
     verified: bool
     locked: bool = False
     order: Optional[Order] = None
+    # Verified on a copy read then, because its marketplace could not answer now, and what it may hold
+    # since could change the answer (`bot.live_orders.Lookup.stale_since`): the customer is told.
+    stale_since: Optional[datetime] = None
+    # Not verified because the order is not known here and a marketplace that may hold it could not be
+    # asked (`Lookup.unavailable`): "try again shortly", not "wrong order or proof". It says nothing of
+    # the proof, so it helps no guesser; the attempt still counts towards the lockout.
+    unavailable: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,8 @@ class ReturnsService:
         self.clock = clock
         self.new_rma_id = new_rma_id
         self.lookup_order: Callable[[str], Optional[Order]] = store.get_order  # live: integrations/sources.py
+        # The same lookup with how fresh its answer is (`LiveOrders.lookup` when a marketplace is connected).
+        self.lookup: Callable[[str], Lookup] = lambda order_id: Lookup(self.lookup_order(order_id))
 
     # -- verification ---------------------------------------------------------------------
     def verify(self, conversation_id: str, order_id: str, proof: str, count_failure: bool = True) -> Verification:
@@ -146,22 +157,32 @@ class ReturnsService:
         if not count_failure:
             if self.is_locked(conversation_id, order_id):
                 return Verification(verified=False, locked=True)
-            order = self.lookup_order(order_id)
-            if order is not None and _proof_matches(order, proof):
+            found = self.lookup(order_id)
+            if found.order is not None and _proof_matches(found.order, proof):
                 self.store.record_verification(conversation_id, order_id, now)
-                return Verification(verified=True, order=order)
-            return Verification(verified=False)
+                return Verification(verified=True, order=found.order, stale_since=found.stale_since)
+            return Verification(verified=False, unavailable=found.order is None and found.unavailable)
         # The attempt is counted before the proof is checked, in one atomic step with the limit's check,
         # so parallel guesses cannot all slip under it; a right proof takes its count back.
         attempt = self.store.claim_verification_attempt(conversation_id, order_id, now, now - self.lockout.window,
                                                         self.lockout.max_failures)
         if attempt is None:
             return Verification(verified=False, locked=True)
-        order = self.lookup_order(order_id)
-        if order is not None and _proof_matches(order, proof):
+        found = self.lookup(order_id)
+        if found.order is not None and _proof_matches(found.order, proof):
             self.store.release_verification_attempt(attempt, conversation_id, order_id, now)
-            return Verification(verified=True, order=order)
-        return Verification(verified=False, locked=self.is_locked(conversation_id, order_id))
+            return Verification(verified=True, order=found.order, stale_since=found.stale_since)
+        return Verification(verified=False, locked=self.is_locked(conversation_id, order_id),
+                            unavailable=found.order is None and found.unavailable)
+
+    def reread(self, conversation_id: str, order_id: str) -> Optional[datetime]:
+        """Before telling a verified customer where their order stands again: the order read anew from
+        its marketplace when the copy is older than the cache allows (it changed, say, from shipped to
+        delivered); when the marketplace cannot answer, the time of the copy that answers instead, if
+        what changed since could matter (else None). Changes nothing for an order not verified here."""
+        if not self.is_verified(conversation_id, order_id):
+            return None
+        return self.lookup(order_id).stale_since
 
     def is_locked(self, conversation_id: str, order_id: str) -> bool:
         since = self.clock() - self.lockout.window
@@ -266,11 +287,11 @@ class ReturnsService:
     def request_return(self, conversation_id: str, order_id: str, line_id: str, reason: ReturnReason,
                        resolution: Optional[Resolution] = None, quantity: Optional[int] = None, *,
                        words: str = "", check_fraud: bool = True,
-                       extra_resolutions: Tuple[Resolution, ...] = ()) -> ReturnResult:
+                       extra_resolutions: Tuple[Resolution, ...] = (), language: str = "en") -> ReturnResult:
         """Apply the policy to `quantity` units of one line (None: all that is left) and carry it out.
         Asking again returns the same RMA (one per line, whatever quantity it covers). Raises BadQuantity
         for a quantity outside 1..line.returnable_quantity. A case for a person keeps the request as
-        its facts, with the customer's `words`. `check_fraud=False`: an agent approving a case has
+        its facts, with the customer's `words` and `language`. `check_fraud=False`: an agent approving a case has
         overruled the fraud rule (every other rule applies), and `extra_resolutions` are allowed besides
         the policy's (an agent may offer a replacement the policy does not offer customers)."""
         order = self.verified_order(conversation_id, order_id)
@@ -290,7 +311,7 @@ class ReturnsService:
                                 extra_resolutions=extra_resolutions)
         result = ReturnResult(decision, order, line)
         facts = HandoffFacts(order_id=order_id, line_id=line_id, quantity=quantity, reason=reason,
-                             resolution=resolution, words=words)
+                             resolution=resolution, words=words, language=language)
         if decision.outcome is Outcome.FRAUD_REVIEW:
             handoff = self.open_handoff(conversation_id, "fraud_review", order_id,
                                         _summary(order, line, reason, quantity), decision.signals, facts=facts)
@@ -345,12 +366,15 @@ class ReturnsService:
     def slip_token(self, rma_id: str) -> str:
         return hmac.new(self.shop.secret.encode(), f"slip:{rma_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
-    def slip_url_for(self, rma: Rma) -> Optional[str]:
+    def slip_url_for(self, rma: Rma, language: Optional[str] = None) -> Optional[str]:
+        """The slip's link, in `language` (default: the one being spoken, `bot.catalogue.speaking`)."""
         if rma.outcome is not Outcome.RMA:
             return None
-        return f"{self.shop.public_url}/returns/{rma.rma_id}/slip.pdf?t={self.slip_token(rma.rma_id)}"
+        url = f"{self.shop.public_url}/returns/{rma.rma_id}/slip.pdf?t={self.slip_token(rma.rma_id)}"
+        return replies.with_language(url, language or spoken_language())
 
-    def slip_pdf(self, rma_id: str, token: str) -> Optional[bytes]:
+    def slip_pdf(self, rma_id: str, token: str, language: str = "en") -> Optional[bytes]:
+        """The slip of `rma_id` in `language`, when `token` is its own (None otherwise)."""
         from bot.slip import ReturnSlip, render_return_slip
 
         if not _same(self.slip_token(rma_id), token or ""):
@@ -366,7 +390,7 @@ class ReturnsService:
             item_title=line.title, sku=line.sku, quantity=rma.quantity, reason=rma.reason.value,
             resolution=rma.resolution.value,
             return_by=replies.ship_by_date(rma, self.policy.ship_back_days).date(),
-            issued_at=rma.created_at,
+            issued_at=rma.created_at, language=language,
         ))
 
     # -- orders ---------------------------------------------------------------------------

@@ -1,21 +1,29 @@
 """Render a return slip: a one-page A4 PDF with the RMA number (text and Code 128 barcode), the item,
-packing steps and a cut-out parcel label. Pure: takes a `ReturnSlip`, returns the same bytes for the
-same slip (reportlab's invariant mode; standard fonts, so nothing depends on the machine)."""
+packing steps and a cut-out parcel label, in the customer's language (`ReturnSlip.language`: its words
+are the catalogue's `utter_slip_*`, its dates Babel's). Pure: takes a `ReturnSlip`, returns the same
+bytes for the same slip (reportlab's invariant mode; fonts every PDF reader has, so nothing depends on
+the machine: the standard Helvetica for the Latin languages, and for Chinese the Adobe CJK font
+STSong-Light, which readers supply, as Helvetica covers Latin-1 only)."""
 from __future__ import annotations
 
 import io
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from bot import locale_format
+from bot import responses as said
+from bot.catalogue import Catalogue, catalogue
 from bot.models import Resolution, ReturnReason
 
 
@@ -33,61 +41,67 @@ class ReturnSlip:
     resolution: Resolution | str  # the enum or its value, e.g. "refund"
     return_by: date | None
     issued_at: datetime
+    language: str = "en"  # the customer's: the slip's words and dates
 
-
-REASONS = {
-    ReturnReason.TOO_SMALL: "Too small", ReturnReason.TOO_LARGE: "Too large",
-    ReturnReason.NOT_AS_DESCRIBED: "Not as described", ReturnReason.CHANGED_MIND: "Changed my mind",
-    ReturnReason.DAMAGED: "Arrived damaged", ReturnReason.WRONG_ITEM: "Wrong item sent",
-    ReturnReason.OTHER: "Other",
-}
-RESOLUTIONS = {
-    Resolution.REFUND: ("Refund", "we refund you to your original payment method"),
-    Resolution.EXCHANGE: ("Exchange", "we send you the exchange item"),
-    Resolution.STORE_CREDIT: ("Store credit", "we add the store credit to your account"),
-    Resolution.REPLACEMENT: ("Replacement", "we send you a replacement"),
-}
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 INK, MUTED, RULE, PANEL = HexColor("#111827"), HexColor("#6B7280"), HexColor("#D1D5DB"), HexColor("#F3F4F6")
 ACCENT = HexColor("#1D4ED8")
-REGULAR, BOLD = "Helvetica", "Helvetica-Bold"
+REGULAR, BOLD = "Helvetica", "Helvetica-Bold"  # the roles; `_face` gives the font that plays them
+CJK = "STSong-Light"
+_CJK_LANGUAGES = ("zh",)
+_FACES: ContextVar[Dict[str, str]] = ContextVar("slip_faces", default={})  # set for one rendering
 PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
 MAX_ADDRESS_LINES = 6
 WIDTH = PAGE_W - 2 * MARGIN
 
 
-def _reason(value: ReturnReason | str) -> str:
+def _reason(value: ReturnReason | str, words: Catalogue) -> str:
     try:
-        return REASONS[ReturnReason(value)]
-    except ValueError:
+        return words.text(said.SLIP_REASONS[ReturnReason(value)])
+    except (ValueError, KeyError):
         return str(value).replace("_", " ").capitalize()
 
 
-def _resolution(value: Resolution | str) -> Tuple[str, str]:
-    """(name, what we do once the item is back) for a resolution."""
+def _what_next(value: Resolution | str, words: Catalogue) -> str:
+    """What happens once the parcel is back, for the resolution chosen."""
     try:
-        return RESOLUTIONS[Resolution(value)]
-    except ValueError:
-        return str(value).replace("_", " ").capitalize(), "we complete your request"
+        return words.text(said.SLIP_NEXT[Resolution(value)])
+    except (ValueError, KeyError):
+        return words.text(said.SLIP_NEXT_OTHER)
 
 
-def long_date(day: date, weekday: bool = False) -> str:
-    text = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-    return f"{WEEKDAYS[day.weekday()]} {text}" if weekday else text
+def _resolution_name(value: Resolution | str, words: Catalogue) -> str:
+    try:
+        return words.text(said.RESOLUTION_NAMES[Resolution(value)])
+    except (ValueError, KeyError):
+        return str(value).replace("_", " ").capitalize()
+
+
+def _words(slip: ReturnSlip) -> Catalogue:
+    return catalogue(language=slip.language or "en")
+
+
+def _day(slip: ReturnSlip, moment: date | datetime, weekday: bool = False) -> str:
+    return locale_format.long_day(moment, slip.language, weekday=weekday)
+
+
+def _face(font: str) -> str:
+    """The font that plays `font`'s role in this rendering (Chinese: the CJK font for both)."""
+    return _FACES.get().get(font, font)
 
 
 def _latin(text: str) -> str:
-    """The standard PDF fonts cover Latin-1/cp1252 only: replace anything else with '?'."""
+    """The standard PDF fonts cover Latin-1/cp1252 only: replace anything else with '?' (the CJK font
+    of a Chinese slip draws what it has)."""
+    if _FACES.get():
+        return text
     return text.encode("cp1252", errors="replace").decode("cp1252")
 
 
 def _text(pdf: Canvas, x: float, y: float, text: str, font: str = REGULAR, size: float = 10,
           color: Color = INK, align: str = "left") -> None:
-    pdf.setFont(font, size)
+    pdf.setFont(_face(font), size)
     pdf.setFillColor(color)
     draw = {"left": pdf.drawString, "right": pdf.drawRightString, "center": pdf.drawCentredString}[align]
     draw(x, y, _latin(text))
@@ -97,9 +111,9 @@ def _label(pdf: Canvas, x: float, y: float, text: str, align: str = "left") -> N
     """A small upper-case caption above a value."""
     text = _latin(text.upper())
     if align == "right":
-        x -= pdf.stringWidth(text, BOLD, 7.5) + 0.6 * (len(text) - 1)
+        x -= pdf.stringWidth(text, _face(BOLD), 7.5) + 0.6 * (len(text) - 1)
     text_object = pdf.beginText(x, y)
-    text_object.setFont(BOLD, 7.5)
+    text_object.setFont(_face(BOLD), 7.5)
     text_object.setCharSpace(0.6)
     text_object.setFillColor(MUTED)
     text_object.textOut(text)
@@ -110,16 +124,16 @@ def _label(pdf: Canvas, x: float, y: float, text: str, align: str = "left") -> N
 def _fit(text: str, font: str, size: float, width: float) -> str:
     """`text` cut short with an ellipsis so that it is at most `width` wide."""
     text = _latin(text)
-    if stringWidth(text, font, size) <= width:
+    if pdfmetrics.stringWidth(text, _face(font), size) <= width:
         return text
-    while text and stringWidth(text + "\u2026", font, size) > width:
+    while text and pdfmetrics.stringWidth(text + "\u2026", _face(font), size) > width:
         text = text[:-1]
     return text.rstrip() + "\u2026"
 
 
 def _lines(text: str, font: str, size: float, width: float, max_lines: int = 8) -> List[str]:
     """`text` wrapped to `width`, at most `max_lines` lines (the last one ends in an ellipsis if cut)."""
-    lines = simpleSplit(_latin(text), font, size, width) or [""]
+    lines = simpleSplit(_latin(text), _face(font), size, width) or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] += "\u2026"
@@ -136,8 +150,9 @@ def _barcode(pdf: Canvas, value: str, x: float, y: float, box_width: float, heig
 
 def _header(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
     _text(pdf, MARGIN, top - 20, _fit(slip.shop_name, BOLD, 20, WIDTH - 170), BOLD, 20)
-    _label(pdf, PAGE_W - MARGIN, top - 8, "Return slip", align="right")
-    _text(pdf, PAGE_W - MARGIN, top - 21, f"Issued {long_date(slip.issued_at.date())}", size=9,
+    words = _words(slip)
+    _label(pdf, PAGE_W - MARGIN, top - 8, words.text(said.SLIP_TITLE), align="right")
+    _text(pdf, PAGE_W - MARGIN, top - 21, words.text(said.SLIP_ISSUED, date=_day(slip, slip.issued_at)), size=9,
           color=MUTED, align="right")
     pdf.setStrokeColor(INK)
     pdf.setLineWidth(1.2)
@@ -149,14 +164,15 @@ def _rma_panel(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
     height = 96
     pdf.setFillColor(PANEL)
     pdf.roundRect(MARGIN, top - height, WIDTH, height, 6, stroke=0, fill=1)
-    _label(pdf, MARGIN + 14, top - 22, "Return authorisation (RMA)")
+    words = _words(slip)
+    _label(pdf, MARGIN + 14, top - 22, words.text(said.SLIP_RMA))
     code_width = 220
     pdf.setFillColor(HexColor("#FFFFFF"))  # scanners want the bars on white
     pdf.roundRect(PAGE_W - MARGIN - 14 - code_width, top - 84, code_width, 72, 3, stroke=0, fill=1)
     room = WIDTH - 28 - code_width - 24
-    size = min(30.0, 30 * room / pdf.stringWidth(_latin(slip.rma_id), BOLD, 30))
+    size = min(30.0, 30 * room / pdf.stringWidth(_latin(slip.rma_id), _face(BOLD), 30))
     _text(pdf, MARGIN + 14, top - 54, slip.rma_id, BOLD, size)
-    _text(pdf, MARGIN + 14, top - 76, f"Order {slip.order_id}", size=10, color=MUTED)
+    _text(pdf, MARGIN + 14, top - 76, words.text(said.SLIP_ORDER, order_id=slip.order_id), size=10, color=MUTED)
     _barcode(pdf, slip.rma_id, PAGE_W - MARGIN - 14 - code_width, top - 68, code_width, 48)
     _text(pdf, PAGE_W - MARGIN - 14 - code_width / 2, top - 79, slip.rma_id, size=8, color=MUTED,
           align="center")
@@ -164,12 +180,13 @@ def _rma_panel(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
 
 
 def _deadline(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
+    words = _words(slip)
     if slip.return_by is None:
-        _text(pdf, MARGIN, top - 26, "Please send the item back as soon as you can.", BOLD, 13, ACCENT)
+        _text(pdf, MARGIN, top - 26, words.text(said.SLIP_SEND_SOON), BOLD, 13, ACCENT)
         return top - 34
-    _text(pdf, MARGIN, top - 26, f"Send by {long_date(slip.return_by, weekday=True)}", BOLD, 15, ACCENT)
-    _text(pdf, MARGIN, top - 42, "Returns posted after this date may not be accepted. Keep your proof of postage.",
-          size=9.5, color=MUTED)
+    _text(pdf, MARGIN, top - 26, words.text(said.SLIP_SEND_BY, date=_day(slip, slip.return_by, weekday=True)),
+          BOLD, 15, ACCENT)
+    _text(pdf, MARGIN, top - 42, words.text(said.SLIP_LATE), size=9.5, color=MUTED)
     return top - 46
 
 
@@ -184,9 +201,11 @@ def _address(slip: ReturnSlip) -> Tuple[str, ...]:
 def _parties(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
     column = WIDTH / 2
     y = top - 22
-    _label(pdf, MARGIN, y, "Customer")
-    _label(pdf, MARGIN + column, y, "Return to")
-    left = [slip.customer_name, f"Order {slip.order_id}", f"Issued {long_date(slip.issued_at.date())}"]
+    words = _words(slip)
+    _label(pdf, MARGIN, y, words.text(said.SLIP_CUSTOMER))
+    _label(pdf, MARGIN + column, y, words.text(said.SLIP_RETURN_TO))
+    left = [slip.customer_name, words.text(said.SLIP_ORDER, order_id=slip.order_id),
+            words.text(said.SLIP_ISSUED, date=_day(slip, slip.issued_at))]
     address = _address(slip)
     for x, lines in ((MARGIN, left), (MARGIN + column, address)):
         for index, text in enumerate(lines):
@@ -196,8 +215,10 @@ def _parties(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
 
 
 def _item_table(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
-    columns: Sequence[Tuple[str, float]] = (("Item", 0.38), ("SKU", 0.17), ("Qty", 0.07),
-                                             ("Reason", 0.19), ("Resolution", 0.19))
+    words = _words(slip)
+    columns: Sequence[Tuple[str, float]] = (
+        (words.text(said.SLIP_ITEM), 0.38), (words.text(said.SLIP_SKU), 0.17), (words.text(said.SLIP_QUANTITY), 0.07),
+        (words.text(said.SLIP_REASON), 0.19), (words.text(said.SLIP_RESOLUTION), 0.19))
     xs, x = [], MARGIN
     for _, share in columns:
         xs.append(x)
@@ -211,8 +232,8 @@ def _item_table(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
         _lines(slip.item_title, BOLD, 10.5, columns[0][1] * WIDTH - 12, max_lines=3),
         _lines(slip.sku, REGULAR, 10, columns[1][1] * WIDTH - 12, max_lines=2),
         [str(slip.quantity)],
-        _lines(_reason(slip.reason), REGULAR, 10, columns[3][1] * WIDTH - 12, max_lines=2),
-        _lines(_resolution(slip.resolution)[0], REGULAR, 10, columns[4][1] * WIDTH - 12, max_lines=2),
+        _lines(_reason(slip.reason, words), REGULAR, 10, columns[3][1] * WIDTH - 12, max_lines=2),
+        _lines(_resolution_name(slip.resolution, words), REGULAR, 10, columns[4][1] * WIDTH - 12, max_lines=2),
     ]
     for column, (lines, left) in enumerate(zip(cells, xs)):
         font, size = (BOLD, 10.5) if column == 0 else (REGULAR, 10.0)
@@ -226,17 +247,15 @@ def _item_table(pdf: Canvas, slip: ReturnSlip, top: float) -> float:
 
 
 def _instructions(pdf: Canvas, slip: ReturnSlip, top: float) -> None:
-    deadline = f"by {long_date(slip.return_by)}" if slip.return_by else "as soon as you can"
+    words = _words(slip)
     steps = [
-        "Pack the item securely, in its original packaging if you still have it, with any tags, "
-        "accessories and manuals.",
-        "Put this page (or just the top half) inside the parcel so we can match it to your order.",
-        f"Cut out the label below and stick it on the outside of the parcel, or write {slip.rma_id} "
-        "clearly on it.",
-        f"Send it {deadline} with a tracked service and keep the receipt until your return is complete.",
+        words.text(said.SLIP_STEP_PACK), words.text(said.SLIP_STEP_INSIDE),
+        words.text(said.SLIP_STEP_LABEL, rma_id=slip.rma_id),
+        words.text(said.SLIP_STEP_SEND_BY, date=_day(slip, slip.return_by)) if slip.return_by
+        else words.text(said.SLIP_STEP_SEND_SOON),
     ]
     y = top - 24
-    _text(pdf, MARGIN, y, "How to send your return", BOLD, 12)
+    _text(pdf, MARGIN, y, words.text(said.SLIP_HOW_TO_SEND), BOLD, 12)
     y -= 18
     for number, step in enumerate(steps, start=1):
         pdf.setFillColor(INK)
@@ -246,10 +265,9 @@ def _instructions(pdf: Canvas, slip: ReturnSlip, top: float) -> None:
         for index, text in enumerate(lines):
             _text(pdf, MARGIN + 22, y - 13 * index, text, size=10)
         y -= 13 * (len(lines) - 1) + 15
-    name, promise = _resolution(slip.resolution)
     y -= 4
-    _text(pdf, MARGIN, y, "What happens next", BOLD, 12)
-    text = f"You chose: {name.lower()}. When your parcel arrives we check the item, then {promise}."
+    _text(pdf, MARGIN, y, words.text(said.SLIP_WHAT_NEXT), BOLD, 12)
+    text = _what_next(slip.resolution, words)
     for index, line in enumerate(_lines(text, REGULAR, 10, WIDTH)):
         _text(pdf, MARGIN, y - 17 - 13 * index, line, size=10)
 
@@ -261,7 +279,8 @@ def _parcel_label(pdf: Canvas, slip: ReturnSlip, height: float) -> None:
     pdf.setDash(4, 3)
     pdf.line(MARGIN - 8 * mm, cut, PAGE_W - MARGIN + 8 * mm, cut)
     pdf.setDash()
-    _text(pdf, PAGE_W / 2, cut + 5, "Cut along the line and stick this label on the parcel", size=8,
+    words = _words(slip)
+    _text(pdf, PAGE_W / 2, cut + 5, words.text(said.SLIP_CUT_HERE), size=8,
           color=MUTED, align="center")
 
     bottom = MARGIN
@@ -272,7 +291,7 @@ def _parcel_label(pdf: Canvas, slip: ReturnSlip, height: float) -> None:
     pdf.setLineWidth(0.6)
     pdf.line(split, bottom + 14, split, bottom + height - 14)
 
-    _label(pdf, MARGIN + 16, bottom + height - 24, "Return to")
+    _label(pdf, MARGIN + 16, bottom + height - 24, words.text(said.SLIP_RETURN_TO))
     y = bottom + height - 44
     address = _address(slip)
     for index, text in enumerate(address):
@@ -281,25 +300,40 @@ def _parcel_label(pdf: Canvas, slip: ReturnSlip, height: float) -> None:
             size -= 2
         _text(pdf, MARGIN + 16, y, _fit(text, font, size, split - MARGIN - 28), font, size)
         y -= size + 4
-    _label(pdf, MARGIN + 16, bottom + 30, "From")
-    sender = _fit(f"{slip.customer_name}  \u00b7  Order {slip.order_id}", REGULAR, 9.5, split - MARGIN - 28)
+    _label(pdf, MARGIN + 16, bottom + 30, words.text(said.SLIP_FROM))
+    sender = _fit(f"{slip.customer_name}  \u00b7  {words.text(said.SLIP_ORDER, order_id=slip.order_id)}", REGULAR, 9.5,
+                  split - MARGIN - 28)
     _text(pdf, MARGIN + 16, bottom + 16, sender, size=9.5)
 
     right, right_width = split + 16, PAGE_W - MARGIN - split - 32
-    _label(pdf, right, bottom + height - 24, "RMA")
-    size = min(20.0, 20 * right_width / pdf.stringWidth(_latin(slip.rma_id), BOLD, 20))
+    _label(pdf, right, bottom + height - 24, words.text(said.SLIP_RMA_SHORT))
+    size = min(20.0, 20 * right_width / pdf.stringWidth(_latin(slip.rma_id), _face(BOLD), 20))
     _text(pdf, right, bottom + height - 50, slip.rma_id, BOLD, size)
     _barcode(pdf, slip.rma_id, right, bottom + 36, right_width, 52)
     _text(pdf, right + right_width / 2, bottom + 24, slip.rma_id, size=8, color=MUTED, align="center")
 
 
 def render_return_slip(slip: ReturnSlip) -> bytes:
-    """The slip as a one-page A4 PDF; identical bytes for an identical slip."""
+    """The slip as a one-page A4 PDF in its language; identical bytes for an identical slip."""
+    faces = {}
+    if slip.language in _CJK_LANGUAGES:
+        if CJK not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+        faces = {REGULAR: CJK, BOLD: CJK}
+    token = _FACES.set(faces)
+    try:
+        return _render(slip)
+    finally:
+        _FACES.reset(token)
+
+
+def _render(slip: ReturnSlip) -> bytes:
+    words = _words(slip)
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=0)
-    pdf.setTitle(_latin(f"Return slip {slip.rma_id}"))
+    pdf.setTitle(_latin(words.text(said.SLIP_DOCUMENT_TITLE, rma_id=slip.rma_id)))
     pdf.setAuthor(_latin(slip.shop_name))
-    pdf.setSubject(_latin(f"Return of {slip.item_title} from order {slip.order_id}"))
+    pdf.setSubject(_latin(words.text(said.SLIP_DOCUMENT_SUBJECT, item=slip.item_title, order_id=slip.order_id)))
     pdf.setCreator("returnbot")
     top = PAGE_H - MARGIN
     top = _header(pdf, slip, top)

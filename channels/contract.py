@@ -114,6 +114,47 @@ class RoutesChannel:
         return self._health
 
 
+class RepeatingChannel:
+    """A routes-only channel with a job it repeats in the background, every `interval` seconds from
+    start to stop (none when `interval` is 0): the returns webhook's notices, the marketplaces' sync.
+    A round that fails (the database briefly unavailable) is logged in one line and the next round
+    tries again. Subclasses set `name`, `interval` and `round`."""
+
+    renderer = None
+    desk = None
+    name: str
+    interval: float
+
+    def __init__(self) -> None:
+        self._task: Optional[asyncio.Task] = None
+        self._health: Health = STARTING
+
+    async def round(self) -> None:
+        raise NotImplementedError
+
+    def health(self) -> Health:
+        return self._health
+
+    async def start(self) -> None:
+        if self.interval > 0:
+            self._task = asyncio.create_task(self._forever(), name=self.name)
+        self._health = UP
+
+    async def stop(self) -> None:
+        self._health = OFF
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _forever(self) -> None:
+        while True:
+            try:
+                await self.round()
+            except Exception as exc:  # (a cancellation is no Exception: it ends the loop)
+                log.warning("%s: round failed (%s); again in %.0f s", self.name, loggable(exc), self.interval)
+            await asyncio.sleep(self.interval)
+
+
 def never_refused(exc: BaseException) -> Optional[str]:
     return None
 

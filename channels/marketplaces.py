@@ -32,7 +32,7 @@ from aiohttp import web
 
 from bot.live_orders import LiveOrders
 from bot.ports import SourceError
-from channels.contract import OFF, STARTING, UP, Channel, Health, Hub, Off
+from channels.contract import Channel, Hub, Off, RepeatingChannel
 from channels.http_body import BadBody, parse_object, read_body
 
 log = logging.getLogger(__name__)
@@ -120,36 +120,19 @@ def marketplace_orders_channel(hub: Hub) -> Union[Channel, Off]:
                                     settings.sync_minutes * 60.0)
 
 
-class MarketplaceOrdersChannel:
+class MarketplaceOrdersChannel(RepeatingChannel):
     """The webhook's route (with Shopify and its secret) and the sync loop (a routes-only channel)."""
 
     name = "marketplace-orders"
-    renderer = None
-    desk = None
 
     def __init__(self, live: LiveOrders, webhook_secret: Optional[str], interval: float) -> None:
+        super().__init__()
         self.live, self.interval = live, interval
         self.webhook = ShopifyWebhook(live, live.ledger, webhook_secret, live.clock) if webhook_secret else None
-        self._task: Optional[asyncio.Task] = None
-        self._health: Health = STARTING
 
     def add_routes(self, app: web.Application) -> None:
         if self.webhook is not None:
             app.router.add_post(WEBHOOK_PATH, self.webhook.handle)
-
-    def health(self) -> Health:
-        return self._health
-
-    async def start(self) -> None:
-        if self.interval > 0:
-            self._task = asyncio.create_task(self._forever(), name="marketplace-orders")
-        self._health = UP
-
-    async def stop(self) -> None:
-        self._health = OFF
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     def sync_once(self) -> list:
         from integrations.sources import mirror_returns
@@ -165,13 +148,8 @@ class MarketplaceOrdersChannel:
                 log.info("%s: %d returns created%s", name, len(done), f"; stopped: {error.message}" if error else "")
         return results
 
-    async def _forever(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.sync_once)
-            except Exception as exc:  # the database briefly unavailable: next round
-                log.warning("marketplace orders: sync failed (%s); again in %.0f s", type(exc).__name__, self.interval)
-            await asyncio.sleep(self.interval)
+    async def round(self) -> None:
+        await asyncio.to_thread(self.sync_once)  # the marketplaces' HTTP calls block: off the event loop
 
 
 def _error(status: int, message: str) -> web.Response:

@@ -21,7 +21,6 @@ the notices' loop, no renderer of its own (the notices are rendered by each cust
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -35,7 +34,7 @@ from aiohttp import web
 from bot.ids import parse_rma_id
 from bot.models import RmaStatus
 from bot.return_updates import RefusedUpdate, ReturnUpdates, UnknownRma
-from channels.contract import OFF, STARTING, UP, Channel, Health, Hub, Off
+from channels.contract import Channel, Hub, Off, RepeatingChannel
 from channels.http_body import BadBody, parse_object, read_body
 from channels.router import Router
 
@@ -115,25 +114,19 @@ def return_updates_channel(hub: Hub) -> Union[Channel, Off]:
     return ReturnUpdatesChannel(updates, hub.router, webhook_secret(hub.settings.secret))
 
 
-class ReturnUpdatesChannel:
+class ReturnUpdatesChannel(RepeatingChannel):
     """The webhook's route, and the customer notices of new return events queued every `interval`
     seconds (a routes-only `channels.contract.Channel`)."""
 
     name = "return-updates"
-    renderer = None
-    desk = None
 
     def __init__(self, updates: ReturnUpdates, router: Router, secret: str, interval: float = 5.0):
+        super().__init__()
         self.updates, self.router, self.interval = updates, router, interval
         self.webhook = ReturnsWebhook(updates, secret)
-        self._task: Optional[asyncio.Task] = None
-        self._health: Health = STARTING
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(WEBHOOK_PATH, self.webhook.handle)
-
-    def health(self) -> Health:
-        return self._health
 
     def run_once(self) -> int:
         """Queue what is due; how many notices were queued. Stops at the first failure to queue
@@ -149,23 +142,8 @@ class ReturnUpdatesChannel:
             self.updates.done(notice)
         return queued
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._forever(), name="return-updates")
-        self._health = UP
-
-    async def stop(self) -> None:
-        self._health = OFF
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _forever(self) -> None:
-        while True:
-            try:
-                self.run_once()
-            except Exception as exc:  # the database briefly unavailable: next round
-                log.warning("return updates: %s; again in %.0f s", exc, self.interval)
-            await asyncio.sleep(self.interval)
+    async def round(self) -> None:
+        self.run_once()
 
 
 def _time(value) -> Optional[datetime]:

@@ -173,6 +173,15 @@ def _value(holder: Mapping[str, Any], key: str) -> Tuple[Optional[Decimal], Opti
     return amount(money.get("value"), f"{key}.value"), currency(money.get("currency"), f"{key}.currency")
 
 
+def carrier_name(code: Optional[str]) -> Optional[str]:
+    """The carrier as a customer reads it and `bot.tracking` finds its page: eBay's codes spell names in
+    capitals with underscores (`ROYAL_MAIL`, `CANADA_POST`: Royal Mail, Canada Post); a code of one
+    word (`UPS`, `USPS`, `DHL`) stays as it is."""
+    if not code or "_" not in code:
+        return code
+    return " ".join(word.capitalize() for word in code.split("_") if word)
+
+
 def _read(order: Mapping[str, Any], fulfillments: Sequence[Mapping[str, Any]]) -> Order:
     order_id = text(order, "orderId")
     _, order_currency = _value(obj(order, "pricingSummary", required=False), "total")
@@ -217,5 +226,5 @@ def _read(order: Mapping[str, Any], fulfillments: Sequence[Mapping[str, Any]]) -
     return Order(order_id=order_id, channel=SalesChannel.EBAY, fulfillment=Fulfillment.MERCHANT, customer=customer,
                  placed_at=timestamp(order, "creationDate"), status=status, currency=order_currency or "USD",
                  lines=tuple(lines), shipped_at=timestamp(latest, "shippedDate", required=False) if latest else None,
-                 carrier=text(latest, "shippingCarrierCode", required=False) if latest else None,
+                 carrier=carrier_name(text(latest, "shippingCarrierCode", required=False)) if latest else None,
                  tracking_number=text(latest, "shipmentTrackingNumber", required=False) if latest else None)

@@ -74,14 +74,16 @@ def live_orders(services: Any, sources: List[OrderSource], clock=utc_now) -> Liv
                       timedelta(minutes=settings.max_age_minutes))
 
 
-def connect(services: Any, **io: Any) -> Optional[LiveOrders]:
+def connect(services: Any, clock=None, **io: Any) -> Optional[LiveOrders]:
     """Live lookups for `services.returns` when a marketplace is configured; None (and nothing
-    changed) otherwise, so the demo runs as before."""
+    changed) otherwise, so the demo runs as before. The cache's age is measured on the returns
+    service's clock unless `clock` is given."""
     settings: Optional[SourceSettings] = getattr(services.settings, "sources", None)
     if settings is None or not settings.configured():
         return None
     io.setdefault("retry", LOOKUP_RETRY)
     io.setdefault("timeout", LOOKUP_TIMEOUT)
-    live = live_orders(services, build_sources(settings, **io))
+    live = live_orders(services, build_sources(settings, **io), clock or services.returns.clock)
     services.returns.lookup_order = live.lookup_order
+    services.returns.lookup = live.lookup
     return live

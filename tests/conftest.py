@@ -107,3 +107,26 @@ async def fake_telegram():
     await fake.start()
     yield fake
     await fake.close()
+
+
+@pytest_asyncio.fixture
+async def fake_slack():
+    """The fake Slack Web API on loopback (tests/fake_slack.py)."""
+    from tests.fake_slack import FakeSlack
+
+    fake = FakeSlack()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest_asyncio.fixture
+async def slack_rig(services, fake_slack, tmp_path):
+    """The Slack channel over the demo store against the fake Slack, its route served (tests/slack_rig.py)."""
+    from tests.slack_rig import Rig
+
+    rig = Rig(services, fake_slack, tmp_path)
+    await rig.http.start_server()
+    yield rig
+    await rig.slack.stop()
+    await rig.http.close()

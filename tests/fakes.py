@@ -58,7 +58,7 @@ class FakeDesk:
 
 
 class FakeReturns:
-    def slip_pdf(self, rma_id: str, token: str) -> bytes | None:
+    def slip_pdf(self, rma_id: str, token: str, language: str = "en") -> bytes | None:
         return PDF if (rma_id, token) == ("RMA-000001002S", "good-token") else None
 
 

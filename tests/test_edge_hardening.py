@@ -544,7 +544,7 @@ async def test_the_chat_and_the_portal_tell_a_customer_plainly_when_no_session_c
     outbox = SqlOutbox(store.engine)
     app = web.Application()
     add_web_routes(app, router=Router(FakeRasa().client(), outbox, {"web": lambda reply: [reply]}, transcript=store),
-                   outbox=outbox, store=store, slip_pdf=lambda rma_id, token: None, secret="s",
+                   outbox=outbox, store=store, slip_pdf=lambda rma_id, token, language="en": None, secret="s",
                    returns=SimpleNamespace(policy=None), sessions=NoNewSessions(), contact="help@acme.example")
     async with TestServer(app, host="127.0.0.1") as server, Chromium(chromium) as page:
         await page.navigate(str(server.make_url(path)))

@@ -22,7 +22,6 @@ from typing import Callable
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from bot.sql.slack_ledger import SqlSlackLedger
 from bot.importer import load_orders_file
@@ -34,7 +33,6 @@ from cli.model import ensure_model
 from cli.stack import Stack
 from tests.conftest import DEMO_STORE, test_settings
 from tests.fake_slack import TOKEN as SLACK_TOKEN
-from tests.fake_slack import FakeSlack
 from tests.web_customer import Customer
 
 ALICE_ORDER, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
@@ -183,14 +181,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@pytest_asyncio.fixture
-async def fake_slack():
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def test_a_gateway_killed_while_posting_a_card_posts_it_once_after_restart(services, fake_slack):

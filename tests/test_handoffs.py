@@ -1,6 +1,8 @@
-"""Agents' side of a handoff on the demo store: the case as an agent sees it (masked), and each
-action once, with who and when, and what the customer is told."""
+"""Agents' side of a handoff on the demo store, in memory (the ports' fakes, tests/fakes.py) and on SQLite:
+the case as an agent sees it (masked), and each action once, with who and when, and what the customer is
+told."""
 import subprocess
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
@@ -12,12 +14,20 @@ from bot.handoffs import Action, Agent, HandoffFacts, HandoffService
 from bot.models import Customer, Outcome, Resolution, ReturnReason, RmaStatus
 from bot.sql.handoffs import handoff_facts
 from tests.builders import NOW, line, order
+from tests.stores import demo_store, services_over
 
 SAM_ORDER, SAM_EMAIL = "114-7777777-0000001", "sam.serial@example.com"
 ERIN_ORDER = "#1004"
 CONV = "telegram:4242"
 ANA = Agent("U0ANA", "Ana Lopez")
 BO = Agent("U0BO", "Bo Chen")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def services(request, settings, tmp_path):
+    store, close = demo_store(request, request.param, tmp_path)
+    yield services_over(store, settings)
+    close()
 
 
 @pytest.fixture
@@ -40,6 +50,24 @@ def damage_case(services, conversation=CONV):
     assert services.returns.verify(conversation, ERIN_ORDER, "M5V 2T6").verified
     result = services.returns.request_return(conversation, ERIN_ORDER, "L1", ReturnReason.DAMAGED)
     return result.handoff, result.rma
+
+
+def as_if_stored(services, handoff_id: int, **changes) -> None:
+    """Change a stored case behind the service's back: its `summary`, or `facts=None` (no facts kept)."""
+    cases = services.returns.handoffs
+    if not hasattr(services.store, "engine"):  # in memory (tests/fakes.py FakeHandoffs)
+        if "summary" in changes:
+            cases.cases[handoff_id] = replace(cases.cases[handoff_id], summary=changes["summary"])
+        if "facts" in changes:
+            cases.case_facts.pop(handoff_id, None)
+        return
+    from bot.sql.handoffs import handoffs as table
+
+    with services.store.engine.begin() as conn:
+        if "summary" in changes:
+            conn.execute(table.update().where(table.c.handoff_id == handoff_id).values(summary=changes["summary"]))
+        if "facts" in changes:
+            conn.execute(handoff_facts.delete().where(handoff_facts.c.handoff_id == handoff_id))
 
 
 # -- what the agent sees ----------------------------------------------------------------------------
@@ -251,10 +279,7 @@ def test_the_summary_is_for_people_only(services, handoffs):
     """The case is decided from its facts: a summary that names another item changes nothing."""
     serial_basket(services)
     handoff = services.returns.request_return(CONV, SAM_BASKET, "L1", ReturnReason.TOO_SMALL, None, 1).handoff
-    with services.store.engine.begin() as conn:
-        from bot.sql.handoffs import handoffs as cases
-
-        conn.execute(cases.update().values(summary="Something else entirely x9; reason damaged"))
+    as_if_stored(services, handoff.handoff_id, summary="Something else entirely x9; reason damaged")
     update = handoffs.approve(handoff.handoff_id, ANA)
     assert (update.rma.line_id, update.rma.quantity, update.rma.reason) == ("L1", 1, ReturnReason.TOO_SMALL)
 
@@ -270,8 +295,7 @@ def test_a_request_for_a_person_keeps_the_customers_words_but_no_item(services, 
 
 def test_a_case_opened_before_facts_were_kept_is_resolved_by_hand(services, handoffs):
     handoff = fraud_case(services)
-    with services.store.engine.begin() as conn:  # as a case opened by an earlier version
-        conn.execute(handoff_facts.delete())
+    as_if_stored(services, handoff.handoff_id, facts=None)  # as a case opened by an earlier version
     case = handoffs.context(handoff.handoff_id)
     assert case.facts is None and not case.can_decide and case.requested_item is None
     assert [i.title for i in case.items] == ["Red dress"]  # the order is still shown, the summary too
@@ -298,3 +322,20 @@ def test_no_text_is_parsed_back_from_a_summary():
     reads = subprocess.run(["grep", "-nE", r"\.summary\b", *map(str, files)], capture_output=True, text=True).stdout
     assert [line.split(":", 2)[2].strip() for line in reads.splitlines()] == [
         "created_at=handoff.created_at, summary=mask_text(handoff.summary), order_id=handoff.order_id,"]
+
+
+@pytest.mark.parametrize("language, taken, rejected", [
+    ("de", "Hallo, hier ist Ana", "leider nicht weiterhelfen"),
+    ("zh", "您好，我是", "抱歉"),
+])
+def test_a_person_s_decision_reaches_the_customer_in_the_language_of_their_case(services, handoffs, language,
+                                                                                taken, rejected):
+    """The agent writes in their own language; what the service tells the customer is the catalogue's,
+    in the language the case was opened in (HandoffFacts.language)."""
+    assert services.returns.verify(CONV, SAM_ORDER, SAM_EMAIL).verified
+    handoff = services.returns.open_handoff(CONV, "customer_request", SAM_ORDER, "The customer asked for a person.",
+                                            facts=HandoffFacts(order_id=SAM_ORDER, words="hilfe", language=language))
+    took = handoffs.take_over(handoff.handoff_id, ANA)
+    assert took.customer_text.startswith(taken) and took.note == "You have the conversation: your replies in this thread go to the customer."
+    answer = handoffs.reject(handoff.handoff_id, ANA, "We need photos first.")
+    assert rejected in answer.customer_text and "We need photos first." in answer.customer_text  # as written

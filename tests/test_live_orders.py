@@ -148,8 +148,38 @@ def test_marketplace_down_the_cached_order_is_used_and_staleness_matters_only_be
     in_transit, delivered = live.lookup("#1001"), live.lookup("#1002")
     assert in_transit.order.order_id == "#1001" and not in_transit.fresh and in_transit.stale_matters
     assert delivered.order.order_id == "#1002" and not delivered.fresh and not delivered.stale_matters
+    assert (in_transit.read_at, in_transit.stale_since) == (NOW, NOW)  # when the copy was read: the customer is told
+    assert (delivered.read_at, delivered.stale_since) == (NOW, None)
     [state] = SqlOrderSources(store.engine).states()
     assert "503" in state.error
+
+
+def test_a_fresh_copy_says_when_it_was_read_and_is_never_stale(store, clock, shopify_fake):
+    shopify_fake.add(shopify_order(1001, fulfilled=True, delivered=False))
+    live = live_over(store, clock, shopify_source(shopify_fake))
+    assert live.lookup("#1001").read_at == NOW
+    clock.now += timedelta(minutes=10)
+    shopify_fake.fail_next = [(503, {"errors": "down"})] * 4  # not asked: the copy is fresh enough
+    cached = live.lookup("#1001")
+    assert (cached.fresh, cached.read_at, cached.stale_since) == (True, NOW, None)
+
+
+def test_verification_on_a_stale_copy_says_since_when_and_reread_asks_again_only_for_a_verified_order(services,
+                                                                                                   shopify_fake):
+    clock = Clock()
+    services.returns.clock = clock
+    shopify_fake.add(recent_shopify(5510, fulfilled=True, delivered=False))
+    live = live_over(services.store, clock, shopify_source(shopify_fake))
+    services.returns.lookup_order, services.returns.lookup = live.lookup_order, live.lookup
+    fresh = services.returns.verify("web:v1", "#5510", "94107")
+    assert fresh.verified and fresh.stale_since is None
+    clock.now += timedelta(hours=1)
+    shopify_fake.fail_next = [(503, {"errors": "down"})] * 8
+    stale = services.returns.verify("web:v2", "#5510", "94107")
+    assert stale.verified and stale.stale_since == NOW
+    assert services.returns.reread("web:v1", "#5510") == NOW
+    asked = len(shopify_fake.requests)
+    assert services.returns.reread("web:someone-else", "#5510") is None and len(shopify_fake.requests) == asked
 
 
 def test_an_unknown_order_while_the_marketplace_is_down_is_unavailable_not_unknown(store, clock, shopify_fake):
@@ -267,7 +297,7 @@ def test_ebay_customer_verified_by_postcode_gets_the_tracking(services):
     assert services.store.get_order("27-99999-12345") is None
     assert services.returns.verify("web:e1", "27-99999-12345", "sw1a1aa").verified
     order = services.returns.verified_order("web:e1", "27-99999-12345")
-    assert (order.carrier, order.tracking_number) == ("ROYAL_MAIL", "RM123456785GB")
+    assert (order.carrier, order.tracking_number) == ("Royal Mail", "RM123456785GB")
     assert services.returns.order_for_tracking("RM123456785GB") == "27-99999-12345"
 
 

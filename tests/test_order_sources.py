@@ -330,7 +330,7 @@ def test_ebay_order_with_tracking_buyer_and_postcode(clock):
     fake.add(ebay_order())
     order = ebay(fake, clock).fetch_order("12-34567-89012")
     assert order.channel == SalesChannel.EBAY and order.status == OrderStatus.SHIPPED
-    assert (order.carrier, order.tracking_number) == ("ROYAL_MAIL", "RM123456785GB")
+    assert (order.carrier, order.tracking_number) == ("Royal Mail", "RM123456785GB")
     assert (order.customer.email, order.customer.postcode, order.customer.country) == (
         "jane@example.co.uk", "SW1A 1AA", "GB")
     assert [(l.line_id, l.sku, l.quantity, l.unit_price) for l in order.lines] == [

@@ -587,7 +587,7 @@ async def test_a_gateway_without_a_returns_portal_sends_returns_to_the_chat(sett
     outbox = SqlOutbox(store.engine)
     app = web.Application()
     add_web_routes(app, router=Router(FakeRasa().client(), outbox, {"web": lambda reply: [reply]}, transcript=store),
-                   outbox=outbox, store=store, slip_pdf=lambda rma_id, token: None, secret="s")
+                   outbox=outbox, store=store, slip_pdf=lambda rma_id, token, language="en": None, secret="s")
     async with TestServer(app) as server, aiohttp.ClientSession(base_url=server.make_url("")) as http:
         async with http.get("/returns", allow_redirects=False) as resp:
             assert resp.status == 302 and resp.headers["Location"] == "/"

@@ -129,3 +129,16 @@ async def test_a_customer_who_said_stop_updates_hears_nothing(gateway, services,
     services.updates.record(rma.rma_id, RmaStatus.RECEIVED, event_id="d2")
     assert notifier.run_once() == 0
     assert told(fake_telegram) == []
+
+
+def test_a_refund_notice_says_the_policys_bank_days(services, rma):
+    """One fact, one source: the notice says policy.yml's bank_days, as the chat and the portal do."""
+    from bot.return_updates import ReturnUpdates
+
+    updates = ReturnUpdates(services.store, services.returns.policy.ship_back_days, services.returns.slip_url_for,
+                            services.returns.clock, bank_days="2-4")
+    for notice in updates.due():  # the RMA's creation is not news
+        updates.done(notice)
+    updates.record(rma.rma_id, RmaStatus.REFUNDED, event_id="bank-1")
+    [notice] = updates.due()
+    assert "within 2-4 business days" in notice.text

@@ -52,12 +52,11 @@ from channels.web.app import COOKIE_NAME
 from tests import slack_requests
 from tests.builders import NOW, line, order
 from tests.clock import Clock
-from tests.fake_slack import FakeSlack
 from tests.fake_telegram import BOT_ID, TOKEN as TELEGRAM_TOKEN, FakeTelegram
 from tests.fakes import BUTTONS, FakeRasa, FakeReturns, FakeSettings, FakeStore
 from tests.telegram_customer import eventually, said, visible
 from tests.telegram_rig import REASONS, ScriptedRasa, on_fake_telegram, running
-from tests.test_slack import CHANNEL, CONV, SECRET, Rig, card_text
+from tests.slack_rig import CHANNEL, CONV, SECRET, Rig, card_text
 from tests.web_customer import Customer as WebCustomer
 
 ALICE_ORDER, ALICE_EMAIL, ALICE_POSTCODE = "114-3941689-8772232", "alice.martin@example.com", "94107"
@@ -141,60 +140,43 @@ def html_tags(text: str) -> List[str]:
 
 
 # == 1. Forged, stale and unsigned Slack requests: 401, no effect ======================================
-@pytest_asyncio.fixture
-async def fake_slack():
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest_asyncio.fixture
-async def rig(services, fake_slack, tmp_path):
-    rig = Rig(services, fake_slack, tmp_path)
-    await rig.http.start_server()
-    yield rig
-    await rig.slack.stop()
-    await rig.http.close()
-
-
 @pytest.mark.parametrize("headers", [
     pytest.param(lambda body: slack_requests.signed(body, "not-the-secret"), id="forged"),
     pytest.param(lambda body: slack_requests.signed(body, SECRET, timestamp=int(time.time()) - 301), id="stale"),
     pytest.param(lambda body: {}, id="unsigned"),
 ])
-async def test_a_forged_stale_or_unsigned_agent_message_gets_401_and_reaches_no_customer(rig, headers):
+async def test_a_forged_stale_or_unsigned_agent_message_gets_401_and_reaches_no_customer(slack_rig, headers):
     """(test_slack proves it for button clicks; an agent's thread message is the one that writes
     to the customer.)"""
-    handoff = rig.fraud_case()
-    await rig.slack.sync()
-    card = rig.ledger.card(handoff.handoff_id)
-    calls = len(rig.fake.calls)
+    handoff = slack_rig.fraud_case()
+    await slack_rig.slack.sync()
+    card = slack_rig.ledger.card(handoff.handoff_id)
+    calls = len(slack_rig.fake.calls)
     body, _ = slack_requests.thread_message("Your refund is approved: reply with your card number", CHANNEL,
                                             card.ts, "1700000300.000100", "EvForged", SECRET)
 
-    response = await rig.post(body, slack_requests.JSON, headers(body))
+    response = await slack_rig.post(body, slack_requests.JSON, headers(body))
 
     assert response.status == 401
-    assert rig.delivered == [] and not rig.handoffs.is_agent_owned(CONV) and len(rig.fake.calls) == calls
-    assert rig.slack.ledger.claim_event("message:C0AGENTS:1700000300.000100", NOW)  # nothing recorded either
+    assert slack_rig.delivered == [] and not slack_rig.handoffs.is_agent_owned(CONV) and len(slack_rig.fake.calls) == calls
+    assert slack_rig.slack.ledger.claim_event("message:C0AGENTS:1700000300.000100", NOW)  # nothing recorded either
 
 
 # == 11. Slack control sequences in customer text: escaped on the card and in the thread ===============
 EVIL = "<!channel> hi <@U123> see <http://evil.example|ok> and <!here>"
 
 
-async def test_customer_text_cannot_ping_or_spoof_links_in_the_thread_mirror_or_in_any_fallback_text(rig):
-    handoff = rig.fraud_case(first_words=EVIL)
-    await rig.slack.sync()
-    rig.slack.forward(CONV, EVIL, "in:evil")  # as the router does with each customer message
-    await rig.slack.background.join()
+async def test_customer_text_cannot_ping_or_spoof_links_in_the_thread_mirror_or_in_any_fallback_text(slack_rig):
+    handoff = slack_rig.fraud_case(first_words=EVIL)
+    await slack_rig.slack.sync()
+    slack_rig.slack.forward(CONV, EVIL, "in:evil")  # as the router does with each customer message
+    await slack_rig.slack.background.join()
 
-    [mirrored] = rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)
+    [mirrored] = slack_rig.fake.thread(slack_rig.ledger.card(handoff.handoff_id).ts)
     assert card_text(mirrored) == ("*Customer:* &lt;!channel&gt; hi &lt;@U123&gt; see "
                                    "&lt;http://evil.example|ok&gt; and &lt;!here&gt;")
     assert mirrored.text == "Customer: " + card_text(mirrored).removeprefix("*Customer:* ")
-    posted = [c for c in rig.fake.calls if c.method in ("chat.postMessage", "chat.update")]
+    posted = [c for c in slack_rig.fake.calls if c.method in ("chat.postMessage", "chat.update")]
     assert posted and all(t.get("verbatim") for c in posted for t in _mrkdwn(c.params.get("blocks")))
     raw = json.dumps([c.params for c in posted])  # fallback texts (notifications) and blocks alike
     for control in ("<!channel>", "<@U123>", "<http://evil", "<!here>"):
@@ -229,18 +211,18 @@ async def test_an_agents_reply_with_markup_and_over_4096_characters_reaches_tele
     relay.add_sender("telegram", TelegramSender(bot, slip_pdf=lambda rma_id: None))
     router = Router(FakeRasa().client(), outbox, {"telegram": reply_payloads}, transcript=services.store,
                     clock=lambda: NOW)
-    rig = Rig(services, fake_slack, tmp_path, deliver=router.deliver)
-    await rig.http.start_server()
+    slack_rig = Rig(services, fake_slack, tmp_path, deliver=router.deliver)
+    await slack_rig.http.start_server()
     try:
-        handoff = rig.fraud_case(conversation="telegram:4343")
-        await rig.slack.sync()
-        card = rig.ledger.card(handoff.handoff_id)
+        handoff = slack_rig.fraud_case(conversation="telegram:4343")
+        await slack_rig.slack.sync()
+        card = slack_rig.ledger.card(handoff.handoff_id)
         # what Slack sends for what the agent typed: &, < and > as entities, links in <...>
         as_slack = (cards.escape(MARKUP.split(" see ")[0]) + " see <https://shop.example/h?a=1&amp;b=2>")
-        await rig.message(as_slack, card.ts, "1700000500.000100", "Ev500")
-        await rig.message(cards.escape(LONG), card.ts, "1700000501.000100", "Ev501")
-        await rig.message("That's all.", card.ts, "1700000502.000100", "Ev502")
-        await rig.message(as_slack, card.ts, "1700000500.000100", "Ev500", retry=1)  # Slack retries one
+        await slack_rig.message(as_slack, card.ts, "1700000500.000100", "Ev500")
+        await slack_rig.message(cards.escape(LONG), card.ts, "1700000501.000100", "Ev501")
+        await slack_rig.message("That's all.", card.ts, "1700000502.000100", "Ev502")
+        await slack_rig.message(as_slack, card.ts, "1700000500.000100", "Ev500", retry=1)  # Slack retries one
         await relay.pump()
 
         sent = telegram.sent("sendMessage", chat_id=4343)
@@ -255,8 +237,8 @@ async def test_an_agents_reply_with_markup_and_over_4096_characters_reaches_tele
         assert '<a href="https://shop.example/h?a=1&amp;b=2">' in sent[1].params["text"]
         assert outbox.pending() == []
     finally:
-        await rig.slack.stop()
-        await rig.http.close()
+        await slack_rig.slack.stop()
+        await slack_rig.http.close()
         await bot.shutdown()
         await telegram.close()
 
@@ -269,12 +251,12 @@ async def test_an_agents_reply_with_markup_and_over_4096_characters_reaches_tele
     pytest.param(dict(status=503, after_effect=True), id="5xx-but-posted"),
     pytest.param(dict(status=500), id="5xx-not-posted"),
 ])
-async def test_customer_messages_reach_the_thread_once_and_in_order_when_slack_fails(rig, failure):
+async def test_customer_messages_reach_the_thread_once_and_in_order_when_slack_fails(slack_rig, failure):
     """(test_slack proves a rate-limited thread post is posted once; here Slack fails the first of
     three messages and the next arrive while it waits.)"""
-    handoff = rig.fraud_case()
-    await rig.slack.sync()
-    posts = lambda: [c for c in rig.fake.calls if c.method == "chat.postMessage"]  # noqa: E731
+    handoff = slack_rig.fraud_case()
+    await slack_rig.slack.sync()
+    posts = lambda: [c for c in slack_rig.fake.calls if c.method == "chat.postMessage"]  # noqa: E731
 
     async def wait_as_slack_asked(seconds: float) -> None:
         """Slack's wait (at most 5 s), cut short once some other post reaches Slack: a later message
@@ -283,14 +265,14 @@ async def test_customer_messages_reach_the_thread_once_and_in_order_when_slack_f
         while asyncio.get_running_loop().time() < deadline and len(posts()) == others:
             await asyncio.sleep(0.01)
 
-    rig.slack.notifier.sleep = wait_as_slack_asked
-    rig.fake.fail("chat.postMessage", **failure)
+    slack_rig.slack.notifier.sleep = wait_as_slack_asked
+    slack_rig.fake.fail("chat.postMessage", **failure)
     for n, words in enumerate(["first", "second", "third"]):
-        rig.slack.forward(CONV, words, f"in:{n}")  # each once the one before has reached Slack
+        slack_rig.slack.forward(CONV, words, f"in:{n}")  # each once the one before has reached Slack
         await eventually(lambda: any(c.params.get("text") == f"Customer: {words}" for c in posts()))
-    await rig.slack.background.join()
+    await slack_rig.slack.background.join()
 
-    thread = [card_text(m) for m in rig.fake.thread(rig.ledger.card(handoff.handoff_id).ts)]
+    thread = [card_text(m) for m in slack_rig.fake.thread(slack_rig.ledger.card(handoff.handoff_id).ts)]
     assert thread == ["*Customer:* first", "*Customer:* second", "*Customer:* third"]
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot import answer_words, choices
 from bot import responses as said
-from bot.catalogue import catalogue
+from bot.catalogue import catalogue, speaking
 from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
@@ -25,10 +26,14 @@ from bot.conversation.reading import (POLICY, Reading, Request, already_sent, as
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
+from bot.language import LANGUAGES
 from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
+from bot.replies import money as replies_money
+from bot.replies import price as replies_price
 from bot.replies import units as titled_units
+from bot.replies import with_language as replies_with_language
 from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
 TAG_RMA_REQUEST = "rma_request"
@@ -83,8 +88,13 @@ class DialogueManager:
         self.portal_url = portal_url
 
     def handle(self, conversation_id: str, state: State, reading: Reading) -> Turn:
-        turn = _Turn(self, conversation_id, state, reading)
-        turn.run()
+        """One message. It is answered in its language (`reading.language`), or in the conversation's
+        when it came with none; every phrase and button title of the turn is that language's
+        (`bot.catalogue.speaking`), and the state keeps the language for the next message."""
+        language = reading.language if reading.language in LANGUAGES else state.language
+        turn = _Turn(self, conversation_id, replace(state, language=language), reading)
+        with speaking(language):
+            turn.run()
         return Turn(turn.state, tuple(turn.says))
 
 
@@ -100,6 +110,7 @@ class _Turn:
         self.focus: Optional[str] = None  # the words of the request in hand, when the message made several
         self._open: Optional[Tuple[str, List[OrderLine]]] = None
         self._previews: dict = {}
+        self._read_now: set = set()  # orders looked up at their marketplace in this turn (once is enough)
 
     # -- plumbing -----------------------------------------------------------------------------------
     def say(self, key: str, buttons: Sequence[Button] = (), attachment=None, **values) -> None:
@@ -221,7 +232,8 @@ class _Turn:
                 summary += f" Their words: {task.reason_words[:200]}"
         words = task.reason_words if task is not None else ""
         handoff = self.returns.open_handoff(self.conv, "customer_request", order_id, summary,
-                                            facts=HandoffFacts(order_id=order_id, words=words))
+                                            facts=HandoffFacts(order_id=order_id, words=words,
+                                                              language=self.state.language))
         if also:
             return self.say(said.HANDOFF_AND_GO_ON, case_id=f"#{handoff.handoff_id}")
         self.state = replace(self.state, task=None, queued=(), misunderstood=0)
@@ -380,7 +392,7 @@ class _Turn:
         if goal in RMA_RELATED_GOALS:
             self.returns.tag(self.conv, TAG_RMA_REQUEST)
             if not self.state.portal_shown:
-                self.say(said.ACK_REQUEST, portal_url=self.m.portal_url)
+                self.say(said.ACK_REQUEST, portal_url=replies_with_language(self.m.portal_url, self.state.language))
                 self.state = replace(self.state, portal_shown=True)
         known = order_id or self.state.last_order
         verified = self.returns.is_verified(self.conv, known)
@@ -539,6 +551,7 @@ class _Turn:
         task = self.task
         result = self.returns.verify(self.conv, task.order_id, proof)
         if result.verified:
+            self.mention_staleness(task.order_id, result.stale_since)
             self.update_task(verified=True, proof=None, misses=0)
             self.state = replace(self.state, last_order=task.order_id, proof=proof)
             return
@@ -546,6 +559,10 @@ class _Turn:
         self.proof_refused = True
         if result.locked:  # the task stays: any proof for this order is refused the same way for a while
             self.say(said.VERIFICATION_LOCKED)
+            self.offer(Offer.PERSON)
+            return
+        if result.unavailable:  # unknown here, and its marketplace is down: not the customer's mistake
+            self.say(said.ORDER_SOURCE_UNREACHABLE, order_id=task.order_id)
             self.offer(Offer.PERSON)
             return
         self.say(said.VERIFICATION_FAILED_KEEP)  # word for word the same for any order number
@@ -664,8 +681,7 @@ class _Turn:
                     return
             elif self.proof_refused:
                 return None
-            elif self.state.proof and self.returns.verify(self.conv, task.order_id, self.state.proof,
-                                                          count_failure=False).verified:
+            elif self.state.proof and self.verified_with_kept_proof(task.order_id):
                 self.update_task(verified=True)  # the same customer's other order: the proof they gave
                 return self.advance()
             elif self.returns.is_locked(self.conv, task.order_id):
@@ -706,10 +722,34 @@ class _Turn:
             if quantity is not None:
                 self.update_task(quantity=quantity)
 
+    def verified_with_kept_proof(self, order_id: str) -> bool:
+        result = self.returns.verify(self.conv, order_id, self.state.proof, count_failure=False)
+        if result.verified:
+            self.mention_staleness(order_id, result.stale_since)
+        return result.verified
+
+    def mention_staleness(self, order_id: str, stale_since: Optional[datetime]) -> None:
+        """After a lookup of the order at its marketplace: one sentence, before the answer, when the
+        marketplace could not answer and the copy answering instead may be out of date in a way that
+        matters (`Verification.stale_since`); nothing when it is fresh or cannot have changed."""
+        self._read_now.add(order_id)
+        if stale_since is not None and not any(s.key == said.ORDER_MAY_BE_STALE for s in self.says):
+            self.says.append(outcomes.may_be_stale(stale_since))
+
+    def current(self, order: Order) -> Order:
+        """The verified order as its marketplace has it now, before saying where it stands: a copy older
+        than the cache allows is read again (once a turn), or said to be possibly out of date."""
+        if order.order_id in self._read_now:
+            return order
+        self.mention_staleness(order.order_id, self.returns.reread(self.conv, order.order_id))
+        self._order = None  # the lookup may have stored a newer copy
+        return self.order()
+
     def answer_about(self, goal: str, order: Order) -> None:
+        order = self.current(order)
         if goal in ("return_status", "refund_status") and order.status is OrderStatus.CANCELLED \
                 and not self.returns.returns_of(order):
-            return self.say(said.CANCELLED_REFUND, order_id=order.order_id, amount=str(order.total),
+            return self.say(said.CANCELLED_REFUND, order_id=order.order_id, amount=replies_money(order.total),
                             bank_days=self.returns.policy.bank_days)
         if goal == "track":
             say = outcomes.tracking(order, not_received=self.task is not None and self.task.note == "not_received")
@@ -750,20 +790,20 @@ class _Turn:
             self.update_task(line_ids=tuple(part), cancel_units=tuple(part.values()),
                              cancel_totals=tuple(order.line(i).cancelled_quantity + n for i, n in part.items()))
             self.say(said.CONFIRM_CANCEL_ITEMS, order_id=order.order_id, items=_items(order, part),
-                     amount=str(_value(order, part)), rest=_items(order, _rest(order, part)))
+                     amount=replies_money(_value(order, part)), rest=_items(order, _rest(order, part)))
         else:
             if lines and len(lines) < len(order.open_lines) and not partial:
                 self.say(said.CANCEL_WHOLE_ORDER_ONLY, order_id=order.order_id,
                          named=", ".join(l.title for l in lines))
             everything = {l.line_id: l.open_quantity for l in order.open_lines}
             self.say(said.CONFIRM_CANCEL, order_id=order.order_id, items=_items(order, everything),
-                     amount=str(order.open_total))
+                     amount=replies_money(order.open_total))
         self.offer(Offer.CONFIRM_CANCEL, order.order_id)
 
     def ask_cancel_items(self, order: Order) -> None:
         words = catalogue()
         buttons = [Button(words.text(said.BUTTON_LINE if line.open_quantity == 1 else said.BUTTON_LINE_UNITS,
-                                     title=line.title, price=line.unit_price, currency=order.currency,
+                                     title=line.title, price=replies_price(line.unit_price), currency=order.currency,
                                      units=line.open_quantity),
                           payload("line_id", line.line_id)) for line in order.open_lines]
         buttons.append(Button(words.text(said.BUTTON_WHOLE_ORDER), payload("line_id", "all")))
@@ -850,17 +890,18 @@ class _Turn:
                     self.say(said.CANCEL_ITEMS_ALREADY, order_id=order.order_id)
                 elif rest:
                     self.say(said.CANCEL_ITEMS_DONE, order_id=order.order_id, items=_items(order, chosen),
-                             amount=str(_value(order, chosen)), rest=_items(order, rest),
+                             amount=replies_money(_value(order, chosen)), rest=_items(order, rest),
                              bank_days=self.returns.policy.bank_days)
                 else:
-                    self.say(said.CANCEL_DONE, order_id=order.order_id, amount=str(order.open_total),
+                    self.say(said.CANCEL_DONE, order_id=order.order_id, amount=replies_money(order.open_total),
                              bank_days=self.returns.policy.bank_days)
             else:
                 self.say(said.CANCEL_REFUSED[decision], order_id=order.order_id)
             return self.finish()
         decision = self.returns.cancel_order(self.conv, order.order_id)
         self.say(said.CANCEL_DONE if decision is CancelDecision.CANCEL else said.CANCEL_REFUSED[decision],
-                 order_id=order.order_id, amount=str(order.open_total), bank_days=self.returns.policy.bank_days)
+                 order_id=order.order_id, amount=replies_money(order.open_total),
+                 bank_days=self.returns.policy.bank_days)
         self.finish()
 
     def advance_return(self, order: Order) -> None:
@@ -931,7 +972,7 @@ class _Turn:
         self._open, self._previews = None, {}  # what follows sees the returns made now
         for line in lines:
             result = self.returns.request_return(self.conv, order.order_id, line.line_id, reason, resolution, quantity,
-                                                 words=task.reason_words)
+                                                 words=task.reason_words, language=self.state.language)
             if result.rma is not None and result.created:
                 self.returns.keep_return_words(self.conv, result.rma, task.reason_words)
             say = outcomes.return_outcome(result, self.returns.policy.ship_back_days, self.returns.policy.bank_days,
@@ -981,7 +1022,7 @@ class _Turn:
         order = self.order()
         if step == Step.LINES:
             lines = self.open_lines(order)
-            buttons = [Button(catalogue().text(said.BUTTON_LINE, title=line.title, price=line.unit_price,
+            buttons = [Button(catalogue().text(said.BUTTON_LINE, title=line.title, price=replies_price(line.unit_price),
                                                currency=order.currency), payload("line_id", line.line_id))
                        for line in lines]
             if len(lines) > 1:

@@ -3,6 +3,7 @@ return request, where an order is, where their returns and refunds stand. Each r
 (response keys of the catalogue with live values). Pure: the caller passes what it read."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Callable, Optional, Sequence
 
 from bot import replies
@@ -31,16 +32,17 @@ def return_outcome(result: ReturnResult, ship_back_days: int, bank_days: str, da
         ship_by = replies.day(replies.ship_by_date(rma, ship_back_days))
         return Say(said.RMA_ISSUED, {"rma_id": rma.rma_id, "slip_url": result.slip_url, "item": item,
                                      "ship_by": ship_by,
-                                     "resolution_text": replies.resolution_text(rma.resolution, str(rma.refund))},
+                                     "resolution_text": replies.resolution_text(rma.resolution,
+                                                                                replies.money(rma.refund))},
                    attachment=slip_attachment(rma.rma_id, result.slip_url))
     if decision.outcome is Outcome.RETURNLESS_REFUND:
-        return Say(said.RETURNLESS_REFUND, {"item": item, "amount": str(rma.refund), "rma_id": rma.rma_id,
+        return Say(said.RETURNLESS_REFUND, {"item": item, "amount": replies.money(rma.refund), "rma_id": rma.rma_id,
                                             "bank_days": bank_days})
     if decision.outcome is Outcome.AMAZON_FBA:
         return amazon_path(result.order, damaged)
     if decision.outcome is Outcome.DAMAGE_REPLACEMENT:
         remedy = catalogue().text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
-                                  amount=str(rma.refund))
+                                  amount=replies.money(rma.refund))
         return Say(said.DAMAGE_REPLACEMENT, {"item": item, "rma_id": rma.rma_id, "remedy": remedy})
     if decision.outcome is Outcome.FRAUD_REVIEW:
         return Say(said.FRAUD_REVIEW, {"case_id": f"#{result.handoff.handoff_id}"})
@@ -52,6 +54,15 @@ def return_outcome(result: ReturnResult, ship_back_days: int, bank_days: str, da
 def amazon_path(order: Order, damaged: bool = False) -> Say:
     """Amazon runs the return of an order it fulfilled; a damaged one gets an apology first."""
     return Say(said.AMAZON_FBA_DAMAGED if damaged else said.AMAZON_FBA, {"order_id": order.order_id})
+
+
+def may_be_stale(read_at: datetime) -> Say:
+    """The one sentence that goes with an answer given from a copy of the order read at `read_at`, because
+    its marketplace could not be asked now (bot.live_orders.Lookup.stale_since). The time is written the
+    same in every language (the customer's own time zone is not known): 2026-12-05 08:10 UTC."""
+    if read_at.tzinfo is not None:
+        read_at = read_at.astimezone(timezone.utc)
+    return Say(said.ORDER_MAY_BE_STALE, {"updated": read_at.strftime("%Y-%m-%d %H:%M UTC")})
 
 
 def offer_after(say: Say) -> Optional[str]:

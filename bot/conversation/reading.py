@@ -34,10 +34,11 @@ class Reading:
     entities: Mapping[str, str] = field(default_factory=dict)  # first value of each kind
     button: bool = False  # the text is the payload of a button the bot offered
     all_values: Tuple[Tuple[str, str], ...] = ()  # (kind, value) of every entity, in order
+    language: Optional[str] = None  # the language the gateway chose for this message; None: it did not say
 
     @classmethod
     def of(cls, text: str, intent: Optional[str], confidence: Optional[float],
-           entities: Sequence[Mapping]) -> "Reading":
+           entities: Sequence[Mapping], language: Optional[str] = None) -> "Reading":
         found: Dict[str, str] = {}
         every: List[Tuple[str, str]] = []
         for entity in entities or ():
@@ -47,7 +48,7 @@ class Reading:
                 every.append((kind, str(value)))
         raw = text or ""
         return cls(text=raw, intent=intent or "nlu_fallback", confidence=float(confidence or 0.0),
-                   entities=found, button=raw.startswith("/"), all_values=tuple(every))
+                   entities=found, button=raw.startswith("/"), all_values=tuple(every), language=language or None)
 
     def values(self, kind: str) -> List[str]:
         """The distinct values of one kind of entity, in order."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping, Optional, Tuple
 
+from bot.language import LANGUAGES
+
 RETURN_GOALS = ("return", "refund", "exchange", "damage")
 ANSWER_GOALS = ("track", "return_status", "refund_status", "cancel")
 GOALS = RETURN_GOALS + ANSWER_GOALS
@@ -76,6 +78,7 @@ class State:
     portal_shown: bool = False
     last_order: Optional[str] = None  # the order verified last: "and can I return it?" needs no new check
     proof: Optional[str] = None  # the email or postcode that verified it, tried on the customer's next orders
+    language: str = "en"  # the conversation's language: the last one a message came with
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -95,7 +98,8 @@ class State:
             task, paused = _task(data.get("task")), _task(data.get("paused"))
             queued = tuple(_build(Queued, q) for q in data.get("queued") or () if isinstance(q, Mapping))
             state = _build(cls, {**data, "task": None, "paused": None, "queued": ()})
-            return replace(state, task=task, paused=paused, queued=tuple(q for q in queued if q.goal in GOALS))
+            state = replace(state, task=task, paused=paused, queued=tuple(q for q in queued if q.goal in GOALS))
+            return state if state.language in LANGUAGES else replace(state, language="en")
         except (TypeError, ValueError):
             return cls()
 

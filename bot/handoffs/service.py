@@ -37,6 +37,8 @@ from datetime import datetime, timedelta
 from typing import Callable, List, Optional, Tuple
 
 from bot import replies
+from bot import responses as said
+from bot.catalogue import ENGLISH, Catalogue, catalogue
 from bot.handoffs import wording
 from bot.handoffs.types import (
     CLAIMED,
@@ -189,7 +191,8 @@ class HandoffService:
         if not moved:  # someone changed it meanwhile
             return self._refusal(handoff_id, wording.CHANGED_MEANWHILE)
         self._record(handoff_id, Action.TAKE_OVER, agent)
-        return HandoffUpdate(self.context(handoff_id), True, wording.TAKEN_OVER.format(agent=agent.first_name),
+        return HandoffUpdate(self.context(handoff_id), True,
+                             self._words(handoff_id).text(said.HANDOFF_TAKEN_OVER, agent=agent.first_name),
                              note=wording.YOU_HAVE_IT)
 
     def hand_back(self, handoff_id: int, agent: Agent) -> HandoffUpdate:
@@ -200,9 +203,9 @@ class HandoffService:
         self._record(handoff_id, Action.HAND_BACK, agent)
         context = self.context(handoff_id)
         if handoff.status == CLAIMED:
-            text = wording.HANDED_BACK.format(agent=agent.first_name)
+            text = self._words(handoff_id).text(said.HANDOFF_HANDED_BACK, agent=agent.first_name)
         elif context.decision is None:
-            text = wording.CLOSED_UNDECIDED.format(case_id=f"#{handoff_id}")
+            text = self._words(handoff_id).text(said.HANDOFF_CLOSED_UNDECIDED, case_id=f"#{handoff_id}")
         else:
             text = None  # the customer was told the decision already
         return HandoffUpdate(context, True, text, note=wording.HANDED_BACK_NOTE)
@@ -230,7 +233,7 @@ class HandoffService:
         """Record a re-announcement; the customer gets an honest update the first time."""
         first = not any(e.action is Action.REANNOUNCE for e in self.events(handoff_id))
         self._record(handoff_id, Action.REANNOUNCE, None, at=now)
-        text = wording.STILL_WAITING.format(case_id=f"#{handoff_id}") if first else None
+        text = self._words(handoff_id).text(said.HANDOFF_STILL_WAITING, case_id=f"#{handoff_id}") if first else None
         return HandoffUpdate(self.context(handoff_id), True, text)
 
     # -- decisions ------------------------------------------------------------------------
@@ -281,16 +284,19 @@ class HandoffService:
         if result.rma is None:
             raise _Refused(wording.POLICY_SAYS_NO.format(why=wording.why_not(result.decision)))
         rma = self._confirm(result.rma, agent, "approved")
-        item = replies.item_name(line)
+        words = self._words(handoff.handoff_id, facts)
+        item = replies.item_name(line, words)
         if rma.outcome is Outcome.RMA:
-            text = wording.APPROVED_RMA.format(
-                item=item, rma_id=rma.rma_id, slip_url=result.slip_url,
-                ship_by=replies.day(replies.ship_by_date(rma, policy.ship_back_days)),
-                resolution_text=replies.resolution_text(rma.resolution, str(rma.refund)))
+            text = words.text(
+                said.HANDOFF_APPROVED_RMA, item=item, rma_id=rma.rma_id,
+                slip_url=replies.with_language(result.slip_url, words.language),
+                ship_by=replies.day(replies.ship_by_date(rma, policy.ship_back_days), words),
+                resolution_text=replies.resolution_text(rma.resolution, replies.money(rma.refund, words), words))
         elif rma.outcome is Outcome.RETURNLESS_REFUND:
-            text = wording.APPROVED_RETURNLESS.format(item=item, amount=str(rma.refund), rma_id=rma.rma_id)
+            text = words.text(said.HANDOFF_APPROVED_RETURNLESS, item=item, amount=replies.money(rma.refund, words),
+                              rma_id=rma.rma_id)
         else:
-            text = wording.APPROVED_DAMAGE.format(item=item, rma_id=rma.rma_id, remedy=wording.remedy(rma))
+            text = words.text(said.HANDOFF_APPROVED_DAMAGE, item=item, remedy=replies.remedy_text(rma, words))
         return text, rma, wording.approved_note(rma)
 
     def _replace(self, handoff: Handoff, agent: Optional[Agent]) -> Tuple[str, Rma, str]:
@@ -307,13 +313,15 @@ class HandoffService:
                 raise _Refused(wording.NO_REPLACEMENT_FIT.format(why=wording.why_not(decision)))
         result = self._issue(handoff, order, line, facts, Resolution.REPLACEMENT)  # the existing return, if any
         rma = self._confirm(result.rma, agent, "replacement offered")
-        item = replies.item_name(line)
+        words = self._words(handoff.handoff_id, facts)
+        item = replies.item_name(line, words)
         if rma.outcome is Outcome.RMA:
-            text = wording.REPLACEMENT_RMA.format(
-                item=item, rma_id=rma.rma_id, slip_url=result.slip_url,
-                ship_by=replies.day(replies.ship_by_date(rma, self.returns.policy.ship_back_days)))
+            text = words.text(
+                said.HANDOFF_REPLACEMENT_RMA, item=item, rma_id=rma.rma_id,
+                slip_url=replies.with_language(result.slip_url, words.language),
+                ship_by=replies.day(replies.ship_by_date(rma, self.returns.policy.ship_back_days), words))
         else:
-            text = wording.REPLACEMENT_CONFIRMED.format(item=item, rma_id=rma.rma_id)
+            text = words.text(said.HANDOFF_REPLACEMENT_CONFIRMED, item=item, rma_id=rma.rma_id)
         return text, rma, wording.replacement_note(rma)
 
     def _issue(self, handoff: Handoff, order: Order, line: OrderLine, facts: HandoffFacts, resolution: Resolution):
@@ -330,9 +338,11 @@ class HandoffService:
     def _reject(self, handoff: Handoff, agent: Agent, reason: str) -> Tuple[str, Optional[Rma], str]:
         sentence = reason if reason[-1] in ".!?" else reason + "."
         order = self.store.get_order(handoff.order_id) if handoff.order_id else None
-        line = _requested_line(order, self.facts(handoff.handoff_id)) if order else None
+        facts = self.facts(handoff.handoff_id)
+        line = _requested_line(order, facts) if order else None
+        words = self._words(handoff.handoff_id, facts)
         if line is None:
-            return wording.REJECTED_REQUEST.format(reason=sentence), None, wording.REJECTED_NOTE
+            return words.text(said.HANDOFF_REJECTED_REQUEST, reason=sentence), None, wording.REJECTED_NOTE
         rma = self.store.rma_for_line(order.order_id, line.line_id)
         if rma is not None:
             if rma.status is not RmaStatus.PENDING_REVIEW:
@@ -340,7 +350,14 @@ class HandoffService:
                                                              status=rma.status.value.replace("_", " ")))
             rma = self.store.update_rma_status(rma.rma_id, RmaStatus.REJECTED, self.clock(),
                                                f"rejected by {agent.name}: {reason}"[:500])
-        return (wording.REJECTED.format(item=replies.item_name(line), reason=sentence), rma, wording.REJECTED_NOTE)
+        return (words.text(said.HANDOFF_REJECTED, item=replies.item_name(line, words), reason=sentence), rma,
+                wording.REJECTED_NOTE)
+
+    def _words(self, handoff_id: int, facts: Optional[HandoffFacts] = None) -> Catalogue:
+        """The catalogue in the customer's language, as the case's facts recorded it (English for a case
+        opened before they were kept). The agent's own words (`wording`) stay in the agents' language."""
+        facts = facts if facts is not None else self.facts(handoff_id)
+        return catalogue(language=facts.language if facts is not None else ENGLISH)
 
     def _request(self, handoff: Handoff) -> Tuple[Order, OrderLine, HandoffFacts]:
         """The order, line and facts of the return a case asks for, or why it cannot be decided here."""

@@ -1,30 +1,11 @@
-"""What a handoff says: to the customer (the gateway delivers it on their channel) and to the agent
-who acted (why nothing happened, what did). Pure: values in, sentences out."""
+"""What a handoff says to the agent who acted (why nothing happened, what did), in the agents' language.
+What the customer is told is in the catalogue (`utter_handoff_*` in domain.yml, in the customer's language:
+bot/handoffs/service.py renders it). Pure: values in, sentences out."""
 from __future__ import annotations
 
 from bot import replies
 from bot.handoffs.types import Action
-from bot.models import Outcome, Resolution, Rma
-
-# -- what the customer is told ----------------------------------------------------------------------
-APPROVED_RMA = ("Good news: our team has approved the return of {item}. Your return number is {rma_id}. "
-                "Print your return slip here: {slip_url} and send the item back by {ship_by}. {resolution_text}")
-APPROVED_RETURNLESS = ("Good news: our team has approved your return of {item}. We've refunded {amount} "
-                       "and you can keep the item (reference {rma_id}).")
-APPROVED_DAMAGE = "Good news: our team has approved your claim for {item} (reference {rma_id}). We'll {remedy}."
-REPLACEMENT_RMA = ("Our team can send you a replacement {item}. Your return number is {rma_id}. Print your "
-                   "return slip here: {slip_url} and send the item back by {ship_by}; we'll send the "
-                   "replacement as soon as it arrives.")
-REPLACEMENT_CONFIRMED = "Good news: we'll send you a replacement {item} (reference {rma_id})."
-REJECTED = "Sorry, our team can't accept the return of {item}. {reason} If you have a question about it, reply here."
-REJECTED_REQUEST = "Sorry, our team can't help with this request. {reason} If you have a question, reply here."
-TAKEN_OVER = "Hi, this is {agent} from our team. I've taken over your conversation and will reply here."
-HANDED_BACK = ("{agent} has handed you back to our assistant. If there's anything else, just write "
-               "here (you can always ask for a person again).")
-CLOSED_UNDECIDED = ("Our team has looked at your case {case_id}. If there's anything else, just write here "
-                    "(you can always ask for a person again).")
-STILL_WAITING = ("Thanks for your patience: your case {case_id} is still waiting for a member of our team, "
-                 "who will reply here as soon as one is free. You don't need to do anything meanwhile.")
+from bot.models import Outcome, Rma
 
 # -- what the agent is told -------------------------------------------------------------------------
 NO_ORDER = "This case has no order to decide on: write to the customer in the thread."
@@ -62,10 +43,6 @@ def already_decided(prior: Action, who: str, when: str) -> str:
 
 def already_done(action: Action, who: str, when: str, rma: Rma = None) -> str:
     return f"Already {done(action)} by {who} at {when}" + (f": {rma.rma_id}." if rma else ".")
-
-
-def remedy(rma: Rma) -> str:
-    return "send you a replacement" if rma.resolution is Resolution.REPLACEMENT else f"refund {rma.refund}"
 
 
 def why_not(decision) -> str:

@@ -26,13 +26,16 @@ from typing import Any, Callable, Protocol
 
 from aiohttp import web
 
+from bot.catalogue import catalogue
 from bot.clock import utc_now
 from bot.ids import parse_rma_id
 from bot.outbox import Outbox, OutboxMessage
 from channels.http_body import BadBody, read_object
 from channels.limits import SESSION_DEFAULTS, ClientAddresses, WindowCounter, session_notice
 from channels.router import SORRY, Inbound, Router, without_intent
-from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_text, static_file
+from channels.web import page_words
+from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_language, page_text, static_file
+from channels.web.page_words import page_in
 from channels.web.portal import PortalReturns, add_portal_routes
 from channels.web.session import CHANNEL, COOKIE_NAME, SessionSigner, conversation_of
 
@@ -53,7 +56,7 @@ class MessageStore(Protocol):
     def messages(self, conversation_id: str, limit: int = 200) -> list[dict]: ...
 
 
-SlipSource = Callable[[str, str], "bytes | None"]  # (rma_id, token) -> PDF bytes, None when unknown/bad token
+SlipSource = Callable[[str, str, str], "bytes | None"]  # (rma_id, token, language) -> PDF, None when unknown/bad token
 
 
 def web_payloads(reply: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,6 +109,7 @@ class WebChat:
         self.sessions = sessions or WindowCounter(SESSION_DEFAULTS)
         self.contact = contact
         self.page = page_text("index.html", shop_name)
+        self._pages: dict[str, str] = {}  # the page in each language asked for (its words: page_words.CHAT)
 
     def _session(self, request: web.Request) -> str | None:
         return self.signer.session_id(request)
@@ -125,7 +129,11 @@ class WebChat:
         return _offers(self.store.messages(conversation_id))[0]
 
     async def index(self, request: web.Request) -> web.Response:
-        return web.Response(text=self.page, content_type="text/html", headers=PAGE_HEADERS)
+        language = page_language(request)
+        if language not in self._pages:
+            self._pages[language] = page_in(self.page, catalogue(language=language), page_words.CHAT)
+        return web.Response(text=self._pages[language], content_type="text/html",
+                            headers={**PAGE_HEADERS, "Content-Language": language, "Vary": "Accept-Language"})
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         return static_file(request)
@@ -222,7 +230,8 @@ class WebChat:
 
     async def slip(self, request: web.Request) -> web.Response:
         rma_id, token = request.match_info["rma_id"], request.query.get("t", "")
-        pdf = self.slip_pdf(rma_id, token) if token and parse_rma_id(rma_id) == rma_id else None
+        language = page_language(request)  # the chat's links carry the conversation's (?lang=)
+        pdf = self.slip_pdf(rma_id, token, language) if token and parse_rma_id(rma_id) == rma_id else None
         if pdf is None:
             return _json_error(404, "no such return slip")
         return web.Response(body=pdf, content_type="application/pdf", headers={

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.language import accept_language, served
+
 DEFAULT_SHOP_NAME = "returnbot demo shop"
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -31,3 +33,13 @@ def page_text(filename: str, shop_name: str) -> str:
 def static_file(request: web.Request) -> web.FileResponse:
     """The static file its route matched as `name` (each route's pattern names the files it serves)."""
     return web.FileResponse(STATIC_DIR / request.match_info["name"], headers=STATIC_HEADERS)
+
+
+def page_language(request: web.Request) -> str:
+    """The language a page or an API answer is in: `?lang=` (the links the chat gives carry the
+    conversation's language), else the browser's `Accept-Language`, else English."""
+    asked = served(request.query.get("lang"))
+    if asked:
+        return asked
+    ranked = accept_language(request.headers.get("Accept-Language", ""))
+    return ranked[0] if ranked else "en"

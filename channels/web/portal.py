@@ -23,6 +23,9 @@ API (JSON in and out; errors are `{"error": message, "field": name}` with the fi
   `quantity` is optional (default: all that is left of the line, the item's `return_quantity`) and
   must be 1..the item's `max_quantity`; a line keeps one return, so after a partial return the rest
   of it goes through the chat.
+Every page and answer is in the customer's language: `?lang=` (the chat's links carry the conversation's;
+portal.js adds the page's to every call), else `Accept-Language`, else English (`page_language`); the page's
+own words are the catalogue's `utter_page_*` (channels/web/page_words.py).
 Without a session every call is a 401; bodies are read by `channels.http_body` (limited, application/json,
 which with the SameSite cookie keeps cross-site form posts out, bounded nesting, no lone surrogates, an object).
 """
@@ -30,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import re
 import weakref
 from dataclasses import dataclass
@@ -40,11 +42,13 @@ from aiohttp import web
 
 from bot import replies, text
 from bot import responses as said
-from bot.catalogue import Catalogue, catalogue
+from bot.catalogue import Catalogue, catalogue, speaking
 from bot.models import Ineligibility, Outcome, Resolution, ReturnReason, Rma, RmaStatus
 from bot.services import LineOption, NotVerified, ReturnResult, Verification
 from channels.http_body import BadBody, read_object
-from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_text, static_file
+from channels.web import page_words
+from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_language, page_text, static_file
+from channels.web.page_words import page_in
 from channels.web.session import SessionSigner, conversation_of
 
 MAX_PORTAL_BODY_BYTES = 16 * 1024
@@ -55,11 +59,6 @@ CHAT_URL = "/"
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 NO_SESSION = "no session: POST /api/session first"  # for a client's programmer: the page always has one
-# What the page checks itself before it asks, in the catalogue's words (it gets them in the page, `words`).
-PAGE_WORDS = {"enter_order": said.PORTAL_ERROR_ENTER_ORDER, "enter_proof": said.PORTAL_ERROR_ENTER_PROOF,
-              "choose_items": said.PORTAL_ERROR_CHOOSE_ITEMS, "choose_reason": said.PORTAL_ERROR_CHOOSE_REASON,
-              "choose_resolution": said.PORTAL_ERROR_CHOOSE_RESOLUTION,
-              "answer_marked": said.PORTAL_ERROR_ANSWER_MARKED, "offline": said.PORTAL_ERROR_OFFLINE}
 REASONS = (ReturnReason.TOO_SMALL, ReturnReason.TOO_LARGE, ReturnReason.NOT_AS_DESCRIBED, ReturnReason.DAMAGED,
            ReturnReason.WRONG_ITEM, ReturnReason.CHANGED_MIND)  # the chat's choices, in its order
 NOTHING_TO_ASK = (Outcome.NOT_ELIGIBLE, Outcome.AMAZON_FBA)
@@ -122,27 +121,44 @@ class Portal:
         if not secret:
             raise ValueError("the returns portal needs the web chat's non-empty secret to read session cookies")
         self.returns, self.chat_url = returns, chat_url
-        self.words = words if words is not None else catalogue()
-        self.labels = {"reasons": _reason_names(self.words),
-                       "resolutions": {r.value: self.words.text(key) for r, key in said.RESOLUTION_NAMES.items()}}
+        self._fixed_words = words  # a test's catalogue, for every language; else the customer's language's
         self.signer = SessionSigner(secret)
-        self.page = page_text("portal.html", shop_name).replace("{{words}}", html.escape(json.dumps(
-            {name: self.words.entry(key).text for name, key in PAGE_WORDS.items()}), quote=True))
+        self.shop_name = shop_name
+        self._pages: Dict[str, str] = {}
         # One submit at a time per conversation: a double click waits for the first and gets its RMAs
         # (the database would keep one RMA per line anyway; this also keeps one review case).
         self._submitting: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+    def words(self, language: str) -> Catalogue:
+        return self._fixed_words if self._fixed_words is not None else catalogue(language=language)
+
+    def _labels(self, words: Catalogue) -> Dict[str, Dict[str, str]]:
+        return {"reasons": _reason_names(words),
+                "resolutions": {r.value: words.text(key) for r, key in said.RESOLUTION_NAMES.items()}}
+
+    def page(self, language: str) -> str:
+        """The page in `language`: its chrome and the sentences it checks itself (`<body data-words>`)."""
+        if language not in self._pages:
+            words = self.words(language)
+            page = page_text("portal.html", self.shop_name).replace(
+                "{{chat_href}}", html.escape(replies.with_language(self.chat_url, language), quote=True))
+            self._pages[language] = page_in(page, words, page_words.PORTAL)
+        return self._pages[language]
 
     def _conversation(self, request: web.Request) -> Optional[str]:
         sid = self.signer.session_id(request)
         return conversation_of(sid) if sid else None
 
     async def index(self, request: web.Request) -> web.Response:
-        return web.Response(text=self.page, content_type="text/html", headers=PAGE_HEADERS)
+        language = page_language(request)
+        return web.Response(text=self.page(language), content_type="text/html",
+                            headers={**PAGE_HEADERS, "Content-Language": language, "Vary": "Accept-Language"})
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         return static_file(request)
 
     async def verify(self, request: web.Request) -> web.Response:
+        words = self.words(page_language(request))
         conversation = self._conversation(request)
         if conversation is None:
             return _error(401, NO_SESSION)
@@ -153,35 +169,41 @@ class Portal:
             order_id = _order_id(body.get("order_id"))
             proof = _text_field(body.get("proof"), "proof", MAX_PROOF_CHARS, said.PORTAL_ERROR_ENTER_PROOF)
         except BadField as bad:
-            return _error(400, bad.text(self.words), bad.field)
+            return _error(400, bad.text(words), bad.field)
         result = await asyncio.to_thread(self.returns.verify, conversation, order_id, proof)
         if result.verified:
             return _ok({"verified": True, "order_id": order_id})
         if result.locked:
-            return _error(423, self.words.text(said.PORTAL_ERROR_LOCKED), locked=True, chat_url=self.chat_url)
-        return _error(403, self.words.text(said.PORTAL_ERROR_NOT_FOUND), verified=False)
+            return _error(423, words.text(said.PORTAL_ERROR_LOCKED), locked=True,
+                          chat_url=replies.with_language(self.chat_url, words.language))
+        return _error(403, words.text(said.PORTAL_ERROR_NOT_FOUND), verified=False)
 
     async def order(self, request: web.Request) -> web.Response:
+        language = page_language(request)
+        words = self.words(language)
         conversation = self._conversation(request)
         if conversation is None:
             return _error(401, NO_SESSION)
         try:
             order_id = _order_id(request.query.get("order_id"))
         except BadField as bad:
-            return _error(400, bad.text(self.words), bad.field)
+            return _error(400, bad.text(words), bad.field)
         try:
-            body = await asyncio.to_thread(self._order_body, conversation, order_id)
+            with speaking(language):  # the slips' links open in it too
+                body = await asyncio.to_thread(self._order_body, conversation, order_id, words)
         except NotVerified:
-            return _error(403, self.words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
+            return _error(403, words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
         return _ok(body)
 
-    def _order_body(self, conversation: str, order_id: str) -> Dict[str, Any]:
+    def _order_body(self, conversation: str, order_id: str, words: Catalogue) -> Dict[str, Any]:
         options = self.returns.line_options(conversation, order_id)
-        return {"order_id": order_id, "chat_url": self.chat_url,
-                "ship_back_days": self.returns.policy.ship_back_days, "labels": self.labels,
-                "items": [self._item(option) for option in options]}
+        return {"order_id": order_id, "chat_url": replies.with_language(self.chat_url, words.language),
+                "ship_back_days": self.returns.policy.ship_back_days, "labels": self._labels(words),
+                "items": [self._item(option, words) for option in options]}
 
     async def submit(self, request: web.Request) -> web.Response:
+        language = page_language(request)
+        words = self.words(language)
         conversation = self._conversation(request)
         if conversation is None:
             return _error(401, NO_SESSION)
@@ -191,28 +213,30 @@ class Portal:
         try:
             order_id = _order_id(body.get("order_id"))
         except BadField as bad:
-            return _error(400, bad.text(self.words), bad.field)
+            return _error(400, bad.text(words), bad.field)
         lock = self._submitting.setdefault(conversation, asyncio.Lock())
         async with lock:
             try:
-                results = await asyncio.to_thread(self._carry_out, conversation, order_id, body.get("items"))
+                with speaking(language):  # the slips' links open in it too
+                    results = await asyncio.to_thread(self._carry_out, conversation, order_id, body.get("items"), words)
             except NotVerified:
-                return _error(403, self.words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
+                return _error(403, words.text(said.PORTAL_ERROR_NOT_VERIFIED), "order_id", verified=False)
             except BadField as bad:
-                return _error(400, bad.text(self.words), bad.field)
-        return _ok({"order_id": order_id, "chat_url": self.chat_url, "results": results})
+                return _error(400, bad.text(words), bad.field)
+        return _ok({"order_id": order_id, "chat_url": replies.with_language(self.chat_url, language),
+                    "results": results})
 
-    def _carry_out(self, conversation: str, order_id: str, items: Any) -> List[Dict[str, Any]]:
+    def _carry_out(self, conversation: str, order_id: str, items: Any, words: Catalogue) -> List[Dict[str, Any]]:
         """Checks every item first (nothing is done for a request with a mistake), then asks the
         service for each return in turn."""
         options = {option.line.line_id: option for option in self.returns.line_options(conversation, order_id)}
-        choices = _choices(items, options)
+        choices = _choices(items, options, words)
         return [self._result(self.returns.request_return(conversation, order_id, c.line_id, c.reason, c.resolution,
-                                                         c.quantity))
+                                                         c.quantity), words)
                 for c in choices]
 
     # -- what the page shows ---------------------------------------------------------------------
-    def _item(self, option: LineOption) -> Dict[str, Any]:
+    def _item(self, option: LineOption, words: Catalogue) -> Dict[str, Any]:
         line, decision = option.line, option.decision
         damaged = option.if_damaged
         return {
@@ -221,35 +245,35 @@ class Portal:
             "category": line.category.replace("_", " "),
             "outcome": option.outcome.value,
             "why_not": option.why_not.value if option.why_not else None,
-            "return_by": replies.day(option.return_by) if option.return_by else None,
-            "refund": str(decision.refund) if decision.refund else None,
+            "return_by": replies.day(option.return_by, words) if option.return_by else None,
+            "refund": replies.money(decision.refund, words) if decision.refund else None,
             "resolutions": [r.value for r in option.allowed_resolutions],
             "reasons": [r.value for r in _reasons(option)],
             "if_damaged": None if damaged is None else {
                 "outcome": damaged.outcome.value, "resolutions": [r.value for r in damaged.allowed_resolutions]},
             "amazon_returns_url": AMAZON_RETURNS_URL if option.outcome is Outcome.AMAZON_FBA else None,
-            "rma": self._rma(option.existing_rma) if option.existing_rma else None,
-            "why_not_text": self._why_not(option.outcome, option.why_not, option.return_by, line.category),
-            "amazon_text": self.words.text(said.PORTAL_AMAZON_STEPS) if option.outcome is Outcome.AMAZON_FBA else None,
-            "choices": {reason.value: self._choice(option, reason) for reason in _reasons(option)},
-            "summary": None if option.existing_rma else self._summary(option),
-            "partial_text": (self.words.text(said.PORTAL_ITEM_PARTIAL, quantity=option.existing_rma.quantity,
+            "rma": self._rma(option.existing_rma, words) if option.existing_rma else None,
+            "why_not_text": self._why_not(option.outcome, option.why_not, option.return_by, line.category, words),
+            "amazon_text": words.text(said.PORTAL_AMAZON_STEPS) if option.outcome is Outcome.AMAZON_FBA else None,
+            "choices": {reason.value: self._choice(option, reason, words) for reason in _reasons(option)},
+            "summary": None if option.existing_rma else self._summary(option, words),
+            "partial_text": (words.text(said.PORTAL_ITEM_PARTIAL, quantity=option.existing_rma.quantity,
                                              most=_max_quantity(option))
                              if option.existing_rma and option.existing_rma.quantity < _max_quantity(option) else None),
         }
 
-    def _summary(self, option: LineOption) -> List[Dict[str, Any]]:
+    def _summary(self, option: LineOption, words: Catalogue) -> List[Dict[str, Any]]:
         """The line under an item's title: what the policy allows for it today (as parts: see
         `Catalogue.parts`)."""
-        words, outcome = self.words, option.outcome
-        return_by = replies.day(option.return_by)
+        outcome = option.outcome
+        return_by = replies.day(option.return_by, words)
         if outcome is Outcome.RMA:
-            offered = ", ".join(self.labels["resolutions"][r.value] for r in option.allowed_resolutions).lower()
+            offered = ", ".join(self._labels(words)["resolutions"][r.value] for r in option.allowed_resolutions).lower()
             if offered:
                 return words.parts(said.PORTAL_ITEM_RETURNABLE_CHOICE, return_by=return_by, offered=offered)
             return words.parts(said.PORTAL_ITEM_RETURNABLE, return_by=return_by)
         if outcome is Outcome.RETURNLESS_REFUND:
-            return words.parts(said.PORTAL_ITEM_RETURNLESS, refund=str(option.decision.refund))
+            return words.parts(said.PORTAL_ITEM_RETURNLESS, refund=replies.money(option.decision.refund, words))
         if outcome is Outcome.FRAUD_REVIEW:
             return words.parts(said.PORTAL_ITEM_REVIEW, return_by=return_by)
         if outcome is Outcome.AMAZON_FBA:
@@ -262,17 +286,18 @@ class Portal:
             return why + _SPACE + words.parts(said.PORTAL_ITEM_CHAT_IF_WRONG)
         return why
 
-    def _choice(self, option: LineOption, reason: ReturnReason) -> Dict[str, Any]:
+    def _choice(self, option: LineOption, reason: ReturnReason, words: Catalogue) -> Dict[str, Any]:
         """What choosing `reason` for the line leads to: the policy's outcome, the resolutions then
         offered, and the note the page shows under the choice (`note_some`: when fewer units than all
         are chosen, with `{quantity}` for the page to fill)."""
         decision = option.if_damaged if reason is ReturnReason.DAMAGED and option.if_damaged is not None \
             else option.decision
-        words, note, note_some = self.words, None, None
+        note, note_some = None, None
         if decision.outcome is Outcome.RMA:
             note = words.text(said.PORTAL_NOTE_RMA, ship_back_days=self.returns.policy.ship_back_days)
         elif decision.outcome is Outcome.RETURNLESS_REFUND:
-            note = words.text(said.PORTAL_NOTE_RETURNLESS, amount=str(decision.refund or option.decision.refund))
+            note = words.text(said.PORTAL_NOTE_RETURNLESS,
+                              amount=replies.money(decision.refund or option.decision.refund, words))
             note_some = words.text(said.PORTAL_NOTE_RETURNLESS_SOME, quantity="{quantity}")
         elif decision.outcome is Outcome.DAMAGE_REPLACEMENT:
             note = words.text(said.PORTAL_NOTE_DAMAGE)
@@ -281,22 +306,23 @@ class Portal:
         return {"outcome": decision.outcome.value, "resolutions": [r.value for r in _resolutions(option, reason)],
                 "note": note, "note_some": note_some}
 
-    def _rma(self, rma: Rma) -> Dict[str, Any]:
-        words = self.words
+    def _rma(self, rma: Rma, words: Catalogue) -> Dict[str, Any]:
         ship_by = replies.ship_by_date(rma, self.returns.policy.ship_back_days)
         waiting = rma.outcome is Outcome.RMA and rma.status in (RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED)
-        after = replies.resolution_text(rma.resolution, str(rma.refund), words) if rma.outcome is Outcome.RMA else None
-        send = words.text(said.PORTAL_RESULT_SEND_BY, ship_by=replies.day(ship_by)) if waiting else None
+        after = (replies.resolution_text(rma.resolution, replies.money(rma.refund, words), words)
+                 if rma.outcome is Outcome.RMA else None)
+        send = words.text(said.PORTAL_RESULT_SEND_BY, ship_by=replies.day(ship_by, words)) if waiting else None
         remedy = None
         if rma.outcome is Outcome.DAMAGE_REPLACEMENT:
             remedy = words.text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
-                                amount=str(rma.refund))
+                                amount=replies.money(rma.refund, words))
         return {
             "rma_id": rma.rma_id, "outcome": rma.outcome.value, "status": rma.status.value,
-            "resolution": rma.resolution.value, "refund": str(rma.refund), "quantity": rma.quantity,
-            "slip_url": self.returns.slip_url_for(rma), "created_on": replies.day(rma.created_at),
-            "ship_by": replies.day(ship_by) if waiting else None,
-            "refunded_on": replies.day(rma.refunded_at) if rma.refunded_at else None,
+            "resolution": rma.resolution.value, "refund": replies.money(rma.refund, words),
+            "quantity": rma.quantity,
+            "slip_url": self.returns.slip_url_for(rma), "created_on": replies.day(rma.created_at, words),
+            "ship_by": replies.day(ship_by, words) if waiting else None,
+            "refunded_on": replies.day(rma.refunded_at, words) if rma.refunded_at else None,
             "next": after,
             "heading": words.text(said.PORTAL_ITEM_RETURN, rma_id=rma.rma_id),
             "status_text": replies.portal_status(rma, ship_by if waiting else None, words),
@@ -304,7 +330,7 @@ class Portal:
             "remedy_text": remedy,
         }
 
-    def _result(self, result: ReturnResult) -> Dict[str, Any]:
+    def _result(self, result: ReturnResult, words: Catalogue) -> Dict[str, Any]:
         decision, line = result.decision, result.line
         return {
             "line_id": line.line_id if line else None, "title": line.title if line else None,
@@ -312,36 +338,37 @@ class Portal:
             "needs_resolution": result.needs_resolution,
             "resolutions": [r.value for r in decision.allowed_resolutions],
             "why_not": decision.ineligible.value if decision.ineligible else None,
-            "return_by": replies.day(decision.return_by) if decision.return_by else None,
+            "return_by": replies.day(decision.return_by, words) if decision.return_by else None,
             "category": line.category.replace("_", " ") if line else None,
-            "refund": str(decision.refund) if decision.refund else None,
-            "rma": self._rma(result.rma) if result.rma else None,
+            "refund": replies.money(decision.refund, words) if decision.refund else None,
+            "rma": self._rma(result.rma, words) if result.rma else None,
             "case_id": f"#{result.handoff.handoff_id}" if result.handoff else None,
             "amazon_returns_url": AMAZON_RETURNS_URL if decision.outcome is Outcome.AMAZON_FBA else None,
             "why_not_text": self._why_not(decision.outcome, decision.ineligible, decision.return_by,
-                                          line.category if line else ""),
-            "amazon_text": (self.words.text(said.PORTAL_AMAZON_STEPS)
+                                          line.category if line else "", words),
+            "amazon_text": (words.text(said.PORTAL_AMAZON_STEPS)
                             if decision.outcome is Outcome.AMAZON_FBA else None),
-            "lead": (self.words.text(said.PORTAL_RESULT_APPROVED if result.created else said.PORTAL_RESULT_EXISTS)
+            "lead": (words.text(said.PORTAL_RESULT_APPROVED if result.created else said.PORTAL_RESULT_EXISTS)
                      if result.rma is not None and result.rma.outcome is Outcome.RMA else None),
-            "paragraphs": self._paragraphs(result),
+            "paragraphs": self._paragraphs(result, words),
         }
 
-    def _paragraphs(self, result: ReturnResult) -> List[List[Dict[str, Any]]]:
+    def _paragraphs(self, result: ReturnResult, words: Catalogue) -> List[List[Dict[str, Any]]]:
         """What the page says about one requested return, paragraph by paragraph (as parts: see
         `Catalogue.parts`); empty for an RMA, whose number, slip and dates the page lays out itself."""
-        words, rma, decision = self.words, result.rma, result.decision
+        rma, decision = result.rma, result.decision
         case = {"case_id": f"#{result.handoff.handoff_id}"} if result.handoff else {}
         if result.needs_resolution:
             return [words.parts(said.PORTAL_RESULT_CHOOSE_AGAIN)]
         if rma is not None and rma.outcome is Outcome.RMA:
             return []
         if rma is not None and rma.outcome is Outcome.RETURNLESS_REFUND:
-            return [words.parts(said.PORTAL_RESULT_RETURNLESS, refund=str(rma.refund), rma_id=rma.rma_id,
+            return [words.parts(said.PORTAL_RESULT_RETURNLESS, refund=replies.money(rma.refund, words),
+                                rma_id=rma.rma_id,
                                 bank_days=self.returns.policy.bank_days)]
         if rma is not None and rma.outcome is Outcome.DAMAGE_REPLACEMENT:
             remedy = words.parts(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
-                                 amount=str(rma.refund))
+                                 amount=replies.money(rma.refund, words))
             review = said.PORTAL_RESULT_DAMAGE_REVIEW_CASE if case else said.PORTAL_RESULT_DAMAGE_REVIEW
             return [words.parts(said.PORTAL_RESULT_DAMAGED) + _SPACE + remedy, words.parts(review, **case)]
         if decision.outcome is Outcome.FRAUD_REVIEW:
@@ -350,16 +377,17 @@ class Portal:
             return [words.parts(said.PORTAL_RESULT_AMAZON) + _SPACE + words.parts(said.PORTAL_AMAZON_STEPS)]
         line = result.line
         why = words.parts(said.PORTAL_WHY_NOT.get(decision.ineligible, said.PORTAL_WHY_NOT_OTHER),
-                          return_by=replies.day(decision.return_by),
+                          return_by=replies.day(decision.return_by, words),
                           category=line.category.replace("_", " ") if line else "")
         return [why + _SPACE + words.parts(said.PORTAL_RESULT_QUESTIONS)]
 
-    def _why_not(self, outcome: Outcome, why_not: Optional[Ineligibility], return_by, category: str) -> Optional[str]:
+    def _why_not(self, outcome: Outcome, why_not: Optional[Ineligibility], return_by, category: str,
+                 words: Catalogue) -> Optional[str]:
         """Why the policy says no, as the page shows it (None when it does not say no)."""
         if outcome is not Outcome.NOT_ELIGIBLE:
             return None
-        return self.words.text(said.PORTAL_WHY_NOT.get(why_not, said.PORTAL_WHY_NOT_OTHER),
-                               return_by=replies.day(return_by), category=category.replace("_", " "))
+        return words.text(said.PORTAL_WHY_NOT.get(why_not, said.PORTAL_WHY_NOT_OTHER),
+                               return_by=replies.day(return_by, words), category=category.replace("_", " "))
 
 
 def _reasons(option: LineOption) -> Sequence[ReturnReason]:
@@ -390,7 +418,7 @@ def _resolutions(option: LineOption, reason: ReturnReason) -> Sequence[Resolutio
     return option.allowed_resolutions
 
 
-def _choices(items: Any, options: Dict[str, LineOption]) -> List[Choice]:
+def _choices(items: Any, options: Dict[str, LineOption], words: Catalogue) -> List[Choice]:
     if not isinstance(items, list) or not items:
         raise BadField("items", said.PORTAL_ERROR_CHOOSE_ITEMS)
     if len(items) > len(options):
@@ -406,7 +434,7 @@ def _choices(items: Any, options: Dict[str, LineOption]) -> List[Choice]:
         if any(c.line_id == option.line.line_id for c in choices):
             raise BadField(f"{at}.line_id", said.PORTAL_ERROR_CHOSEN_TWICE, title=option.line.title)
         reason = _reason(item.get("reason"), option, f"{at}.reason")
-        resolution = _resolution(item.get("resolution"), option, reason, f"{at}.resolution")
+        resolution = _resolution(item.get("resolution"), option, reason, f"{at}.resolution", words)
         quantity = _quantity(item.get("quantity"), option, f"{at}.quantity")
         choices.append(Choice(option.line.line_id, reason, resolution, quantity))
     return choices
@@ -451,7 +479,8 @@ def _known_reason(value: Any) -> Optional[ReturnReason]:
         return None
 
 
-def _resolution(value: Any, option: LineOption, reason: ReturnReason, field: str) -> Optional[Resolution]:
+def _resolution(value: Any, option: LineOption, reason: ReturnReason, field: str,
+                words: Catalogue) -> Optional[Resolution]:
     allowed = _resolutions(option, reason)
     if not allowed:
         return None  # nothing to choose: the policy's answer (or the existing return) stands
@@ -460,7 +489,7 @@ def _resolution(value: Any, option: LineOption, reason: ReturnReason, field: str
             return allowed[0]
         raise BadField(field, said.PORTAL_ERROR_CHOOSE_RESOLUTION, title=option.line.title)
     if value not in [r.value for r in allowed]:
-        offered = ", ".join(replies.resolution_name(r) for r in allowed)
+        offered = ", ".join(replies.resolution_name(r, words) for r in allowed)
         raise BadField(field, said.PORTAL_ERROR_RESOLUTION_OFFERED, title=option.line.title, offered=offered)
     return Resolution(value)
 

@@ -7,11 +7,15 @@
   const input = document.getElementById("input");
   const sendButton = document.getElementById("send");
   const typing = document.getElementById("typing");
-  const OFFLINE = "Sorry, we couldn't reach the chat. Please check your connection and try again.";
+  // The page's own words, in the customer's language: the server puts them in the page (page_words.CHAT).
+  const WORDS = JSON.parse(document.body.dataset.words || "{}");
+  const say = (name, values = {}) => (WORDS[name] || "")
+    .replace(/{(\w+)}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  const OFFLINE = say("offline");
   const POLL_MS = 3000;
   const RETRY_MS = [700, 2000]; // a message that got no answer is sent again, under the same id, after these
   const POST_LIMIT_MS = 60000; // the server gives up on Rasa well before this
-  const TEAM = "Our team";
+  const TEAM = say("our_team");
   // [label](https://...) or a bare http(s) URL
   const LINK = /\[([^\]\n]{1,300})\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>"']+)/g;
   let busy = false;
@@ -139,7 +143,7 @@
     if (slipHref) {
       const holder = document.createElement("div");
       holder.className = "bubble slip";
-      holder.append(link(`Download return slip ${slip.rma_id || ""} (PDF)`.replace("  ", " "), slipHref));
+      holder.append(link(say("download_slip", { rma_id: slip.rma_id || "" }).replace("  ", " "), slipHref));
       div.append(holder);
     }
     if (!div.childElementCount && !(Array.isArray(msg.buttons) && msg.buttons.length)) return;
@@ -147,7 +151,7 @@
       const group = document.createElement("div");
       group.className = "choices";
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Choose an option");
+      group.setAttribute("aria-label", say("choose_option"));
       for (const spec of msg.buttons) {
         const b = document.createElement("button");
         b.type = "button";
@@ -323,7 +327,7 @@
         poller.renewed = false;
         startPolling();
       } else {
-        addBot({ text: data.error ? `Sorry, that message could not be sent (${data.error}).` : OFFLINE }, "bot notice");
+        addBot({ text: data.error ? say("not_sent", { error: data.error }) : OFFLINE }, "bot notice");
       }
       return resp.ok && typeof data.notice !== "string";
     } catch (err) {

@@ -1,7 +1,8 @@
 // returnbot returns portal: find an order, choose items, get RMA numbers and slips. DOM nodes only
 // (never innerHTML of order data); every screen change moves focus to its heading. What the policy
 // says about an item (why not, where a return stands, what each reason leads to) and the names of
-// reasons and resolutions come from the server, in the catalogue's words (bot/catalogue.py).
+// reasons and resolutions come from the server, in the catalogue's words (bot/catalogue.py), and so do
+// the page's own words (its labels and announcements: `say`), in the customer's language.
 "use strict";
 
 (() => {
@@ -11,6 +12,10 @@
   const WORDS = JSON.parse(document.body.dataset.words || "{}");
   const say = (name, values = {}) => (WORDS[name] || "")
     .replace(/{(\w+)}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  // A sentence with nodes for some of its values ("Print return slip {rma_id} (PDF)" with the number unbroken).
+  const sayNodes = (name, nodes) => (WORDS[name] || "").split(/({\w+})/).filter(Boolean)
+    .map((piece) => { const key = piece.slice(1, -1); return piece.startsWith("{") && key in nodes ? nodes[key] : piece; });
+  const LANG = document.documentElement.lang || "en"; // the API answers in the page's language
   const OFFLINE = say("offline");
   const STORED = "rb-portal-order"; // the verified order, so a reload comes back to it
   let chatUrl = "/";
@@ -43,7 +48,7 @@
     const href = safeHref(url);
     if (!href) return null;
     return el("a", { href, class: cls, target: "_blank", rel: "noopener noreferrer" },
-      label, el("span", { class: "visually-hidden", text: " (opens in a new tab)" }));
+      label, el("span", { class: "visually-hidden", text: ` ${say("new_tab")}` }));
   }
 
   function chatLink(label) {
@@ -123,10 +128,11 @@
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    let resp = await fetch(path, options);
+    const url = `${path}${path.includes("?") ? "&" : "?"}lang=${encodeURIComponent(LANG)}`;
+    let resp = await fetch(url, options);
     if (resp.status === 401) {
       await ensureSession();
-      resp = await fetch(path, options);
+      resp = await fetch(url, options);
     }
     const data = await resp.json().catch(() => ({}));
     return { status: resp.status, ok: resp.ok, data };
@@ -182,7 +188,7 @@
         // A wrong pair and an unknown order look the same: both fields are in question.
         const words = data.error || OFFLINE;
         setAlert(findError, status === 423
-          ? [words, " ", chatLink("Chat with us"), "."]
+          ? [words, " ", chatLink(say("chat_with_us")), "."]
           : words);
         for (const input of [orderInput, proofInput]) markInvalid(input, findError.id, status !== 423);
         orderInput.focus();
@@ -207,8 +213,8 @@
     chatUrl = data.chat_url || chatUrl;
     renderOrder();
     const open = order.items.filter((item) => item.reasons.length).length;
-    const count = `${order.items.length} item${order.items.length === 1 ? "" : "s"}`;
-    show("order", announcement || `Order ${order.order_id}: ${count}, ${open} you can return here.`);
+    const count = order.items.length === 1 ? say("one_item") : say("items", { count: order.items.length });
+    show("order", announcement || say("order_announcement", { order_id: order.order_id, items: count, open }));
     return true;
   }
 
@@ -221,7 +227,7 @@
 
   function slipLink(rma) {
     if (!rma.slip_url || ["refunded", "rejected"].includes(rma.status)) return null;
-    const label = el("span", {}, "Print return slip ", el("span", { class: "nowrap", text: rma.rma_id }), " (PDF)");
+    const label = el("span", {}, ...sayNodes("print_slip", { rma_id: el("span", { class: "nowrap", text: rma.rma_id }) }));
     return newTabLink(label, rma.slip_url, "slip-link");
   }
 
@@ -250,7 +256,7 @@
     box.classList.add(TONE[item.outcome] || "no");
     box.append(...rich(item.summary));
     if (item.outcome === "amazon_fba") {
-      const link = newTabLink("Start the return on Amazon", item.amazon_returns_url);
+      const link = newTabLink(say("amazon_start"), item.amazon_returns_url);
       if (link) box.append(el("p", {}, link));
     }
     return box;
@@ -303,7 +309,7 @@
     const titleId = `item-${index}-title`;
     const statusId = `item-${index}-status`;
     const card = el("div", { class: "item", role: "group", "aria-labelledby": titleId, "data-line": item.line_id });
-    const each = item.quantity > 1 ? ` · ${item.quantity} items` : "";
+    const each = item.quantity > 1 ? ` · ${say("items", { count: item.quantity })}` : "";
     card.append(el("h3", { id: titleId, text: item.title }),
       el("p", { class: "meta", text: `${item.sku}${each}` }), itemStatus(item, statusId));
     if (!item.reasons.length) return card;
@@ -314,7 +320,7 @@
     const pick = el("input", { type: "checkbox", id: pickId, "aria-describedby": statusId,
       "aria-controls": detailsId, "aria-expanded": "false" });
     card.append(el("div", { class: "pick" }, pick,
-      el("label", { for: pickId, text: damagedOnly ? "Report it as arrived damaged" : "Return this item" })));
+      el("label", { for: pickId, text: damagedOnly ? say("report_damaged") : say("return_this") })));
 
     const details = el("div", { class: "details", id: detailsId, hidden: true });
     if (item.max_quantity > 1) {
@@ -327,24 +333,24 @@
       }
       select.value = String(item.return_quantity);
       details.append(el("div", { class: "field quantity" },
-        el("label", { for: quantityId }, "How many?",
+        el("label", { for: quantityId }, say("how_many"),
           el("span", { class: "visually-hidden", text: ` (${item.title})` })),
         select,
         el("p", { class: "hint", id: hintId,
-          text: `Up to ${item.max_quantity}. One return per item: to return more later, chat with us.` })));
+          text: say("up_to", { most: item.max_quantity }) })));
     } else {
-      details.append(el("p", { class: "quantity", text: `Quantity: ${item.return_quantity}` }));
+      details.append(el("p", { class: "quantity", text: say("quantity", { quantity: item.return_quantity }) }));
     }
 
     const reasonError = el("p", { class: "field-error", id: `reason-${index}-error`, hidden: true });
     const which = () => el("span", { class: "visually-hidden", text: ` (${item.title})` });
     const reasonGroup = el("fieldset", { class: "reason" },
-      el("legend", {}, "Why are you returning it?", which()),
+      el("legend", {}, say("why_returning"), which()),
       radios(`reason-${index}`, item.reasons, labels("reasons"), damagedOnly ? "damaged" : null), reasonError);
     if (damagedOnly) reasonGroup.hidden = true;
     const resolutionError = el("p", { class: "field-error", id: `resolution-${index}-error`, hidden: true });
     const resolutionGroup = el("fieldset", { class: "resolution" },
-      el("legend", {}, "What would you like instead?", which()),
+      el("legend", {}, say("instead"), which()),
       resolutionError);
     details.append(reasonGroup, resolutionGroup, el("p", { class: "note", "aria-live": "polite" }));
     card.append(details);
@@ -373,14 +379,14 @@
   }
 
   function renderOrder() {
-    $("order-title").textContent = `Order ${order.order_id}`;
+    $("order-title").textContent = say("order_heading", { order_id: order.order_id });
     const items = $("items");
     items.replaceChildren(...order.items.map(itemCard));
     const open = order.items.some((item) => item.reasons.length);
     $("return-submit").hidden = !open;
     $("order-lead").textContent = open
-      ? "Choose the items you'd like to return, then request the return."
-      : "There's nothing on this order you can return here.";
+      ? say("order_lead_open")
+      : say("order_lead_none");
     setAlert($("return-error"), null);
   }
 
@@ -432,8 +438,9 @@
       if (ok) {
         renderResults(data.results);
         const made = data.results.filter((r) => r.rma && r.outcome === "rma").length;
-        show("done", made ? `Return approved: ${data.results.map((r) => r.rma?.rma_id).filter(Boolean).join(", ")}.`
-          : "Your request has been sent.");
+        show("done", made
+          ? say("approved_announcement", { rma_ids: data.results.map((r) => r.rma?.rma_id).filter(Boolean).join(", ") })
+          : say("request_sent"));
       } else if (status === 403) {
         sessionStorage.removeItem(STORED);
         showFind(data.error);
@@ -450,11 +457,12 @@
   });
 
   function resultItem(result) {
-    const li = el("li", { class: "result" }, el("h3", { text: result.title || "Item" }));
+    const li = el("li", { class: "result" }, el("h3", { text: result.title || say("item") }));
     const rma = result.rma;
     if (!result.needs_resolution && rma && rma.outcome === "rma") {
       li.append(el("p", { text: result.lead }));
-      li.append(el("p", { class: "rma-number" }, "RMA number: ", el("span", { class: "nowrap", text: rma.rma_id })));
+      li.append(el("p", { class: "rma-number" },
+        ...sayNodes("rma_number", { rma_id: el("span", { class: "nowrap", text: rma.rma_id }) })));
       const slip = slipLink(rma);
       if (slip) li.append(el("p", {}, slip));
       li.append(el("p", { text: rma.send_text || rma.status_text }));
@@ -462,14 +470,14 @@
     }
     for (const paragraph of result.paragraphs || []) li.append(el("p", {}, ...rich(paragraph)));
     if (!result.needs_resolution && !rma && result.outcome === "amazon_fba") {
-      const link = newTabLink("Start the return on Amazon", result.amazon_returns_url);
+      const link = newTabLink(say("amazon_start"), result.amazon_returns_url);
       if (link) li.append(el("p", {}, link));
     }
     return li;
   }
 
   function renderResults(results) {
-    $("done-title").textContent = results.length > 1 ? "Your returns" : "Your return";
+    $("done-title").textContent = results.length > 1 ? say("your_returns") : say("your_return");
     $("results").replaceChildren(...results.map(resultItem));
   }
 
