@@ -286,3 +286,13 @@ def test_tot_is_dead_in_german_and_a_child_in_english():
     assert choices.read_reason("der Akku ist nach zwei Tagen tot").reason is R.DAMAGED
     assert not choices.read_reason("my tot loves it").confident
     assert not choices.read_reason("return my tote bag").confident
+
+
+def test_not_received_and_a_lost_order_number_in_every_language():
+    for words in ("das paket ist nie angekommen", "als zugestellt markiert, aber nicht da", "je n'ai jamais reçu le colis",
+                  "no me ha llegado", "non mi è mai arrivato", "显示签收了但是没收到"):
+        assert reading.not_received(words), words
+    for words in ("ich finde die bestellnummer nicht", "je ne trouve pas mon numéro de commande",
+                  "no tengo el número de pedido", "non trovo il numero d'ordine", "找不到订单号"):
+        assert reading.lost_order_number(words), words
+    assert not reading.not_received("zu klein") and not reading.lost_order_number("bestellnummer 1157")

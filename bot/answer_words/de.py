@@ -136,3 +136,8 @@ POLICY = {
 POLICY_HINT = (r"wie lange", r"wie viele tage", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
                r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
                r"wie funktioniert")
+# -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
+NOT_RECEIVED = (r"(nie|nicht|noch nicht|immer noch nicht) (angekommen|erhalten|bekommen|geliefert|da)", r"(ist|wurde) nicht (angekommen|zugestellt)",
+                r"als zugestellt", r"zugestellt,? aber", r"gestohlen", r"verloren gegangen", r"beim nachbarn", r"falsche adresse")
+LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|hab|habe) (die |meine |keine )?bestellnummer",
+               r"keine bestellnummer", r"ohne bestellnummer", r"(bestätigung|bestätigungsmail|mail) (gelöscht|verloren)")

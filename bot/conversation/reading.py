@@ -90,7 +90,7 @@ _NOT_RECEIVED = _words(r"never (got|received|arrived|came|showed up|turned up)",
                        r"not (received|arrived|delivered)", r"nothing (arrived|came)", r"missing", r"stolen",
                        r"says delivered", r"marked (as )?delivered", r"wasn'?t delivered", r"wrong address",
                        r"not (at|to) my (address|house|door)", r"someone else", r"neighbou?r", r"lost in (the )?(post|mail|transit)",
-                       r"(don'?t|do not) have it")
+                       r"(don'?t|do not) have it", *answer_words.every("NOT_RECEIVED"))
 _ASKS_WINDOW = _words(r"can i still", r"(is it|am i) (too late|still in time|within)", r"too late to", r"still (return|send)",
                       r"until when", r"how long do i (still )?have", r"deadline", *answer_words.every("ASKS_WINDOW"))
 _ALREADY_SENT = _words(r"(already|just) (sent|shipped|posted|mailed|returned|dropped( it)? off)",
@@ -177,7 +177,7 @@ _BOT_CHALLENGE = _words(r"are you (a |an )?(bot|robot|machine|ai|human|real|pers
                         *answer_words.every("BOT_CHALLENGE"))
 _LOST_NUMBER = _words(r"(can'?t|cannot|couldn'?t|don'?t|do not|didn'?t) (find|have|know|remember|get)( \w+){0,2} order (number|no|id|#)",
                       r"lost (my |the )?(order|confirmation)", r"no order (number|id)", r"without (the |an |my )?order (number|id)",
-                      r"(deleted|lost|can'?t find) (the |my )?(confirmation|email)")
+                      r"(deleted|lost|can'?t find) (the |my )?(confirmation|email)", *answer_words.every("LOST_NUMBER"))
 
 
 def asks_if_bot(words: str) -> bool:
