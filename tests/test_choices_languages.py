@@ -296,3 +296,5 @@ def test_not_received_and_a_lost_order_number_in_every_language():
                   "no tengo el número de pedido", "non trovo il numero d'ordine", "找不到订单号"):
         assert reading.lost_order_number(words), words
     assert not reading.not_received("zu klein") and not reading.lost_order_number("bestellnummer 1157")
+    for words in ("j'ai perdu mon numéro de commande", "ho perso il numero d'ordine", "订单号丢了", "perdí el número de pedido"):
+        assert not reading.not_received(words), words

@@ -119,6 +119,6 @@ POLICY_HINT = (r"cu[aá]nto (tiempo|tarda|cuesta)", r"cu[aá]ntos d[ií]as", r"q
                r"plazo", r"pol[ií]tica", r"condiciones", r"excepciones", r"c[oó]mo funciona")
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"no (me )?(ha )?(llegado|llegó|recibido|recibí)", r"nunca (llegó|me llegó|lo recibí)", r"(aparece|pone|dice) (como )?entregado",
-                r"robado", r"perdido", r"(en|a) casa del vecino", r"dirección equivocada")
+                r"robado", r"paquete perdido", r"se (ha )?perdido (el paquete|en el camino)", r"(en|a) casa del vecino", r"dirección equivocada")
 LOST_NUMBER = (r"no (tengo|encuentro|sé|se|recuerdo) (el |mi )?n[úu]mero de pedido", r"sin (el |mi )?n[úu]mero de pedido",
                r"(correo|confirmación) (borrado|perdido|borré)")

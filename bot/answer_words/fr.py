@@ -126,6 +126,6 @@ POLICY_HINT = (r"combien de (temps|jours)", r"qui pa[iy]e", r"gratuit", r"frais 
                r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)")
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"n'est (jamais |pas )?arrivé", r"indiqué (comme )?livré",
-                r"marqué (comme )?livré", r"volé", r"perdu", r"chez (le|un) voisin", r"mauvaise adresse")
+                r"marqué (comme )?livré", r"volé", r"colis perdu", r"perdu par (la poste|le transporteur)", r"chez (le|un) voisin", r"mauvaise adresse")
 LOST_NUMBER = (r"(trouve|retrouve|connais|ai) (pas|plus) (mon |le )?num[ée]ro de commande", r"sans (le |mon )?num[ée]ro de commande",
                r"pas de num[ée]ro de commande", r"(e-?mail|confirmation) (supprim|perdu)")

@@ -117,6 +117,6 @@ POLICY_HINT = (r"quanto (tempo|costa)", r"quanti giorni", r"chi paga", r"gratuit
                r"politica", r"condizioni", r"eccezioni", r"come funziona")
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"non (mi )?(è )?(mai )?(arrivato|arrivata|ricevuto|consegnato)", r"mai (arrivato|ricevuto)", r"risulta consegnato",
-                r"(segna|dice) consegnato", r"rubato", r"perso", r"dal vicino", r"indirizzo sbagliato")
+                r"(segna|dice) consegnato", r"rubato", r"pacco perso", r"perso (durante|nella) (la )?spedizione", r"dal vicino", r"indirizzo sbagliato")
 LOST_NUMBER = (r"non (ho|trovo|ricordo|so) (il |più il )?numero (d'ordine|dell'ordine|di ordine)", r"senza (il )?numero (d'ordine|dell'ordine)",
                r"(email|mail|conferma) (cancellata|persa)")

@@ -95,5 +95,5 @@ POLICY = {
 }
 POLICY_HINT = (r"多久", r"几天", r"多少天", r"谁(付|出|承担)", r"运费", r"免费", r"期限", r"政策", r"规则", r"流程", r"不能退", r"能退吗", r"可以退吗")
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
-NOT_RECEIVED = (r"没(有)?收到", r"显示(已)?签收", r"(被)?偷了", r"丢了", r"寄错地址", r"送错地址", r"一直没到", r"还没到")
+NOT_RECEIVED = (r"没(有)?收到", r"显示(已)?签收", r"(被)?偷了", r"(快递|包裹|东西)丢了", r"寄错地址", r"送错地址", r"一直没到", r"还没到")
 LOST_NUMBER = (r"(找不到|没有|忘了|不知道)(我的)?订单号", r"订单号(找不到|丢了|忘了|没了)", r"(邮件|确认邮件)(删了|丢了)")
