@@ -298,3 +298,15 @@ def test_not_received_and_a_lost_order_number_in_every_language():
     assert not reading.not_received("zu klein") and not reading.lost_order_number("bestellnummer 1157")
     for words in ("j'ai perdu mon numéro de commande", "ho perso il numero d'ordine", "订单号丢了", "perdí el número de pedido"):
         assert not reading.not_received(words), words
+
+
+@pytest.mark.parametrize("text, goals", [
+    ("Ich will die Schuhe zurückschicken und wo ist meine Erstattung für #1003?", ["return", "refund_status"]),
+    ("je voudrais retourner le pull et où est ma commande #1004 ?", ["return", "track"]),
+    ("quiero devolver la chaqueta y dónde está mi pedido #1004?", ["return", "track"]),
+    ("vorrei restituire la giacca e dov'è il mio ordine #1004?", ["return", "track"]),
+    ("我想退货，还有我的快递到哪了？", ["return", "track"]),
+])
+def test_two_requests_in_one_message_in_every_language(text, goals):
+    requests = reading.requests_in(reading.Reading.of(text, "request_return", 0.9, []))
+    assert [r.goal for r in requests] == goals

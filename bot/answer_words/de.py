@@ -141,3 +141,14 @@ NOT_RECEIVED = (r"(nie|nicht|noch nicht|immer noch nicht) (angekommen|erhalten|b
                 r"als zugestellt", r"zugestellt,? aber", r"gestohlen", r"verloren gegangen", r"beim nachbarn", r"falsche adresse")
 LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|hab|habe) (die |meine |keine )?bestellnummer",
                r"keine bestellnummer", r"ohne bestellnummer", r"(bestätigung|bestätigungsmail|mail) (gelöscht|verloren)")
+
+# -- bot.conversation.reading: a second request in one message ("... und wo ist meine Erstattung?")
+GOALS = {
+    "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
+    "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
+    "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)", r"sendungsverfolgung",
+              r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)"),
+    "exchange": (r"umtausch\w*", r"umtauschen"),
+    "damage": (r"(kam|ist|war) (\w+ )?(kaputt|beschädigt|defekt) (an|angekommen)",),
+    "return": (r"(zurückschicken|zurücksenden|zurückgeben|retournieren)", r"rücksendung (für|von)"),
+}

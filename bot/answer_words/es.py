@@ -122,3 +122,14 @@ NOT_RECEIVED = (r"no (me )?(ha )?(llegado|llegó|recibido|recibí)", r"nunca (ll
                 r"robado", r"paquete perdido", r"se (ha )?perdido (el paquete|en el camino)", r"(en|a) casa del vecino", r"dirección equivocada")
 LOST_NUMBER = (r"no (tengo|encuentro|sé|se|recuerdo) (el |mi )?n[úu]mero de pedido", r"sin (el |mi )?n[úu]mero de pedido",
                r"(correo|confirmación) (borrado|perdido|borré)")
+
+# -- bot.conversation.reading: a second request in one message ("... y dónde está mi reembolso?")
+GOALS = {
+    "refund_status": (r"d[óo]nde est[áa] mi (reembolso|dinero)", r"no (me )?(ha llegado|he recibido) (el|mi) reembolso"),
+    "return_status": (r"estado de (mi|la) devoluci[óo]n", r"(recibieron|han recibido) mi devoluci[óo]n"),
+    "track": (r"d[óo]nde est[áa]n? (mi|mis|el|la) (\w+ )?(pedido|paquete|env[íi]o)", r"seguimiento (de|del) (mi )?(pedido|paquete)",
+              r"cu[áa]ndo llega (mi|el) (pedido|paquete)"),
+    "exchange": (r"cambiar\w*", r"cambio de talla"),
+    "damage": (r"(lleg[óo]|est[áa]|vino) (\w+ )?(roto|rota|dañado|dañada)",),
+    "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n"),
+}

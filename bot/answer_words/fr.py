@@ -129,3 +129,14 @@ NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"n'e
                 r"marqué (comme )?livré", r"volé", r"colis perdu", r"perdu par (la poste|le transporteur)", r"chez (le|un) voisin", r"mauvaise adresse")
 LOST_NUMBER = (r"(trouve|retrouve|connais|ai) (pas|plus) (mon |le )?num[ée]ro de commande", r"sans (le |mon )?num[ée]ro de commande",
                r"pas de num[ée]ro de commande", r"(e-?mail|confirmation) (supprim|perdu)")
+
+# -- bot.conversation.reading: a second request in one message ("... et où est mon remboursement ?")
+GOALS = {
+    "refund_status": (r"où (est|en est) mon remboursement", r"pas (encore )?(reçu|été) (mon |le )?rembours"),
+    "return_status": (r"(statut|suivi) de (mon|ma|le|la) retour", r"(avez-vous|vous avez) reçu mon retour"),
+    "track": (r"où (est|sont|en est) (ma|mon|mes|le|la) (\w+ )?(commande|colis|livraison)", r"suivi de (ma )?(commande|colis)",
+              r"quand (arrive|arrivera) (ma|mon) (commande|colis)"),
+    "exchange": (r"échang\w*",),
+    "damage": (r"(arrivé|reçu|est) (\w+ )?(cassé|abîmé|endommagé)",),
+    "return": (r"(retourner|renvoyer|rendre) (le|la|les|mon|ma|mes|ce|cette|ces)", r"faire un retour"),
+}

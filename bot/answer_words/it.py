@@ -120,3 +120,14 @@ NOT_RECEIVED = (r"non (mi )?(è )?(mai )?(arrivato|arrivata|ricevuto|consegnato)
                 r"(segna|dice) consegnato", r"rubato", r"pacco perso", r"perso (durante|nella) (la )?spedizione", r"dal vicino", r"indirizzo sbagliato")
 LOST_NUMBER = (r"non (ho|trovo|ricordo|so) (il |più il )?numero (d'ordine|dell'ordine|di ordine)", r"senza (il )?numero (d'ordine|dell'ordine)",
                r"(email|mail|conferma) (cancellata|persa)")
+
+# -- bot.conversation.reading: a second request in one message ("... e dov'è il mio rimborso?")
+GOALS = {
+    "refund_status": (r"dov'?è il (mio )?rimborso", r"non (ho )?(ancora )?ricevuto il (mio )?rimborso"),
+    "return_status": (r"stato del (mio )?reso", r"(avete|è) ricevuto (il mio )?reso"),
+    "track": (r"dov'?è il (mio )?(\w+ )?(ordine|pacco)", r"dove (sono|sta) (il mio|i miei) (\w+ )?(ordine|pacco|pacchi)",
+              r"tracking (del|dell'ordine)", r"quando arriva (il mio )?(ordine|pacco)"),
+    "exchange": (r"cambiare\w*", r"cambio (di )?taglia"),
+    "damage": (r"(arrivato|è) (\w+ )?(rotto|rotta|danneggiato|danneggiata)",),
+    "return": (r"(restituire|rendere|fare il reso)( di)? (il|la|lo|i|le|gli|questo|questa)", r"fare (un|il) reso"),
+}

@@ -97,3 +97,13 @@ POLICY_HINT = (r"多久", r"几天", r"多少天", r"谁(付|出|承担)", r"运
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"没(有)?收到", r"显示(已)?签收", r"(被)?偷了", r"(快递|包裹|东西)丢了", r"寄错地址", r"送错地址", r"一直没到", r"还没到")
 LOST_NUMBER = (r"(找不到|没有|忘了|不知道)(我的)?订单号", r"订单号(找不到|丢了|忘了|没了)", r"(邮件|确认邮件)(删了|丢了)")
+
+# -- bot.conversation.reading: a second request in one message ("...，还有我的退款呢？")
+GOALS = {
+    "refund_status": (r"退款.{0,4}(到哪|在哪|呢|还没到|没收到)", r"钱.{0,4}(还没|没)(到|退)"),
+    "return_status": (r"退货.{0,4}(进度|状态|收到了吗)",),
+    "track": (r"(包裹|快递|订单|货).{0,4}(到哪|在哪|什么时候到)", r"物流", r"查.{0,2}(快递|物流)"),
+    "exchange": (r"换货",),
+    "damage": (r"(收到|到了|到的时候).{0,4}(坏|碎|破)",),
+    "return": (r"退货", r"我要退", r"想退"),
+}

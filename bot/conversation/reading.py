@@ -97,14 +97,19 @@ _ALREADY_SENT = _words(r"(already|just) (sent|shipped|posted|mailed|returned|dro
                        r"(sent|shipped|posted|mailed) (it|them|the \w+) back", r"dropped (it|them) off",
                        r"(it|they)('s| is| are| was| were) on (its|their) way back", *answer_words.every("ALREADY_SENT"))
 
+def _goal(name: str) -> tuple:
+    """One request's words in every other language (`bot.answer_words` GOALS)."""
+    return tuple(cue for module in answer_words.BY_LANGUAGE.values() for cue in module.GOALS.get(name, ()))
+
+
 # Requests spotted in the words, for the second request of a message (the NLU gives one intent).
 _GOAL_WORDS: List[Tuple[str, re.Pattern]] = [
-    ("refund_status", _words(r"where('?s| is) (my|the) (refund|money)", r"refund status", r"status of (my|the) refund",
+    ("refund_status", _words(*_goal("refund_status"), r"where('?s| is) (my|the) (refund|money)", r"refund status", r"status of (my|the) refund",
                              r"(haven'?t|not|didn'?t|never) (got|get|gotten|received|seen) (my|the|a|any) (refund|money)",
                              r"when (will|do|can) i (get|see|receive) (my|the) (refund|money)", r"no refund yet")),
-    ("return_status", _words(r"status of (my|the|that) return", r"return status", r"did (my|the) return",
+    ("return_status", _words(*_goal("return_status"), r"status of (my|the|that) return", r"return status", r"did (my|the) return",
                              r"(received|got) my return", r"where('?s| is) (my|the) return")),
-    ("track", _words(r"where('?s| is| are) (my|the)( \w+)? (order|package|parcel|delivery|stuff|item|shipment)s?",
+    ("track", _words(*_goal("track"), r"where('?s| is| are) (my|the)( \w+)? (order|package|parcel|delivery|stuff|item|shipment)s?",
                      r"(which|what) (carrier|courier|delivery (company|service)|shipping company)", r"who (delivered|brought)",
                      r"where('?s| is| are) (it|they|#?\d)", r"track(ing)?( my| the)? (order|package|parcel)",
                      r"when (will|does|do) (it|they|my order|the order|my package|my parcel) (arrive|come|ship|get here)",
@@ -113,12 +118,13 @@ _GOAL_WORDS: List[Tuple[str, re.Pattern]] = [
     ("cancel", _words(r"cancel (my|the|this|that|it|#|some|part|one|an?|just|only|\w+ items?)", r"cancel order",
                       r"cancell?ation", r"(remove|take|drop|delete) (\S+ ){0,5}(from|off) (my|the|this|that|order|#)",
                       r"storn(o|ier\w*)", r"annul(er|ez|e|are)", r"cancelar", r"取消")),
-    ("exchange", _words(r"exchange", r"swap")),
-    ("damage", _words(r"arrived (broken|damaged|cracked|torn|smashed)", r"(is|was|came|arrived) (broken|damaged|cracked|smashed|torn)")),
-    ("return", _words(r"return (the|my|it|them|this|these|an?|both|of|for|\w+ items?)", r"send (it|them|\w+) back",
+    ("exchange", _words(*_goal("exchange"), r"exchange", r"swap")),
+    ("damage", _words(*_goal("damage"), r"arrived (broken|damaged|cracked|torn|smashed)", r"(is|was|came|arrived) (broken|damaged|cracked|smashed|torn)")),
+    ("return", _words(*_goal("return"), r"return (the|my|it|them|this|these|an?|both|of|for|\w+ items?)", r"send (it|them|\w+) back",
                       r"send back", r"returning")),
 ]
-_CLAUSE = re.compile(r"\s*(?:[.?!;]+|,? and (?:also )?|,? also |,? plus |,? then |, )\s*")
+_CLAUSE = re.compile(r"\s*(?:[.?!;]+|,? and (?:also )?|,? also |,? plus |,? then |, "
+                     r"|,? (?:und|et|y|e) (?:auch |aussi |también |anche )?|[，。！？；]|还有)\s*")
 
 
 @dataclass(frozen=True)
