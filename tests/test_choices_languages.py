@@ -310,3 +310,9 @@ def test_not_received_and_a_lost_order_number_in_every_language():
 def test_two_requests_in_one_message_in_every_language(text, goals):
     requests = reading.requests_in(reading.Reading.of(text, "request_return", 0.9, []))
     assert [r.goal for r in requests] == goals
+
+
+def test_a_chinese_word_holding_an_item_word_names_no_item():
+    bag = OrderLine("L9", "SKU-BAG", "Leather crossbody bag", "bags", 1, Decimal("120"))
+    assert choices.mentioned_lines("我的包裹到哪了", (bag, SCARF)) == ()
+    assert choices.read_lines("那个包", (bag, SCARF)) == (bag,)

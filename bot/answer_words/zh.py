@@ -42,7 +42,7 @@ WEAK = "麻烦, 请, 太好了"
 FILLERS = "那个, 呃, 额, 哦, 你好, 您好, 那, 喂"
 
 # Words of their own one slip away from a cue word: never bent onto it
-PLAIN = ""
+PLAIN = "包裹, 包装, 包邮, 面包, 钱包"  # words that hold a table word: 包裹 (parcel) is no 包 (bag)
 NEGATORS = "不, 没, 没有, 不是, 别, 非, 无, 不要"
 BUTS = "但是, 但, 可是, 不过, 只是, 而是, 就是"
 CORRECTIONS = "还是, 改成, 其实, 抱歉, 等等, 不对"
