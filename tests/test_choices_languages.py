@@ -162,6 +162,7 @@ def test_a_resolution_the_policy_does_not_offer_is_none():
     ("oui", True), ("ouais", True), ("d'accord", True), ("daccord", True), ("c'est ça", True), ("bien sûr", True),
     ("bien sur", True), ("non", False), ("non merci", False), ("pas du tout", False), ("peut-être", None),
     ("je sais pas", None), ("je ne sais pas", None),
+    ("ça me va", True), ("ça me va pas", False), ("ça va pas", False), ("ça marche", True), ("ca marche pas", False),
     ("sí", True), ("si", True), ("claro", True), ("vale", True), ("de acuerdo", True), ("no", False),
     ("no gracias", False), ("para nada", False), ("tal vez", None), ("no sé", None),
     ("sì", True), ("certo", True), ("va bene", True), ("esatto", True), ("no grazie", False), ("per niente", False),

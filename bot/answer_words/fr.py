@@ -50,7 +50,7 @@ YES = ("oui, ouais, ouaip, ouep, wé, ouai, oui oui, oui merci, oui svp, oui stp
        "parfaitement, volontiers, allez-y, allez y, vas-y, vas y, absolument, pas de problème, pas de souci, "
        "aucun problème, carrément, ça marche, ca marche, ça me va, ca me va, entendu, si, effectivement, "
        "oui c'est ça, oui exactement, pourquoi pas")
-NO = ("non, nan, nn, non merci, pas maintenant, pas vraiment, surtout pas, pas du tout, absolument pas, certainement pas, "
+NO = ("non, nan, nn, non merci, ça va pas, ça me va pas, ça marche pas, va pas, me va pas, marche pas, pas maintenant, pas vraiment, surtout pas, pas du tout, absolument pas, certainement pas, "
       "jamais, pas question, hors de question, non non, laisse tomber, laissez tomber, c'est faux, faux, "
       "pas encore, non c'est pas ça, pas besoin, ce n'est pas ça")
 UNSURE = "je sais pas, je ne sais pas, sais pas, jsp, peut-être, peut être, peutêtre, pas sûr, pas sur, pas certain, pas certaine, bof"
