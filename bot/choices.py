@@ -50,6 +50,36 @@ Decisions (the dialogue manager relies on them)
   message (8 words at most) that is not a question and says only yes, or only no, counts. "not sure",
   "maybe" -> None; "please", "perfect" alone -> True (not "refund please", "great thanks, bye");
   "no problem", "why not" -> True.
+
+Other languages (German, French, Spanish, Italian, Simplified Chinese: `bot.language.LANGUAGES`)
+- Their words are tables in `bot.answer_words.<lang>`, one per reader, in the notation above. Every
+  answer is read with every language's tables, whatever the conversation's language: no parameter to
+  get wrong, mixed answers ("ja, refund please") are read, and short answer words rarely mean something
+  else in another served language. English is read first with its own tables, exactly as before.
+- Their words are folded (accents off, ß -> ss, umlauts also as ae/oe/ue: "zuruck", "zurueck"), an
+  apostrophe splits ("l'échange" -> l, echange; "d'accord" is also "daccord"), and a typo is forgiven in
+  words of 5 letters or more ("remboursment", "kaput"). Chinese is cut into the tables' words, the
+  longest first ("不是太小了" -> 不是, 太小, 了); a negation is a word before a cue, as in English.
+- The other languages leave English alone: no English word is bent onto one of theirs by a typo
+  ("agent" is no "argent"), a cue made only of words English reads ("a large", "fake") is English's,
+  and a number word that is also English ("due") counts alone or in a message that reads Italian.
+- When English and another language read different things, the message's language decides (the word
+  lists of `bot.language`): "ce n'est pas trop petit" reads French, so its "pas" negates the "petit"
+  English would have read; "alle außer den Socken" is German "all but", not English "all".
+- Collisions, and how they are resolved: German "die" and "hat" (article, "has") are no English
+  die/hate between words English does not know ("die Schuhe", "Bildschirm hat einen Riss"; "it will
+  die" and "my hat" stay English). "Größe" (size) folds to "große" (big): "groß" counts only after
+  zu/ist/sind. "no", "non", "si" mean the same in the languages that have them. "ne" is neither German
+  "no" nor a French negation (French "ne ... pas" has its "pas"; German "ne Nummer größer" is "eine").
+  "da" is no yes (German "there", Italian "from"). "vale" is yes, "un vale" store credit; French
+  "avoir" is store credit only as a noun ("un avoir", not "avoir un remboursement"). "tout", "todo",
+  "tutto", 都 are no "all" ("c'est tout", "llegó todo roto", 首都). "perché", "porque" (because) ask
+  nothing. Chinese 是, 好, 要, 对 are a yes only when the message opens with them ("订单号是...",
+  "我要退款" are no yes); 两件 is a count, not the second item. "no sé", "non so" are unsure, not no.
+  "un", "ein", "una" count 1 only in a short answer (they are articles too); "les 2", "los 2" are
+  both, not the second. German "tot" (dead) is damaged in a German sentence ("Akku ist tot"), not in
+  English ("my tot", "tote bag"). Words of their own one typo from a cue ("quali" / qualità) are each
+  language's PLAIN table.
 """
 from __future__ import annotations
 
@@ -62,6 +92,7 @@ from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequen
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Hamming, Indel, Levenshtein
 
+from bot import answer_words, language
 from bot import text as textlib
 from bot.models import OrderLine, Resolution, ReturnReason
 
@@ -237,8 +268,8 @@ class _Lexicon:
     """Cue phrases per label (see the module docstring for the notation), matched on canonical tokens."""
 
     def __init__(self, table: Sequence[Tuple[object, str]], negators: FrozenSet[str] = _NEGATORS,
-                 window: int = 3):
-        self.negators, self.window = negators, window
+                 window: int = 3, stops: FrozenSet[str] = _STOPS):
+        self.negators, self.window, self.stops = negators, window, stops
         surface: Set[str] = set()
         cues: List[_Cue] = []
         firsts: Dict[_Cue, Tuple[str, ...]] = {}
@@ -280,6 +311,7 @@ class _Lexicon:
         self._surface_by_initial = _by_initial(self._surface)
         self._stems_by_initial = _by_initial(self._stems)
         self._cache: Dict[str, str] = {}
+        self.english: FrozenSet[str] = frozenset()  # another language's lexicon: English words it leaves alone
 
     def canon(self, token: str) -> str:
         found = self._cache.get(token)
@@ -295,6 +327,8 @@ class _Lexicon:
             return stem
         if not (token.isascii() and token.isalpha()) or len(token) < 3 or token in _PLAIN or stem in _PLAIN:
             return stem
+        if self.english and (len(token) < 5 or token in self.english or stem in self.english or token in _FX_PLAIN):
+            return stem  # another language's words: no English word is bent onto one, nor a short word
         collapsed = _collapse(token)
         if collapsed != token and (collapsed in self._surface or _stem(collapsed) in self._stems):
             return _stem(collapsed)
@@ -305,8 +339,10 @@ class _Lexicon:
                     return _stem(word)
         return stem
 
-    def hits(self, tokens: Sequence[str]) -> List[_Hit]:
-        """The cues in `tokens`, left to right, the longest at each word, each word used once."""
+    def hits(self, tokens: Sequence[str], leave_english: bool = True) -> List[_Hit]:
+        """The cues in `tokens`, left to right, the longest at each word, each word used once. Another
+        language's lexicon leaves cues of English words alone (`leave_english`) unless the text reads
+        in another language ("ce n'est pas trop petit": the "petit" is French, and so is its "pas")."""
         canon = [t if t in (".", "?") else self.canon(t) for t in tokens]
         joined = " ".join(canon)
         offsets, at = [], 0
@@ -322,9 +358,12 @@ class _Lexicon:
                 i += 1
                 continue
             cue = self._cues[int(m.lastgroup[1:])]
-            negated = cue.negatable and _negated(canon, i, self.negators, self.window)
-            found.append(_Hit(cue.label, cue.weight, i, negated))
-            i += 1 + m.group().count(" ")
+            size = 1 + m.group().count(" ")
+            if not (leave_english and self.english
+                    and all(t in self.english or _stem(t) in self.english for t in tokens[i:i + size])):
+                negated = cue.negatable and _negated(canon, i, self.negators, self.window, self.stops)
+                found.append(_Hit(cue.label, cue.weight, i, negated))
+            i += size  # words English reads ("a large", "fake", "store credit") are English's
         return found
 
 
@@ -336,13 +375,174 @@ def _by_initial(words: Iterable[str]) -> Dict[str, Tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in grouped.items()}
 
 
-def _negated(canon: Sequence[str], start: int, negators: FrozenSet[str], window: int) -> bool:
+def _negated(canon: Sequence[str], start: int, negators: FrozenSet[str], window: int,
+             stops: FrozenSet[str] = _STOPS) -> bool:
     for j in range(start - 1, max(start - 1 - window, -1), -1):
         if canon[j] in negators:
             return True
-        if canon[j] in _STOPS:
+        if canon[j] in stops:
             return False
     return False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Other languages: the words of `bot.answer_words`, folded, and read with the same machinery
+
+_LANGS = tuple(answer_words.BY_LANGUAGE.values())
+_FOLD = str.maketrans({"ß": "ss", "œ": "oe", "æ": "ae", "ø": "o", "ł": "l"})
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
+@lru_cache(maxsize=16384)
+def _fold(word: str) -> str:
+    """Accents off, as customers without them type: zurück -> zuruck, pequeño -> pequeno, größe -> grosse."""
+    decomposed = unicodedata.normalize("NFD", word.lower().translate(_FOLD))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _spellings(word: str) -> List[str]:
+    """A table word as it is typed: folded, with umlauts written out (zurück -> zuruck, zurueck), and as
+    written when folding makes it an English word ("nö", not "no": English leaves "no" to English)."""
+    return list(dict.fromkeys((_fold(word), _fold(word.translate(_UMLAUTS)), word.lower())))
+
+
+def _fx_spec(spec: str) -> str:
+    """A table's cue phrases in the notation of `_Lexicon`, folded; an elided word both ways ("d'accord"
+    -> "d accord" and "daccord"), a hyphenated one as the tokens it becomes ("peut-être" -> "peut être")."""
+    cues = []
+    for cue in spec.split(","):
+        cue = " ".join(cue.replace("-", " ").split())
+        for form in dict.fromkeys([cue.replace("'", " "), cue.replace("'", "")]):
+            weak, parts = form.startswith("?"), []
+            for part in form.lstrip("?").split():
+                parts.append(part if part == "~" else
+                             "|".join(dict.fromkeys(s for a in part.split("|") for s in _spellings(a))))
+            if parts:
+                cues.append(("?" if weak else "") + " ".join(parts))
+    return ", ".join(cues)
+
+
+def _fx_entries(name: str) -> List[str]:
+    """The comma-separated entries of one table in every language, folded, each spelling once."""
+    found: List[str] = []
+    for module in _LANGS:
+        for entry in getattr(module, name, "").split(","):
+            entry = " ".join(entry.replace("-", " ").replace("'", " ").split())
+            found.extend(" ".join(_fold(w) for w in s.split()) for s in _spellings(entry) if entry)
+    return list(dict.fromkeys(found))
+
+
+def _fx_words(name: str) -> FrozenSet[str]:
+    return frozenset(e for e in _fx_entries(name) if " " not in e)
+
+
+def _fx_map(name: str) -> Dict[str, object]:
+    merged: Dict[str, object] = {}
+    for module in _LANGS:
+        for key, value in getattr(module, name, {}).items():
+            for spelling in _spellings(key):
+                merged.setdefault(spelling, value)
+    return merged
+
+
+def _fx_phrases(name: str) -> "re.Pattern[str]":
+    """The entries of one table as a regex over tokens joined by spaces (Chinese entries are tokens)."""
+    entries = sorted(_fx_entries(name), key=len, reverse=True)
+    return re.compile(r"(?<![^ ])(?:" + "|".join(re.escape(e) for e in entries) + r")(?![^ ])")
+
+
+def _han_vocabulary() -> FrozenSet[str]:
+    words: Set[str] = set()
+    for module in _LANGS:
+        for value in vars(module).values():
+            texts = [value] if isinstance(value, str) else (
+                [k for k in value] if isinstance(value, dict) else
+                [spec for _, spec in value] if isinstance(value, list) else [])
+            for text in texts:
+                words.update(w for w in re.split(r"[,|~? ]+", text) if w and any(map(_is_han, w)))
+    return frozenset(words)
+
+
+_HAN_WORDS = _han_vocabulary()
+_HAN_LONGEST = max(map(len, _HAN_WORDS), default=1)
+
+
+def _segment(raw: str) -> List[str]:
+    """Chinese without spaces as words: the longest table word at each place ("不是太小了" -> 不是, 太小, 了);
+    a character no table holds is a word of its own; letters and digits in between stay one word."""
+    out, i = [], 0
+    while i < len(raw):
+        size = next((n for n in range(min(_HAN_LONGEST, len(raw) - i), 0, -1) if raw[i:i + n] in _HAN_WORDS), 0)
+        if not size:
+            size = 1
+            if not _is_han(raw[i]):
+                while i + size < len(raw) and not _is_han(raw[i + size]):
+                    size += 1
+        out.append(_fold(raw[i:i + size]))
+        i += size
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _fx_tokens(text: str) -> Tuple[str, ...]:
+    """The words of `text` as the other languages' tables are written: folded, apostrophes as spaces
+    ("l'échange" -> l, echange), Chinese cut into words; "." and "?" as clause breaks."""
+    out: List[str] = []
+    for raw in _TOKEN.findall(_clean(text).replace("'", " ")):
+        if raw[0].isalnum():
+            folded = raw if any(map(_is_han, raw)) else _fold(raw)
+            if folded != raw and folded in _ENGLISH_KNOWN:
+                folded = raw  # "nö" stays itself: folded it is English's "no", which English has read
+            out.extend(_segment(raw) if any(map(_is_han, raw)) else [folded])
+            continue
+        tok = _BREAKS.get(raw, ".")
+        if out and out[-1] in (".", "?"):
+            out[-1] = "?" if "?" in (tok, out[-1]) else "."
+        elif out:
+            out.append(tok)
+    return tuple(out)
+
+
+_FX_NEGATORS = _stems(_fx_words("NEGATORS"))
+_FX_PLAIN = _fx_words("PLAIN")
+_FX_STOPS = _stems([".", "?"] + list(_fx_words("BUTS")))
+_FX_FILLERS = _stems(_fx_words("FILLERS"))
+_FX_WH = _stems(_fx_words("QUESTION_WORDS"))
+_FX_WH_ANYWHERE = frozenset(w for w in _FX_WH if any(map(_is_han, w)))  # Chinese asks mid-sentence: 退款要多久
+_FX_ASKING_VERBS = _stems(_fx_words("QUESTION_VERBS"))
+_FX_CORRECTIONS = _stems(_fx_words("CORRECTIONS"))
+
+
+def _fx_question_spans(tokens: Sequence[str]) -> List[Tuple[int, int]]:
+    """(start, end) of the clauses that ask something in another language: they open with a question
+    word ("wie lange", "combien", "cuándo"), hold a Chinese one anywhere (多久, 怎么), or end with "?" and
+    open with a verb that asks ("ist das kostenlos?", "es gratis?"). "kann ich umtauschen?", "puedo
+    cambiarlo?", "可以退款吗" choose: they ask for the thing itself."""
+    spans, start = [], 0
+    for i in range(len(tokens) + 1):
+        if i < len(tokens) and tokens[i] not in (".", "?"):
+            continue
+        clause = [s for s in (_stem(t) for t in tokens[start:i]) if s not in _FX_FILLERS]
+        ends_asking = i < len(tokens) and tokens[i] == "?"
+        if clause and (clause[0] in _FX_WH or any(s in _FX_WH_ANYWHERE for s in clause)
+                       or (ends_asking and (clause[0] in _FX_ASKING_VERBS or any(s in _FX_WH for s in clause)))):
+            spans.append((start, i))
+        start = i + 1
+    return spans
+
+
+def _reads_foreign(text: str) -> bool:
+    """Whether `text` is more another served language than English (`bot.language`'s word lists): it
+    settles the rare answer the English and the other tables read differently."""
+    text = text or ""
+    if language.han_share(text) >= 0.3:
+        return True
+    scores = language.WORD_LIST.scores(text)
+    return max((v for k, v in scores.items() if k != language.ENGLISH), default=0.0) > scores.get(language.ENGLISH, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -421,14 +621,59 @@ def _exact_value(answer: str, enum_type):
         return None
 
 
+_FX_REASONS = _Lexicon([(None if value is None else ReturnReason(value), _fx_spec(spec))
+                        for module in _LANGS for value, spec in module.REASONS],
+                       negators=_FX_NEGATORS, stops=_FX_STOPS)
+# English cue words that are common function words of another served language: "die Schuhe sind zu
+# klein", "der Bildschirm hat einen Riss" (the German article and "has", not die and hate). Followed by
+# a word English does not know, they are not read as English; and when the other tables read another
+# reason, the English reading is taken again without them.
+_CUES_ELSEWHERE = frozenset({"die", "hat"})
+
+
+def _english_cues(tokens: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The tokens without "die Schuhe"'s "die": between words English does not know (or none before)."""
+    if not _CUES_ELSEWHERE & set(tokens):
+        return tokens
+
+    def foreign(i: int) -> bool:
+        return 0 <= i < len(tokens) and tokens[i].isalpha() and not (
+            tokens[i] in _ENGLISH_KNOWN or _stem(tokens[i]) in _ENGLISH_KNOWN)
+
+    return tuple(t for i, t in enumerate(tokens) if not (
+        t in _CUES_ELSEWHERE and foreign(i + 1) and (i == 0 or tokens[i - 1] in (".", "?") or foreign(i - 1))))
+
+
 def _reason(answer: str, skip_questions: bool) -> Tuple[ReturnReason, bool]:
     exact = _exact_value(answer, ReturnReason)
     if exact is not None:
         return exact, True
-    tokens = _tokens(_without_emails(answer))  # "manon.petit@example.fr" is no "petite"
-    questions = _question_spans(tokens) if skip_questions else []
+    text = _without_emails(answer)  # "manon.petit@example.fr" is no "petite"
+    tokens = _english_cues(_tokens(text))
+    english = _scored_reason(tokens, _REASONS, _question_spans(tokens) if skip_questions else [])
+    fx_tokens, foreign_text = _fx_tokens(text), _reads_foreign(answer)
+    foreign = _scored_reason(fx_tokens, _FX_REASONS, _fx_question_spans(fx_tokens) if skip_questions else [],
+                             leave_english=not foreign_text)
+    if not foreign[1] and english[1] and foreign_text and _FX_REASONS.hits(fx_tokens, leave_english=False):
+        return foreign  # "ce n'est pas trop petit": English reads "petit" but not the "pas" before it
+    if not foreign[1] or foreign == english:
+        return english
+    if not english[1]:
+        return foreign
+    if (english[0] is _R.OTHER) != (foreign[0] is _R.OTHER):  # a real reason beats "other", as in English
+        return foreign if english[0] is _R.OTHER else english
+    if _CUES_ELSEWHERE & set(tokens):
+        kept = tuple(t for t in tokens if t not in _CUES_ELSEWHERE)
+        again = _scored_reason(kept, _REASONS, _question_spans(kept) if skip_questions else [])
+        if not again[1] or again[0] == foreign[0]:
+            return foreign
+    return foreign if foreign_text else english
+
+
+def _scored_reason(tokens: Sequence[str], lexicon: _Lexicon, questions: Sequence[Tuple[int, int]],
+                   leave_english: bool = True) -> Tuple[ReturnReason, bool]:
     score: Dict[ReturnReason, float] = {}
-    for hit in _REASONS.hits(tokens):
+    for hit in lexicon.hits(tokens, leave_english):
         if hit.label is None or hit.negated or _in_spans(hit.start, questions):
             continue
         score[hit.label] = score.get(hit.label, 0.0) + hit.weight
@@ -476,6 +721,9 @@ _RESOLUTIONS = _Lexicon([  # reason answers are read with it too: "brand new", "
 
 
 _CORRECTIONS = _stems("actually instead rather sorry wait mean make".split())
+_FX_RESOLUTIONS = _Lexicon([(None if value is None else Resolution(value), _fx_spec(spec))
+                            for module in _LANGS for value, spec in module.RESOLUTIONS],
+                           negators=_FX_NEGATORS | _stems(_fx_words("EXCEPT")), stops=_FX_STOPS)
 
 
 def read_resolution(answer: str, allowed: Sequence[Resolution]) -> Optional[Resolution]:
@@ -485,18 +733,25 @@ def read_resolution(answer: str, allowed: Sequence[Resolution]) -> Optional[Reso
     exact = _exact_value(answer, Resolution)
     if exact is not None:
         return exact if exact in allowed else None
-    tokens = _tokens(answer)
-    questions = _question_spans(tokens)
-    hits = [hit for hit in _RESOLUTIONS.hits(tokens)
+    chosen = _chosen_resolution(_tokens(answer), _RESOLUTIONS, _question_spans, _CORRECTIONS)
+    foreign_text = _reads_foreign(answer)
+    foreign = _chosen_resolution(_fx_tokens(answer), _FX_RESOLUTIONS, _fx_question_spans, _FX_CORRECTIONS,
+                                 leave_english=not foreign_text)
+    if chosen is None or (foreign is not None and foreign != chosen and foreign_text):
+        chosen = foreign
+    return chosen if chosen in allowed else None
+
+
+def _chosen_resolution(tokens: Sequence[str], lexicon: _Lexicon, question_spans, corrections: FrozenSet[str],
+                       leave_english: bool = True) -> Optional[Resolution]:
+    questions = question_spans(tokens)
+    hits = [hit for hit in lexicon.hits(tokens, leave_english)
             if hit.label is not None and not hit.negated and not _in_spans(hit.start, questions)]
     named = {hit.label for hit in hits}
     if len(named) > 1:  # "refund... no actually make it an exchange": the one after the correction
-        turn = max((i for i, t in enumerate(tokens) if _stem(t) in _CORRECTIONS), default=-1)
+        turn = max((i for i, t in enumerate(tokens) if _stem(t) in corrections), default=-1)
         named = {hit.label for hit in hits if hit.start > turn} if turn >= 0 else named
-    if len(named) != 1:
-        return None
-    chosen = named.pop()
-    return chosen if chosen in allowed else None
+    return named.pop() if len(named) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -528,6 +783,18 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
 _CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
               "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 _NTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
+_FX_ORDINALS = _fx_map("ORDINALS")
+_FX_NTH = re.compile(r"(\d{1,2})(?:te[nrs]?|e|er|re|eme|ere|nd|nde|do|da|ro|ra|to|ta|o|a)")
+_FX_NUMBERS = _fx_map("NUMBERS")
+_FX_NOUNS = _fx_map("NOUNS")
+_FX_BOTH = _fx_phrases("BOTH")
+_FX_ALL = _fx_words("ALL")  # as written: the stem of "toutes" is "tout"
+_FX_SCOPED = _stems(_fx_words("EXCEPT"))
+_FX_VAGUE = _fx_words("VAGUE")
+# Articles and pronouns of the other languages, never an item's name (nor a typo of one).
+_FX_FUNCTION = _stems("""der die das den dem des ein eine einen einem einer ich mir mich es sie ihn wir und oder
+le la les un une des du de mon ma mes ce cet cette ces je moi il elle et ou el los las uno una unos unas mi mis
+yo lo ese esa eso esto esta este y il lo gli uno una mio mia io e o quello quella questo questa""".split())
 _ITEMS = r"(?: of)?(?: the| my| these| those| your)? (?:items?|things?|products?|articles?|lines?)"
 _ALL_ITEMS = re.compile(r"(?<![^ ])(?:all(?: \d+| two| three| four| five)?" + _ITEMS +
                         r"|(?:whole|entire|full) order|everything (?:in|from|on) (?:the|my|this|that) order)(?![^ ])")
@@ -586,15 +853,19 @@ class _Token(NamedTuple):
     start: int  # token index of its (first) word
 
 
-def _item_tokens(tokens: Sequence[str]) -> List[_Token]:
-    """Words that may name an item, with adjacent pairs joined ("t shirt" -> tshirt, "ear buds")."""
+def _item_tokens(tokens: Sequence[str], foreign: bool = False) -> List[_Token]:
+    """Words that may name an item, with adjacent pairs joined ("t shirt" -> tshirt, "ear buds"); with
+    `foreign`, another language's item words also as the English word ("die Schuhe" -> shoe)."""
     out = []
     for i, tok in enumerate(tokens):
         if tok in (".", "?") or not tok.isalpha():
             continue
         stem = _stem(tok)
-        if stem not in _FUNCTION:
+        if stem not in _FUNCTION and not (foreign and stem in _FX_FUNCTION):
             out.append(_Token(tok, stem, i))
+        english = _FX_NOUNS.get(tok) if foreign else None
+        if english and _stem(english) != stem:
+            out.append(_Token(english, _stem(english), i))
         if i + 1 < len(tokens) and tokens[i + 1].isalpha():
             joined = tok + tokens[i + 1]
             out.append(_Token(joined, _stem(joined), i))
@@ -611,20 +882,22 @@ def _word_match(token: _Token, word: _TitleWord) -> int:
     return 0
 
 
-def _negations(tokens: Sequence[str]) -> Set[int]:
+def _negations(tokens: Sequence[str], foreign: bool = False) -> Set[int]:
     """Token positions a negation covers: three words after not/no/never..., to the clause's end after
     except/instead of."""
     covered: Set[int] = set()
     stems = [_stem(t) for t in tokens]
+    scoped, negators, stops = (_SCOPED | _FX_SCOPED, _NEGATORS | _FX_NEGATORS, _STOPS | _FX_STOPS) if foreign else (
+        _SCOPED, _NEGATORS, _STOPS)
     for i, s in enumerate(stems):
-        if s in _SCOPED:
+        if s in scoped:
             j = i + 1
-            while j < len(stems) and stems[j] not in (".", "?", "but"):
+            while j < len(stems) and stems[j] not in (".", "?", "but") and not (foreign and stems[j] in _FX_STOPS):
                 covered.add(j)
                 j += 1
-        elif s in _NEGATORS:
+        elif s in negators:
             for j in range(i + 1, min(i + 4, len(stems))):
-                if stems[j] in _STOPS:
+                if stems[j] in stops:
                     break
                 covered.add(j)
     return covered
@@ -636,18 +909,18 @@ class _Named(NamedTuple):
     unclear: bool  # a word named several lines (not all of them): it decides nothing
 
 
-def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool) -> _Named:
+def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, foreign: bool = False) -> _Named:
     """The lines the words name. A word names the line(s) whose title holds it (the same word, an
     inflection or synonym, else a typo); a word held by every title, or by several, names none."""
     titles = [_title_words(line.title) for line in lines]
-    negated = _negations(tokens)
+    negated = _negations(tokens, foreign)
     named: Dict[int, bool] = {}  # line -> named at least once outside a negation
     unclear = False
 
     def mark(i: int, position: int) -> None:
         named[i] = named.get(i, False) or position not in negated
 
-    candidates = _item_tokens(tokens)
+    candidates = _item_tokens(tokens, foreign)
     for token in candidates:
         best, holders = 0, {}  # line -> the title word the token matched
         for i, words in enumerate(titles):
@@ -710,7 +983,7 @@ def _ids_named(text: str, lines: Sequence[OrderLine], with_line_ids: bool) -> Tu
     return tuple(found)
 
 
-def _positions(tokens: Sequence[str], count: int) -> Optional[Tuple[int, ...]]:
+def _positions(tokens: Sequence[str], count: int, foreign: bool = False) -> Optional[Tuple[int, ...]]:
     """Positions the answer names ("2", "2nd", "the second", "last", "1 and 3") as indexes; () when
     none; None when one is out of range."""
     words = [t for t in tokens if t not in (".", "?")]
@@ -726,6 +999,12 @@ def _positions(tokens: Sequence[str], count: int) -> Optional[Tuple[int, ...]]:
             if number is None and tok in _CARDINALS and (
                     len(words) == 1 or (len(words) == 2 and i == 1 and words[0] in ("number", "item", "no", "line"))):
                 number = _CARDINALS[tok]
+        if number is None and foreign:
+            number = _FX_ORDINALS.get(tok)
+            if number is None and _FX_NTH.fullmatch(tok):  # "2do", "2eme", "2te"
+                number = int(_FX_NTH.fullmatch(tok).group(1))
+            if number is None and tok in _FX_NUMBERS and len(words) == 1 and not any(map(_is_han, tok)):  # 两件: a count
+                number = _FX_NUMBERS[tok]
         if number is None:
             continue
         if number == -1:
@@ -757,17 +1036,30 @@ def _without_entities(text: str) -> str:
 
 def read_lines(answer: str, lines: Sequence[OrderLine]) -> Optional[Tuple[OrderLine, ...]]:
     """The line(s) a typed answer picks among the offered `lines`: an id or SKU, a name or part of one,
-    a position, "both"/"all"; None when unclear."""
+    a position, "both"/"all"; None when unclear. Read in English first, then with the other languages'
+    words ("die Schuhe", "das zweite", "les deux", "第二个")."""
     lines = tuple(lines)
     if not lines or not (answer or "").strip():
         return None
+    english = _read_lines(answer, lines, foreign=False)
+    if english is None or _reads_foreign(answer):  # "alle außer den Socken": "alle" is no English "all"
+        return _read_lines(answer, lines, foreign=True) or english
+    return english
+
+
+def _read_lines(answer: str, lines: Tuple[OrderLine, ...], foreign: bool) -> Optional[Tuple[OrderLine, ...]]:
     text = _clean(answer)
     by_id = _ids_named(text, lines, with_line_ids=True)
     if by_id:
         return tuple(lines[i] for i in by_id)
-    tokens = _tokens(_without_entities(answer))
-    names = _named(tokens, lines, strict=False)
+    tokens = (_fx_tokens if foreign else _tokens)(_without_entities(answer))
+    names = _named(tokens, lines, strict=False, foreign=foreign)
     stems = {_stem(t) for t in tokens}
+    if foreign:
+        stems = stems | ({"both"} if _FX_BOTH.search(" ".join(tokens)) else set())
+        covered = _negations(tokens, foreign=True)  # "pas du tout" is no "tout"
+        stems = stems | ({"all"} if any(t in _FX_ALL and i not in covered for i, t in enumerate(tokens))
+                         else set())
     says_all = bool(stems & _ALL_WORDS) or "both" in stems
     if names.named:
         chosen = [i for i in names.named if i not in names.excluded]
@@ -777,7 +1069,9 @@ def read_lines(answer: str, lines: Sequence[OrderLine]) -> Optional[Tuple[OrderL
         if says_all or len(rest) == 1:
             return tuple(lines[i] for i in rest) if rest else None
         return None
-    positions = _positions(tokens, len(lines))
+    if foreign and _FX_BOTH.search(" ".join(tokens)) and not names.named:  # "les 2", "los 2": both, not the 2nd
+        return lines if len(lines) <= 2 else None
+    positions = _positions(tokens, len(lines), foreign)
     if positions is None:
         return None
     if positions:
@@ -805,6 +1099,9 @@ def mentioned_lines(text: str, lines: Sequence[OrderLine]) -> Tuple[OrderLine, .
         chosen = set(range(len(lines)))
     else:
         chosen = set(names.named) | set(_ids_named(_clean(text), lines, with_line_ids=False))
+    if not chosen and not names.excluded:  # the other languages' item words: "die Stiefel", "les chaussettes"
+        names = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True)
+        chosen = set(names.named)
     return tuple(line for i, line in enumerate(lines) if i in chosen and i not in names.excluded)
 
 
@@ -903,7 +1200,26 @@ def read_quantity(answer: str, maximum: int) -> Optional[int]:
         values.append(2)
     if set(stems) & _ALL_WORDS and not values:
         values.append(maximum)
+    if not values:  # "zwei", "beide", "les deux", "solo uno", "两个都退": the other languages' words
+        values = _fx_counts(answer, maximum)
     return _quantity(values, maximum)
+
+
+def _fx_counts(text: str, maximum: int, both_only: bool = False) -> List[int]:
+    """The counts another language's words say: number words, "beide"/"les deux"/"entrambi", "alle"/"tous"
+    (the maximum); none when the words are vague ("die Hälfte", "quelques", "一半"). Digits are English's."""
+    tokens = _fx_tokens(_without_entities(text))
+    words = [w for w in tokens if w not in (".", "?")]
+    if set(words) & _FX_VAGUE:
+        return []
+    ours = len(words) == 1 or _reads_foreign(text)  # "due" alone is Italian; "my delivery is due" is not
+    values = [] if both_only else [_FX_NUMBERS[w] for w in words if w in _FX_NUMBERS and (ours or w not in _ENGLISH_KNOWN)
+                                   and (_FX_NUMBERS[w] != 1 or len(words) <= 3)]  # "un", "ein": articles too
+    if _FX_BOTH.search(" ".join(tokens)):
+        values.append(2)
+    if not both_only and not values and set(words) & _FX_ALL:
+        values.append(maximum)
+    return values
 
 
 def quantity_in(text: str, maximum: int) -> Optional[int]:
@@ -924,6 +1240,7 @@ def quantity_in(text: str, maximum: int) -> Optional[int]:
             values.append(2)  # "both of them", "return both", "them both"
         if s == "all" and ((after[0] == "of" and after[1] in ("them", "it", "these", "those")) or before == "them"):
             values.append(maximum)  # "all of them", "them all"
+    values = values or _fx_counts(text, maximum, both_only=True)  # "beide zurück", "les deux", "两个都退"
     return _quantity(values, maximum) if values else None
 
 
@@ -949,7 +1266,7 @@ _YES_NO = _Lexicon([
            "thats right, that is right, go ahead, go for it, do it, do that, please do, lets do it, lets go, "
            "sounds good|great|fine|perfect, that works, works for me, fine by me, why not, "
            "no problem, no worries, not a problem, dont mind, i do, yes please, sure thing, think so, "
-           "ja, jawohl, klar, gerne, oui, ouais, si, sí, sì, claro, vale, sim, da, 是, 是的, 好, 好的, 对, 对的, "
+           "ja, jawohl, klar, gerne, oui, ouais, si, sí, sì, claro, vale, sim, 是, 是的, 好, 好的, 对, 对的, "
            "可以, 行, 嗯, はい, 네, 예"),
     (_NO, "no, nope, nah, naw, nay, n, no thanks, no thank you, not now, not yet, not today, not really, "
           "not interested, not at the moment, not right now, prefer not, rather not, never mind, nevermind, nvm, "
@@ -959,6 +1276,9 @@ _YES_NO = _Lexicon([
     (_WEAK, "please, pls, plz, fine, great, perfect, cool, deal"),  # a yes only when said alone
 ], window=2)
 _FILLERS = _stems("oh um umm uh uhh well hmm ah ahh erm er haha lol hey hi hello so then".split())
+_FX_YES_NO = _Lexicon([(label, _fx_spec(getattr(module, name))) for module in _LANGS
+                       for label, name in ((_YES, "YES"), (_NO, "NO"), (_UNSURE, "UNSURE"), (_WEAK, "WEAK"))],
+                      negators=_FX_NEGATORS, window=2, stops=_FX_STOPS)
 _YES_EMOJI, _NO_EMOJI = "\U0001f44d\U0001f44c\u2705", "\U0001f44e\u274c"
 
 
@@ -974,29 +1294,57 @@ def read_yes_no(answer: str) -> Optional[bool]:
         if raw and all(c in _NO_EMOJI for c in raw):
             return False
         return None
+    heard, read = _yes_or_no(tokens, words, _YES_NO, _FILLERS, _question_spans)
+    fx_tokens, foreign_text = _fx_tokens(answer), _reads_foreign(answer)
+    if heard and read is not None and _unsure_lead(fx_tokens):
+        return None  # "no sé", "non so": the "no" English hears opens another language's "I don't know"
+    if heard:
+        return read
+    heard, read = _yes_or_no(fx_tokens, [t for t in fx_tokens if t not in (".", "?")], _FX_YES_NO, _FX_FILLERS,
+                             _fx_question_spans, leading_only=any(map(_is_han, answer)), leave_english=not foreign_text)
+    if heard:
+        return read
+    first = words[0]
+    if "\u4e00" <= first[0] <= "\u9fff":  # Chinese no table holds: 不用了谢谢, 好的谢谢
+        if first[0] in "不没别":
+            return False
+        if first[0] in "是好对行嗯":
+            return True
+    return None
+
+
+def _unsure_lead(fx_tokens: Sequence[str]) -> bool:
+    hits = [h for h in _FX_YES_NO.hits(fx_tokens, leave_english=False) if h.label != _WEAK]
+    return bool(hits) and hits[0].label == _UNSURE and hits[0].start == next(
+        (i for i, t in enumerate(fx_tokens) if t not in (".", "?") and _stem(t) not in _FX_FILLERS), -1)
+
+
+def _yes_or_no(tokens: Sequence[str], words: Sequence[str], lexicon: _Lexicon, fillers: FrozenSet[str],
+               question_spans, leading_only: bool = False, leave_english: bool = True) -> Tuple[bool, Optional[bool]]:
+    """(whether any yes/no/unsure word was heard, what the words say). `leading_only` (Chinese): only a
+    yes or no word the message opens with counts, since 是, 好, 要, 对 sit inside most sentences
+    ("订单号是...", "我要退款", "早上好")."""
+    if not words:
+        return False, None
     lead = 0
-    while lead < len(tokens) and (tokens[lead] in (".", "?") or _stem(tokens[lead]) in _FILLERS):
+    while lead < len(tokens) and (tokens[lead] in (".", "?") or _stem(tokens[lead]) in fillers):
         lead += 1
-    hits = _YES_NO.hits(tokens)
+    hits = lexicon.hits(tokens, leave_english)
     strong = [h for h in hits if h.label in (_YES, _NO)]
     if strong and strong[0].start == lead:
-        return strong[0].label == _YES
+        return True, strong[0].label == _YES
     if not hits:
-        first = words[0]
-        if "\u4e00" <= first[0] <= "\u9fff":  # Chinese without spaces: 不用了谢谢, 好的谢谢
-            if first[0] in "不没别":
-                return False
-            if first[0] in "是好对行嗯":
-                return True
-        return None
-    if any(h.label == _UNSURE for h in hits) or _question_spans(tokens) or tokens[-1] == "?" or len(words) > 8:
-        return None
+        return False, None
+    if leading_only:
+        return True, None
+    if any(h.label == _UNSURE for h in hits) or question_spans(tokens) or tokens[-1] == "?" or len(words) > 8:
+        return True, None
     said = {h.label == _YES and not h.negated for h in strong if not (h.negated and h.label == _NO)}
     if len(said) == 1:  # only yes ("that's a yes from me"), or only no ("i would prefer not", "not ok")
-        return said.pop()
-    if not strong and len(hits) == len([w for w in words if _stem(w) not in _FILLERS]):
-        return True  # "please", "perfect" alone (give or take "oh"): yes; not "refund please", "great thanks, bye"
-    return None
+        return True, said.pop()
+    if not strong and len(hits) == len([w for w in words if _stem(w) not in fillers]):
+        return True, True  # "please", "perfect" alone (give or take "oh"): yes; not "refund please", "great thanks, bye"
+    return True, None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1016,3 +1364,19 @@ def parse_line(answer: str, lines: Sequence[OrderLine]) -> Optional[OrderLine]:
     """The one line a customer means: its id, its position ("2", "the second"), its SKU or title words."""
     chosen = read_lines(answer, lines)
     return chosen[0] if chosen and len(chosen) == 1 else None
+
+
+# Words the English readers know, and plain English words one slip away from another language's word
+# ("agent" / argent, "billing" / billig, "address" / adress): the other languages' lexicons leave them to
+# English, so an English answer reads exactly as it did before they were added.
+_ENGLISH_LOOKALIKES = frozenset("""address agent arent billed billing costs difference wondering garcia jamie
+still trade true till tall warm soon seen prime root much mine game fare fall fell cost care been marc lee tee
+pass its due tot tote totes""".split())
+_ENGLISH_KNOWN = frozenset().union(
+    *(lexicon._surface | lexicon._stems for lexicon in (_REASONS, _RESOLUTIONS, _YES_NO)),
+    _PLAIN, _FUNCTION, _COMMON, _GENERIC, _NEGATORS, _STOPS, _WH, _AUX, _MAY, _REQUESTING, _SUBJECTS, _FILLERS,
+    _ALL_WORDS, _stems(_ORDINALS), _stems(_NUMBER_WORDS), _NOT_A_COUNT_BEFORE, _ITEM_NOUNS, _RETURN_VERBS,
+    _ENGLISH_LOOKALIKES, _stems(_ENGLISH_LOOKALIKES))
+_ENGLISH_KNOWN = frozenset(w for w in _ENGLISH_KNOWN if w.isascii() and w.isalpha())  # not 是, 好的 of _YES_NO
+for _lexicon in (_FX_REASONS, _FX_RESOLUTIONS, _FX_YES_NO):
+    _lexicon.english = _ENGLISH_KNOWN

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from bot import choices
+from bot import answer_words, choices
 from bot import responses as said
 from bot.catalogue import catalogue, speaking
 from bot import text as textlib
@@ -37,23 +37,35 @@ from bot.replies import with_language as replies_with_language
 from bot.services import NotVerified, ReturnResult, ReturnsService, lines_left_to_return
 
 TAG_RMA_REQUEST = "rma_request"
-_QUESTION_WORD = re.compile(r"^(how|what|when|where|who|why|which|do|does|is|are|will|would|should)\b")
-_QUESTION_LEAD = re.compile(r"^(can|could|may|would) (i|you|we) (please )?(get|have|do|make it|just)?\s*")
+_QUESTION_WORD = re.compile(r"^(how|what|when|where|who|why|which|do|does|is|are|will|would|should|%s)\b"
+                            % "|".join(w.strip() for m in answer_words.BY_LANGUAGE.values()
+                                       for w in m.QUESTION_WORDS.split(",") if w.strip()))
+_QUESTION_LEAD = re.compile(r"^(can|could|may|would) (i|you|we) (please )?(get|have|do|make it|just)?\s*"
+                            r"|^(?:%s)" % "|".join(answer_words.every("ASKING_LEAD")))  # "kann ich", "puedo", "可以"
 STATUS_GOALS = ("return_status", "refund_status")
 RMA_RELATED_GOALS = set(RETURN_GOALS) | set(STATUS_GOALS)
 MAX_MISSES = 2  # unreadable answers in a row before a person is offered
+
+
+def _with_languages(english: str, table: str) -> "re.Pattern[str]":
+    """The English alternatives between word boundaries, then the same table of every other language
+    (`bot.answer_words`): its Chinese words anywhere, since Chinese has no word boundaries."""
+    others, han = answer_words.alternatives(table), answer_words.alternatives(table, han=True)
+    return re.compile(rf"\b({english}|{others})\b" + (f"|{han}" if han else ""), re.IGNORECASE)
+
+
 # "cancel part of my order", "remove some items": which ones is asked, not the whole order offered
-_PART_OF_ORDER = re.compile(r"\b(part|parts|some|few|certain|individual|single|partial|partially|not all|"
-                            r"not everything|not the whole|one of the|one item|one thing|an item|some items|"
-                            r"items? (from|of|in)|things? (from|of|in))\b", re.IGNORECASE)
-_EVERYTHING = re.compile(r"\b(everything|all of it|it all|the lot|(the )?(whole|entire|full) (order|thing|lot)|"
-                         r"all (the )?items|all of them)\b", re.IGNORECASE)
-_SAYS_EXCHANGE = re.compile(r"\b(exchang\w*|swap\w*|replace\w*|different (size|colou?r|one)|another (size|colou?r|one)|"
-                            r"bigger|smaller|larger)\b", re.IGNORECASE)
-_KEEP_ALL = re.compile(r"\b(keep|keeping|still want|don'?t cancel|do not cancel|leave)\b", re.IGNORECASE)
-_UNWANTED = re.compile(r"\b(don'?t|do not|no longer|never) (really |even )?(need|want|require)\b", re.IGNORECASE)
-_CANCEL_VERB = re.compile(r"\b(cancel|cancell?ation|remove|drop)\b", re.IGNORECASE)
-_ALSO = re.compile(r"\b(also|too|as well|plus|in addition|additionally)\b", re.IGNORECASE)
+_PART_OF_ORDER = _with_languages(r"part|parts|some|few|certain|individual|single|partial|partially|not all|"
+                                 r"not everything|not the whole|one of the|one item|one thing|an item|some items|"
+                                 r"items? (from|of|in)|things? (from|of|in)", "PART_OF_ORDER")
+_EVERYTHING = _with_languages(r"everything|all of it|it all|the lot|(the )?(whole|entire|full) (order|thing|lot)|"
+                              r"all (the )?items|all of them", "EVERYTHING")
+_SAYS_EXCHANGE = _with_languages(r"exchang\w*|swap\w*|replace\w*|different (size|colou?r|one)|another (size|colou?r|one)|"
+                                 r"bigger|smaller|larger", "SAYS_EXCHANGE")
+_KEEP_ALL = _with_languages(r"keep|keeping|still want|don'?t cancel|do not cancel|leave", "KEEP")
+_UNWANTED = _with_languages(r"(don'?t|do not|no longer|never) (really |even )?(need|want|require)", "UNWANTED")
+_CANCEL_VERB = _with_languages(r"cancel|cancell?ation|remove|drop", "CANCEL_VERB")
+_ALSO = _with_languages(r"also|too|as well|plus|in addition|additionally", "ALSO")
 
 
 @dataclass(frozen=True)

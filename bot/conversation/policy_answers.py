@@ -1,11 +1,14 @@
 """Questions about the return policy ("how long do I have?", "who pays return shipping?"), answered
 from the merchant's policy.yml (`bot.policy.Policy`): the facts come from the policy, the wording
-from the catalogue, so a change to either shows everywhere. Pure."""
+from the catalogue, so a change to either shows everywhere. Pure. Questions in other languages are
+recognised by each language's `POLICY` table in `bot.answer_words` (one place per language), read
+whatever the conversation's language."""
 from __future__ import annotations
 
 import re
 from typing import List, Optional, Sequence
 
+from bot import answer_words
 from bot import responses as said
 from bot.catalogue import catalogue
 from bot.conversation.say import Say
@@ -18,42 +21,47 @@ def _words(*alternatives: str) -> re.Pattern:
     return re.compile(r"(?<![a-z])(?:%s)" % "|".join(alternatives))
 
 
+def _topic(name: str) -> tuple:
+    """One topic's cues in every other language ("wer zahlt", "qui paie", "谁付")."""
+    return tuple(cue for module in answer_words.BY_LANGUAGE.values() for cue in module.POLICY.get(name, ()))
+
+
 # (topic, cue) in order of precedence: the first topic whose cue is in the question answers it.
 _TOPICS = [
-    ("shipping_refund", _words(r"refund(ed)? (the |my )?(original )?(shipping|postage|delivery)",
+    ("shipping_refund", _words(*_topic("shipping_refund"), r"refund(ed)? (the |my )?(original )?(shipping|postage|delivery)",
                                r"(shipping|postage|delivery)( costs?| fees?| charges?)? (is |are |be |get )?refund",
                                r"(get|money) back (for|on) (the )?(shipping|postage|delivery)",
                                r"shipping (back )?(included|too) in (the )?refund")),
-    ("refund_timing", _words(r"how long (does|do|will|until) (a |the |my )?refunds?", r"how (long|soon|quickly|fast)\b.*\brefund",
+    ("refund_timing", _words(*_topic("refund_timing"), r"how long (does|do|will|until) (a |the |my )?refunds?", r"how (long|soon|quickly|fast)\b.*\brefund",
                              r"when (will|do|would) i (get|receive|see) (a |the |my )?(refund|money)",
                              r"refunds? (take|takes|time|timing|processing)", r"days? (for|to get) (a |the |my )?refund",
                              r"(how (long|many days)|when).{0,40}(money back|refund)")),
-    ("shipping_cost", _words(r"who pays", r"pay (for )?(the )?(return )?(shipping|postage|label)",
+    ("shipping_cost", _words(*_topic("shipping_cost"), r"who pays", r"pay (for )?(the )?(return )?(shipping|postage|label)",
                              r"(return|returns) (shipping|postage|label)s? (free|cost|charge)",
                              r"free returns?", r"returns? (are |is )?free", r"cost (me )?(anything|money) to return",
                              r"charge (me )?(for|to) (return|send)", r"(shipping|postage|label) (is |be )?(free|paid|covered)",
                              r"how much (is|does|for) (the )?(return|label|shipping)", r"prepaid label")),
-    ("non_returnable", _words(r"non.?returnable",
+    ("non_returnable", _words(*_topic("non_returnable"), r"non.?returnable",
                               r"(can|could) (i|you|we) (return|send back|give back) (an? |my |the )?(opened|used|worn|sale|clearance|"
                               r"underwear|swimwear|gift ?cards?|perishable|food|digital|software|personali[sz]ed|custom)",
                               r"(what|which) (items?|things|products) (can|can'?t|cannot) (be |i )?return",
                               r"(can'?t|cannot|not) be returned", r"exceptions?", r"final sale",
                               r"(return|returning) (an? )?(opened|used|worn|sale|underwear|gift card|perishable|digital)")),
-    ("ship_back", _words(r"how long (do i have )?to (send|ship|post|mail) (it |them |the \w+ )?back",
+    ("ship_back", _words(*_topic("ship_back"), r"how long (do i have )?to (send|ship|post|mail) (it |them |the \w+ )?back",
                          r"how (long|many days).{0,30}(to |i )(send|ship|post|mail|drop)( it| them| off)",
                          r"(send|ship|post|mail) (it |them )?back (within|by|before)", r"deadline to (send|ship|post)",
                          r"after (i get |getting )?(the |my )?(label|rma|slip)")),
-    ("window", _words(r"how (long|many days)", r"return (window|period|deadline|time ?frame|time limit)",
+    ("window", _words(*_topic("window"), r"how (long|many days)", r"return (window|period|deadline|time ?frame|time limit)",
                       r"(if|in case) .{0,40}(can|could) i (still )?(send|return|give) (it|them) back",
                       r"(\d+|thirty|fourteen) days", r"too late to return", r"still (return|send)", r"time limit",
                       r"within (how|what)", r"days? (do i have|to return)",
                       r"(the )?days? (for|to) (give|giving|send|sending|return|returning)( \w+)? back")),
-    ("exchange", _words(r"exchange", r"swap", r"store credit", r"different size", r"instead of (a )?refund")),
-    ("returnless", _words(r"keep (it|the item)", r"without (sending|returning)", r"returnless")),
-    ("general", _words(r"return policy", r"refund policy", r"policy", r"how (do|does) (returns?|returning) work",
+    ("exchange", _words(*_topic("exchange"), r"exchange", r"swap", r"store credit", r"different size", r"instead of (a )?refund")),
+    ("returnless", _words(*_topic("returnless"), r"keep (it|the item)", r"without (sending|returning)", r"returnless")),
+    ("general", _words(*_topic("general"), r"return policy", r"refund policy", r"policy", r"how (do|does) (returns?|returning) work",
                        r"(your|the) (returns?|refunds?) (rules|terms|conditions)", r"terms")),
 ]
-_POLICY_HINT = _words(r"polic", r"how long", r"how many days", r"who pays", r"free return", r"return shipping",
+_POLICY_HINT = _words(*answer_words.every("POLICY_HINT"), r"polic", r"how long", r"how many days", r"who pays", r"free return", r"return shipping",
                       r"refund shipping", r"shipping refund", r"non.?returnable", r"return window", r"return period",
                       r"days to return", r"days for (give|giving|send|sending|return)", r"exchange policy",
                       r"(if|in case) .{0,40}(can|could) i (still )?(send|return|give) (it|them) back", r"store credit", r"shipping", r"postage", r"deadline",

@@ -1,12 +1,14 @@
 """What one customer message says, as the dialogue needs it: the NLU's reading (intent ranking and
 entities) plus a few cues read from the words themselves (a question, "stop", "a person", a second
-request, "I already sent it"). Pure."""
+request, "I already sent it"). Pure. The cues are English's and, appended to each pattern, those of
+every other served language (`bot.answer_words`): read whatever the conversation's language is."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
+from bot import answer_words
 from bot import text as textlib
 from bot.conversation import policy_answers as policy_qa
 
@@ -81,27 +83,33 @@ _STOP = re.compile(r"^\W*(stop|cancel( that| this| it)?|never ?mind|nevermind|fo
                    r"start again|restart|reset|quit|exit|abort|nvm|leave it)\W*(please|pls|thanks)?\W*$")
 _QUESTION_START = _words(r"how", r"what", r"what'?s", r"when", r"where", r"who", r"why", r"which", r"do you", r"does",
                          r"can i", r"can you", r"could i", r"is (it|there|return|shipping)", r"are (returns|you)",
-                         r"will (i|you|it)", r"should i", r"would i", r"am i")
+                         r"will (i|you|it)", r"should i", r"would i", r"am i",
+                         *answer_words.every("QUESTION_START"))  # "wie lange", "puis-je", "¿cuándo", "多久"
 _NOT_RECEIVED = _words(r"never (got|received|arrived|came|showed up|turned up)", r"(didn'?t|did not|haven'?t|have not|hasn'?t|has not) "
                        r"(get|got|receive|received|arrive|arrived|come|came|turned up|shown up)",
                        r"not (received|arrived|delivered)", r"nothing (arrived|came)", r"missing", r"stolen",
                        r"says delivered", r"marked (as )?delivered", r"wasn'?t delivered", r"wrong address",
                        r"not (at|to) my (address|house|door)", r"someone else", r"neighbou?r", r"lost in (the )?(post|mail|transit)",
-                       r"(don'?t|do not) have it")
+                       r"(don'?t|do not) have it", *answer_words.every("NOT_RECEIVED"))
 _ASKS_WINDOW = _words(r"can i still", r"(is it|am i) (too late|still in time|within)", r"too late to", r"still (return|send)",
-                      r"until when", r"how long do i (still )?have", r"deadline")
+                      r"until when", r"how long do i (still )?have", r"deadline", *answer_words.every("ASKS_WINDOW"))
 _ALREADY_SENT = _words(r"(already|just) (sent|shipped|posted|mailed|returned|dropped( it)? off)",
                        r"(sent|shipped|posted|mailed) (it|them|the \w+) back", r"dropped (it|them) off",
-                       r"(it|they)('s| is| are| was| were) on (its|their) way back")
+                       r"(it|they)('s| is| are| was| were) on (its|their) way back", *answer_words.every("ALREADY_SENT"))
+
+def _goal(name: str) -> tuple:
+    """One request's words in every other language (`bot.answer_words` GOALS)."""
+    return tuple(cue for module in answer_words.BY_LANGUAGE.values() for cue in module.GOALS.get(name, ()))
+
 
 # Requests spotted in the words, for the second request of a message (the NLU gives one intent).
 _GOAL_WORDS: List[Tuple[str, re.Pattern]] = [
-    ("refund_status", _words(r"where('?s| is) (my|the) (refund|money)", r"refund status", r"status of (my|the) refund",
+    ("refund_status", _words(*_goal("refund_status"), r"where('?s| is) (my|the) (refund|money)", r"refund status", r"status of (my|the) refund",
                              r"(haven'?t|not|didn'?t|never) (got|get|gotten|received|seen) (my|the|a|any) (refund|money)",
                              r"when (will|do|can) i (get|see|receive) (my|the) (refund|money)", r"no refund yet")),
-    ("return_status", _words(r"status of (my|the|that) return", r"return status", r"did (my|the) return",
+    ("return_status", _words(*_goal("return_status"), r"status of (my|the|that) return", r"return status", r"did (my|the) return",
                              r"(received|got) my return", r"where('?s| is) (my|the) return")),
-    ("track", _words(r"where('?s| is| are) (my|the)( \w+)? (order|package|parcel|delivery|stuff|item|shipment)s?",
+    ("track", _words(*_goal("track"), r"where('?s| is| are) (my|the)( \w+)? (order|package|parcel|delivery|stuff|item|shipment)s?",
                      r"(which|what) (carrier|courier|delivery (company|service)|shipping company)", r"who (delivered|brought)",
                      r"where('?s| is| are) (it|they|#?\d)", r"track(ing)?( my| the)? (order|package|parcel)",
                      r"when (will|does|do) (it|they|my order|the order|my package|my parcel) (arrive|come|ship|get here)",
@@ -110,12 +118,13 @@ _GOAL_WORDS: List[Tuple[str, re.Pattern]] = [
     ("cancel", _words(r"cancel (my|the|this|that|it|#|some|part|one|an?|just|only|\w+ items?)", r"cancel order",
                       r"cancell?ation", r"(remove|take|drop|delete) (\S+ ){0,5}(from|off) (my|the|this|that|order|#)",
                       r"storn(o|ier\w*)", r"annul(er|ez|e|are)", r"cancelar", r"取消")),
-    ("exchange", _words(r"exchange", r"swap")),
-    ("damage", _words(r"arrived (broken|damaged|cracked|torn|smashed)", r"(is|was|came|arrived) (broken|damaged|cracked|smashed|torn)")),
-    ("return", _words(r"return (the|my|it|them|this|these|an?|both|of|for|\w+ items?)", r"send (it|them|\w+) back",
+    ("exchange", _words(*_goal("exchange"), r"exchange", r"swap")),
+    ("damage", _words(*_goal("damage"), r"arrived (broken|damaged|cracked|torn|smashed)", r"(is|was|came|arrived) (broken|damaged|cracked|smashed|torn)")),
+    ("return", _words(*_goal("return"), r"return (the|my|it|them|this|these|an?|both|of|for|\w+ items?)", r"send (it|them|\w+) back",
                       r"send back", r"returning")),
 ]
-_CLAUSE = re.compile(r"\s*(?:[.?!;]+|,? and (?:also )?|,? also |,? plus |,? then |, )\s*")
+_CLAUSE = re.compile(r"\s*(?:[.?!;]+|,? and (?:also )?|,? also |,? plus |,? then |, "
+                     r"|,? (?:und|et|y|e) (?:auch |aussi |también |anche )?|[，。！？；]|还有)\s*")
 
 
 @dataclass(frozen=True)
@@ -170,10 +179,11 @@ def wants_person(reading: Reading) -> bool:
 
 
 _BOT_CHALLENGE = _words(r"are you (a |an )?(bot|robot|machine|ai|human|real|person|computer)", r"is this (a )?(bot|robot|human|real person)",
-                        r"am i (talking|chatting|speaking) (to|with) (a )?(bot|robot|human|real person|machine)")
+                        r"am i (talking|chatting|speaking) (to|with) (a )?(bot|robot|human|real person|machine)",
+                        *answer_words.every("BOT_CHALLENGE"))
 _LOST_NUMBER = _words(r"(can'?t|cannot|couldn'?t|don'?t|do not|didn'?t) (find|have|know|remember|get)( \w+){0,2} order (number|no|id|#)",
                       r"lost (my |the )?(order|confirmation)", r"no order (number|id)", r"without (the |an |my )?order (number|id)",
-                      r"(deleted|lost|can'?t find) (the |my )?(confirmation|email)")
+                      r"(deleted|lost|can'?t find) (the |my )?(confirmation|email)", *answer_words.every("LOST_NUMBER"))
 
 
 def asks_if_bot(words: str) -> bool:
@@ -197,7 +207,9 @@ def wants_stop(reading: Reading) -> bool:
     return reading.confident("stop") and "order" not in reading.words
 
 
-_LEAD = re.compile(r"^((please|pls|so|and|hi|hello|hey|ok|okay|sorry|excuse me|also|but)\b[,!.]?\s*)+")
+_LEAD = re.compile(r"^((please|pls|so|and|hi|hello|hey|ok|okay|sorry|excuse me|also|but"
+                   r"|hallo|moin|servus|bitte|und|aber|bonjour|bonsoir|salut|mais|hola|buenas|pero|ciao|salve|buongiorno"
+                   r"|però)\b[,!.]?\s*)+")
 
 
 def is_question(words: str) -> bool:

@@ -1,0 +1,154 @@
+"""German answers as customers type them ("zu klein", "passt nicht", "kaputt angekommen", "Geld zurück
+bitte", "ja genau", "das zweite", "beide"). Data only; the readers are in `bot.choices` and
+`bot.conversation`; the notation is in `bot.answer_words`."""
+
+# -- bot.choices: return reasons (ReturnReason values; None: words that are no reason)
+REASONS = [
+    ("too_small", "klein, kleiner, zu eng, eng, enger, kurz, kürzer, knapp, drückt, drücken, zwickt, "
+                  "passt|passen ~ nicht ~ rein, komme|kommt|passe|passt nicht rein, "
+                  "eine|eins|ne|1 nummer|größe|grösse ~ größer|grösser, brauche|brauch|will|möchte|hätte ~ größer|grösser"),
+    # "groß" only after "zu", "ist"...: folded it is "Größe" (size): "gegen eine andere Größe"
+    ("too_large", "zu ~ groß|gross, ist|sind|fällt|fallen|etwas|viel ~ groß|gross, größer, grösser, zu weit, weit, weiter, "
+                  "lang, länger, locker, rutscht, sitzt zu locker, riesig, schlabbrig, fällt|fallen ~ weit, "
+                  "eine|eins|ne|1 nummer|größe|grösse ~ kleiner, brauche|brauch|will|möchte|hätte ~ kleiner"),
+    ("damaged", "kaputt, beschädigt, defekt, gebrochen, zerbrochen, gerissen, riss, loch, löcher, zerkratzt, kratzer, "
+                "eine delle, delle drin, dellen, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht|nich, "
+                "lädt nicht, springt nicht an, tot, ist tot, akku tot, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
+                "zerrissen, aufgerissen, naht offen|auf|gerissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen"),
+    ("wrong_item", "falsch, falsche, falschen, falscher, falsches, verwechselt, nicht bestellt, nie bestellt, "
+                   "habe|hab ~ nicht bestellt, andere farbe|größe|grösse|artikel|modell geliefert|bekommen|geschickt, "
+                   "falsch geliefert, nicht meins, nicht meine bestellung, nicht was ich bestellt"),
+    ("not_as_described", "nicht wie beschrieben|abgebildet|erwartet|angegeben, sieht ~ anders aus, anders als ~ bild|foto|"
+                         "beschreibung|abbildung|erwartet, entspricht nicht, billig, minderwertig, schlechte qualität, "
+                         "fälschung, fake, ?qualität, ?beschreibung, ?material, ?stoff, farbe ~ anders, "
+                         "farbe stimmt nicht, nicht wie auf dem bild"),
+    ("changed_mind", "gefällt|gefallen ~ nicht, mag ~ nicht, brauche|brauch|will|benötige ~ nicht mehr, "
+                     "nicht mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
+                     "überlegt, vertan, verklickt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
+                     "fehlkauf, falsch bestellt, zu teuer, kein bedarf, keinen bedarf, nicht mein geschmack|stil|ding"),
+    ("other", "anderer grund, andere gründe, etwas anderes, sonstiges, sonstige, zu spät, verspätet, verspätung, "
+              "hat zu lange gedauert, dauert zu lange, zu lange gedauert, dauerte ewig"),
+    (None, "kleine frage, kurze frage, kurz gesagt, ein kleines|kleiner|kleinen, die große|grosse, wie lange, "
+           "falsche adresse|nummer|email, nicht mehr lange"),
+]
+
+# -- bot.choices: resolutions (Resolution values; None: words that choose none)
+RESOLUTIONS = [
+    ("refund", "geld zurück, geld wieder, rückerstattung, erstattung, erstatten, zurückerstatten, zurückzahlen, "
+               "rückzahlung, auszahlen, auszahlung, aufs konto|paypal|karte, gutschreiben auf karte|konto|paypal, auf mein|meine|das|die "
+               "konto|karte|kreditkarte, paypal, überweisung, überweisen, mein geld, das geld, geld, erstattet"),
+    ("exchange", "umtausch, umtauschen, tauschen, umgetauscht, eintauschen, austauschen, tausch, "
+                 "andere|anderen|andere größe|grösse|farbe|modell, größe|grösse|nummer ~ größer|grösser|kleiner, "
+                 "eine|eins|ne|1 nummer|größe|grösse ~ größer|grösser|kleiner, gegen ~ größe|grösse|xs|s|m|l|xl|xxl, "
+                 "in größe|grösse, in ~ größer|grösser|kleiner"),
+    ("store_credit", "gutschein, gutschrift, guthaben, einkaufsgutschein, wertgutschein, shop guthaben, kundenkonto, "
+                     "store credit"),
+    ("replacement", "ersatz, ersatzlieferung, neu schicken|senden|liefern, neues|neuen|neue ~ schicken|senden, "
+                    "ein neues, einen neuen, eine neue, nachliefern, nachlieferung"),
+    (None, "anderen artikel|artikeln, andere artikel, falsche größe|grösse|farbe geliefert|geschickt|bekommen"),
+]
+
+# -- bot.choices: yes / no
+YES = ("ja, jaa, jo, joa, jap, jep, jup, jepp, jawohl, ja klar, klar, klaro, gerne, gern, genau, richtig, stimmt, korrekt, "
+       "passt, passt so, in ordnung, alles klar, einverstanden, mach das, machen sie das, bitte ja, ja bitte, "
+       "auf jeden fall, natürlich, sicher, logo, selbstverständlich, okay, ok, ja gerne, jawoll, "
+       "genau so, ganz genau, das stimmt, so ist es, das ist richtig, kein problem, warum nicht, "
+       "sehr gerne, bitte machen")
+NO = ("nein, nee, nö, nein danke, ne danke, ne lass mal, passt nicht, geht nicht, nicht gut, nicht jetzt, lieber nicht, eher nicht, nicht wirklich, auf keinen "
+      "fall, keinesfalls, gar nicht, überhaupt nicht, nicht nötig, brauche ich nicht, stimmt nicht, falsch, "
+      "nicht richtig, das ist falsch, lass mal, lass es, vergiss es, doch nicht, noch nicht")
+UNSURE = "weiß nicht, weiss nicht, keine ahnung, vielleicht, eventuell, unsicher, nicht sicher, mal sehen, kann sein"
+WEAK = "bitte, prima, toll, perfekt, gut, sehr gut, schön, wunderbar"  # a yes only alone
+FILLERS = "äh, ähm, hm, hmm, naja, na, also, oh, ach, tja, hallo, hi, moin, servus, ok"
+
+# Words of their own one slip away from a cue word ("quali" / qualità): never bent onto it
+PLAIN = "tach, tag, dell, wenn, denn, weil, mal"
+
+# -- bot.choices: negations, clause turns, corrections, questions
+NEGATORS = "nicht, nich, net, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, weder, statt, anstatt, nichts"
+BUTS = "aber, sondern, doch, jedoch, trotzdem, nur, eher, lieber"
+CORRECTIONS = "doch, eigentlich, lieber, sorry, moment, nein, ne, besser"
+QUESTION_WORDS = "wie, wann, wo, warum, wieso, weshalb, wer, welche, welcher, welches, welchen, wieviel, wohin, woher"
+QUESTION_VERBS = "wenn, falls, ist, sind, gibt, hat, habe, hast, muss, müssen, bekomme, bekommt, dauert, kostet, zahlt, geht, wird, darf"
+
+# -- bot.choices: which item, how many
+ORDINALS = {"erste": 1, "ersten": 1, "erstes": 1, "erster": 1, "zweite": 2, "zweiten": 2, "zweites": 2, "zweiter": 2,
+            "dritte": 3, "dritten": 3, "drittes": 3, "dritter": 3, "vierte": 4, "vierten": 4, "viertes": 4,
+            "fünfte": 5, "fünften": 5, "fünftes": 5, "letzte": -1, "letzten": -1, "letztes": -1, "letzter": -1,
+            "obere": 1, "oberen": 1, "untere": -1, "unteren": -1}
+NUMBERS = {"eins": 1, "einen": 1, "ein": 1, "eine": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7,
+           "acht": 8, "neun": 9, "zehn": 10}
+BOTH = "beide, beiden, beides"
+ALL = "alle, alles, allen, sämtliche, komplett"
+EXCEPT = "außer, ausser"  # all but these
+VAGUE = "hälfte, halb, halbe, einige, paar, manche, mehrere"  # no count: "half", "some"
+NOUNS = {"yogamatte": "mat", "matte": "mat", "lesegerät": "reader", "ereader": "ereader", "schuhe": "shoe", "schuh": "shoe", "stiefel": "boot", "stiefeletten": "boot", "socken": "sock",
+         "strümpfe": "sock", "hose": "trouser", "hosen": "trouser", "jeans": "jean", "jacke": "jacket",
+          "hemd": "shirt", "tshirt": "tshirt", "shirt": "shirt", "pullover": "sweater",
+         "pulli": "sweater", "kleid": "dress", "tasche": "bag", "rucksack": "backpack",
+         "mütze": "hat", "handschuhe": "glove", "schal": "scarf", "gürtel": "belt",
+         "uhr": "watch", "kopfhörer": "headphone", "kabel": "cable", "hülle": "case", "lampe": "lamp",
+         "tastatur": "keyboard", "maus": "mouse", "turnschuhe": "sneaker", "sneaker": "sneaker",
+         "badeanzug": "swimsuit", "kapuzenpulli": "hoodie", "hoodie": "hoodie"}
+
+# -- bot.conversation.reading / manager (regular expressions over the lower-case words)
+QUESTION_START = (r"wie", r"wann", r"wo", r"warum", r"wieso", r"weshalb", r"wer", r"welche[rsnm]?", r"wieviel",
+                  r"was (ist|sind|kostet|passiert|mache|muss|soll|kann|bedeutet|heißt|heisst|genau)",
+                  r"kann ich", r"kann man", r"können sie", r"könnt ihr", r"könnte ich", r"darf ich", r"muss ich",
+                  r"gibt es", r"ist (es|das|die|der|ein)", r"sind (die|sie)", r"bekomme ich", r"habt ihr", r"haben sie")
+BOT_CHALLENGE = (r"bist du (ein |eine )?(bot|roboter|maschine|ki|mensch|echt)",
+                 r"sind sie (ein |eine )?(bot|roboter|maschine|ki|mensch|echt)",
+                 r"ist das (ein )?(bot|roboter|mensch)", r"(rede|schreibe|spreche) ich mit (einem |einer )?(bot|roboter|maschine|ki|mensch)")
+ALREADY_SENT = (r"(schon|bereits) (zurück ?ge(schickt|sendet)|ab ?ge(schickt|geben)|ver ?schickt|zurück|weg|unterwegs)",
+                r"(schon|bereits) (zur post|bei der post)", r"habe (es|sie|ihn|das paket) (schon|bereits)",
+                r"ist (schon|bereits) (unterwegs|auf dem (rück)?weg)")
+KEEP = (r"behalten", r"nicht stornieren", r"doch nicht stornieren", r"will ich (noch|doch)")
+UNWANTED = (r"(brauche|will|möchte) (ich )?(das |die |den |es |sie )?(\w+ )?nicht mehr",)
+CANCEL_VERB = (r"stornier\w*", r"storno", r"entfernen", r"streichen")
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"kann ich (bitte )?(auch )?", r"könnte ich (bitte )?", r"darf ich ", r"kann man ")
+EVERYTHING = (r"^alles$", r"alles stornieren", r"storniere?n? alles", r"die (ganze|gesamte|komplette) bestellung", r"alle artikel", r"komplett")
+PART_OF_ORDER = (r"teil", r"einige", r"nur (ein|eine|einen|einzelne)", r"einzelne", r"nicht alles")
+SAYS_EXCHANGE = (r"umtausch\w*", r"tausch\w*", r"andere größe", r"andere farbe")
+ALSO = (r"auch", r"außerdem", r"ausserdem", r"noch dazu")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"kann ich (es |sie |ihn |das )?noch", r"noch (zurückgeben|zurückschicken|zurücksenden|umtauschen)",
+               r"(ist es|bin ich) zu spät", r"bis wann")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"versandkosten (auch )?(zurück|erstattet|erstatten|wieder)", r"(erstattet|erstatten) ihr (auch )?(die )?versandkosten"),
+    "refund_timing": (r"wie lange (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
+                      r"wann (kommt|ist) (mein |das )?geld", r"(rück)?erstattung.{0,25}(dauert|tage)"),
+    "shipping_cost": (r"wer (zahlt|bezahlt|trägt)", r"(rücksendung|rückversand|retoure|rückgabe) (ist )?(kostenlos|gratis|umsonst)",
+                      r"kostet (die |der |das )?(rücksendung|rückversand|retoure|zurückschicken)", r"(kostenlose|gratis) (rücksendung|retoure)",
+                      r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
+    "non_returnable": (r"(kann|darf) (man|ich) (\w+ ){0,2}(getragen\w*|benutzt\w*|geöffnet\w*|reduziert\w*|unterwäsche|badesachen|gutschein\w*)",
+                       r"(was|welche artikel) (kann|darf) (man|ich) nicht", r"ausgeschlossen", r"nicht zurückgeben"),
+    "ship_back": (r"wie lange habe ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
+                  r"bis wann muss ich (es |das paket |sie )?(zurückschicken|abschicken|zurücksenden)"),
+    "window": (r"wie lange habe ich", r"wie viele tage", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
+               r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück"),
+    "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
+    "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
+    "general": (r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"wie funktioniert (die |eine |das )?(rücksendung|retoure|rückgabe|zurückschicken)"),
+}
+POLICY_HINT = (r"wie lange", r"wie viele tage", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
+               r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
+               r"wie funktioniert")
+# -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
+NOT_RECEIVED = (r"(nie|nicht|noch nicht|immer noch nicht) (angekommen|erhalten|bekommen|geliefert|da)", r"(ist|wurde) nicht (angekommen|zugestellt)",
+                r"als zugestellt", r"zugestellt,? aber", r"gestohlen", r"verloren gegangen", r"beim nachbarn", r"falsche adresse")
+LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|hab|habe) (die |meine |keine )?bestellnummer",
+               r"keine bestellnummer", r"ohne bestellnummer", r"(bestätigung|bestätigungsmail|mail) (gelöscht|verloren)")
+
+# -- bot.conversation.reading: a second request in one message ("... und wo ist meine Erstattung?")
+GOALS = {
+    "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
+    "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
+    "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)", r"sendungsverfolgung",
+              r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)"),
+    "exchange": (r"umtausch\w*", r"umtauschen"),
+    "damage": (r"(kam|ist|war) (\w+ )?(kaputt|beschädigt|defekt) (an|angekommen)",),
+    "return": (r"(zurückschicken|zurücksenden|zurückgeben|retournieren)", r"rücksendung (für|von)"),
+}

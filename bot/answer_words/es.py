@@ -1,0 +1,135 @@
+"""Spanish answers as customers type them ("me queda pequeño", "llegó roto", "reembolso", "cambio por
+una talla más", "sí", "los dos", "el segundo"). Data only; the readers are in `bot.choices` and
+`bot.conversation`; the notation is in `bot.answer_words`."""
+
+REASONS = [
+    ("too_small", "pequeño, pequeña, pequeños, pequeñas, queda chico|chica, muy chico|chica, apretado, apretada, apretados, "
+                  "ajustado, ajustada, estrecho, estrecha, corto, corta, cortos, no me entra, no entra, no me cabe, "
+                  "talla más, una talla más, talla mas, talla más grande, más grande, mas grande, me aprieta, aprieta"),
+    ("too_large", "grande, grandes, enorme, holgado, holgada, ancho, ancha, anchos, largo, larga, largos, suelto, "
+                  "suelta, me baila, me sobra, una talla menos, talla menos, talla más pequeña, más pequeño, "
+                  "mas pequeño, más pequeña, mas pequeña, más chico"),
+    ("damaged", "roto, rota, rotos, rotas, dañado, dañada, dañados, estropeado, estropeada, defectuoso, defectuosa, "
+                "defecto, rajado, rajada, agrietado, rayado, rayada, roto al llegar, llegó roto|rota|dañado|dañada, "
+                "no funciona, no va, no enciende, no carga, no sirve, mancha, manchado, manchada, agujero, "
+                "descosido, descosida, abollado, golpeado, se rompió, averiado, fuga"),
+    ("wrong_item", "equivocado, equivocada, incorrecto, incorrecta, otro producto|artículo|modelo|color|talla, "
+                   "no es lo que pedí, no lo pedí, no pedí, nunca pedí, no es mío, no es mía, me mandaron otro|otra, "
+                   "me enviaron otro|otra, llegó otro|otra, talla equivocada, color equivocado, error en el pedido"),
+    ("not_as_described", "no es como ~ foto|fotos|descripción|anuncio|web|imagen, diferente ~ foto|fotos|descripción|"
+                         "imagen, distinto ~ foto|fotos|descripción|imagen, no coincide, no corresponde, "
+                         "mala calidad, calidad mala, baja calidad, falso, falsa, imitación, ?calidad, "
+                         "?descripción, ?material, ?tela, no es lo que esperaba, decepcionado, decepcionada"),
+    ("changed_mind", "cambié de opinión, cambie de opinion, cambiado de opinión, ya no lo quiero, ya no la quiero, "
+                     "ya no lo necesito, ya no la necesito, no lo necesito, no lo quiero, no me gusta, no me gustó, "
+                     "no me convence, me arrepentí, arrepentido, arrepentida, por error, error, sin querer, "
+                     "lo pedí dos veces, duplicado, repetido, más barato, mas barato, demasiado caro, no me hace falta"),
+    ("other", "otro motivo, otra razón, otra cosa, otro, ninguna de estas, tarde, llegó tarde, retraso, demora, "
+              "tardó mucho"),
+    (None, "pregunta pequeña, una pequeña|pequeño, el grande|pequeño, la grande|pequeña, cuánto tiempo, "
+           "dirección equivocada, número equivocado, correo equivocado"),
+]
+
+RESOLUTIONS = [
+    ("refund", "reembolso, reembolsar, reembolsen, reembolsado, devolución del dinero, devolver el dinero, "
+               "devuelvan el dinero, mi dinero, el dinero, dinero, la plata, mi plata, plata, a mi tarjeta, "
+               "a la tarjeta, tarjeta de crédito|credito|débito|debito, paypal, transferencia, abono, reintegro"),
+    ("exchange", "cambio, cambiar, cambiarlo, cambiarla, cambiarlos, cambiarlas, intercambio, intercambiar, "
+                 "otra talla, otro color, otro modelo, una talla más, una talla menos, talla más grande, "
+                 "talla más pequeña, por la talla, por una ~ talla, por talla"),
+    ("store_credit", "un vale, vale de compra|regalo|descuento, crédito, credito, crédito en tienda, cupón, cupon, tarjeta regalo, "
+                     "bono, saldo en la tienda, saldo en mi cuenta, saldo a favor"),
+    ("replacement", "reemplazo, reposición, reponer, uno nuevo, una nueva, que me manden otro, mandar otro, "
+                    "enviar otro, otro igual"),
+    (None, "otro artículo, otro producto, otra cosa"),
+]
+
+YES = ("sí, si, sip, sii, claro, claro que sí, por supuesto, vale, dale, de acuerdo, ok, okey, perfecto, "
+       "exacto, exactamente, correcto, eso es, así es, sí por favor, si por favor, sí gracias, si gracias, "
+       "adelante, hazlo, hágalo, está bien, esta bien, me parece bien, sin problema, cómo no, como no, "
+       "obvio, seguro, desde luego, venga, va, afirmativo, por qué no")
+NO = ("no, nop, nope, no gracias, para nada, de ninguna manera, ni hablar, todavía no, ahora no, mejor no, "
+      "no hace falta, no es necesario, no es correcto, incorrecto, eso no, negativo, tampoco, nel")
+UNSURE = "no sé, no se, quizás, quizá, quizas, tal vez, a lo mejor, no estoy seguro, no estoy segura, ni idea"
+WEAK = "por favor, porfa, genial, perfecto, bien, muy bien, estupendo"
+FILLERS = "eh, ehh, em, bueno, pues, hola, buenas, oye, ah, oh, mmm, hmm"
+
+# Words of their own one slip away from a cue word: never bent onto it
+PLAIN = "pero, partido, partida, tarta, carta, gastos, gasto"
+NEGATORS = "no, ni, nunca, jamás, sin, nada, ningún, ninguna, ninguno, tampoco, lugar"
+BUTS = "pero, sino, solo, sólo, mejor, aunque"
+CORRECTIONS = "mejor, perdón, perdon, espera, bueno, digo, no, prefiero, finalmente"
+QUESTION_WORDS = "cómo, cuándo, dónde, cuánto, cuánta, cuántos, cuál, cuáles, qué, quién"
+QUESTION_VERBS = "si, es, son, hay, tengo, tiene, puede, cuesta, tarda, pagan, pago, se"
+
+ORDINALS = {"primero": 1, "primera": 1, "primer": 1, "1º": 1, "1ª": 1, "segundo": 2, "segunda": 2, "2º": 2, "2ª": 2,
+            "tercero": 3, "tercera": 3, "tercer": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
+            "último": -1, "última": -1, "ultimo": -1, "ultima": -1}
+NUMBERS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+           "nueve": 9, "diez": 10}
+BOTH = "los dos, las dos, ambos, ambas, los 2, las 2"
+ALL = "todos, todas"  # not "todo": "llegó todo roto", "eso es todo"
+EXCEPT = "excepto, menos, salvo"  # all but these
+VAGUE = "mitad, algunos, algunas, varios, varias"  # no count: "half", "some"
+NOUNS = {"esterilla": "mat", "lector": "reader", "zapatos": "shoe", "zapato": "shoe", "zapatillas": "sneaker", "botas": "boot", "botines": "boot",
+         "calcetines": "sock", "pantalón": "trouser", "pantalones": "trouser", "vaqueros": "jean",
+         "chaqueta": "jacket", "abrigo": "coat", "camisa": "shirt", "camiseta": "tshirt", 
+         "suéter": "sweater", "sudadera": "hoodie", "vestido": "dress", "falda": "skirt", "bolso": "bag",
+         "mochila": "backpack", "gorro": "hat", "sombrero": "hat", "guantes": "glove", "bufanda": "scarf",
+         "cinturón": "belt", "reloj": "watch", "auriculares": "headphone", "cable": "cable", "funda": "case",
+         "lámpara": "lamp", "teclado": "keyboard", "ratón": "mouse", "bañador": "swimsuit"}
+
+QUESTION_START = (r"¿.*", r"cómo", r"cuándo", r"dónde", r"cuánto", r"cuánta", r"cuántos", r"cuál(es)?", r"qué", r"quién",
+                  r"como (puedo|hago|se|funciona|devuelvo|cambio)", r"cuanto (tiempo|tarda|cuesta|es)",
+                  r"donde (esta|está|envio|envío|mando)", r"puedo", r"se puede", r"hay (que|algún|algun)",
+                  r"tengo que", r"es (gratis|posible)", r"me pueden", r"podría", r"podrian", r"podrían")
+BOT_CHALLENGE = (r"(eres|es usted|sois) (un |una )?(bot|robot|máquina|maquina|ia|humano|persona real)",
+                 r"(hablo|estoy hablando|chateo) con (un |una )?(bot|robot|máquina|maquina|humano|persona)")
+ALREADY_SENT = (r"ya (lo |la |los |las )?(he )?(devuelto|enviado|mandado|devolví|envié|mandé|devolvi|envie|mande)",
+                r"ya (está|esta|van|va) de (camino|vuelta)")
+KEEP = (r"quedármelo", r"quedarme", r"mantener", r"no cancel(ar|es|en)", r"lo quiero (igual|todavía)")
+UNWANTED = (r"ya no (lo |la |los |las )?(necesito|quiero)", r"no (lo |la )?necesito")
+CANCEL_VERB = (r"cancel(ar|a|en|e|o)\w*", r"anular", r"quitar", r"eliminar")
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"¿?puedo ", r"¿?podría ", r"¿?podria ", r"¿?me pueden ", r"¿?me podéis ", r"¿?me podrían ")
+EVERYTHING = (r"^todo$", r"cancela(r)? todo", r"todo el pedido", r"el pedido (entero|completo)", r"todos los artículos")
+PART_OF_ORDER = (r"parte", r"algunos", r"algunas", r"solo (uno|una)", r"no todo")
+SAYS_EXCHANGE = (r"cambi\w*", r"intercambi\w*", r"otra talla", r"otro color")
+ALSO = (r"también", r"tambien", r"además", r"ademas")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"(todavía|todavia|aún|aun) (lo |la |los |las )?puedo", r"demasiado tarde", r"hasta cuándo", r"hasta cuando")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"(reembols\w*|devolv\w*) (también )?(los |el )?(gastos de )?env[ií]o", r"gastos de env[ií]o (se )?(reembols|devuelv)"),
+    "refund_timing": (r"cu[aá]nto (tiempo )?tarda (el |mi |un )?reembolso", r"cu[aá]ndo (recibo|recibir[eé]|me devuelven|tendr[eé]) (el |mi )?(dinero|reembolso)",
+                      r"plazo (del|de) reembolso"),
+    "shipping_cost": (r"qui[eé]n paga", r"(la )?devoluci[oó]n (es )?(gratis|gratuita)", r"devoluciones gratis", r"cu[aá]nto cuesta (la )?devoluci[oó]n",
+                      r"(tengo que|hay que) pagar (el |la )?(env[ií]o|devoluci[oó]n)"),
+    "non_returnable": (r"(se puede|puedo) devolver (un |una |algo )?(\w+ )?(usad|abiert|rebajad|ropa interior|ba[nñ]ador|tarjeta regalo)",
+                       r"no (se puede|se pueden) devolver", r"excepciones"),
+    "ship_back": (r"cu[aá]nto tiempo (tengo )?para (enviarlo|mandarlo|devolverlo) de vuelta", r"plazo para (enviar|mandar)"),
+    "window": (r"cu[aá]nto tiempo tengo", r"cu[aá]ntos d[ií]as", r"plazo de devoluci[oó]n", r"\d+ d[ií]as", r"demasiado tarde",
+               r"(todav[ií]a|a[uú]n) (lo |la )?puedo devolver"),
+    "exchange": (r"cambi", r"vale en vez", r"otra talla"),
+    "returnless": (r"quedarme", r"sin devolver"),
+    "general": (r"pol[ií]tica de devoluci", r"condiciones", r"c[oó]mo funciona (la |una )?devoluci"),
+}
+POLICY_HINT = (r"cu[aá]nto (tiempo|tarda|cuesta)", r"cu[aá]ntos d[ií]as", r"qui[eé]n paga", r"gratis", r"gratuita", r"gastos de env[ií]o",
+               r"plazo", r"pol[ií]tica", r"condiciones", r"excepciones", r"c[oó]mo funciona")
+# -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
+NOT_RECEIVED = (r"no (me )?(ha )?(llegado|llegó|recibido|recibí)", r"nunca (llegó|me llegó|lo recibí)", r"(aparece|pone|dice) (como )?entregado",
+                r"robado", r"paquete perdido", r"se (ha )?perdido (el paquete|en el camino)", r"(en|a) casa del vecino", r"dirección equivocada")
+LOST_NUMBER = (r"no (tengo|encuentro|sé|se|recuerdo) (el |mi )?n[úu]mero de pedido", r"sin (el |mi )?n[úu]mero de pedido",
+               r"(correo|confirmación) (borrado|perdido|borré)")
+
+# -- bot.conversation.reading: a second request in one message ("... y dónde está mi reembolso?")
+GOALS = {
+    "refund_status": (r"d[óo]nde est[áa] mi (reembolso|dinero)", r"no (me )?(ha llegado|he recibido) (el|mi) reembolso"),
+    "return_status": (r"estado de (mi|la) devoluci[óo]n", r"(recibieron|han recibido) mi devoluci[óo]n"),
+    "track": (r"d[óo]nde est[áa]n? (mi|mis|el|la) (\w+ )?(pedido|paquete|env[íi]o)", r"seguimiento (de|del) (mi )?(pedido|paquete)",
+              r"cu[áa]ndo llega (mi|el) (pedido|paquete)"),
+    "exchange": (r"cambiar\w*", r"cambio de talla"),
+    "damage": (r"(lleg[óo]|est[áa]|vino) (\w+ )?(roto|rota|dañado|dañada)",),
+    "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n"),
+}

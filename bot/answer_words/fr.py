@@ -1,0 +1,142 @@
+"""French answers as customers type them ("trop petit", "ça ne me va pas", "arrivé cassé",
+"remboursement", "un échange en M", "oui", "les deux", "le deuxième"). Data only; the readers are in
+`bot.choices` and `bot.conversation`; the notation is in `bot.answer_words`."""
+
+REASONS = [
+    ("too_small", "petit, petite, petits, petites, trop serré, serré, serrée, serrés, étroit, étroite, court, courte, "
+                  "trop juste, taille petit, taille petite, je rentre pas, rentre pas, besoin ~ plus grand|grande, "
+                  "une taille au dessus, taille au dessus, taille supérieure, plus grand|grande"),
+    ("too_large", "grand, grande, grands, grandes, trop large, large, larges, ample, trop long, long, longue, "
+                  "flotte, baille, énorme, taille grand, taille grande, une taille en dessous, taille en dessous, "
+                  "taille inférieure, besoin ~ plus petit|petite, plus petit|petite"),
+    ("damaged", "cassé, cassée, casse, abîmé, abimé, abîmée, endommagé, endommagée, déchiré, déchirée, troué, trou, "
+                "rayé, rayée, rayure, fissuré, fêlé, une tache, des taches, tache dessus, taché|tachée|tachés dessus, défectueux, défectueuse, défaut, "
+                "ne marche pas, marche pas, ne fonctionne pas, fonctionne pas, ne s'allume pas, s'allume pas, "
+                "ne charge pas, en panne, hs, hors service, abîmé à la livraison, arrivé cassé, cabossé, fuit, "
+                "brisé, brisée, pété, décousu, bousillé"),
+    ("wrong_item", "mauvais article|produit|modèle|colis|couleur|taille, mauvaise taille|couleur|pointure|référence, "
+                   "pas le bon, pas la bonne, erreur de commande|livraison, pas ce que j'ai commandé, pas commandé, "
+                   "jamais commandé, reçu autre chose, pas le mien, pas la mienne, envoyé le mauvais, envoyé la mauvaise, "
+                   "inversé, pas le bon article"),
+    ("not_as_described", "pas conforme, non conforme, pas comme ~ photo|photos|description|annonce|site, "
+                         "ne correspond pas, correspond pas, différent de ~ photo|description|annonce, "
+                         "différente de ~ photo|description, pas comme décrit, mauvaise qualité, qualité médiocre, "
+                         "bas de gamme, contrefaçon, faux, fausse, ?qualité, ?description, ?matière, ?tissu, "
+                         "la couleur est différente, décevant, déçu, déçue"),
+    ("changed_mind", "changé d'avis, change d'avis, plus besoin, n'en ai plus besoin, n'en veux plus, veux plus, "
+                     "ne me plaît pas, me plaît pas, me plait pas, plaît pas, plait pas, pas à mon goût, aime pas, "
+                     "j'aime pas, erreur, par erreur, commandé deux fois, en double, doublon, moins cher "
+                     "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette"),
+    ("other", "autre raison, autre chose, autre, rien de tout ça, en retard, retard, trop tard, arrivé trop tard, "
+              "trop long à arriver, délai"),
+    (None, "un grand merci, petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
+           "mauvaise adresse, mauvais numéro, mauvais email, mauvaise adresse email"),
+]
+
+RESOLUTIONS = [
+    ("refund", "remboursement, rembourser, remboursé, remboursée, rembourse, me rembourser, être remboursé, "
+               "récupérer mon argent, mon argent, argent, sur ma carte, sur mon compte, carte bancaire, carte de crédit|credit, paypal, virement"),
+    ("exchange", "échange, échanger, échangé, changer, change de taille, changer de taille, changer la taille, "
+                 "autre taille, autre couleur, autre modèle, taille au dessus, taille en dessous, en taille, "
+                 "une taille plus grande|petite, la taille au dessus, la taille en dessous, taille plus grande|petite, contre ~ taille"),
+    ("store_credit", "avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
+                     "carte cadeau, bon cadeau, porte monnaie, cagnotte"),
+    ("replacement", "remplacement, remplacer, un nouveau, une nouvelle, en renvoyer un, renvoyer un autre"),
+    (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir"),
+]
+
+YES = ("oui, ouais, ouaip, ouep, wé, ouai, oui oui, oui merci, oui svp, oui stp, bien sûr, bien sur, évidemment, d'accord, "
+       "dac, ok, okay, exact, exactement, c'est ça, c'est bon, c'est correct, correct, tout à fait, "
+       "parfaitement, volontiers, allez-y, allez y, vas-y, vas y, absolument, pas de problème, pas de souci, "
+       "aucun problème, carrément, ça marche, ca marche, ça me va, ca me va, entendu, si, effectivement, "
+       "oui c'est ça, oui exactement, pourquoi pas")
+NO = ("non, nan, nn, non merci, ça va pas, ça me va pas, ça marche pas, va pas, me va pas, marche pas, pas maintenant, pas vraiment, surtout pas, pas du tout, absolument pas, certainement pas, "
+      "jamais, pas question, hors de question, non non, laisse tomber, laissez tomber, c'est faux, faux, "
+      "pas encore, non c'est pas ça, pas besoin, ce n'est pas ça")
+UNSURE = "je sais pas, je ne sais pas, sais pas, jsp, peut-être, peut être, peutêtre, pas sûr, pas sur, pas certain, pas certaine, bof"
+WEAK = "svp, stp, s'il vous plaît, s'il te plaît, parfait, super, génial, top, nickel, bien, très bien"
+FILLERS = "euh, ben, bah, bon, alors, hmm, bonjour, salut, oh, ah, eh"
+
+# Words of their own one slip away from a cue word: never bent onto it
+PLAIN = "crepes, crepe, quelle, cassis, tachez, porte, coute, couter, coutent"
+NEGATORS = "pas, jamais, aucun, aucune, sans, ni, lieu, rien, non"
+BUTS = "mais, plutôt, seulement, juste, cependant, par contre"
+CORRECTIONS = "plutôt, finalement, pardon, enfin, non, attendez, attends, désolé, désolée"
+QUESTION_WORDS = "comment, quand, où, pourquoi, combien, quel, quelle, quels, quelles, lequel, laquelle"
+QUESTION_VERBS = "si, est, sont, faut, dois, puisje, ya, avezvous, estil, coûte, coute, remboursez, prenez"
+
+ORDINALS = {"premier": 1, "première": 1, "premiere": 1, "1er": 1, "1ère": 1, "deuxième": 2, "deuxieme": 2,
+            "second": 2, "seconde": 2, "2ème": 2, "2eme": 2, "troisième": 3, "troisieme": 3, "3ème": 3,
+            "quatrième": 4, "quatrieme": 4, "cinquième": 5, "dernier": -1, "dernière": -1, "derniere": -1}
+NUMBERS = {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
+           "un": 1, "une": 1, "seul": 1, "seule": 1}
+BOTH = "les deux, tous les deux, toutes les deux, les 2"
+ALL = "tous, toutes, totalité"  # not "tout": "c'est tout", "tout à fait", "merci pour tout"
+EXCEPT = "sauf, excepté, hormis"  # all but these
+VAGUE = "moitié, quelques, certains, certaines, plusieurs"  # no count: "half", "some"
+NOUNS = {"tapis": "mat", "liseuse": "ereader", "chaussures": "shoe", "chaussure": "shoe", "bottes": "boot", "bottines": "boot", "chaussettes": "sock",
+         "pantalon": "trouser", "jean": "jean", "veste": "jacket", "blouson": "jacket", "manteau": "coat",
+         "chemise": "shirt", "teeshirt": "tshirt", "tshirt": "tshirt", 
+         "jupe": "skirt", "sac": "bag", "chapeau": "hat", "gants": "glove", "écharpe": "scarf",
+         "ceinture": "belt", "montre": "watch", "casque": "headphone", "écouteurs": "earbud", "câble": "cable",
+         "coque": "case", "lampe": "lamp", "clavier": "keyboard", "souris": "mouse", "baskets": "sneaker",
+         "maillot": "swimsuit", }
+
+QUESTION_START = (r"comment", r"quand", r"où", r"pourquoi", r"combien", r"quel(le)?s?", r"qui", r"est-ce qu",
+                  r"est ce qu", r"puis-je", r"puis je", r"je peux", r"peut-on", r"peut on", r"pouvez-vous",
+                  r"pouvez vous", r"y a-t-il", r"il y a", r"faut-il", r"dois-je", r"c'est (gratuit|payant|possible)",
+                  r"est-il", r"ou (est|sont) ")
+BOT_CHALLENGE = (r"(es-tu|es tu|êtes-vous|êtes vous|etes vous|t'es|tu es|vous êtes) (un |une )?(bot|robot|machine|ia|humain|vrai)",
+                 r"(je parle|je discute|je suis) (à|a|avec) (un |une )?(bot|robot|machine|ia|humain|vraie personne)",
+                 r"c'est (un )?(bot|robot)")
+ALREADY_SENT = (r"déjà (renvoyé|envoyé|retourné|expédié|posté|déposé|renvoyée|envoyée|renvoyés|envoyés)",
+                r"deja (renvoye|envoye|retourne|expedie|poste|depose)", r"(l'ai|les ai|je l'ai) (déjà|deja)",
+                r"est (déjà|deja) (en route|reparti|parti)")
+KEEP = (r"garder", r"je garde", r"ne (pas )?annuler", r"n'annulez pas", r"pas annuler")
+UNWANTED = (r"(n'en |n')?(ai|veux) (plus|pas) besoin", r"n'en veux plus", r"veux plus")
+CANCEL_VERB = (r"annul(er|ez|e|é|ée|és|ées)", r"supprim\w*", r"retirer", r"enlever")  # not "annul": English reads it
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"puis-je ", r"puis je ", r"je peux ", r"est-ce que je peux ", r"est ce que je peux ", r"pourrais-je ",
+               r"je pourrais ", r"pouvez-vous me ", r"vous pouvez me ")
+EVERYTHING = (r"^tout$", r"tout annuler", r"annule[rz]? tout", r"toute la commande", r"la commande (entière|complète)", r"tous les articles")
+PART_OF_ORDER = (r"une partie", r"quelques", r"certains", r"un seul", r"seulement (un|une)", r"pas tout")
+SAYS_EXCHANGE = (r"échang\w*", r"echang\w*", r"autre taille", r"autre couleur")
+ALSO = (r"aussi", r"également", r"en plus")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"(je peux|puis-je|est-ce que je peux) encore", r"encore (le |la |les )?(retourner|renvoyer|rendre)",
+               r"trop tard", r"jusqu'à quand")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"frais de (port|livraison|retour) (sont |seront )?(aussi )?rembours", r"rembours\w* (aussi )?les frais de (port|livraison)"),
+    "refund_timing": (r"combien de temps (pour|prend|faut-il pour) (le |mon |un )?rembours", r"quand (vais-je|est-ce que je vais|je vais) (être rembours|recevoir|récupérer)",
+                      r"quand (serai-je|je serai) rembours", r"d[ée]lai de rembours"),
+    "shipping_cost": (r"qui paie", r"qui paye", r"retour (est )?(gratuit|payant)", r"(le )?retour (co[uû]te|est gratuit)", r"retours? gratuits?",
+                      r"frais de retour", r"(dois-je|je dois) payer (le |les )?(retour|frais|port)"),
+    "non_returnable": (r"(peut-on|puis-je|je peux) (retourner|renvoyer) (un |une |des )?(\w+ )?(port[ée]|utilis[ée]|ouvert|sold[ée]|sous-v[eê]tement|maillot|carte cadeau)",
+                       r"non (retournable|repris)", r"(ne peut|ne peuvent) pas (être )?(retourn|repris)"),
+    "ship_back": (r"combien de temps (j'ai )?pour (le |la |les )?renvoyer", r"d[ée]lai pour (le |la |les )?renvoyer"),
+    "window": (r"combien de (temps|jours) (j'ai|ai-je|pour)", r"d[ée]lai de retour", r"d[ée]lai de r[ée]tractation", r"\d+ jours",
+               r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)"),
+    "exchange": (r"échang", r"echanger", r"avoir au lieu", r"autre taille"),
+    "returnless": (r"garder", r"sans (le |la |les )?renvoyer"),
+    "general": (r"politique de retour", r"conditions de retour", r"conditions (de|du|pour les) (retour|remboursement)", r"comment (fonctionne|marche|se passe) (le |un )?retour"),
+}
+POLICY_HINT = (r"combien de (temps|jours)", r"qui pa[iy]e", r"gratuit", r"frais de (port|retour|livraison)", r"d[ée]lai",
+               r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)")
+# -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
+NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"n'est (jamais |pas )?arrivé", r"indiqué (comme )?livré",
+                r"marqué (comme )?livré", r"volé", r"colis perdu", r"perdu par (la poste|le transporteur)", r"chez (le|un) voisin", r"mauvaise adresse")
+LOST_NUMBER = (r"(trouve|retrouve|connais|ai) (pas|plus) (mon |le )?num[ée]ro de commande", r"sans (le |mon )?num[ée]ro de commande",
+               r"pas de num[ée]ro de commande", r"(e-?mail|confirmation) (supprim|perdu)")
+
+# -- bot.conversation.reading: a second request in one message ("... et où est mon remboursement ?")
+GOALS = {
+    "refund_status": (r"où (est|en est) mon remboursement", r"pas (encore )?(reçu|été) (mon |le )?rembours"),
+    "return_status": (r"(statut|suivi) de (mon|ma|le|la) retour", r"(avez-vous|vous avez) reçu mon retour"),
+    "track": (r"où (est|sont|en est) (ma|mon|mes|le|la) (\w+ )?(commande|colis|livraison)", r"suivi de (ma )?(commande|colis)",
+              r"quand (arrive|arrivera) (ma|mon) (commande|colis)"),
+    "exchange": (r"échang\w*",),
+    "damage": (r"(arrivé|reçu|est) (\w+ )?(cassé|abîmé|endommagé)",),
+    "return": (r"(retourner|renvoyer|rendre) (le|la|les|mon|ma|mes|ce|cette|ces)", r"faire un retour"),
+}

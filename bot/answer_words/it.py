@@ -1,0 +1,133 @@
+"""Italian answers as customers type them ("troppo piccolo", "mi sta stretto", "arrivato rotto",
+"rimborso", "cambio con la taglia M", "sì", "entrambi", "il secondo"). Data only; the readers are in
+`bot.choices` and `bot.conversation`; the notation is in `bot.answer_words`."""
+
+REASONS = [
+    ("too_small", "piccolo, piccola, piccoli, piccole, stretto, stretta, stretti, strette, corto, corta, corti, "
+                  "aderente, non entra, non mi entra, non ci entro, taglia più grande, una taglia in più, "
+                  "taglia in più, più grande, piu grande"),
+    ("too_large", "grande, grandi, enorme, largo, larga, larghi, larghe, lungo, lunga, lunghi, abbondante, "
+                  "mi balla, cade, taglia più piccola, una taglia in meno, taglia in meno, più piccolo, piu piccolo, "
+                  "più piccola, piu piccola"),
+    ("damaged", "rotto, rotta, rotti, rotte, danneggiato, danneggiata, danneggiati, difettoso, difettosa, difetto, "
+                "rovinato, rovinata, graffiato, graffiata, graffio, graffi, crepato, crepata, una crepa, incrinato, bucato, buco, "
+                "macchiato, macchiata, macchia, strappato, strappata, scucito, ammaccato, non funziona, non va, "
+                "non si accende, non carica, guasto, guasta, arrivato rotto|danneggiato, perde, si è rotto, spaccato"),
+    ("wrong_item", "sbagliato, sbagliata, sbagliati, sbagliate, errato, errata, articolo sbagliato, "
+                   "altro articolo|prodotto|modello|colore, non è quello che ho ordinato, non lho ordinato, "
+                   "non ho ordinato, mai ordinato, non è mio, non è mia, mi avete mandato un altro|unaltra, "
+                   "taglia sbagliata, colore sbagliato, scambiato"),
+    ("not_as_described", "non conforme, non ~ come ~ foto|descrizione|immagine|annuncio|sito, diverso dalla|dalle|"
+                         "dallimmagine ~ foto|descrizione, diversa dalla ~ foto|descrizione, non corrisponde, "
+                         "scarsa qualità, bassa qualità, qualità scadente, pessima qualità, falso, falsa, "
+                         "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, "
+                         "non è come mi aspettavo, deluso, delusa"),
+    ("changed_mind", "ho sbagliato, ho sbagliato a ordinare, cambiato idea, ho cambiato idea, non mi piace, non mi piacciono, non piace, non mi serve più, "
+                     "non serve più, non mi serve, non lo voglio più, non la voglio più, non lo voglio, per errore, "
+                     "errore, sbaglio, per sbaglio, ordinato due volte, doppio, doppione, costa meno, trovato a meno, "
+                     "troppo caro, ripensato, ci ho ripensato"),
+    ("other", "altro motivo, altra ragione, altro, nessuna di queste, in ritardo, ritardo, troppo tardi, "
+              "arrivato tardi, ci ha messo troppo"),
+    (None, "piccola domanda, una piccola|piccolo, il grande|piccolo, la grande|piccola, quanto tempo, "
+           "indirizzo sbagliato, numero sbagliato, email sbagliata"),
+]
+
+RESOLUTIONS = [
+    ("refund", "rimborso, rimborsare, rimborsato, rimborsata, rimborsatemi, rimborsami, soldi indietro, i soldi, "
+               "i miei soldi, soldi, carta di credito, denaro, restituzione dei soldi, sulla carta, sulla mia carta, paypal, bonifico, "
+               "riaccredito, riaccreditare"),
+    ("exchange", "cambio, cambiare, cambiarlo, cambiarla, cambiarli, cambiarle, sostituzione taglia, scambio, "
+                 "scambiare, altra taglia, altro colore, altro modello, taglia più grande, taglia più piccola, "
+                 "una taglia in più|meno, con la|una ~ taglia, in taglia"),
+    ("store_credit", "un buono, buono acquisto|sconto|regalo, credito, credito negozio, credito nel negozio, "
+                     "carta regalo, gift card, coupon"),
+    ("replacement", "sostituzione, sostituire, uno nuovo, una nuova, rimandare, rispedire uno nuovo, mandarne un altro"),
+    (None, "altro articolo, altro prodotto"),
+]
+
+YES = ("sì, si, sii, sì grazie, si grazie, certo, certamente, certo che sì, va bene, va bene così, ok, okay, "
+       "esatto, esattamente, giusto, corretto, proprio così, d'accordo, perfetto, sicuro, sicuramente, "
+       "volentieri, assolutamente, senz'altro, procedi, procedete, vai, vai pure, fallo, nessun problema, "
+       "ovvio, ovviamente, affermativo, sì per favore, si per favore, perché no, perche no")
+NO = ("no, no grazie, nono, per niente, assolutamente no, neanche per sogno, non ora, non adesso, non ancora, "
+      "non proprio, non serve, non è necessario, non è giusto, sbagliato, meglio di no, lascia perdere, lasciate perdere")
+UNSURE = "non so, boh, forse, magari, può darsi, non sono sicuro, non sono sicura, chissà"
+WEAK = "per favore, perfavore, perfetto, ottimo, bene, benissimo, fantastico"
+FILLERS = "ehm, eh, allora, beh, mah, ciao, salve, buongiorno, oh, ah, mmm, hmm, dunque"
+
+# Words of their own one slip away from a cue word: never bent onto it
+PLAIN = "quali, quale, perso, persa, dell, della, carta, parte, parti"
+NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, neanche, né, anziché"
+BUTS = "ma, però, pero, solo, soltanto, piuttosto, anzi"
+CORRECTIONS = "anzi, piuttosto, scusa, scusate, aspetta, cioè, invece, meglio, preferisco"
+QUESTION_WORDS = "come, quando, dove, quanto, quanti, quanta, quale, quali, chi, cosa"
+QUESTION_VERBS = "se, è, sono, posso, devo, ci, costa, pagate, rimborsate, avete, ho"
+
+ORDINALS = {"primo": 1, "prima": 1, "secondo": 2, "seconda": 2, "terzo": 3, "terza": 3, "quarto": 4, "quarta": 4,
+            "quinto": 5, "quinta": 5, "ultimo": -1, "ultima": -1}
+NUMBERS = {"uno": 1, "una": 1, "un": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7, "otto": 8, "nove": 9,
+           "dieci": 10}
+BOTH = "entrambi, entrambe, tutti e due, tutte e due, tutti e 2, ambedue"
+ALL = "tutti, tutte"  # not "tutto": "è arrivato tutto rotto"
+EXCEPT = "tranne, eccetto, salvo"  # all but these
+VAGUE = "metà, alcuni, alcune, qualche, diversi, parecchi"  # no count: "half", "some"
+NOUNS = {"tappetino": "mat", "tappetini": "mat", "lettore": "reader", "scarpe": "shoe", "scarpa": "shoe", "stivali": "boot", "stivaletti": "boot", "calzini": "sock",
+         "calze": "sock", "pantaloni": "trouser", "jeans": "jean", "giacca": "jacket", "giubbotto": "jacket",
+         "cappotto": "coat", "camicia": "shirt", "maglietta": "tshirt", "maglione": "sweater", "felpa": "hoodie",
+         "vestito": "dress", "abito": "dress", "borsa": "bag", "zaino": "backpack",
+         "cappello": "hat", "berretto": "hat", "guanti": "glove", "sciarpa": "scarf", "cintura": "belt",
+         "orologio": "watch", "cuffie": "headphone", "auricolari": "earbud", "cavo": "cable", "custodia": "case",
+         "lampada": "lamp", "tastiera": "keyboard", "mouse": "mouse", }
+
+QUESTION_START = (r"come (posso|faccio|si|funziona|mai|devo|è|e')", r"quando", r"dove", r"quanto", r"quanti",
+                  r"qual(e|i)?", r"chi", r"cosa", r"che cosa", r"posso", r"si può", r"si puo", r"devo", r"è possibile",
+                  r"è gratis", r"c'è", r"potete", r"potrei", r"mi potete")
+BOT_CHALLENGE = (r"(sei|è|e') (un |una )?(bot|robot|macchina|ia|umano|persona vera|persona reale)",
+                 r"(parlo|sto parlando|sto chattando) con (un |una )?(bot|robot|macchina|umano|persona)")
+ALREADY_SENT = (r"(l'ho |li ho |le ho |ho )?già (spedito|rispedito|restituito|inviato|mandato|reso|spediti|spedita)",
+                r"(è|e') già (in viaggio|partito|stato spedito)")
+KEEP = (r"tenere", r"lo tengo", r"la tengo", r"tenerlo", r"non annullare", r"non cancellare")
+UNWANTED = (r"non (mi )?serve più", r"non (lo |la )?voglio più")
+CANCEL_VERB = (r"annull\w*", r"cancella\w*", r"togliere", r"rimuovere", r"eliminare")
+# -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
+ASKING_LEAD = (r"posso (avere |fare )?", r"potrei (avere )?", r"mi potete ", r"potete ")
+EVERYTHING = (r"^tutto$", r"annulla(re)? tutto", r"tutto l'ordine", r"l'ordine (intero|completo)", r"tutti gli articoli")
+PART_OF_ORDER = (r"parte", r"alcuni", r"alcune", r"solo (uno|una)", r"non tutto")
+SAYS_EXCHANGE = (r"cambi\w*", r"scambi\w*", r"sostitu\w*", r"altra taglia", r"altro colore")
+ALSO = (r"anche", r"inoltre", r"pure")
+# -- bot.conversation.reading: "can I still return it?"
+ASKS_WINDOW = (r"posso ancora", r"(sono|è) ancora in tempo", r"troppo tardi", r"fino a quando")
+
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+POLICY = {
+    "shipping_refund": (r"(rimbors\w*) (anche )?(le )?spese di spedizione", r"spese di spedizione (sono |vengono )?(rimborsat|restituit)"),
+    "refund_timing": (r"quanto (tempo )?(ci vuole|ci mette) (per )?(il |un )?rimborso", r"quando (ricevo|riceverò|avrò) (il |i miei )?(rimborso|soldi)",
+                      r"tempi (di|del) rimborso"),
+    "shipping_cost": (r"chi paga", r"(il )?reso (è )?(gratuito|gratis|a pagamento)", r"resi gratuiti", r"quanto costa (il )?reso",
+                      r"(devo|bisogna) pagare (la |il )?(spedizione|reso)"),
+    "non_returnable": (r"(si può|posso) (rendere|restituire) (un |una |qualcosa )?(\w+ )?(usat|apert|scontat|intimo|costume|buono regalo|gift card)",
+                       r"non (si può|si possono) (rendere|restituire)", r"eccezioni"),
+    "ship_back": (r"quanto tempo (ho )?per (rispedirlo|rimandarlo|spedirlo)", r"entro quando (devo )?(rispedir|spedir)"),
+    "window": (r"quanto tempo ho", r"quanti giorni", r"termine (per il|di) reso", r"\d+ giorni", r"troppo tardi", r"posso ancora (rendere|restituire)"),
+    "exchange": (r"cambi", r"buono invece", r"altra taglia"),
+    "returnless": (r"tenerlo", r"tenere", r"senza (rispedire|restituire)"),
+    "general": (r"politica (di|dei) res", r"condizioni", r"come funziona (il )?reso"),
+}
+POLICY_HINT = (r"quanto (tempo|costa)", r"quanti giorni", r"chi paga", r"gratuit", r"gratis", r"spese di spedizione", r"termine",
+               r"politica", r"condizioni", r"eccezioni", r"come funziona")
+# -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
+NOT_RECEIVED = (r"non (mi )?(è )?(mai )?(arrivato|arrivata|ricevuto|consegnato)", r"mai (arrivato|ricevuto)", r"risulta consegnato",
+                r"(segna|dice) consegnato", r"rubato", r"pacco perso", r"perso (durante|nella) (la )?spedizione", r"dal vicino", r"indirizzo sbagliato")
+LOST_NUMBER = (r"non (ho|trovo|ricordo|so) (il |più il )?numero (d'ordine|dell'ordine|di ordine)", r"senza (il )?numero (d'ordine|dell'ordine)",
+               r"(email|mail|conferma) (cancellata|persa)")
+
+# -- bot.conversation.reading: a second request in one message ("... e dov'è il mio rimborso?")
+GOALS = {
+    "refund_status": (r"dov'?è il (mio )?rimborso", r"non (ho )?(ancora )?ricevuto il (mio )?rimborso"),
+    "return_status": (r"stato del (mio )?reso", r"(avete|è) ricevuto (il mio )?reso"),
+    "track": (r"dov'?è il (mio )?(\w+ )?(ordine|pacco)", r"dove (sono|sta) (il mio|i miei) (\w+ )?(ordine|pacco|pacchi)",
+              r"tracking (del|dell'ordine)", r"quando arriva (il mio )?(ordine|pacco)"),
+    "exchange": (r"cambiare\w*", r"cambio (di )?taglia"),
+    "damage": (r"(arrivato|è) (\w+ )?(rotto|rotta|danneggiato|danneggiata)",),
+    "return": (r"(restituire|rendere|fare il reso)( di)? (il|la|lo|i|le|gli|questo|questa)", r"fare (un|il) reso"),
+}

@@ -1,0 +1,319 @@
+"""Typed answers in German, French, Spanish, Italian and Chinese (issue 15): the readers of
+`bot.choices` and the dialogue's word tables understand every served language as natives type it,
+with typos, without accents, with questions; negations and look-alike words are not misread; English
+reads as it always did (tests/test_choices.py, and an English corpus check in the last test)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot import answer_words, choices
+from bot.conversation import manager, reading
+from bot.language import LANGUAGES
+from bot.models import OrderLine, Resolution, ReturnReason
+
+R = ReturnReason
+BOOTS = OrderLine("L1", "SKU-A", "Leather Chelsea boots", "shoes", 1, Decimal("89"))
+SOCKS = OrderLine("L2", "SKU-B", "Running socks (3 pack)", "socks", 2, Decimal("12"))
+SCARF = OrderLine("L3", "SKU-C", "Wool scarf", "accessories", 1, Decimal("25"))
+TWO, THREE = (BOOTS, SOCKS), (BOOTS, SOCKS, SCARF)
+EVERY = list(Resolution)
+
+
+def test_every_served_language_has_every_table():
+    served = set(LANGUAGES) - {"en"}
+    assert set(answer_words.BY_LANGUAGE) == served
+    first = answer_words.BY_LANGUAGE["de"]
+    tables = {name for name in vars(first) if name.isupper()}
+    for lang, module in answer_words.BY_LANGUAGE.items():
+        assert {name for name in vars(module) if name.isupper()} == tables, lang
+        assert {v for v, _ in module.REASONS} - {None} == {r.value for r in R} - {"other"} | {"other"}, lang
+        assert {v for v, _ in module.RESOLUTIONS} - {None} <= {r.value for r in Resolution}, lang
+
+
+# -- reasons -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("answer, reason", [
+    # German
+    ("zu klein", R.TOO_SMALL), ("die sind mir leider zu klein", R.TOO_SMALL), ("zu eng", R.TOO_SMALL),
+    ("kommt nicht rein", R.TOO_SMALL), ("zu kleinn", R.TOO_SMALL), ("sind zu klein geraten", R.TOO_SMALL), ("is kaputt", R.DAMAGED),
+    ("geht nich", R.DAMAGED), ("hab mich vertan", R.CHANGED_MIND), ("trop ptit", R.TOO_SMALL),
+    ("muy chico", R.TOO_SMALL), ("esta roto", R.DAMAGED), ("troppo stretta", R.TOO_SMALL), ("有破损", R.DAMAGED),
+    ("尺码偏小", R.TOO_SMALL), ("der Akku ist tot", R.DAMAGED), ("zu groß", R.TOO_LARGE),
+    ("viel zu gross", R.TOO_LARGE), ("die Hose ist zu lang", R.TOO_LARGE), ("kaputt angekommen", R.DAMAGED),
+    ("kaput", R.DAMAGED), ("war beschädigt", R.DAMAGED), ("beschadigt", R.DAMAGED), ("Naht ist aufgerissen", R.DAMAGED),
+    ("funktioniert nicht", R.DAMAGED), ("der Bildschirm hat einen Riss", R.DAMAGED),
+    ("falsche Größe geliefert", R.WRONG_ITEM), ("die falsche Farbe", R.WRONG_ITEM),
+    ("nicht wie auf dem Bild", R.NOT_AS_DESCRIBED), ("billig verarbeitet", R.NOT_AS_DESCRIBED),
+    ("gefällt mir nicht", R.CHANGED_MIND), ("hab es mir anders überlegt", R.CHANGED_MIND),
+    ("doppelt bestellt", R.CHANGED_MIND), ("brauche ich nicht mehr", R.CHANGED_MIND),
+    # French
+    ("trop petit", R.TOO_SMALL), ("c'est trop petit pour moi", R.TOO_SMALL), ("trop serré", R.TOO_SMALL),
+    ("trop serre", R.TOO_SMALL), ("tropp petit", R.TOO_SMALL), ("trop grand", R.TOO_LARGE), ("trop large", R.TOO_LARGE),
+    ("arrivé cassé", R.DAMAGED), ("arrive casse", R.DAMAGED), ("l'écran est fissuré", R.DAMAGED),
+    ("ne fonctionne pas", R.DAMAGED), ("pas le bon article", R.WRONG_ITEM),
+    ("on m'a envoyé la mauvaise taille", R.WRONG_ITEM), ("pas conforme à la photo", R.NOT_AS_DESCRIBED),
+    ("ça ne me plaît pas", R.CHANGED_MIND), ("j'ai changé d'avis", R.CHANGED_MIND), ("jai change davis", R.CHANGED_MIND),
+    # Spanish
+    ("me queda pequeño", R.TOO_SMALL), ("me queda pequeno", R.TOO_SMALL), ("me aprieta", R.TOO_SMALL),
+    ("me queda grande", R.TOO_LARGE), ("demasiado grande", R.TOO_LARGE), ("llegó roto", R.DAMAGED),
+    ("llego roto", R.DAMAGED), ("no funciona", R.DAMAGED), ("me mandaron otro color", R.WRONG_ITEM),
+    ("no es como en la foto", R.NOT_AS_DESCRIBED), ("ya no lo quiero", R.CHANGED_MIND),
+    ("cambié de opinión", R.CHANGED_MIND), ("no es pequeño, es grande", R.TOO_LARGE),
+    # Italian
+    ("troppo piccolo", R.TOO_SMALL), ("mi sta stretto", R.TOO_SMALL), ("troppo grande", R.TOO_LARGE),
+    ("mi sta largo", R.TOO_LARGE), ("è arrivato rotto", R.DAMAGED), ("e arrivato rotto", R.DAMAGED),
+    ("non funziona", R.DAMAGED), ("colore sbagliato", R.WRONG_ITEM), ("non è come nella foto", R.NOT_AS_DESCRIBED),
+    ("ho cambiato idea", R.CHANGED_MIND), ("non mi piace", R.CHANGED_MIND),
+    # Chinese
+    ("太小了", R.TOO_SMALL), ("有点小", R.TOO_SMALL), ("穿不下", R.TOO_SMALL), ("太大了", R.TOO_LARGE),
+    ("偏大", R.TOO_LARGE), ("坏了", R.DAMAGED), ("屏幕碎了", R.DAMAGED), ("质量问题", R.DAMAGED),
+    ("发错货了", R.WRONG_ITEM), ("颜色发错了", R.WRONG_ITEM), ("和图片不一样", R.NOT_AS_DESCRIBED),
+    ("不喜欢", R.CHANGED_MIND), ("不想要了", R.CHANGED_MIND), ("拍错了", R.CHANGED_MIND),
+    ("不是太小，是太大", R.TOO_LARGE),
+    # negations and turns
+    ("nicht zu klein, sondern zu groß", R.TOO_LARGE), ("nicht kaputt, nur zu klein", R.TOO_SMALL),
+    ("nicht zu klein, aber kaputt", R.DAMAGED), ("pas cassé, juste trop petit", R.TOO_SMALL),
+    ("no está roto, pero me queda pequeño", R.TOO_SMALL), ("non è rotto, ma è troppo piccolo", R.TOO_SMALL),
+    ("没有坏，就是太小了", R.TOO_SMALL),
+    # other, confidently
+    ("anderer Grund", R.OTHER), ("autre raison", R.OTHER), ("otro motivo", R.OTHER), ("altro motivo", R.OTHER),
+    ("其他原因", R.OTHER), ("zu spät geliefert", R.OTHER),
+])
+def test_reasons_typed_in_every_language(answer, reason):
+    reading_ = choices.read_reason(answer)
+    assert (reading_.reason, reading_.confident) == (reason, True)
+    assert reading_.words == answer
+
+
+@pytest.mark.parametrize("answer, not_this", [
+    ("nicht zu klein", R.TOO_SMALL), ("ce n'est pas trop petit", R.TOO_SMALL), ("no es pequeño", R.TOO_SMALL),
+    ("non è rotto", R.DAMAGED), ("不是太小", R.TOO_SMALL), ("没有坏", R.DAMAGED), ("nicht kaputt", R.DAMAGED),
+    ("die Schuhe", R.DAMAGED), ("ich finde die Farbe schön", R.DAMAGED), ("passt nicht", R.TOO_SMALL),
+    ("kann ich die Schuhe gegen eine andere Größe umtauschen?", R.TOO_LARGE),
+])
+def test_negated_and_look_alike_words_are_not_a_reason(answer, not_this):
+    assert choices.read_reason(answer).reason is not not_this
+    assert choices.reason_in(answer) is not not_this
+
+
+def test_the_german_article_is_no_english_die_and_english_keeps_it():
+    assert choices.reason_in("ich möchte die Schuhe zurückgeben") is None
+    assert choices.reason_in("die Hose ist zu eng") is R.TOO_SMALL
+    for english in ("the battery will die", "it started to die randomly", "dies after an hour"):
+        assert choices.read_reason(english).reason is R.DAMAGED, english
+    assert choices.read_reason("my hat has a hole").reason is R.DAMAGED
+
+
+def test_questions_volunteer_no_reason():
+    for question in ("wie lange habe ich Zeit, wenn es zu klein ist?", "退款要多久", "combien de temps si c'est trop petit ?"):
+        assert choices.reason_in(question) is None, question
+
+
+# -- resolutions ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("answer, resolution", [
+    ("Geld zurück bitte", Resolution.REFUND), ("Geld zuruck", Resolution.REFUND), ("Geld zurueck", Resolution.REFUND),
+    ("Erstattung", Resolution.REFUND), ("Rückerstattung bitte", Resolution.REFUND), ("zurück aufs Konto", Resolution.REFUND),
+    ("umtauschen gegen L", Resolution.EXCHANGE), ("Umtausch in Größe 42", Resolution.EXCHANGE),
+    ("lieber einen Gutschein", Resolution.STORE_CREDIT), ("kein Gutschein, Geld zurück", Resolution.REFUND),
+    ("kann ich umtauschen?", Resolution.EXCHANGE), ("Umtausch statt Geld zurück", Resolution.EXCHANGE),
+    ("remboursement", Resolution.REFUND), ("remboursment svp", Resolution.REFUND),
+    ("je veux être remboursé", Resolution.REFUND), ("un échange en M", Resolution.EXCHANGE),
+    ("echange", Resolution.EXCHANGE), ("un avoir", Resolution.STORE_CREDIT), ("bon d'achat", Resolution.STORE_CREDIT),
+    ("je voudrais avoir un remboursement", Resolution.REFUND), ("pas d'avoir, un remboursement", Resolution.REFUND),
+    ("reembolso", Resolution.REFUND), ("quiero mi dinero", Resolution.REFUND),
+    ("cambio por una talla más", Resolution.EXCHANGE), ("cambiarlo por otro color", Resolution.EXCHANGE),
+    ("un vale de compra", Resolution.STORE_CREDIT), ("no quiero vale, quiero el dinero", Resolution.REFUND),
+    ("¿puedo cambiarlo?", Resolution.EXCHANGE),
+    ("rimborso", Resolution.REFUND), ("voglio i soldi indietro", Resolution.REFUND),
+    ("cambio con la taglia M", Resolution.EXCHANGE), ("preferisco il cambio", Resolution.EXCHANGE),
+    ("un buono", Resolution.STORE_CREDIT),
+    ("退款", Resolution.REFUND), ("我要退款", Resolution.REFUND), ("退钱", Resolution.REFUND),
+    ("换货", Resolution.EXCHANGE), ("换大一码", Resolution.EXCHANGE), ("积分", Resolution.STORE_CREDIT),
+    ("不要退款，换货", Resolution.EXCHANGE), ("可以换吗", Resolution.EXCHANGE),
+    ("ja, refund please", Resolution.REFUND), ("ne nummer größer bitte", Resolution.EXCHANGE),
+    ("je préfère un avoir", Resolution.STORE_CREDIT), ("devuélvanme la plata", Resolution.REFUND),
+    ("cambio x otra talla", Resolution.EXCHANGE), ("换一个大码", Resolution.EXCHANGE), ("退款就行", Resolution.REFUND),
+])
+def test_resolutions_typed_in_every_language(answer, resolution):
+    assert choices.read_resolution(answer, EVERY) is resolution
+
+
+@pytest.mark.parametrize("answer", [
+    "wie lange dauert die Erstattung?", "combien de temps pour le remboursement ?", "¿cuánto tarda el reembolso?",
+    "quanto tempo per il rimborso?", "退款要多久", "Geld zurück oder Umtausch?", "vale",
+])
+def test_questions_and_two_choices_choose_nothing(answer):
+    assert choices.read_resolution(answer, EVERY) is None
+
+
+def test_a_resolution_the_policy_does_not_offer_is_none():
+    assert choices.read_resolution("Gutschein", [Resolution.REFUND, Resolution.EXCHANGE]) is None
+
+
+# -- yes / no ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("answer, said", [
+    ("jup", True), ("klaro", True), ("nee lass mal", False), ("ouai", True), ("nn", False), ("sip", True), ("nop", False),
+    ("no no", False), ("嗯嗯", True), ("好滴", True), ("不用", False),
+    ("ja", True), ("ja genau", True), ("jaa", True), ("genau", True), ("richtig", True), ("stimmt", True),
+    ("passt", True), ("gerne", True), ("jo passt", True), ("nein", False), ("nee", False), ("nö", False),
+    ("nein danke", False), ("stimmt nicht", False), ("nein, das andere", False), ("nicht wirklich", False),
+    ("passt nicht", False), ("vielleicht", None), ("weiß nicht", None), ("weiss nicht", None),
+    ("oui", True), ("ouais", True), ("d'accord", True), ("daccord", True), ("c'est ça", True), ("bien sûr", True),
+    ("bien sur", True), ("non", False), ("non merci", False), ("pas du tout", False), ("peut-être", None),
+    ("je sais pas", None), ("je ne sais pas", None),
+    ("ça me va", True), ("ça me va pas", False), ("ça va pas", False), ("ça marche", True), ("ca marche pas", False),
+    ("sí", True), ("si", True), ("claro", True), ("vale", True), ("de acuerdo", True), ("no", False),
+    ("no gracias", False), ("para nada", False), ("tal vez", None), ("no sé", None),
+    ("sì", True), ("certo", True), ("va bene", True), ("esatto", True), ("no grazie", False), ("per niente", False),
+    ("forse", None), ("non so", None),
+    ("是的", True), ("是", True), ("对", True), ("好的", True), ("可以", True), ("嗯", True), ("没问题", True),
+    ("没错", True), ("好的谢谢", True), ("不", False), ("不是", False), ("不要了", False), ("不用了", False),
+    ("算了", False), ("不确定", None), ("是的，第二个", True),
+    # a yes/no word inside other words, or a sentence that only holds one
+    ("我要退款", None), ("订单号是1157", None), ("早上好", None), ("nosotros lo devolvemos mañana", None),
+    ("sitio web", None), ("nonna", None), ("je ne connais pas mon numéro de commande", None),
+    ("da ist ein Loch drin", None), ("kann ich umtauschen?", None), ("merci", None), ("danke", None),
+])
+def test_yes_and_no_in_every_language(answer, said):
+    assert choices.read_yes_no(answer) is said
+
+
+# -- which item, how many ------------------------------------------------------------------------
+@pytest.mark.parametrize("answer, lines, chosen", [
+    ("das zweite", TWO, ["L2"]), ("den zweiten", TWO, ["L2"]), ("das erste", TWO, ["L1"]), ("die Schuhe", TWO, ["L1"]),
+    ("die Stiefel", TWO, ["L1"]), ("die Socken", TWO, ["L2"]), ("beide", TWO, ["L1", "L2"]),
+    ("nicht die Schuhe", TWO, ["L2"]), ("alle außer den Socken", THREE, ["L1", "L3"]), ("das letzte", THREE, ["L3"]),
+    ("les deux", TWO, ["L1", "L2"]), ("le deuxième", TWO, ["L2"]), ("le deuxieme", TWO, ["L2"]),
+    ("la première", TWO, ["L1"]), ("les chaussettes", TWO, ["L2"]), ("tous sauf les chaussettes", THREE, ["L1", "L3"]),
+    ("los dos", TWO, ["L1", "L2"]), ("el segundo", TWO, ["L2"]), ("los calcetines", TWO, ["L2"]), ("las botas", TWO, ["L1"]),
+    ("entrambi", TWO, ["L1", "L2"]), ("il secondo", TWO, ["L2"]), ("i calzini", TWO, ["L2"]), ("le scarpe", TWO, ["L1"]),
+    ("beides", TWO, ["L1", "L2"]), ("nur die socken", TWO, ["L2"]), ("les 2", TWO, ["L1", "L2"]), ("le 2eme", TWO, ["L2"]),
+    ("los 2", TWO, ["L1", "L2"]), ("el 2do", TWO, ["L2"]), ("tutti e 2", TWO, ["L1", "L2"]), ("il 2°", TWO, ["L2"]),
+    ("就第二个", TWO, ["L2"]), ("只要袜子", TWO, ["L2"]), ("都要退", TWO, ["L1", "L2"]),
+    ("两个都退", TWO, ["L1", "L2"]), ("第二个", TWO, ["L2"]), ("第一个", TWO, ["L1"]), ("袜子", TWO, ["L2"]),
+    ("那双鞋", TWO, ["L1"]), ("最后一个", THREE, ["L3"]), ("zwei", TWO, ["L2"]),
+    ("beide", THREE, None), ("pas du tout", TWO, None), ("tout à fait", TWO, None), ("llegó todo roto", TWO, None),
+    ("两件", TWO, None),
+])
+def test_items_named_in_every_language(answer, lines, chosen):
+    found = choices.read_lines(answer, lines)
+    assert (None if found is None else [line.line_id for line in found]) == chosen
+
+
+def test_items_mentioned_in_a_sentence():
+    assert [l.line_id for l in choices.mentioned_lines("ich möchte die Socken zurückschicken", THREE)] == ["L2"]
+    assert [l.line_id for l in choices.mentioned_lines("je voudrais renvoyer les chaussettes", THREE)] == ["L2"]
+    assert [l.line_id for l in choices.mentioned_lines("我想退袜子", THREE)] == ["L2"]
+    assert choices.mentioned_lines("I'm gonna return it", THREE) == ()
+
+
+@pytest.mark.parametrize("answer, count", [
+    ("beide", 2), ("zwei", 2), ("nur eins", 1), ("nur einen", 1), ("alle", 3), ("die Hälfte", None),
+    ("les deux", 2), ("deux", 2), ("un seul", 1), ("tous", 3), ("la moitié", None),
+    ("los dos", 2), ("dos", 2), ("solo uno", 1), ("todos", 3), ("la mitad", None),
+    ("entrambi", 2), ("due", 2), ("tutti e due", 2), ("tutti", 3), ("metà", None),
+    ("两个都退", 2), ("两个", 2), ("一个", 1), ("只退一个", 1), ("都退", 3), ("一半", None),
+    ("when's my delivery due", None), ("juste un", 1), ("nur eine", 1), ("les 2", 2), ("两双", 2), ("就一个", 1),
+    ("vorrei fare un reso per la taglia", None),
+])
+def test_quantities_in_every_language(answer, count):
+    assert choices.read_quantity(answer, 3) == count
+
+
+def test_both_inside_a_sentence():
+    assert choices.quantity_in("ich schicke beide zurück", 2) == 2
+    assert choices.quantity_in("je renvoie les deux", 2) == 2
+    assert choices.quantity_in("两个都退", 2) == 2
+
+
+# -- the dialogue's word tables ------------------------------------------------------------------
+@pytest.mark.parametrize("words, asks", [
+    ("wie lange dauert das?", True), ("wie lange dauert die erstattung", True), ("kann ich umtauschen", True),
+    ("zu klein", False), ("combien de temps ça prend", True), ("puis-je échanger", True), ("trop petit", False),
+    ("¿cuándo llega mi reembolso", True), ("cuándo llega el dinero", True), ("me queda pequeño", False),
+    ("quanto tempo ci vuole", True), ("troppo piccolo", False), ("perché è troppo piccolo", False),
+    ("退款要多久", True), ("可以退款吗", True), ("太小了", False), ("hallo, wo ist mein paket", True),
+])
+def test_questions_in_every_language(words, asks):
+    assert reading.is_question(words) is asks
+
+
+def test_bot_challenges_already_sent_and_still_in_time():
+    for words in ("bist du ein bot?", "es-tu un robot ?", "eres un bot?", "sei un bot?", "你是机器人吗"):
+        assert reading.asks_if_bot(words), words
+    for words in ("ich habe es schon zurückgeschickt", "je l'ai déjà renvoyé", "ya lo he devuelto",
+                  "l'ho già spedito", "已经寄回了"):
+        assert reading.already_sent(words), words
+    for words in ("kann ich es noch zurückgeben?", "je peux encore le retourner ?", "todavía puedo devolverlo?",
+                  "posso ancora restituirlo?", "还能退吗"):
+        assert reading.asks_window(words), words
+    assert not reading.already_sent("je veux le renvoyer")
+
+
+def test_the_cancel_words_in_every_language():
+    assert manager._CANCEL_VERB.search("bitte stornieren") and manager._CANCEL_VERB.search("我要取消")
+    assert manager._KEEP_ALL.search("nein, alles behalten") and manager._KEEP_ALL.search("不取消")
+    assert not manager._CANCEL_VERB.search(manager._cancel_words("不取消"))
+    assert manager._EVERYTHING.search("alles stornieren") and not manager._EVERYTHING.search("tout à fait")
+    assert manager._QUESTION_LEAD.match("kann ich umtauschen") and manager._QUESTION_LEAD.match("可以换货吗")
+    assert not manager._CANCEL_VERB.search("i want to annul my order")  # English as before
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("wie lange habe ich Zeit für eine Rücksendung?", "window"), ("wer zahlt den Rückversand?", "shipping_cost"),
+    ("ist die Rücksendung kostenlos?", "shipping_cost"), ("wie lange dauert eine Erstattung?", "refund_timing"),
+    ("qui paie les frais de retour ?", "shipping_cost"), ("combien de temps prend un remboursement ?", "refund_timing"),
+    ("¿cuánto tiempo tengo para devolver algo?", "window"), ("¿quién paga el envío de la devolución?", "shipping_cost"),
+    ("quanto tempo ho per il reso?", "window"), ("chi paga la spedizione del reso?", "shipping_cost"),
+    ("退款要多久？", "refund_timing"), ("退货运费谁出？", "shipping_cost"), ("退货政策是什么？", "general"),
+])
+def test_policy_questions_in_every_language(question, topic):
+    from bot.conversation import policy_answers
+
+    words = question.lower()
+    assert policy_answers.sounds_like_policy_question(words) and policy_answers.topics_in(words) == [topic]
+
+
+def test_answers_are_no_policy_questions():
+    from bot.conversation import policy_answers
+
+    for words in ("zu klein", "geld zurück bitte", "remboursement", "退款", "the frist one",
+                  "what are the conditions for returning an item"):
+        assert not policy_answers.sounds_like_policy_question(words), words
+
+
+def test_tot_is_dead_in_german_and_a_child_in_english():
+    assert choices.read_reason("der Akku ist nach zwei Tagen tot").reason is R.DAMAGED
+    assert not choices.read_reason("my tot loves it").confident
+    assert not choices.read_reason("return my tote bag").confident
+
+
+def test_not_received_and_a_lost_order_number_in_every_language():
+    for words in ("das paket ist nie angekommen", "als zugestellt markiert, aber nicht da", "je n'ai jamais reçu le colis",
+                  "no me ha llegado", "non mi è mai arrivato", "显示签收了但是没收到"):
+        assert reading.not_received(words), words
+    for words in ("ich finde die bestellnummer nicht", "je ne trouve pas mon numéro de commande",
+                  "no tengo el número de pedido", "non trovo il numero d'ordine", "找不到订单号"):
+        assert reading.lost_order_number(words), words
+    assert not reading.not_received("zu klein") and not reading.lost_order_number("bestellnummer 1157")
+    for words in ("j'ai perdu mon numéro de commande", "ho perso il numero d'ordine", "订单号丢了", "perdí el número de pedido"):
+        assert not reading.not_received(words), words
+
+
+@pytest.mark.parametrize("text, goals", [
+    ("Ich will die Schuhe zurückschicken und wo ist meine Erstattung für #1003?", ["return", "refund_status"]),
+    ("je voudrais retourner le pull et où est ma commande #1004 ?", ["return", "track"]),
+    ("quiero devolver la chaqueta y dónde está mi pedido #1004?", ["return", "track"]),
+    ("vorrei restituire la giacca e dov'è il mio ordine #1004?", ["return", "track"]),
+    ("我想退货，还有我的快递到哪了？", ["return", "track"]),
+])
+def test_two_requests_in_one_message_in_every_language(text, goals):
+    requests = reading.requests_in(reading.Reading.of(text, "request_return", 0.9, []))
+    assert [r.goal for r in requests] == goals
+
+
+def test_a_chinese_word_holding_an_item_word_names_no_item():
+    bag = OrderLine("L9", "SKU-BAG", "Leather crossbody bag", "bags", 1, Decimal("120"))
+    assert choices.mentioned_lines("我的包裹到哪了", (bag, SCARF)) == ()
+    assert choices.read_lines("那个包", (bag, SCARF)) == (bag,)

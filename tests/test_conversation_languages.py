@@ -1,0 +1,134 @@
+"""Whole conversations in German and Chinese (issue 15) on the dialogue manager in-process, as a
+customer types them: the return with a typed reason and resolution, "ja" to the bot's offer, a
+correction ("nein, nur die Yogamatte"). The NLU is given no help (a low-confidence fallback) where
+the words themselves must be read, so what is tested is the dialogue's own reading."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_conversation_manager import (ALICE_EMAIL, ALICE_ORDER, CHLOE_EMAIL, Chat, cancelled_units,  # noqa: F401
+                                             chat, verified_alice)
+
+GEORGE_ORDER, GEORGE_POSTCODE = "#2146", "OX1 2JD"  # processing: Yoga mat x2, E-reader 6-inch
+UNSURE = {"intent": "nlu_fallback", "confidence": 0.3}
+
+
+def typed(chat: Chat, text: str):
+    return chat.say(text, **UNSURE)
+
+
+def test_a_german_return_typed_from_start_to_end(chat):
+    chat.say(f"Hallo, ich möchte etwas aus der Bestellung {ALICE_ORDER} zurückschicken", "request_return")
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_line"
+    assert typed(chat, "die Schuhe")[-1] == "utter_ask_return_reason"
+    assert typed(chat, "sind leider zu klein")[-1] == "utter_ask_resolution"
+    assert typed(chat, "Geld zurück bitte")[-1] == "utter_rma_issued"
+    (rma,) = chat.rmas()
+    assert (rma.line_id, rma.reason.value, rma.resolution.value) == ("L1", "too_small", "refund")
+    assert chat.services.store.return_words_for(rma.rma_id) == "sind leider zu klein"
+
+
+
+def test_german_items_by_ordinal_both_and_name(chat):
+    verified_alice(chat)
+    typed(chat, "das zweite")
+    assert chat.state.task.line_ids == ("L2",)
+    for answer in ("beide", "alle beide", "die Schuhe und die Socken"):
+        other = verified_alice(Chat(chat.services, f"web:de-{answer}"))
+        typed(other, answer)
+        assert other.state.task.line_ids == ("L1", "L2"), answer
+
+
+def test_a_german_cancel_is_corrected_then_confirmed_with_ja(chat, services):
+    chat.say(f"bitte die Bestellung {GEORGE_ORDER} stornieren", "cancel_order")
+    assert chat.say(GEORGE_POSTCODE)[-1] == "utter_confirm_cancel"
+    assert typed(chat, "nein, nur den E-Reader")[-1] == "utter_confirm_cancel_items"
+    assert chat.value("utter_confirm_cancel_items", "items") == "E-reader 6-inch"
+    assert typed(chat, "ja genau")[0] == "utter_cancel_items_done"
+    assert cancelled_units(services) == {"E-reader 6-inch": 1}
+
+
+def test_a_german_nein_keeps_the_order(chat, services):
+    chat.say("Bestellung #1003 stornieren bitte", "cancel_order")
+    assert chat.say(CHLOE_EMAIL)[-1] == "utter_confirm_cancel"
+    assert typed(chat, "nee, lieber doch nicht") == ["utter_cancel_kept"]
+    assert services.store.get_order("#1003").status.value == "processing"
+
+
+def test_ja_to_the_offered_person_in_german_french_spanish_italian_chinese(services):
+    for i, yes in enumerate(("ja bitte", "oui volontiers", "sí, por favor", "sì grazie", "好的")):
+        chat = Chat(services, f"web:yes-{i}")
+        chat.say("i want to return order 12-34567-89012", "request_return")
+        assert chat.say("SW1A 1AA")[-1] == "utter_not_eligible_window_closed"
+        assert typed(chat, yes) == ["utter_handoff"], yes
+
+
+def test_a_typed_question_chooses_an_exchange(chat):
+    verified_alice(chat)
+    typed(chat, "die Schuhe")
+    typed(chat, "zu eng")
+    typed(chat, "kann ich umtauschen?")
+    assert chat.state.task is None or chat.state.task.resolution == "exchange"
+    (rma,) = chat.rmas()
+    assert (rma.reason.value, rma.resolution.value) == ("too_small", "exchange")
+
+
+def test_a_chinese_return_typed_from_start_to_end(chat):
+    chat.say(f"你好，我想退货，订单号{ALICE_ORDER}", "request_return")
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_line"
+    assert typed(chat, "第一个")[-1] == "utter_ask_return_reason"
+    assert typed(chat, "鞋子太小了，穿不下")[-1] == "utter_ask_resolution"
+    assert typed(chat, "退款吧")[-1] == "utter_rma_issued"
+    (rma,) = chat.rmas()
+    assert (rma.line_id, rma.reason.value, rma.resolution.value) == ("L1", "too_small", "refund")
+
+
+def test_chinese_both_items_and_a_name(chat):
+    verified_alice(chat)
+    typed(chat, "两个都退")
+    assert chat.state.task.line_ids == ("L1", "L2")
+    other = verified_alice(Chat(chat.services, "web:zh-socks"))
+    typed(other, "袜子")
+    assert other.state.task.line_ids == ("L2",)
+
+
+def test_a_chinese_cancel_confirmed_with_shi_de_and_one_declined_with_bu_yong_le(services):
+    chat = Chat(services, "web:zh-cancel")
+    chat.say("取消订单#1003", "cancel_order")
+    assert chat.say(CHLOE_EMAIL)[-1] == "utter_confirm_cancel"
+    assert typed(chat, "是的") == ["utter_cancel_done"]
+    chat = Chat(services, "web:zh-keep")
+    chat.say(f"取消订单{GEORGE_ORDER}", "cancel_order")
+    chat.say(GEORGE_POSTCODE)
+    assert typed(chat, "不用了，谢谢") == ["utter_cancel_kept"]
+
+
+def test_a_chinese_correction_names_the_item_instead(chat, services):
+    chat.say(f"取消订单{GEORGE_ORDER}", "cancel_order")
+    assert chat.say(GEORGE_POSTCODE)[-1] == "utter_confirm_cancel"
+    assert typed(chat, "不对，只取消瑜伽垫")[-1] == "utter_confirm_cancel_items"
+    assert chat.value("utter_confirm_cancel_items", "items").startswith("Yoga mat")
+    assert typed(chat, "对")[0] == "utter_cancel_items_done"
+
+
+@pytest.mark.parametrize("line, reason, resolution", [
+    ("la première", "trop petites", "remboursement svp"),
+    ("el primero", "me quedan pequeñas", "prefiero el reembolso"),
+    ("il primo", "troppo piccole", "rimborso grazie"),
+])
+def test_french_spanish_italian_returns_typed(chat, line, reason, resolution):
+    verified_alice(chat)
+    assert typed(chat, line)[-1] == "utter_ask_return_reason"
+    assert typed(chat, reason)[-1] == "utter_ask_resolution"
+    assert typed(chat, resolution)[-1] == "utter_rma_issued"
+    (rma,) = chat.rmas()
+    assert (rma.line_id, rma.reason.value, rma.resolution.value) == ("L1", "too_small", "refund")
+
+
+@pytest.mark.parametrize("first, correction", [("die Schuhe", "nein, die Socken"), ("鞋子", "不对，是袜子"),
+                                               ("les chaussures", "non, les chaussettes")])
+def test_a_corrected_item_is_followed(chat, first, correction):
+    verified_alice(chat)
+    assert typed(chat, first)[-1] == "utter_ask_return_reason" and chat.state.task.line_ids == ("L1",)
+    assert chat.say(correction, "deny", 0.6)[-1] == "utter_ask_return_reason"
+    assert chat.state.task.line_ids == ("L2",)
