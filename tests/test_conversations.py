@@ -203,11 +203,14 @@ def _catalogue_sentences(path):
 def test_the_catalogues_are_read_in_their_own_language(orders):
     """`replies_in` raises no false alarm on any sentence the bot can say in a language (the
     catalogues, as translated), and catches most English sentences where another language is wanted."""
-    from bot.language import LANGUAGES
+    from bot.language import LANGUAGES, words_of
     from bot.settings import ROOT
 
     titles = corpus._titles({o.order_id: o for o in orders})
     english = _catalogue_sentences(ROOT / "domain.yml")
+    # A fragment ("refunded", "Store credit") is too short to tell by design: the portal's and the
+    # slip's labels are judged with the page they sit on, so the catch rate counts sentences only.
+    judged = [t for t in english if len(words_of(corpus.RMA_NUMBER.sub(" ", t))) >= corpus.REPLY_MIN_WORDS]
     for lang in LANGUAGES:
         path = ROOT / "domain.yml" if lang == "en" else ROOT / "languages" / lang / "responses" / "assistant.yml"
         if not path.exists():
@@ -215,8 +218,8 @@ def test_the_catalogues_are_read_in_their_own_language(orders):
         alarms = [(t, found) for t in _catalogue_sentences(path) if (found := corpus.reply_language(t, lang, titles))]
         assert not alarms, f"{lang}: {alarms[:5]}"
         if lang != "en":
-            caught = sum(corpus.reply_language(t, lang, titles) == "en" for t in english)
-            assert caught / len(english) >= 0.7, (lang, caught, len(english))
+            caught = sum(corpus.reply_language(t, lang, titles) == "en" for t in judged)
+            assert caught / len(judged) >= 0.85, (lang, caught, len(judged))
 
 
 def test_buttons_count_in_a_replys_language():
