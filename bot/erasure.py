@@ -64,6 +64,8 @@ KEPT = {
     "source_cursors": "how far each marketplace was synced, and its last error; no customer data",
     "source_webhooks": "ids of marketplace webhooks already applied; no customer data",
     "source_returns": "returnbot's returns mirrored in a marketplace's admin (RMA and its id there); no customer data",
+    "order_refunds": "refunds made in a marketplace (order, line, units, amount), for accounting; no customer data",
+    "order_deliveries": "when a marketplace expects an order delivered; no customer data",
 }
 
 LABELS = {

@@ -16,6 +16,15 @@ copy answered was read from its marketplace, so the customer can be told how old
 `mirror_returns(source, mirror)` creates in the marketplace's admin the returns of the RMAs
 returnbot issued for its orders (Shopify, `SHOPIFY_CREATE_RETURNS`), each once.
 
+Refunds made in the marketplace (`Order.refunds`, one `MarketplaceRefund` per refund and line) are
+kept in the ledger once per (source, refund id), whatever reads them again (lookups, the sync, a
+webhook delivered twice). A return returnbot issued that is still in progress is then refunded
+(`settle_refunds`) when the marketplace refunded at least its units of its line after it was made:
+through `ReturnUpdates.record` with the event id `refund:<refund id>`, so the move happens once
+however often it is tried, and the customer's notice and "where is my refund?" follow from the
+return's own status. A refund of fewer units than the return leaves it in progress; a refund with no
+line (shipping only, an amount on the order) is not read.
+
 `sync(source)` is the periodic fallback of webhooks: it reads what changed since the source's
 cursor, page by page, keeping the cursor after each page, so a failure repeats one page at most.
 
@@ -26,11 +35,11 @@ order ids, source names and the sources' error messages only.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
-from bot.models import Order, OrderStatus
+from bot.models import MarketplaceRefund, Order, OrderStatus, Rma, RmaStatus
 from bot.ports import OrderSource, SourceError
 
 log = logging.getLogger(__name__)
@@ -66,6 +75,28 @@ class ReturnMirror(Protocol):
 
 
 @dataclass(frozen=True)
+class KeptRefund:
+    """A marketplace refund as the ledger keeps it: when it was first seen, and the return it refunded."""
+    refund: MarketplaceRefund
+    seen_at: datetime
+    rma_id: Optional[str] = None
+
+    @property
+    def at(self) -> datetime:
+        """When it was made: the marketplace's time, else when returnbot first saw it."""
+        return self.refund.at or self.seen_at
+
+
+class ReturnsInProgress(Protocol):
+    """Returnbot's returns, as a marketplace refund reaches them (`bot.return_updates.ReturnUpdates`)."""
+
+    def rmas_for_order(self, order_id: str) -> List[Rma]: ...
+
+    def record(self, rma_id: str, status: RmaStatus, *, event_id: Optional[str] = None, note: str = "",
+               source: str = "cli", at: Optional[datetime] = None): ...
+
+
+@dataclass(frozen=True)
 class SourceState:
     source: str
     orders: int
@@ -92,6 +123,13 @@ class SourceLedger(Protocol):
     def returns_to_mirror(self, source: str) -> List[PendingReturn]: ...
 
     def record_mirrored(self, source: str, rma_id: str, external_id: str, at: datetime) -> None: ...
+
+    def record_refunds(self, source: str, order_id: str, refunds: Sequence[MarketplaceRefund], at: datetime) -> None:
+        """Keep each refund once per (source, refund id); one seen before changes nothing."""
+
+    def refunds_for(self, source: str, order_id: str) -> List[KeptRefund]: ...
+
+    def assign_refunds(self, source: str, refund_ids: Sequence[str], rma_id: str) -> None: ...
 
 
 class OrderCache(Protocol):
@@ -128,8 +166,10 @@ class SyncResult:
 
 class LiveOrders:
     def __init__(self, cache: OrderCache, ledger: SourceLedger, sources: Sequence[OrderSource],
-                 clock: Callable[[], datetime], max_age: timedelta = DEFAULT_MAX_AGE):
+                 clock: Callable[[], datetime], max_age: timedelta = DEFAULT_MAX_AGE,
+                 returns: Optional[ReturnsInProgress] = None):
         self.cache, self.ledger, self.clock, self.max_age = cache, ledger, clock, max_age
+        self.returns = returns  # None: marketplace refunds are kept but reach no return
         self.sources: Dict[str, OrderSource] = {s.name: s for s in sources}
 
     def lookup_order(self, order_id: str) -> Optional[Order]:
@@ -169,8 +209,51 @@ class LiveOrders:
         if not self.ledger.claim(source, order.order_id, at):
             log.warning("order %s from %s not kept: another source owns that order id", order.order_id[:64], source)
             return False
-        self.cache.upsert_orders([order])
+        self.cache.upsert_orders([replace(order, refunds=())])
+        if order.refunds:
+            self.ledger.record_refunds(source, order.order_id, order.refunds, at)
+            self.settle_refunds(source, order.order_id, at)
         return True
+
+    def settle_refunds(self, source: str, order_id: str, at: datetime) -> Tuple[str, ...]:
+        """Refund each return in progress on the order whose units of its line the marketplace refunded
+        after it was made (oldest return first, each refund counted for one return); the RMA ids moved
+        now. A return refunded or rejected already is left alone, and a move made before (the same
+        refund read again, by another process too) is not made twice (`ReturnUpdates.record`'s key)."""
+        if self.returns is None:
+            return ()
+        kept = self.ledger.refunds_for(source, order_id)
+        taken = {k.refund.refund_id for k in kept if k.rma_id}
+        moved: List[str] = []
+        for rma in sorted(self.returns.rmas_for_order(order_id), key=lambda r: (r.created_at, r.rma_id)):
+            if rma.status in (RmaStatus.REFUNDED, RmaStatus.REJECTED):
+                continue
+            covering: List[KeptRefund] = []
+            units = 0
+            for refund in sorted(kept, key=lambda k: (k.at, k.refund.refund_id)):
+                if refund.refund.refund_id in taken or refund.refund.line_id != rma.line_id \
+                        or refund.at < rma.created_at:
+                    continue
+                covering.append(refund)
+                units += refund.refund.quantity
+                if units >= rma.quantity:
+                    break
+            if units < rma.quantity:
+                continue  # not refunded yet, or fewer units than the return: it stays in progress
+            last = covering[-1].refund.refund_id
+            try:
+                recorded = self.returns.record(rma.rma_id, RmaStatus.REFUNDED, event_id=f"refund:{last}",
+                                               note=f"refunded in {source}", source=source, at=at)
+            except ValueError as refused:  # bot.return_updates.RefusedUpdate: finished in between
+                log.info("refund at %s for %s not applied: %s", source, rma.rma_id, refused)
+                continue
+            ids = [k.refund.refund_id for k in covering]
+            self.ledger.assign_refunds(source, ids, rma.rma_id)
+            taken.update(ids)
+            if recorded.applied:
+                log.info("return %s refunded at %s (order %s)", rma.rma_id, source, order_id[:64])
+                moved.append(rma.rma_id)
+        return tuple(moved)
 
     def sync(self, name: str, max_pages: int = 100) -> SyncResult:
         """Read what changed at one source since its cursor, keeping each page's orders and cursor."""

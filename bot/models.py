@@ -98,6 +98,18 @@ class OrderLine:
 
 
 @dataclass(frozen=True)
+class MarketplaceRefund:
+    """Units of one order line the merchant refunded in the marketplace (Shopify, Amazon, eBay), as
+    the marketplace reports them: `refund_id` is the marketplace's own and unique within it (one row
+    per line of a refund); `at` is when the marketplace made it, when it says."""
+    refund_id: str
+    line_id: str
+    quantity: int
+    at: Optional[datetime] = None
+    amount: Optional[Money] = None
+
+
+@dataclass(frozen=True)
 class Order:
     order_id: str
     channel: SalesChannel
@@ -112,6 +124,10 @@ class Order:
     carrier: Optional[str] = None
     tracking_number: Optional[str] = None
     return_shipping_cost: Optional[Decimal] = None  # the price of a return label, if known
+    due_by: Optional[datetime] = None  # the latest day the marketplace expects a shipped order delivered
+    # Refunds read from the marketplace with the order (bot.live_orders keeps them in its ledger,
+    # the order store does not): a return in progress for those units is refunded.
+    refunds: Tuple["MarketplaceRefund", ...] = ()
 
     def line(self, line_id: str) -> Optional[OrderLine]:
         return next((line for line in self.lines if line.line_id == line_id), None)

@@ -84,6 +84,10 @@ class ReturnUpdates:
         updated, applied = self.store.apply_rma_event(rma_id, status, at or self.clock(), note[:500], key)
         return Recorded(updated or rma, applied)
 
+    def rmas_for_order(self, order_id: str) -> List[Rma]:
+        """The order's returns (a marketplace's refund looks for the one in progress: bot/live_orders.py)."""
+        return self.store.rmas_for_order(order_id)
+
     # -- telling customers -----------------------------------------------------------------------
     def due(self, limit: int = 100) -> List[Notice]:
         """Events after the cursor, each with whom to tell and what (oldest first)."""

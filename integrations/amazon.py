@@ -26,9 +26,12 @@ person instead, like any unverifiable order). A refused RDT request is `SourceEr
 naming the role.
 
 Mapping: `FulfillmentChannel` AFN -> `Fulfillment.FBA` (Amazon runs the return), MFN -> merchant.
-`OrderStatus` Canceled -> cancelled, Shipped -> shipped (delivered once `LatestDeliveryDate` has
-passed: the Orders API does not report delivery), PartiallyShipped -> shipped, everything else ->
-processing. `ItemPrice` is the price of the whole quantity; the unit price is it divided by
+`OrderStatus` Canceled -> cancelled, Shipped -> shipped, PartiallyShipped -> shipped, everything
+else -> processing. An Easy Ship order's `EasyShipShipmentStatus` says where the parcel is: Delivered
+-> delivered (at `LastUpdateDate`), PickedUp ... OutForDelivery -> shipped; its trouble statuses
+(Lost, Undeliverable, ReturningToSeller...) keep the order shipped with no due date. Any other
+shipped order is due by `LatestDeliveryDate` (`Order.due_by`) and counts as delivered once that has
+passed: the Orders API does not report delivery outside Easy Ship. `ItemPrice` is the price of the whole quantity; the unit price is it divided by
 `QuantityOrdered`. Refunds are not in the Orders API: they are read from the Finances API
 (`listFinancialEventsByOrderId`, `RefundEventList[].ShipmentItemAdjustmentList[]`: the order item
 or SKU and `QuantityShipped`, the units refunded), which needs the Finance and Accounting role; the
@@ -40,13 +43,15 @@ import json
 import logging
 import re
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import httpx
 
-from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, SalesChannel
+from bot.models import (Customer, Fulfillment, MarketplaceRefund, Money, Order, OrderLine, OrderStatus,
+                        SalesChannel)
 from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
@@ -80,6 +85,9 @@ PII_ELEMENTS = ["buyerInfo", "shippingAddress"]
 FIRST_SYNC = timedelta(days=60)
 ORDER_ID = re.compile(r"[0-9A-Z]{3}-[0-9]{7}-[0-9]{7}", re.ASCII)  # 113-1234567-1234567; fullmatch
 STATUS = {"Canceled": OrderStatus.CANCELLED, "Shipped": OrderStatus.SHIPPED, "PartiallyShipped": OrderStatus.SHIPPED}
+# Easy Ship orders carry `EasyShipShipmentStatus` (Orders v0): the carrier's own word on the parcel.
+EASY_SHIP_MOVING = ("PickedUp", "DroppedOff", "AtOriginFC", "AtDestinationFC", "OutForDelivery")
+EASY_SHIP_TROUBLE = ("RejectedByBuyer", "Undeliverable", "ReturningToSeller", "ReturnedToSeller", "Lost", "Damaged")
 
 
 class AmazonOrderSource:
@@ -234,11 +242,12 @@ class AmazonOrderSource:
                 return items
 
 
-    def _refunded(self, order_id: str) -> Dict[str, int]:
-        """Units refunded per order item id or SKU, from the order's refund events."""
+    def _refunded(self, order_id: str) -> List[MarketplaceRefund]:
+        """The order's refunds, one per refunded order item (`line_id` is its OrderItemId, else its SKU:
+        `_read` finds the line), from its refund events."""
         if not self.read_refunds:
-            return {}
-        refunded: Dict[str, int] = {}
+            return []
+        refunds: List[MarketplaceRefund] = []
         token: Optional[str] = None
         while True:
             try:
@@ -250,21 +259,42 @@ class AmazonOrderSource:
                 self.read_refunds = False
                 log.warning("%s: the Finances API is refused (the app needs the Finance and Accounting role): "
                             "refunds are not read", TITLE)
-                return {}
+                return []
             payload = (self.client.json(response) or {}).get("payload") if response is not None else None
             events = (payload or {}).get("FinancialEvents") if isinstance(payload, Mapping) else None
             try:
                 for event in items_of(events if isinstance(events, Mapping) else {}, "RefundEventList"):
+                    posted = timestamp(event, "PostedDate", required=False)
                     for item in items_of(event, "ShipmentItemAdjustmentList"):
-                        key = text(item, "OrderItemId", required=False) or text(item, "SellerSKU", required=False)
-                        if key:
-                            refunded[key] = refunded.get(key, 0) + quantity(item.get("QuantityShipped", 0),
-                                                                            "QuantityShipped")
+                        refunds.extend(_refund(order_id, posted, item, len(refunds)))
             except Malformed as exc:
                 raise SourceError(TITLE, f"order {order_id} refunds cannot be read: {exc}", retryable=False) from None
             token = payload.get("NextToken") if isinstance(payload, Mapping) else None
             if not token:
-                return refunded
+                return refunds
+
+
+def _refund(order_id: str, posted: Optional[datetime], item: Mapping[str, Any], position: int
+            ) -> List[MarketplaceRefund]:
+    """One `ShipmentItemAdjustmentList` item of a refund event: its units (`QuantityShipped`), the
+    principal refunded (`ItemChargeAdjustmentList`, negative amounts), keyed by its
+    `OrderAdjustmentItemId` (else the order item and the event's time)."""
+    key = text(item, "OrderItemId", required=False) or text(item, "SellerSKU", required=False)
+    units = quantity(item.get("QuantityShipped", 0), "QuantityShipped")
+    if not key or units <= 0:
+        return []
+    refund_id = text(item, "OrderAdjustmentItemId", required=False) or \
+        f"{order_id}/{key}/{posted.isoformat() if posted else position}"
+    principal = [c for c in items_of(item, "ItemChargeAdjustmentList") if c.get("ChargeType") == "Principal"]
+    value: Optional[Money] = None
+    for charge in principal:
+        money = obj(charge, "ChargeAmount", required=False)
+        raw = money.get("CurrencyAmount")
+        if isinstance(raw, (int, float, str)) and not isinstance(raw, bool):
+            number = amount(str(raw).strip().lstrip("-"), "ChargeAmount.CurrencyAmount") or Decimal(0)
+            code = currency(money.get("CurrencyCode"), "ChargeAmount.CurrencyCode")
+            value = Money(number + (value.amount if value else Decimal(0)), code)
+    return [MarketplaceRefund(refund_id, key, units, posted, value)]
 
 
 def _iso(seconds: float) -> str:
@@ -272,19 +302,19 @@ def _iso(seconds: float) -> str:
 
 
 def read_order(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: float,
-               refunded: Optional[Mapping[str, int]] = None) -> Order:
+               refunded: Sequence[MarketplaceRefund] = ()) -> Order:
     """An Orders v0 `Order` and its `OrderItem`s as returnbot's `Order` (`now`: the wall clock, to
-    tell a shipped order past its latest delivery date; `refunded`: units refunded per order item id
-    or SKU)."""
+    tell a shipped order past its latest delivery date; `refunded`: the order's refunds, each naming
+    its order item by id or SKU)."""
     try:
-        return _read(order, items, now, refunded or {})
+        return _read(order, items, now, refunded)
     except Malformed as exc:
         ref = order.get("AmazonOrderId") if isinstance(order, Mapping) else None
         raise SourceError(TITLE, f"order {ref or '?'} cannot be read: {exc}", retryable=False) from None
 
 
 def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: float,
-          refunded: Mapping[str, int]) -> Order:
+          refunded: Sequence[MarketplaceRefund]) -> Order:
     order_id = text(order, "AmazonOrderId")
     channel = text(order, "FulfillmentChannel", required=False)
     if channel not in (None, "AFN", "MFN"):
@@ -292,6 +322,7 @@ def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: flo
     total = obj(order, "OrderTotal", required=False)
     order_currency = currency(total.get("CurrencyCode"), "OrderTotal.CurrencyCode") if total else None
     lines: List[OrderLine] = []
+    refunds: List[MarketplaceRefund] = []
     for item in items:
         ordered = quantity(item.get("QuantityOrdered"), "QuantityOrdered")
         price = obj(item, "ItemPrice", required=False)
@@ -301,19 +332,29 @@ def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: flo
         unit = (line_total / ordered).quantize(Decimal("0.01")) if line_total is not None and ordered else Decimal(0)
         line_id = text(item, "OrderItemId")
         sku = text(item, "SellerSKU", required=False) or text(item, "ASIN")
-        back = refunded.get(line_id, refunded.get(sku, 0))
+        mine = [r for r in refunded if r.line_id == line_id] or [r for r in refunded if r.line_id == sku]
+        refunds.extend(replace(r, line_id=line_id) for r in mine)
+        back = sum(r.quantity for r in mine)
         lines.append(OrderLine(line_id=line_id, sku=sku,
                                title=text(item, "Title", required=False, max_len=500) or line_id,
                                category="general", quantity=ordered, unit_price=unit,
                                returned_quantity=min(back, ordered)))
     raw_status = text(order, "OrderStatus")
     status = STATUS.get(raw_status, OrderStatus.PROCESSING)
-    shipped_at = delivered_at = None
+    easy_ship = text(order, "EasyShipShipmentStatus", required=False, max_len=40)
+    if easy_ship in EASY_SHIP_MOVING and status is OrderStatus.PROCESSING:
+        status = OrderStatus.SHIPPED  # the carrier has it, whatever OrderStatus says yet
+    shipped_at = delivered_at = due_by = None
+    latest_delivery = timestamp(order, "LatestDeliveryDate", required=False)
     if status == OrderStatus.SHIPPED:
         shipped_at = timestamp(order, "LatestShipDate", required=False)
-        latest_delivery = timestamp(order, "LatestDeliveryDate", required=False)
-        if raw_status == "Shipped" and latest_delivery and latest_delivery.timestamp() <= now:
+        if easy_ship == "Delivered":  # Easy Ship reports delivery; the time is the order's last update
+            status = OrderStatus.DELIVERED
+            delivered_at = timestamp(order, "LastUpdateDate", required=False) or latest_delivery
+        elif easy_ship is None and raw_status == "Shipped" and latest_delivery and latest_delivery.timestamp() <= now:
             status, delivered_at = OrderStatus.DELIVERED, latest_delivery
+        elif easy_ship not in EASY_SHIP_TROUBLE:
+            due_by = latest_delivery
     buyer = obj(order, "BuyerInfo", required=False)
     address = obj(order, "ShippingAddress", required=False)
     country = text(address, "CountryCode", required=False) or ""
@@ -324,4 +365,5 @@ def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: flo
     return Order(order_id=order_id, channel=SalesChannel.AMAZON,
                  fulfillment=Fulfillment.FBA if channel == "AFN" else Fulfillment.MERCHANT,
                  customer=customer, placed_at=timestamp(order, "PurchaseDate"), status=status,
-                 currency=order_currency or "USD", lines=tuple(lines), shipped_at=shipped_at, delivered_at=delivered_at)
+                 currency=order_currency or "USD", lines=tuple(lines), shipped_at=shipped_at, delivered_at=delivered_at,
+                 due_by=due_by, refunds=tuple(refunds))

@@ -15,8 +15,11 @@ reached) is retried with backoff and then reported as retryable.
 
 Mapping: `cancelStatus.cancelState` CANCELED -> cancelled; `orderFulfillmentStatus` FULFILLED or
 IN_PROGRESS with a shipping fulfilment -> shipped; else processing (the Fulfillment API does not
-report delivery). `lineItemCost` is the price of the whole quantity; refunds are amounts per line
-item, so refunded units are the refunded amount over the unit price, rounded down (assumed). The
+report delivery); a shipped order is due by the latest of its lines'
+`lineItemFulfillmentInstructions.maxEstimatedDeliveryDate` (`Order.due_by`). `lineItemCost` is the
+price of the whole quantity; refunds are amounts per line item (`refunds[]`: `refundId`, `amount`,
+`refundDate`), so refunded units are the refunded amount over the unit price, rounded down (assumed),
+and each refund is a `MarketplaceRefund` of the units it completes. The
 customer: the buyer's email (eBay's), the ship-to postcode and name, and `buyer.username` kept in the
 name when there is no ship-to name.
 """
@@ -34,7 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, SalesChannel
+from bot.models import (Customer, Fulfillment, MarketplaceRefund, Money, Order, OrderLine, OrderStatus,
+                        SalesChannel)
 from bot.ports import OrderPage, SourceError
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
@@ -186,14 +190,31 @@ def _read(order: Mapping[str, Any], fulfillments: Sequence[Mapping[str, Any]]) -
     order_id = text(order, "orderId")
     _, order_currency = _value(obj(order, "pricingSummary", required=False), "total")
     lines: List[OrderLine] = []
+    refunds: List[MarketplaceRefund] = []
+    estimates: List[datetime] = []
     for item in items_of(order, "lineItems"):
         ordered = quantity(item.get("quantity"), "lineItems.quantity")
         cost, cost_currency = _value(item, "lineItemCost")
         order_currency = order_currency or cost_currency
         unit = (cost / ordered).quantize(Decimal("0.01")) if cost is not None and ordered else Decimal(0)
-        refunded = sum(((_value(r, "amount")[0] or Decimal(0)) for r in items_of(item, "refunds")), Decimal(0))
-        returned = int((refunded / unit).to_integral_value(ROUND_FLOOR)) if unit else 0
         line_id = text(item, "lineItemId")
+        refunded = Decimal(0)
+        returned = 0
+        for position, refund in enumerate(items_of(item, "refunds")):
+            value, refund_currency = _value(refund, "amount")
+            refunded += value or Decimal(0)
+            units = int((refunded / unit).to_integral_value(ROUND_FLOOR)) if unit else 0
+            made = timestamp(refund, "refundDate", required=False)
+            refund_id = text(refund, "refundId", required=False, max_len=100) or \
+                f"{line_id}/{made.isoformat() if made else position}"
+            if units > returned:  # the units this refund completes (amounts over the unit price, assumed)
+                refunds.append(MarketplaceRefund(f"{refund_id}/{line_id}", line_id, units - returned, made,
+                                                 Money(value, refund_currency) if value is not None else None))
+            returned = max(returned, units)
+        instructions = obj(item, "lineItemFulfillmentInstructions", required=False)
+        estimate = timestamp(instructions, "maxEstimatedDeliveryDate", required=False)
+        if estimate is not None:
+            estimates.append(estimate)
         lines.append(OrderLine(line_id=line_id, sku=text(item, "sku", required=False) or
                                text(item, "legacyItemId", required=False) or line_id,
                                title=text(item, "title", required=False, max_len=500) or line_id, category="general",
@@ -227,4 +248,6 @@ def _read(order: Mapping[str, Any], fulfillments: Sequence[Mapping[str, Any]]) -
                  placed_at=timestamp(order, "creationDate"), status=status, currency=order_currency or "USD",
                  lines=tuple(lines), shipped_at=timestamp(latest, "shippedDate", required=False) if latest else None,
                  carrier=carrier_name(text(latest, "shippingCarrierCode", required=False)) if latest else None,
-                 tracking_number=text(latest, "shipmentTrackingNumber", required=False) if latest else None)
+                 tracking_number=text(latest, "shipmentTrackingNumber", required=False) if latest else None,
+                 due_by=max(estimates) if estimates and status is OrderStatus.SHIPPED else None,
+                 refunds=tuple(refunds))

@@ -23,7 +23,9 @@ Mapping to `bot.models.Order` (docs/sources.md says which parts are assumed):
 - status: cancelled (`cancelledAt`) > delivered (a fulfilment delivered) > shipped (any fulfilment)
   > processing. Tracking: the latest fulfilment's first tracking number and company.
 - lines: quantity, unit price (shop money), `product.productType` as the category; refunded units
-  with `restockType` `CANCEL` count as cancelled, other refunded units as returned.
+  with `restockType` `CANCEL` count as cancelled, other refunded units as returned, and each of
+  those (per refund and line) is a `MarketplaceRefund` (`<refund id>/<line id>`, its `createdAt`, the
+  line's `subtotalSet`) that refunds a return in progress (bot/live_orders.py).
 - customer: the order's email, the shipping address's zip, country and name.
 """
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import httpx
 
-from bot.models import Customer, Fulfillment, Order, OrderLine, OrderStatus, SalesChannel
+from bot.models import Customer, Fulfillment, MarketplaceRefund, Money, Order, OrderLine, OrderStatus, SalesChannel
 from bot.ports import OrderPage, SourceError
 from bot.privacy import loggable
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
@@ -61,7 +63,8 @@ ORDER_FIELDS = """
   lineItems(first: 100) { nodes { id sku name quantity
     originalUnitPriceSet { shopMoney { amount currencyCode } } product { productType } } }
   fulfillments(first: 20) { createdAt deliveredAt displayStatus trackingInfo(first: 1) { company number } }
-  refunds(first: 50) { createdAt refundLineItems(first: 100) { nodes { quantity restockType lineItem { id } } } }
+  refunds(first: 50) { id createdAt refundLineItems(first: 100) { nodes { quantity restockType lineItem { id }
+    subtotalSet { shopMoney { amount currencyCode } } } } }
 """
 BY_ID = "query Order($id: ID!) { order(id: $id) {" + ORDER_FIELDS + "} }"
 BY_QUERY = ("query Orders($first: Int!, $after: String, $query: String) { orders(first: $first, after: $after, "
@@ -279,12 +282,21 @@ def _read(node: Mapping[str, Any]) -> Order:
     shop_currency = currency(node.get("currencyCode"), "currencyCode")
     refunded: Dict[str, int] = {}
     cancelled: Dict[str, int] = {}
+    refunds: List[MarketplaceRefund] = []
     for refund in items_of(node, "refunds"):
+        made = timestamp(refund, "createdAt", required=False)
+        refund_id = _gid_tail(text(refund, "id", required=False, max_len=200) or "") or (
+            made.isoformat() if made else "")
         for item in items_of(obj(refund, "refundLineItems", required=False), "nodes"):
             line_id = _gid_tail(text(obj(item, "lineItem"), "id", max_len=200))
             count = quantity(item.get("quantity"), "refundLineItems.quantity")
             into = cancelled if item.get("restockType") == "CANCEL" else refunded
             into[line_id] = into.get(line_id, 0) + count
+            if into is refunded and count > 0 and refund_id:
+                money = obj(obj(item, "subtotalSet", required=False), "shopMoney", required=False)
+                value = amount(money.get("amount"), "subtotalSet.amount")
+                refunds.append(MarketplaceRefund(f"{refund_id}/{line_id}", line_id, count, made,
+                                                 None if value is None else Money(value, shop_currency)))
     lines: List[OrderLine] = []
     for item in items_of(obj(node, "lineItems"), "nodes"):
         line_id = _gid_tail(text(item, "id", max_len=200))
@@ -324,4 +336,5 @@ def _read(node: Mapping[str, Any]) -> Order:
                         country=country)
     return Order(order_id=name, channel=SalesChannel.SHOPIFY, fulfillment=Fulfillment.MERCHANT, customer=customer,
                  placed_at=timestamp(node, "createdAt"), status=status, currency=shop_currency, lines=tuple(lines),
-                 shipped_at=shipped_at, delivered_at=delivered_at, carrier=carrier, tracking_number=tracking)
+                 shipped_at=shipped_at, delivered_at=delivered_at, carrier=carrier, tracking_number=tracking,
+                 refunds=tuple(refunds))

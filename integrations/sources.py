@@ -71,7 +71,7 @@ def mirror_returns(live: LiveOrders) -> list:
 def live_orders(services: Any, sources: List[OrderSource], clock=utc_now) -> LiveOrders:
     settings: SourceSettings = getattr(services.settings, "sources", None) or SourceSettings()
     return LiveOrders(services.store, SqlOrderSources(services.store.engine), sources, clock,
-                      timedelta(minutes=settings.max_age_minutes))
+                      timedelta(minutes=settings.max_age_minutes), returns=getattr(services, "updates", None))
 
 
 def connect(services: Any, clock=None, **io: Any) -> Optional[LiveOrders]:

@@ -9,6 +9,7 @@ test can change between calls, records every request, and can be told to fail th
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs
@@ -86,9 +87,13 @@ def shopify_order(number: int = 1001, *, email: str = "jane@example.com", zip_co
     }
 
 
-def shopify_refund(line: int, count: int, restock: str = "RETURN") -> Dict[str, Any]:
-    return {"createdAt": "2026-01-05T10:00:00Z", "refundLineItems": {"nodes": [
-        {"quantity": count, "restockType": restock, "lineItem": {"id": f"gid://shopify/LineItem/{line}"}}]}}
+def shopify_refund(line: int, count: int, restock: str = "RETURN", *, refund_id: int = 0,
+                   at: str = "2026-01-05T10:00:00Z", price: str = "89.99") -> Dict[str, Any]:
+    """A `Refund` node: `count` units of line item `line` (its `subtotalSet`: `count` x `price`)."""
+    number = refund_id or 800000 + line * 10 + count
+    return {"id": f"gid://shopify/Refund/{number}", "createdAt": at, "refundLineItems": {"nodes": [
+        {"quantity": count, "restockType": restock, "lineItem": {"id": f"gid://shopify/LineItem/{line}"},
+         "subtotalSet": {"shopMoney": {"amount": f"{Decimal(price) * count:.2f}", "currencyCode": "USD"}}}]}}
 
 
 def throttle(available: float, maximum: float = 2000.0, rate: float = 100.0, cost: int = 60) -> Dict[str, Any]:
@@ -183,10 +188,12 @@ class FakeShopify(_Fake):
 # -- Amazon SP-API Orders v0 -------------------------------------------------------------------
 
 def amazon_order(order_id: str = "113-1234567-1234567", *, channel: str = "AFN", status: str = "Shipped",
-                 updated: str = "2026-01-02T10:00:00Z", latest_delivery: str = "2026-01-06T07:59:59Z"
-                 ) -> Dict[str, Any]:
-    """An Orders v0 `Order` without restricted data (what getOrder answers without an RDT)."""
-    return {
+                 updated: str = "2026-01-02T10:00:00Z", latest_delivery: str = "2026-01-06T07:59:59Z",
+                 easy_ship: Optional[str] = None) -> Dict[str, Any]:
+    """An Orders v0 `Order` without restricted data (what getOrder answers without an RDT); with
+    `easy_ship`, an Easy Ship order's `EasyShipShipmentStatus`."""
+    extra = {"EasyShipShipmentStatus": easy_ship} if easy_ship else {}
+    return {**extra,
         "AmazonOrderId": order_id, "PurchaseDate": "2026-01-01T12:00:00Z", "LastUpdateDate": updated,
         "OrderStatus": status, "FulfillmentChannel": channel, "SalesChannel": "Amazon.com",
         "OrderTotal": {"CurrencyCode": "USD", "Amount": "59.98"}, "NumberOfItemsShipped": 2,
@@ -301,12 +308,17 @@ class FakeAmazon(_Fake):
 # -- eBay Sell Fulfillment ---------------------------------------------------------------------
 
 def ebay_order(order_id: str = "12-34567-89012", *, updated: str = "2026-01-02T10:00:00.000Z",
-               cancelled: bool = False, refunded: Optional[str] = None) -> Dict[str, Any]:
+               cancelled: bool = False, refunded: Optional[str] = None, refund_date: str = "2026-01-06T10:00:00.000Z",
+               due: str = "2026-01-07T23:59:59.000Z") -> Dict[str, Any]:
     """An `Order` of getOrder / getOrders (Sell Fulfillment v1)."""
     item = {"lineItemId": "10045678901234", "legacyItemId": "110551234567", "sku": "LAMP-01",
             "title": "Desk lamp", "quantity": 2, "lineItemCost": {"value": "50.00", "currency": "GBP"},
             "total": {"value": "54.00", "currency": "GBP"}, "lineItemFulfillmentStatus": "FULFILLED",
-            "refunds": [{"amount": {"value": refunded, "currency": "GBP"}, "refundDate": "2026-01-06T10:00:00.000Z"}]
+            "lineItemFulfillmentInstructions": {"minEstimatedDeliveryDate": "2026-01-04T23:59:59.000Z",
+                                                "maxEstimatedDeliveryDate": due,
+                                                "shipByDate": "2026-01-02T23:59:59.000Z", "guaranteedDelivery": False},
+            "refunds": [{"refundId": "5000012345", "refundReferenceId": "ref-1",
+                         "amount": {"value": refunded, "currency": "GBP"}, "refundDate": refund_date}]
             if refunded else []}
     return {
         "orderId": order_id, "legacyOrderId": "110551234567-2345678901!0", "creationDate": "2026-01-01T12:00:00.000Z",

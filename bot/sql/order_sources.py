@@ -11,26 +11,30 @@ store's `orders` and `order_lines` (`SqlStore.upsert_orders`).
   retried delivery changes nothing twice.
 - `source_returns`: returnbot's RMAs mirrored as returns in the marketplace's admin (Shopify's
   `returnCreate`, when `SHOPIFY_CREATE_RETURNS` is on): the RMA and the marketplace's return id.
+- `order_refunds`: refunds the merchant made in a marketplace, once per (source, refund id), with the
+  order line, units and amount, and the RMA each refunded.
 None of them holds personal data.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.live_orders import PendingReturn, SourceRecord, SourceState
-from bot.models import Outcome, RmaStatus
-from bot.sql.schema import metadata, order_sources, rmas, source_cursors, source_returns, source_webhooks
+from bot.live_orders import KeptRefund, PendingReturn, SourceRecord, SourceState
+from bot.models import MarketplaceRefund, Money, Outcome, RmaStatus
+from bot.sql.schema import (metadata, order_refunds, order_sources, rmas, source_cursors, source_returns,
+                            source_webhooks)
 
 
 class SqlOrderSources:
     def __init__(self, engine: Engine):
         self.engine = engine
-        metadata.create_all(engine, tables=[order_sources, source_cursors, source_webhooks, source_returns])
+        metadata.create_all(engine, tables=[order_sources, source_cursors, source_webhooks, source_returns,
+                                            order_refunds])
 
     def returns_to_mirror(self, source: str, limit: int = 50) -> List[PendingReturn]:
         """RMAs (outcome `rma`, not rejected) on orders `source` owns that it does not hold yet, oldest first."""
@@ -50,6 +54,42 @@ class SqlOrderSources:
                                                             external_id=external_id[:200], created_at=at))
         except IntegrityError:  # recorded by another process already
             pass
+
+    def record_refunds(self, source: str, order_id: str, refunds: Sequence[MarketplaceRefund], at: datetime) -> None:
+        """Each refund once per (source, refund id): one kept before is left as it is."""
+        with self.engine.begin() as conn:
+            known = set(conn.execute(sa.select(order_refunds.c.refund_id).where(
+                order_refunds.c.source == source, order_refunds.c.order_id == order_id)).scalars())
+        for refund in refunds:
+            refund_id = refund.refund_id[:200]
+            if refund_id in known:
+                continue
+            known.add(refund_id)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(order_refunds.insert().values(
+                        source=source, refund_id=refund_id, order_id=order_id, line_id=refund.line_id[:64],
+                        quantity=refund.quantity, amount=refund.amount.amount if refund.amount else None,
+                        currency=refund.amount.currency if refund.amount else None, refunded_at=refund.at,
+                        seen_at=at))
+            except IntegrityError:  # kept by another process in between
+                pass
+
+    def refunds_for(self, source: str, order_id: str) -> List[KeptRefund]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(order_refunds).where(order_refunds.c.source == source,
+                                                               order_refunds.c.order_id == order_id)
+                                .order_by(order_refunds.c.refund_id)).mappings().all()
+        return [KeptRefund(MarketplaceRefund(r["refund_id"], r["line_id"], r["quantity"], r["refunded_at"],
+                                             Money(r["amount"], r["currency"]) if r["amount"] is not None else None),
+                           r["seen_at"], r["rma_id"]) for r in rows]
+
+    def assign_refunds(self, source: str, refund_ids: Sequence[str], rma_id: str) -> None:
+        """Mark the refunds as the ones that refunded `rma_id` (a refund counts for one return)."""
+        with self.engine.begin() as conn:
+            conn.execute(order_refunds.update().where(order_refunds.c.source == source,
+                                                      order_refunds.c.refund_id.in_(list(refund_ids)),
+                                                      order_refunds.c.rma_id.is_(None)).values(rma_id=rma_id))
 
     def record_for(self, order_id: str) -> Optional[SourceRecord]:
         with self.engine.connect() as conn:

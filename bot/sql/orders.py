@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.models import Customer, CustomerHistory, Fulfillment, Order, OrderLine, OrderStatus, SalesChannel
-from bot.sql.schema import cancelled_lines, order_lines, orders, rmas, verifications
+from bot.sql.schema import cancelled_lines, order_deliveries, order_lines, orders, rmas, verifications
 
 # The statements of the per-turn reads, built once: a statement built per call costs more Python than
 # running it; one built once keeps its cache key and compiled form. Values come in as bound
@@ -16,8 +16,9 @@ from bot.sql.schema import cancelled_lines, order_lines, orders, rmas, verificat
 _LINE_COLUMNS = [c.label(f"line_{c.name}") for c in order_lines.c if c.name != "order_id"]
 _LINE_COLUMNS.append(sa.func.coalesce(cancelled_lines.c.quantity, 0).label("line_cancelled_quantity"))
 _ORDER_WITH_LINES = (  # the order and its lines in one round trip (an order without lines: one row of NULLs)
-    sa.select(orders, *_LINE_COLUMNS)
-    .select_from(orders.outerjoin(order_lines, order_lines.c.order_id == orders.c.order_id)
+    sa.select(orders, order_deliveries.c.due_by.label("delivery_due_by"), *_LINE_COLUMNS)
+    .select_from(orders.outerjoin(order_deliveries, order_deliveries.c.order_id == orders.c.order_id)
+                 .outerjoin(order_lines, order_lines.c.order_id == orders.c.order_id)
                  .outerjoin(cancelled_lines, sa.and_(cancelled_lines.c.order_id == order_lines.c.order_id,
                                                      cancelled_lines.c.line_id == order_lines.c.line_id)))
     .where(orders.c.order_id == sa.bindparam("order_id"))
@@ -60,6 +61,9 @@ class SqlOrders:
                     order_lines.insert(),
                     [_line_row(order.order_id, i, line) for i, line in enumerate(order.lines)],
                 )
+                conn.execute(order_deliveries.delete().where(order_deliveries.c.order_id == order.order_id))
+                if order.due_by is not None:
+                    conn.execute(order_deliveries.insert().values(order_id=order.order_id, due_by=order.due_by))
         return inserted, updated
 
     def get_order(self, order_id: str) -> Optional[Order]:
@@ -169,4 +173,5 @@ def _order_from(row, lines) -> Order:
                               l["returned_quantity"], l.get("cancelled_quantity") or 0) for l in lines),
         shipped_at=row["shipped_at"], delivered_at=row["delivered_at"], carrier=row["carrier"],
         tracking_number=row["tracking_number"], return_shipping_cost=row["return_shipping_cost"],
+        due_by=row.get("delivery_due_by"),
     )

@@ -88,6 +88,14 @@ cancelled_lines = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
 )
 
+# When a marketplace expects a shipped order delivered (Amazon's LatestDeliveryDate, eBay's latest
+# estimate): a table of its own, so a database made before it gains it with the others (create_all).
+order_deliveries = sa.Table(
+    "order_deliveries", metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("due_by", UtcDateTime, nullable=False),
+)
+
 rmas = sa.Table(
     "rmas", metadata,
     sa.Column("rma_id", sa.String(20), primary_key=True),
@@ -374,4 +382,20 @@ source_returns = sa.Table(
     sa.Column("rma_id", sa.String(20), primary_key=True),
     sa.Column("external_id", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Refunds the merchant made in a marketplace, one row per (source, refund id) and line, kept once
+# however often the order is read; `rma_id` is the return it refunded, when one was in progress.
+order_refunds = sa.Table(
+    "order_refunds", metadata,
+    sa.Column("source", sa.String(16), primary_key=True),
+    sa.Column("refund_id", sa.String(200), primary_key=True),
+    sa.Column("order_id", sa.String(64), nullable=False, index=True),
+    sa.Column("line_id", sa.String(64), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("amount", DecimalString),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("refunded_at", UtcDateTime),  # the marketplace's time, when it gives one
+    sa.Column("seen_at", UtcDateTime, nullable=False),
+    sa.Column("rma_id", sa.String(20)),
 )
