@@ -224,6 +224,7 @@ class FakeAmazon(_Fake):
         self.page_size = 100
         self.finance_role = True
         self.refunds: Dict[str, List[Dict[str, Any]]] = {}  # order id -> ShipmentItemAdjustmentList items
+        self.refund_posted = "2026-01-05T10:00:00Z"  # the refund event's PostedDate
 
     def add(self, order: Dict[str, Any], items: Optional[List[Dict[str, Any]]] = None) -> None:
         self.orders[order["AmazonOrderId"]] = order
@@ -265,7 +266,7 @@ class FakeAmazon(_Fake):
                 return httpx.Response(403, json={"errors": [{"code": "Unauthorized", "message": "Access to requested "
                                                              "resource is denied.", "details": ""}]})
             adjustments = self.refunds.get(parts[3], [])
-            events = [{"AmazonOrderId": parts[3], "PostedDate": "2026-01-05T10:00:00Z", "MarketplaceName": "Amazon.com",
+            events = [{"AmazonOrderId": parts[3], "PostedDate": self.refund_posted, "MarketplaceName": "Amazon.com",
                        "ShipmentItemAdjustmentList": adjustments}] if adjustments else []
             return httpx.Response(200, json={"payload": {"FinancialEvents": {
                 "ShipmentEventList": [], "RefundEventList": events, "GuaranteeClaimEventList": []}}})

@@ -9,13 +9,16 @@ import json
 import os
 import stat
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import replies
 from bot.live_orders import LiveOrders
-from bot.models import Fulfillment, Outcome, OrderStatus, Resolution, ReturnReason
+from bot.models import (Fulfillment, MarketplaceRefund, Money, Outcome, OrderStatus, Resolution, ReturnReason, Rma,
+                        RmaStatus)
 from bot.settings import SettingsError
 from bot.source_settings import SourceSettings, SourceSettingsError
 from bot.sql.order_sources import SqlOrderSources
@@ -536,3 +539,188 @@ def test_an_amazon_orders_card_shows_the_24_hour_reply_expectation(sales_channel
     assert ("within 24 hours" in text) == shown
     if shown:
         assert f"<!date^{int((NOW + timedelta(hours=24)).timestamp())}^" in text
+
+
+# -- refunds made in the marketplace reach returnbot's returns ------------------------------------
+
+def issued(services, order_id: str, line_id: str, quantity: int = 1, at=NOW) -> Rma:
+    """An RMA returnbot issued for the line at `at` (label created, on its way back)."""
+    rma = Rma(f"RMA-T{abs(hash((order_id, line_id))) % 10**6:06d}", order_id, line_id, quantity,
+              ReturnReason.TOO_SMALL, Resolution.REFUND, Outcome.RMA, RmaStatus.LABEL_CREATED,
+              Money(Decimal("89.99") * quantity, "USD"), "web:refunds", at, at)
+    made, created = services.store.create_rma(rma)
+    assert created
+    return made
+
+
+def live_with_returns(services, *sources) -> LiveOrders:
+    """Live orders as `integrations.sources.connect` wires them: lookups for the returns service, and
+    the marketplaces' refunds for the returns."""
+    live = LiveOrders(services.store, SqlOrderSources(services.store.engine), list(sources), services.returns.clock,
+                      returns=services.updates)
+    services.returns.lookup_order, services.returns.lookup = live.lookup_order, live.lookup
+    return live
+
+
+def refunded_events(services, rma_id: str) -> list:
+    return [e for e in services.store.rma_events(rma_id) if e.status is RmaStatus.REFUNDED]
+
+
+def test_a_refund_made_in_shopify_after_the_rma_refunds_the_return_once_however_often_it_is_read(services,
+                                                                                                shopify_fake):
+    shopify_fake.add(recent_shopify(5701))
+    live = live_with_returns(services, shopify_source(shopify_fake))
+    assert services.returns.verify("web:refunds", "#5701", "94107").verified
+    rma = issued(services, "#5701", "111")
+    services.updates.due()  # the customers' notices start here
+    shopify_fake.add(recent_shopify(5701, refunds=[shopify_refund(111, 1, at="2026-11-20T13:00:00Z")]))
+    for _ in range(3):  # a webhook, its retry, the sync: the same refund read three times
+        live.refresh("shopify", "gid://shopify/Order/5005701")
+    after = services.store.get_rma(rma.rma_id)
+    assert after.status is RmaStatus.REFUNDED and after.refunded_at == NOW
+    assert len(refunded_events(services, rma.rma_id)) == 1 and services.store.refund_count(rma.rma_id) == 1
+    [kept] = live.ledger.refunds_for("shopify", "#5701")
+    assert (kept.refund.quantity, kept.refund.amount, kept.rma_id) == (1, Money(Decimal("89.99"), "USD"), rma.rma_id)
+    notices = [n for n in services.updates.due() if n.rma.rma_id == rma.rma_id]
+    assert len(notices) == 1 and notices[0].event.status is RmaStatus.REFUNDED
+    assert "we refunded 89.99 USD" in notices[0].text and notices[0].conversation_id == "web:refunds"
+    status = replies.returns_summary(services.store.rmas_for_order("#5701"), services.store.get_order("#5701"),
+                                     14, "3-5", lambda r: None)
+    assert "refunded 89.99 USD" in status  # "where is my refund?" reads the return's own status
+
+
+def test_a_refund_made_before_the_return_or_of_fewer_units_leaves_it_in_progress_until_the_units_are_covered(
+        services, shopify_fake):
+    shopify_fake.add(recent_shopify(5702, refunds=[shopify_refund(111, 1, refund_id=1, at="2026-11-16T10:00:00Z")]))
+    live = live_with_returns(services, shopify_source(shopify_fake))
+    live.lookup("#5702")
+    rma = issued(services, "#5702", "111", quantity=1)
+    live.refresh("shopify", "gid://shopify/Order/5005702")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.LABEL_CREATED  # the old refund was another unit
+    two = issued(services, "#5702", "112", quantity=1)
+    shopify_fake.add(recent_shopify(5702, refunds=[
+        shopify_refund(111, 1, refund_id=1, at="2026-11-16T10:00:00Z"),
+        shopify_refund(112, 1, restock="CANCEL", refund_id=2, at="2026-11-20T13:00:00Z")]))  # a cancellation
+    live.refresh("shopify", "gid://shopify/Order/5005702")
+    assert services.store.get_rma(two.rma_id).status is RmaStatus.LABEL_CREATED
+    shopify_fake.add(recent_shopify(5702, refunds=[
+        shopify_refund(111, 1, refund_id=1, at="2026-11-16T10:00:00Z"),
+        shopify_refund(111, 1, refund_id=3, at="2026-11-20T14:00:00Z")]))
+    live.refresh("shopify", "gid://shopify/Order/5005702")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
+
+
+def test_two_units_refunded_in_two_refunds_refund_a_return_of_two_once_the_second_comes(services, shopify_fake):
+    shopify_fake.add(recent_shopify(5703))
+    live = live_with_returns(services, shopify_source(shopify_fake))
+    live.lookup("#5703")
+    rma = issued(services, "#5703", "111", quantity=2)
+    first = shopify_refund(111, 1, refund_id=11, at="2026-11-20T13:00:00Z")
+    shopify_fake.add(recent_shopify(5703, refunds=[first]))
+    live.refresh("shopify", "gid://shopify/Order/5005703")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.LABEL_CREATED  # one of two: still in progress
+    shopify_fake.add(recent_shopify(5703, refunds=[first, shopify_refund(111, 1, refund_id=12,
+                                                                         at="2026-11-20T15:00:00Z")]))
+    live.refresh("shopify", "gid://shopify/Order/5005703")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
+    assert {k.rma_id for k in live.ledger.refunds_for("shopify", "#5703")} == {rma.rma_id}
+
+
+def test_a_return_refunded_or_rejected_already_is_left_alone(services, shopify_fake):
+    shopify_fake.add(recent_shopify(5704))
+    live = live_with_returns(services, shopify_source(shopify_fake))
+    live.lookup("#5704")
+    rma = issued(services, "#5704", "111")
+    services.updates.record(rma.rma_id, RmaStatus.REJECTED, event_id="warehouse-1", source="warehouse")
+    shopify_fake.add(recent_shopify(5704, refunds=[shopify_refund(111, 1, at="2026-11-20T13:00:00Z")]))
+    live.refresh("shopify", "gid://shopify/Order/5005704")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.REJECTED
+    assert refunded_events(services, rma.rma_id) == []
+
+
+def test_without_the_returns_refunds_are_kept_and_reach_no_return(services, shopify_fake):
+    shopify_fake.add(recent_shopify(5705))
+    live = live_over(services.store, services.returns.clock, shopify_source(shopify_fake))
+    live.lookup("#5705")
+    rma = issued(services, "#5705", "111")
+    shopify_fake.add(recent_shopify(5705, refunds=[shopify_refund(111, 1, at="2026-11-20T13:00:00Z")]))
+    live.refresh("shopify", "gid://shopify/Order/5005705")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.LABEL_CREATED
+    assert [k.rma_id for k in live.ledger.refunds_for("shopify", "#5705")] == [None]
+
+
+def test_an_ebay_refund_reaches_the_return_of_its_line(services):
+    fake, fake_clock = FakeEbay(), FakeClock(t=NOW.timestamp())
+    fake.add(ebay_order("27-11111-22222"))
+    source = EbayOrderSource("app", "cert", "v^1.1#good", transport=fake.transport(), sleep=fake_clock.sleep,
+                             now=fake_clock.now, retry=FAST)
+    live = live_with_returns(services, source)
+    live.lookup("27-11111-22222")
+    rma = issued(services, "27-11111-22222", "10045678901234")
+    fake.add(ebay_order("27-11111-22222", refunded="25.00", refund_date="2026-11-20T13:00:00.000Z"))
+    live.refresh("ebay", "27-11111-22222")
+    live.refresh("ebay", "27-11111-22222")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
+    assert len(refunded_events(services, rma.rma_id)) == 1
+
+
+def test_an_amazon_refund_from_the_finances_api_reaches_the_return_of_its_line(services):
+    fake, fake_clock = FakeAmazon(), FakeClock(t=NOW.timestamp())
+    fake.add(amazon_order("114-8888888-8888888", channel="MFN"))
+    source = AmazonOrderSource("id", "secret", "Atzr|good", transport=fake.transport(), sleep=fake_clock.sleep,
+                               now=fake_clock.now, retry=FAST)
+    live = live_with_returns(services, source)
+    live.lookup("114-8888888-8888888")
+    rma = issued(services, "114-8888888-8888888", "68828574383266")
+    fake.refunds["114-8888888-8888888"] = [{"SellerSKU": "MUG-RED", "OrderAdjustmentItemId": "52986411826454",
+                                           "OrderItemId": "68828574383266", "QuantityShipped": 1}]
+    fake.refund_posted = "2026-11-20T13:00:00Z"
+    live.sync("amazon")
+    live.refresh("amazon", "114-8888888-8888888")
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
+    assert len(refunded_events(services, rma.rma_id)) == 1
+
+
+@pytest.fixture
+async def refund_webhook(services, shopify_fake):
+    live = live_with_returns(services, shopify_source(shopify_fake))
+    channel = MarketplaceOrdersChannel(live, SECRET, interval=0)
+    app = web.Application()
+    channel.add_routes(app)
+    async with TestClient(TestServer(app)) as client:
+        yield client, live
+
+
+async def test_a_refunds_create_webhook_retried_twice_refunds_the_return_once(services, shopify_fake, refund_webhook):
+    client, live = refund_webhook
+    shopify_fake.add(recent_shopify(5706))
+    live.lookup("#5706")
+    rma = issued(services, "#5706", "111")
+    services.updates.due()
+    shopify_fake.add(recent_shopify(5706, refunds=[shopify_refund(111, 1, at="2026-11-20T13:00:00Z")]))
+    body, headers = delivery({"id": 929361464, "order_id": 5005706, "refund_line_items": []}, "refunds/create",
+                             webhook_id="w-refund")
+    shopify_fake.fail_next = [(503, {"errors": "Service Unavailable"})] * FAST.attempts  # down at the first delivery
+    assert (await client.post(WEBHOOK_PATH, data=body, headers=headers)).status == 503
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.LABEL_CREATED
+    for _ in range(2):  # Shopify retries the same delivery twice
+        assert (await client.post(WEBHOOK_PATH, data=body, headers=headers)).status == 200
+    update, update_headers = delivery({"id": 5005706, "admin_graphql_api_id": "gid://shopify/Order/5005706"},
+                                      "orders/updated", webhook_id="w-update")
+    assert (await client.post(WEBHOOK_PATH, data=update, headers=update_headers)).status == 200
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
+    assert len(refunded_events(services, rma.rma_id)) == 1 and services.store.refund_count(rma.rma_id) == 1
+    assert len([n for n in services.updates.due() if n.rma.rma_id == rma.rma_id]) == 1
+
+
+def test_the_ledger_keeps_each_marketplace_refund_once(store, clock):
+    ledger = SqlOrderSources(store.engine)
+    refund = MarketplaceRefund("r-1/111", "111", 1, NOW, Money(Decimal("9.50"), "USD"))
+    for _ in range(2):
+        ledger.record_refunds("shopify", "#1", [refund, MarketplaceRefund("r-2/112", "112", 2)], NOW)
+    ledger.assign_refunds("shopify", ["r-1/111"], "RMA-1")
+    ledger.assign_refunds("shopify", ["r-1/111"], "RMA-2")  # a refund counts for one return
+    kept = {k.refund.refund_id: k for k in ledger.refunds_for("shopify", "#1")}
+    assert set(kept) == {"r-1/111", "r-2/112"} and kept["r-1/111"].rma_id == "RMA-1"
+    assert kept["r-1/111"].refund == refund and kept["r-2/112"].refund.amount is None
+    assert ledger.refunds_for("ebay", "#1") == []
