@@ -11,12 +11,12 @@ know is written as English is.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Union
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 from babel.numbers import format_currency, format_decimal
 
 ENGLISH = "en"
@@ -44,6 +44,15 @@ def long_day(moment: Union[date, datetime], language: str = ENGLISH, weekday: bo
     if _english(language):
         return format_date(day, _ENGLISH_WEEKDAY if weekday else _ENGLISH_DAY, locale=ENGLISH)
     return format_date(day, "full" if weekday else "long", locale=_locale(language))
+
+
+def ago(elapsed: timedelta, language: str = ENGLISH) -> str:
+    """How long ago, as the language says it: "3 hours ago", "vor 3 Stunden", "il y a 3 heures",
+    "3小时前". Rounded to the largest unit that fits once (90 minutes is "2 hours ago"), never less
+    than a minute."""
+    elapsed = max(elapsed, timedelta(minutes=1))
+    return format_timedelta(-elapsed, granularity="minute", threshold=1, add_direction=True, format="long",
+                            locale=_locale(language))
 
 
 def money(amount: Number, currency: str, language: str = ENGLISH) -> str:

@@ -34,6 +34,11 @@ def day(moment: Optional[datetime], words: Optional[Catalogue] = None) -> str:
     return locale_format.long_day(moment, words.language) if moment else words.text(said.PHRASE_UNKNOWN_DATE)
 
 
+def ago(elapsed: timedelta, words: Optional[Catalogue] = None) -> str:
+    """How long ago, in the catalogue's language ("3 hours ago", "vor 3 Stunden")."""
+    return locale_format.ago(elapsed, _words(words).language)
+
+
 def money(value: Money, words: Optional[Catalogue] = None) -> str:
     """An amount in a sentence, in the catalogue's language ("9.99 USD", "9,99 $", "US$9.99")."""
     return locale_format.money(value.amount, value.currency, _words(words).language)

@@ -22,7 +22,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import deps, names
 from actions.converse import ActionConverse
 from bot import responses as said
-from bot.catalogue import catalogue
+from bot.catalogue import catalogue, speaking
+from bot.conversation.outcomes import may_be_stale
 from bot.models import Outcome
 from bot.source_settings import SourceSettings
 from bot.text import find_entities
@@ -200,7 +201,7 @@ async def test_ebay_customer_asks_where_the_parcel_is_and_gets_ebays_tracking(se
 
 # -- an order that changes while its return is in progress ----------------------------------------
 
-async def test_a_refund_made_in_shopify_during_the_return_is_seen_and_nothing_is_returned_twice(services, clock):
+async def test_a_refund_made_in_shopify_during_the_return_refunds_it_and_nothing_is_returned_twice(services, clock):
     shop = FakeShopify()
     shop.add(recent_shopify(5502))
     marketplace(services, clock, SHOPIFY, shop)
@@ -212,15 +213,21 @@ async def test_a_refund_made_in_shopify_during_the_return_is_seen_and_nothing_is
     assert (await customer.says("too small"))[-1] == said.ASK_RESOLUTION
     assert (await customer.says("refund", "request_refund", 0.76))[-1] == said.RMA_ISSUED
     [rma] = services.store.rmas_for_order("#5502")
+    services.updates.due()  # the gateway's notices run from here on
 
-    shop.add(recent_shopify(5502, refunds=[shopify_refund(111, 2)]))  # the merchant refunds them in Shopify
+    # the merchant refunds them in Shopify, after the return was made
+    shop.add(recent_shopify(5502, refunds=[shopify_refund(111, 2, at="2026-11-20T12:10:00Z")]))
     clock.now += timedelta(minutes=30)  # the copy is older than RETURNBOT_ORDER_MAX_AGE_MINUTES
     asked = len(shop.requests)
-    await customer.says("has my refund gone through?", "where_is_my_refund")
+    assert await customer.says("has my refund gone through?", "where_is_my_refund") == [said.RETURN_STATUS]
     assert len(shop.requests) > asked  # read again before answering
+    assert "refunded 179.98 USD" in customer.text(said.RETURN_STATUS)  # the return moved to refunded
     assert services.store.get_order("#5502").line("111").returned_quantity == 2
+    [notice] = [n for n in services.updates.due() if n.rma.rma_id == rma.rma_id]  # and the customer is told, once
+    assert notice.conversation_id == "web:mp-change" and "we refunded 179.98 USD" in notice.text
     assert await customer.says("return the shoes", "request_return") != [said.RMA_ISSUED]
-    assert services.store.rmas_for_order("#5502") == [rma]  # the same return, not a second one
+    [after] = services.store.rmas_for_order("#5502")  # the same return, not a second one
+    assert after.rma_id == rma.rma_id and after.status.value == "refunded"
 
 
 async def test_an_order_cancelled_in_shopify_before_the_customer_answers_is_not_returned(services, clock):
@@ -254,7 +261,7 @@ async def test_shopify_down_the_answer_comes_from_the_cache_with_one_sentence_an
     shop.fail_next = list(DOWN)  # Shopify is down
     answer = await customer.says("hi again, where's my parcel now?", "track_order")
     assert answer == [said.ORDER_MAY_BE_STALE, said.TRACKING]
-    assert "(last updated 2026-11-20 12:00 UTC)" in customer.text(said.ORDER_MAY_BE_STALE)
+    assert "last updated 3 hours ago (2026-11-20 12:00 UTC)" in customer.text(said.ORDER_MAY_BE_STALE)
     assert "1Z999AA10123456784" in customer.text(said.TRACKING)  # the cached tracking still answers
 
     shop.fail_next = []  # back, and the parcel was delivered meanwhile
@@ -344,10 +351,24 @@ async def test_an_unknown_order_with_the_marketplace_up_is_the_usual_wrong_pair(
     assert await customer.says("jane@example.com") == [said.VERIFICATION_FAILED_KEEP]
 
 
-@pytest.mark.parametrize("language, words", [("de", "Stand: 2026-11-20 12:00 UTC"), ("fr", "dernière mise à jour"),
-                                             ("es", "última actualización"), ("it", "ultimo aggiornamento"),
-                                             ("zh", "最后更新")])
+@pytest.mark.parametrize("language, words", [("de", "zuletzt vor 3 Stunden aktualisiert (Stand: 2026-11-20 12:00 UTC)"),
+                                             ("fr", "pour la dernière fois il y a 3 heures (2026-11-20 12:00 UTC)"),
+                                             ("es", "por última vez hace 3 horas (2026-11-20 12:00 UTC)"),
+                                             ("it", "l'ultima volta 3 ore fa (2026-11-20 12:00 UTC)"),
+                                             ("zh", "最后更新于3小时前（2026-11-20 12:00 UTC）")])
 def test_the_sentences_read_naturally_in_each_language(language, words):
-    text = catalogue(language=language).text(said.ORDER_MAY_BE_STALE, updated="2026-11-20 12:00 UTC")
-    assert words in text and "2026-11-20 12:00 UTC" in text
+    with speaking(language):
+        say = may_be_stale(NOW, NOW + timedelta(hours=3, minutes=10))
+    assert words in catalogue(language=language).text(said.ORDER_MAY_BE_STALE, **say.values)
     assert "#5605" in catalogue(language=language).text(said.ORDER_SOURCE_UNREACHABLE, order_id="#5605")
+
+
+@pytest.mark.parametrize("elapsed, english", [(timedelta(seconds=20), "1 minute ago"),
+                                              (timedelta(minutes=40), "40 minutes ago"),
+                                              (timedelta(minutes=100), "2 hours ago"),
+                                              (timedelta(days=1, hours=2), "1 day ago")])
+def test_the_stale_sentence_says_how_old_the_copy_is(elapsed, english):
+    say = may_be_stale(NOW, NOW + elapsed)
+    assert say.values["age"] == english
+    assert f"was last updated {english} (2026-11-20 12:00 UTC)" in catalogue().text(said.ORDER_MAY_BE_STALE,
+                                                                                   **say.values)

@@ -734,7 +734,7 @@ class _Turn:
         matters (`Verification.stale_since`); nothing when it is fresh or cannot have changed."""
         self._read_now.add(order_id)
         if stale_since is not None and not any(s.key == said.ORDER_MAY_BE_STALE for s in self.says):
-            self.says.append(outcomes.may_be_stale(stale_since))
+            self.says.append(outcomes.may_be_stale(stale_since, self.returns.clock()))
 
     def current(self, order: Order) -> Order:
         """The verified order as its marketplace has it now, before saying where it stands: a copy older

@@ -56,13 +56,15 @@ def amazon_path(order: Order, damaged: bool = False) -> Say:
     return Say(said.AMAZON_FBA_DAMAGED if damaged else said.AMAZON_FBA, {"order_id": order.order_id})
 
 
-def may_be_stale(read_at: datetime) -> Say:
+def may_be_stale(read_at: datetime, now: datetime) -> Say:
     """The one sentence that goes with an answer given from a copy of the order read at `read_at`, because
-    its marketplace could not be asked now (bot.live_orders.Lookup.stale_since). The time is written the
-    same in every language (the customer's own time zone is not known): 2026-12-05 08:10 UTC."""
+    its marketplace could not be asked `now` (bot.live_orders.Lookup.stale_since): how long ago, in the
+    customer's language ("3 hours ago", "vor 3 Stunden"), and the time, written the same in every
+    language since the customer's own time zone is not known (2026-12-05 08:10 UTC)."""
     if read_at.tzinfo is not None:
         read_at = read_at.astimezone(timezone.utc)
-    return Say(said.ORDER_MAY_BE_STALE, {"updated": read_at.strftime("%Y-%m-%d %H:%M UTC")})
+    return Say(said.ORDER_MAY_BE_STALE, {"age": replies.ago(now - read_at),
+                                         "updated": read_at.strftime("%Y-%m-%d %H:%M UTC")})
 
 
 def offer_after(say: Say) -> Optional[str]:
