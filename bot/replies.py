@@ -72,8 +72,9 @@ def item_name(line: Optional[OrderLine], words: Optional[Catalogue] = None, rma:
     return units(line.title, rma.quantity if rma is not None else (line.returnable_quantity or line.quantity), words)
 
 
-def delivery_status(order: Order, words: Optional[Catalogue] = None) -> str:
-    """One sentence on where the order is."""
+def delivery_status(order: Order, words: Optional[Catalogue] = None, now: Optional[datetime] = None) -> str:
+    """One sentence on where the order is; a shipped order its marketplace expects by a day not yet
+    past (`Order.due_by`, Amazon's latest delivery date, eBay's estimate) says "due by" that day."""
     words = _words(words)
     if order.status is OrderStatus.PROCESSING:
         return words.text(said.ORDER_PROCESSING, order_id=order.order_id)
@@ -81,6 +82,9 @@ def delivery_status(order: Order, words: Optional[Catalogue] = None) -> str:
         return words.text(said.ORDER_CANCELLED, order_id=order.order_id)
     if order.status is OrderStatus.DELIVERED:
         return words.text(said.ORDER_DELIVERED, order_id=order.order_id, delivered_on=day(order.delivered_at, words))
+    if order.due_by is not None and (now is None or order.due_by.date() >= now.date()):
+        return words.text(said.ORDER_SHIPPED_DUE, order_id=order.order_id, shipped_on=day(order.shipped_at, words),
+                          due_by=day(order.due_by, words))
     return words.text(said.ORDER_SHIPPED, order_id=order.order_id, shipped_on=day(order.shipped_at, words))
 
 

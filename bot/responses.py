@@ -275,6 +275,7 @@ ORDER_PROCESSING = "utter_order_processing"
 ORDER_CANCELLED = "utter_order_cancelled"
 ORDER_DELIVERED = "utter_order_delivered"
 ORDER_SHIPPED = "utter_order_shipped"
+ORDER_SHIPPED_DUE = "utter_order_shipped_due"  # the marketplace says by when it should arrive
 ORDER_CARRIER = "utter_order_carrier"
 ORDER_TRACKING_LINK = "utter_order_tracking_link"
 ORDER_TRACKING_NUMBER = "utter_order_tracking_number"

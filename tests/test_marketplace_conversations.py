@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps, names
 from actions.converse import ActionConverse
+from bot import replies
 from bot import responses as said
 from bot.catalogue import catalogue, speaking
 from bot.conversation.outcomes import may_be_stale
@@ -28,6 +29,7 @@ from bot.models import Outcome
 from bot.source_settings import SourceSettings
 from bot.text import find_entities
 from channels.marketplaces import MarketplaceOrdersChannel
+from integrations.ebay import read_order as read_ebay_order
 from integrations.sources import connect
 from tests.builders import NOW
 from tests.fake_marketplaces import (
@@ -197,6 +199,32 @@ async def test_ebay_customer_asks_where_the_parcel_is_and_gets_ebays_tracking(se
         == said.ASK_CUSTOMER_PROOF
     assert await customer.says("sw1a 1aa") == [said.TRACKING]
     assert "Carrier: Royal Mail. Tracking number RM123456785GB: https://www.royalmail.com/" in customer.text(said.TRACKING)
+
+
+async def test_ebay_customer_hears_by_when_ebay_expects_the_parcel(services, clock):
+    ebay = FakeEbay()
+    ebay.add(ebay_order("27-99999-12346", due="2026-11-24T23:59:59.000Z"), [EBAY_FULFILMENT])
+    marketplace(services, clock, EBAY, ebay)
+    customer = Customer("web:mp-ebay-due")
+    await customer.says("where is my parcel? ebay order 27-99999-12346", "track_order")
+    assert await customer.says("sw1a 1aa") == [said.TRACKING]
+    assert "is on its way: it shipped on 2 January 2026 and is due by 24 November 2026." in \
+        customer.text(said.TRACKING)
+    clock.now += timedelta(days=6)  # the day has passed and eBay still says nothing of delivery: no promise
+    ebay.add(ebay_order("27-99999-12346", due="2026-11-24T23:59:59.000Z"), [EBAY_FULFILMENT])
+    await customer.says("where is it now?", "track_order")
+    assert "due by" not in customer.text(said.TRACKING)
+
+
+@pytest.mark.parametrize("language, words", [("de", "soll spätestens am 24. November 2026 ankommen"),
+                                             ("fr", "au plus tard le 24 novembre 2026"),
+                                             ("es", "como muy tarde el 24 de noviembre de 2026"),
+                                             ("it", "entro il 24 novembre 2026"), ("zh", "预计最晚2026年11月24日送达")])
+def test_the_due_date_is_said_in_each_language(language, words):
+    with speaking(language):
+        order = read_ebay_order(ebay_order(due="2026-11-24T23:59:59.000Z"), [EBAY_FULFILMENT])
+        said_now = replies.delivery_status(order, now=NOW)
+    assert words in said_now
 
 
 # -- an order that changes while its return is in progress ----------------------------------------

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import httpx
 import pytest
 
-from bot.models import Fulfillment, OrderStatus, SalesChannel
+from bot.models import Fulfillment, Money, OrderStatus, SalesChannel
 from bot.ports import OrderSource, SourceError
 from integrations.amazon import AmazonOrderSource
 from integrations.ebay import EbayOrderSource
@@ -422,3 +423,73 @@ def test_retries_log_no_personal_data_or_tokens(clock, caplog):
     logged = caplog.text
     assert "jane.doe@example.com" not in logged and "shpat_good" not in logged
     assert "retrying" in logged
+
+
+# -- refunds as the marketplaces report them, and when an order is due ---------------------------
+
+def test_shopify_refunds_are_kept_per_refund_and_line_with_their_amount_and_time(clock):
+    fake = FakeShopify()
+    fake.add(shopify_order(1001, refunds=[shopify_refund(111, 2, refund_id=901, at="2026-01-06T09:00:00Z"),
+                                          shopify_refund(112, 1, restock="CANCEL", refund_id=902)]))
+    [refund] = shopify(fake, clock).fetch_order("1001").refunds  # a cancellation is not a refund of a return
+    assert (refund.refund_id, refund.line_id, refund.quantity) == ("901/111", "111", 2)
+    assert refund.amount == Money(Decimal("179.98"), "USD") and refund.at == datetime(2026, 1, 6, 9, tzinfo=timezone.utc)
+
+
+def test_amazon_refunds_are_kept_per_adjustment_with_the_principal_refunded(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order())
+    fake.refunds["113-1234567-1234567"] = [{"SellerSKU": "MUG-RED", "OrderAdjustmentItemId": "52986411826454",
+                                           "QuantityShipped": 1, "ItemChargeAdjustmentList": [
+                                               {"ChargeType": "Principal", "ChargeAmount": {
+                                                   "CurrencyCode": "USD", "CurrencyAmount": -29.99}},
+                                               {"ChargeType": "Tax", "ChargeAmount": {
+                                                   "CurrencyCode": "USD", "CurrencyAmount": -2.40}}]}]
+    [refund] = amazon(fake, clock).fetch_order("113-1234567-1234567").refunds
+    assert (refund.refund_id, refund.line_id, refund.quantity) == ("52986411826454", "68828574383266", 1)
+    assert refund.amount == Money(Decimal("29.99"), "USD") and refund.at == datetime(2026, 1, 5, 10,
+                                                                                        tzinfo=timezone.utc)
+
+
+def test_ebay_refunds_count_the_units_each_one_completes(clock):
+    fake = FakeEbay()
+    order = ebay_order("11-11111-11111")
+    order["lineItems"][0]["refunds"] = [
+        {"refundId": "r1", "amount": {"value": "10.00", "currency": "GBP"}, "refundDate": "2026-01-06T10:00:00.000Z"},
+        {"refundId": "r2", "amount": {"value": "20.00", "currency": "GBP"}, "refundDate": "2026-01-07T10:00:00.000Z"}]
+    fake.add(order)
+    found = ebay(fake, clock).fetch_order("11-11111-11111")
+    [refund] = found.refunds  # 10.00 is no unit of 25.00; with the next 20.00 it makes one
+    assert (refund.refund_id, refund.quantity, refund.amount) == ("r2/10045678901234", 1, Money(Decimal("20.00"), "GBP"))
+    assert found.lines[0].returned_quantity == 1
+
+
+@pytest.mark.parametrize("easy_ship, status, due", [
+    (None, OrderStatus.SHIPPED, True),  # on its way: due by LatestDeliveryDate
+    ("OutForDelivery", OrderStatus.SHIPPED, True),
+    ("Delivered", OrderStatus.DELIVERED, False),  # Easy Ship says so: delivered before the latest date
+    ("Lost", OrderStatus.SHIPPED, False),  # trouble: no day to promise
+])
+def test_amazon_easy_ship_status_and_the_latest_delivery_date(clock, easy_ship, status, due):
+    fake = FakeAmazon()
+    fake.add(amazon_order(channel="MFN", easy_ship=easy_ship))
+    found = amazon(fake, clock).fetch_order("113-1234567-1234567")
+    assert found.status is status
+    assert found.due_by == (datetime(2026, 1, 6, 7, 59, 59, tzinfo=timezone.utc) if due else None)
+    if status is OrderStatus.DELIVERED:
+        assert found.delivered_at == datetime(2026, 1, 2, 10, tzinfo=timezone.utc)  # the order's last update
+
+
+def test_amazon_easy_ship_past_its_latest_date_is_not_called_delivered_unless_it_says_so(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order(channel="MFN", easy_ship="AtDestinationFC", latest_delivery="2025-12-30T07:59:59Z"))
+    assert amazon(fake, clock).fetch_order("113-1234567-1234567").status is OrderStatus.SHIPPED
+
+
+def test_ebay_shipped_order_is_due_by_its_latest_estimate(clock):
+    fake = FakeEbay()
+    fake.add(ebay_order("11-11111-11111", due="2026-01-08T23:59:59.000Z"))
+    fake.add(ebay_order("22-22222-22222", cancelled=True), fulfillments=[])
+    source = ebay(fake, clock)
+    assert source.fetch_order("11-11111-11111").due_by == datetime(2026, 1, 8, 23, 59, 59, tzinfo=timezone.utc)
+    assert source.fetch_order("22-22222-22222").due_by is None

@@ -52,6 +52,16 @@ def test_an_order_without_lines_reads_as_one(services):
     assert services.store.get_order("114-0000000-0000077").lines == ()
 
 
+def test_a_due_date_is_kept_with_the_order_and_goes_when_the_marketplace_drops_it(services):
+    due = NOW + timedelta(days=3)
+    services.store.upsert_orders([order(order_id="114-0000000-0000078", due_by=due)])
+    assert services.store.get_order("114-0000000-0000078").due_by == due
+    services.store.record_verification(CONV, "114-0000000-0000078", NOW)
+    assert services.store.verified_order(CONV, "114-0000000-0000078").due_by == due
+    services.store.upsert_orders([order(order_id="114-0000000-0000078")])
+    assert services.store.get_order("114-0000000-0000078").due_by is None
+
+
 def test_a_verified_order_is_read_only_by_the_conversation_that_verified_it(services):
     store = services.store
     assert store.verified_order(CONV, ALICE_ORDER) is None  # not verified yet: like an unknown order

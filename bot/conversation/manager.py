@@ -752,7 +752,8 @@ class _Turn:
             return self.say(said.CANCELLED_REFUND, order_id=order.order_id, amount=replies_money(order.total),
                             bank_days=self.returns.policy.bank_days)
         if goal == "track":
-            say = outcomes.tracking(order, not_received=self.task is not None and self.task.note == "not_received")
+            say = outcomes.tracking(order, not_received=self.task is not None and self.task.note == "not_received",
+                                    now=self.returns.clock())
         else:
             rmas = self.returns.rmas_for_order(self.conv, order.order_id)
             say = outcomes.return_status(order, rmas, self.m.external_returns(order.order_id),

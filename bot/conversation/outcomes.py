@@ -81,7 +81,7 @@ def offer_after(say: Say) -> Optional[str]:
     }.get(say.key)
 
 
-def tracking(order: Order, not_received: bool = False) -> Say:
+def tracking(order: Order, not_received: bool = False, now: Optional[datetime] = None) -> Say:
     url = tracking_url(order.carrier, order.tracking_number)
     words = catalogue()
     carrier_text = " " + words.text(said.ORDER_CARRIER, carrier=order.carrier) if order.carrier else ""
@@ -94,7 +94,7 @@ def tracking(order: Order, not_received: bool = False) -> Say:
         return Say(said.TRACKING_NOT_RECEIVED, {"order_id": order.order_id,
                                                 "delivered_on": replies.day(order.delivered_at),
                                                 "carrier_text": carrier_text, "tracking_text": tracking_text})
-    return Say(said.TRACKING, {"order_id": order.order_id, "status_text": replies.delivery_status(order),
+    return Say(said.TRACKING, {"order_id": order.order_id, "status_text": replies.delivery_status(order, now=now),
                                "carrier_text": carrier_text, "tracking_text": tracking_text})
 
 
