@@ -16,7 +16,8 @@ reached) is retried with backoff and then reported as retryable.
 Mapping: `cancelStatus.cancelState` CANCELED -> cancelled; `orderFulfillmentStatus` FULFILLED or
 IN_PROGRESS with a shipping fulfilment -> shipped; else processing (the Fulfillment API does not
 report delivery); a shipped order is due by the latest of its lines'
-`lineItemFulfillmentInstructions.maxEstimatedDeliveryDate` (`Order.due_by`). `lineItemCost` is the
+`lineItemFulfillmentInstructions.maxEstimatedDeliveryDate` (else the package's,
+`fulfillmentStartInstructions[].maxEstimatedDeliveryDate`) (`Order.due_by`). `lineItemCost` is the
 price of the whole quantity; refunds are amounts per line item (`refunds[]`: `refundId`, `amount`,
 `refundDate`), so refunded units are the refunded amount over the unit price, rounded down (assumed),
 and each refund is a `MarketplaceRefund` of the units it completes. The
@@ -233,6 +234,10 @@ def _read(order: Mapping[str, Any], fulfillments: Sequence[Mapping[str, Any]]) -
     registered = obj(buyer, "buyerRegistrationAddress", required=False)
     ship_to: Mapping[str, Any] = {}
     for instruction in items_of(order, "fulfillmentStartInstructions"):
+        if not estimates:  # the package's window when the lines give none
+            estimate = timestamp(instruction, "maxEstimatedDeliveryDate", required=False)
+            if estimate is not None:
+                estimates.append(estimate)
         ship_to = obj(obj(instruction, "shippingStep", required=False), "shipTo", required=False)
         if ship_to:
             break

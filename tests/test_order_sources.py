@@ -493,3 +493,13 @@ def test_ebay_shipped_order_is_due_by_its_latest_estimate(clock):
     source = ebay(fake, clock)
     assert source.fetch_order("11-11111-11111").due_by == datetime(2026, 1, 8, 23, 59, 59, tzinfo=timezone.utc)
     assert source.fetch_order("22-22222-22222").due_by is None
+
+
+def test_ebay_due_date_falls_back_to_the_packages_window(clock):
+    fake = FakeEbay()
+    order = ebay_order("11-11111-11111")
+    del order["lineItems"][0]["lineItemFulfillmentInstructions"]
+    order["fulfillmentStartInstructions"][0]["maxEstimatedDeliveryDate"] = "2026-01-09T23:59:59.000Z"
+    fake.add(order)
+    assert ebay(fake, clock).fetch_order("11-11111-11111").due_by == datetime(2026, 1, 9, 23, 59, 59,
+                                                                              tzinfo=timezone.utc)
