@@ -724,3 +724,38 @@ def test_the_ledger_keeps_each_marketplace_refund_once(store, clock):
     assert set(kept) == {"r-1/111", "r-2/112"} and kept["r-1/111"].rma_id == "RMA-1"
     assert kept["r-1/111"].refund == refund and kept["r-2/112"].refund.amount is None
     assert ledger.refunds_for("ebay", "#1") == []
+
+
+def test_two_processes_reading_the_same_refund_at_once_refund_the_return_once(store, settings):
+    """The gateway's webhook and the action server's lookup read one refunded order at the same
+    moment, each with its own connection pool: the return is refunded once, told once."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from tests.stores import services_over
+
+    fake = FakeShopify()
+    fake.add(recent_shopify(5801))
+    first = services_over(store, settings)
+    live = live_with_returns(first, shopify_source(fake))
+    live.lookup("#5801")
+    rma = issued(first, "#5801", "111")
+    first.updates.due()
+    fake.add(recent_shopify(5801, refunds=[shopify_refund(111, 1, at="2026-11-20T13:00:00Z")]))
+    other_store = SqlStore.from_url(store.engine.url.render_as_string(hide_password=False))
+    second = services_over(other_store, settings)
+    lives = [live, live_with_returns(second, shopify_source(fake))]
+    barrier = Barrier(2)
+
+    def read(one: LiveOrders):
+        barrier.wait()
+        return one.refresh("shopify", "gid://shopify/Order/5005801")
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(read, lives))
+    finally:
+        other_store.engine.dispose()
+    assert store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
+    assert len(refunded_events(first, rma.rma_id)) == 1 and store.refund_count(rma.rma_id) == 1
+    assert len([n for n in first.updates.due() if n.rma.rma_id == rma.rma_id]) == 1
