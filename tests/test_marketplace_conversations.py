@@ -7,9 +7,10 @@ tests/fake_marketplaces.py (`httpx.MockTransport`). Each message carries the int
 it and the entities `bot.text` (the extractor of rasa_ext/entities.py) finds in it; every answer is
 rendered from the catalogue, as Rasa renders it, so a missing value fails here.
 
-Also: an order that changes at its marketplace while its return is in progress, and the marketplace
-down in the middle of a conversation (the answer from the cached copy, one sentence saying it may be
-a few hours old, and a person still reachable)."""
+Also: an order refunded at its marketplace while its return is in progress (the return is refunded
+and the customer told), the marketplace down in the middle of a conversation (the answer from the
+cached copy, one sentence saying how old it is, and a person still reachable), and the day a shipped
+order is due."""
 from __future__ import annotations
 
 from datetime import timedelta
