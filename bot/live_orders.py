@@ -162,6 +162,7 @@ class SyncResult:
     stored: int
     refused: Tuple[str, ...]  # order ids another source owns
     error: Optional[SourceError] = None
+    refunded: Tuple[str, ...] = ()  # RMAs this round refunded, as the marketplace refunded their units
 
 
 class LiveOrders:
@@ -206,14 +207,18 @@ class LiveOrders:
     def keep(self, source: str, order: Order, at: datetime) -> bool:
         """Store `order` as read from `source` now; False (nothing stored) when another source
         already owns its order id."""
+        return self._keep(source, order, at) is not None
+
+    def _keep(self, source: str, order: Order, at: datetime) -> Optional[Tuple[str, ...]]:
+        """`keep`: None when not kept, else the RMAs its refunds refunded now."""
         if not self.ledger.claim(source, order.order_id, at):
             log.warning("order %s from %s not kept: another source owns that order id", order.order_id[:64], source)
-            return False
+            return None
         self.cache.upsert_orders([replace(order, refunds=())])
-        if order.refunds:
-            self.ledger.record_refunds(source, order.order_id, order.refunds, at)
-            self.settle_refunds(source, order.order_id, at)
-        return True
+        if not order.refunds:
+            return ()
+        self.ledger.record_refunds(source, order.order_id, order.refunds, at)
+        return self.settle_refunds(source, order.order_id, at)
 
     def settle_refunds(self, source: str, order_id: str, at: datetime) -> Tuple[str, ...]:
         """Refund each return in progress on the order whose units of its line the marketplace refunded
@@ -260,6 +265,7 @@ class LiveOrders:
         source = self.sources[name]
         read = stored = 0
         refused: List[str] = []
+        refunded: List[str] = []
         cursor = self.ledger.cursor(name)
         for _ in range(max_pages):
             now = self.clock()
@@ -267,18 +273,20 @@ class LiveOrders:
                 page = source.orders_changed_since(cursor)
             except SourceError as exc:
                 self.ledger.record_error(name, exc.message, now)
-                return SyncResult(name, read, stored, tuple(refused), exc)
+                return SyncResult(name, read, stored, tuple(refused), exc, tuple(refunded))
             for order in page.orders:
                 read += 1
-                if self.keep(name, order, now):
+                moved = self._keep(name, order, now)
+                if moved is not None:
                     stored += 1
+                    refunded.extend(moved)
                 else:
                     refused.append(order.order_id)
             cursor = page.cursor
             self.ledger.save_cursor(name, cursor, now)
             if not page.more:
                 break
-        return SyncResult(name, read, stored, tuple(refused))
+        return SyncResult(name, read, stored, tuple(refused), refunded=tuple(refunded))
 
     def mirror_returns(self, name: str, mirror: ReturnMirror) -> Tuple[Tuple[str, ...], Optional[SourceError]]:
         """Create in the marketplace the returns of RMAs issued for its orders (oldest first); the RMA

@@ -140,8 +140,8 @@ class MarketplaceOrdersChannel(RepeatingChannel):
         results = []
         for name in self.live.sources:
             result = self.live.sync(name)
-            log.info("%s: %d orders read, %d kept%s", name, result.read, result.stored,
-                     f"; stopped: {result.error.message}" if result.error else "")
+            log.info("%s: %d orders read, %d kept, %d returns refunded there%s", name, result.read, result.stored,
+                     len(result.refunded), f"; stopped: {result.error.message}" if result.error else "")
             results.append(result)
         for name, done, error in mirror_returns(self.live):
             if done or error:

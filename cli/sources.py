@@ -125,7 +125,8 @@ def sync(services: Any, *, out=print, **io: Any) -> int:
     for name in live.sources:
         result = live.sync(name)
         out(f"{name}: {result.read} orders read, {result.stored} kept"
-            + (f", {len(result.refused)} owned by another source" if result.refused else ""))
+            + (f", {len(result.refused)} owned by another source" if result.refused else "")
+            + (f", {len(result.refunded)} returns refunded there" if result.refunded else ""))
         if result.error:
             failed = True
             out(f"  stopped: {result.error.message}")

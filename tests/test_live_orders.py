@@ -649,7 +649,7 @@ def test_without_the_returns_refunds_are_kept_and_reach_no_return(services, shop
     assert [k.rma_id for k in live.ledger.refunds_for("shopify", "#5705")] == [None]
 
 
-def test_an_ebay_refund_reaches_the_return_of_its_line(services):
+def test_an_ebay_refund_read_by_the_sync_reaches_the_return_of_its_line(services):
     fake, fake_clock = FakeEbay(), FakeClock(t=NOW.timestamp())
     fake.add(ebay_order("27-11111-22222"))
     source = EbayOrderSource("app", "cert", "v^1.1#good", transport=fake.transport(), sleep=fake_clock.sleep,
@@ -657,9 +657,11 @@ def test_an_ebay_refund_reaches_the_return_of_its_line(services):
     live = live_with_returns(services, source)
     live.lookup("27-11111-22222")
     rma = issued(services, "27-11111-22222", "10045678901234")
-    fake.add(ebay_order("27-11111-22222", refunded="25.00", refund_date="2026-11-20T13:00:00.000Z"))
-    live.refresh("ebay", "27-11111-22222")
-    live.refresh("ebay", "27-11111-22222")
+    fake.add(ebay_order("27-11111-22222", refunded="25.00", refund_date="2026-11-20T13:00:00.000Z",
+                        updated="2026-11-20T13:00:00.000Z"))
+    assert live.sync("ebay").refunded == (rma.rma_id,)  # the sync round reads it
+    live.refresh("ebay", "27-11111-22222")  # and a customer's lookup reads it again
+    assert live.sync("ebay").refunded == ()
     assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
     assert len(refunded_events(services, rma.rma_id)) == 1
 
