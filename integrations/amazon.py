@@ -31,11 +31,13 @@ else -> processing. An Easy Ship order's `EasyShipShipmentStatus` says where the
 -> delivered (at `LastUpdateDate`), PickedUp ... OutForDelivery -> shipped; its trouble statuses
 (Lost, Undeliverable, ReturningToSeller...) keep the order shipped with no due date. Any other
 shipped order is due by `LatestDeliveryDate` (`Order.due_by`) and counts as delivered once that has
-passed: the Orders API does not report delivery outside Easy Ship. `ItemPrice` is the price of the whole quantity; the unit price is it divided by
-`QuantityOrdered`. Refunds are not in the Orders API: they are read from the Finances API
-(`listFinancialEventsByOrderId`, `RefundEventList[].ShipmentItemAdjustmentList[]`: the order item
-or SKU and `QuantityShipped`, the units refunded), which needs the Finance and Accounting role; the
-first 403 turns the refunds off for this process (logged once) rather than failing every lookup.
+passed: the Orders API does not report delivery outside Easy Ship. `ItemPrice` is the price of the
+whole quantity; the unit price is it divided by `QuantityOrdered`. Refunds are not in the Orders API:
+they are read from the Finances API (`listFinancialEventsByOrderId`, `RefundEventList[]` (`PostedDate`)
+`.ShipmentItemAdjustmentList[]`: the order item or SKU, `QuantityShipped`, the units refunded, and
+`OrderAdjustmentItemId`, the refund's id; each is a `MarketplaceRefund`), which needs the Finance and
+Accounting role; the first 403 turns the refunds off for this process (logged once) rather than
+failing every lookup.
 """
 from __future__ import annotations
 

@@ -433,7 +433,8 @@ def test_shopify_refunds_are_kept_per_refund_and_line_with_their_amount_and_time
                                           shopify_refund(112, 1, restock="CANCEL", refund_id=902)]))
     [refund] = shopify(fake, clock).fetch_order("1001").refunds  # a cancellation is not a refund of a return
     assert (refund.refund_id, refund.line_id, refund.quantity) == ("901/111", "111", 2)
-    assert refund.amount == Money(Decimal("179.98"), "USD") and refund.at == datetime(2026, 1, 6, 9, tzinfo=timezone.utc)
+    assert refund.amount == Money(Decimal("179.98"), "USD")
+    assert refund.at == datetime(2026, 1, 6, 9, tzinfo=timezone.utc)
 
 
 def test_amazon_refunds_are_kept_per_adjustment_with_the_principal_refunded(clock):
@@ -460,7 +461,8 @@ def test_ebay_refunds_count_the_units_each_one_completes(clock):
     fake.add(order)
     found = ebay(fake, clock).fetch_order("11-11111-11111")
     [refund] = found.refunds  # 10.00 is no unit of 25.00; with the next 20.00 it makes one
-    assert (refund.refund_id, refund.quantity, refund.amount) == ("r2/10045678901234", 1, Money(Decimal("20.00"), "GBP"))
+    assert (refund.refund_id, refund.quantity) == ("r2/10045678901234", 1)
+    assert refund.amount == Money(Decimal("20.00"), "GBP")
     assert found.lines[0].returned_quantity == 1
 
 
