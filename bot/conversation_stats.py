@@ -45,6 +45,7 @@ OUTCOMES = {  # the response an action chose -> the outcome it reports
     said.TRACKING_NOT_RECEIVED: "tracking",
     said.RETURN_STATUS: "return_status",
     said.NO_RETURNS_YET: "return_status",
+    said.MARKETPLACE_REFUNDED: "return_status",
     said.RETURN_ON_ITS_WAY: "return_status",
     said.CANCEL_DONE: "cancelled",
     said.CANCEL_ALREADY_CANCELLED: "cancel_not_possible",

@@ -204,6 +204,15 @@ class LiveOrders:
                           read_at=record.fetched_at)
         return Lookup(None, unavailable=failed)
 
+    def refunds_of(self, order_id: str) -> List[MarketplaceRefund]:
+        """The refunds the order's marketplace made, as kept in the ledger (oldest first); none for an
+        order no marketplace owns. What "where is my refund?" answers when returnbot has no return."""
+        record = self.ledger.record_for(order_id)
+        if record is None:
+            return []
+        kept = sorted(self.ledger.refunds_for(record.source, order_id), key=lambda k: (k.at, k.refund.refund_id))
+        return [replace(k.refund, at=k.at) for k in kept]
+
     def keep(self, source: str, order: Order, at: datetime) -> bool:
         """Store `order` as read from `source` now; False (nothing stored) when another source
         already owns its order id."""

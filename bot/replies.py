@@ -15,7 +15,7 @@ from urllib.parse import quote
 from bot import locale_format
 from bot import responses as said
 from bot.catalogue import ENGLISH, Catalogue, catalogue
-from bot.models import Money, Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
+from bot.models import MarketplaceRefund, Money, Order, OrderLine, OrderStatus, Resolution, Rma, RmaStatus
 
 if TYPE_CHECKING:
     from bot.platforms import ExternalReturn
@@ -199,3 +199,21 @@ def remedy_text(rma: Rma, words: Optional[Catalogue] = None) -> str:
     """What happens about a damaged item: "We'll send you a replacement (reference ...)" or a refund."""
     return _words(words).text(said.REMEDY.get(rma.resolution, said.REMEDY_REFUND), rma_id=rma.rma_id,
                               amount=money(rma.refund, words))
+
+
+def marketplace_refunds(refunds: Sequence[MarketplaceRefund], order: Order, words: Optional[Catalogue] = None) -> str:
+    """The refunds a marketplace made on an order, one phrase each, oldest first: "12.50 USD for Socks on
+    4 December 2026; 4.99 USD on 5 December 2026" (a refund on no line: shipping, or the order)."""
+    words = _words(words)
+    parts = []
+    for refund in refunds:
+        line = order.line(refund.line_id) if refund.line_id else None
+        on = day(refund.at, words)
+        if line is None and refund.amount is not None:
+            parts.append(words.text(said.MARKETPLACE_REFUND_ORDER, amount=money(refund.amount, words), refunded_on=on))
+        elif refund.amount is not None:
+            parts.append(words.text(said.MARKETPLACE_REFUND_ITEM, amount=money(refund.amount, words),
+                                    item=item_name(line, words), refunded_on=on))
+        else:
+            parts.append(words.text(said.MARKETPLACE_REFUND_NO_AMOUNT, item=item_name(line, words), refunded_on=on))
+    return "; ".join(parts)

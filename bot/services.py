@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Callable, List, Mapping, Optional, Tuple
+from typing import Callable, List, Mapping, Optional, Sequence, Tuple
 
 from bot import replies, text
 from bot.catalogue import spoken_language
@@ -22,6 +22,7 @@ from bot.models import (
     Decision,
     Handoff,
     Ineligibility,
+    MarketplaceRefund,
     Order,
     OrderLine,
     OrderStatus,
@@ -147,6 +148,8 @@ class ReturnsService:
         self.lookup_order: Callable[[str], Optional[Order]] = store.get_order  # live: integrations/sources.py
         # The same lookup with how fresh its answer is (`LiveOrders.lookup` when a marketplace is connected).
         self.lookup: Callable[[str], Lookup] = lambda order_id: Lookup(self.lookup_order(order_id))
+        # Refunds the merchant made in the order's marketplace (`LiveOrders.refunds_of`): none without one.
+        self.marketplace_refunds: Callable[[str], Sequence[MarketplaceRefund]] = lambda order_id: ()
 
     # -- verification ---------------------------------------------------------------------
     def verify(self, conversation_id: str, order_id: str, proof: str, count_failure: bool = True) -> Verification:

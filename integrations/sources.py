@@ -86,4 +86,5 @@ def connect(services: Any, clock=None, **io: Any) -> Optional[LiveOrders]:
     live = live_orders(services, build_sources(settings, **io), clock or services.returns.clock)
     services.returns.lookup_order = live.lookup_order
     services.returns.lookup = live.lookup
+    services.returns.marketplace_refunds = live.refunds_of
     return live

@@ -69,11 +69,14 @@ class Customer:
     def __init__(self, conversation: str) -> None:
         self.conversation, self.state, self.messages = conversation, None, []
 
-    async def says(self, text: str, intent: str = "inform", confidence: float = 0.95) -> List[str]:
+    async def says(self, text: str, intent: str = "inform", confidence: float = 0.95,
+                   language: str = "") -> List[str]:
+        """`language`: the one the gateway chose for the message (its metadata), as a German customer's."""
         entities = [{"entity": e.kind, "value": e.value} for e in find_entities(text)]
-        tracker = Tracker(self.conversation, {names.DIALOGUE: self.state},
-                          {"intent": {"name": intent, "confidence": confidence}, "entities": entities, "text": text},
-                          [], False, None, {}, None)
+        message = {"intent": {"name": intent, "confidence": confidence}, "entities": entities, "text": text}
+        if language:
+            message["metadata"] = {"language": language}
+        tracker = Tracker(self.conversation, {names.DIALOGUE: self.state}, message, [], False, None, {}, None)
         dispatcher = CollectingDispatcher()
         events = await ActionConverse().run(dispatcher, tracker, {})
         for event in events:
@@ -82,14 +85,16 @@ class Customer:
         self.messages = dispatcher.messages
         for message in self.messages:  # rendered as Rasa renders it: every placeholder has its value
             self._render(message)
-        return [m["response"] for m in self.messages]
+        return [m.get("response") or m["utter_action"] for m in self.messages]
 
     @staticmethod
     def _render(message: Dict) -> str:
+        if "utter_action" in message:  # another language: sent as its text (actions.converse.utter)
+            return message["text"]
         return catalogue().text(message["response"], **message)
 
     def text(self, key: str) -> str:
-        return next(self._render(m) for m in self.messages if m["response"] == key)
+        return next(self._render(m) for m in self.messages if (m.get("response") or m.get("utter_action")) == key)
 
 
 def marketplace(services, clock: Clock, env: Dict[str, str], fake) -> object:
@@ -257,6 +262,29 @@ async def test_a_refund_made_in_shopify_during_the_return_refunds_it_and_nothing
     assert await customer.says("return the shoes", "request_return") != [said.RMA_ISSUED]
     [after] = services.store.rmas_for_order("#5502")  # the same return, not a second one
     assert after.rma_id == rma.rma_id and after.status.value == "refunded"
+
+
+async def test_a_refund_made_in_shopify_with_no_return_here_is_what_where_is_my_money_answers(services, clock):
+    shop = FakeShopify()
+    shop.add(recent_shopify(5504, refunds=[shopify_refund(112, 1, at="2026-11-18T09:00:00Z", price="9.50")]))
+    marketplace(services, clock, SHOPIFY, shop)
+    customer = Customer("web:mp-refunded")
+    await customer.says("where's my money for order #5504", "where_is_my_refund")
+    assert await customer.says("94107") == [said.MARKETPLACE_REFUNDED]
+    told = customer.text(said.MARKETPLACE_REFUNDED)
+    assert "9.50" in told and "Socks M" in told and "18 November 2026" in told
+    assert services.store.rmas_for_order("#5504") == []  # told, and no return made for it
+
+
+async def test_a_german_customer_hears_of_the_shopify_refund_in_german(services, clock):
+    shop = FakeShopify()
+    shop.add(recent_shopify(5505, refunds=[shopify_refund(111, 2, at="2026-11-18T09:00:00Z")]))
+    marketplace(services, clock, SHOPIFY, shop)
+    customer = Customer("web:mp-refunded-de")
+    await customer.says("hab das geld schon zurück bekommen? bestellung #5505", "where_is_my_refund", language="de")
+    assert await customer.says("94107", language="de") == [said.MARKETPLACE_REFUNDED]
+    told = customer.text(said.MARKETPLACE_REFUNDED)
+    assert "Trail shoe 42" in told and "179,98" in told and "18. November 2026" in told and "Rücksendung" in told
 
 
 async def test_an_order_cancelled_in_shopify_before_the_customer_answers_is_not_returned(services, clock):

@@ -759,7 +759,8 @@ class _Turn:
             say = outcomes.return_status(order, rmas, self.m.external_returns(order.order_id),
                                          self.returns.policy.ship_back_days, self.returns.policy.bank_days,
                                          self.returns.slip_url_for,
-                                         already_sent=self.task is not None and self.task.note == "already_sent")
+                                         already_sent=self.task is not None and self.task.note == "already_sent",
+                                         marketplace_refunds=self.returns.marketplace_refunds(order.order_id))
         self.says.append(say)
         offer = outcomes.offer_after(say)
         if offer:

@@ -10,7 +10,7 @@ from bot import replies
 from bot import responses as said
 from bot.catalogue import catalogue
 from bot.conversation.say import Say
-from bot.models import Fulfillment, Order, OrderStatus, Outcome, ReturnReason, Rma
+from bot.models import Fulfillment, MarketplaceRefund, Order, OrderStatus, Outcome, ReturnReason, Rma
 from bot.services import ReturnResult
 from bot.tracking import tracking_url
 
@@ -99,7 +99,13 @@ def tracking(order: Order, not_received: bool = False, now: Optional[datetime] =
 
 
 def return_status(order: Order, rmas: Sequence[Rma], elsewhere: Sequence, ship_back_days: int, bank_days: str,
-                  slip_url: Callable[[Rma], Optional[str]], already_sent: bool = False) -> Say:
+                  slip_url: Callable[[Rma], Optional[str]], already_sent: bool = False,
+                  marketplace_refunds: Sequence[MarketplaceRefund] = ()) -> Say:
+    """Where the order's returns and refunds stand. With no return (here or on a returns platform), the
+    refunds the merchant made in the order's marketplace, when there are any: what, how much and when."""
+    if not rmas and not elsewhere and marketplace_refunds:
+        return Say(said.MARKETPLACE_REFUNDED, {"order_id": order.order_id, "bank_days": bank_days,
+                                               "refunds": replies.marketplace_refunds(marketplace_refunds, order)})
     if not rmas and not elsewhere:
         return Say(said.NO_RETURNS_YET, {"order_id": order.order_id})
     if already_sent and rmas and all(r.status.value in ("label_created", "authorised") for r in rmas):
