@@ -23,7 +23,8 @@ webhook delivered twice). A return returnbot issued that is still in progress is
 through `ReturnUpdates.record` with the event id `refund:<refund id>`, so the move happens once
 however often it is tried, and the customer's notice and "where is my refund?" follow from the
 return's own status. A refund of fewer units than the return leaves it in progress; a refund with no
-line (shipping only, an amount on the order) is not read.
+line (shipping only, an amount on the order) is not read. `refunds_of(order_id)` gives the kept
+refunds of an order, which "where is my refund?" tells a customer with no return on it.
 
 `sync(source)` is the periodic fallback of webhooks: it reads what changed since the source's
 cursor, page by page, keeping the cursor after each page, so a failure repeats one page at most.
