@@ -22,7 +22,8 @@ webhook delivered twice). A return returnbot issued that is still in progress is
 (`settle_refunds`) when the marketplace refunded at least its units of its line after it was made:
 through `ReturnUpdates.record` with the event id `refund:<refund id>`, so the move happens once
 however often it is tried, and the customer's notice and "where is my refund?" follow from the
-return's own status. A refund of fewer units than the return leaves it in progress; a refund with no
+return's own status. A refund of fewer units than the return, or of less money than the return's
+refund, leaves it in progress (the customer asking is told the part refunded); a refund with no
 line (shipping only, an amount on the order) is not read. `refunds_of(order_id)` gives the kept
 refunds of an order, which "where is my refund?" tells a customer with no return on it.
 
@@ -166,6 +167,14 @@ class SyncResult:
     refunded: Tuple[str, ...] = ()  # RMAs this round refunded, as the marketplace refunded their units
 
 
+def _less_money(covering: Sequence[KeptRefund], rma: Rma) -> bool:
+    """The refunds paid less than the return's refund (all their amounts known, in its currency)."""
+    amounts = [k.refund.amount for k in covering]
+    if rma.refund is None or any(a is None or a.currency != rma.refund.currency for a in amounts):
+        return False
+    return sum((a.amount for a in amounts), rma.refund.amount * 0) < rma.refund.amount
+
+
 class LiveOrders:
     def __init__(self, cache: OrderCache, ledger: SourceLedger, sources: Sequence[OrderSource],
                  clock: Callable[[], datetime], max_age: timedelta = DEFAULT_MAX_AGE,
@@ -212,7 +221,7 @@ class LiveOrders:
         if record is None:
             return []
         kept = sorted(self.ledger.refunds_for(record.source, order_id), key=lambda k: (k.at, k.refund.refund_id))
-        return [replace(k.refund, at=k.at) for k in kept]
+        return [replace(k.refund, at=k.at) for k in kept if not k.rma_id]  # a return's own: its status says it
 
     def keep(self, source: str, order: Order, at: datetime) -> bool:
         """Store `order` as read from `source` now; False (nothing stored) when another source
@@ -255,6 +264,8 @@ class LiveOrders:
                     break
             if units < rma.quantity:
                 continue  # not refunded yet, or fewer units than the return: it stays in progress
+            if _less_money(covering, rma):
+                continue  # its units, but less money than the return's refund: in progress, part refunded
             last = covering[-1].refund.refund_id
             try:
                 recorded = self.returns.record(rma.rma_id, RmaStatus.REFUNDED, event_id=f"refund:{last}",

@@ -217,3 +217,23 @@ def marketplace_refunds(refunds: Sequence[MarketplaceRefund], order: Order, word
         else:
             parts.append(words.text(said.MARKETPLACE_REFUND_NO_AMOUNT, item=item_name(line, words), refunded_on=on))
     return "; ".join(parts)
+
+
+def partly_refunded(rma: Rma, order: Order, refunds: Sequence[MarketplaceRefund],
+                    words: Optional[Catalogue] = None) -> str:
+    """For a return still in progress whose line the marketplace refunded in part after it was made
+    (fewer units, or less money): what was refunded and when, and the rest still pending; "" else
+    (nothing refunded, a return finished, or amounts the marketplace did not give)."""
+    if rma.status in (RmaStatus.REFUNDED, RmaStatus.REJECTED) or rma.refund is None:
+        return ""
+    mine = [r for r in refunds if r.line_id == rma.line_id and r.at is not None and r.at >= rma.created_at]
+    if not mine or any(r.amount is None or r.amount.currency != rma.refund.currency for r in mine):
+        return ""
+    rest = rma.refund.amount - sum((r.amount.amount for r in mine), Decimal(0))
+    if rest <= 0:
+        return ""  # its money, fewer units: still in progress, but nothing is left to name
+    words = _words(words)
+    parts = "; ".join(words.text(said.MARKETPLACE_REFUND_ORDER, amount=money(r.amount, words),
+                                 refunded_on=day(r.at, words)) for r in mine)
+    return words.text(said.MARKETPLACE_PARTLY_REFUNDED, rma_id=rma.rma_id, item=item_name(order.line(rma.line_id),
+                      words, rma=rma), refunds=parts, rest=money(Money(rest, rma.refund.currency), words))

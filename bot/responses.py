@@ -44,6 +44,7 @@ MARKETPLACE_REFUNDED = "utter_marketplace_refunded"  # no return here, but the m
 MARKETPLACE_REFUND_ITEM = "utter_marketplace_refund_item"  # one refund of an item: amount, item, day
 MARKETPLACE_REFUND_ORDER = "utter_marketplace_refund_order"  # one refund on no item (shipping, the order)
 MARKETPLACE_REFUND_NO_AMOUNT = "utter_marketplace_refund_no_amount"  # one refund of an item, amount not given
+MARKETPLACE_PARTLY_REFUNDED = "utter_marketplace_partly_refunded"  # a return in progress refunded in part
 CANCEL_DONE = "utter_cancel_done"
 CANCEL_ALREADY_CANCELLED = "utter_cancel_already_cancelled"
 CANCEL_ALREADY_SHIPPED = "utter_cancel_already_shipped"

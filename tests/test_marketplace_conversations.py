@@ -264,6 +264,31 @@ async def test_a_refund_made_in_shopify_during_the_return_refunds_it_and_nothing
     assert after.rma_id == rma.rma_id and after.status.value == "refunded"
 
 
+@pytest.mark.parametrize("count, price, rest", [(1, "89.99", "89.99 USD"),  # one shoe of the two
+                                                 (2, "80.00", "19.98 USD")])  # both, for less money
+async def test_a_return_refunded_in_part_in_shopify_stays_in_progress_and_the_part_is_told(services, clock,
+                                                                                            count, price, rest):
+    shop = FakeShopify()
+    shop.add(recent_shopify(5503))
+    marketplace(services, clock, SHOPIFY, shop)
+    customer = Customer("web:mp-part")
+    await customer.says("i'd like to return something from #5503", "request_return")
+    await customer.says("94107")
+    await customer.says("the shoes")
+    await customer.says("both")
+    await customer.says("too small")
+    assert (await customer.says("refund", "request_refund", 0.76))[-1] == said.RMA_ISSUED
+    [rma] = services.store.rmas_for_order("#5503")
+    shop.add(recent_shopify(5503, refunds=[shopify_refund(111, count, at="2026-11-20T12:10:00Z", price=price)]))
+    clock.now += timedelta(minutes=30)
+    assert await customer.says("where's my money for order #5503", "where_is_my_refund") == [said.RETURN_STATUS]
+    told = customer.text(said.RETURN_STATUS)
+    assert "So far the shop has refunded" in told and "20 November 2026" in told
+    assert f"the remaining {rest} is still pending" in told
+    [after] = services.store.rmas_for_order("#5503")
+    assert after.rma_id == rma.rma_id and after.status.value != "refunded"
+
+
 async def test_a_refund_made_in_shopify_with_no_return_here_is_what_where_is_my_money_answers(services, clock):
     shop = FakeShopify()
     shop.add(recent_shopify(5504, refunds=[shopify_refund(112, 1, at="2026-11-18T09:00:00Z", price="9.50")]))

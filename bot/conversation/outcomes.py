@@ -112,6 +112,7 @@ def return_status(order: Order, rmas: Sequence[Rma], elsewhere: Sequence, ship_b
         items = ", ".join(replies.item_name(order.line(r.line_id), rma=r) for r in rmas)
         return Say(said.RETURN_ON_ITS_WAY, {"items": items, "rma_ids": ", ".join(r.rma_id for r in rmas)})
     summary = " ".join(filter(None, [replies.returns_summary(rmas, order, ship_back_days, bank_days, slip_url),
+                                     *(replies.partly_refunded(rma, order, marketplace_refunds) for rma in rmas),
                                      *(replies.platform_return_progress(found, bank_days) for found in elsewhere)]))
     return Say(said.RETURN_STATUS, {"status_lines": summary})
 
