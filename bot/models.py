@@ -101,7 +101,9 @@ class OrderLine:
 class MarketplaceRefund:
     """Units of one order line the merchant refunded in the marketplace (Shopify, Amazon, eBay), as
     the marketplace reports them: `refund_id` is the marketplace's own and unique within it (one row
-    per line of a refund); `at` is when the marketplace made it, when it says."""
+    per line of a refund); `at` is when the marketplace made it, when it says. A refund on no line
+    (shipping only, an amount on the whole order) has `line_id` "" and `quantity` 0: it is kept and
+    told to the customer, and refunds no return."""
     refund_id: str
     line_id: str
     quantity: int

@@ -25,7 +25,9 @@ Mapping to `bot.models.Order` (docs/sources.md says which parts are assumed):
 - lines: quantity, unit price (shop money), `product.productType` as the category; refunded units
   with `restockType` `CANCEL` count as cancelled, other refunded units as returned, and each of
   those (per refund and line) is a `MarketplaceRefund` (`<refund id>/<line id>`, its `createdAt`, the
-  line's `subtotalSet`) that refunds a return in progress (bot/live_orders.py).
+  line's `subtotalSet`) that refunds a return in progress (bot/live_orders.py). A refund with no
+  refund line items (shipping only, an amount on the order) is one `MarketplaceRefund` with no line
+  (`<refund id>/order`, its `totalRefundedSet`): kept and told, it refunds no return.
 - customer: the order's email, the shipping address's zip, country and name.
 """
 from __future__ import annotations
@@ -63,7 +65,8 @@ ORDER_FIELDS = """
   lineItems(first: 100) { nodes { id sku name quantity
     originalUnitPriceSet { shopMoney { amount currencyCode } } product { productType } } }
   fulfillments(first: 20) { createdAt deliveredAt displayStatus trackingInfo(first: 1) { company number } }
-  refunds(first: 50) { id createdAt refundLineItems(first: 100) { nodes { quantity restockType lineItem { id }
+  refunds(first: 50) { id createdAt totalRefundedSet { shopMoney { amount currencyCode } }
+    refundLineItems(first: 100) { nodes { quantity restockType lineItem { id }
     subtotalSet { shopMoney { amount currencyCode } } } } }
 """
 BY_ID = "query Order($id: ID!) { order(id: $id) {" + ORDER_FIELDS + "} }"
@@ -287,7 +290,13 @@ def _read(node: Mapping[str, Any]) -> Order:
         made = timestamp(refund, "createdAt", required=False)
         refund_id = _gid_tail(text(refund, "id", required=False, max_len=200) or "") or (
             made.isoformat() if made else "")
-        for item in items_of(obj(refund, "refundLineItems", required=False), "nodes"):
+        items = items_of(obj(refund, "refundLineItems", required=False), "nodes")
+        if not items and refund_id:  # no line: shipping only, or an amount refunded on the order
+            total = obj(obj(refund, "totalRefundedSet", required=False), "shopMoney", required=False)
+            value = amount(total.get("amount"), "totalRefundedSet.amount")
+            if value is not None and value > 0:
+                refunds.append(MarketplaceRefund(f"{refund_id}/order", "", 0, made, Money(value, shop_currency)))
+        for item in items:
             line_id = _gid_tail(text(obj(item, "lineItem"), "id", max_len=200))
             count = quantity(item.get("quantity"), "refundLineItems.quantity")
             into = cancelled if item.get("restockType") == "CANCEL" else refunded

@@ -96,6 +96,12 @@ def shopify_refund(line: int, count: int, restock: str = "RETURN", *, refund_id:
          "subtotalSet": {"shopMoney": {"amount": f"{Decimal(price) * count:.2f}", "currencyCode": "USD"}}}]}}
 
 
+def shopify_order_refund(amount: str, *, refund_id: int = 900001, at: str = "2026-01-05T10:00:00Z") -> Dict[str, Any]:
+    """A `Refund` node with no refund line items (shipping only, an amount on the order): `totalRefundedSet`."""
+    return {"id": f"gid://shopify/Refund/{refund_id}", "createdAt": at, "refundLineItems": {"nodes": []},
+            "totalRefundedSet": {"shopMoney": {"amount": amount, "currencyCode": "USD"}}}
+
+
 def throttle(available: float, maximum: float = 2000.0, rate: float = 100.0, cost: int = 60) -> Dict[str, Any]:
     return {"cost": {"requestedQueryCost": cost, "actualQueryCost": 12, "throttleStatus": {
         "maximumAvailable": maximum, "currentlyAvailable": available, "restoreRate": rate}}}

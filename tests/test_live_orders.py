@@ -51,6 +51,7 @@ from tests.fake_marketplaces import (
     amazon_order,
     ebay_order,
     shopify_order,
+    shopify_order_refund,
     shopify_refund,
 )
 from tests.fakes import FakeRasa
@@ -608,6 +609,21 @@ def test_a_refund_made_before_the_return_or_of_fewer_units_leaves_it_in_progress
         shopify_refund(111, 1, refund_id=3, at="2026-11-20T14:00:00Z")]))
     live.refresh("shopify", "gid://shopify/Order/5005702")
     assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
+
+
+def test_a_shopify_refund_on_no_line_is_kept_and_refunds_no_return(services, shopify_fake):
+    shopify_fake.add(recent_shopify(5706))
+    live = live_with_returns(services, shopify_source(shopify_fake))
+    live.lookup("#5706")
+    rma = issued(services, "#5706", "111")
+    shopify_fake.add(recent_shopify(5706, refunds=[shopify_order_refund("4.99", at="2026-11-20T13:00:00Z")]))
+    for _ in range(2):  # read twice: kept once
+        live.refresh("shopify", "gid://shopify/Order/5005706")
+    [kept] = live.ledger.refunds_for("shopify", "#5706")
+    assert (kept.refund.line_id, kept.refund.quantity, kept.refund.amount, kept.rma_id) == (
+        "", 0, Money(Decimal("4.99"), "USD"), None)
+    assert services.store.get_rma(rma.rma_id).status is RmaStatus.LABEL_CREATED  # shipping refunds no return
+    assert [r.amount for r in live.refunds_of("#5706")] == [Money(Decimal("4.99"), "USD")]
 
 
 def test_two_units_refunded_in_two_refunds_refund_a_return_of_two_once_the_second_comes(services, shopify_fake):

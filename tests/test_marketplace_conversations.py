@@ -42,6 +42,7 @@ from tests.fake_marketplaces import (
     amazon_order,
     ebay_order,
     shopify_order,
+    shopify_order_refund,
     shopify_refund,
 )
 
@@ -299,6 +300,18 @@ async def test_a_refund_made_in_shopify_with_no_return_here_is_what_where_is_my_
     told = customer.text(said.MARKETPLACE_REFUNDED)
     assert "9.50" in told and "Socks M" in told and "18 November 2026" in told
     assert services.store.rmas_for_order("#5504") == []  # told, and no return made for it
+
+
+async def test_a_shipping_refund_made_in_shopify_is_told_with_the_item_refunds(services, clock):
+    shop = FakeShopify()
+    shop.add(recent_shopify(5506, refunds=[shopify_refund(112, 1, at="2026-11-18T09:00:00Z", price="9.50"),
+                                           shopify_order_refund("4.99", at="2026-11-19T09:00:00Z")]))
+    marketplace(services, clock, SHOPIFY, shop)
+    customer = Customer("web:mp-shipping")
+    await customer.says("where's my money for order #5506", "where_is_my_refund")
+    assert await customer.says("94107") == [said.MARKETPLACE_REFUNDED]
+    assert "9.50 USD for Socks M on 18 November 2026; 4.99 USD on 19 November 2026" in \
+        customer.text(said.MARKETPLACE_REFUNDED)
 
 
 async def test_a_german_customer_hears_of_the_shopify_refund_in_german(services, clock):
