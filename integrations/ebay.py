@@ -20,7 +20,9 @@ report delivery); a shipped order is due by the latest of its lines'
 `fulfillmentStartInstructions[].maxEstimatedDeliveryDate`) (`Order.due_by`). `lineItemCost` is the
 price of the whole quantity; refunds are amounts per line item (`refunds[]`: `refundId`, `amount`,
 `refundDate`), so refunded units are the refunded amount over the unit price, rounded down (assumed),
-and each refund is a `MarketplaceRefund` of the units it completes. The
+and each refund is a `MarketplaceRefund` of the units it completes; a refund at the order level
+(`paymentSummary.refunds[]` whose `refundId` no line item has, `refundStatus` REFUNDED) is one with no
+line, kept and told, refunding no return. The
 customer: the buyer's email (eBay's), the ship-to postcode and name, and `buyer.username` kept in the
 name when there is no ship-to name.
 """
@@ -220,6 +222,18 @@ def _read(order: Mapping[str, Any], fulfillments: Sequence[Mapping[str, Any]]) -
                                text(item, "legacyItemId", required=False) or line_id,
                                title=text(item, "title", required=False, max_len=500) or line_id, category="general",
                                quantity=ordered, unit_price=unit, returned_quantity=min(returned, ordered)))
+    per_line = {r.refund_id.split("/", 1)[0] for r in refunds}
+    for position, refund in enumerate(items_of(obj(order, "paymentSummary", required=False), "refunds")):
+        # a refund at the order level (shipping, or an amount on the order): kept with no line; one that is a
+        # line item's refund too (the same refundId), or not REFUNDED (PENDING, FAILED), is not counted again
+        value, refund_currency = _value(refund, "amount")
+        made = timestamp(refund, "refundDate", required=False)
+        refund_id = text(refund, "refundId", required=False, max_len=100) or \
+            f"order/{made.isoformat() if made else position}"
+        if refund_id in per_line or value is None or value <= 0 or \
+                (refund.get("refundStatus") or "REFUNDED") != "REFUNDED":
+            continue
+        refunds.append(MarketplaceRefund(f"{refund_id}/order", "", 0, made, Money(value, refund_currency)))
     shipped = sorted((f for f in fulfillments if f.get("shippedDate") or f.get("shipmentTrackingNumber")),
                      key=lambda f: str(f.get("shippedDate") or ""))
     cancelled = (obj(order, "cancelStatus", required=False).get("cancelState") == "CANCELED")

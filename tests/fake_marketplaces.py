@@ -316,8 +316,8 @@ class FakeAmazon(_Fake):
 
 def ebay_order(order_id: str = "12-34567-89012", *, updated: str = "2026-01-02T10:00:00.000Z",
                cancelled: bool = False, refunded: Optional[str] = None, refund_date: str = "2026-01-06T10:00:00.000Z",
-               due: str = "2026-01-07T23:59:59.000Z") -> Dict[str, Any]:
-    """An `Order` of getOrder / getOrders (Sell Fulfillment v1)."""
+               due: str = "2026-01-07T23:59:59.000Z", order_refunds: Optional[list] = None) -> Dict[str, Any]:
+    """An `Order` of getOrder / getOrders (Sell Fulfillment v1); `order_refunds`: `paymentSummary.refunds`."""
     item = {"lineItemId": "10045678901234", "legacyItemId": "110551234567", "sku": "LAMP-01",
             "title": "Desk lamp", "quantity": 2, "lineItemCost": {"value": "50.00", "currency": "GBP"},
             "total": {"value": "54.00", "currency": "GBP"}, "lineItemFulfillmentStatus": "FULFILLED",
@@ -335,6 +335,7 @@ def ebay_order(order_id: str = "12-34567-89012", *, updated: str = "2026-01-02T1
             "fullName": "Jane Doe", "email": "jane@example.co.uk",
             "contactAddress": {"postalCode": "SW1A 1AA", "countryCode": "GB"}}},
         "pricingSummary": {"total": {"value": "54.00", "currency": "GBP"}},
+        "paymentSummary": {"refunds": order_refunds or []},
         "cancelStatus": {"cancelState": "CANCELED" if cancelled else "NONE_REQUESTED", "cancelRequests": []},
         "fulfillmentStartInstructions": [{"fulfillmentInstructionsType": "SHIP_TO", "shippingStep": {
             "shippingCarrierCode": "Royal Mail", "shipTo": {"fullName": "Jane Doe", "email": "jane@example.co.uk",

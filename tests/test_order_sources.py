@@ -466,6 +466,22 @@ def test_ebay_refunds_count_the_units_each_one_completes(clock):
     assert found.lines[0].returned_quantity == 1
 
 
+def test_an_ebay_refund_at_the_order_level_is_read_with_no_line_and_a_line_refund_is_not_read_twice(clock):
+    fake = FakeEbay()
+    fake.add(ebay_order("11-11111-11112", refunded="25.00", order_refunds=[
+        {"refundId": "5000012345", "amount": {"value": "25.00", "currency": "GBP"},  # the line's own, again
+         "refundDate": "2026-01-06T10:00:00.000Z", "refundStatus": "REFUNDED"},
+        {"refundId": "5000099999", "amount": {"value": "4.00", "currency": "GBP"},  # the postage
+         "refundDate": "2026-01-07T10:00:00.000Z", "refundStatus": "REFUNDED"},
+        {"refundId": "5000099998", "amount": {"value": "9.00", "currency": "GBP"},
+         "refundDate": "2026-01-07T11:00:00.000Z", "refundStatus": "FAILED"}]))
+    found = ebay(fake, clock).fetch_order("11-11111-11112")
+    assert [(r.refund_id, r.line_id, r.quantity, r.amount) for r in found.refunds] == [
+        ("5000012345/10045678901234", "10045678901234", 1, Money(Decimal("25.00"), "GBP")),
+        ("5000099999/order", "", 0, Money(Decimal("4.00"), "GBP"))]
+    assert found.lines[0].returned_quantity == 1  # the postage refunds no unit
+
+
 @pytest.mark.parametrize("easy_ship, status, due", [
     (None, OrderStatus.SHIPPED, True),  # on its way: due by LatestDeliveryDate
     ("OutForDelivery", OrderStatus.SHIPPED, True),
