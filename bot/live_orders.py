@@ -24,7 +24,8 @@ through `ReturnUpdates.record` with the event id `refund:<refund id>`, so the mo
 however often it is tried, and the customer's notice and "where is my refund?" follow from the
 return's own status. A refund of fewer units than the return, or of less money than the return's
 refund, leaves it in progress (the customer asking is told the part refunded); a refund with no
-line (shipping only, an amount on the order) is not read. `refunds_of(order_id)` gives the kept
+line (shipping only, an amount on the order) is kept and told but refunds no return, unless the
+refunds on no line cover the order's whole total: then each return in progress made before is refunded. `refunds_of(order_id)` gives the kept
 refunds of an order, which "where is my refund?" tells a customer with no return on it.
 
 `sync(source)` is the periodic fallback of webhooks: it reads what changed since the source's
@@ -41,7 +42,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
-from bot.models import MarketplaceRefund, Order, OrderStatus, Rma, RmaStatus
+from bot.models import MarketplaceRefund, Money, Order, OrderStatus, Rma, RmaStatus
 from bot.ports import OrderSource, SourceError
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,21 @@ def _less_money(covering: Sequence[KeptRefund], rma: Rma) -> bool:
     return sum((a.amount for a in amounts), rma.refund.amount * 0) < rma.refund.amount
 
 
+def _whole_order_refund(kept: Sequence[KeptRefund], total: Optional[Money]) -> Optional[KeptRefund]:
+    """The refund on no line that brought the order's refunds on no line up to its whole `total`
+    (amounts in its currency), if they reach it; None else."""
+    if total is None or total.amount <= 0:
+        return None
+    so_far = total.amount * 0
+    for k in sorted((k for k in kept if not k.refund.line_id), key=lambda k: (k.at, k.refund.refund_id)):
+        if k.refund.amount is None or k.refund.amount.currency != total.currency:
+            continue
+        so_far += k.refund.amount.amount
+        if so_far >= total.amount:
+            return k
+    return None
+
+
 class LiveOrders:
     def __init__(self, cache: OrderCache, ledger: SourceLedger, sources: Sequence[OrderSource],
                  clock: Callable[[], datetime], max_age: timedelta = DEFAULT_MAX_AGE,
@@ -237,20 +253,29 @@ class LiveOrders:
         if not order.refunds:
             return ()
         self.ledger.record_refunds(source, order.order_id, order.refunds, at)
-        return self.settle_refunds(source, order.order_id, at)
+        return self.settle_refunds(source, order.order_id, at, order.total)
 
-    def settle_refunds(self, source: str, order_id: str, at: datetime) -> Tuple[str, ...]:
+    def settle_refunds(self, source: str, order_id: str, at: datetime,
+                       total: Optional[Money] = None) -> Tuple[str, ...]:
         """Refund each return in progress on the order whose units of its line the marketplace refunded
         after it was made (oldest return first, each refund counted for one return); the RMA ids moved
         now. A return refunded or rejected already is left alone, and a move made before (the same
-        refund read again, by another process too) is not made twice (`ReturnUpdates.record`'s key)."""
+        refund read again, by another process too) is not made twice (`ReturnUpdates.record`'s key).
+        Refunds on no line (shipping, an amount on the order) refund no return, unless together they
+        cover the order's `total`: then every return still in progress made before is refunded, once."""
         if self.returns is None:
             return ()
         kept = self.ledger.refunds_for(source, order_id)
         taken = {k.refund.refund_id for k in kept if k.rma_id}
+        whole = _whole_order_refund(kept, total)
         moved: List[str] = []
         for rma in sorted(self.returns.rmas_for_order(order_id), key=lambda r: (r.created_at, r.rma_id)):
             if rma.status in (RmaStatus.REFUNDED, RmaStatus.REJECTED):
+                continue
+            if whole is not None and whole.at >= rma.created_at:
+                event = f"refund:{whole.refund.refund_id}:{rma.rma_id}"  # one refund, several returns
+                if self._refund(source, rma, event, at):
+                    moved.append(rma.rma_id)
                 continue
             covering: List[KeptRefund] = []
             units = 0
@@ -267,19 +292,27 @@ class LiveOrders:
             if _less_money(covering, rma):
                 continue  # its units, but less money than the return's refund: in progress, part refunded
             last = covering[-1].refund.refund_id
-            try:
-                recorded = self.returns.record(rma.rma_id, RmaStatus.REFUNDED, event_id=f"refund:{last}",
-                                               note=f"refunded in {source}", source=source, at=at)
-            except ValueError as refused:  # bot.return_updates.RefusedUpdate: finished in between
-                log.info("refund at %s for %s not applied: %s", source, rma.rma_id, refused)
+            applied = self._refund(source, rma, f"refund:{last}", at)
+            if applied is None:
                 continue
             ids = [k.refund.refund_id for k in covering]
             self.ledger.assign_refunds(source, ids, rma.rma_id)
             taken.update(ids)
-            if recorded.applied:
-                log.info("return %s refunded at %s (order %s)", rma.rma_id, source, order_id[:64])
+            if applied:
                 moved.append(rma.rma_id)
         return tuple(moved)
+
+    def _refund(self, source: str, rma: Rma, event_id: str, at: datetime) -> Optional[bool]:
+        """Move one return to refunded (once per `event_id`): whether it moved now; None when refused."""
+        try:
+            recorded = self.returns.record(rma.rma_id, RmaStatus.REFUNDED, event_id=event_id,
+                                           note=f"refunded in {source}", source=source, at=at)
+        except ValueError as refused:  # bot.return_updates.RefusedUpdate: finished in between
+            log.info("refund at %s for %s not applied: %s", source, rma.rma_id, refused)
+            return None
+        if recorded.applied:
+            log.info("return %s refunded at %s (order %s)", rma.rma_id, source, rma.order_id[:64])
+        return recorded.applied
 
     def sync(self, name: str, max_pages: int = 100) -> SyncResult:
         """Read what changed at one source since its cursor, keeping each page's orders and cursor."""

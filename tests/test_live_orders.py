@@ -626,6 +626,24 @@ def test_a_shopify_refund_on_no_line_is_kept_and_refunds_no_return(services, sho
     assert [r.amount for r in live.refunds_of("#5706")] == [Money(Decimal("4.99"), "USD")]
 
 
+def test_a_shopify_refund_of_the_whole_order_on_no_line_refunds_each_open_return_once(services, shopify_fake):
+    shopify_fake.add(recent_shopify(5707))
+    live = live_with_returns(services, shopify_source(shopify_fake))
+    live.lookup("#5707")
+    shoe, socks = issued(services, "#5707", "111"), issued(services, "#5707", "112")
+    shopify_fake.add(recent_shopify(5707, refunds=[shopify_order_refund("100.00", at="2026-11-20T13:00:00Z")]))
+    live.refresh("shopify", "gid://shopify/Order/5005707")
+    assert services.store.get_rma(shoe.rma_id).status is RmaStatus.LABEL_CREATED  # part of the order: no return
+    shopify_fake.add(recent_shopify(5707, refunds=[  # with the rest, the order's whole 189.48 USD
+        shopify_order_refund("100.00", at="2026-11-20T13:00:00Z"),
+        shopify_order_refund("89.48", refund_id=900002, at="2026-11-20T14:00:00Z")]))
+    for _ in range(2):
+        live.refresh("shopify", "gid://shopify/Order/5005707")
+    for rma in (shoe, socks):
+        assert services.store.get_rma(rma.rma_id).status is RmaStatus.REFUNDED
+        assert len(refunded_events(services, rma.rma_id)) == 1
+
+
 def test_two_units_refunded_in_two_refunds_refund_a_return_of_two_once_the_second_comes(services, shopify_fake):
     shopify_fake.add(recent_shopify(5703))
     live = live_with_returns(services, shopify_source(shopify_fake))
