@@ -42,13 +42,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
-from bot.models import MarketplaceRefund, Money, Order, OrderStatus, Rma, RmaStatus
+from bot.models import MarketplaceRefund, Money, Order, OrderStatus, Rma, RmaStatus, SalesChannel
 from bot.ports import OrderSource, SourceError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE = timedelta(minutes=15)
 SETTLED = (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+# Where a refund on no line that covers the order's total refunds its returns (Amazon's carry no such sense).
+WHOLE_ORDER_REFUNDS = (SalesChannel.SHOPIFY, SalesChannel.EBAY)
 REFUSED_RETURN = 422  # SourceError.status of a ReturnMirror that refuses one return (not the credentials)
 
 
@@ -253,7 +255,8 @@ class LiveOrders:
         if not order.refunds:
             return ()
         self.ledger.record_refunds(source, order.order_id, order.refunds, at)
-        return self.settle_refunds(source, order.order_id, at, order.total)
+        whole = order.total if order.channel in WHOLE_ORDER_REFUNDS else None
+        return self.settle_refunds(source, order.order_id, at, whole)
 
     def settle_refunds(self, source: str, order_id: str, at: datetime,
                        total: Optional[Money] = None) -> Tuple[str, ...]:

@@ -35,7 +35,8 @@ passed: the Orders API does not report delivery outside Easy Ship. `ItemPrice` i
 whole quantity; the unit price is it divided by `QuantityOrdered`. Refunds are not in the Orders API:
 they are read from the Finances API (`listFinancialEventsByOrderId`, `RefundEventList[]` (`PostedDate`)
 `.ShipmentItemAdjustmentList[]`: the order item or SKU, `QuantityShipped`, the units refunded, and
-`OrderAdjustmentItemId`, the refund's id; each is a `MarketplaceRefund`), which needs the Finance and
+`OrderAdjustmentItemId`, the refund's id; each is a `MarketplaceRefund`; an event with no item is the
+sum of its `OrderChargeAdjustmentList`, a refund on no line that refunds no return), which needs the Finance and
 Accounting role; the first 403 turns the refunds off for this process (logged once) rather than
 failing every lookup.
 """
@@ -267,13 +268,33 @@ class AmazonOrderSource:
             try:
                 for event in items_of(events if isinstance(events, Mapping) else {}, "RefundEventList"):
                     posted = timestamp(event, "PostedDate", required=False)
-                    for item in items_of(event, "ShipmentItemAdjustmentList"):
+                    items = items_of(event, "ShipmentItemAdjustmentList")
+                    for item in items:
                         refunds.extend(_refund(order_id, posted, item, len(refunds)))
+                    if not items:  # no item: the order's charges refunded (shipping, say), on no line
+                        refunds.extend(_order_refund(order_id, posted, event, len(refunds)))
             except Malformed as exc:
                 raise SourceError(TITLE, f"order {order_id} refunds cannot be read: {exc}", retryable=False) from None
             token = payload.get("NextToken") if isinstance(payload, Mapping) else None
             if not token:
                 return refunds
+
+
+def _order_refund(order_id: str, posted: Optional[datetime], event: Mapping[str, Any], position: int
+                  ) -> List[MarketplaceRefund]:
+    """A refund event with no `ShipmentItemAdjustmentList`: the sum of its `OrderChargeAdjustmentList`
+    (negative amounts), a refund on no line keyed by the order and `PostedDate` (Amazon gives it no id)."""
+    value: Optional[Money] = None
+    for charge in items_of(event, "OrderChargeAdjustmentList"):
+        money = obj(charge, "ChargeAmount", required=False)
+        raw = money.get("CurrencyAmount")
+        if isinstance(raw, (int, float, str)) and not isinstance(raw, bool):
+            number = amount(str(raw).strip().lstrip("-"), "ChargeAmount.CurrencyAmount") or Decimal(0)
+            code = currency(money.get("CurrencyCode"), "ChargeAmount.CurrencyCode")
+            value = Money(number + (value.amount if value else Decimal(0)), code)
+    if value is None or value.amount <= 0:
+        return []
+    return [MarketplaceRefund(f"{order_id}/order/{posted.isoformat() if posted else position}", "", 0, posted, value)]
 
 
 def _refund(order_id: str, posted: Optional[datetime], item: Mapping[str, Any], position: int
@@ -368,4 +389,4 @@ def _read(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], now: flo
                  fulfillment=Fulfillment.FBA if channel == "AFN" else Fulfillment.MERCHANT,
                  customer=customer, placed_at=timestamp(order, "PurchaseDate"), status=status,
                  currency=order_currency or "USD", lines=tuple(lines), shipped_at=shipped_at, delivered_at=delivered_at,
-                 due_by=due_by, refunds=tuple(refunds))
+                 due_by=due_by, refunds=tuple(refunds) + tuple(r for r in refunded if not r.line_id))

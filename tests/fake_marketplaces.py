@@ -230,6 +230,7 @@ class FakeAmazon(_Fake):
         self.page_size = 100
         self.finance_role = True
         self.refunds: Dict[str, List[Dict[str, Any]]] = {}  # order id -> ShipmentItemAdjustmentList items
+        self.order_refunds: Dict[str, List[Dict[str, Any]]] = {}  # order id -> OrderChargeAdjustmentList (no item)
         self.refund_posted = "2026-01-05T10:00:00Z"  # the refund event's PostedDate
 
     def add(self, order: Dict[str, Any], items: Optional[List[Dict[str, Any]]] = None) -> None:
@@ -274,6 +275,9 @@ class FakeAmazon(_Fake):
             adjustments = self.refunds.get(parts[3], [])
             events = [{"AmazonOrderId": parts[3], "PostedDate": self.refund_posted, "MarketplaceName": "Amazon.com",
                        "ShipmentItemAdjustmentList": adjustments}] if adjustments else []
+            if self.order_refunds.get(parts[3]):  # a refund event with no item: the order's charges
+                events.append({"AmazonOrderId": parts[3], "PostedDate": self.refund_posted,
+                               "MarketplaceName": "Amazon.com", "OrderChargeAdjustmentList": self.order_refunds[parts[3]]})
             return httpx.Response(200, json={"payload": {"FinancialEvents": {
                 "ShipmentEventList": [], "RefundEventList": events, "GuaranteeClaimEventList": []}}})
         if parts[:3] != ["orders", "v0", "orders"]:

@@ -452,6 +452,19 @@ def test_amazon_refunds_are_kept_per_adjustment_with_the_principal_refunded(cloc
                                                                                         tzinfo=timezone.utc)
 
 
+def test_an_amazon_refund_with_no_item_is_read_with_no_line_from_the_order_charges(clock):
+    fake = FakeAmazon()
+    fake.add(amazon_order())
+    fake.order_refunds["113-1234567-1234567"] = [
+        {"ChargeType": "ShippingCharge", "ChargeAmount": {"CurrencyCode": "USD", "CurrencyAmount": -5.99}},
+        {"ChargeType": "ShippingTax", "ChargeAmount": {"CurrencyCode": "USD", "CurrencyAmount": -0.48}}]
+    found = amazon(fake, clock).fetch_order("113-1234567-1234567")
+    [refund] = found.refunds
+    assert (refund.refund_id, refund.line_id, refund.quantity, refund.amount) == (
+        "113-1234567-1234567/order/2026-01-05T10:00:00+00:00", "", 0, Money(Decimal("6.47"), "USD"))
+    assert all(line.returned_quantity == 0 for line in found.lines)
+
+
 def test_ebay_refunds_count_the_units_each_one_completes(clock):
     fake = FakeEbay()
     order = ebay_order("11-11111-11111")
