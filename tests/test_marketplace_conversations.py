@@ -8,7 +8,8 @@ it and the entities `bot.text` (the extractor of rasa_ext/entities.py) finds in 
 rendered from the catalogue, as Rasa renders it, so a missing value fails here.
 
 Also: an order refunded at its marketplace while its return is in progress (the return is refunded
-and the customer told), the marketplace down in the middle of a conversation (the answer from the
+and the customer told), or refunded there in part (the part told, the rest pending), or with no
+return here ("where's my money", "hab das geld schon zurück bekommen?": what, how much, when), the marketplace down in the middle of a conversation (the answer from the
 cached copy, one sentence saying how old it is, and a person still reachable), and the day a shipped
 order is due."""
 from __future__ import annotations
