@@ -69,7 +69,7 @@ class RunningBot:
     """The real Telegram adapter (polling), router, outbox and relay, as the gateway wires them."""
 
     def __init__(self, fake: FakeTelegram, settings, store: SqlStore, rasa: RasaClient,
-                 slip_pdf: Callable[[str], Optional[bytes]]):
+                 slip_pdf: Callable[[str, str], Optional[bytes]]):
         self.fake, self.store = fake, store
         self.outbox = SqlOutbox(store.engine)
         self.relay = Relay(self.outbox, backoff=Backoff(base=0.2, cap=1.0))
@@ -91,7 +91,7 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def running(fake, settings, store, rasa_client, slip_pdf=lambda rma_id: PDF if rma_id == SLIP_RMA else None):
+async def running(fake, settings, store, rasa_client, slip_pdf=lambda rma_id, language: PDF if rma_id == SLIP_RMA else None):
     """A `RunningBot` started, and stopped on the way out; the slip of SLIP_RMA is PDF by default."""
     bot = RunningBot(fake, settings, store, rasa_client, slip_pdf)
     await bot.start()
