@@ -13,7 +13,7 @@ What happens, in one transaction of the order store (the SQL is `forget_customer
 this module holds the rules, the report and how a mention is recognised):
 - every row of those conversations is deleted: each table with a `conversation_id` column (the
   transcript, outbox, processed inbound keys, verifications and failures, tags, handoffs,
-  attachments...), each table with a `handoff_id` column for their handoffs (facts, with the
+  attachments, the language each conversation is in...), each table with a `handoff_id` column for their handoffs (facts, with the
   customer's words; events, cards, Slack posts) and each table with a `subject` column
   (`conversation:<id>` or `email:<address>`, the opt-outs of return updates). The rule is the
   column, read from the database itself, so a table added later is covered by naming its column
@@ -85,6 +85,7 @@ LABELS = {
     "slack_posts": "Slack thread posts",
     "attachments": "attachments",
     "update_optouts": "opt-outs of return updates",
+    "conversation_languages": "conversation languages",
     "attachment_files": "attachment files",
     "attachment_files_left": "attachment files that could not be deleted (see var/attachments)",
     "rmas": "returns unlinked from the conversation (kept)",

@@ -152,6 +152,17 @@ class Notices(Protocol):
     def opted_out(self, subjects: Sequence[str]) -> bool: ...
 
 
+class ConversationLanguages(Protocol):
+    """The language each conversation is in (bot/language.py chooses it; the gateway keeps it): what
+    the bot answers in, and what notices and the gateway's own sentences are said in."""
+
+    def language_of(self, conversation_id: str) -> Optional[str]:
+        """The conversation's language; None when none was kept (a new conversation: English)."""
+
+    def set_language(self, conversation_id: str, language: str) -> None:
+        """Keep `language` as the conversation's, replacing the one kept before."""
+
+
 class Store(Orders, Returns, Verifications, Conversations, Notices, Protocol):
     """Every repository of the order database in one object, as the services take it (`SqlStore`);
     its cases for a person are its `handoffs` (bot/handoffs/types.py)."""

@@ -141,6 +141,27 @@ PHRASE_LIST_OR = "utter_phrase_list_or"
 
 # -- a channel's own words --
 CHOOSE = "utter_choose"
+# the gateway's own sentences (channels/), in the conversation's language
+GATEWAY_SORRY = "utter_gateway_sorry"  # Rasa could not answer
+GATEWAY_NOT_ANSWERED = "utter_gateway_not_answered"  # the web chat: a message taken but never answered
+GATEWAY_PHOTO_RECEIVED = "utter_gateway_photo_received"
+GATEWAY_PHOTO_FAILED = "utter_gateway_photo_failed"
+GATEWAY_PHOTO_REFUSED = "utter_gateway_photo_refused"
+GATEWAY_SESSIONS_BUSY_CLIENT = "utter_gateway_sessions_busy_client"  # channels/limits.py
+GATEWAY_SESSIONS_BUSY_TOTAL = "utter_gateway_sessions_busy_total"
+GATEWAY_CASES_BUSY = "utter_gateway_cases_busy"
+GATEWAY_CONTACT = "utter_gateway_contact"  # a sentence after a limit's, when the shop gave a contact
+PHRASE_WAIT_A_MINUTE = "utter_phrase_wait_a_minute"  # {wait} of the limits' sentences
+PHRASE_WAIT_MINUTES = "utter_phrase_wait_minutes"
+TELEGRAM_PRIVATE_ONLY = "utter_telegram_private_only"  # channels/telegram
+TELEGRAM_EDITED = "utter_telegram_edited"
+TELEGRAM_UNSUPPORTED = "utter_telegram_unsupported"
+TELEGRAM_STALE = "utter_telegram_stale"
+TELEGRAM_SLIP_CAPTION = "utter_telegram_slip_caption"
+TELEGRAM_COMMAND_START = "utter_telegram_command_start"
+TELEGRAM_COMMAND_HELP = "utter_telegram_command_help"
+TELEGRAM_COMMAND_HUMAN = "utter_telegram_command_human"
+TELEGRAM_COMMAND_CANCEL = "utter_telegram_command_cancel"
 
 # -- no return, and why --
 NOT_ELIGIBLE_WINDOW_CLOSED = "utter_not_eligible_window_closed"
@@ -487,4 +508,10 @@ LADDER: Dict[RmaStatus, tuple] = {
     RmaStatus.IN_TRANSIT: (PROGRESS_IN_TRANSIT, PROGRESS_IN_TRANSIT_BRIEF, PORTAL_STATUS_IN_TRANSIT),
     RmaStatus.LABEL_CREATED: (PROGRESS_AWAITING, PROGRESS_AWAITING_BRIEF, PORTAL_STATUS_APPROVED),
     RmaStatus.AUTHORISED: (PROGRESS_AWAITING, PROGRESS_AWAITING_BRIEF, PORTAL_STATUS_APPROVED),
+}
+
+# Telegram's commands (channels/telegram/app.py COMMANDS): each one's line in the command menu
+TELEGRAM_COMMANDS: Dict[str, str] = {
+    "start": TELEGRAM_COMMAND_START, "help": TELEGRAM_COMMAND_HELP, "human": TELEGRAM_COMMAND_HUMAN,
+    "cancel": TELEGRAM_COMMAND_CANCEL,
 }

@@ -13,19 +13,25 @@ and the words. The gateway delivers them through the outbox under a key per even
 moves the cursor on; a crash in between delivers nothing twice (the outbox key) and loses nothing
 (the cursor has not moved).
 
+A notice is said in the conversation's language (`ConversationLanguages`, kept by the gateway's router):
+its sentence, the item's name, dates, amounts and the slip's link (`&lang=`). Without a language store,
+or for a conversation it has no language for, English.
+
 A customer who says "stop updates" is not told any more (`opt_out`, per conversation and, when the
 conversation proved an order, per customer email); "send me updates" turns it back on.
 """
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, List, Optional
 
 from bot import replies
+from bot.catalogue import speaking
 from bot.models import Rma, RmaEvent, RmaStatus
-from bot.repositories import Store
+from bot.repositories import ConversationLanguages, Store
 
 FINISHED = (RmaStatus.REFUNDED, RmaStatus.REJECTED)
 ORDER = [RmaStatus.PENDING_REVIEW, RmaStatus.AUTHORISED, RmaStatus.LABEL_CREATED, RmaStatus.IN_TRANSIT,
@@ -66,9 +72,18 @@ class Notice:
 
 class ReturnUpdates:
     def __init__(self, store: Store, ship_back_days: int, slip_url: Callable[[Rma], Optional[str]],
-                 clock: Callable[[], datetime], bank_days: str = replies.DEFAULT_BANK_DAYS):
+                 clock: Callable[[], datetime], bank_days: str = replies.DEFAULT_BANK_DAYS,
+                 languages: Optional[ConversationLanguages] = None):
         self.store, self.ship_back_days, self.slip_url, self.clock = store, ship_back_days, slip_url, clock
         self.bank_days = bank_days  # policy.yml's, as the chat and the portal say it
+        self.languages = languages  # the language each conversation is in; None: notices in English
+
+    def speaking_from(self, languages: ConversationLanguages) -> "ReturnUpdates":
+        """These updates, with their notices in each conversation's language as `languages` keeps it
+        (the gateway's composition gives its language store so)."""
+        updated = copy.copy(self)
+        updated.languages = languages
+        return updated
 
     # -- the lifecycle ----------------------------------------------------------------------------
     def record(self, rma_id: str, status: RmaStatus, *, event_id: Optional[str] = None, note: str = "",
@@ -94,9 +109,10 @@ class ReturnUpdates:
         notices = []
         for event_id, event in self.store.rma_events_after(self._cursor(), limit):
             rma = self.store.get_rma(event.rma_id)
-            text = self._text(rma, event) if rma is not None and _tells(event) else None
-            conversation = self._conversation_for(rma) if text else None
-            notices.append(Notice(event_id, rma, event, conversation, text or ""))
+            told = rma is not None and _tells(event)
+            conversation = self._conversation_for(rma) if told else None
+            text = self._text(rma, event, self._language_of(conversation)) if told else ""
+            notices.append(Notice(event_id, rma, event, conversation, text))
         return notices
 
     def done(self, notice: Notice) -> None:
@@ -141,12 +157,19 @@ class ReturnUpdates:
                 subjects.append(f"email:{order.customer.email.strip().lower()}")
         return list(dict.fromkeys(subjects))
 
-    def _text(self, rma: Rma, event: RmaEvent) -> str:
-        order = self.store.get_order(rma.order_id)
-        item = replies.item_name(order.line(rma.line_id) if order else None, rma=rma)
-        slip_url = self.slip_url(rma) if event.status is RmaStatus.LABEL_CREATED else None
-        return replies.notice(rma, item, event.status, event.at, event.note, slip_url,  # wording: the catalogue
-                              bank_days=self.bank_days)
+    def _language_of(self, conversation_id: Optional[str]) -> Optional[str]:
+        if self.languages is None or conversation_id is None:
+            return None
+        return self.languages.language_of(conversation_id)
+
+    def _text(self, rma: Rma, event: RmaEvent, language: Optional[str] = None) -> str:
+        """The notice in `language` (None: English): every word, date, amount and link of it."""
+        with speaking(language):
+            order = self.store.get_order(rma.order_id)
+            item = replies.item_name(order.line(rma.line_id) if order else None, rma=rma)
+            slip_url = self.slip_url(rma) if event.status is RmaStatus.LABEL_CREATED else None
+            return replies.notice(rma, item, event.status, event.at, event.note, slip_url,  # wording: the catalogue
+                                  bank_days=self.bank_days)
 
 
 def _tells(event: RmaEvent) -> bool:

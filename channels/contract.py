@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from bot.attachments import AttachmentStore
+    from bot.repositories import ConversationLanguages
     from bot.handoffs import HandoffService
     from bot.outbox import Outbox
     from channels.relay import Relay
@@ -86,6 +87,7 @@ class Hub:
     outbox: Outbox
     attachments: AttachmentStore  # photos customers send
     handoffs: Optional[HandoffService]  # cases for a person; None without the order services
+    languages: Optional[ConversationLanguages] = None  # the language each conversation is in (the router keeps it)
 
 
 ChannelFactory = Callable[[Hub], Union[Channel, Off]]

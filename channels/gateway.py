@@ -134,10 +134,12 @@ def channel_health(app: web.Application) -> Dict[str, Health]:
 
 
 def _hub(settings: Settings, services: Services, rasa: RasaClient) -> Hub:
-    """What every channel shares: one outbox, its relay, attachments, the cases for a person (with the
-    order services) and the router, whose renderers and desk the channels bring."""
+    """What every channel shares: one outbox, its relay, attachments, the language of each conversation,
+    the cases for a person (with the order services) and the router, whose renderers and desk the
+    channels bring."""
     from bot.attachments import AttachmentStore
     from bot.sql.attachments import SqlAttachments
+    from bot.sql.conversation_languages import SqlConversationLanguages
     from bot.sql.outbox import SqlOutbox
     from bot.sql.store import SqlStore
     from bot.sql.unit_of_work import SqlUnitOfWork
@@ -151,13 +153,14 @@ def _hub(settings: Settings, services: Services, rasa: RasaClient) -> Hub:
     # A turn's claim and replies are each one unit of work with their transcript entries when the
     # transcript is the SQL store on that database; any other transcript is written after each.
     units = (lambda: SqlUnitOfWork(engine)) if isinstance(services.store, SqlStore) else None
+    languages = SqlConversationLanguages(engine)  # the language of each conversation, chosen by the router
     handoffs = _handoffs(services)
     cases = None if handoffs is None else CaseGate(handoffs, Limit.of(settings, "case", CASE_DEFAULTS),
                                                    contact=getattr(settings, "shop_contact", ""), now=handoffs.clock)
     router = Router(rasa, outbox, {}, notify=relay.wake, transcript=services.store, attachments=attachments,
-                    cases=cases, units=units)
+                    cases=cases, units=units, languages=languages)
     return Hub(settings=settings, services=services, router=router, relay=relay, outbox=outbox,
-               attachments=attachments, handoffs=handoffs)
+               attachments=attachments, handoffs=handoffs, languages=languages)
 
 
 def _handoffs(services: Services):

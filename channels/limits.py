@@ -18,7 +18,8 @@ message path pays a dictionary look-up, and a case check only after a turn that 
   server opens it) for a conversation that has verified no order, the case is counted for the turn's
   client (web: its address; another channel: the conversation); over a limit the case is closed
   again at once, before an agent is told about it ("declined", kept on record), and the bot's "I've
-  passed your conversation on" answer is replaced by a plain `CASES_BUSY` notice. A customer who
+  passed your conversation on" answer is replaced by a plain notice (`said.GATEWAY_CASES_BUSY`, in the
+  conversation's language). A customer who
   verified an order is never limited.
 """
 from __future__ import annotations
@@ -34,6 +35,8 @@ from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Protoc
 
 from aiohttp import web
 
+from bot import responses as said
+from bot.catalogue import catalogue
 from bot.clock import utc_now
 
 log = logging.getLogger(__name__)
@@ -45,20 +48,14 @@ TOO_MANY_FROM_CLIENT, TOO_MANY_IN_TOTAL = "client", "total"
 NEW_CASE_SLACK = timedelta(seconds=5)  # the action server's clock may trail the gateway's a little
 SEEN_CASES = 10_000  # case ids remembered as counted, so none is counted twice
 
-SESSIONS_BUSY_CLIENT = ("Sorry, a lot of new chats have been started from your connection in the last few minutes, "
-                        "so I can't start another one right now. Please try again in {wait}.")
-SESSIONS_BUSY_TOTAL = ("Sorry, our chat is very busy right now and can't start new conversations for a few minutes. "
-                       "Please try again in {wait}.")
-CASES_BUSY = ("Sorry, our team has had more requests for a person than it can take just now, so I can't pass this "
-              "conversation on at the moment. If it's about an order, tell me the order number and the email address "
-              "or postcode it was placed with: then I can pass you on straight away. Otherwise, please ask again "
-              "in a while.")
-CONTACT = " You can also reach the shop directly: {contact}."
 
 
-def with_contact(text: str, contact: str) -> str:
-    """`text`, and how to reach the shop besides the chat when the shop said (RETURNBOT_SHOP_CONTACT)."""
-    return text + CONTACT.format(contact=contact.rstrip(".")) if contact else text
+def with_contact(text: str, contact: str, language: Optional[str] = None) -> str:
+    """`text`, and how to reach the shop besides the chat when the shop said (RETURNBOT_SHOP_CONTACT),
+    in `language` (a sentence of its own after `text`)."""
+    if not contact:
+        return text
+    return f"{text} {catalogue(language=language).text(said.GATEWAY_CONTACT, contact=contact.rstrip('.'))}"
 
 
 @dataclass(frozen=True)
@@ -211,23 +208,28 @@ class CaseGate:
                  now: Callable[[], datetime] = utc_now) -> None:
         self.cases, self.now = cases, now
         self.counter = WindowCounter(limit, clock)
-        self.notice = with_contact(CASES_BUSY, contact)
+        self.contact = contact
         self._seen: "OrderedDict[int, None]" = OrderedDict()
 
     async def guard(self, conversation_id: str, client: Optional[str],
-                    ask: Callable[[], Awaitable[List[Dict[str, Any]]]]) -> List[Dict[str, Any]]:
-        """`ask()` (one turn), then the limits on a case that turn opened. `client` None: the
-        conversation is the client (a channel without addresses, such as Telegram)."""
+                    ask: Callable[[], Awaitable[List[Dict[str, Any]]]], language: str = "en") -> List[Dict[str, Any]]:
+        """`ask()` (one turn), then the limits on a case that turn opened; a case refused is said so in
+        `language`. `client` None: the conversation is the client (a channel without addresses, such as
+        Telegram)."""
         since = self.now() - NEW_CASE_SLACK
         replies = await ask()
         try:
-            return self._checked(conversation_id, client or conversation_id, since, replies)
+            return self._checked(conversation_id, client or conversation_id, since, replies, language)
         except Exception as exc:  # the database briefly unavailable: the case stands, the answer goes out
             log.warning("case limits not checked for %s: %s", conversation_id, type(exc).__name__)
             return replies
 
+    def notice(self, language: str = "en") -> str:
+        """What a customer whose case was refused is told, in `language`."""
+        return with_contact(catalogue(language=language).text(said.GATEWAY_CASES_BUSY), self.contact, language)
+
     def _checked(self, conversation_id: str, client: str, since: datetime,
-                 replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+                 replies: List[Dict[str, Any]], language: str) -> List[Dict[str, Any]]:
         case = self.cases.active(conversation_id)
         if case is None or case.status != "open" or case.handoff_id in self._seen or case.created_at < since:
             return replies
@@ -242,7 +244,7 @@ class CaseGate:
                                                    "who verified no order."):
             return replies  # an agent took it meanwhile: it stands
         log.info("case #%s of %s declined: too many new cases %s", case.handoff_id, conversation_id, why)
-        return _replaced(replies, case.handoff_id, self.notice)
+        return _replaced(replies, case.handoff_id, self.notice(language))
 
     def _remember(self, handoff_id: int) -> None:
         self._seen[handoff_id] = None
@@ -264,11 +266,14 @@ def _replaced(replies: List[Dict[str, Any]], handoff_id: int, notice: str) -> Li
     return out if replaced else out + [{"text": notice}]
 
 
-def session_notice(refused: str, retry_after: int, contact: str) -> str:
-    wait = "a minute" if retry_after <= 60 else f"{-(-retry_after // 60)} minutes"
-    text = SESSIONS_BUSY_CLIENT if refused == TOO_MANY_FROM_CLIENT else SESSIONS_BUSY_TOTAL
-    return with_contact(text.format(wait=wait), contact)
+def session_notice(refused: str, retry_after: int, contact: str, language: str = "en") -> str:
+    """Why no new chat can start now, and when to try again, in `language`."""
+    words = catalogue(language=language)
+    wait = (words.text(said.PHRASE_WAIT_A_MINUTE) if retry_after <= 60
+            else words.text(said.PHRASE_WAIT_MINUTES, minutes=-(-retry_after // 60)))
+    key = said.GATEWAY_SESSIONS_BUSY_CLIENT if refused == TOO_MANY_FROM_CLIENT else said.GATEWAY_SESSIONS_BUSY_TOTAL
+    return with_contact(words.text(key, wait=wait), contact, language)
 
 
-__all__: Tuple[str, ...] = ("CASES_BUSY", "CASE_DEFAULTS", "LOCAL", "SESSION_DEFAULTS", "SHARED", "CaseGate",
+__all__: Tuple[str, ...] = ("CASE_DEFAULTS", "LOCAL", "SESSION_DEFAULTS", "SHARED", "CaseGate",
                             "ClientAddresses", "Limit", "WindowCounter", "session_notice", "with_contact")

@@ -12,7 +12,8 @@ changes nothing again (200, `"applied": false`), so a sender may retry freely.
 
 Notices: `ReturnUpdatesChannel` looks for status events every few seconds (they may come from the
 CLI in another process, so it reads the database rather than waiting to be told) and queues each
-notice through the router under a key per event, in the customer's last-used chat. The cursor moves
+notice through the router under a key per event, in the customer's last-used chat and in that
+conversation's language (the gateway's `ConversationLanguages`, which the router keeps). The cursor moves
 only after the notice is queued: a crash in between queues nothing twice (the outbox key) and loses
 nothing.
 
@@ -111,6 +112,8 @@ def return_updates_channel(hub: Hub) -> Union[Channel, Off]:
     updates = getattr(hub.services, "updates", None)
     if updates is None:  # a gateway without the order services (web chat tests)
         return Off("Return updates")
+    if hub.languages is not None:  # each notice in its conversation's language, as the router keeps it
+        updates = updates.speaking_from(hub.languages)
     return ReturnUpdatesChannel(updates, hub.router, webhook_secret(hub.settings.secret))
 
 

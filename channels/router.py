@@ -26,6 +26,14 @@ outbox's database, bot/repositories.py), an event's entry is written in the unit
 it and the replies' entries in the one that queues them; without, the `transcript` is written after
 each. Either way a transcript that fails is logged, never a reply lost: the unit of work is rolled
 back and made again without it.
+
+Each conversation has a language (`languages`, bot/repositories.py `ConversationLanguages`): for each
+customer message `bot.language.choose_language` picks it from the words, the conversation's language
+so far and the channel's hints (`Inbound.hints`: Telegram's `language_code`, the web page's `?lang=`
+then the browser's `Accept-Language`); a pressed button or a command (`/...`) keeps it. It is kept
+only when it changes, sent to Rasa as the message's metadata (`{"language": "de"}`), and the
+gateway's own sentences (an apology, a photo received, what a channel says) are said in it: every
+reply is rendered inside `bot.catalogue.speaking(language)`.
 """
 from __future__ import annotations
 
@@ -33,20 +41,19 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar
 
+from bot import responses as said
 from bot.attachments import AttachmentRejected, AttachmentStore
+from bot.catalogue import catalogue, speaking
 from bot.clock import utc_now
+from bot.language import ENGLISH, LANGUAGES, Hints, choose_language
 from bot.outbox import Outbox, OutboxMessage
-from bot.repositories import Conflict, Entry, OutboxWrites, UnitOfWork
+from bot.repositories import Conflict, ConversationLanguages, Entry, OutboxWrites, UnitOfWork
 from channels.rasa_client import RasaClient, RasaUnavailable
 
 log = logging.getLogger(__name__)
-
-SORRY = "Sorry, I'm having trouble right now. Please try again in a moment."
-PHOTO_RECEIVED = "Thanks, we've added your photo to your case."
-PHOTO_FAILED = "Sorry, I couldn't receive that photo. Please try sending it again."
-PHOTO_REFUSED = "Sorry, I can only keep photos (JPEG, PNG or WebP) up to 20 MB."
 
 Renderer = Callable[[Dict[str, Any]], List[Dict[str, Any]]]  # a Rasa reply -> the channel's payloads
 Fetch = Callable[[], Awaitable[Tuple[bytes, str]]]  # downloads (bytes, content type)
@@ -74,7 +81,8 @@ class TurnGuard(Protocol):
     """Checks what a turn did once Rasa answered it (channels.limits.CaseGate)."""
 
     async def guard(self, conversation_id: str, client: Optional[str],
-                    ask: Callable[[], Awaitable[List[Dict[str, Any]]]]) -> List[Dict[str, Any]]: ...
+                    ask: Callable[[], Awaitable[List[Dict[str, Any]]]], language: str = ENGLISH
+                    ) -> List[Dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ class Inbound:
     title: Optional[str] = None  # the title of the button pressed, for the transcript
     once: Tuple[str, ...] = ()  # further keys this event uses up (a keyboard that can be pressed once)
     client: Optional[str] = None  # who sent it, for limits (web: the client's address); None: the conversation
+    hints: Hints = Hints()  # what the channel says of the customer's language (used when the words do not tell)
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,22 @@ def without_intent(text: str) -> str:
     while text.startswith("/"):
         text = text[1:].strip()
     return text
+
+
+def sorry_texts() -> frozenset:
+    """The apology (Rasa was unavailable) in every language: a page reading the transcript tells it
+    from an answer."""
+    return _sorry_texts()
+
+
+@lru_cache(maxsize=1)
+def _sorry_texts() -> frozenset:
+    return frozenset(catalogue(language=language).text(said.GATEWAY_SORRY) for language in LANGUAGES)
+
+
+def kept_language(inbound: Inbound) -> bool:
+    """A pressed button or a command (a `/` payload): no words to read a language from."""
+    return inbound.title is not None or inbound.text.lstrip().startswith("/")
 
 
 def rasa_reply(reply: Dict[str, Any]) -> Dict[str, Any]:
@@ -125,10 +150,11 @@ class Router:
                  attachments: Optional[AttachmentStore] = None, transcript: Optional[MessageLog] = None,
                  notify: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = utc_now,
                  desk: Optional[AgentDesk] = None, cases: Optional[TurnGuard] = None,
-                 units: Optional[Callable[[], UnitOfWork]] = None):
+                 units: Optional[Callable[[], UnitOfWork]] = None,
+                 languages: Optional[ConversationLanguages] = None):
         self.rasa, self.outbox, self.renderers = rasa, outbox, dict(renderers)
         self.attachments, self.transcript, self.notify, self.clock = attachments, transcript, notify, clock
-        self.desk, self.cases, self.units = desk, cases, units
+        self.desk, self.cases, self.units, self.languages = desk, cases, units, languages
         self._locks: Dict[str, asyncio.Lock] = {}
 
     # -- what the gateway calls while it builds its channels ------------------------------------
@@ -148,8 +174,9 @@ class Router:
         async with self._lock(inbound.conversation_id):
             if not self._claim(inbound, ("in", _inbound_entry(inbound))):
                 return False
-            replies = [] if self._to_agents(inbound) else await self._ask(inbound)
-            self._queue(inbound, list(before), replies)
+            language = self._choose(inbound)
+            replies = [] if self._to_agents(inbound) else await self._ask(inbound, language)
+            self._queue(inbound, list(before), replies, language)
         return True
 
     def deliver(self, conversation_id: str, text: str, key: str, *, source: str = "agent") -> None:
@@ -161,18 +188,23 @@ class Router:
             raise ValueError(f"no channel renders messages for {conversation_id!r}")
         if self.outbox.queued(key):
             return  # queued before: a retry
-        payloads = render({"text": text, "from": source})
+        with speaking(self.language_of(conversation_id)):
+            payloads = render({"text": text, "from": source})
         self._enqueue(conversation_id, channel, key, payloads, lambda rows: [
             ("out", {"text": text, "from": source, "seq": rows[-1].seq if rows else None})])
         self.notify()
 
-    async def reply(self, inbound: Inbound, texts: Sequence[str] = (), *,
-                    before: Sequence[Dict[str, Any]] = ()) -> bool:
-        """Answer with fixed texts, without Rasa (a group chat, an edited message). False: a duplicate."""
+    async def reply(self, inbound: Inbound, keys: Sequence[str] = (), *, before: Sequence[Dict[str, Any]] = (),
+                    **values: Any) -> bool:
+        """Answer with the catalogue's sentences `keys` (filled with `values`), without Rasa (a group
+        chat, an edited message), in the conversation's language (at its start, the channel's hint).
+        False: a duplicate."""
         async with self._lock(inbound.conversation_id):
             if not self._claim(inbound):
                 return False
-            self._queue(inbound, list(before), [{"text": t} for t in texts])
+            language = self._current(inbound)
+            words = catalogue(language=language)
+            self._queue(inbound, list(before), [{"text": words.text(key, **values)} for key in keys], language)
         return True
 
     async def attach(self, inbound: Inbound, fetch: Fetch) -> bool:
@@ -180,24 +212,26 @@ class Router:
         async with self._lock(inbound.conversation_id):
             if not self._claim(inbound):
                 return False
+            language = self._choose(inbound) if inbound.text else self._current(inbound)
+            words = catalogue(language=language)
             replies: List[Dict[str, Any]]
             try:
                 data, content_type = await fetch()
                 saved = self.attachments.save(inbound.conversation_id, data, content_type, self.clock())
             except AttachmentRejected as exc:
                 log.info("photo from %s refused: %s", inbound.conversation_id, exc)
-                replies = [{"text": PHOTO_REFUSED}]
+                replies = [{"text": words.text(said.GATEWAY_PHOTO_REFUSED)}]
             except Exception:
                 log.exception("photo from %s could not be received", inbound.conversation_id)
-                replies = [{"text": PHOTO_FAILED}]
+                replies = [{"text": words.text(said.GATEWAY_PHOTO_FAILED)}]
             else:
                 self._log(inbound.conversation_id, "in", {
                     "attachment": saved.id, "content_type": saved.content_type, "size": saved.size,
                     **({"text": inbound.text} if inbound.text else {})})
-                replies = [{"text": PHOTO_RECEIVED}]
+                replies = [{"text": words.text(said.GATEWAY_PHOTO_RECEIVED)}]
                 if inbound.text and not self._to_agents(inbound):
-                    replies += await self._ask(inbound)
-            self._queue(inbound, [], replies)
+                    replies += await self._ask(inbound, language)
+            self._queue(inbound, [], replies, language)
         return True
 
     def button(self, conversation_id: str, message_id: int, index: int) -> Optional[Button]:
@@ -212,7 +246,39 @@ class Router:
                        if m.payload.get("buttons")), None)
         return Button(buttons[index]["title"], buttons[index]["payload"], latest == message_id)
 
+    def language_of(self, conversation_id: str) -> str:
+        """The conversation's language (English when none was kept, or the store cannot say)."""
+        return self._stored(conversation_id) or ENGLISH
+
     # -- steps ------------------------------------------------------------------------------
+    def _stored(self, conversation_id: str) -> Optional[str]:
+        if self.languages is None:
+            return None
+        try:
+            return self.languages.language_of(conversation_id)
+        except Exception:  # the language is a courtesy: the message is answered whatever happens to it
+            log.exception("language of %s not read", conversation_id)
+            return None
+
+    def _current(self, inbound: Inbound) -> str:
+        """The conversation's language as it stands, or at its start the channel's hint, else English."""
+        return self._stored(inbound.conversation_id) or inbound.hints.language() or ENGLISH
+
+    def _choose(self, inbound: Inbound) -> str:
+        """The language of this message (`choose_language`; a button or a command keeps the current one),
+        kept when it changed."""
+        current = self._stored(inbound.conversation_id)
+        if kept_language(inbound):
+            language = current or inbound.hints.language() or ENGLISH
+        else:
+            language = choose_language(inbound.text, current, inbound.hints).language
+        if language != current and self.languages is not None:
+            try:
+                self.languages.set_language(inbound.conversation_id, language)
+            except Exception:
+                log.exception("language of %s not kept", inbound.conversation_id)
+        return language
+
     def _lock(self, conversation_id: str) -> "_ConversationLock":
         return _ConversationLock(self._locks, conversation_id)
 
@@ -237,23 +303,27 @@ class Router:
             self.desk.forward(inbound.conversation_id, inbound.title or inbound.text, inbound.key)
         return self.desk.agent_owned(inbound.conversation_id)
 
-    async def _ask(self, inbound: Inbound) -> List[Dict[str, Any]]:
+    async def _ask(self, inbound: Inbound, language: str) -> List[Dict[str, Any]]:
         if self.cases is not None:
-            return await self.cases.guard(inbound.conversation_id, inbound.client, lambda: self._ask_rasa(inbound))
-        return await self._ask_rasa(inbound)
+            return await self.cases.guard(inbound.conversation_id, inbound.client,
+                                          lambda: self._ask_rasa(inbound, language), language=language)
+        return await self._ask_rasa(inbound, language)
 
-    async def _ask_rasa(self, inbound: Inbound) -> List[Dict[str, Any]]:
+    async def _ask_rasa(self, inbound: Inbound, language: str) -> List[Dict[str, Any]]:
         try:
-            replies = await self.rasa.send(inbound.conversation_id, inbound.text)
+            replies = await self.rasa.send(inbound.conversation_id, inbound.text, metadata={"language": language})
         except RasaUnavailable:
-            return [{"text": SORRY}]
+            return [{"text": catalogue(language=language).text(said.GATEWAY_SORRY)}]
         return [r for r in (rasa_reply(r) for r in replies) if r]
 
-    def _queue(self, inbound: Inbound, before: List[Dict[str, Any]], replies: List[Dict[str, Any]]) -> None:
-        """Queue the payloads; each reply joins the transcript with the seq of its last payload, so a
-        page that shows history and pulls updates can tell the two apart (as `deliver` does)."""
+    def _queue(self, inbound: Inbound, before: List[Dict[str, Any]], replies: List[Dict[str, Any]],
+               language: str) -> None:
+        """Queue the payloads, rendered in `language`; each reply joins the transcript with the seq of its
+        last payload, so a page that shows history and pulls updates can tell the two apart (as `deliver`
+        does)."""
         render = self.renderers[inbound.channel]
-        rendered = [render(reply) for reply in replies]
+        with speaking(language):
+            rendered = [render(reply) for reply in replies]
         payloads = before + [payload for parts in rendered for payload in parts]
 
         def entries(rows: List[OutboxMessage]) -> List[Entry]:

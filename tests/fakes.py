@@ -57,6 +57,22 @@ class FakeDesk:
         self.forwarded.append((conversation_id, text, key))
 
 
+@dataclass
+class FakeConversationLanguages:
+    """The language each conversation is in (`ConversationLanguages`), in memory; `writes` counts
+    `set_language` calls."""
+
+    languages: dict[str, str] = field(default_factory=dict)
+    writes: int = 0
+
+    def language_of(self, conversation_id: str) -> str | None:
+        return self.languages.get(conversation_id)
+
+    def set_language(self, conversation_id: str, language: str) -> None:
+        self.languages[conversation_id] = language
+        self.writes += 1
+
+
 class FakeReturns:
     def slip_pdf(self, rma_id: str, token: str, language: str = "en") -> bytes | None:
         return PDF if (rma_id, token) == ("RMA-000001002S", "good-token") else None

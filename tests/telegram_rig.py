@@ -12,6 +12,7 @@ import httpx
 
 from bot.attachments import AttachmentStore
 from bot.sql.attachments import SqlAttachments
+from bot.sql.conversation_languages import SqlConversationLanguages
 from bot.sql.outbox import SqlOutbox
 from bot.store import SqlStore
 from channels.rasa_client import RasaClient
@@ -69,13 +70,14 @@ class RunningBot:
     """The real Telegram adapter (polling), router, outbox and relay, as the gateway wires them."""
 
     def __init__(self, fake: FakeTelegram, settings, store: SqlStore, rasa: RasaClient,
-                 slip_pdf: Callable[[str], Optional[bytes]]):
+                 slip_pdf: Callable[[str, str], Optional[bytes]]):
         self.fake, self.store = fake, store
         self.outbox = SqlOutbox(store.engine)
         self.relay = Relay(self.outbox, backoff=Backoff(base=0.2, cap=1.0))
         self.attachments = AttachmentStore(SqlAttachments(store.engine), settings.var_dir / "attachments")
+        self.languages = SqlConversationLanguages(store.engine)
         self.router = Router(rasa, self.outbox, {"telegram": reply_payloads}, attachments=self.attachments,
-                             transcript=store, notify=self.relay.wake)
+                             transcript=store, notify=self.relay.wake, languages=self.languages)
         self.channel = TelegramChannel(settings, self.router, self.relay, slip_pdf, poll_timeout=1)
 
     async def start(self) -> None:
@@ -91,7 +93,8 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def running(fake, settings, store, rasa_client, slip_pdf=lambda rma_id: PDF if rma_id == SLIP_RMA else None):
+async def running(fake, settings, store, rasa_client,
+                  slip_pdf=lambda rma_id, language: PDF if rma_id == SLIP_RMA else None):
     """A `RunningBot` started, and stopped on the way out; the slip of SLIP_RMA is PDF by default."""
     bot = RunningBot(fake, settings, store, rasa_client, slip_pdf)
     await bot.start()

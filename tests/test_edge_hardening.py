@@ -19,13 +19,15 @@ from aiohttp import web, web_response
 from aiohttp.test_utils import TestClient, TestServer
 from multidict import CIMultiDict
 
+from bot import responses
+from bot.catalogue import catalogue
 from bot.handoffs import Action, HandoffService
 from bot.models import Resolution, ReturnReason
 from bot.settings import Settings, SettingsError
 from bot.sql.outbox import SqlOutbox
 from channels.gateway import build_gateway, neutral_server_banner
 from channels.http_body import MAX_DEPTH, BadBody, parse_object, too_deep
-from channels.limits import (CASE_DEFAULTS, CASES_BUSY, LOCAL, SESSION_DEFAULTS, SHARED, TOO_MANY_FROM_CLIENT,
+from channels.limits import (CASE_DEFAULTS, LOCAL, SESSION_DEFAULTS, SHARED, TOO_MANY_FROM_CLIENT,
                              TOO_MANY_IN_TOTAL, ClientAddresses, Limit, WindowCounter)
 from channels.rasa_client import RasaClient
 from channels.relay import PermanentFailure
@@ -41,6 +43,8 @@ ALICE, ALICE_EMAIL = "114-3941689-8772232", "alice.martin@example.com"
 LONE = b'{"text": "hi \\ud800 there"}'  # an escaped lone surrogate, as the probe sent it
 LONE_RAW = b'{"text": "hi \xed\xa0\x80 there"}'  # the same code point as (CESU-style) UTF-8 bytes
 HUMAN = "can I talk to a human"
+
+CASES_BUSY = catalogue().text(responses.GATEWAY_CASES_BUSY)
 
 
 # -- helpers ------------------------------------------------------------------------------------------

@@ -29,12 +29,17 @@ from bot.sql.schema import metadata
 from bot.store import SqlStore
 from channels.rasa_client import RasaClient
 from channels.relay import Backoff, PermanentFailure, RateLimiter, Relay, RetryLater, TemporaryFailure
-from channels.router import PHOTO_RECEIVED, SORRY, Inbound, Router
+from bot import responses as said
+from bot.catalogue import catalogue
+from channels.router import Inbound, Router
 from tests.clock import Clock
 from tests.fakes import FakeDesk
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 POSTGRES = os.environ.get("RETURNBOT_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+
+SORRY = catalogue().text(said.GATEWAY_SORRY)
+PHOTO_RECEIVED = catalogue().text(said.GATEWAY_PHOTO_RECEIVED)
 
 
 class FakeSender:

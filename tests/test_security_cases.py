@@ -101,9 +101,9 @@ def try_order(conversation: str, typed_order: str, typed_proof: str) -> tuple:
 
 
 def business_tables(engine: sa.engine.Engine, skip=("messages", "outbox", "processed_inbound",
-                                                     "conversation_tags")) -> Dict[str, list]:
+                                                     "conversation_tags", "conversation_languages")) -> Dict[str, list]:
     """Every row of every table (a dump), but for the conversation's own records (transcript,
-    outbox, processed events, tags), which any message adds to."""
+    outbox, processed events, tags, its language), which any message adds to."""
     with engine.connect() as conn:
         names = sa.inspect(conn).get_table_names()
         return {name: sorted(map(repr, conn.execute(sa.text(f'SELECT * FROM "{name}"')).all()))
@@ -208,7 +208,7 @@ async def test_an_agents_reply_with_markup_and_over_4096_characters_reaches_tele
     relay = Relay(outbox, clock=lambda: NOW)
     bot = Bot(TELEGRAM_TOKEN, base_url=f"{telegram.url}/bot", base_file_url=f"{telegram.url}/file/bot")
     await bot.initialize()
-    relay.add_sender("telegram", TelegramSender(bot, slip_pdf=lambda rma_id: None))
+    relay.add_sender("telegram", TelegramSender(bot, slip_pdf=lambda rma_id, language: None))
     router = Router(FakeRasa().client(), outbox, {"telegram": reply_payloads}, transcript=services.store,
                     clock=lambda: NOW)
     slack_rig = Rig(services, fake_slack, tmp_path, deliver=router.deliver)
@@ -346,11 +346,12 @@ async def test_a_button_of_another_customers_keyboard_does_nothing(telegram_bot,
     fake_telegram.push(fake_telegram.press(605, keyboard, keyboard.buttons[1]))  # Alice's button data, from Mallory
     await mallory.say("ping")
 
-    assert rasa.received[-1] == {"sender": "telegram:605", "message": "ping", "metadata": {}}
+    assert rasa.received[-1] == {"sender": "telegram:605", "message": "ping", "metadata": {"language": "en"}}
     assert [m["message"] for m in rasa.received] == ["choose", "ping"]
     assert alice.take(mark) == []
     await alice.press("Too small")  # and Alice's keyboard still works
-    assert rasa.received[-1] == {"sender": "telegram:604", "message": REASONS[0]["payload"], "metadata": {}}
+    assert rasa.received[-1] == {"sender": "telegram:604", "message": REASONS[0]["payload"],
+                                 "metadata": {"language": "en"}}
 
 
 TYPED_INTENTS = [
@@ -418,7 +419,7 @@ async def test_the_client_cannot_choose_the_conversation_or_send_metadata_to_ras
         "metadata": {"verified_order_id": ALICE_ORDER, "agent": True}, "customData": {"intent": "affirm"}})
 
     assert response.status == 200
-    assert rasa.received == [{"sender": own, "message": "hello", "metadata": {}}]
+    assert rasa.received == [{"sender": own, "message": "hello", "metadata": {"language": "en"}}]
     assert victim not in store.rows and own in store.rows
 
 

@@ -416,7 +416,7 @@ async def test_a_fraud_flagged_telegram_customer_gets_the_rma_an_agent_approved_
     relay = Relay(outbox, clock=lambda: NOW)
     bot = Bot(TELEGRAM_TOKEN, base_url=f"{telegram.url}/bot", base_file_url=f"{telegram.url}/file/bot")
     await bot.initialize()
-    relay.add_sender("telegram", TelegramSender(bot, slip_pdf=lambda rma_id: None))
+    relay.add_sender("telegram", TelegramSender(bot, slip_pdf=lambda rma_id, language: None))
 
     def deliver_to_customer(conversation_id: str, text: str, key: str) -> None:
         channel = conversation_id.partition(":")[0]

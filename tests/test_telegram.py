@@ -16,13 +16,13 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import responses
+from bot.catalogue import catalogue
 from bot.ids import RMA_IN_TEXT
 from bot.store import SqlStore
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient
-from channels.router import PHOTO_RECEIVED
 from channels.telegram import reply_payloads, webhook_secret
-from channels.telegram.app import EDITED, STALE
 from channels.telegram.channel import SECRET_HEADER
 from channels.telegram.format import split_text, to_html, utf16_len
 from tests.conftest import test_settings
@@ -30,6 +30,9 @@ from tests.fake_telegram import TOKEN
 from tests.telegram_customer import TelegramCustomer, eventually, said, visible
 from tests.telegram_rig import (INJECTION, LONG, PDF, REASONS, SLIP_RMA, ScriptedRasa, on_fake_telegram,
                                running)
+
+EDITED, STALE = (catalogue().text(key) for key in (responses.TELEGRAM_EDITED, responses.TELEGRAM_STALE))
+PHOTO_RECEIVED = catalogue().text(responses.GATEWAY_PHOTO_RECEIVED)
 
 
 # -- the adapter under test (tests/telegram_rig.py) -----------------------------------------------
@@ -58,8 +61,11 @@ async def bot(fake_telegram, tg_settings, store, rasa):
 
 # -- start-up -----------------------------------------------------------------------------------
 async def test_start_up_registers_the_commands_and_polls_without_a_webhook(bot, fake_telegram):
-    [commands] = fake_telegram.sent("setMyCommands")
-    assert [c["command"] for c in commands.params["commands"]] == ["start", "help", "human", "cancel"]
+    menus = fake_telegram.sent("setMyCommands")  # English for everyone, then one per language served
+    assert [c["command"] for c in menus[0].params["commands"]] == ["start", "help", "human", "cancel"]
+    assert "language_code" not in menus[0].params
+    assert [m.params["language_code"] for m in menus[1:]] == ["de", "fr", "es", "it", "zh"]
+    assert all([c["command"] for c in m.params["commands"]] == ["start", "help", "human", "cancel"] for m in menus)
     await eventually(lambda: fake_telegram.sent("getUpdates"))
     assert fake_telegram.sent("deleteWebhook") and not fake_telegram.sent("setWebhook")
     assert bot.channel.username == "returnbot_test_bot"
@@ -67,7 +73,8 @@ async def test_start_up_registers_the_commands_and_polls_without_a_webhook(bot, 
 
 async def test_a_message_reaches_rasa_as_the_telegram_user_and_the_reply_comes_back(bot, rasa):
     replies = await bot.customer(501).say("  I want to return my shoes ")
-    assert rasa.received == [{"sender": "telegram:501", "message": "I want to return my shoes", "metadata": {}}]
+    assert rasa.received == [{"sender": "telegram:501", "message": "I want to return my shoes",
+                              "metadata": {"language": "en"}}]
     assert [(c.method, visible(c), c.params["parse_mode"]) for c in replies] == [
         ("sendMessage", "you said: I want to return my shoes", "HTML")]
     assert [m["direction"] for m in bot.store.messages("telegram:501")] == ["in", "out"]
@@ -332,7 +339,8 @@ async def bot_on_the_stack(stack, fake, tmp_path):
     rasa = RasaClient(stack.settings.rasa_url, token=stack.settings.rasa_channel_token)
     try:
         async with running(fake, settings, services.store, rasa,
-                           slip_pdf=lambda rma_id: returns.slip_pdf(rma_id, returns.slip_token(rma_id))) as bot:
+                           slip_pdf=lambda rma_id, language: returns.slip_pdf(
+                               rma_id, returns.slip_token(rma_id), language)) as bot:
             yield bot
     finally:
         await rasa.aclose()

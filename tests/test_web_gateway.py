@@ -14,19 +14,24 @@ import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import responses
+from bot.catalogue import catalogue
 from bot.outbox import SENT
 from bot.sql.outbox import SqlOutbox
 from bot.store import SqlStore
 from channels.gateway import build_gateway
 from channels.rasa_client import RasaClient, RasaUnavailable
-from channels.router import SORRY, Router
+from channels.router import Router
 from channels.web import add_web_routes
-from channels.web.app import COOKIE_NAME, MAX_TEXT_CHARS, NOT_ANSWERED, OFFERS_LOOKBACK, WebChat, offered_payloads
+from channels.web.app import COOKIE_NAME, MAX_TEXT_CHARS, OFFERS_LOOKBACK, WebChat, offered_payloads
 from tests.fakes import BUTTONS, PDF, FakeDesk, FakeRasa, FakeReturns, FakeSettings, FakeStore
 
 pytestmark = pytest.mark.asyncio
 
 T0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+
+SORRY = catalogue().text(responses.GATEWAY_SORRY)
+NOT_ANSWERED = catalogue().text(responses.GATEWAY_NOT_ANSWERED)
 
 
 @pytest.fixture
@@ -109,7 +114,8 @@ async def test_message_round_trip_goes_to_rasa_as_the_web_session_and_is_stored(
     assert resp.status == 200
     assert (await resp.json()) == {"messages": [{"text": "you said: I want to return my shoes", "seq": 1},
                                                 {"text": "Anything else?", "seq": 2}], "cursor": 2}
-    assert rasa.received == [{"sender": f"web:{sid}", "message": "I want to return my shoes", "metadata": {}}]
+    assert rasa.received == [{"sender": f"web:{sid}", "message": "I want to return my shoes",
+                              "metadata": {"language": "en"}}]
     assert [(m["direction"], m["payload"]) for m in store.rows[f"web:{sid}"]] == [
         ("in", {"text": "I want to return my shoes"}),
         ("out", {"text": "you said: I want to return my shoes", "seq": 1}),

@@ -338,6 +338,14 @@ update_optouts = sa.Table(
 )
 
 
+# -- the language each conversation is in (bot/language.py chooses it; channels/router.py keeps it) --
+conversation_languages = sa.Table(
+    "conversation_languages", metadata,
+    sa.Column("conversation_id", sa.String(200), primary_key=True),
+    sa.Column("language", sa.String(8), nullable=False),  # a served language: en, de, fr, es, it, zh
+)
+
+
 # -- conversation statistics (bot/conversation_stats.py) -------------------------------------------
 stats_metadata = sa.MetaData()  # apart from `metadata`: no conversation id, kept when a customer is erased
 

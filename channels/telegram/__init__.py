@@ -38,4 +38,5 @@ def telegram_channel(hub: Hub) -> Union[Channel, Off]:
 
     returns = hub.services.returns
     return TelegramChannel(hub.settings, hub.router, hub.relay,
-                           slip_pdf=lambda rma_id: returns.slip_pdf(rma_id, returns.slip_token(rma_id)))
+                           slip_pdf=lambda rma_id, language: returns.slip_pdf(rma_id, returns.slip_token(rma_id),
+                                                                               language))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Optional, Set, Tuple
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from telegram import BotCommand, Message, Update
 from telegram.error import TelegramError
@@ -25,7 +25,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import responses as said
 from bot.attachments import MAX_BYTES, AttachmentRejected
+from bot.catalogue import catalogue
+from bot.language import Hints
 from bot.privacy import loggable, loggable_error
 from channels.router import Inbound, Router, without_intent
 from channels.telegram.sender import parse_callback_data
@@ -38,19 +41,15 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT_CHARS = 2000
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-# /command -> what Rasa is sent (an intent, as if the customer had pressed a button)
-COMMANDS = {
-    "start": ("/greet", "What I can do for you"),
-    "help": ("/ask_help", "How I can help"),
-    "human": ("/human_handoff", "Talk to a person"),
-    "cancel": ("/stop", "Stop what we're doing"),
-}
-BOT_COMMANDS = [BotCommand(name, description) for name, (_, description) in COMMANDS.items()]
-PRIVATE_ONLY = ("Hi! To keep your orders private I can only help in a private chat. "
-                "Please message me directly: https://t.me/{username}")
-EDITED = "I can't take edited messages into account. Please send your correction as a new message."
-UNSUPPORTED = "Sorry, I can only read text messages and photos."
-STALE = "That choice is no longer available. Please use the latest buttons or type your answer."
+# /command -> what Rasa is sent (an intent, as if the customer had pressed a button); each command's line
+# in the menu is the catalogue's (`said.TELEGRAM_COMMANDS`), in each language (`bot_commands`)
+COMMANDS = {"start": "/greet", "help": "/ask_help", "human": "/human_handoff", "cancel": "/stop"}
+
+
+def bot_commands(language: str = "en") -> List[BotCommand]:
+    """The command menu in `language` (Telegram shows a user the menu of their app's language)."""
+    words = catalogue(language=language)
+    return [BotCommand(name, words.text(said.TELEGRAM_COMMANDS[name])) for name in COMMANDS]
 
 
 def conversation_id(user_id: int) -> str:
@@ -70,12 +69,12 @@ class TelegramHandlers:
 
     def _inbound(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str = "", **extra) -> Inbound:
         return Inbound(CHANNEL, conversation_id(update.effective_user.id), self._key(update, context),
-                       text=text, **extra)
+                       text=text, hints=_hints(update), **extra)
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         name = message.text.split()[0][1:].split("@")[0].lower()
-        intent, _ = COMMANDS[name]
+        intent = COMMANDS[name]
         await self.router.handle(self._inbound(update, context, intent, title=f"/{name}"))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -103,25 +102,25 @@ class TelegramHandlers:
         remove = [{"remove_keyboard": message.message_id}]
         pressed = (f"{CHANNEL}:{context.bot.id}:pressed:{outbox_id}",)  # a keyboard is pressed once
         if not choice.latest:
-            await self.router.reply(self._inbound(update, context, once=pressed), [STALE], before=remove)
+            await self.router.reply(self._inbound(update, context, once=pressed), [said.TELEGRAM_STALE], before=remove)
             return
         await self.router.handle(self._inbound(update, context, choice.payload, title=choice.title, once=pressed),
                                  before=remove)
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat.type == "private":
-            await self.router.reply(self._inbound(update, context), [EDITED])
+            await self.router.reply(self._inbound(update, context), [said.TELEGRAM_EDITED])
 
     async def group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """In a group or channel: decline when spoken to, and never pass anything to Rasa."""
         message, chat = update.effective_message, update.effective_chat
         if not _addressed_to_bot(message, context.bot.username, context.bot.id):
             return
-        inbound = Inbound(CHANNEL, f"{CHANNEL}:{chat.id}", self._key(update, context))
-        await self.router.reply(inbound, [PRIVATE_ONLY.format(username=context.bot.username)])
+        inbound = Inbound(CHANNEL, f"{CHANNEL}:{chat.id}", self._key(update, context), hints=_hints(update))
+        await self.router.reply(inbound, [said.TELEGRAM_PRIVATE_ONLY], username=context.bot.username)
 
     async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.router.reply(self._inbound(update, context), [UNSUPPORTED])
+        await self.router.reply(self._inbound(update, context), [said.TELEGRAM_UNSUPPORTED])
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram update %s failed\n%s", getattr(update, "update_id", "?"), loggable_error(context.error))
@@ -136,6 +135,12 @@ class TelegramHandlers:
         task = asyncio.create_task(quietly())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _hints(update: Update) -> Hints:
+    """The language of the customer's Telegram app (`language_code`, an IETF tag such as `de` or `pt-br`)."""
+    user = update.effective_user
+    return Hints(language_code=getattr(user, "language_code", None) if user is not None else None)
 
 
 async def _download(message: Message) -> Tuple[bytes, str]:

@@ -20,12 +20,13 @@ from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import BaseRequest
 
+from bot.language import ENGLISH, LANGUAGES
 from bot.settings import SettingsError
 from bot.privacy import loggable
 from channels.contract import OFF, STARTING, UP, Health, start_with_retry
 from channels.relay import RateLimiter, Relay
 from channels.router import Router
-from channels.telegram.app import ALLOWED_UPDATES, BOT_COMMANDS, CHANNEL, build_telegram_app
+from channels.telegram.app import ALLOWED_UPDATES, CHANNEL, bot_commands, build_telegram_app
 from channels.telegram.format import reply_payloads
 from channels.telegram.sender import SlipPdf, TelegramSender
 
@@ -89,11 +90,15 @@ class TelegramChannel:
             self._health = OFF
 
     async def connect(self) -> None:
-        """Connect (getMe), register the commands, start handling updates and polling or the webhook."""
+        """Connect (getMe), register the command menus (English for everyone, and one per language served
+        for the users whose app is in it), start handling updates and polling or the webhook."""
         application = self.application
         await application.initialize()
         self.username = application.bot.username
-        await application.bot.set_my_commands(BOT_COMMANDS)
+        await application.bot.set_my_commands(bot_commands(ENGLISH))
+        for language in LANGUAGES:
+            if language != ENGLISH:
+                await application.bot.set_my_commands(bot_commands(language), language_code=language)
         await application.start()
         self.relay.add_sender(CHANNEL, TelegramSender(application.bot, self.slip_pdf, self.limiter))
         if self.webhook_url:

@@ -11,7 +11,7 @@ import re
 from typing import Any, Dict, List, Optional
 
 from bot import responses as said
-from bot.catalogue import catalogue
+from bot.catalogue import catalogue, spoken_language
 from bot.ids import parse_rma_id
 
 MAX_TEXT = 4096  # Telegram's limit per message, counted in UTF-16 code units after parsing
@@ -74,7 +74,8 @@ def _prefix(text: str, limit: int) -> str:
 
 def reply_payloads(reply: Dict[str, Any]) -> List[Dict[str, Any]]:
     """One Rasa reply as Telegram outbox payloads, in order: its text in parts (the buttons on the
-    last), then the return slip as a document. Text stays plain here; the sender escapes it."""
+    last), then the return slip as a document (with the language spoken, `bot.catalogue.speaking`, when it
+    is not English). Text stays plain here; the sender escapes it."""
     text = reply.get("text") if isinstance(reply.get("text"), str) else ""
     if isinstance(reply.get("image"), str):
         text = f"{text}\n{reply['image']}".strip()
@@ -86,8 +87,9 @@ def reply_payloads(reply: Dict[str, Any]) -> List[Dict[str, Any]]:
             payloads.append({"text": catalogue().text(said.CHOOSE)})
         payloads[-1]["buttons"] = buttons
     rma_id = _slip_rma(reply.get("custom"))
-    if rma_id:
-        payloads.append({"document": {"return_slip": rma_id}})
+    if rma_id:  # drawn in the language the reply is rendered in (the router's `speaking`)
+        language = spoken_language()
+        payloads.append({"document": {"return_slip": rma_id, **({"language": language} if language != "en" else {})}})
     return payloads
 
 

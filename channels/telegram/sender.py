@@ -17,6 +17,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot import responses as said
+from bot.catalogue import catalogue
+from bot.language import ENGLISH, served
 from bot.outbox import OutboxMessage
 from bot.privacy import loggable
 from channels.relay import PermanentFailure, RateLimiter, RetryLater, TemporaryFailure
@@ -24,7 +27,7 @@ from channels.telegram.format import MAX_CAPTION, to_html
 
 log = logging.getLogger(__name__)
 
-SlipPdf = Callable[[str], Optional[bytes]]  # rma_id -> the return slip PDF, None when there is none
+SlipPdf = Callable[[str, str], Optional[bytes]]  # (rma_id, language) -> the return slip PDF, None when there is none
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits (str.isdigit() also takes "²", which int() refuses); fullmatch
 _CHAT_ID = re.compile(r"-?[0-9]{1,18}")
@@ -69,7 +72,9 @@ class TelegramSender:
             if "remove_keyboard" in payload:
                 return await self._remove_keyboard(chat_id, int(payload["remove_keyboard"]))
             if "document" in payload:
-                return await self._send_slip(chat_id, str(payload["document"].get("return_slip", "")))
+                document = payload["document"]
+                return await self._send_slip(chat_id, str(document.get("return_slip", "")),
+                                             served(document.get("language")) or ENGLISH)
             return await self._send_text(chat_id, message.id, str(payload.get("text") or ""),
                                          payload.get("buttons") or [])
         except RetryAfter as exc:
@@ -91,13 +96,15 @@ class TelegramSender:
             sent = await self.bot.send_message(chat_id, text, reply_markup=markup, link_preview_options=NO_PREVIEW)
         return str(sent.message_id)
 
-    async def _send_slip(self, chat_id: int, rma_id: str) -> str:
-        pdf = self.slip_pdf(rma_id)
+    async def _send_slip(self, chat_id: int, rma_id: str, language: str) -> str:
+        """The slip, drawn and captioned in `language` (the conversation's when the reply was queued)."""
+        pdf = self.slip_pdf(rma_id, language)
         if pdf is None:
             raise PermanentFailure(f"no return slip for {rma_id}")
+        caption = catalogue(language=language).text(said.TELEGRAM_SLIP_CAPTION, rma_id=rma_id)
         sent = await self.bot.send_document(
             chat_id, InputFile(pdf, filename=f"return-slip-{rma_id}.pdf"),
-            caption=to_html(f"Return slip for {rma_id}: print it and put it in the parcel.")[:MAX_CAPTION],
+            caption=to_html(caption)[:MAX_CAPTION],
             parse_mode=ParseMode.HTML)
         return str(sent.message_id)
 

@@ -26,20 +26,21 @@ from typing import Any, Callable, Protocol
 
 from aiohttp import web
 
+from bot import responses as said
 from bot.catalogue import catalogue
 from bot.clock import utc_now
 from bot.ids import parse_rma_id
+from bot.language import Hints, served
 from bot.outbox import Outbox, OutboxMessage
 from channels.http_body import BadBody, read_object
 from channels.limits import SESSION_DEFAULTS, ClientAddresses, WindowCounter, session_notice
-from channels.router import SORRY, Inbound, Router, without_intent
+from channels.router import Inbound, Router, sorry_texts, without_intent
 from channels.web import page_words
 from channels.web.page import DEFAULT_SHOP_NAME, PAGE_HEADERS, page_language, page_text, static_file
 from channels.web.page_words import page_in
 from channels.web.portal import PortalReturns, add_portal_routes
 from channels.web.session import CHANNEL, COOKIE_NAME, SessionSigner, conversation_of
 
-NOT_ANSWERED = "Sorry, your last message may not have reached us. Please send it again."
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 2000
 MAX_TITLE_CHARS = 200
@@ -85,7 +86,7 @@ def _offers(history: list[dict]) -> tuple[dict[str, str], bool]:
             if answered:
                 return offered, True
             continue
-        if payload.get("text") == SORRY:
+        if payload.get("text") in sorry_texts():
             continue
         answered = True
         for button in payload.get("buttons") or []:
@@ -148,7 +149,7 @@ class WebChat:
         refused = self.sessions.admit(client)
         if refused is not None:
             wait = self.sessions.retry_after(client, refused)
-            notice = session_notice(refused, wait, self.contact)
+            notice = session_notice(refused, wait, self.contact, page_language(request))
             return web.json_response({"error": f"too many new sessions ({refused}): try again later", "notice": notice},
                                      status=429, headers={"Retry-After": str(wait)})
         _, cookie = self.signer.issue()
@@ -218,14 +219,18 @@ class WebChat:
             elif pressed:  # the bot's own title for its button: the customer's words are never relabelled
                 title = (offered[text] or "").strip()[:MAX_TITLE_CHARS] or None
         key = f"{conversation_id}:msg:{message_id}"
+        # the language the page was asked for (`?lang=`, which chat.js sends as `lang`), then the browser's
+        page_lang = served(body["lang"]) if isinstance(body.get("lang"), str) else None
+        hints = Hints(language_code=page_lang, accept_language=request.headers.get("Accept-Language"))
         fresh = await self.router.handle(Inbound(CHANNEL, conversation_id, key, text, title,
-                                                 client=self.addresses.key(request)))
+                                                 client=self.addresses.key(request), hints=hints))
         rows = self.outbox.answers(key, self.now())
         answer: dict[str, Any] = {
             "messages": [_pulled(row) for row in rows],
             "cursor": max(row.seq for row in rows) if rows else self.outbox.last_seq(conversation_id)}
         if not fresh and not rows and not self.outbox.is_answered(key):
-            answer["notice"] = NOT_ANSWERED
+            answer["notice"] = catalogue(language=self.router.language_of(conversation_id)).text(
+                said.GATEWAY_NOT_ANSWERED)
         return web.json_response(answer)
 
     async def slip(self, request: web.Request) -> web.Response:

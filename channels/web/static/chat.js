@@ -12,6 +12,9 @@
   const say = (name, values = {}) => (WORDS[name] || "")
     .replace(/{(\w+)}/g, (whole, key) => (key in values ? String(values[key]) : whole));
   const OFFLINE = say("offline");
+  // The language the page was asked for (`?lang=`, the links the chat gives carry it): the server reads
+  // it before the browser's Accept-Language to choose the conversation's language.
+  const PAGE_LANG = new URLSearchParams(window.location.search).get("lang") || "";
   const POLL_MS = 3000;
   const RETRY_MS = [700, 2000]; // a message that got no answer is sent again, under the same id, after these
   const POST_LIMIT_MS = 60000; // the server gives up on Rasa well before this
@@ -215,7 +218,8 @@
   const trouble = (err) => (err instanceof Refused ? err.notice : OFFLINE);
 
   async function ensureSession() {
-    const resp = await fetch("/api/session", { method: "POST", credentials: "same-origin" });
+    const query = PAGE_LANG ? `?lang=${encodeURIComponent(PAGE_LANG)}` : "";
+    const resp = await fetch(`/api/session${query}`, { method: "POST", credentials: "same-origin" });
     if (resp.status === 429) {
       const data = await resp.json().catch(() => ({}));
       throw new Refused(typeof data.notice === "string" ? data.notice : OFFLINE);
@@ -296,7 +300,8 @@
   // Sends one message under one id: the server takes it once however often it arrives, and answers
   // a repeat with the same replies, so a request lost on the way (or its answer) is simply sent again.
   async function post(text, title) {
-    const body = JSON.stringify({ text, ...(title ? { title } : {}), id: newMessageId() });
+    const body = JSON.stringify({ text, ...(title ? { title } : {}), ...(PAGE_LANG ? { lang: PAGE_LANG } : {}),
+      id: newMessageId() });
     for (let attempt = 0; ; attempt += 1) {
       try {
         let resp = await postOnce(body);
