@@ -9,8 +9,8 @@ docs/languages.md; `python -m benchmarks.language_detection` measures them). It 
 use, under a lock, so two threads asking at once build it once. The gateway calls `warm()` at start-up,
 off its event loop, so the first customer does not wait for it.
 
-When lingua cannot be imported, `LinguaDetector.available()` is False and `scores` returns nothing;
-`bot.language` then falls back to its word lists.
+When lingua cannot be imported or built, `LinguaDetector.available()` is False (`error` says why) and
+`scores` returns nothing; `bot.language` then falls back to its word lists.
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class LinguaDetector:
         self._detector: Optional[Any] = None
         self._codes: Dict[Any, str] = {}
         self._failed = False
+        self.error: Optional[str] = None  # why lingua could not be built, once it could not
 
     def available(self) -> bool:
         """Whether lingua can be used (builds the detector if it is not built yet)."""
@@ -66,17 +67,22 @@ class LinguaDetector:
         with self._lock:
             if self._detector is None and not self._failed:
                 try:
-                    from lingua import Language, LanguageDetectorBuilder
-                except ImportError:
+                    self._detector = self._build()
+                except Exception as exc:  # not installed, or a broken install: the word lists decide
                     self._failed = True
-                    return None
-                wanted = {getattr(Language, LINGUA_NAMES[code]): code for code in self._languages}
-                builder = LanguageDetectorBuilder.from_languages(*wanted).with_preloaded_language_models()
-                if not self._high_accuracy:
-                    builder = builder.with_low_accuracy_mode()
-                self._codes = wanted
-                self._detector = builder.build()
+                    self.error = f"{type(exc).__name__}: {exc}"
         return self._detector
+
+    def _build(self) -> Any:
+        from lingua import Language, LanguageDetectorBuilder
+
+        wanted = {getattr(Language, LINGUA_NAMES[code]): code for code in self._languages}
+        builder = LanguageDetectorBuilder.from_languages(*wanted).with_preloaded_language_models()
+        if not self._high_accuracy:
+            builder = builder.with_low_accuracy_mode()
+        detector = builder.build()
+        self._codes = wanted
+        return detector
 
 
 # the one the bot uses (bot.language's default detector), built by `warm()` or on first use
