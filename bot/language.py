@@ -185,10 +185,12 @@ def choose_language(text: str, current: Optional[str], hints: Hints = Hints(),
     total = sum(scores.values())
     if total <= 0:
         return fallback
-    best = max(scores, key=lambda lang: (scores[lang], lang == (current or fallback.language)))
+    best = max(sorted(scores), key=lambda lang: (scores[lang], lang == fallback.language))
     share = scores[best] / total
     if best == fallback.language or share < MIN_SHARE:
         return fallback
+    if any(scores[lang] == scores[best] for lang in scores if lang != best):
+        return fallback  # two languages tied: nothing to follow (and no set order to pick by)
     if (scores[best] - scores.get(fallback.language, 0.0)) / total < SWITCH_MARGIN:
         return fallback
     return Choice(best, "detected")
