@@ -216,3 +216,18 @@ def test_the_default_reads_more_first_messages_right_than_the_word_lists(samples
 
 def test_the_shared_detector_is_the_modules():
     assert language_detection.LINGUA is LINGUA
+
+
+def test_the_benchmark_report_names_every_figure():
+    from benchmarks.language_detection import render
+
+    report = {
+        "build": {"high_accuracy": {"build_s": 1.2, "rss_before_mb": 13, "rss_added_mb": 144}},
+        "per_call_us": {"combined (default)": {"short": 89.0, "long": 288.0}},
+        "samples": {"de": 163, "short": 978},
+        "accuracy": {"word lists": {"de": 0.865, "short": 0.901}, "combined (default)": {"de": 0.908, "short": 0.946}},
+    }
+    text = render(report)
+    assert "build, high accuracy: 1.20 s, RSS +144 MB" in text
+    assert "combined (default)" in text and "89       288" in text
+    assert "0.865  0.901" in text and "0.908  0.946" in text
