@@ -1,7 +1,7 @@
 """Which language a conversation is in: detected from the customer's words, with the channel's hints.
 
-Pure. `choose_language(text, current, hints, detector)` returns the language to answer in and why.
-The rules, in order:
+Pure (the default detector loads lingua's models once, on first use). `choose_language(text, current,
+hints, detector)` returns the language to answer in and why. The rules, in order:
 
 1. The customer asks for a language ("English please", "auf Deutsch bitte", "中文"): that one.
 2. Han characters (Simplified Chinese is the only CJK language served): Chinese.
