@@ -16,6 +16,7 @@ import httpx
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from bot.language_detection import LINGUA, warm
 from bot.privacy import loggable_error
 from channels.contract import Channel, ChannelFactory, Health, Hub, Off
 from channels.http_body import MAX_REQUEST_BYTES, answer_expect_safely
@@ -96,6 +97,11 @@ def build_gateway(settings: Settings, services: Services, rasa: RasaClient,
     background: List[asyncio.Task] = []
 
     async def start(app: web.Application) -> None:
+        # the language detector's models (~2 s), built before any channel takes a message and off the
+        # event loop, so neither the first customer nor anyone else waits for them
+        if not await asyncio.get_running_loop().run_in_executor(None, warm):
+            log.warning("language detection: lingua is unavailable (%s); detecting with word lists only",
+                        LINGUA.error)
         hub.relay.start()
         for channel in on.values():  # each in a task: a channel waiting for its service holds up nothing
             task = starting[channel.name] = asyncio.create_task(channel.start(), name=f"{channel.name}-start")

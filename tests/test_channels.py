@@ -186,3 +186,40 @@ def test_two_channels_with_one_name_or_two_desks_are_refused(services):
         build_gateway(services.settings, services, FakeRasa().client(), channels=(*CHANNELS, desk("web")))
     with pytest.raises(ValueError, match="agents answer in one place"):
         build_gateway(services.settings, services, FakeRasa().client(), channels=(desk("zendesk"), desk("freshdesk")))
+
+
+# -- the gateway builds the language detector before the first customer -------------------------
+async def test_the_gateway_warms_the_language_detector_off_the_event_loop_before_the_channels_start(
+        services, monkeypatch):
+    import threading
+
+    from channels import gateway
+
+    events: List[str] = []
+
+    def warm() -> bool:
+        events.append("warm" if threading.current_thread() is not threading.main_thread() else "warm on loop")
+        return True
+
+    monkeypatch.setattr(gateway, "warm", warm)
+    app = build_gateway(services.settings, services, FakeRasa().client(),
+                        channels=(lambda hub: Recorder("whatsapp", events, hub),))
+    assert events == []  # building the app builds no detector
+    async with TestClient(TestServer(app)):
+        await eventually(lambda: channel_health(app) == {"whatsapp": "up"})
+    assert events == ["warm", "start whatsapp", "stop whatsapp"]
+
+
+async def test_a_gateway_without_lingua_starts_and_says_the_word_lists_decide(services, monkeypatch, caplog):
+    from bot.language_detection import LinguaDetector
+    from channels import gateway
+
+    monkeypatch.setitem(__import__("sys").modules, "lingua", None)  # `import lingua` raises ImportError
+    broken = LinguaDetector()
+    monkeypatch.setattr(gateway, "warm", broken.available)
+    monkeypatch.setattr(gateway, "LINGUA", broken)
+    app = build_gateway(services.settings, services, FakeRasa().client(), channels=())
+    async with TestClient(TestServer(app)) as client:
+        assert (await client.get("/healthz")).status == 200
+    assert "lingua is unavailable (ModuleNotFoundError: import of lingua halted" in caplog.text
+    assert "word lists only" in caplog.text
