@@ -15,8 +15,9 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List
+from typing import Dict, Iterable, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DATA = ["nlu_data", "rules"]
@@ -70,13 +71,29 @@ def _training_environment() -> dict:
     return {**os.environ, **child_environment(rasa_telemetry_wanted(os.environ))}
 
 
-def ensure_model(force: bool = False, log=print) -> Path:
-    """The bot's model (returned: the one to run) and every other language's NLU model, each trained
-    only when its inputs changed (`force`: all of them again)."""
-    model = ensure_bot_model(force=force, log=log)
+@dataclass(frozen=True)
+class Models:
+    bot: Path  # the one to run (`rasa run --model`); the languages' are found beside it, in <lang>/
+    languages: Dict[str, Path]
+    new: Tuple[str, ...]  # the languages ("en": the bot's) whose model was not there before: trained or restored
+
+
+def ensure_models(force: bool = False, log=print) -> Models:
+    """The bot's model and every other language's NLU model, each trained only when its inputs
+    changed (`force`: all of them again)."""
+    new = [] if model_path().exists() and not force else ["en"]
+    bot = ensure_bot_model(force=force, log=log)
+    languages = {}
     for language in model_languages():
-        ensure_language_model(language, force=force, log=log)
-    return model
+        if force or not language_model_path(language).exists():
+            new.append(language)
+        languages[language] = ensure_language_model(language, force=force, log=log)
+    return Models(bot, languages, tuple(new))
+
+
+def ensure_model(force: bool = False, log=print) -> Path:
+    """The bot's model, the one to run, once it and every language's model are up to date (`ensure_models`)."""
+    return ensure_models(force=force, log=log).bot
 
 
 def ensure_bot_model(force: bool = False, log=print) -> Path:
