@@ -97,13 +97,14 @@ def _announce_channels(settings: Settings) -> None:
 
 
 def cmd_train(args, settings: Settings) -> int:
-    from cli.model import ensure_model
+    from cli.model import ensure_models
     from cli.reload import reload_model
 
-    model = ensure_model(force=args.force)
+    models = ensure_models(force=args.force)
     if args.no_reload:
         return 0
-    result = reload_model(settings, model, force=args.force)
+    # a new language model alone is loaded by reloading the bot's model too (rasa_ext/languages.py)
+    result = reload_model(settings, models.bot, force=args.force or any(lang != "en" for lang in models.new))
     print(result.message)
     return 0 if result.ok else 1
 
@@ -349,9 +350,11 @@ def parser() -> argparse.ArgumentParser:
                           "else default; see README, Scaling out)")
     run.set_defaults(func=cmd_run)
 
-    train = sub.add_parser("train", help="train the Rasa model if its inputs changed",
-                           description="Train the model from config.yml, domain.yml, nlu_data/ and rules/, "
-                                       "only when they changed (models are cached by a hash of the inputs).")
+    train = sub.add_parser("train", help="train the Rasa models if their inputs changed",
+                           description="Train the bot's model from config.yml, domain.yml, nlu_data/ and rules/, "
+                                       "and each other language's NLU model from languages/<lang>/nlu_data/, "
+                                       "each only when its inputs changed (models are cached by a hash of "
+                                       "the inputs).")
     train.add_argument("--force", action="store_true", help="train even if an up-to-date model exists")
     train.add_argument("--no-reload", action="store_true",
                        help="do not hand the model to a running bot (by default a running `returnbot run` "

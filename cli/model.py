@@ -1,8 +1,11 @@
-"""The trained Rasa model, cached by a hash of everything that goes into it.
+"""The trained Rasa models, each cached by a hash of everything that goes into it.
 
-`ensure_model()` returns models/returnbot-<hash>.tar.gz, training only when config.yml,
-domain.yml, the training data, the custom NLU components or the locked dependencies changed.
-Trained models are also kept in ~/.cache/returnbot/models so a fresh clone reuses them.
+`ensure_model()` returns the bot's model, models/returnbot-<hash>.tar.gz, after making sure it and
+every other language's NLU model (models/<lang>/returnbot-nlu-<lang>-<hash>.tar.gz, which the Rasa
+server loads beside it: rasa_ext/languages.py) are up to date. Each is trained only when its config,
+domain, training data, custom NLU components or the locked dependencies changed. `ensure_bot_model()`
+is the bot's model alone. Trained models are also kept in ~/.cache/returnbot/models so a fresh clone
+reuses them.
 """
 from __future__ import annotations
 
@@ -12,13 +15,17 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List
+from typing import Dict, Iterable, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DATA = ["nlu_data", "rules"]
 INPUTS = ["config.yml", "domain.yml", "requirements.lock", *TRAINING_DATA, "rasa_ext"]
 CACHE_KEEP = 5
+# Modules of rasa_ext/ that run in the Rasa server only and are no part of any model: editing one
+# needs a restart of the server, not a new model.
+SERVER_ONLY = {"rasa_ext/languages.py"}
 CACHE = Path(os.environ.get("RETURNBOT_MODEL_CACHE") or Path.home() / ".cache" / "returnbot" / "models")
 
 
@@ -27,7 +34,8 @@ def _files(paths: Iterable[str]) -> List[Path]:
     for name in paths:
         path = ROOT / name
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            found += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                            and str(p.relative_to(ROOT)) not in SERVER_ONLY)
         elif path.is_file():
             found.append(path)
     return found
@@ -63,7 +71,33 @@ def _training_environment() -> dict:
     return {**os.environ, **child_environment(rasa_telemetry_wanted(os.environ))}
 
 
+@dataclass(frozen=True)
+class Models:
+    bot: Path  # the one to run (`rasa run --model`); the languages' are found beside it, in <lang>/
+    languages: Dict[str, Path]
+    new: Tuple[str, ...]  # the languages ("en": the bot's) whose model was not there before: trained or restored
+
+
+def ensure_models(force: bool = False, log=print) -> Models:
+    """The bot's model and every other language's NLU model, each trained only when its inputs
+    changed (`force`: all of them again)."""
+    new = [] if model_path().exists() and not force else ["en"]
+    bot = ensure_bot_model(force=force, log=log)
+    languages = {}
+    for language in model_languages():
+        if force or not language_model_path(language).exists():
+            new.append(language)
+        languages[language] = ensure_language_model(language, force=force, log=log)
+    return Models(bot, languages, tuple(new))
+
+
 def ensure_model(force: bool = False, log=print) -> Path:
+    """The bot's model, the one to run, once it and every language's model are up to date (`ensure_models`)."""
+    return ensure_models(force=force, log=log).bot
+
+
+def ensure_bot_model(force: bool = False, log=print) -> Path:
+    """The bot's own model alone (English NLU and the dialogue)."""
     target = model_path()
     try:
         return _ensure(target, force, log)
@@ -107,6 +141,11 @@ def _ensure(target: Path, force: bool, log) -> Path:
 LANGUAGES_DIR = ROOT / "languages"
 
 
+def model_languages() -> List[str]:
+    """Every language other than English with training data under languages/."""
+    return sorted(p.parent.name for p in LANGUAGES_DIR.glob("*/nlu_data") if p.is_dir())
+
+
 def language_data(language: str) -> Path:
     return LANGUAGES_DIR / language / "nlu_data"
 
@@ -128,16 +167,18 @@ def language_model_path(language: str) -> Path:
 def ensure_language_model(language: str, force: bool = False, log=print) -> Path:
     """models/<lang>/returnbot-nlu-<lang>-<hash>.tar.gz, trained when its inputs changed."""
     if language == "en":
-        return ensure_model(force=force, log=log)
+        return ensure_bot_model(force=force, log=log)
     if not language_data(language).is_dir():
         raise ValueError(f"no training data for {language!r}: {language_data(language).relative_to(ROOT)} is missing")
     target = language_model_path(language)
     cached = CACHE / "languages" / target.name  # beside, not among, the bot's models that _prune keeps
     if not force and target.exists():
+        log(f"{language} model up to date: {target.relative_to(ROOT)}")
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     if not force and cached.exists():
         shutil.copyfile(cached, target)
+        log(f"{language} model restored from cache: {cached}")
         return target
     log(f"training the {language} NLU model...")
     started = time.monotonic()

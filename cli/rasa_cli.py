@@ -2,7 +2,9 @@
 runs it: `returnbot run` starts each Rasa server with `run` (cli/stack.py), `returnbot train` trains with
 `train` (cli/model.py).
 
-Two differences from `rasa`:
+Three differences from `rasa`:
+- `run` reads a message in the language its metadata names with that language's NLU model, loaded
+  beside the bot's (`rasa_ext.languages.install`; docs/languages.md).
 - `run` takes the token of Rasa's HTTP API from the installation secret, in this process, instead of from
   `--auth-token` on its command line, where every local user could read it (`ps`, /proc/<pid>/cmdline).
 - The log has no notes from dependencies to their developers (`cli.environment.quiet_warnings`), applied
@@ -39,6 +41,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     quiet_warnings()
     args = list(sys.argv[1:] if argv is None else argv)
     sys.argv = rasa_argv(args, _api_token(args))
+    if args[:1] == ["run"]:
+        from rasa_ext import languages
+
+        languages.install()
     import rasa.__main__ as rasa_main
 
     configure = rasa_main.configure_logging_and_warnings
