@@ -788,7 +788,7 @@ class TelegramHarness:
                         units=lambda: SqlUnitOfWork(self.services.store.engine))
         unlimited = RateLimiter(per_key_rate=1000.0, per_key_burst=1000, global_rate=1000.0, global_burst=1000)
         self.channel = TelegramChannel(settings, router, self.relay,
-                                       lambda rma_id: returns.slip_pdf(rma_id, returns.slip_token(rma_id)),
+                                       lambda rma_id, language="en": returns.slip_pdf(rma_id, returns.slip_token(rma_id), language),
                                        limiter=unlimited, poll_timeout=1)
         await self.channel.start()
         self.relay.start()
