@@ -280,18 +280,24 @@ class AmazonOrderSource:
                 return refunds
 
 
-def _order_refund(order_id: str, posted: Optional[datetime], event: Mapping[str, Any], position: int
-                  ) -> List[MarketplaceRefund]:
-    """A refund event with no `ShipmentItemAdjustmentList`: the sum of its `OrderChargeAdjustmentList`
-    (negative amounts), a refund on no line keyed by the order and `PostedDate` (Amazon gives it no id)."""
+def _charged(charges: Sequence[Mapping[str, Any]]) -> Optional[Money]:
+    """The sum of the charges' `ChargeAmount`s (refunds are negative: their size), None when none has one."""
     value: Optional[Money] = None
-    for charge in items_of(event, "OrderChargeAdjustmentList"):
+    for charge in charges:
         money = obj(charge, "ChargeAmount", required=False)
         raw = money.get("CurrencyAmount")
         if isinstance(raw, (int, float, str)) and not isinstance(raw, bool):
             number = amount(str(raw).strip().lstrip("-"), "ChargeAmount.CurrencyAmount") or Decimal(0)
             code = currency(money.get("CurrencyCode"), "ChargeAmount.CurrencyCode")
             value = Money(number + (value.amount if value else Decimal(0)), code)
+    return value
+
+
+def _order_refund(order_id: str, posted: Optional[datetime], event: Mapping[str, Any], position: int
+                  ) -> List[MarketplaceRefund]:
+    """A refund event with no `ShipmentItemAdjustmentList`: the sum of its `OrderChargeAdjustmentList`
+    (negative amounts), a refund on no line keyed by the order and `PostedDate` (Amazon gives it no id)."""
+    value = _charged(items_of(event, "OrderChargeAdjustmentList"))
     if value is None or value.amount <= 0:
         return []
     return [MarketplaceRefund(f"{order_id}/order/{posted.isoformat() if posted else position}", "", 0, posted, value)]
@@ -309,14 +315,7 @@ def _refund(order_id: str, posted: Optional[datetime], item: Mapping[str, Any], 
     refund_id = text(item, "OrderAdjustmentItemId", required=False) or \
         f"{order_id}/{key}/{posted.isoformat() if posted else position}"
     principal = [c for c in items_of(item, "ItemChargeAdjustmentList") if c.get("ChargeType") == "Principal"]
-    value: Optional[Money] = None
-    for charge in principal:
-        money = obj(charge, "ChargeAmount", required=False)
-        raw = money.get("CurrencyAmount")
-        if isinstance(raw, (int, float, str)) and not isinstance(raw, bool):
-            number = amount(str(raw).strip().lstrip("-"), "ChargeAmount.CurrencyAmount") or Decimal(0)
-            code = currency(money.get("CurrencyCode"), "ChargeAmount.CurrencyCode")
-            value = Money(number + (value.amount if value else Decimal(0)), code)
+    value = _charged(principal)
     return [MarketplaceRefund(refund_id, key, units, posted, value)]
 
 
