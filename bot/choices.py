@@ -649,9 +649,11 @@ def _reason(answer: str, skip_questions: bool) -> Tuple[ReturnReason, bool]:
     if exact is not None:
         return exact, True
     text = _without_emails(answer)  # "manon.petit@example.fr" is no "petite"
-    tokens = _english_cues(_tokens(text))
+    tokens, foreign_text = _english_cues(_tokens(text)), _reads_foreign(answer)
+    if foreign_text:  # "ich will die Jacke": German's article, whatever word stands before it
+        tokens = tuple(t for t in tokens if t not in _CUES_ELSEWHERE)
     english = _scored_reason(tokens, _REASONS, _question_spans(tokens) if skip_questions else [])
-    fx_tokens, foreign_text = _fx_tokens(text), _reads_foreign(answer)
+    fx_tokens = _fx_tokens(text)
     foreign = _scored_reason(fx_tokens, _FX_REASONS, _fx_question_spans(fx_tokens) if skip_questions else [],
                              leave_english=not foreign_text)
     if not foreign[1] and english[1] and foreign_text and _FX_REASONS.hits(fx_tokens, leave_english=False):
@@ -786,7 +788,12 @@ _NTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
 _FX_ORDINALS = _fx_map("ORDINALS")
 _FX_NTH = re.compile(r"(\d{1,2})(?:te[nrs]?|e|er|re|eme|ere|nd|nde|do|da|ro|ra|to|ta|o|a)")
 _FX_NUMBERS = _fx_map("NUMBERS")
-_FX_NOUNS = _fx_map("NOUNS")
+_FX_NUMBER_WORDS = frozenset("nummer nr numero no artikel article articulo articolo".split())  # folded
+_FX_NOUNS: Dict[str, Tuple[str, ...]] = {k: tuple(str(v).split("|")) for k, v in _fx_map("NOUNS").items()}
+# Compounds end in a glossary word ("Softshelljacke", "Wanderschuhe", "Daunenjacke"): the longest such tail
+# of four letters or more, read as that word plus the rest ("softshell"), which may be a title word itself.
+_FX_NOUN_TAILS = tuple(sorted((k for k in _FX_NOUNS if len(k) >= 4 and k.isalpha() and not any(map(_is_han, k))),
+                              key=len, reverse=True))
 _FX_BOTH = _fx_phrases("BOTH")
 _FX_ALL = _fx_words("ALL")  # as written: the stem of "toutes" is "tout"
 _FX_SCOPED = _stems(_fx_words("EXCEPT"))
@@ -863,13 +870,28 @@ def _item_tokens(tokens: Sequence[str], foreign: bool = False) -> List[_Token]:
         stem = _stem(tok)
         if stem not in _FUNCTION and not (foreign and stem in _FX_FUNCTION):
             out.append(_Token(tok, stem, i))
-        english = _FX_NOUNS.get(tok) if foreign else None
-        if english and _stem(english) != stem:
-            out.append(_Token(english, _stem(english), i))
+        if foreign:
+            for word in _foreign_item_words(tok):
+                if _stem(word) != stem:
+                    out.append(_Token(word, _stem(word), i))
         if i + 1 < len(tokens) and tokens[i + 1].isalpha():
             joined = tok + tokens[i + 1]
             out.append(_Token(joined, _stem(joined), i))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _foreign_item_words(tok: str) -> Tuple[str, ...]:
+    """The English title words another language's item word stands for: "schuhe" -> shoe, "外套" -> coat,
+    jacket; a compound by its tail and its head ("softshelljacke" -> jacket, softshell); () for none."""
+    if tok in _FX_NOUNS:
+        return _FX_NOUNS[tok]
+    tail = next((t for t in _FX_NOUN_TAILS if tok.endswith(t) and len(tok) - len(t) >= 3), None)
+    if tail is None:
+        return ()
+    head = tok[:-len(tail)]
+    head = head[:-1] if head.endswith("s") and head[:-1] not in _FX_NOUNS and len(head) > 4 else head  # Fugen-s
+    return _FX_NOUNS[tail] + ((head,) if head not in _FX_FUNCTION else ())
 
 
 def _word_match(token: _Token, word: _TitleWord) -> int:
@@ -1003,7 +1025,8 @@ def _positions(tokens: Sequence[str], count: int, foreign: bool = False) -> Opti
             number = _FX_ORDINALS.get(tok)
             if number is None and _FX_NTH.fullmatch(tok):  # "2do", "2eme", "2te"
                 number = int(_FX_NTH.fullmatch(tok).group(1))
-            if number is None and tok in _FX_NUMBERS and len(words) == 1 and not any(map(_is_han, tok)):  # 两件: a count
+            if number is None and tok in _FX_NUMBERS and not any(map(_is_han, tok)) and (  # 两件: a count
+                    len(words) == 1 or (i and words[i - 1] in _FX_NUMBER_WORDS)):  # "número dos", "numero due"
                 number = _FX_NUMBERS[tok]
         if number is None:
             continue

@@ -11,6 +11,7 @@ import pytest
 from bot import answer_words, choices
 from bot.conversation import manager, reading
 from bot.language import LANGUAGES
+from bot.choices import mentioned_lines, read_lines
 from bot.models import OrderLine, Resolution, ReturnReason
 
 R = ReturnReason
@@ -317,3 +318,29 @@ def test_a_chinese_word_holding_an_item_word_names_no_item():
     bag = OrderLine("L9", "SKU-BAG", "Leather crossbody bag", "bags", 1, Decimal("120"))
     assert choices.mentioned_lines("我的包裹到哪了", (bag, SCARF)) == ()
     assert choices.read_lines("那个包", (bag, SCARF)) == (bag,)
+
+
+# -- Items named as customers of the other languages name them: compounds, several English words, numbers
+
+JACKET = OrderLine("L4", "SKU-D", "Softshell jacket", "outerwear", 1, Decimal("90"))
+MERINO = OrderLine("L5", "SKU-E", "Merino wool socks", "socks", 1, Decimal("12"))
+HIKING = OrderLine("L6", "SKU-F", "Hiking boots", "shoes", 1, Decimal("80"))
+
+
+@pytest.mark.parametrize("text, titles", [
+    ("Hallo, ich möchte die Softshelljacke aus meiner Bestellung #4101 zurückschicken", ["Softshell jacket"]),
+    ("die Merinosocken bitte", ["Merino wool socks"]),
+    ("die Jacke", ["Softshell jacket"]),
+    ("nicht die Socken, die Stiefel", ["Hiking boots"]),
+    ("die ist leider zu klein", []),
+])
+def test_a_compound_names_the_line_by_its_tail_and_head(text, titles):
+    assert [line.title for line in mentioned_lines(text, [JACKET, MERINO, HIKING])] == titles
+
+
+@pytest.mark.parametrize("text, position", [
+    ("el número dos", 2), ("la numero due", 2), ("Nummer zwei", 2), ("numéro trois svp", 3),
+    ("die erste", 1), ("le deuxième", 2), ("第二个", 2), ("最后一个", 3),
+])
+def test_a_position_typed_in_words(text, position):
+    assert read_lines(text, [JACKET, MERINO, HIKING]) == ([JACKET, MERINO, HIKING][position - 1],)
