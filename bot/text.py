@@ -123,16 +123,16 @@ _STRONG_TRACKING = [
     re.compile(r"H[0-9]{19}", _FLAGS),  # Hermes Germany: H + 19 digits (`H10…`)
     re.compile(r"TBA ?[0-9]{12}", _FLAGS),  # Amazon Logistics (Amazon Shipping): TBA + 12 digits
 ]
-# Bare digits, only near a tracking or carrier word: FedEx 12/15, DHL Express 10, DHL Paket and SF Express 12,
-# DPD and Hermes 14 (Poste Italiane's registered mail 12 or 14); GLS's 11 only near "GLS" (11 digits are a
-# Chinese mobile number as often); Post AT's 16 digits only with their check digit (a card number has 16 too).
-_WEAK_TRACKING = re.compile(r"(?<![0-9])(?:[0-9]{15}|[0-9]{14}|[0-9]{12}|[0-9]{10})", _FLAGS)
+# Bare digits, only near a tracking or carrier word: DHL Express 10, FedEx 12/15, DHL Paket and SF Express 12,
+# DPD and Hermes 14, Post AT 16, 14-19 of other posts (Poste Italiane's registered mail 12 or 14); GLS's 11 only
+# near "GLS" (11 digits are a Chinese mobile number as often); never 13 (a product's EAN barcode, a phone with
+# its country code). 20-22 and bpost's 24 are found without a word (_STRONG_TRACKING).
+_WEAK_TRACKING = re.compile(r"(?<![0-9])(?:[0-9]{14,19}|[0-9]{12}|[0-9]{10})", _FLAGS)
 _GLS_TRACKING = re.compile(r"(?<![0-9])[0-9]{11}", _FLAGS)
-_POST_AT_TRACKING = re.compile(r"(?<![0-9])[0-9]{16}", _FLAGS)
 _EVRI = re.compile(r"[HT][0-9A-Z]{15}", _FLAGS)  # Evri (Hermes UK): 16 characters from H or T, mostly digits
 _TRACKING_CONTEXT = re.compile(
     r"\b(?:track\w*|trk|fedex|fed ex|dhl|ups|usps|waybill|awb|courier|shipment|parcel|consignment"
-    r"|evri|hermes|gls|dpd|bpost|colissimo|chronopost|la poste|correos|seur|poste italiane|post\\.at|post ag|sf express"
+    r"|royal mail|canada post|china post|ems|evri|hermes|gls|dpd|bpost|colissimo|chronopost|la poste|correos|seur|poste italiane|post\\.at|post ag|sf express"
     r"|sendung\w*|paket\w*|p\u00e4ckchen|zusteller|suivi|colis|transporteur|livreur"
     r"|seguimiento|env[i\u00ed]o|paquete|mensajero|transportista|tracciamento|spedizione|pacco|corriere|raccomandata)\b"
     r"|\u00f6sterreichische post|\u5feb\u9012|\u7269\u6d41|\u8fd0\u5355|\u987a\u4e30|\u5305\u88f9|\u8ffd\u8e2a|\u8ddf\u8e2a",
@@ -339,11 +339,9 @@ def _tracking_candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
             yield 3 if holds else 4, TRACKING_NUMBER, m.start(), m.end(), m.group().upper()
     if not context:
         return
-    weak = [(_WEAK_TRACKING, True), (_GLS_TRACKING, _GLS_CONTEXT.search(norm) is not None)]
-    for pattern, wanted in weak + [(_POST_AT_TRACKING, True)]:
-        for m in pattern.finditer(norm) if wanted else ():
-            if pattern is _POST_AT_TRACKING and not _mod10_check_digit_holds(m.group()):
-                continue
+    gls = _GLS_CONTEXT.search(norm) is not None
+    for pattern in (_WEAK_TRACKING, _GLS_TRACKING) if gls else (_WEAK_TRACKING,):
+        for m in pattern.finditer(norm):
             if _free(norm, m.start(), m.end()) and not _PHONE_BEFORE.search(norm, max(0, m.start() - 30), m.start()):
                 yield 4, TRACKING_NUMBER, m.start(), m.end(), m.group()
     if _EVRI_CONTEXT.search(norm):
@@ -357,12 +355,6 @@ def _s10_check_digit_holds(code: str) -> bool:
     serial, check = code[2:10], int(code[10])
     remainder = 11 - sum(int(d) * w for d, w in zip(serial, _S10_WEIGHTS)) % 11
     return check == {10: 0, 11: 5}.get(remainder, remainder)
-
-
-def _mod10_check_digit_holds(digits: str) -> bool:
-    """Post AT's parcel numbers: digits weighted 3 1 3 1… from the left, the last makes the sum a multiple of 10."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits[:-1]))
-    return (10 - total % 10) % 10 == int(digits[-1])
 
 
 def _postcode_candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
@@ -601,9 +593,8 @@ def find_tracking_numbers(text: str) -> List[Span]:
     digits from `3232`; DHL Paket `JJD`/`JVGL` + digits; Hermes `H` + 19 digits; Amazon Logistics `TBA` + 12.
     Only near a tracking or carrier word of any language served ("tracking", "Sendungsnummer", "colis",
     "seguimiento", "spedizione", "快递单号", "DHL", "顺丰"…), as bare digits are more often an order number or a
-    phone: 10, 12, 14 or 15 digits (DHL Express, FedEx, DHL Paket, SF Express, DPD, Hermes), 11 near "GLS",
-    16 with Post AT's check digit, Evri's 16 characters near "Evri"/"Hermes", and an S10 whose check digit
-    fails. Never digits right after a phone word ("Tel. 0891234567", "电话13812345678"), nor 4-6 digits
+    phone: 10, 12 or 14-19 digits (DHL Express, FedEx, DHL Paket, SF Express, DPD, Hermes, Post AT), 11 near
+    "GLS", Evri's 16 characters near "Evri"/"Hermes", and an S10 whose check digit fails. Never digits right after a phone word ("Tel. 0891234567", "电话13812345678"), nor 4-6 digits
     (order numbers, postcodes). Letters and digits are ASCII after NFKC, so a number typed in full-width
     forms (`ＳＦ１２３…` on a Chinese keyboard) is read as typed in ASCII, as postcodes are.
     """
@@ -611,7 +602,7 @@ def find_tracking_numbers(text: str) -> List[Span]:
 
 
 def parse_tracking_number(text: str) -> Optional[str]:
-    """The one tracking number in an answer; a bare answer of 10, 12, 14 or 15 digits counts too."""
+    """The one tracking number in an answer; a bare answer of 10, 12 or 14-19 digits counts too."""
     found = _single(find_tracking_numbers(text))
     if found is not None:
         return found

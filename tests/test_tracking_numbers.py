@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot import responses as said
+from bot.catalogue import catalogue, speaking
+from bot.conversation import outcomes
 from bot.text import find_entities, find_tracking_numbers, parse_tracking_number
+from bot.tracking import carrier_display_name, tracking_url
+from integrations import ebay
+from tests import builders
 
 
 def found(text):
@@ -31,12 +37,14 @@ def tracking(text):
     ("Post.at Sendungsnummer 1012345678901238", "1012345678901238"),
     ("Österreichische Post: RR987654326AT", "RR987654326AT"),
     ("GLS Paketnummer 12345678901", "12345678901"),
+    ("hab keine bestellnummer, nur die sendungsnummer 1012345678901234", "1012345678901234"),  # Post AT, 16
     ("Rücksendung ins Ausland mit CX271828189DE", "CX271828189DE"),
     # French: Colissimo / La Poste (13 characters, a digit and a letter first), S10 from France, bpost
     ("mon colis 6A12345678901 n'est toujours pas arrivé", "6A12345678901"),
     ("numéro de suivi Colissimo : 8R00432154798", "8R00432154798"),
     ("La Poste m'a donné LA123456785FR", "LA123456785FR"),
     ("bpost : 323212345678901234567890", "323212345678901234567890"),
+    ("j'ai pas le numéro de commande, seulement le numéro de suivi 323212345678901234", "323212345678901234"),
     ("suivi CD102030405BE svp", "CD102030405BE"),
     # Spanish: Correos (23 characters from P, and S10 from Spain)
     ("Correos: mi número de seguimiento es PQ4F6P0703673180181750T", "PQ4F6P0703673180181750T"),
@@ -73,7 +81,8 @@ def test_order_numbers_postcodes_and_phones_near_a_tracking_word_stay_what_they_
     "suivi: mon téléphone 0612345678",
     "EC123456789US",  # an S10 shape whose check digit fails, with no tracking word
     "LA123456789FR",
-    "Paket 1012345678901234",  # 16 digits failing Post AT's check digit
+    "1012345678901234",  # 16 digits with no tracking word (a card number, as often)
+    "Paket 4915112345678",  # 13 digits: a phone with its country code, an EAN
     "6A123456789012 colis",  # a digit, a letter and 12 digits: no Colissimo number
     "SF12345678901234 顺丰",  # 14 digits after SF
     "GLS 1234567",
@@ -96,3 +105,42 @@ def test_a_bare_answer_of_a_carriers_number_is_the_tracking_number():
     assert parse_tracking_number("6a12345678901") == "6A12345678901"
     assert parse_tracking_number("12345678901234") == "12345678901234"  # DPD / Hermes 14 digits
     assert parse_tracking_number("80331") is None and parse_tracking_number("#1157") is None
+
+
+# -- The carrier's name and page where a customer sees them (bot/tracking.py, bot/conversation/outcomes.py)
+
+@pytest.mark.parametrize("given, name, page", [
+    ("SF_EXPRESS", "SF Express", "https://www.sf-express.com/"),  # eBay's code
+    ("sf-express", "SF Express", "https://www.sf-express.com/"),  # AfterShip's slug
+    ("顺丰", "SF Express", "https://www.sf-express.com/"),
+    ("colissimo", "Colissimo", "https://www.laposte.fr/"),
+    ("LA_POSTE", "La Poste", "https://www.laposte.fr/"),
+    ("correos-spain", "Correos", "https://www.correos.es/"),
+    ("BPOST", "bpost", "https://track.bpost.cloud/"),
+    ("austrian-post", "Österreichische Post", "https://www.post.at/"),
+    ("PosteItaliane", "Poste Italiane", "https://www.poste.it/"),
+    ("dhl-germany", "DHL Paket", "https://www.dhl.de/"),
+    ("DEUTSCHE_POST", "Deutsche Post", "https://www.dhl.de/"),
+    ("hermes-de", "Hermes", "https://www.myhermes.de/"),
+    ("EVRI", "Evri", "https://www.evri.com/"),
+    ("gls", "GLS", "https://gls-group.eu/"),
+    ("Royal Mail", "Royal Mail", "https://www.royalmail.com/"),
+])
+def test_a_carrier_however_spelt_shows_by_its_own_name_with_its_tracking_page(given, name, page):
+    assert carrier_display_name(given) == name and ebay.carrier_name(given) == name
+    assert tracking_url(given, "SF 123/4").startswith(page) and "SF%20123%2F4" in tracking_url(given, "SF 123/4")
+
+
+def test_an_unknown_carrier_keeps_its_name_and_has_no_page():
+    assert carrier_display_name(" Nacex ") == "Nacex" and tracking_url("Nacex", "123") is None
+    assert carrier_display_name(None) is None and carrier_display_name(" ") is None
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es", "it", "zh"])
+def test_the_tracking_reply_names_the_new_carrier_and_links_its_page_in_each_language(language):
+    shipped = builders.order(carrier="SF_EXPRESS", tracking_number="SF1234567890123")
+    with speaking(language):
+        say = outcomes.tracking(shipped)
+        assert say.values["carrier_text"] == " " + catalogue().text(said.ORDER_CARRIER, carrier="SF Express")
+    assert "SF Express" in say.values["carrier_text"] and "SF_EXPRESS" not in say.values["carrier_text"]
+    assert "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890123" in say.values["tracking_text"]
