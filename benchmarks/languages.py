@@ -9,7 +9,8 @@ One process does what `returnbot run`'s Rasa server does at start-up: it loads t
 `MessageProcessor.parse_message` with the language in the metadata, as the gateway sends them. It
 measures, per language:
 
-- **load**: the seconds to load the model, and the resident memory (VmRSS) it adds to the process,
+- **load**: the seconds to load the model (for a language: finding it too, which hashes its inputs as
+  the server does; for the bot's model: Rasa's lazy imports of its components), and the resident memory (VmRSS) it adds to the process,
   read before and after the load, and again after its first parse (TensorFlow and the tokenizers
   allocate on first use). Measured in the order the server loads them, so the first language model
   also pays for what the bot's model had not imported yet (the figures of each are its marginal cost).
@@ -29,8 +30,8 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import os
 import json
+import os
 import platform
 import statistics
 import time
