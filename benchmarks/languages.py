@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Dict, List, Optional, Sequence
 
 from benchmarks.language_samples import heldout_examples
+from benchmarks.latency import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "reports" / "bench" / "languages.json"
@@ -51,11 +52,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 @dataclass
@@ -88,7 +84,7 @@ def time_rows(rows: Sequence[Row], parses: int, blocks: int = 10, warm_up: int =
                     row.parse(row.texts[i % len(row.texts)])
                     row.wall_ms.append((time.perf_counter() - start) * 1000)
                     row.cpu_ms.append((time.process_time() - cpu) * 1000)
-    return {row.name: {"p50_ms": statistics.median(row.wall_ms), "p95_ms": percentile(row.wall_ms, 0.95),
+    return {row.name: {"p50_ms": statistics.median(row.wall_ms), "p95_ms": percentile(row.wall_ms, 95),
                        "cpu_ms": statistics.mean(row.cpu_ms), "parses": len(row.wall_ms)} for row in rows}
 
 
