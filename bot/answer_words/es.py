@@ -148,8 +148,8 @@ NOUNS = {
     "libro": "book|cookbook", "libros": "book|cookbook", "recetario": "book|cookbook", "llave": "key|keyring",
     "llaves": "key|keyring", "clave": "key|keyring", "bloques": "brick|lego", "ladrillos": "brick|lego",
     "lego": "brick|lego", "granos": "bean", "grano": "bean", "muestras": "sampler", "muestrario": "sampler",
-    # (more)
-    "aretes": "earring",
+    # more: misspellings, regional words
+    "aretes": "earring", "calsetines": "sock",
 }
 
 QUESTION_START = (r"¿.*", r"cómo", r"cuándo", r"dónde", r"cuánto", r"cuánta", r"cuántos", r"cuál(es)?", r"qué", r"quién",

@@ -147,7 +147,7 @@ NOUNS = {
     # livres, clés, café
     "clé": "key|keyring", "cle": "key|keyring", "briques": "brick|lego", "lego": "brick|lego", "grains": "bean",
     "protection": "protector", "protège": "protector", "repose": "rest",
-    # (more)
+    # more: misspellings, regional words
     "carte": "card", "pullovers": "sweater|jumper", "bouquin": "book|cookbook", "bouquins": "book|cookbook",
 }
 
