@@ -143,7 +143,7 @@ NOUNS = {
     "puzzle": "puzzle", "poupée": "doll", "peluche": "toy|teddy",
     # matières ("la veste en cuir")
     "cuir": "leather", "laine": "wool", "soie": "silk", "lin": "linen", "coton": "cotton", "paille": "straw",
-    "porcelaine": "porcelain", "céramique": "ceramic",
+    "toile": "canvas", "porcelaine": "porcelain", "céramique": "ceramic",
     # livres, clés, café
     "clé": "key|keyring", "cle": "key|keyring", "briques": "brick|lego", "lego": "brick|lego", "grains": "bean",
     "protection": "protector", "protège": "protector", "repose": "rest",
