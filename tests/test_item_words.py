@@ -44,6 +44,7 @@ GERMAN = [
     ("der Reiskocher funktioniert nicht", ("Rice cooker", "Tea set"), ["Rice cooker"]),
     ("zwei von den Weingläsern waren kaputt, die Gläser bitte", ("Wine glass set", "Porcelain vase"), ["Wine glass set"]),
     ("die Kopfhörer rauschen", ("Wireless headphones", "Leather belt"), ["Wireless headphones"]),
+    ("die Sweatjacke ist zu klein", ("Grey zip hoodie", "Rain jacket"), ["Grey zip hoodie"]),
     ("die Sneakres gefallen mir nicht", ("Leather sneakers", "Wool scarf"), ["Leather sneakers"]),  # typo of a loan word
     ("nicht die Schuhe, den Schal", ("Running shoes", "Wool scarf"), ["Wool scarf"]),
     pytest.param("die Handschue sind zu groß", ("Thermal gloves", "Down jacket"), ["Thermal gloves"], marks=TYPO_READER),

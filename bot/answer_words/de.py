@@ -186,6 +186,9 @@ NOUNS = {
     "porzellan": "porcelain", "keramik": "ceramic",
     # books, keys (the English word also reads: "E-Book", "Webcam")
     "buch": "book|cookbook", "bücher": "book|cookbook", "schlüssel": "key|keyring", "lego": "brick|lego",
+    # more: colloquial and compound words whose head matters
+    "adiletten": "slide|sandal", "kapuzenjacke": "hoodie|sweatshirt", "sweatjacke": "hoodie|sweatshirt",
+    "thermoskanne": "bottle|insulated",
 }
 
 # -- bot.conversation.reading / manager (regular expressions over the lower-case words)
