@@ -163,7 +163,7 @@ NOUNS = {
     "küchenwaage": "scale", "flasche": "bottle", "flaschen": "bottle", "trinkflasche": "bottle",
     "wasserflasche": "bottle", "thermosflasche": "bottle|insulated", "isolierflasche": "bottle|insulated",
     "becher": "mug|cup", "tasse": "cup|mug", "tassen": "cup|mug", "espressotassen": "cup|espresso",
-    "espressotasse": "cup|espresso", "glas": "glass|jar", "gläser": "glass|jar", "weinglas": "glass|wine",
+    "espressotasse": "cup|espresso", "glas": "glass", "gläser": "glass", "weinglas": "glass|wine",
     "weingläser": "glass|wine", "einmachgläser": "jar|glass", "vorratsgläser": "jar|glass", "schüssel": "bowl",
     "schüsseln": "bowl", "schale": "bowl", "schalen": "bowl", "rührschüssel": "bowl|mixing",
     "rührschüsseln": "bowl|mixing", "teller": "plate", "teeservice": "tea", "teeset": "tea", "vase": "vase",
