@@ -790,10 +790,18 @@ _FX_NTH = re.compile(r"(\d{1,2})(?:te[nrs]?|e|er|re|eme|ere|nd|nde|do|da|ro|ra|t
 _FX_NUMBERS = _fx_map("NUMBERS")
 _FX_NUMBER_WORDS = frozenset("nummer nr numero no artikel article articulo articolo".split())  # folded
 _FX_NOUNS: Dict[str, Tuple[str, ...]] = {k: tuple(str(v).split("|")) for k, v in _fx_map("NOUNS").items()}
-# Compounds end in a glossary word ("Softshelljacke", "Wanderschuhe", "Daunenjacke"): the longest such tail
-# of four letters or more, read as that word plus the rest ("softshell"), which may be a title word itself.
-_FX_NOUN_TAILS = tuple(sorted((k for k in _FX_NOUNS if len(k) >= 4 and k.isalpha() and not any(map(_is_han, k))),
-                              key=len, reverse=True))
+# German compounds end in a glossary word ("Softshelljacke", "Wanderschuhe", "Daunenjacke"): the longest
+# such German tail of four letters or more, read as that word plus the rest ("softshell"), which may be a
+# title word itself. German only: the Romance languages do not compound so, and their words end in others'
+# ("reembolso" is no "bolso", "rimborsa" no "borsa"); nor do German words that merely end in one
+# ("Hersteller" is no "Teller").
+_FX_NOUNS_BY_INITIAL: Dict[str, Tuple[str, ...]] = {}
+for _key in _FX_NOUNS:
+    if len(_key) >= 5 and _key.isalpha() and not any(map(_is_han, _key)):
+        _FX_NOUNS_BY_INITIAL[_key[0]] = _FX_NOUNS_BY_INITIAL.get(_key[0], ()) + (_key,)
+_NOT_COMPOUNDS = frozenset("hersteller aussteller besteller".split())
+_FX_NOUN_TAILS = tuple(sorted({s for k in answer_words.BY_LANGUAGE["de"].NOUNS for s in _spellings(k)
+                               if len(s) >= 4 and s.isalpha()}, key=len, reverse=True))
 _FX_BOTH = _fx_phrases("BOTH")
 _FX_ALL = _fx_words("ALL")  # as written: the stem of "toutes" is "tout"
 _FX_SCOPED = _stems(_fx_words("EXCEPT"))
@@ -886,6 +894,12 @@ def _foreign_item_words(tok: str) -> Tuple[str, ...]:
     jacket; a compound by its tail and its head ("softshelljacke" -> jacket, softshell); () for none."""
     if tok in _FX_NOUNS:
         return _FX_NOUNS[tok]
+    if tok in _NOT_COMPOUNDS:
+        return ()
+    if len(tok) >= 5 and tok.isalpha() and tok not in _ENGLISH_KNOWN:  # a slip: "Handschue", "capotto"
+        meant = {_FX_NOUNS[k] for k in _FX_NOUNS_BY_INITIAL.get(tok[0], ()) if _close(tok, k)}
+        if len(meant) == 1:
+            return meant.pop()
     tail = next((t for t in _FX_NOUN_TAILS if tok.endswith(t) and len(tok) - len(t) >= 3), None)
     if tail is None:
         return ()

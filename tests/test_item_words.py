@@ -27,8 +27,8 @@ def _named(text: str, *titles: str) -> list:
     return [line.title for line in mentioned_lines(text, _lines(*titles))]
 
 
-TYPO_READER = pytest.mark.xfail(strict=False, reason="needs a typo-tolerant glossary lookup (keys match exactly)")
-GERMAN_TAILS = pytest.mark.xfail(strict=False, reason="needs compound tails read only in German (reembolso -> bolso)")
+TYPO_READER = pytest.mark.xfail(strict=False, reason="a slip is forgiven in words of 5+ letters when missing, doubled or swapped "
+                                "(bot.choices._close); a wrong letter only in long words, and none in Chinese")
 
 # (sentence, the order's titles, the titles it names)
 GERMAN = [
@@ -47,7 +47,7 @@ GERMAN = [
     ("die Sweatjacke ist zu klein", ("Grey zip hoodie", "Rain jacket"), ["Grey zip hoodie"]),
     ("die Sneakres gefallen mir nicht", ("Leather sneakers", "Wool scarf"), ["Leather sneakers"]),  # typo of a loan word
     ("nicht die Schuhe, den Schal", ("Running shoes", "Wool scarf"), ["Wool scarf"]),
-    pytest.param("die Handschue sind zu groß", ("Thermal gloves", "Down jacket"), ["Thermal gloves"], marks=TYPO_READER),
+    pytest.param("die Handschue sind zu groß", ("Thermal gloves", "Down jacket"), ["Thermal gloves"]),
 ]
 FRENCH = [
     ("Bonjour, je voudrais renvoyer la doudoune", ("Down jacket", "Thermal gloves"), ["Down jacket"]),
@@ -61,7 +61,7 @@ FRENCH = [
     ("le casque grésille", ("Over-ear headphones", "Leather belt"), ["Over-ear headphones"]),
     ("les chausettes sont trouées", ("Running socks (3 pack)", "Leather belt"), ["Running socks (3 pack)"]),  # misspelt
     ("pas la ceinture, les caleçons", ("Leather belt", "Boxer shorts (3 pack)"), ["Boxer shorts (3 pack)"]),
-    pytest.param("la doudoun est trop grande", ("Down jacket", "Thermal gloves"), ["Down jacket"], marks=TYPO_READER),
+    pytest.param("la doudoun est trop grande", ("Down jacket", "Thermal gloves"), ["Down jacket"]),
 ]
 SPANISH = [
     ("Hola, quiero devolver las zapatillas", ("Running shoes", "Wool scarf"), ["Running shoes"]),
@@ -88,7 +88,7 @@ ITALIAN = [
     ("due calici sono arrivati rotti", ("Wine glass set", "Porcelain vase"), ["Wine glass set"]),
     ("le luci della bici non si accendono", ("Bike light set", "Linen trousers"), ["Bike light set"]),
     ("non la sciarpa, il cappotto", ("Wool coat", "Silk scarf"), ["Wool coat"]),
-    pytest.param("il capotto è largo", ("Wool coat", "Silk scarf"), ["Wool coat"], marks=TYPO_READER),
+    pytest.param("il capotto è largo", ("Wool coat", "Silk scarf"), ["Wool coat"]),
 ]
 CHINESE = [
     ("你好，我想退羽绒服", ("Down jacket", "Thermal gloves"), ["Down jacket"]),
@@ -138,9 +138,8 @@ def test_chinese_item_words_name_the_line(text, titles, named):
     ("what is my store credit balance?", ("Kitchen scale", "Leather belt"), []),
     ("are you a robot?", ("Stand mixer", "Mixing bowl set"), []),
     ("这笔退货什么时候退款", ("Fountain pen", "Dotted notebook (3 pack)"), []),
-    pytest.param("quiero el reembolso de la bufanda", ("Leather crossbody bag", "Silk scarf"), ["Silk scarf"],
-                 marks=GERMAN_TAILS),
-    pytest.param("mi rimborsa la sciarpa?", ("Leather crossbody bag", "Silk scarf"), ["Silk scarf"], marks=GERMAN_TAILS),
+    pytest.param("quiero el reembolso de la bufanda", ("Leather crossbody bag", "Silk scarf"), ["Silk scarf"]),
+    pytest.param("mi rimborsa la sciarpa?", ("Leather crossbody bag", "Silk scarf"), ["Silk scarf"]),
 ])
 def test_words_that_only_look_like_item_words_name_nothing(text, titles, named):
     assert _named(text, *titles) == named
