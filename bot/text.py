@@ -131,13 +131,14 @@ _FOUR = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])", _FLAGS)  # AU (and AT, BE, CH
 
 # "Bestellnummer 1157", "numéro de commande 1157", "número de pedido: 1157", "ordine n. 1157", "订单号1157":
 # the order words of the languages served (bot/language.py), matched as Unicode words. ("单号" alone is
-# left out: "快递单号" is a tracking number.)
+# left out: "快递单号" is a tracking number.) Chinese 是/为 ("is") touch the digits with no space between
+# ("订单号是4501"): a word boundary is asked of the other languages' "ist", "est", "è" only.
 _WORD_ID_INTL = re.compile(
     r"(?:(?<!\w)(?:bestell(?:ung)?s?-?(?:nummer|nr\.?)|bestellung|auftrags-?(?:nummer|nr\.?)"
     r"|(?:num[ée]ro|n[°º]|no\.?) de (?:commande|pedido)|commande|pedido"
     r"|(?:numero|n[°º.]?) (?:d['’]ordine|dell['’]ordine|ordine)|ordine(?: n[°º.]?)?)(?!\w)"
     r"|订单编号|订单号码|订单号|订单)"
-    r"\s*(?:(?:ist|lautet|est|es|è|是|为)(?!\w)\s*)?[:=#：]?\s*(?P<id>[0-9]{4,10})(?![0-9])",
+    r"\s*(?:(?:(?:ist|lautet|est|es|è)(?!\w)|是|为)\s*)?[:=#：]?\s*(?P<id>[0-9]{4,10})(?![0-9])",
     re.IGNORECASE,
 )
 
@@ -466,6 +467,8 @@ def find_postcodes(text: str) -> List[Span]:
       4 digits (AU `2000`, also after an Australian state: "Sydney NSW 2000"): a year, a quantity or part
         of an order number otherwise;
       Japan `100-0001`, `1000001` only after the postal mark (`〒100-0001`) or a postcode word (-> `100-0001`);
+      6 digits (China `200040`; India, Singapore, Russia alike) only after 邮编 or 邮政编码: an amount, a phone's
+        part or a reference otherwise;
       an Eircode whose last 4 are all letters or all digits, and the Dutch codes the rule above skips.
     Never: anything touching a letter, digit or joining character (`#1001`, `12-34567-89012`, `$94107`,
     `94107.50`), and nothing an order id, email, tracking number or amount already covers (`order 10001`).
@@ -480,7 +483,7 @@ def parse_postcode(text: str) -> Optional[str]:
 
     More permissive than `find_postcodes`: when the answer is only a postcode, maybe after a few words
     ("it's", "my postcode is", "zip:") and before "thanks", any shape above counts without a postcode
-    word, spaced anyhow (`2000`, `2026`, `3011ad`, `S W 1 A 1 A A`, `100-0001`). Not an answer typed in
+    word, spaced anyhow (`2000`, `2026`, `3011ad`, `S W 1 A 1 A A`, `100-0001`, `200040`). Not an answer typed in
     fullwidth forms: a bare fullwidth number is the look-alike `parse_order_id` refuses.
     """
     found = find_postcodes(text)
@@ -520,7 +523,7 @@ def _answer_postcode(code: str) -> Optional[str]:
         return _jp_value(code)
     if _ZIP.fullmatch(code):
         return _zip_value(code)
-    return code if _FOUR.fullmatch(code) else None
+    return code if _FOUR.fullmatch(code) or _CN.fullmatch(code) else None
 
 
 def find_tracking_numbers(text: str) -> List[Span]:
