@@ -490,7 +490,7 @@ def parse_postcode(text: str) -> Optional[str]:
     if found:
         return _single(found)
     norm = normalise(text)
-    if len(norm) > 200 or _fullwidth(text):
+    if len(norm) > 200 or _fullwidth(text.translate(_SENTENCE_MARKS)):
         return None
     code = norm[_ANSWER_LEAD.match(norm).end():]
     tail = _ANSWER_TAIL.search(code)
@@ -498,6 +498,8 @@ def parse_postcode(text: str) -> Optional[str]:
     return _answer_postcode(code)
 
 
+# Full-width punctuation a Chinese keyboard types around any answer ("610000，谢谢"): no look-alike of a code.
+_SENTENCE_MARKS = dict.fromkeys(map(ord, "，！？：；（）"))
 _ANSWER_LEAD = re.compile(
     r"\A(?:(?:yes|yeah|yep|yup|sure|ok|okay|hi|hello|hey|so|um|uh|er|well|it[\u2019']?s|it is|that[\u2019']?s"
     r"|that is|this is|here[\u2019']?s|here is|here you go|here you are|i live in|my|our|the|is|was"
@@ -505,7 +507,7 @@ _ANSWER_LEAD = re.compile(
     _WORD_FLAGS,
 )
 _ANSWER_TAIL = re.compile(
-    r"(?:[ ,.;:!?)\]\"']|(?<!\w)(?:thanks|thank you|thx|ty|cheers|please|pls"
+    r"(?:[ ,.;:!?)\]\"'\u3002]|(?<!\w)(?:thanks|thank you|thx|ty|cheers|please|pls|谢谢|多谢|谢了"
     r"|(?:(?:is|was) )?(?:(?:my|the|our) )?(?:post(?:al)? ?code|zip ?code|eircode|plz))(?!\w))+\Z",
     _WORD_FLAGS,
 )
