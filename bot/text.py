@@ -166,13 +166,14 @@ _FOUR = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])", _FLAGS)  # AU (and AT, BE, CH
 
 # "Bestellnummer 1157", "numéro de commande 1157", "número de pedido: 1157", "ordine n. 1157", "订单号1157":
 # the order words of the languages served (bot/language.py), matched as Unicode words. ("单号" alone is
-# left out: "快递单号" is a tracking number.)
+# left out: "快递单号" is a tracking number.) Chinese 是/为 ("is") touch the digits with no space between
+# ("订单号是4501"): a word boundary is asked of the other languages' "ist", "est", "è" only.
 _WORD_ID_INTL = re.compile(
     r"(?:(?<!\w)(?:bestell(?:ung)?s?-?(?:nummer|nr\.?)|bestellung|auftrags-?(?:nummer|nr\.?)"
     r"|(?:num[ée]ro|n[°º]|no\.?) de (?:commande|pedido)|commande|pedido"
     r"|(?:numero|n[°º.]?) (?:d['’]ordine|dell['’]ordine|ordine)|ordine(?: n[°º.]?)?)(?!\w)"
     r"|订单编号|订单号码|订单号|订单)"
-    r"\s*(?:(?:ist|lautet|est|es|è|是|为)(?!\w)\s*)?[:=#：]?\s*(?P<id>[0-9]{4,10})(?![0-9])",
+    r"\s*(?:(?:(?:ist|lautet|est|es|è)(?!\w)|是|为)\s*)?[:=#：]?\s*(?P<id>[0-9]{4,10})(?![0-9])",
     re.IGNORECASE,
 )
 
@@ -525,6 +526,8 @@ def find_postcodes(text: str) -> List[Span]:
       4 digits (AU `2000`, also after an Australian state: "Sydney NSW 2000"): a year, a quantity or part
         of an order number otherwise;
       Japan `100-0001`, `1000001` only after the postal mark (`〒100-0001`) or a postcode word (-> `100-0001`);
+      6 digits (China `200040`; India, Singapore, Russia alike) only after 邮编 or 邮政编码: an amount, a phone's
+        part or a reference otherwise;
       an Eircode whose last 4 are all letters or all digits, and the Dutch codes the rule above skips.
     Never: anything touching a letter, digit or joining character (`#1001`, `12-34567-89012`, `$94107`,
     `94107.50`), and nothing an order id, email, tracking number or amount already covers (`order 10001`).
@@ -539,14 +542,14 @@ def parse_postcode(text: str) -> Optional[str]:
 
     More permissive than `find_postcodes`: when the answer is only a postcode, maybe after a few words
     ("it's", "my postcode is", "zip:") and before "thanks", any shape above counts without a postcode
-    word, spaced anyhow (`2000`, `2026`, `3011ad`, `S W 1 A 1 A A`, `100-0001`). Not an answer typed in
+    word, spaced anyhow (`2000`, `2026`, `3011ad`, `S W 1 A 1 A A`, `100-0001`, `200040`). Not an answer typed in
     fullwidth forms: a bare fullwidth number is the look-alike `parse_order_id` refuses.
     """
     found = find_postcodes(text)
     if found:
         return _single(found)
     norm = normalise(text)
-    if len(norm) > 200 or _fullwidth(text):
+    if len(norm) > 200 or _fullwidth(text.translate(_SENTENCE_MARKS)):
         return None
     code = norm[_ANSWER_LEAD.match(norm).end():]
     tail = _ANSWER_TAIL.search(code)
@@ -554,6 +557,8 @@ def parse_postcode(text: str) -> Optional[str]:
     return _answer_postcode(code)
 
 
+# Full-width punctuation a Chinese keyboard types around any answer ("610000，谢谢"): no look-alike of a code.
+_SENTENCE_MARKS = dict.fromkeys(map(ord, "，！？：；（）"))
 _ANSWER_LEAD = re.compile(
     r"\A(?:(?:yes|yeah|yep|yup|sure|ok|okay|hi|hello|hey|so|um|uh|er|well|it[\u2019']?s|it is|that[\u2019']?s"
     r"|that is|this is|here[\u2019']?s|here is|here you go|here you are|i live in|my|our|the|is|was"
@@ -561,7 +566,7 @@ _ANSWER_LEAD = re.compile(
     _WORD_FLAGS,
 )
 _ANSWER_TAIL = re.compile(
-    r"(?:[ ,.;:!?)\]\"']|(?<!\w)(?:thanks|thank you|thx|ty|cheers|please|pls"
+    r"(?:[ ,.;:!?)\]\"'\u3002]|(?<!\w)(?:thanks|thank you|thx|ty|cheers|please|pls|谢谢|多谢|谢了"
     r"|(?:(?:is|was) )?(?:(?:my|the|our) )?(?:post(?:al)? ?code|zip ?code|eircode|plz))(?!\w))+\Z",
     _WORD_FLAGS,
 )
@@ -579,7 +584,7 @@ def _answer_postcode(code: str) -> Optional[str]:
         return _jp_value(code)
     if _ZIP.fullmatch(code):
         return _zip_value(code)
-    return code if _FOUR.fullmatch(code) else None
+    return code if _FOUR.fullmatch(code) or _CN.fullmatch(code) else None
 
 
 def find_tracking_numbers(text: str) -> List[Span]:

@@ -320,6 +320,35 @@ def test_a_chinese_word_holding_an_item_word_names_no_item():
     assert choices.read_lines("那个包", (bag, SCARF)) == (bag,)
 
 
+# -- Chinese as customers type it: a reason told as a comparison, a garment by its Chinese name, English
+#    words mixed into a Chinese sentence
+
+@pytest.mark.parametrize("text, reason", [
+    ("颜色跟图片上完全不一样", R.NOT_AS_DESCRIBED),  # "different" (不一样) alone, as English's "different"
+    ("我买的是跑鞋，收到的是一双拖鞋", R.WRONG_ITEM),  # "what I received is ..." weakly: a wrong item
+    ("收到的是坏的", R.DAMAGED),  # ... and any real reason after it wins
+    ("收到的是M码，偏小", R.TOO_SMALL),
+])
+def test_chinese_reasons_told_as_a_comparison(text, reason):
+    assert choices.read_reason(text).reason is reason and choices.reason_in(text) is reason
+
+
+def test_a_chinese_garment_name_names_the_english_title():
+    down = OrderLine("L7", "JKT-DOWN", "Down jacket", "apparel", 1, Decimal("159"))
+    gloves = OrderLine("L8", "GLOVE-THERM", "Thermal gloves", "accessories", 1, Decimal("25"))
+    assert mentioned_lines("你好，我想退订单#4501里的羽绒服", (down, gloves)) == (down,)
+    assert read_lines("羽绒服", (down, gloves)) == (down,)
+
+
+@pytest.mark.parametrize("text", ["您好，订单#4501有一件要退", "hi，订单#4501的down jacket想return，size不对"])
+def test_a_return_said_in_chinese_or_mixed_with_english(text):
+    assert reading.goals_in(text.lower()) == ["return"]
+
+
+def test_not_returning_is_no_return():
+    assert reading.goals_in("我不要退款，换一个") == []
+
+
 # -- Items named as customers of the other languages name them: compounds, several English words, numbers
 
 JACKET = OrderLine("L4", "SKU-D", "Softshell jacket", "outerwear", 1, Decimal("90"))

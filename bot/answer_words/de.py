@@ -84,10 +84,9 @@ EXCEPT = "außer, ausser"  # all but these
 VAGUE = "hälfte, halb, halbe, einige, paar, manche, mehrere"  # no count: "half", "some"
 # -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
 # title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
-# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is exact after folding,
-# so plurals and common misspellings are keys of their own. Keys of four letters or more are also read as the
-# tail of a longer word, so a key must not end common words of the served languages ("tente" ends "asistente",
-# "telo" ends "speditelo").
+# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
+# one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
+# of four letters or more are also read as the tail of a compound, so they must not end common German words.
 # German compounds are read by their longest key tail ("Softshelljacke" -> jacke); one whose head matters is a key.
 # Held back while English sentences are read with these tables: "slip" (return slip), "shopper".
 NOUNS = {

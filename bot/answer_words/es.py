@@ -73,10 +73,9 @@ EXCEPT = "excepto, menos, salvo"  # all but these
 VAGUE = "mitad, algunos, algunas, varios, varias"  # no count: "half", "some"
 # -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
 # title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
-# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is exact after folding,
-# so plurals and common misspellings are keys of their own. Keys of four letters or more are also read as the
-# tail of a longer word, so a key must not end common words of the served languages ("tente" ends "asistente",
-# "telo" ends "speditelo").
+# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
+# one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
+# of four letters or more are also read as the tail of a compound, so they must not end common German words.
 # Left out: "té" (folds to "te"), "pendientes" (pending), "lentes" (ends "excelentes"), "piel", "olla" (end
 # "beispiel", "controlla"), "juego" (a set is no title word).
 NOUNS = {

@@ -13,10 +13,12 @@ REASONS = [
                 "破洞, 脏了, 污渍, 漏了, 漏水, 用不了, 不能用, 打不开, 开不了机, 不开机, 充不进电, 充不了电, 不工作, "
                 "不亮, 故障, 质量问题, 断了, 开线, 脱胶, 摔坏, 压坏, 残次品, 次品"),
     ("wrong_item", "发错, 发错了, 寄错, 寄错了, 错发, 送错, 货不对, 东西不对, 不是我买的, 不是我订的, 不是我要的, "
-                   "不是我下单的, 颜色不对, 颜色发错, 尺码发错, 型号不对, 款式不对, 发成了"),
+                   "不是我下单的, 颜色不对, 颜色发错, 尺码发错, 型号不对, 款式不对, 发成了, ?收到的是, ?寄来的是, "
+                   "?发来的是"),
     ("not_as_described", "与描述不符, 和描述不符, 描述不符, 跟描述不一样, 和描述不一样, 和图片不一样, 跟图片不一样, "
                          "与图片不符, 图片不符, 和照片不一样, 色差, 假货, 假的, 质量差, 质量不好, 做工差, 做工粗糙, "
-                         "不像图片, 货不对板, 实物不符, 和宣传不符, 与实物不符, ?质量, ?描述, ?材质"),
+                         "不像图片, 货不对板, 实物不符, 和宣传不符, 与实物不符, 不一样, ?质量, ?描述, ?材质, "
+                         "?图片, ?照片"),
     ("changed_mind", "不想要了, 不想要, 不要了, 不喜欢, 不太喜欢, 不需要了, 用不上, 买错了, 拍错了, 拍错, 买错, "
                      "买多了, 多买了, 重复购买, 重复下单, 下错单, 改变主意, 改主意了, 改主意, 后悔了, 太贵了, "
                      "更便宜, 七天无理由, 无理由"),
@@ -60,10 +62,9 @@ EXCEPT = "除了"  # all but these
 VAGUE = "一半, 几个, 一些, 部分"  # no count: "half", "some"
 # -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
 # title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
-# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is exact after folding,
-# so plurals and common misspellings are keys of their own. Keys of four letters or more are also read as the
-# tail of a longer word, so a key must not end common words of the served languages ("tente" ends "asistente",
-# "telo" ends "speditelo").
+# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
+# one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
+# of four letters or more are also read as the tail of a compound, so they must not end common German words.
 # Chinese is cut by the longest table word: a short key (包, 笔, 杯, 灯) needs the words that hold it and mean
 # something else in PLAIN (包裹, 这笔).
 NOUNS = {
@@ -172,5 +173,5 @@ GOALS = {
     "track": (r"(包裹|快递|订单|货).{0,4}(到哪|在哪|什么时候到)", r"物流", r"查.{0,2}(快递|物流)"),
     "exchange": (r"换货",),
     "damage": (r"(收到|到了|到的时候).{0,4}(坏|碎|破)",),
-    "return": (r"退货", r"我要退", r"想退"),
+    "return": (r"退货", r"我要退", r"想退", r"(?<!不)要退", r"(想|要) ?return"),  # "有一件要退"; "想return" (mixed)
 }
