@@ -700,6 +700,19 @@ def reason_in(text: str) -> Optional[ReturnReason]:
     return reason if confident and reason is not _R.OTHER else None
 
 
+def without_titles(text: str, lines: Sequence[OrderLine]) -> str:
+    """The text without the items' names written out ("le Canvas tote bag", "the ripped jeans"): two or
+    more words of a title in a row say which item, not what is wrong with it ("tote" is no German "tot",
+    "ripped" no damage). One title word alone stays ("the tote is torn")."""
+    for line in lines:
+        words = re.findall(r"[^\W_]+", _clean(line.title))
+        for size in range(len(words), 1, -1):
+            for start in range(len(words) - size + 1):
+                run = r"[\s-]+".join(map(re.escape, words[start:start + size]))
+                text = re.sub(r"(?<!\w)" + run + r"(?!\w)", " ", text, flags=re.IGNORECASE)
+    return text
+
+
 # ---------------------------------------------------------------------------------------------------
 # Resolutions
 
@@ -798,6 +811,8 @@ _FX_BOTH = _fx_phrases("BOTH")
 _FX_ALL = _fx_words("ALL")  # as written: the stem of "toutes" is "tout"
 _FX_SCOPED = _stems(_fx_words("EXCEPT"))
 _FX_VAGUE = _fx_words("VAGUE")
+_FX_COUNT_AFTER = _fx_phrases("COUNT_AFTER")  # "einen davon", "un seul", "uno de ellos": a count of items
+_FX_ONLY = _fx_words("ONLY")  # "nur einen", "solo uno", 只退一件
 # Articles and pronouns of the other languages, never an item's name (nor a typo of one).
 _FX_FUNCTION = _stems("""der die das den dem des ein eine einen einem einer ich mir mich es sie ihn wir und oder
 le la les un une des du de mon ma mes ce cet cette ces je moi il elle et ou el los las uno una unos unas mi mis
@@ -1228,9 +1243,10 @@ def read_quantity(answer: str, maximum: int) -> Optional[int]:
     return _quantity(values, maximum)
 
 
-def _fx_counts(text: str, maximum: int, both_only: bool = False) -> List[int]:
+def _fx_counts(text: str, maximum: int, both_only: bool = False, tied: bool = False) -> List[int]:
     """The counts another language's words say: number words, "beide"/"les deux"/"entrambi", "alle"/"tous"
-    (the maximum); none when the words are vague ("die Hälfte", "quelques", "一半"). Digits are English's."""
+    (the maximum); none when the words are vague ("die Hälfte", "quelques", "一半"). Digits are English's.
+    `tied` (a longer message): also the numbers tied to the items ("einen davon", "nur 1", "un seul")."""
     tokens = _fx_tokens(_without_entities(text))
     words = [w for w in tokens if w not in (".", "?")]
     if set(words) & _FX_VAGUE:
@@ -1238,11 +1254,28 @@ def _fx_counts(text: str, maximum: int, both_only: bool = False) -> List[int]:
     ours = len(words) == 1 or _reads_foreign(text)  # "due" alone is Italian; "my delivery is due" is not
     values = [] if both_only else [_FX_NUMBERS[w] for w in words if w in _FX_NUMBERS and (ours or w not in _ENGLISH_KNOWN)
                                    and (_FX_NUMBERS[w] != 1 or len(words) <= 3)]  # "un", "ein": articles too
+    if tied:
+        values += _fx_tied_counts(words, ours)
+        if values:
+            return values  # "uno de los dos", "un sur les deux": the "both" is the total
     if _FX_BOTH.search(" ".join(tokens)):
         values.append(2)
     if not both_only and not values and set(words) & _FX_ALL:
         values.append(maximum)
     return values
+
+
+def _fx_tied_counts(words: Sequence[str], ours: bool) -> List[int]:
+    """Numbers (words, or digits up to 3) another language ties to the items: after "nur", "solo", 只
+    ("nur einen", "solo 2") or before "davon", "seul", "de ellos" ("einen davon", "un seul", "uno de ellos")."""
+    found = []
+    for i, word in enumerate(words):
+        value = int(word) if word.isdigit() and len(word) <= 3 else _FX_NUMBERS.get(word)
+        if value is None or not (ours or word not in _ENGLISH_KNOWN):
+            continue
+        if (i and words[i - 1] in _FX_ONLY) or _FX_COUNT_AFTER.match(" ".join(words[i + 1:i + 5])):
+            found.append(value)
+    return found
 
 
 def quantity_in(text: str, maximum: int) -> Optional[int]:
@@ -1263,7 +1296,7 @@ def quantity_in(text: str, maximum: int) -> Optional[int]:
             values.append(2)  # "both of them", "return both", "them both"
         if s == "all" and ((after[0] == "of" and after[1] in ("them", "it", "these", "those")) or before == "them"):
             values.append(maximum)  # "all of them", "them all"
-    values = values or _fx_counts(text, maximum, both_only=True)  # "beide zurück", "les deux", "两个都退"
+    values = values or _fx_counts(text, maximum, both_only=True, tied=True)  # "einen davon", "les deux", "两个都退"
     return _quantity(values, maximum) if values else None
 
 

@@ -21,7 +21,7 @@ REASONS = [
     ("not_as_described", "nicht wie beschrieben|abgebildet|erwartet|angegeben, sieht ~ anders aus, anders als ~ bild|foto|"
                          "beschreibung|abbildung|erwartet, entspricht nicht, billig, minderwertig, schlechte qualität, "
                          "fälschung, fake, ?qualität, ?beschreibung, ?material, ?stoff, farbe ~ anders, "
-                         "farbe stimmt nicht, nicht wie auf dem bild"),
+                         "farbe stimmt nicht, nicht wie auf dem bild, ?foto, ?bild, ganz|völlig|komplett anders"),
     ("changed_mind", "gefällt|gefallen ~ nicht, mag ~ nicht, brauche|brauch|will|benötige ~ nicht mehr, "
                      "nicht mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
                      "überlegt, vertan, verklickt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
@@ -82,6 +82,8 @@ BOTH = "beide, beiden, beides"
 ALL = "alle, alles, allen, sämtliche, komplett"
 EXCEPT = "außer, ausser"  # all but these
 VAGUE = "hälfte, halb, halbe, einige, paar, manche, mehrere"  # no count: "half", "some"
+COUNT_AFTER = "davon, von beiden, von den, von denen, von ihnen, stück, stk, exemplar"  # a count of items: "einen davon"
+ONLY = "nur, bloß, bloss, lediglich, genau"  # before a count: "nur einen"
 NOUNS = {"yogamatte": "mat", "matte": "mat", "lesegerät": "reader", "ereader": "ereader", "schuhe": "shoe", "schuh": "shoe", "stiefel": "boot", "stiefeletten": "boot", "socken": "sock",
          "strümpfe": "sock", "hose": "trouser", "hosen": "trouser", "jeans": "jean", "jacke": "jacket",
           "hemd": "shirt", "tshirt": "tshirt", "shirt": "shirt", "pullover": "sweater",
@@ -89,7 +91,8 @@ NOUNS = {"yogamatte": "mat", "matte": "mat", "lesegerät": "reader", "ereader": 
          "mütze": "hat", "handschuhe": "glove", "schal": "scarf", "gürtel": "belt",
          "uhr": "watch", "kopfhörer": "headphone", "kabel": "cable", "hülle": "case", "lampe": "lamp",
          "tastatur": "keyboard", "maus": "mouse", "turnschuhe": "sneaker", "sneaker": "sneaker",
-         "badeanzug": "swimsuit", "kapuzenpulli": "hoodie", "hoodie": "hoodie"}
+         "badeanzug": "swimsuit", "kapuzenpulli": "hoodie", "hoodie": "hoodie",
+         "pullis": "sweater", "sandalen": "sandal", "sandale": "sandal"}
 
 # -- bot.conversation.reading / manager (regular expressions over the lower-case words)
 QUESTION_START = (r"wie", r"wann", r"wo", r"warum", r"wieso", r"weshalb", r"wer", r"welche[rsnm]?", r"wieviel",

@@ -22,11 +22,13 @@ REASONS = [
                          "ne correspond pas, correspond pas, différent de ~ photo|description|annonce, "
                          "différente de ~ photo|description, pas comme décrit, mauvaise qualité, qualité médiocre, "
                          "bas de gamme, contrefaçon, faux, fausse, ?qualité, ?description, ?matière, ?tissu, "
-                         "la couleur est différente, décevant, déçu, déçue"),
+                         "la couleur est différente, décevant, déçu, déçue, rien à voir, "
+                         "complètement|totalement|très différent|différente|différents|différentes"),
     ("changed_mind", "changé d'avis, change d'avis, plus besoin, n'en ai plus besoin, n'en veux plus, veux plus, "
                      "ne me plaît pas, me plaît pas, me plait pas, plaît pas, plait pas, pas à mon goût, aime pas, "
                      "j'aime pas, erreur, par erreur, commandé deux fois, en double, doublon, moins cher "
-                     "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette"),
+                     "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette, "
+                     "me sert à rien, sert à rien, me sert plus, me sert plus à rien, m'est inutile"),
     ("other", "autre raison, autre chose, autre, rien de tout ça, en retard, retard, trop tard, arrivé trop tard, "
               "trop long à arriver, délai"),
     (None, "un grand merci, petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
@@ -39,7 +41,8 @@ RESOLUTIONS = [
     ("exchange", "échange, échanger, échangé, changer, change de taille, changer de taille, changer la taille, "
                  "autre taille, autre couleur, autre modèle, taille au dessus, taille en dessous, en taille, "
                  "une taille plus grande|petite, la taille au dessus, la taille en dessous, taille plus grande|petite, contre ~ taille"),
-    ("store_credit", "avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
+    ("store_credit", "un|mon|en avoir sur mon|le|votre compte, avoir sur mon|le|votre compte, "
+                     "crédit sur mon|le compte, sur mon|le compte client, avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
                      "carte cadeau, bon cadeau, porte monnaie, cagnotte"),
     ("replacement", "remplacement, remplacer, un nouveau, une nouvelle, en renvoyer un, renvoyer un autre"),
     (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir"),
@@ -74,13 +77,16 @@ BOTH = "les deux, tous les deux, toutes les deux, les 2"
 ALL = "tous, toutes, totalité"  # not "tout": "c'est tout", "tout à fait", "merci pour tout"
 EXCEPT = "sauf, excepté, hormis"  # all but these
 VAGUE = "moitié, quelques, certains, certaines, plusieurs"  # no count: "half", "some"
+COUNT_AFTER = "seul, seule, seulement, d entre eux, d entre elles, des deux, sur les deux, pièce, pièces, exemplaire"  # "un seul"
+ONLY = "seulement, juste, uniquement, qu"  # before a count: "juste un", "qu'un"
 NOUNS = {"tapis": "mat", "liseuse": "ereader", "chaussures": "shoe", "chaussure": "shoe", "bottes": "boot", "bottines": "boot", "chaussettes": "sock",
          "pantalon": "trouser", "jean": "jean", "veste": "jacket", "blouson": "jacket", "manteau": "coat",
          "chemise": "shirt", "teeshirt": "tshirt", "tshirt": "tshirt", 
          "jupe": "skirt", "sac": "bag", "chapeau": "hat", "gants": "glove", "écharpe": "scarf",
          "ceinture": "belt", "montre": "watch", "casque": "headphone", "écouteurs": "earbud", "câble": "cable",
          "coque": "case", "lampe": "lamp", "clavier": "keyboard", "souris": "mouse", "baskets": "sneaker",
-         "maillot": "swimsuit", }
+         "maillot": "swimsuit",
+         "sandales": "sandal", "sandale": "sandal", "doudoune": "jacket|coat", "pull": "sweater|jumper"}
 
 QUESTION_START = (r"comment", r"quand", r"où", r"pourquoi", r"combien", r"quel(le)?s?", r"qui", r"est-ce qu",
                   r"est ce qu", r"puis-je", r"puis je", r"je peux", r"peut-on", r"peut on", r"pouvez-vous",

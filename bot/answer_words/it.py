@@ -20,7 +20,8 @@ REASONS = [
     ("not_as_described", "non conforme, non ~ come ~ foto|descrizione|immagine|annuncio|sito, diverso dalla|dalle|"
                          "dallimmagine ~ foto|descrizione, diversa dalla ~ foto|descrizione, non corrisponde, "
                          "scarsa qualità, bassa qualità, qualità scadente, pessima qualità, falso, falsa, "
-                         "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, "
+                         "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, ?foto, ?immagine, "
+                         "niente a che vedere|fare, completamente|totalmente|molto diverso|diversa|diversi|diverse, "
                          "non è come mi aspettavo, deluso, delusa"),
     ("changed_mind", "ho sbagliato, ho sbagliato a ordinare, cambiato idea, ho cambiato idea, non mi piace, non mi piacciono, non piace, non mi serve più, "
                      "non serve più, non mi serve, non lo voglio più, non la voglio più, non lo voglio, per errore, "
@@ -71,13 +72,16 @@ BOTH = "entrambi, entrambe, tutti e due, tutte e due, tutti e 2, ambedue"
 ALL = "tutti, tutte"  # not "tutto": "è arrivato tutto rotto"
 EXCEPT = "tranne, eccetto, salvo"  # all but these
 VAGUE = "metà, alcuni, alcune, qualche, diversi, parecchi"  # no count: "half", "some"
+COUNT_AFTER = "di loro, di questi, di queste, dei due, delle due, solo, soltanto, pezzo, pezzi"  # "uno dei due"
+ONLY = "solo, soltanto, solamente"  # before a count: "solo uno"
 NOUNS = {"tappetino": "mat", "tappetini": "mat", "lettore": "reader", "scarpe": "shoe", "scarpa": "shoe", "stivali": "boot", "stivaletti": "boot", "calzini": "sock",
          "calze": "sock", "pantaloni": "trouser", "jeans": "jean", "giacca": "jacket", "giubbotto": "jacket",
          "cappotto": "coat", "camicia": "shirt", "maglietta": "tshirt", "maglione": "sweater", "felpa": "hoodie",
          "vestito": "dress", "abito": "dress", "borsa": "bag", "zaino": "backpack",
          "cappello": "hat", "berretto": "hat", "guanti": "glove", "sciarpa": "scarf", "cintura": "belt",
          "orologio": "watch", "cuffie": "headphone", "auricolari": "earbud", "cavo": "cable", "custodia": "case",
-         "lampada": "lamp", "tastiera": "keyboard", "mouse": "mouse", }
+         "lampada": "lamp", "tastiera": "keyboard", "mouse": "mouse",
+         "sandali": "sandal", "sandalo": "sandal", "piumino": "jacket|coat"}
 
 QUESTION_START = (r"come (posso|faccio|si|funziona|mai|devo|è|e')", r"quando", r"dove", r"quanto", r"quanti",
                   r"qual(e|i)?", r"chi", r"cosa", r"che cosa", r"posso", r"si può", r"si puo", r"devo", r"è possibile",

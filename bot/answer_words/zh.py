@@ -58,12 +58,15 @@ BOTH = "两个都, 两件都, 两双都, 两条都, 俩"
 ALL = "全部, 所有, 全都, 整单, 全退, 都退, 都要"  # not 都 alone: 首都
 EXCEPT = "除了"  # all but these
 VAGUE = "一半, 几个, 一些, 部分"  # no count: "half", "some"
+COUNT_AFTER = ""  # Chinese counts carry their measure word: 一件
+ONLY = "只, 只退, 只要, 其中"  # before a count: 只退一件, 其中一件
 NOUNS = {"瑜伽垫": "mat", "垫子": "mat", "阅读器": "reader", "电子书": "ereader", "鞋": "shoe", "鞋子": "shoe", "靴子": "boot", "袜子": "sock", "裤子": "trouser", "牛仔裤": "jean",
          "夹克": "jacket", "外套": "coat", "大衣": "coat", "衬衫": "shirt", "t恤": "tshirt", "毛衣": "sweater",
          "卫衣": "hoodie", "裙子": "dress", "连衣裙": "dress", "半身裙": "skirt", "包": "bag", "包包": "bag",
          "背包": "backpack", "帽子": "hat", "手套": "glove", "围巾": "scarf", "腰带": "belt", "皮带": "belt",
          "手表": "watch", "耳机": "headphone", "数据线": "cable", "手机壳": "case", "台灯": "lamp", "键盘": "keyboard",
-         "鼠标": "mouse", "运动鞋": "sneaker", "泳衣": "swimsuit"}
+         "鼠标": "mouse", "运动鞋": "sneaker", "泳衣": "swimsuit",
+         "凉鞋": "sandal", "羽绒服": "jacket|coat"}
 
 QUESTION_START = (r".*(怎么|怎样|什么|为什么|多久|多长时间|哪里|哪个|几天|如何|是否|能不能|可不可以|是不是|有没有)",
                   r".*[吗呢][?？]?$")
