@@ -703,14 +703,20 @@ def reason_in(text: str) -> Optional[ReturnReason]:
 def without_titles(text: str, lines: Sequence[OrderLine]) -> str:
     """The text without the items' names written out ("le Canvas tote bag", "the ripped jeans"): two or
     more words of a title in a row say which item, not what is wrong with it ("tote" is no German "tot",
-    "ripped" no damage). One title word alone stays ("the tote is torn")."""
+    "ripped" no damage), nor is the article before them ("die Running socks": no English "die"). One title
+    word alone stays ("the tote is torn")."""
     for line in lines:
         words = re.findall(r"[^\W_]+", _clean(line.title))
         for size in range(len(words), 1, -1):
             for start in range(len(words) - size + 1):
                 run = r"[\s-]+".join(map(re.escape, words[start:start + size]))
-                text = re.sub(r"(?<!\w)" + run + r"(?!\w)", " ", text, flags=re.IGNORECASE)
+                text = re.sub(rf"(?<!\w)(?:{_ARTICLES}\s+)?{run}(?!\w)", " ", text, flags=re.IGNORECASE)
     return text
+
+
+_ARTICLES = (r"(?:the|a|an|my|this|that|these|those|der|die|das|den|dem|ein|eine|einen|meine|meinen|mein|diese|"
+             r"diesen|le|la|les|l'|un|une|mon|ma|mes|ce|cette|ces|el|los|las|una|mi|mis|este|esta|il|lo|gli|i|"
+             r"mio|mia|miei|mie|questo|questa|quel|quella)")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ REASONS = [
                      "ne me plaît pas, me plaît pas, me plait pas, plaît pas, plait pas, pas à mon goût, aime pas, "
                      "j'aime pas, erreur, par erreur, commandé deux fois, en double, doublon, moins cher "
                      "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette, "
-                     "me sert à rien, sert à rien, me sert plus, me sert plus à rien, m'est inutile"),
+                     "me sert à rien, sert à rien, ne me sert plus, me sert plus, me sert plus à rien, m'est inutile"),
     ("other", "autre raison, autre chose, autre, rien de tout ça, en retard, retard, trop tard, arrivé trop tard, "
               "trop long à arriver, délai"),
     (None, "un grand merci, petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
