@@ -364,11 +364,17 @@ def test_a_count_tied_to_the_items_in_a_longer_message(text, count):
     ("el color no tiene nada que ver con el de la foto", R.NOT_AS_DESCRIBED),
     ("il colore è completamente diverso da quello nella foto", R.NOT_AS_DESCRIBED),
     ("la couleur n'a rien à voir avec la photo du site", R.NOT_AS_DESCRIBED),
-    ("die Farbe ist völlig anders", R.NOT_AS_DESCRIBED),
+    ("die Farbe passt nicht zum Foto", R.NOT_AS_DESCRIBED),
     ("il ne me sert à rien en fait", R.CHANGED_MIND), ("ça ne me sert plus", R.CHANGED_MIND),
 ])
 def test_reasons_said_in_a_sentence_in_other_languages(answer, reason):
     assert choices.read_reason(answer).reason is reason and choices.read_reason(answer).confident
+
+
+@pytest.mark.parametrize("answer", ["die jacke, in dem Paket war eine ganz andere drin",
+                                    "mi è arrivato un articolo completamente diverso"])
+def test_a_completely_different_item_is_no_description_gone_wrong(answer):
+    assert choices.read_reason(answer).reason is not R.NOT_AS_DESCRIBED
 
 
 @pytest.mark.parametrize("answer, resolution", [

@@ -21,7 +21,7 @@ REASONS = [
     ("not_as_described", "nicht wie beschrieben|abgebildet|erwartet|angegeben, sieht ~ anders aus, anders als ~ bild|foto|"
                          "beschreibung|abbildung|erwartet, entspricht nicht, billig, minderwertig, schlechte qualität, "
                          "fälschung, fake, ?qualität, ?beschreibung, ?material, ?stoff, farbe ~ anders, "
-                         "farbe stimmt nicht, nicht wie auf dem bild, ?foto, ?bild, ganz|völlig|komplett anders"),
+                         "farbe stimmt nicht, nicht wie auf dem bild, ?foto, ?bild"),
     ("changed_mind", "gefällt|gefallen ~ nicht, mag ~ nicht, brauche|brauch|will|benötige ~ nicht mehr, "
                      "nicht mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
                      "überlegt, vertan, verklickt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "

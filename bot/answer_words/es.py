@@ -19,8 +19,7 @@ REASONS = [
     ("not_as_described", "no es como ~ foto|fotos|descripción|anuncio|web|imagen, diferente ~ foto|fotos|descripción|"
                          "imagen, distinto ~ foto|fotos|descripción|imagen, no coincide, no corresponde, "
                          "mala calidad, calidad mala, baja calidad, falso, falsa, imitación, ?calidad, "
-                         "?descripción, ?material, ?tela, ?foto, ?fotos, ?imagen, nada que ver, "
-                         "completamente|totalmente|muy diferente|distinto|distinta, no es lo que esperaba, decepcionado, decepcionada"),
+                         "?descripción, ?material, ?tela, ?foto, ?fotos, ?imagen, no es lo que esperaba, decepcionado, decepcionada"),
     ("changed_mind", "cambié de opinión, cambie de opinion, cambiado de opinión, ya no lo quiero, ya no la quiero, "
                      "ya no lo necesito, ya no la necesito, no lo necesito, no lo quiero, no me gusta, no me gustó, "
                      "no me convence, me arrepentí, arrepentido, arrepentida, por error, error, sin querer, "

@@ -22,8 +22,7 @@ REASONS = [
                          "ne correspond pas, correspond pas, différent de ~ photo|description|annonce, "
                          "différente de ~ photo|description, pas comme décrit, mauvaise qualité, qualité médiocre, "
                          "bas de gamme, contrefaçon, faux, fausse, ?qualité, ?description, ?matière, ?tissu, "
-                         "la couleur est différente, décevant, déçu, déçue, rien à voir, "
-                         "complètement|totalement|très différent|différente|différents|différentes"),
+                         "la couleur est différente, décevant, déçu, déçue"),
     ("changed_mind", "changé d'avis, change d'avis, plus besoin, n'en ai plus besoin, n'en veux plus, veux plus, "
                      "ne me plaît pas, me plaît pas, me plait pas, plaît pas, plait pas, pas à mon goût, aime pas, "
                      "j'aime pas, erreur, par erreur, commandé deux fois, en double, doublon, moins cher "

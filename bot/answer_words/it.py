@@ -21,7 +21,6 @@ REASONS = [
                          "dallimmagine ~ foto|descrizione, diversa dalla ~ foto|descrizione, non corrisponde, "
                          "scarsa qualità, bassa qualità, qualità scadente, pessima qualità, falso, falsa, "
                          "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, ?foto, ?immagine, "
-                         "niente a che vedere|fare, completamente|totalmente|molto diverso|diversa|diversi|diverse, "
                          "non è come mi aspettavo, deluso, delusa"),
     ("changed_mind", "ho sbagliato, ho sbagliato a ordinare, cambiato idea, ho cambiato idea, non mi piace, non mi piacciono, non piace, non mi serve più, "
                      "non serve più, non mi serve, non lo voglio più, non la voglio più, non lo voglio, per errore, "
