@@ -29,7 +29,8 @@ Decisions (the dialogue manager relies on them)
   then too_small, too_large, changed_mind). Not reasons: "a small hole" (damaged), "the big one",
   "how long", "wrong number", "delivered to the wrong address", the words of an email address.
 - `reason_in` never volunteers OTHER ("the other order", "is it too late to return?") and ignores
-  question clauses ("what if they're too small?").
+  question clauses ("what if they're too small?"). The dialogue reads reasons `without_titles`: an
+  item's name written out ("the Ripped jeans", "le Canvas tote bag") names the item, not a reason.
 - Resolutions: a clause asking something ("do you refund shipping?", "how long does a refund take?",
   "can I return a gift card?") is no answer; "can I get a refund?" is. Two resolutions named -> None,
   unless a correction separates them ("refund... no actually make it an exchange" -> exchange).
@@ -44,7 +45,9 @@ Decisions (the dialogue manager relies on them)
   "both items" only when there are two, "all the items" and "the whole order" always.
 - Quantities: "a pair" is 2; "half", "some", "a few" are None; in a longer message only numbers tied to
   the items count ("1 of the 3", "just one", "x2", "return 2", "2 pairs"), never order numbers,
-  prices, postcodes or sizes.
+  prices, postcodes or sizes. In the other languages a number counts in a longer message when tied to
+  the items by their words ("einen davon", "nur einen", "un seul", "uno de ellos", 其中一件: the tables
+  COUNT_AFTER and ONLY); "ein", "un", "una" alone are articles.
 - Yes/no: the first yes or no word decides when the message starts with it, whatever follows ("yes,
   and where is my refund?" -> True; the manager sees the new request separately). Otherwise a short
   message (8 words at most) that is not a question and says only yes, or only no, counts. "not sure",
