@@ -185,7 +185,7 @@ _POSTCODE_WORD = (
     r"|code postal|c[o\u00f3]digo postal|codice postale|\u3012|邮编|邮政编码)"
 )
 _POSTCODE_BEFORE = re.compile(
-    rf"(?:(?<!\w){_POSTCODE_WORD}(?!\w)|邮编|邮政编码)[ :=,-]*(?:(?:(?:is|was|it[\u2019']?s)(?!\w)|是|为)[ :=,-]*)*\Z",
+    rf"(?:(?<!\w){_POSTCODE_WORD}(?!\w)|邮编|邮政编码)[ :=,-]*(?:(?:(?:is|was|it[\u2019']?s|ist|lautet|est|es|è)(?!\w)|是|为)[ :=,-]*)*\Z",
     _WORD_FLAGS
 )
 # ... or right after it ("2000 is my postcode", "3011 AD (postcode)"); not a bare "zip" or "cap": "20 zip ties"

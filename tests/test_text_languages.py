@@ -69,3 +69,12 @@ def test_six_digits_alone_answer_the_postcode_question(answer):
 
 def test_a_bare_fullwidth_answer_is_still_no_postcode_nor_order():
     assert parse_postcode("＃１１５７") is None and parse_order_id("１１５７") is None
+
+
+@pytest.mark.parametrize("text, postcode", [
+    ("meine PLZ ist 1070, Wien", "1070"), ("meine PLZ lautet 8010", "8010"), ("mon code postal est 1000, Bruxelles", "1000"),
+    ("mi código postal es 28013", "28013"), ("il mio CAP è 00184", "00184"),
+])
+def test_a_postcode_after_the_languages_is(text, postcode):
+    assert found(text) == [("postcode", postcode)]
+    assert parse_postcode(text) == postcode

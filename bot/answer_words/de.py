@@ -21,7 +21,7 @@ REASONS = [
     ("not_as_described", "nicht wie beschrieben|abgebildet|erwartet|angegeben, sieht ~ anders aus, anders als ~ bild|foto|"
                          "beschreibung|abbildung|erwartet, entspricht nicht, billig, minderwertig, schlechte qualität, "
                          "fälschung, fake, ?qualität, ?beschreibung, ?material, ?stoff, farbe ~ anders, "
-                         "farbe stimmt nicht, nicht wie auf dem bild"),
+                         "farbe stimmt nicht, nicht wie auf dem bild, ?foto, ?bild"),
     ("changed_mind", "gefällt|gefallen ~ nicht, mag ~ nicht, brauche|brauch|will|benötige ~ nicht mehr, "
                      "nicht mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
                      "überlegt, vertan, verklickt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
@@ -82,6 +82,8 @@ BOTH = "beide, beiden, beides"
 ALL = "alle, alles, allen, sämtliche, komplett"
 EXCEPT = "außer, ausser"  # all but these
 VAGUE = "hälfte, halb, halbe, einige, paar, manche, mehrere"  # no count: "half", "some"
+COUNT_AFTER = "davon, von beiden, von den, von denen, von ihnen, stück, stk, exemplar"  # a count of items: "einen davon"
+ONLY = "nur, bloß, bloss, lediglich, genau"  # before a count: "nur einen"
 # -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
 # title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
 # when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with

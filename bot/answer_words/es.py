@@ -19,7 +19,7 @@ REASONS = [
     ("not_as_described", "no es como ~ foto|fotos|descripción|anuncio|web|imagen, diferente ~ foto|fotos|descripción|"
                          "imagen, distinto ~ foto|fotos|descripción|imagen, no coincide, no corresponde, "
                          "mala calidad, calidad mala, baja calidad, falso, falsa, imitación, ?calidad, "
-                         "?descripción, ?material, ?tela, no es lo que esperaba, decepcionado, decepcionada"),
+                         "?descripción, ?material, ?tela, ?foto, ?fotos, ?imagen, no es lo que esperaba, decepcionado, decepcionada"),
     ("changed_mind", "cambié de opinión, cambie de opinion, cambiado de opinión, ya no lo quiero, ya no la quiero, "
                      "ya no lo necesito, ya no la necesito, no lo necesito, no lo quiero, no me gusta, no me gustó, "
                      "no me convence, me arrepentí, arrepentido, arrepentida, por error, error, sin querer, "
@@ -71,6 +71,8 @@ BOTH = "los dos, las dos, ambos, ambas, los 2, las 2"
 ALL = "todos, todas"  # not "todo": "llegó todo roto", "eso es todo"
 EXCEPT = "excepto, menos, salvo"  # all but these
 VAGUE = "mitad, algunos, algunas, varios, varias"  # no count: "half", "some"
+COUNT_AFTER = "de ellos, de ellas, de los dos, de las dos, solo, sólo, solamente, unidad, unidades, pieza, piezas"  # "uno de ellos"
+ONLY = "solo, sólo, solamente, únicamente"  # before a count: "solo uno"
 # -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
 # title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
 # when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
@@ -203,5 +205,6 @@ GOALS = {
               r"cu[áa]ndo llega (mi|el) (pedido|paquete)"),
     "exchange": (r"cambiar\w*", r"cambio de talla"),
     "damage": (r"(lleg[óo]|est[áa]|vino) (\w+ )?(roto|rota|dañado|dañada)",),
-    "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n"),
+    "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n",
+               r"devoluci[óo]n (del|de (mi|mis|la|los|las|este|esta|un|una)) (?!dinero|importe|plata|pago)\w+"),
 }

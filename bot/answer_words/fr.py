@@ -26,7 +26,8 @@ REASONS = [
     ("changed_mind", "changé d'avis, change d'avis, plus besoin, n'en ai plus besoin, n'en veux plus, veux plus, "
                      "ne me plaît pas, me plaît pas, me plait pas, plaît pas, plait pas, pas à mon goût, aime pas, "
                      "j'aime pas, erreur, par erreur, commandé deux fois, en double, doublon, moins cher "
-                     "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette"),
+                     "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette, "
+                     "me sert à rien, sert à rien, ne me sert plus, me sert plus, me sert plus à rien, m'est inutile"),
     ("other", "autre raison, autre chose, autre, rien de tout ça, en retard, retard, trop tard, arrivé trop tard, "
               "trop long à arriver, délai"),
     (None, "un grand merci, petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
@@ -39,7 +40,8 @@ RESOLUTIONS = [
     ("exchange", "échange, échanger, échangé, changer, change de taille, changer de taille, changer la taille, "
                  "autre taille, autre couleur, autre modèle, taille au dessus, taille en dessous, en taille, "
                  "une taille plus grande|petite, la taille au dessus, la taille en dessous, taille plus grande|petite, contre ~ taille"),
-    ("store_credit", "avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
+    ("store_credit", "un|mon|en avoir sur mon|le|votre compte, avoir sur mon|le|votre compte, "
+                     "crédit sur mon|le compte, sur mon|le compte client, avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
                      "carte cadeau, bon cadeau, porte monnaie, cagnotte"),
     ("replacement", "remplacement, remplacer, un nouveau, une nouvelle, en renvoyer un, renvoyer un autre"),
     (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir"),
@@ -74,6 +76,8 @@ BOTH = "les deux, tous les deux, toutes les deux, les 2"
 ALL = "tous, toutes, totalité"  # not "tout": "c'est tout", "tout à fait", "merci pour tout"
 EXCEPT = "sauf, excepté, hormis"  # all but these
 VAGUE = "moitié, quelques, certains, certaines, plusieurs"  # no count: "half", "some"
+COUNT_AFTER = "seul, seule, seulement, d entre eux, d entre elles, des deux, sur les deux, pièce, pièces, exemplaire"  # "un seul"
+ONLY = "seulement, juste, uniquement, qu"  # before a count: "juste un", "qu'un"
 # -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
 # title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
 # when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with

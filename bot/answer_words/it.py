@@ -20,7 +20,7 @@ REASONS = [
     ("not_as_described", "non conforme, non ~ come ~ foto|descrizione|immagine|annuncio|sito, diverso dalla|dalle|"
                          "dallimmagine ~ foto|descrizione, diversa dalla ~ foto|descrizione, non corrisponde, "
                          "scarsa qualità, bassa qualità, qualità scadente, pessima qualità, falso, falsa, "
-                         "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, "
+                         "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, ?foto, ?immagine, "
                          "non è come mi aspettavo, deluso, delusa"),
     ("changed_mind", "ho sbagliato, ho sbagliato a ordinare, cambiato idea, ho cambiato idea, non mi piace, non mi piacciono, non piace, non mi serve più, "
                      "non serve più, non mi serve, non lo voglio più, non la voglio più, non lo voglio, per errore, "
@@ -71,6 +71,8 @@ BOTH = "entrambi, entrambe, tutti e due, tutte e due, tutti e 2, ambedue"
 ALL = "tutti, tutte"  # not "tutto": "è arrivato tutto rotto"
 EXCEPT = "tranne, eccetto, salvo"  # all but these
 VAGUE = "metà, alcuni, alcune, qualche, diversi, parecchi"  # no count: "half", "some"
+COUNT_AFTER = "di loro, di questi, di queste, dei due, delle due, solo, soltanto, pezzo, pezzi"  # "uno dei due"
+ONLY = "solo, soltanto, solamente"  # before a count: "solo uno"
 # -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
 # title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
 # when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with

@@ -60,6 +60,8 @@ BOTH = "两个都, 两件都, 两双都, 两条都, 俩"
 ALL = "全部, 所有, 全都, 整单, 全退, 都退, 都要"  # not 都 alone: 首都
 EXCEPT = "除了"  # all but these
 VAGUE = "一半, 几个, 一些, 部分"  # no count: "half", "some"
+COUNT_AFTER = ""  # Chinese counts carry their measure word: 一件
+ONLY = "只, 只退, 只要, 其中"  # before a count: 只退一件, 其中一件
 # -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
 # title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
 # when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
