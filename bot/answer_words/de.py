@@ -29,7 +29,7 @@ REASONS = [
     ("other", "anderer grund, andere gründe, etwas anderes, sonstiges, sonstige, zu spät, verspätet, verspätung, "
               "hat zu lange gedauert, dauert zu lange, zu lange gedauert, dauerte ewig"),
     (None, "kleine frage, kurze frage, kurz gesagt, ein kleines|kleiner|kleinen, die große|grosse, wie lange, "
-           "falsche adresse|nummer|email, nicht mehr lange"),
+           "falsche adresse|nummer|email, nicht mehr lange, doch nicht die|der|das|den|dem|meine|mein|meinen"),  # "doch nicht die Jacke, die Mütze": another item
 ]
 
 # -- bot.choices: resolutions (Resolution values; None: words that choose none)
@@ -226,9 +226,9 @@ POLICY = {
                       r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
     "non_returnable": (r"(kann|darf) (man|ich) (\w+ ){0,2}(getragen\w*|benutzt\w*|geöffnet\w*|reduziert\w*|unterwäsche|badesachen|gutschein\w*)",
                        r"(was|welche artikel) (kann|darf) (man|ich) nicht", r"ausgeschlossen", r"nicht zurückgeben"),
-    "ship_back": (r"wie lange habe ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
+    "ship_back": (r"wie lange (habe|hab|hätte) ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
                   r"bis wann muss ich (es |das paket |sie )?(zurückschicken|abschicken|zurücksenden)"),
-    "window": (r"wie lange habe ich", r"wie viele tage", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
+    "window": (r"wie lange (habe|hab|hätte) ich", r"wie viel zeit (habe|hab|hätte) ich", r"wie viele tage", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
                r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück"),
     "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
@@ -237,6 +237,9 @@ POLICY = {
 POLICY_HINT = (r"wie lange", r"wie viele tage", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
                r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
                r"wie funktioniert")
+# IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
+# return: the return window, not the days to ship an accepted return back
+IF_UNWANTED = (r"(falls|wenn|sollte) (\w+ ){0,4}nicht (\w+ )?(gefäll|gefall|pass|zusag|funktionier|gut)\w*",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"(nie|nicht|noch nicht|immer noch nicht) (angekommen|erhalten|bekommen|geliefert|da)", r"(ist|wurde) nicht (angekommen|zugestellt)",
                 r"als zugestellt", r"zugestellt,? aber", r"gestohlen", r"verloren gegangen", r"beim nachbarn", r"falsche adresse")
@@ -248,7 +251,9 @@ GOALS = {
     "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
     "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
     "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)", r"sendungsverfolgung",
-              r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)"),
+              r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)",
+              r"(wie|was|welche) (\w+ ){0,4}(sendungs|tracking|paket)-?nummer",  # the tracking number asked for
+              r"(sendungs|tracking|paket)-?nummer (\w+ ){0,3}(geben|schicken|sagen|senden|nennen)"),
     "exchange": (r"umtausch\w*", r"umtauschen"),
     "damage": (r"(kam|ist|war) (\w+ )?(kaputt|beschädigt|defekt) (an|angekommen)",),
     "return": (r"(zurückschicken|zurücksenden|zurückgeben|retournieren)", r"rücksendung (für|von)"),

@@ -448,6 +448,8 @@ class _Turn:
             self.say(said.CANCEL_REFUND_NOTE, bank_days=self.returns.policy.bank_days)
             return self.reprompt(resume=False)
         goal = r.goal
+        if goal is not None and self.only_names_items(goal):
+            goal = None  # "no sorry, not the hat, the sandals" is no "where is my refund?"
         if goal is None and not r.button and task.step not in (Step.REASON, Step.LINES, Step.RESOLUTION, Step.QUANTITY):
             goal = self.goal_from_words()
         if goal is None and not r.button and is_question(r.words):
@@ -468,6 +470,17 @@ class _Turn:
         if note != task.note:
             self.update_task(note=note)
         self.take_answer(before)
+
+    def only_names_items(self, goal: str) -> bool:
+        """In a return: the words name items of its order and make no request of their own ("ay no
+        perdona, el sombrero no, las sandalias"), so the NLU's unsure guess at another request is not
+        taken; a sure one, a question or words that ask for it are."""
+        task, r = self.task, self.r
+        if not (task.verified and task.goal in RETURN_GOALS) or goal in RETURN_GOALS or r.confidence >= 0.8:
+            return False
+        if not r.words or is_question(r.words) or goal in goals_in(r.words):
+            return False
+        return bool(choices.mentioned_lines(r.words, self.order().lines))
 
     def take_answer(self, before: Task) -> None:
         self.absorb()
