@@ -169,3 +169,23 @@ def test_a_reason_and_a_resolution_typed_at_the_quantity_prompt_are_kept(chat, s
     assert typed(chat, "einen")[-1] == "utter_rma_issued"
     (rma,) = chat.rmas("#4107")
     assert (rma.quantity, rma.reason.value, rma.resolution.value) == (1, "too_large", "refund")
+@pytest.mark.parametrize("question", ["Moment, wie war nochmal die Sendungsnummer?", "au fait c'était quoi le numéro de suivi ?",
+                                      "por cierto, ¿cuál era el número de seguimiento?",
+                                      "a proposito, qual era il numero di tracking?", "对了，快递单号是多少来着？"])
+def test_a_tracking_number_asked_at_the_reason_is_answered_and_the_return_resumes(chat, question):
+    verified_alice(chat)
+    typed(chat, "1")
+    keys = chat.say(question, "no_order_number", 0.75)  # what the NLU of these languages guessed
+    assert keys[0] == "utter_tracking" and keys[-1] == "utter_ask_return_reason"
+    assert not chat.rmas()
+    assert typed(chat, "too small")[-1] == "utter_ask_resolution"
+
+
+@pytest.mark.parametrize("correction", ["ay no perdona, los zapatos no, los calcetines",
+                                        "ach nee, doch nicht die Schuhe, ich meinte die Socken",
+                                        "哦不对，不是鞋子，是袜子"])
+def test_an_item_corrected_at_the_reason_is_no_other_request(chat, correction):
+    verified_alice(chat)
+    typed(chat, "die Schuhe")
+    assert chat.say(correction, "where_is_my_refund", 0.56)[-1] == "utter_ask_return_reason"  # an unsure guess
+    assert chat.state.task.line_ids == ("L2",) and chat.state.task.reason is None

@@ -66,6 +66,7 @@ PLAIN = "tach, tag, dell, wenn, denn, weil, mal"
 
 # -- bot.choices: negations, clause turns, corrections, questions
 NEGATORS = "nicht, nich, net, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, weder, statt, anstatt, nichts"
+NEGATORS_AFTER = ""  # "die Jacke nicht" reads like a verb-final "die Jacke passt nicht"
 BUTS = "aber, sondern, doch, jedoch, trotzdem, nur, eher, lieber"
 CORRECTIONS = "doch, eigentlich, lieber, sorry, moment, nein, ne, besser"
 QUESTION_WORDS = "wie, wann, wo, warum, wieso, weshalb, wer, welche, welcher, welches, welchen, wieviel, wohin, woher"

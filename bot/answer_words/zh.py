@@ -46,6 +46,7 @@ FILLERS = "那个, 呃, 额, 哦, 你好, 您好, 那, 喂"
 # Words of their own one slip away from a cue word: never bent onto it
 PLAIN = "包裹, 包装, 包邮, 包括, 包含, 包退, 包换, 打包, 红包, 面包, 一笔, 这笔, 那笔, 每笔, 笔记, 说明书"  # words that hold a table word: 包裹 (parcel) is no 包 (bag), 这笔退货 no 笔 (pen)
 NEGATORS = "不, 没, 没有, 不是, 别, 非, 无, 不要"
+NEGATORS_AFTER = ""  # 不 stands before what it denies
 BUTS = "但是, 但, 可是, 不过, 只是, 而是, 就是"
 CORRECTIONS = "还是, 改成, 其实, 抱歉, 等等, 不对"
 QUESTION_WORDS = "怎么, 怎样, 什么, 为什么, 多久, 多长时间, 哪, 哪里, 哪个, 几天, 如何, 是否, 多少"
