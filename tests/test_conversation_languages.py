@@ -189,3 +189,10 @@ def test_an_item_corrected_at_the_reason_is_no_other_request(chat, correction):
     typed(chat, "die Schuhe")
     assert chat.say(correction, "where_is_my_refund", 0.56)[-1] == "utter_ask_return_reason"  # an unsure guess
     assert chat.state.task.line_ids == ("L2",) and chat.state.task.reason is None
+
+
+def test_a_policy_question_with_a_send_back_verb_is_no_return_request(chat):
+    keys = chat.say(f"Wo ist meine Bestellung {ALICE_ORDER}? Und wie lange hätte ich Zeit, die Schuhe zurückzuschicken, "
+                    "falls sie mir nicht gefallen?", "request_return", 0.61)  # the NLU read "zurückzuschicken"
+    assert keys[0] == "utter_policy_window" and chat.state.task.goal == "track" and not chat.state.queued
+    assert chat.say(ALICE_EMAIL)[0] == "utter_tracking"

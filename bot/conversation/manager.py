@@ -283,6 +283,8 @@ class _Turn:
         for question in asked:
             self.answer_policy(question.words)
         goal = r.goal or self.goal_from_words()
+        if r.goal and asked and wanted and not any(q.goal == goal or {q.goal, goal} <= set(RETURN_GOALS) for q in wanted):
+            goal = None  # "where is #4103, and how long would I have to send the cups back?": the NLU read the question
         if goal is None and "tracking_number" in r.entities:
             goal = "track"  # "I only have the tracking number ...": where it is, once verified
         if goal is None and self.names_items_or_reason():
