@@ -484,6 +484,8 @@ def test_requests_in_the_words_of_every_language(text, goals):
     ("if i don't like them, how long do i have to send them back?", "window"),
     ("如果空气净化器不好用，多少天内可以退？", "window"),
     ("how long do i have to send it back?", "ship_back"),  # a return in hand: the days to ship it back
+    ("if i don't get the label, how long do i have to send it back?", "ship_back"),
+    ("si je n'ai pas l'étiquette, combien de temps pour les renvoyer ?", "ship_back"),
 ])
 def test_if_i_dont_like_it_asks_the_window_not_the_days_to_ship_back(question, topic):
     from bot.conversation import policy_answers

@@ -199,7 +199,7 @@ POLICY_HINT = (r"combien de (temps|jours)", r"qui pa[iy]e", r"gratuit", r"frais 
                r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back
-IF_UNWANTED = (r"(si|au cas o[uù]) ([\w']+ ){0,6}pas",)
+IF_UNWANTED = (r"(si|au cas o[uù]) ([\w']+ ){0,5}(pla[iî]t|plaisent|va|vont|convient|conviennent|aime|fonctionne|fonctionnent|marche|marchent) pas",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"n'est (jamais |pas )?arrivé", r"indiqué (comme )?livré",
                 r"marqué (comme )?livré", r"volé", r"colis perdu", r"perdu par (la poste|le transporteur)", r"chez (le|un) voisin", r"mauvaise adresse")

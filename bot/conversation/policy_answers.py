@@ -70,7 +70,7 @@ _POLICY_HINT = _words(*answer_words.every("POLICY_HINT"), r"polic", r"how long",
 
 # "if they don't fit / I don't like them, ...": asked before any return is made
 _IF_UNWANTED = _words(*answer_words.every("IF_UNWANTED"),
-                      r"(if|in case|should) (i|we|it|they|he|she) (\w+ ){0,3}(don'?t|do not|doesn'?t|does not|no longer)")
+                      r"(if|in case) (i|we|it|they|he|she) (\w+ ){0,2}(don'?t|do not|doesn'?t|does not|no longer) (\w+ )?(like|love|fit|want|need|suit|work)")
 
 
 def topics_in(words: str) -> List[str]:
