@@ -196,3 +196,23 @@ def test_a_policy_question_with_a_send_back_verb_is_no_return_request(chat):
                     "falls sie mir nicht gefallen?", "request_return", 0.61)  # the NLU read "zurückzuschicken"
     assert keys[0] == "utter_policy_window" and chat.state.task.goal == "track" and not chat.state.queued
     assert chat.say(ALICE_EMAIL)[0] == "utter_tracking"
+
+
+@pytest.mark.parametrize("words, kept", [
+    ("订单#4504里的Tea set能单独取消吗？电饭煲我还要", "Rice cooker"),
+    ("die Mütze behalte ich, den Tea set stornieren", "Knitted cap"),
+    ("the cap I'll keep, cancel the tea set", "Knitted cap"),
+    ("keep the cap, cancel the tea set", "Knitted cap"),
+])
+def test_a_keep_closing_its_clause_leaves_the_item_out_of_the_cancel(words, kept):
+    from decimal import Decimal
+
+    from bot.choices import mentioned_lines
+    from bot.conversation.manager import _cancel_words
+    from bot.models import OrderLine
+
+    lines = [OrderLine("1", "A", "Rice cooker", "kitchen", 1, Decimal("90")),
+             OrderLine("2", "B", "Tea set", "kitchen", 1, Decimal("58")),
+             OrderLine("3", "C", "Knitted cap", "accessories", 1, Decimal("9"))]
+    named = [line.title for line in mentioned_lines(_cancel_words(words), lines)]
+    assert named == ["Tea set"] and kept not in named

@@ -204,7 +204,7 @@ BOT_CHALLENGE = (r"bist du (ein |eine )?(bot|roboter|maschine|ki|mensch|echt)",
 ALREADY_SENT = (r"(schon|bereits) (zurück ?ge(schickt|sendet)|ab ?ge(schickt|geben)|ver ?schickt|zurück|weg|unterwegs)",
                 r"(schon|bereits) (zur post|bei der post)", r"habe (es|sie|ihn|das paket) (schon|bereits)",
                 r"ist (schon|bereits) (unterwegs|auf dem (rück)?weg)")
-KEEP = (r"behalten", r"nicht stornieren", r"doch nicht stornieren", r"will ich (noch|doch)")
+KEEP = (r"behalten", r"behalte ich", r"nicht stornieren", r"doch nicht stornieren", r"will ich (noch|doch)")
 UNWANTED = (r"(brauche|will|möchte) (ich )?(das |die |den |es |sie )?(\w+ )?nicht mehr",)
 CANCEL_VERB = (r"stornier\w*", r"storno", r"entfernen", r"streichen")
 # -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"

@@ -140,7 +140,7 @@ QUESTION_START = (r".*(怎么|怎样|什么|为什么|多久|多长时间|哪里
                   r".*[吗呢][?？]?$")
 BOT_CHALLENGE = (r"(你|您)是(不是)?(机器人|真人|人工智能|ai|bot|人)", r"是(机器人|真人)吗", r"是不是机器人", r"机器人吗")
 ALREADY_SENT = (r"已经?(寄回|寄出|寄了|发回|退回|发出|寄走|邮寄)", r"寄回去了", r"已经在路上")
-KEEP = (r"保留", r"不取消", r"不要取消", r"别取消", r"留着")
+KEEP = (r"保留", r"不取消", r"不要取消", r"别取消", r"留着", r"我?还要(?=\s*$)")  # "电饭煲我还要": still want, closing
 UNWANTED = (r"不需要了", r"不想要了", r"不要了")
 CANCEL_VERB = (r"取消", r"删掉", r"删除", r"去掉")
 # -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"

@@ -1093,8 +1093,19 @@ class _Turn:
 
 def _cancel_words(words: str) -> str:
     """A cancel's words as the item readers take them: "don't need the pen" cancels the pen, "keep the
-    cap" leaves it out."""
-    return _KEEP_ALL.sub("not", _UNWANTED.sub("cancel", words or ""))
+    cap" leaves it out, and so does a keep that closes its clause ("the cap I'll keep", "die Mütze behalte
+    ich", "电饭煲我还要"): its "not" goes before the words it keeps."""
+    out = []
+    for clause, stop in _CLAUSE.findall(_UNWANTED.sub("cancel", words or "")):
+        keep = _KEEP_ALL.search(clause)
+        rest = clause[keep.end():] if keep else ""
+        if keep and len(rest.split()) <= 1 and not any("\u4e00" <= ch <= "\u9fff" for ch in rest):
+            clause = "not " + clause[:keep.start()] + rest
+        out.append(_KEEP_ALL.sub("not", clause) + stop)
+    return "".join(out)
+
+
+_CLAUSE = re.compile(r"([^.,;!?，。！？；]*)([.,;!?，。！？；]*)")
 
 
 def _cancelling(order: Order, task: Task) -> dict:
