@@ -491,3 +491,12 @@ def test_if_i_dont_like_it_asks_the_window_not_the_days_to_ship_back(question, t
     from bot.conversation import policy_answers
 
     assert policy_answers.topics_in(question) == [topic]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("je veux rendre le tote bag de la commande #4201", None),  # English "tote", not German "tot"
+    ("der Akku ist tot", ReturnReason.DAMAGED),
+    ("das Handy ist leider tot", ReturnReason.DAMAGED),
+])
+def test_german_dead_is_said_of_the_item_not_found_in_tote(text, reason):
+    assert choices.reason_in(text) == reason

@@ -13,7 +13,7 @@ REASONS = [
                   "eine|eins|ne|1 nummer|größe|grösse ~ kleiner, brauche|brauch|will|möchte|hätte ~ kleiner"),
     ("damaged", "kaputt, beschädigt, defekt, gebrochen, zerbrochen, gerissen, riss, loch, löcher, zerkratzt, kratzer, "
                 "eine delle, delle drin, dellen, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht|nich, "
-                "lädt nicht, springt nicht an, tot, ist tot, akku tot, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
+                "lädt nicht, springt nicht an, ist|sind|war|scheint ~ tot, akku tot, totalschaden, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
                 "zerrissen, aufgerissen, naht offen|auf|gerissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen"),
     ("wrong_item", "falsch, falsche, falschen, falscher, falsches, verwechselt, nicht bestellt, nie bestellt, "
                    "habe|hab ~ nicht bestellt, andere farbe|größe|grösse|artikel|modell geliefert|bekommen|geschickt, "
