@@ -500,3 +500,8 @@ def test_if_i_dont_like_it_asks_the_window_not_the_days_to_ship_back(question, t
 ])
 def test_german_dead_is_said_of_the_item_not_found_in_tote(text, reason):
     assert choices.reason_in(text) == reason
+
+
+@pytest.mark.parametrize("text", ["ok. en fait il me plait plus", "elles me plaisent plus", "j'aime plus la couleur"])
+def test_french_no_longer_liked_without_ne_is_a_change_of_mind(text):
+    assert choices.read_reason(text).reason is ReturnReason.CHANGED_MIND
