@@ -140,6 +140,7 @@ class _Turn:
 
     # -- the turn -----------------------------------------------------------------------------------
     def run(self) -> None:
+        self.read_order_id_answer()
         r = self.r
         if wants_person(r):
             requests = [q for q in requests_in(r) if q.goal != POLICY and q.order_id] if self.task is None else []
@@ -166,6 +167,19 @@ class _Turn:
         if self.task is not None:
             return self.continue_task()
         return self.without_task()
+
+    def read_order_id_answer(self) -> None:
+        """The bot asked for the order number: a number said in the answer's sentence is that number
+        ("oh wait found it, it's 1042", "gefunden: 4101", "ya lo encontré, es el 4301"; `textlib.order_id_in_answer`
+        says which numbers are not). Read first, as an entity, so that nothing reads the message as a "yes"
+        to the person the order-number help offered, a complaint, or a loop back into that help."""
+        r, task = self.r, self.task
+        if task is None or task.step != Step.ORDER_ID or r.button or "order_id" in r.entities:
+            return
+        found = textlib.order_id_in_answer(r.text)
+        if found:
+            self.r = replace(r, entities={**r.entities, "order_id": found},
+                             all_values=r.all_values + (("order_id", found),))
 
     def answers_step(self) -> bool:
         """Whether the message reads as a plain answer to the question the task waits for ("store
