@@ -211,6 +211,14 @@ def test_an_order_number_found_after_the_help_is_read_in_its_sentence(chat, foun
     assert keys == ["utter_ask_customer_proof"] and chat.state.task.order_id == "#1042"
 
 
+@pytest.mark.parametrize("found", ["oh wait, found it!", "ya lo encontré", "warte, hab sie doch gefunden", "找到了"])
+def test_found_it_after_the_help_is_no_yes_to_the_person_it_offered(chat, found):
+    chat.say("I want to return my jacket", "request_return")
+    chat.say("I don't know my order number", "no_order_number")
+    assert chat.say(found) == ["utter_ask_order_id"]  # the number comes next: no case, no "not an order number"
+    assert chat.say("1042") == ["utter_ask_customer_proof"] and chat.state.task.order_id == "#1042"
+
+
 @pytest.mark.parametrize("other", ["my postcode is 10115", "I paid 1042 EUR", "my mobile is 0612345678",
                                    "I ordered it in 2024", "I bought 1500 pieces"])
 def test_other_numbers_after_the_order_number_help_are_no_order_number(chat, other):
