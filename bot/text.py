@@ -177,6 +177,15 @@ _WORD_ID_INTL = re.compile(
     re.IGNORECASE,
 )
 
+# A shop's order number said in a sentence when the bot asked for it (order_id_in_answer); a year is one
+# only after a word that dates it ("in 2024", "seit 2023", "en 2024", "nel 2024", "2024年").
+_ANSWER_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{3,9}(?![0-9])", _FLAGS)
+_YEAR = re.compile(r"(?:19|20)[0-9]{2}", _FLAGS)
+_YEAR_BEFORE = re.compile(
+    r"(?<!\w)(?:in|since|from|of|year|seit|im|jahr|jahre|depuis|en|ann[\u00e9e]e|desde|del|de|a[\u00f1n]o|nel|dal|anno)"
+    r" ?\Z", re.IGNORECASE,
+)
+
 # Words around a code are matched as Unicode words ("80331 München": the "M" is no unit).
 _WORD_FLAGS = re.IGNORECASE
 # A word saying "postcode", right before the code ("postcode: 2000", "PLZ 10115", "zip code is 94107")...
@@ -496,6 +505,36 @@ def parse_order_id(text: str) -> Optional[str]:
         return found
     bare = _bare(text)
     return "#" + bare if re.fullmatch(r"[0-9]{4,10}", bare, re.ASCII) and not _fullwidth(text) else None
+
+
+def order_id_in_answer(text: str) -> Optional[str]:
+    """The order number in an answer to "what is your order number?", also said in a sentence without "#"
+    ("oh wait found it, it's 1042", "hab sie doch gefunden: 4101", "ya lo encontré, es el 4301"): the one
+    order id `parse_order_id` reads, or else the one free run of 4-10 digits that nothing else explains.
+    Not a number another entity covers (a postcode `10115`, an amount `1042 €`, a tracking number), one a
+    word makes a quantity, price, reference or phone ("1500 pieces", "paid 1042", "phone: 7700900"), one group
+    of a number in groups, a year after "in", "seit", "en", "nel"... ("in 2024"), nor a number from 0 (a phone
+    or postcode more often than a shop's order number). Two different such numbers: None (which one?)."""
+    found = parse_order_id(text)
+    if found is not None or find_order_ids(text):
+        return found
+    if _fullwidth(text.translate(_SENTENCE_MARKS)) and not _chinese_fullwidth_number(text, text):
+        return None  # (a full-width number is read only as Chinese text types it, as find_entities does)
+    norm = normalise(text)
+    if len(norm) > 300:
+        return None
+    covered = bytearray(len(norm))
+    for entity in find_entities(norm):
+        covered[entity.start:entity.end] = b"\x01" * (entity.end - entity.start)
+    numbers = {
+        m.group() for m in _ANSWER_NUMBER.finditer(norm)
+        if _free(norm, m.start(), m.end()) and not any(covered[m.start():m.end()])
+        and not _number_of_something(norm, m.start(), m.end())
+        and not _PHONE_BEFORE.search(norm, max(0, m.start() - 30), m.start())
+        and not _postcode_word_near(norm, m.start(), m.end())
+        and not (_YEAR.fullmatch(m.group()) and _YEAR_BEFORE.search(norm, max(0, m.start() - 20), m.start()))
+    }
+    return "#" + numbers.pop() if len(numbers) == 1 else None
 
 
 def find_emails(text: str) -> List[Span]:

@@ -302,6 +302,16 @@ def test_not_received_and_a_lost_order_number_in_every_language():
         assert not reading.not_received(words), words
 
 
+@pytest.mark.parametrize("words, found", [
+    ("oh wait found it", True), ("ah warte hab sie doch gefunden", True), ("je l'ai retrouvé", True),
+    ("ya lo encontre", True), ("l'ho trovato", True), ("找到了", True),
+    ("i haven't found it", False), ("hab sie nicht gefunden", False), ("je ne l'ai pas trouvé", False),
+    ("no lo encuentro", False), ("non l'ho trovato", False), ("没找到", False), ("i can't find my order number", False),
+])
+def test_a_found_order_number_in_every_language(words, found):
+    assert reading.found_order_number(words) is found
+
+
 @pytest.mark.parametrize("text, goals", [
     ("Ich will die Schuhe zurückschicken und wo ist meine Erstattung für #1003?", ["return", "refund_status"]),
     ("je voudrais retourner le pull et où est ma commande #1004 ?", ["return", "track"]),

@@ -201,6 +201,33 @@ def test_without_any_number_the_customer_is_told_where_to_find_it(chat):
     assert chat.say("I don't know my order number", "no_order_number")[0] == "utter_find_order_number"
 
 
+@pytest.mark.parametrize("found", ["oh wait found it, it's 1042", "ah warte hab sie doch gefunden: 1042",
+                                   "ah trouvé, c'est le 1042", "ya lo encontre, es el 1042", "ah eccolo, è il 1042",
+                                   "找到了，是1042"])
+def test_an_order_number_found_after_the_help_is_read_in_its_sentence(chat, found):
+    chat.say("I want to return my jacket", "request_return")
+    assert chat.say("I don't know my order number", "no_order_number")[-1] == "utter_find_order_number"
+    keys = chat.say(found)  # no "#": still the number asked for, not a "yes" ("ya") to the person offered
+    assert keys == ["utter_ask_customer_proof"] and chat.state.task.order_id == "#1042"
+
+
+@pytest.mark.parametrize("found", ["oh wait, found it!", "ya lo encontré", "warte, hab sie doch gefunden", "找到了"])
+def test_found_it_after_the_help_is_no_yes_to_the_person_it_offered(chat, found):
+    chat.say("I want to return my jacket", "request_return")
+    chat.say("I don't know my order number", "no_order_number")
+    assert chat.say(found) == ["utter_ask_order_id"]  # the number comes next: no case, no "not an order number"
+    assert chat.say("1042") == ["utter_ask_customer_proof"] and chat.state.task.order_id == "#1042"
+
+
+@pytest.mark.parametrize("other", ["my postcode is 10115", "I paid 1042 EUR", "my mobile is 0612345678",
+                                   "I ordered it in 2024", "I bought 1500 pieces"])
+def test_other_numbers_after_the_order_number_help_are_no_order_number(chat, other):
+    chat.say("I want to return my jacket", "request_return")
+    chat.say("I don't know my order number", "no_order_number")
+    chat.say(other)
+    assert chat.state.task.order_id is None
+
+
 def test_delivered_but_never_received_offers_a_person(chat):
     chat.say(f"my order {ALICE_ORDER} says delivered but I never got it", "track_order")
     assert chat.say(ALICE_EMAIL) == ["utter_tracking_not_received"]

@@ -18,6 +18,7 @@ from bot.text import (
     normalise,
     parse_amount,
     parse_email,
+    order_id_in_answer,
     parse_order_id,
     parse_postcode,
     parse_tracking_number,
@@ -153,6 +154,38 @@ def test_spans_point_at_the_original_text_even_when_characters_were_removed():
 )
 def test_parse_order_id_reads_one_order_from_an_answer(answer, expected):
     assert parse_order_id(answer) == expected
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("oh wait found it, it's 1042", "#1042"),
+        ("ah warte hab sie doch gefunden: 4101", "#4101"),
+        ("ya lo encontre, es el 4301", "#4301"),
+        ("trouvé ! c'est le 4201", "#4201"),
+        ("trovato, è il 4401", "#4401"),
+        ("找到了，是4501", "#4501"),
+        ("找到了，是４５０１", "#4501"),  # as a Chinese keyboard in full-width mode types it
+        ("found it: ４１０１", None),  # a full-width look-alike outside Chinese text
+        ("it's #1042", "#1042"),
+        ("my postcode is 10115", None),
+        ("I live in 10115 Berlin", None),  # a postcode in a sentence stays one
+        ("I paid 1042 EUR", None),
+        ("paid 1042", None),
+        ("my mobile is 0612345678", None),
+        ("phone: 7700900", None),
+        ("07700 900123", None),  # a phone in groups
+        ("0123 is what it says", None),  # from 0: not a shop's order number
+        ("I ordered it in 2024", None),
+        ("seit 2023 Kunde", None),
+        ("I bought 1500 pieces", None),
+        ("it was 1042 or 1043", None),  # which one?
+        ("tracking 1234567890 dhl", None),
+        ("no idea", None),
+    ],
+)
+def test_order_id_in_answer_reads_the_one_unexplained_number_in_a_sentence(answer, expected):
+    assert order_id_in_answer(answer) == expected
 
 
 @pytest.mark.parametrize(

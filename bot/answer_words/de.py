@@ -244,6 +244,7 @@ IF_UNWANTED = (r"(falls|wenn|sollte) (\w+ ){0,4}nicht (\w+ )?(gefäll|gefall|pas
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"(nie|nicht|noch nicht|immer noch nicht) (angekommen|erhalten|bekommen|geliefert|da)", r"(ist|wurde) nicht (angekommen|zugestellt)",
                 r"als zugestellt", r"zugestellt,? aber", r"gestohlen", r"verloren gegangen", r"beim nachbarn", r"falsche adresse")
+FOUND_NUMBER = (r"(doch |wieder |jetzt )?gefunden", r"da ist sie", r"hab (sie|ihn|es|die nummer) (doch|jetzt|wieder)")
 LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|hab|habe) (die |meine |keine )?bestellnummer",
                r"keine bestellnummer", r"ohne bestellnummer", r"(bestätigung|bestätigungsmail|mail) (gelöscht|verloren)")
 

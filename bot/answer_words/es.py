@@ -198,6 +198,7 @@ IF_UNWANTED = (r"(si|en caso de que) (\w+ ){0,4}no (me |te |le |nos )?(gusta|con
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"no (me )?(ha )?(llegado|llegó|recibido|recibí)", r"nunca (llegó|me llegó|lo recibí)", r"(aparece|pone|dice) (como )?entregado",
                 r"robado", r"paquete perdido", r"se (ha )?perdido (el paquete|en el camino)", r"(en|a) casa del vecino", r"dirección equivocada")
+FOUND_NUMBER = (r"(lo |la )?(he )?(encontr[ée]|encontrado|hallado)", r"ya lo tengo", r"aqu[íi] est[áa]")
 LOST_NUMBER = (r"no (tengo|encuentro|sé|se|recuerdo) (el |mi )?n[úu]mero de pedido", r"sin (el |mi )?n[úu]mero de pedido",
                r"(correo|confirmación) (borrado|perdido|borré)")
 

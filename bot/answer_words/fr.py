@@ -203,6 +203,7 @@ IF_UNWANTED = (r"(si|au cas o[uù]) ([\w']+ ){0,5}(pla[iî]t|plaisent|va|vont|co
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"n'est (jamais |pas )?arrivé", r"indiqué (comme )?livré",
                 r"marqué (comme )?livré", r"volé", r"colis perdu", r"perdu par (la poste|le transporteur)", r"chez (le|un) voisin", r"mauvaise adresse")
+FOUND_NUMBER = (r"(re)?trouv[ée]e?s?", r"le voil[àa]|la voil[àa]")
 LOST_NUMBER = (r"(trouve|retrouve|connais|ai) (pas|plus) (mon |le )?num[ée]ro de commande", r"sans (le |mon )?num[ée]ro de commande",
                r"pas de num[ée]ro de commande", r"(e-?mail|confirmation) (supprim|perdu)")
 

@@ -194,6 +194,7 @@ IF_UNWANTED = (r"(se|nel caso) (\w+ ){0,4}non (mi |ti |gli |ci )?(piac|convinc|v
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"non (mi )?(è )?(mai )?(arrivato|arrivata|ricevuto|consegnato)", r"mai (arrivato|ricevuto)", r"risulta consegnato",
                 r"(segna|dice) consegnato", r"rubato", r"pacco perso", r"perso (durante|nella) (la )?spedizione", r"dal vicino", r"indirizzo sbagliato")
+FOUND_NUMBER = (r"(l'ho |l ho )?(ri)?trovat[oa]", r"eccol[oa]")
 LOST_NUMBER = (r"non (ho|trovo|ricordo|so) (il |più il )?numero (d'ordine|dell'ordine|di ordine)", r"senza (il )?numero (d'ordine|dell'ordine)",
                r"(email|mail|conferma) (cancellata|persa)")
 

@@ -22,7 +22,7 @@ from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
 from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_if_bot, asks_window, goals_in,
                                       is_question, lost_order_number, not_received, requests_in, said_stop,
-                                      wants_person, wants_stop)
+                                      wants_person, wants_stop, found_order_number)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
@@ -140,6 +140,7 @@ class _Turn:
 
     # -- the turn -----------------------------------------------------------------------------------
     def run(self) -> None:
+        self.read_order_id_answer()
         r = self.r
         if wants_person(r):
             requests = [q for q in requests_in(r) if q.goal != POLICY and q.order_id] if self.task is None else []
@@ -154,7 +155,8 @@ class _Turn:
         self.offer(None)
         if offer is not None:
             yes = self.yes_no()
-            if yes is not None and not self.has_lookup_entity() and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
+            if yes is not None and not self.has_lookup_entity() and not self.found_order_number() \
+                    and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
                 return self.answer_offer(offer, offer_order, yes)
         if asks_if_bot(r.words):
             self.say(said.I_AM_A_BOT)
@@ -166,6 +168,24 @@ class _Turn:
         if self.task is not None:
             return self.continue_task()
         return self.without_task()
+
+    def read_order_id_answer(self) -> None:
+        """The bot asked for the order number: a number said in the answer's sentence is that number
+        ("oh wait found it, it's 1042", "gefunden: 4101", "ya lo encontré, es el 4301"; `textlib.order_id_in_answer`
+        says which numbers are not). Read first, as an entity, so that nothing reads the message as a "yes"
+        to the person the order-number help offered, a complaint, or a loop back into that help."""
+        r, task = self.r, self.task
+        if task is None or task.step != Step.ORDER_ID or r.button or "order_id" in r.entities:
+            return
+        found = textlib.order_id_in_answer(r.text)
+        if found:
+            self.r = replace(r, entities={**r.entities, "order_id": found},
+                             all_values=r.all_values + (("order_id", found),))
+
+    def found_order_number(self) -> bool:
+        """"Found it!" while the bot waits for the order number: the number comes next ("ya lo encontré"
+        is no "yes" to the person the help offered, nor a wrong order number)."""
+        return self.task is not None and self.task.step == Step.ORDER_ID and found_order_number(self.r.words)
 
     def answers_step(self) -> bool:
         """Whether the message reads as a plain answer to the question the task waits for ("store
@@ -680,7 +700,8 @@ class _Turn:
         self.update_task(misses=misses)
         key = {Step.ORDER_ID: said.INVALID_ORDER_ID, Step.PROOF: said.INVALID_CUSTOMER_PROOF}.get(
             task.step, said.INVALID_CHOICE)
-        if task.step == Step.ORDER_ID and (self.r.confident("no_order_number") or lost_order_number(self.r.words)):
+        if task.step == Step.ORDER_ID and (self.r.confident("no_order_number") or lost_order_number(self.r.words)
+                                           or self.found_order_number()):
             self.update_task(misses=0)
             return self.ask(Step.ORDER_ID)
         if task.step in (Step.ORDER_ID, Step.PROOF) and self.yes_no() is not None:

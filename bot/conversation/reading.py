@@ -191,6 +191,18 @@ _LOST_NUMBER = _words(r"(can'?t|cannot|couldn'?t|don'?t|do not|didn'?t) (find|ha
                       r"(deleted|lost|can'?t find) (the |my )?(confirmation|email)", *answer_words.every("LOST_NUMBER"))
 
 
+# "Found it!" to the order-number help: the number comes next, so no "yes" to the person it offered.
+_FOUND_NUMBER = _words(r"(found|got|have) (it|them|the number|my order number|the order number)", r"here it is",
+                       *answer_words.every("FOUND_NUMBER"))
+_NEGATION = _words(r"not|\w+n'?t|never|nicht|nie|kein\w*|pas|jamais|plus|no|non|nunca|ninguno|mai|不|没")
+
+
+def found_order_number(words: str) -> bool:
+    """The customer says they found the order number ("oh found it", "hab sie doch gefunden", "ya lo
+    encontré", "je l'ai retrouvé", "l'ho trovato", "找到了"); not "I haven't found it" (any negation)."""
+    return bool(_FOUND_NUMBER.search(words)) and not _NEGATION.search(words)
+
+
 def asks_if_bot(words: str) -> bool:
     """"Are you a bot?" is a question about the assistant, not a request for a person."""
     return bool(_BOT_CHALLENGE.search(words))
