@@ -352,3 +352,14 @@ def test_a_compound_names_the_line_by_its_tail_and_head(text, titles):
 ])
 def test_a_position_typed_in_words(text, position):
     assert read_lines(text, [JACKET, MERINO, HIKING]) == ([JACKET, MERINO, HIKING][position - 1],)
+
+
+def test_a_mutze_is_a_beanie_however_the_umlaut_is_typed():
+    beanie = OrderLine("L7", "SKU-G", "Merino beanie", "accessories", 1, Decimal("29"))
+    for text in ("die Mütze", "die muetze", "die mutze bitte"):
+        assert choices.read_lines(text, (JACKET, beanie)) == (beanie,), text
+
+
+def test_a_german_ding_is_a_thing_not_dying():
+    assert choices.reason_in("das ding mit dem anderen ding halt") is None
+    assert choices.read_reason("the battery is dyin").reason is R.DAMAGED

@@ -86,7 +86,7 @@ NOUNS = {"yogamatte": "mat", "matte": "mat", "lesegerät": "reader", "ereader": 
          "strümpfe": "sock", "hose": "trouser", "hosen": "trouser", "jeans": "jean", "jacke": "jacket",
           "hemd": "shirt", "tshirt": "tshirt", "shirt": "shirt", "pullover": "sweater",
          "pulli": "sweater", "kleid": "dress", "tasche": "bag", "rucksack": "backpack",
-         "mütze": "hat", "handschuhe": "glove", "schal": "scarf", "gürtel": "belt",
+         "mütze": "beanie|hat|cap", "handschuhe": "glove", "schal": "scarf", "gürtel": "belt",
          "uhr": "watch", "kopfhörer": "headphone", "kabel": "cable", "hülle": "case", "lampe": "lamp",
          "tastatur": "keyboard", "maus": "mouse", "turnschuhe": "sneaker", "sneaker": "sneaker",
          "badeanzug": "swimsuit", "kapuzenpulli": "hoodie", "hoodie": "hoodie"}
