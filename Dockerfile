@@ -1,8 +1,12 @@
 # One image for every returnbot process in docker-compose.yml (Rasa server, action server, gateway,
 # stats consumer): Python 3.10 (Rasa 3.6 needs < 3.11), the dependencies exactly as requirements.lock
-# pins them, and the model trained at build time, so a running container never trains.
+# pins them, and the models trained at build time, so a running container never trains: the bot's
+# (English NLU and the dialogue) and one NLU model per other language in models/<lang>/, which the Rasa
+# server (`python -m cli.rasa_cli run`) picks per message by the language the gateway detected.
 #   docker build -t returnbot .
-# To use a model trained elsewhere instead, mount it over /app/models (see docker-compose.yml).
+# To use models trained elsewhere instead, mount a folder over /app/models (see docker-compose.yml) with the
+# bot's model and its <lang>/ folders, trained from this same source: a language model of other inputs is
+# not loaded, and that language is then read by the English model (docs/languages.md).
 
 FROM python:3.10-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH

@@ -12,7 +12,7 @@ PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 .PHONY: help install run run-scaled train test test-fast nlu-eval conversations lock clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (e.g. pyenv install 3.10) or set PYTHON310=/path/to/python3.10"; exit 1; }
@@ -48,6 +48,10 @@ conversations: install ## the conversation corpus on a private stack: share reso
 .PHONY: bench
 bench: install ## load benchmark: the stack vs a vanilla Rasa bot, 20 customers, 2,000 turns each (reports/bench/)
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
+.PHONY: bench-languages
+bench-languages: install ## what each language's NLU model costs the Rasa server: load time, memory, parse time vs English (reports/bench/)
+	$(BIN)/python -m benchmarks.languages $(BENCH_LANGUAGES_ARGS)
 
 .PHONY: soak
 soak: install ## soak: 30 min (SOAK_MINUTES) of customers while Rasa, actions and the database fail; 0 lost or doubled (reports/soak/)

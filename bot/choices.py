@@ -29,7 +29,8 @@ Decisions (the dialogue manager relies on them)
   then too_small, too_large, changed_mind). Not reasons: "a small hole" (damaged), "the big one",
   "how long", "wrong number", "delivered to the wrong address", the words of an email address.
 - `reason_in` never volunteers OTHER ("the other order", "is it too late to return?") and ignores
-  question clauses ("what if they're too small?").
+  question clauses ("what if they're too small?"). The dialogue reads reasons `without_titles`: an
+  item's name written out ("the Ripped jeans", "le Canvas tote bag") names the item, not a reason.
 - Resolutions: a clause asking something ("do you refund shipping?", "how long does a refund take?",
   "can I return a gift card?") is no answer; "can I get a refund?" is. Two resolutions named -> None,
   unless a correction separates them ("refund... no actually make it an exchange" -> exchange).
@@ -44,7 +45,9 @@ Decisions (the dialogue manager relies on them)
   "both items" only when there are two, "all the items" and "the whole order" always.
 - Quantities: "a pair" is 2; "half", "some", "a few" are None; in a longer message only numbers tied to
   the items count ("1 of the 3", "just one", "x2", "return 2", "2 pairs"), never order numbers,
-  prices, postcodes or sizes.
+  prices, postcodes or sizes. In the other languages a number counts in a longer message when tied to
+  the items by their words ("einen davon", "nur einen", "un seul", "uno de ellos", 其中一件: the tables
+  COUNT_AFTER and ONLY); "ein", "un", "una" alone are articles.
 - Yes/no: the first yes or no word decides when the message starts with it, whatever follows ("yes,
   and where is my refund?" -> True; the manager sees the new request separately). Otherwise a short
   message (8 words at most) that is not a question and says only yes, or only no, counts. "not sure",
@@ -700,6 +703,25 @@ def reason_in(text: str) -> Optional[ReturnReason]:
     return reason if confident and reason is not _R.OTHER else None
 
 
+def without_titles(text: str, lines: Sequence[OrderLine]) -> str:
+    """The text without the items' names written out ("le Canvas tote bag", "the ripped jeans"): two or
+    more words of a title in a row say which item, not what is wrong with it ("tote" is no German "tot",
+    "ripped" no damage), nor is the article before them ("die Running socks": no English "die"). One title
+    word alone stays ("the tote is torn")."""
+    for line in lines:
+        words = re.findall(r"[^\W_]+", _clean(line.title))
+        for size in range(len(words), 1, -1):
+            for start in range(len(words) - size + 1):
+                run = r"[\s-]+".join(map(re.escape, words[start:start + size]))
+                text = re.sub(rf"(?<!\w)(?:{_ARTICLES}\s+)?{run}(?!\w)", " ", text, flags=re.IGNORECASE)
+    return text
+
+
+_ARTICLES = (r"(?:the|a|an|my|this|that|these|those|der|die|das|den|dem|ein|eine|einen|meine|meinen|mein|diese|"
+             r"diesen|le|la|les|l'|un|une|mon|ma|mes|ce|cette|ces|el|los|las|una|mi|mis|este|esta|il|lo|gli|i|"
+             r"mio|mia|miei|mie|questo|questa|quel|quella)")
+
+
 # ---------------------------------------------------------------------------------------------------
 # Resolutions
 
@@ -790,14 +812,24 @@ _FX_NTH = re.compile(r"(\d{1,2})(?:te[nrs]?|e|er|re|eme|ere|nd|nde|do|da|ro|ra|t
 _FX_NUMBERS = _fx_map("NUMBERS")
 _FX_NUMBER_WORDS = frozenset("nummer nr numero no artikel article articulo articolo".split())  # folded
 _FX_NOUNS: Dict[str, Tuple[str, ...]] = {k: tuple(str(v).split("|")) for k, v in _fx_map("NOUNS").items()}
-# Compounds end in a glossary word ("Softshelljacke", "Wanderschuhe", "Daunenjacke"): the longest such tail
-# of four letters or more, read as that word plus the rest ("softshell"), which may be a title word itself.
-_FX_NOUN_TAILS = tuple(sorted((k for k in _FX_NOUNS if len(k) >= 4 and k.isalpha() and not any(map(_is_han, k))),
-                              key=len, reverse=True))
+# German compounds end in a glossary word ("Softshelljacke", "Wanderschuhe", "Daunenjacke"): the longest
+# such German tail of four letters or more, read as that word plus the rest ("softshell"), which may be a
+# title word itself. German only: the Romance languages do not compound so, and their words end in others'
+# ("reembolso" is no "bolso", "rimborsa" no "borsa"); nor do German words that merely end in one
+# ("Hersteller" is no "Teller").
+_FX_NOUNS_BY_INITIAL: Dict[str, Tuple[str, ...]] = {}
+for _key in _FX_NOUNS:
+    if len(_key) >= 5 and _key.isalpha() and not any(map(_is_han, _key)):
+        _FX_NOUNS_BY_INITIAL[_key[0]] = _FX_NOUNS_BY_INITIAL.get(_key[0], ()) + (_key,)
+_NOT_COMPOUNDS = frozenset("hersteller aussteller besteller".split())
+_FX_NOUN_TAILS = tuple(sorted({s for k in answer_words.BY_LANGUAGE["de"].NOUNS for s in _spellings(k)
+                               if len(s) >= 4 and s.isalpha()}, key=len, reverse=True))
 _FX_BOTH = _fx_phrases("BOTH")
 _FX_ALL = _fx_words("ALL")  # as written: the stem of "toutes" is "tout"
 _FX_SCOPED = _stems(_fx_words("EXCEPT"))
 _FX_VAGUE = _fx_words("VAGUE")
+_FX_COUNT_AFTER = _fx_phrases("COUNT_AFTER")  # "einen davon", "un seul", "uno de ellos": a count of items
+_FX_ONLY = _fx_words("ONLY")  # "nur einen", "solo uno", 只退一件
 # Articles and pronouns of the other languages, never an item's name (nor a typo of one).
 _FX_FUNCTION = _stems("""der die das den dem des ein eine einen einem einer ich mir mich es sie ihn wir und oder
 le la les un une des du de mon ma mes ce cet cette ces je moi il elle et ou el los las uno una unos unas mi mis
@@ -886,6 +918,12 @@ def _foreign_item_words(tok: str) -> Tuple[str, ...]:
     jacket; a compound by its tail and its head ("softshelljacke" -> jacket, softshell); () for none."""
     if tok in _FX_NOUNS:
         return _FX_NOUNS[tok]
+    if tok in _NOT_COMPOUNDS:
+        return ()
+    if len(tok) >= 5 and tok.isalpha() and tok not in _ENGLISH_KNOWN:  # a slip: "Handschue", "capotto"
+        meant = {_FX_NOUNS[k] for k in _FX_NOUNS_BY_INITIAL.get(tok[0], ()) if _close(tok, k)}
+        if len(meant) == 1:
+            return meant.pop()
     tail = next((t for t in _FX_NOUN_TAILS if tok.endswith(t) and len(tok) - len(t) >= 3), None)
     if tail is None:
         return ()
@@ -1228,9 +1266,10 @@ def read_quantity(answer: str, maximum: int) -> Optional[int]:
     return _quantity(values, maximum)
 
 
-def _fx_counts(text: str, maximum: int, both_only: bool = False) -> List[int]:
+def _fx_counts(text: str, maximum: int, both_only: bool = False, tied: bool = False) -> List[int]:
     """The counts another language's words say: number words, "beide"/"les deux"/"entrambi", "alle"/"tous"
-    (the maximum); none when the words are vague ("die Hälfte", "quelques", "一半"). Digits are English's."""
+    (the maximum); none when the words are vague ("die Hälfte", "quelques", "一半"). Digits are English's.
+    `tied` (a longer message): also the numbers tied to the items ("einen davon", "nur 1", "un seul")."""
     tokens = _fx_tokens(_without_entities(text))
     words = [w for w in tokens if w not in (".", "?")]
     if set(words) & _FX_VAGUE:
@@ -1238,11 +1277,28 @@ def _fx_counts(text: str, maximum: int, both_only: bool = False) -> List[int]:
     ours = len(words) == 1 or _reads_foreign(text)  # "due" alone is Italian; "my delivery is due" is not
     values = [] if both_only else [_FX_NUMBERS[w] for w in words if w in _FX_NUMBERS and (ours or w not in _ENGLISH_KNOWN)
                                    and (_FX_NUMBERS[w] != 1 or len(words) <= 3)]  # "un", "ein": articles too
+    if tied:
+        values += _fx_tied_counts(words, ours)
+        if values:
+            return values  # "uno de los dos", "un sur les deux": the "both" is the total
     if _FX_BOTH.search(" ".join(tokens)):
         values.append(2)
     if not both_only and not values and set(words) & _FX_ALL:
         values.append(maximum)
     return values
+
+
+def _fx_tied_counts(words: Sequence[str], ours: bool) -> List[int]:
+    """Numbers (words, or digits up to 3) another language ties to the items: after "nur", "solo", 只
+    ("nur einen", "solo 2") or before "davon", "seul", "de ellos" ("einen davon", "un seul", "uno de ellos")."""
+    found = []
+    for i, word in enumerate(words):
+        value = int(word) if word.isdigit() and len(word) <= 3 else _FX_NUMBERS.get(word)
+        if value is None or not (ours or word not in _ENGLISH_KNOWN):
+            continue
+        if (i and words[i - 1] in _FX_ONLY) or _FX_COUNT_AFTER.match(" ".join(words[i + 1:i + 5])):
+            found.append(value)
+    return found
 
 
 def quantity_in(text: str, maximum: int) -> Optional[int]:
@@ -1263,7 +1319,7 @@ def quantity_in(text: str, maximum: int) -> Optional[int]:
             values.append(2)  # "both of them", "return both", "them both"
         if s == "all" and ((after[0] == "of" and after[1] in ("them", "it", "these", "those")) or before == "them"):
             values.append(maximum)  # "all of them", "them all"
-    values = values or _fx_counts(text, maximum, both_only=True)  # "beide zurück", "les deux", "两个都退"
+    values = values or _fx_counts(text, maximum, both_only=True, tied=True)  # "einen davon", "les deux", "两个都退"
     return _quantity(values, maximum) if values else None
 
 

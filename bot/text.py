@@ -106,13 +106,48 @@ _EMAIL = re.compile(
 # (or in any groups, "1Z 999 AA1 0123 456 784", as customers copy it): 16 characters after 1Z, blanks aside
 _UPS = re.compile(r"1Z(?: ?[0-9A-Z]){6}(?: ?[0-9]){10}(?![0-9A-Z])", _FLAGS)
 _USPS = re.compile(r"(?<![0-9])(?:[0-9]{20,22}|9[0-9]{3}(?: [0-9]{4}){4}(?: [0-9]{2})?)", _FLAGS)
-_S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}", _FLAGS)  # UPU S10 (Royal Mail `RR473124829GB`, USPS, other posts)
-_WEAK_TRACKING = re.compile(r"(?<![0-9])(?:[0-9]{15}|[0-9]{12}|[0-9]{10})", _FLAGS)  # FedEx 15/12, DHL 10
+# UPU S10 (Royal Mail `RR473124829GB`, La Poste `LA…FR`, Correos `…ES`, bpost `…BE`, Post AT `…AT`, Poste Italiane
+# `…IT`, DHL Paket international `…DE`, China Post `…CN`): 2 letters, 8 digits, a check digit, the country. Found alone
+# only when the check digit holds; a number that fails it is a typo or something else, read only near a tracking word.
+_S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}", _FLAGS)
+_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+# Carriers' own numbers, distinctive enough to be found alone:
+_STRONG_TRACKING = [
+    _UPS,
+    _USPS,  # (20-22 digits also cover DHL Paket's 20-digit `00340434…` and Post AT's 22 digits)
+    re.compile(r"SF(?: ?[0-9]){12,13}", _FLAGS),  # SF Express (顺丰): SF + 12-13 digits, maybe in groups of 4
+    re.compile(r"[0-9][A-Z][0-9]{11}", _FLAGS),  # La Poste / Colissimo: 13, a digit, a letter, 11 digits (`6A…`, `8R…`)
+    re.compile(r"P[A-Z][0-9A-Z]{4}[0-9]{16}[A-Z]", _FLAGS),  # Correos: 23, `PQ4F6P0703673180181750T`
+    re.compile(r"3232[0-9]{20}", _FLAGS),  # bpost: 24 digits from 3232
+    re.compile(r"(?:JJD|JVGL)[0-9]{14,21}", _FLAGS),  # DHL Paket / DHL eCommerce: JJD or JVGL + digits
+    re.compile(r"H[0-9]{19}", _FLAGS),  # Hermes Germany: H + 19 digits (`H10…`)
+    re.compile(r"TBA ?[0-9]{12}", _FLAGS),  # Amazon Logistics (Amazon Shipping): TBA + 12 digits
+]
+# Bare digits, only near a tracking or carrier word: DHL Express 10, FedEx 12/15, DHL Paket and SF Express 12,
+# DPD and Hermes 14, Post AT 16, 14-19 of other posts (Poste Italiane's registered mail 12 or 14); GLS's 11 only
+# near "GLS" (11 digits are a Chinese mobile number as often); never 13 (a product's EAN barcode, a phone with
+# its country code). 20-22 and bpost's 24 are found without a word (_STRONG_TRACKING).
+_WEAK_TRACKING = re.compile(r"(?<![0-9])(?:[0-9]{14,19}|[0-9]{12}|[0-9]{10})", _FLAGS)
+_GLS_TRACKING = re.compile(r"(?<![0-9])[0-9]{11}", _FLAGS)
+_EVRI = re.compile(r"[HT][0-9A-Z]{15}", _FLAGS)  # Evri (Hermes UK): 16 characters from H or T, mostly digits
 _TRACKING_CONTEXT = re.compile(
-    r"\b(?:track\w*|trk|fedex|fed ex|dhl|ups|usps|waybill|awb|courier|shipment|parcel|consignment)\b",
-    _FLAGS,
-)
-_AMAZON_LOGISTICS = re.compile(r"TBA ?[0-9]{12}", _FLAGS)  # Amazon Logistics (Amazon Shipping): TBA + 12 digits
+    r"\b(?:track\w*|trk|fedex|fed ex|dhl|ups|usps|waybill|awb|courier|shipment|parcel|consignment"
+    r"|royal mail|canada post|china post|ems|evri|hermes|gls|dpd|bpost|colissimo|chronopost|la poste|correos|seur|poste italiane|post\\.at|post ag|sf express"
+    r"|sendung\w*|paket\w*|p\u00e4ckchen|zusteller|suivi|colis|transporteur|livreur"
+    r"|seguimiento|env[i\u00ed]o|paquete|mensajero|transportista|tracciamento|spedizione|pacco|corriere|raccomandata)\b"
+    r"|\u00f6sterreichische post|\u5feb\u9012|\u7269\u6d41|\u8fd0\u5355|\u987a\u4e30|\u5305\u88f9|\u8ffd\u8e2a|\u8ddf\u8e2a",
+    re.IGNORECASE,
+)  # (Chinese: 快递 express, 物流 logistics, 运单 waybill, 顺丰 SF, 包裹 parcel, 追踪/跟踪 tracking)
+_GLS_CONTEXT = re.compile(r"\bgls\b", _FLAGS)
+_EVRI_CONTEXT = re.compile(r"\b(?:evri|hermes)\b", _FLAGS)
+# A phone word right before bare digits makes them a phone number, whatever else the message says.
+_PHONE_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:phone|tel|telephone|call|mobile|cell|fax|whatsapp|telefon\w*|handy\w*|rufnummer|t\u00e9l\u00e9phone"
+    r"|telephone|portable|tel\u00e9fono|m\u00f3vil|movil|cellulare)(?!\w)|\u7535\u8bdd|\u624b\u673a|\u8054\u7cfb\u65b9\u5f0f)"
+    r"[ .:=\uff1a]*(?:(?:number|nummer|nr|no|num\u00e9ro|n\u00famero|numero|is|ist|est|es|\u00e8"
+    r"|\u53f7\u7801|\u662f|\u4e3a)(?!\w)[ .:=\uff1a]*)*\Z",
+    re.IGNORECASE,
+)  # (电话 phone, 手机 mobile, 联系方式 contact, 号码 number, 是/为 is)
 
 # -- Postcodes (see find_postcodes for when each counts). The space at the canonical split is optional.
 _GB = re.compile(
@@ -131,13 +166,14 @@ _FOUR = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])", _FLAGS)  # AU (and AT, BE, CH
 
 # "Bestellnummer 1157", "numéro de commande 1157", "número de pedido: 1157", "ordine n. 1157", "订单号1157":
 # the order words of the languages served (bot/language.py), matched as Unicode words. ("单号" alone is
-# left out: "快递单号" is a tracking number.)
+# left out: "快递单号" is a tracking number.) Chinese 是/为 ("is") touch the digits with no space between
+# ("订单号是4501"): a word boundary is asked of the other languages' "ist", "est", "è" only.
 _WORD_ID_INTL = re.compile(
     r"(?:(?<!\w)(?:bestell(?:ung)?s?-?(?:nummer|nr\.?)|bestellung|auftrags-?(?:nummer|nr\.?)"
     r"|(?:num[ée]ro|n[°º]|no\.?) de (?:commande|pedido)|commande|pedido"
     r"|(?:numero|n[°º.]?) (?:d['’]ordine|dell['’]ordine|ordine)|ordine(?: n[°º.]?)?)(?!\w)"
     r"|订单编号|订单号码|订单号|订单)"
-    r"\s*(?:(?:ist|lautet|est|es|è|是|为)(?!\w)\s*)?[:=#：]?\s*(?P<id>[0-9]{4,10})(?![0-9])",
+    r"\s*(?:(?:(?:ist|lautet|est|es|è)(?!\w)|是|为)\s*)?[:=#：]?\s*(?P<id>[0-9]{4,10})(?![0-9])",
     re.IGNORECASE,
 )
 
@@ -149,7 +185,7 @@ _POSTCODE_WORD = (
     r"|code postal|c[o\u00f3]digo postal|codice postale|\u3012|邮编|邮政编码)"
 )
 _POSTCODE_BEFORE = re.compile(
-    rf"(?:(?<!\w){_POSTCODE_WORD}(?!\w)|邮编|邮政编码)[ :=,-]*(?:(?:(?:is|was|it[\u2019']?s)(?!\w)|是|为)[ :=,-]*)*\Z",
+    rf"(?:(?<!\w){_POSTCODE_WORD}(?!\w)|邮编|邮政编码)[ :=,-]*(?:(?:(?:is|was|it[\u2019']?s|ist|lautet|est|es|è)(?!\w)|是|为)[ :=,-]*)*\Z",
     _WORD_FLAGS
 )
 # ... or right after it ("2000 is my postcode", "3011 AD (postcode)"); not a bare "zip" or "cap": "20 zip ties"
@@ -278,14 +314,7 @@ def _candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
     for m in _WORD_ID_INTL.finditer(norm):
         if _free(norm, m.start("id"), m.end("id"), allow_before=" :=#"):
             yield 2, ORDER_ID, m.start("id"), m.end("id"), "#" + m.group("id")
-    for pattern in (_UPS, _USPS, _S10, _AMAZON_LOGISTICS):
-        for m in pattern.finditer(norm):
-            if _free(norm, m.start(), m.end()):
-                yield 3, TRACKING_NUMBER, m.start(), m.end(), m.group().replace(" ", "").upper()
-    if _TRACKING_CONTEXT.search(norm):
-        for m in _WEAK_TRACKING.finditer(norm):
-            if _free(norm, m.start(), m.end()):
-                yield 4, TRACKING_NUMBER, m.start(), m.end(), m.group()
+    yield from _tracking_candidates(norm)
     for pattern in _AMOUNTS:
         for m in pattern.finditer(norm):
             if not _free(norm, m.start(), m.end()):
@@ -296,6 +325,37 @@ def _candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
             if value is not None:
                 yield 5, AMOUNT, m.start(), m.end(), value
     yield from _postcode_candidates(norm)
+
+
+def _tracking_candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
+    """Tracking numbers in a sentence, with the rules of `find_tracking_numbers`."""
+    for pattern in _STRONG_TRACKING:
+        for m in pattern.finditer(norm):
+            if _free(norm, m.start(), m.end()):
+                yield 3, TRACKING_NUMBER, m.start(), m.end(), m.group().replace(" ", "").upper()
+    context = _TRACKING_CONTEXT.search(norm) is not None
+    for m in _S10.finditer(norm):
+        holds = _s10_check_digit_holds(m.group())
+        if _free(norm, m.start(), m.end()) and (holds or context):
+            yield 3 if holds else 4, TRACKING_NUMBER, m.start(), m.end(), m.group().upper()
+    if not context:
+        return
+    gls = _GLS_CONTEXT.search(norm) is not None
+    for pattern in (_WEAK_TRACKING, _GLS_TRACKING) if gls else (_WEAK_TRACKING,):
+        for m in pattern.finditer(norm):
+            if _free(norm, m.start(), m.end()) and not _PHONE_BEFORE.search(norm, max(0, m.start() - 30), m.start()):
+                yield 4, TRACKING_NUMBER, m.start(), m.end(), m.group()
+    if _EVRI_CONTEXT.search(norm):
+        for m in _EVRI.finditer(norm):
+            if _free(norm, m.start(), m.end()) and len(_digits(m.group())) >= 10:
+                yield 4, TRACKING_NUMBER, m.start(), m.end(), m.group().upper()
+
+
+def _s10_check_digit_holds(code: str) -> bool:
+    """UPU S10: the 8 serial digits weighted 8 6 4 2 3 5 9 7; check = 11 - sum mod 11, 10 -> 0, 11 -> 5."""
+    serial, check = code[2:10], int(code[10])
+    remainder = 11 - sum(int(d) * w for d, w in zip(serial, _S10_WEIGHTS)) % 11
+    return check == {10: 0, 11: 5}.get(remainder, remainder)
 
 
 def _postcode_candidates(norm: str) -> Iterator[Tuple[int, str, int, int, str]]:
@@ -466,6 +526,8 @@ def find_postcodes(text: str) -> List[Span]:
       4 digits (AU `2000`, also after an Australian state: "Sydney NSW 2000"): a year, a quantity or part
         of an order number otherwise;
       Japan `100-0001`, `1000001` only after the postal mark (`〒100-0001`) or a postcode word (-> `100-0001`);
+      6 digits (China `200040`; India, Singapore, Russia alike) only after 邮编 or 邮政编码: an amount, a phone's
+        part or a reference otherwise;
       an Eircode whose last 4 are all letters or all digits, and the Dutch codes the rule above skips.
     Never: anything touching a letter, digit or joining character (`#1001`, `12-34567-89012`, `$94107`,
     `94107.50`), and nothing an order id, email, tracking number or amount already covers (`order 10001`).
@@ -480,14 +542,14 @@ def parse_postcode(text: str) -> Optional[str]:
 
     More permissive than `find_postcodes`: when the answer is only a postcode, maybe after a few words
     ("it's", "my postcode is", "zip:") and before "thanks", any shape above counts without a postcode
-    word, spaced anyhow (`2000`, `2026`, `3011ad`, `S W 1 A 1 A A`, `100-0001`). Not an answer typed in
+    word, spaced anyhow (`2000`, `2026`, `3011ad`, `S W 1 A 1 A A`, `100-0001`, `200040`). Not an answer typed in
     fullwidth forms: a bare fullwidth number is the look-alike `parse_order_id` refuses.
     """
     found = find_postcodes(text)
     if found:
         return _single(found)
     norm = normalise(text)
-    if len(norm) > 200 or _fullwidth(text):
+    if len(norm) > 200 or _fullwidth(text.translate(_SENTENCE_MARKS)):
         return None
     code = norm[_ANSWER_LEAD.match(norm).end():]
     tail = _ANSWER_TAIL.search(code)
@@ -495,6 +557,8 @@ def parse_postcode(text: str) -> Optional[str]:
     return _answer_postcode(code)
 
 
+# Full-width punctuation a Chinese keyboard types around any answer ("610000，谢谢"): no look-alike of a code.
+_SENTENCE_MARKS = dict.fromkeys(map(ord, "，！？：；（）"))
 _ANSWER_LEAD = re.compile(
     r"\A(?:(?:yes|yeah|yep|yup|sure|ok|okay|hi|hello|hey|so|um|uh|er|well|it[\u2019']?s|it is|that[\u2019']?s"
     r"|that is|this is|here[\u2019']?s|here is|here you go|here you are|i live in|my|our|the|is|was"
@@ -502,7 +566,7 @@ _ANSWER_LEAD = re.compile(
     _WORD_FLAGS,
 )
 _ANSWER_TAIL = re.compile(
-    r"(?:[ ,.;:!?)\]\"']|(?<!\w)(?:thanks|thank you|thx|ty|cheers|please|pls"
+    r"(?:[ ,.;:!?)\]\"'\u3002]|(?<!\w)(?:thanks|thank you|thx|ty|cheers|please|pls|谢谢|多谢|谢了"
     r"|(?:(?:is|was) )?(?:(?:my|the|our) )?(?:post(?:al)? ?code|zip ?code|eircode|plz))(?!\w))+\Z",
     _WORD_FLAGS,
 )
@@ -520,23 +584,35 @@ def _answer_postcode(code: str) -> Optional[str]:
         return _jp_value(code)
     if _ZIP.fullmatch(code):
         return _zip_value(code)
-    return code if _FOUR.fullmatch(code) else None
+    return code if _FOUR.fullmatch(code) or _CN.fullmatch(code) else None
 
 
 def find_tracking_numbers(text: str) -> List[Span]:
-    """UPS `1Z…`, USPS 20-22 digits (`9400…`, also in groups of 4), UPU S10 (Royal Mail `RR473124829GB`,
-    `EC123456789US`), Amazon Logistics `TBA` + 12 digits; FedEx 12/15 and DHL 10 digits only near a
-    tracking or carrier word (bare digits are more often order ids or phone numbers). Upper-cased."""
+    """Tracking numbers, upper-cased, blanks removed.
+
+    Always found (their shape is rare in other text): UPS `1Z…`; USPS 20-22 digits (`9400…`, also in groups
+    of 4; DHL Paket's 20-digit `00340434…` and Post AT's 22 digits have this shape too); UPU S10 with a
+    valid check digit (Royal Mail `RR473124829GB`, La Poste `LA…FR`, Correos `…ES`, bpost `…BE`, Post AT
+    `…AT`, Poste Italiane `…IT`, DHL `…DE`); SF Express `SF` + 12-13 digits; La Poste / Colissimo 13
+    characters, a digit, a letter and 11 digits (`6A12345678901`, `8R…`); Correos 23 (`PQ4F6P…T`); bpost 24
+    digits from `3232`; DHL Paket `JJD`/`JVGL` + digits; Hermes `H` + 19 digits; Amazon Logistics `TBA` + 12.
+    Only near a tracking or carrier word of any language served ("tracking", "Sendungsnummer", "colis",
+    "seguimiento", "spedizione", "快递单号", "DHL", "顺丰"…), as bare digits are more often an order number or a
+    phone: 10, 12 or 14-19 digits (DHL Express, FedEx, DHL Paket, SF Express, DPD, Hermes, Post AT), 11 near
+    "GLS", Evri's 16 characters near "Evri"/"Hermes", and an S10 whose check digit fails. Never digits right after a phone word ("Tel. 0891234567", "电话13812345678"), nor 4-6 digits
+    (order numbers, postcodes). Letters and digits are ASCII after NFKC, so a number typed in full-width
+    forms (`ＳＦ１２３…` on a Chinese keyboard) is read as typed in ASCII, as postcodes are.
+    """
     return _find(text, TRACKING_NUMBER)
 
 
 def parse_tracking_number(text: str) -> Optional[str]:
-    """The one tracking number in an answer; a bare answer of 10, 12 or 15 digits counts too."""
+    """The one tracking number in an answer; a bare answer of 10, 12 or 14-19 digits counts too."""
     found = _single(find_tracking_numbers(text))
     if found is not None:
         return found
     bare = _bare(text)
-    return bare if re.fullmatch(r"[0-9]{15}|[0-9]{12}|[0-9]{10}", bare, re.ASCII) else None
+    return bare if _WEAK_TRACKING.fullmatch(bare) else None
 
 
 def find_amounts(text: str) -> List[Span]:

@@ -43,6 +43,7 @@ import httpx
 from bot.models import (Customer, Fulfillment, MarketplaceRefund, Money, Order, OrderLine, OrderStatus,
                         SalesChannel)
 from bot.ports import OrderPage, SourceError
+from bot.tracking import carrier_named
 from integrations.fields import Malformed, amount, currency, items_of, obj, quantity, text, timestamp
 from integrations.http import RetryPolicy
 from integrations.source_http import (
@@ -181,9 +182,13 @@ def _value(holder: Mapping[str, Any], key: str) -> Tuple[Optional[Decimal], Opti
 
 
 def carrier_name(code: Optional[str]) -> Optional[str]:
-    """The carrier as a customer reads it and `bot.tracking` finds its page: eBay's codes spell names in
-    capitals with underscores (`ROYAL_MAIL`, `CANADA_POST`: Royal Mail, Canada Post); a code of one
-    word (`UPS`, `USPS`, `DHL`) stays as it is."""
+    """The carrier as a customer reads it and `bot.tracking` finds its page: a carrier `bot.tracking` knows
+    by its own name (`SF_EXPRESS`: SF Express, `DEUTSCHE_POST`: Deutsche Post, `PosteItaliane`: Poste Italiane);
+    otherwise eBay's codes spell names in capitals with underscores (`CANADA_POST`: Canada Post), and a
+    code of one word (`UPS`, `USPS`, `DHL`) stays as it is."""
+    known = carrier_named(code)
+    if known:
+        return known.name
     if not code or "_" not in code:
         return code
     return " ".join(word.capitalize() for word in code.split("_") if word)

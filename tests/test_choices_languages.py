@@ -328,6 +328,35 @@ def test_a_chinese_word_holding_an_item_word_names_no_item():
     assert choices.read_lines("那个包", (bag, SCARF)) == (bag,)
 
 
+# -- Chinese as customers type it: a reason told as a comparison, a garment by its Chinese name, English
+#    words mixed into a Chinese sentence
+
+@pytest.mark.parametrize("text, reason", [
+    ("颜色跟图片上完全不一样", R.NOT_AS_DESCRIBED),  # "different" (不一样) alone, as English's "different"
+    ("我买的是跑鞋，收到的是一双拖鞋", R.WRONG_ITEM),  # "what I received is ..." weakly: a wrong item
+    ("收到的是坏的", R.DAMAGED),  # ... and any real reason after it wins
+    ("收到的是M码，偏小", R.TOO_SMALL),
+])
+def test_chinese_reasons_told_as_a_comparison(text, reason):
+    assert choices.read_reason(text).reason is reason and choices.reason_in(text) is reason
+
+
+def test_a_chinese_garment_name_names_the_english_title():
+    down = OrderLine("L7", "JKT-DOWN", "Down jacket", "apparel", 1, Decimal("159"))
+    gloves = OrderLine("L8", "GLOVE-THERM", "Thermal gloves", "accessories", 1, Decimal("25"))
+    assert mentioned_lines("你好，我想退订单#4501里的羽绒服", (down, gloves)) == (down,)
+    assert read_lines("羽绒服", (down, gloves)) == (down,)
+
+
+@pytest.mark.parametrize("text", ["您好，订单#4501有一件要退", "hi，订单#4501的down jacket想return，size不对"])
+def test_a_return_said_in_chinese_or_mixed_with_english(text):
+    assert reading.goals_in(text.lower()) == ["return"]
+
+
+def test_not_returning_is_no_return():
+    assert reading.goals_in("我不要退款，换一个") == []
+
+
 # -- Items named as customers of the other languages name them: compounds, several English words, numbers
 
 JACKET = OrderLine("L4", "SKU-D", "Softshell jacket", "outerwear", 1, Decimal("90"))
@@ -352,6 +381,77 @@ def test_a_compound_names_the_line_by_its_tail_and_head(text, titles):
 ])
 def test_a_position_typed_in_words(text, position):
     assert read_lines(text, [JACKET, MERINO, HIKING]) == ([JACKET, MERINO, HIKING][position - 1],)
+
+
+# -- Typed answers of the corpus's failure classes: counts in a sentence, reasons, store credit, item words
+
+@pytest.mark.parametrize("text, count", [
+    ("Ich hab 2 Pullover bestellt (#4107) und möchte einen davon zurückschicken", 1),
+    ("ich schicke nur einen zurück", 1), ("je veux en renvoyer un seul", 1), ("je renvoie juste un", 1),
+    ("quiero devolver uno de los dos", 1), ("devuelvo solo uno", 1), ("ne restituisco solo uno", 1),
+    ("ne rendo uno dei due", 1), ("只退一件", 1), ("其中一件有问题", 1),
+    ("Ich hab 2 Pullover bestellt", None), ("ich möchte die Pullover zurückschicken", None),
+    ("ein Pullover ist zu weit", None),  # "ein" is an article: no count
+])
+def test_a_count_tied_to_the_items_in_a_longer_message(text, count):
+    assert choices.quantity_in(text, 2) == count
+
+
+@pytest.mark.parametrize("answer, reason", [
+    ("el color no tiene nada que ver con el de la foto", R.NOT_AS_DESCRIBED),
+    ("il colore è completamente diverso da quello nella foto", R.NOT_AS_DESCRIBED),
+    ("la couleur n'a rien à voir avec la photo du site", R.NOT_AS_DESCRIBED),
+    ("die Farbe passt nicht zum Foto", R.NOT_AS_DESCRIBED),
+    ("il ne me sert à rien en fait", R.CHANGED_MIND), ("ça ne me sert plus", R.CHANGED_MIND),
+])
+def test_reasons_said_in_a_sentence_in_other_languages(answer, reason):
+    assert choices.read_reason(answer).reason is reason and choices.read_reason(answer).confident
+
+
+@pytest.mark.parametrize("answer", ["die jacke, in dem Paket war eine ganz andere drin",
+                                    "mi è arrivato un articolo completamente diverso"])
+def test_a_completely_different_item_is_no_description_gone_wrong(answer):
+    assert choices.read_reason(answer).reason is not R.NOT_AS_DESCRIBED
+
+
+@pytest.mark.parametrize("answer, resolution", [
+    ("un avoir sur mon compte, ça me va", Resolution.STORE_CREDIT), ("du crédit sur mon compte client", Resolution.STORE_CREDIT),
+    ("remboursement sur mon compte", Resolution.REFUND),  # the bank account: a refund still
+])
+def test_store_credit_on_the_customers_account(answer, resolution):
+    assert choices.read_resolution(answer, EVERY) is resolution
+
+
+SANDALS = OrderLine("L7", "SKU-G", "Leather sandals", "shoes", 1, Decimal("65"))
+HAT = OrderLine("L8", "SKU-H", "Straw hat", "accessories", 1, Decimal("30"))
+DOWN = OrderLine("L9", "SKU-I", "Down jacket", "apparel", 1, Decimal("159"))
+GLOVES = OrderLine("L10", "SKU-J", "Thermal gloves", "accessories", 1, Decimal("25"))
+
+
+@pytest.mark.parametrize("text, lines, titles", [
+    ("Hola, quiero devolver las sandalias de mi pedido #4301", (SANDALS, HAT), ["Leather sandals"]),
+    ("je renvoie les sandales", (SANDALS, HAT), ["Leather sandals"]),
+    ("我想退订单#4501的羽绒服", (DOWN, GLOVES), ["Down jacket"]),
+    ("il piumino è troppo grande", (DOWN, GLOVES), ["Down jacket"]),
+])
+def test_sandals_and_down_jackets_in_other_languages(text, lines, titles):
+    assert [line.title for line in mentioned_lines(text, lines)] == titles
+
+
+def test_an_items_name_written_out_is_no_reason():
+    tote = OrderLine("L11", "SKU-K", "Canvas tote bag", "accessories", 1, Decimal("25"))
+    ripped = OrderLine("L12", "SKU-L", "Ripped jeans", "apparel", 1, Decimal("60"))
+    assert choices.reason_in(choices.without_titles("le Canvas tote bag", [tote])) is None
+    assert choices.reason_in(choices.without_titles("the ripped jeans please", [ripped])) is None
+    assert choices.reason_in(choices.without_titles("the Ripped Jeans are too big", [ripped])) is R.TOO_LARGE
+    assert choices.reason_in(choices.without_titles("the tote is torn", [tote])) is R.DAMAGED  # one word: read
+    assert choices.reason_in(choices.without_titles("die Running socks", [SOCKS])) is None  # no English "die"
+
+
+def test_a_spanish_devolucion_of_an_order_is_a_return_request():
+    assert reading.goals_in("devolución del pedido #4301 porfa") == ["return"]
+    assert reading.goals_in("devolución de las sandalias") == ["return"]
+    assert reading.goals_in("devolución del dinero") == []
 
 
 def test_a_mutze_is_a_beanie_however_the_umlaut_is_typed():

@@ -132,3 +132,40 @@ def test_a_corrected_item_is_followed(chat, first, correction):
     assert typed(chat, first)[-1] == "utter_ask_return_reason" and chat.state.task.line_ids == ("L1",)
     assert chat.say(correction, "deny", 0.6)[-1] == "utter_ask_return_reason"
     assert chat.state.task.line_ids == ("L2",)
+
+
+# -- Typed answers the corpus found unread (issue 15): an item to "what would you like to do?", a count said
+# in the first message, a reason typed at the quantity prompt
+
+def _two_sweaters(services):
+    from tests.builders import line, order
+    from bot.models import Customer
+    services.store.upsert_orders([order(
+        line(line_id="L1", sku="SWT-WOOL-L", title="Wool sweater", category="apparel", quantity=2),
+        line(line_id="L2", sku="SCF-WOOL", title="Wool scarf", category="accessories"),
+        order_id="#4107", customer=Customer("stefan.braun@example.de", "Stefan Braun", "01067", "DE"))])
+
+
+def test_an_item_named_to_what_would_you_like_to_do_starts_its_return(chat):
+    chat.say(f"Bestellung {ALICE_ORDER}", **UNSURE)
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_what_to_do"
+    assert typed(chat, "die Running socks")[-1] == "utter_ask_return_reason"
+    assert (chat.state.task.goal, chat.state.task.line_ids) == ("return", ("L2",))
+
+
+def test_a_count_said_in_the_first_german_message_is_kept(chat, services):
+    _two_sweaters(services)
+    chat.say("Ich hab 2 Pullover bestellt (#4107) und möchte einen davon zurückschicken", "request_return")
+    assert chat.say("01067")[-1] == "utter_ask_return_reason"
+    assert (chat.state.task.line_ids, chat.state.task.quantity) == (("L1",), 1)
+
+
+def test_a_reason_and_a_resolution_typed_at_the_quantity_prompt_are_kept(chat, services):
+    _two_sweaters(services)
+    chat.say("Ich möchte die Pullover aus #4107 zurückschicken", "request_return")
+    assert chat.say("01067")[-1] == "utter_ask_quantity"
+    assert typed(chat, "die Pullis sind zu weit")[-1] == "utter_ask_quantity"
+    assert typed(chat, "Geld zurück")[-1] == "utter_ask_quantity"
+    assert typed(chat, "einen")[-1] == "utter_rma_issued"
+    (rma,) = chat.rmas("#4107")
+    assert (rma.quantity, rma.reason.value, rma.resolution.value) == (1, "too_large", "refund")

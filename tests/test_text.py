@@ -215,7 +215,7 @@ def test_numbers_that_belong_to_something_else_are_not_postcodes(text):
         ("1Z 999 AA1 01 2345 6784", "1Z999AA10123456784"),
         ("usps 9400111899562734103311", "9400111899562734103311"),
         ("9400 1118 9956 2734 1033 11", "9400111899562734103311"),
-        ("EC123456789US", "EC123456789US"),
+        ("EC123456785US", "EC123456785US"),  # S10 with its check digit (…789 fails it: see below)
         ("dhl tracking 1234567890", "1234567890"),
         ("fedex 123456789012 stuck", "123456789012"),
         ("FedEx tracking number 123456789012345", "123456789012345"),

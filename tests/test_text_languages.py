@@ -23,6 +23,8 @@ def found(text):
     ("ordine n. 1157, CAP 00184", [("order_id", "#1157"), ("postcode", "00184")]),
     ("订单#1157我想退掉", [("order_id", "#1157")]),
     ("订单号1157", [("order_id", "#1157")]),
+    ("订单号是4501", [("order_id", "#4501")]),  # 是 ("is") touches the digits: Chinese has no spaces
+    ("我的订单号为1157，想退货", [("order_id", "#1157")]),
     ("订单114-3941689-8772232什么时候到", [("order_id", "114-3941689-8772232")]),
     ("我的邮箱是wang.fang@example.cn，谢谢", [("email", "wang.fang@example.cn")]),
     ("我的邮编是200120", [("postcode", "200120")]),
@@ -58,5 +60,21 @@ def test_a_fullwidth_number_outside_chinese_text_or_of_mixed_width_stays_a_look_
     assert parse_order_id(text) is None
 
 
+@pytest.mark.parametrize("answer", ["200040", "610000", " 100020 ", "018956", "610000，谢谢", "610000。"])
+def test_six_digits_alone_answer_the_postcode_question(answer):
+    """A Chinese (or Indian, Singaporean) customer asked for the email or postcode types the postcode
+    alone (maybe with thanks); inside a sentence six digits still need 邮编 (test above)."""
+    assert parse_postcode(answer) == answer.strip()[:6]
+
+
 def test_a_bare_fullwidth_answer_is_still_no_postcode_nor_order():
     assert parse_postcode("＃１１５７") is None and parse_order_id("１１５７") is None
+
+
+@pytest.mark.parametrize("text, postcode", [
+    ("meine PLZ ist 1070, Wien", "1070"), ("meine PLZ lautet 8010", "8010"), ("mon code postal est 1000, Bruxelles", "1000"),
+    ("mi código postal es 28013", "28013"), ("il mio CAP è 00184", "00184"),
+])
+def test_a_postcode_after_the_languages_is(text, postcode):
+    assert found(text) == [("postcode", postcode)]
+    assert parse_postcode(text) == postcode

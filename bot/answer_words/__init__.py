@@ -13,6 +13,11 @@ to two words, "?" makes a cue weak. Words are written as natives type them, with
 the readers fold accents ("zurück" = "zuruck" = "zurueck", "rembolso" vs "réembolso" is a typo away),
 drop apostrophes ("d'accord" = "daccord") and forgive one slip in longer words ("remboursment").
 Chinese has no spaces: its words are found as substrings (the longest first) and then read as words.
+
+`NOUNS` is the one table that is no cue list: a glossary from the item words customers type ("Turnschuhe",
+"doudoune", "zapatillas", "piumino", "羽绒服") to the English words of product titles, "a|b" when the word
+covers several or a second title word tells two items apart. Every store title is reachable from every
+language by its head noun (tests/test_item_words.py says which few are not, and why).
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ REASONS = [
     ("not_as_described", "nicht wie beschrieben|abgebildet|erwartet|angegeben, sieht ~ anders aus, anders als ~ bild|foto|"
                          "beschreibung|abbildung|erwartet, entspricht nicht, billig, minderwertig, schlechte qualität, "
                          "fälschung, fake, ?qualität, ?beschreibung, ?material, ?stoff, farbe ~ anders, "
-                         "farbe stimmt nicht, nicht wie auf dem bild"),
+                         "farbe stimmt nicht, nicht wie auf dem bild, ?foto, ?bild"),
     ("changed_mind", "gefällt|gefallen ~ nicht, mag ~ nicht, brauche|brauch|will|benötige ~ nicht mehr, "
                      "nicht mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
                      "überlegt, vertan, verklickt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
@@ -82,14 +82,115 @@ BOTH = "beide, beiden, beides"
 ALL = "alle, alles, allen, sämtliche, komplett"
 EXCEPT = "außer, ausser"  # all but these
 VAGUE = "hälfte, halb, halbe, einige, paar, manche, mehrere"  # no count: "half", "some"
-NOUNS = {"yogamatte": "mat", "matte": "mat", "lesegerät": "reader", "ereader": "ereader", "schuhe": "shoe", "schuh": "shoe", "stiefel": "boot", "stiefeletten": "boot", "socken": "sock",
-         "strümpfe": "sock", "hose": "trouser", "hosen": "trouser", "jeans": "jean", "jacke": "jacket",
-          "hemd": "shirt", "tshirt": "tshirt", "shirt": "shirt", "pullover": "sweater",
-         "pulli": "sweater", "kleid": "dress", "tasche": "bag", "rucksack": "backpack",
-         "mütze": "beanie|hat|cap", "handschuhe": "glove", "schal": "scarf", "gürtel": "belt",
-         "uhr": "watch", "kopfhörer": "headphone", "kabel": "cable", "hülle": "case", "lampe": "lamp",
-         "tastatur": "keyboard", "maus": "mouse", "turnschuhe": "sneaker", "sneaker": "sneaker",
-         "badeanzug": "swimsuit", "kapuzenpulli": "hoodie", "hoodie": "hoodie"}
+COUNT_AFTER = "davon, von beiden, von den, von denen, von ihnen, stück, stk, exemplar"  # a count of items: "einen davon"
+ONLY = "nur, bloß, bloss, lediglich, genau"  # before a count: "nur einen"
+# -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
+# title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
+# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
+# one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
+# of four letters or more are also read as the tail of a compound, so they must not end common German words.
+# German compounds are read by their longest key tail ("Softshelljacke" -> jacke); one whose head matters is a key.
+# Held back while English sentences are read with these tables: "slip" (return slip), "shopper".
+NOUNS = {
+    # clothing
+    "jacke": "jacket", "jacken": "jacket", "mantel": "coat", "mäntel": "coat", "parka": "parka|jacket",
+    "parkas": "parka|jacket", "anorak": "jacket", "windjacke": "jacket", "windbreaker": "jacket",
+    "steppjacke": "jacket", "regenjacke": "jacket|rain", "regenjacken": "jacket|rain", "regenmantel": "coat|rain",
+    "daunenjacke": "jacket|down", "daunenjacken": "jacket|down", "daunenweste": "vest|down", "weste": "vest",
+    "westen": "vest", "gilet": "vest|gilet", "lederjacke": "jacket|leather", "jeansjacke": "jacket|denim",
+    "laufjacke": "jacket|running", "softshelljacke": "jacket|softshell", "trenchcoat": "coat|trench",
+    "trench": "coat|trench", "wollmantel": "coat|wool", "blazer": "blazer|jacket", "sakko": "blazer|jacket",
+    "anzug": "suit", "hose": "trouser", "hosen": "trouser", "leinenhose": "trouser|linen", "jeans": "jean",
+    "jeanshose": "jean", "shorts": "short", "radlerhose": "short|cycling", "radhose": "short|cycling",
+    "radlershorts": "short|cycling", "leggings": "legging", "leggins": "legging", "jogginghose": "trouser|jogger",
+    "rock": "skirt", "röcke": "skirt", "minirock": "skirt", "jeansrock": "skirt|denim", "kleid": "dress",
+    "kleider": "dress", "sommerkleid": "dress", "seidenkleid": "dress|silk", "hemd": "shirt", "hemden": "shirt",
+    "leinenhemd": "shirt|linen", "bluse": "blouse|shirt", "blusen": "blouse|shirt", "tshirt": "tshirt|shirt",
+    "tshirts": "tshirt|shirt", "shirt": "tshirt|shirt", "shirts": "tshirt|shirt", "top": "top", "trikot": "jersey",
+    "trikots": "jersey", "radtrikot": "jersey|cycling", "fahrradtrikot": "jersey|cycling",
+    "rugbytrikot": "jersey|rugby", "pullover": "sweater", "pulli": "sweater", "pullis": "sweater",
+    "pulover": "sweater", "strickpullover": "sweater|jumper", "strickpulli": "sweater|jumper",
+    "wollpullover": "sweater|wool", "wollpulli": "sweater|wool", "sweatshirt": "sweatshirt|sweater",
+    "sweater": "sweatshirt|sweater", "kapuzenpulli": "hoodie", "kapuzenpullover": "hoodie", "hoodie": "hoodie",
+    "hoodies": "hoodie", "strickjacke": "cardigan", "badeanzug": "swimsuit", "badehose": "trunk|short",
+    "bikini": "bikini", "bh": "bra|bralette", "bralette": "bralette", "unterwäsche": "underwear",
+    "unterhose": "brief|boxer|underwear", "unterhosen": "brief|boxer|underwear", "boxershorts": "boxer|short",
+    "schlafanzug": "pyjama", "pyjama": "pyjama", "bademantel": "robe", "socken": "sock", "socke": "sock",
+    "strümpfe": "sock", "strumpf": "sock", "sneakersocken": "sock|ankle", "füßlinge": "sock|ankle",
+    "laufsocken": "sock|running", "strumpfhose": "tights", "hosentasche": "trouser",
+    # shoes
+    "schuhe": "shoe", "schuh": "shoe", "laufschuhe": "shoe|running", "wanderschuhe": "boot|shoe|hiking",
+    "turnschuhe": "sneaker|shoe", "sportschuhe": "sneaker|shoe", "sneaker": "sneaker", "sneakers": "sneaker",
+    "stiefel": "boot", "stiefeletten": "boot", "boots": "boot", "wanderstiefel": "boot|hiking",
+    "chelseaboots": "boot|chelsea", "sandalen": "sandal", "sandale": "sandal", "latschen": "slide|slipper|sandal",
+    "schlappen": "slide|slipper|sandal", "badelatschen": "slide|slipper|sandal", "hausschuhe": "slipper",
+    "pantoffeln": "slipper", "espadrilles": "espadrille", "flipflops": "flipflop|sandal",
+    # accessories
+    "mütze": "beanie|hat|cap", "mützen": "beanie|hat|cap", "strickmütze": "beanie|cap|knitted",
+    "wollmütze": "beanie|cap|knitted", "beanie": "beanie", "hut": "hat", "hüte": "hat", "strohhut": "hat|straw",
+    "kappe": "cap", "cap": "cap", "basecap": "cap", "schirmmütze": "cap", "schiebermütze": "cap|flat",
+    "schal": "scarf", "schals": "scarf", "halstuch": "scarf", "wollschal": "scarf|wool", "seidenschal": "scarf|silk",
+    "seidentuch": "scarf|silk", "handschuhe": "glove", "handschuh": "glove", "lederhandschuhe": "glove|leather",
+    "gürtel": "belt", "ledergürtel": "belt|leather", "krawatte": "tie", "portemonnaie": "wallet",
+    "portmonee": "wallet", "geldbörse": "wallet", "geldbeutel": "wallet", "brieftasche": "wallet",
+    "sonnenbrille": "sunglasses", "brille": "glasses", "regenschirm": "umbrella", "schirm": "umbrella",
+    "halskette": "necklace", "armband": "bracelet", "ohrringe": "earring", "schlüsselanhänger": "keyring",
+    "schlüsselring": "keyring", "uhr": "watch", "armbanduhr": "watch", "smartwatch": "watch|smart",
+    # bags
+    "tasche": "bag", "taschen": "bag", "handtasche": "bag", "umhängetasche": "bag|crossbody",
+    "stoffbeutel": "tote|bag", "jutebeutel": "tote|bag", "stofftasche": "tote|bag", "rucksack": "backpack|daypack",
+    "rucksäcke": "backpack|daypack", "koffer": "suitcase",
+    # electronics
+    "kopfhörer": "headphone|earbud", "ohrhörer": "earbud", "earbuds": "earbud", "kopfhörerständer": "stand|headphone",
+    "kopfhörerhalter": "stand|headphone", "ständer": "stand", "lautsprecher": "speaker", "ladegerät": "charger",
+    "netzteil": "charger", "kabel": "cable", "ladekabel": "cable", "hülle": "case", "schutzhülle": "case",
+    "etui": "case", "handyhülle": "case|phone", "ladecase": "case|charging", "ladeetui": "case|charging",
+    "displayschutz": "protector|screen", "schutzfolie": "protector|screen", "panzerglas": "protector|screen",
+    "tastatur": "keyboard", "maus": "mouse", "bildschirm": "monitor|screen", "kamera": "camera",
+    "actioncam": "camera|action", "lesegerät": "ereader|reader", "ebookreader": "ereader|reader",
+    "ereader": "ereader|reader", "luftreiniger": "purifier|air", "ventilator": "fan", "föhn": "dryer", "fön": "dryer",
+    "haartrockner": "dryer", "glühbirne": "bulb", "birne": "bulb", "leuchtmittel": "bulb",
+    "ersatzbirne": "bulb|spare", "lampe": "lamp", "lampen": "lamp", "leuchte": "lamp", "stehlampe": "lamp",
+    "tischlampe": "lamp|table", "schreibtischlampe": "lamp|desk", "licht": "light", "lichter": "light",
+    "fahrradlicht": "light|bike", "fahrradlichter": "light|bike", "fahrradbeleuchtung": "light|bike",
+    "kerze": "candle", "kerzen": "candle", "duftkerze": "candle",
+    # home and kitchen
+    "teekanne": "teapot", "kanne": "pot|teapot", "espressokanne": "pot|moka", "mokkakanne": "pot|moka",
+    "wasserkocher": "kettle", "topf": "pot", "töpfe": "pot", "kochtopf": "pot", "pfanne": "pan|skillet",
+    "messer": "knife", "kochmesser": "knife", "mixer": "mixer|blender", "standmixer": "blender|mixer",
+    "küchenmaschine": "mixer|stand", "reiskocher": "cooker|rice", "kaffeemühle": "grinder|coffee",
+    "milchaufschäumer": "frother|milk", "aufschäumer": "frother|milk", "kaffeemaschine": "machine|coffee",
+    "espressomaschine": "machine|espresso", "siebträger": "machine|espresso", "toaster": "toaster", "waage": "scale",
+    "küchenwaage": "scale", "flasche": "bottle", "flaschen": "bottle", "trinkflasche": "bottle",
+    "wasserflasche": "bottle", "thermosflasche": "bottle|insulated", "isolierflasche": "bottle|insulated",
+    "becher": "mug|cup", "tasse": "cup|mug", "tassen": "cup|mug", "espressotassen": "cup|espresso",
+    "espressotasse": "cup|espresso", "glas": "glass", "gläser": "glass", "weinglas": "glass|wine",
+    "weingläser": "glass|wine", "einmachgläser": "jar|glass", "vorratsgläser": "jar|glass", "schüssel": "bowl",
+    "schüsseln": "bowl", "schale": "bowl", "schalen": "bowl", "rührschüssel": "bowl|mixing",
+    "rührschüsseln": "bowl|mixing", "teller": "plate", "teeservice": "tea", "teeset": "tea", "vase": "vase",
+    "vasen": "vase", "blumenvase": "vase", "handtuch": "towel", "handtücher": "towel", "badetuch": "towel",
+    "strandtuch": "towel|beach", "strandhandtuch": "towel|beach", "decke": "blanket", "kissen": "cushion|pillow",
+    "organizer": "organiser|organizer", "notizbuch": "notebook", "notizbücher": "notebook", "heft": "notebook",
+    "füller": "pen|fountain", "füllfederhalter": "pen|fountain", "kuli": "pen", "kugelschreiber": "pen",
+    "teeprobe": "sampler|tea", "probierset": "sampler|tea", "kaffeebohnen": "bean|coffee", "schokolade": "chocolate",
+    "kochbuch": "cookbook", "geschenkkarte": "card|gift", "geschenkgutschein": "card|gift",
+    "lizenzschlüssel": "key|licence", "lizenz": "licence",
+    # sport
+    "fahrrad": "bike", "fahrradhelm": "helmet|bike", "helm": "helmet", "yogamatte": "mat|yoga", "matte": "mat",
+    "ball": "ball", "zelt": "tent", "handgelenkauflage": "rest|wrist", "handballenauflage": "rest|wrist",
+    # beauty, toys
+    "lippenbalsam": "balm|lip", "lippenpflege": "balm|lip", "lippenstift": "lipstick", "creme": "cream",
+    "parfüm": "perfume", "parfum": "perfume", "spielzeug": "toy", "puzzle": "puzzle", "puppe": "doll",
+    "kuscheltier": "toy|teddy", "bausteine": "brick",
+    # materials (with the item: "die Jacke aus Leder")
+    "leder": "leather", "wolle": "wool", "seide": "silk", "leinen": "linen", "baumwolle": "cotton",
+    "porzellan": "porcelain", "keramik": "ceramic",
+    # books, keys (the English word also reads: "E-Book", "Webcam")
+    "buch": "book|cookbook", "bücher": "book|cookbook", "schlüssel": "key|keyring", "lego": "brick|lego",
+    # more: colloquial and compound words whose head matters
+    "adiletten": "slide|sandal", "kapuzenjacke": "hoodie|sweatshirt", "sweatjacke": "hoodie|sweatshirt",
+    "thermoskanne": "bottle|insulated",
+}
 
 # -- bot.conversation.reading / manager (regular expressions over the lower-case words)
 QUESTION_START = (r"wie", r"wann", r"wo", r"warum", r"wieso", r"weshalb", r"wer", r"welche[rsnm]?", r"wieviele?n?",

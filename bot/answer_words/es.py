@@ -19,7 +19,7 @@ REASONS = [
     ("not_as_described", "no es como ~ foto|fotos|descripción|anuncio|web|imagen, diferente ~ foto|fotos|descripción|"
                          "imagen, distinto ~ foto|fotos|descripción|imagen, no coincide, no corresponde, "
                          "mala calidad, calidad mala, baja calidad, falso, falsa, imitación, ?calidad, "
-                         "?descripción, ?material, ?tela, no es lo que esperaba, decepcionado, decepcionada"),
+                         "?descripción, ?material, ?tela, ?foto, ?fotos, ?imagen, no es lo que esperaba, decepcionado, decepcionada"),
     ("changed_mind", "cambié de opinión, cambie de opinion, cambiado de opinión, ya no lo quiero, ya no la quiero, "
                      "ya no lo necesito, ya no la necesito, no lo necesito, no lo quiero, no me gusta, no me gustó, "
                      "no me convence, me arrepentí, arrepentido, arrepentida, por error, error, sin querer, "
@@ -71,13 +71,87 @@ BOTH = "los dos, las dos, ambos, ambas, los 2, las 2"
 ALL = "todos, todas"  # not "todo": "llegó todo roto", "eso es todo"
 EXCEPT = "excepto, menos, salvo"  # all but these
 VAGUE = "mitad, algunos, algunas, varios, varias"  # no count: "half", "some"
-NOUNS = {"esterilla": "mat", "lector": "reader", "zapatos": "shoe", "zapato": "shoe", "zapatillas": "sneaker", "botas": "boot", "botines": "boot",
-         "calcetines": "sock", "pantalón": "trouser", "pantalones": "trouser", "vaqueros": "jean",
-         "chaqueta": "jacket", "abrigo": "coat", "camisa": "shirt", "camiseta": "tshirt", 
-         "suéter": "sweater", "sudadera": "hoodie", "vestido": "dress", "falda": "skirt", "bolso": "bag",
-         "mochila": "backpack", "gorro": "hat", "sombrero": "hat", "guantes": "glove", "bufanda": "scarf",
-         "cinturón": "belt", "reloj": "watch", "auriculares": "headphone", "cable": "cable", "funda": "case",
-         "lámpara": "lamp", "teclado": "keyboard", "ratón": "mouse", "bañador": "swimsuit"}
+COUNT_AFTER = "de ellos, de ellas, de los dos, de las dos, solo, sólo, solamente, unidad, unidades, pieza, piezas"  # "uno de ellos"
+ONLY = "solo, sólo, solamente, únicamente"  # before a count: "solo uno"
+# -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
+# title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
+# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
+# one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
+# of four letters or more are also read as the tail of a compound, so they must not end common German words.
+# Left out: "té" (folds to "te"), "pendientes" (pending), "lentes" (ends "excelentes"), "piel", "olla" (end
+# "beispiel", "controlla"), "juego" (a set is no title word).
+NOUNS = {
+    # ropa
+    "chaqueta": "jacket", "chaquetas": "jacket", "cazadora": "jacket", "cazadoras": "jacket", "chamarra": "jacket",
+    "chamarras": "jacket", "chaquetón": "jacket|coat", "abrigo": "coat", "abrigos": "coat",
+    "plumífero": "jacket|down", "plumíferos": "jacket|down", "anorak": "jacket", "chubasquero": "jacket|rain",
+    "chubasqueros": "jacket|rain", "gabardina": "coat|trench", "parka": "parka|jacket", "chaleco": "vest",
+    "chalecos": "vest", "rebeca": "cardigan", "cárdigan": "cardigan", "suéter": "sweater", "suéteres": "sweater",
+    "sudadera": "sweatshirt|hoodie", "sudaderas": "sweatshirt|hoodie", "pantalón": "trouser", "pantalones": "trouser",
+    "vaqueros": "jean", "tejanos": "jean", "jeans": "jean", "shorts": "short", "bermudas": "short",
+    "culotte": "short|cycling", "culote": "short|cycling", "mallas": "legging", "leggings": "legging",
+    "falda": "skirt", "faldas": "skirt", "vestido": "dress", "vestidos": "dress", "camisa": "shirt",
+    "camisas": "shirt", "blusa": "blouse|shirt", "blusas": "blouse|shirt", "camiseta": "tshirt|jersey",
+    "camisetas": "tshirt|jersey", "playera": "tshirt|jersey", "remera": "tshirt|jersey", "maillot": "jersey",
+    "bañador": "swimsuit|trunk", "bañadores": "swimsuit|trunk", "bikini": "bikini", "sujetador": "bra|bralette",
+    "sujetadores": "bra|bralette", "calzoncillos": "boxer|brief|underwear", "bóxer": "boxer|brief|underwear",
+    "bóxers": "boxer|brief|underwear", "bragas": "brief|underwear", "pijama": "pyjama", "albornoz": "robe",
+    "calcetines": "sock", "calcetín": "sock", "tobilleros": "sock|ankle",
+    # calzado
+    "zapatos": "shoe", "zapato": "shoe", "zapatillas": "sneaker|shoe", "zapatilla": "sneaker|shoe",
+    "deportivas": "sneaker|shoe", "tenis": "sneaker|shoe", "sneakers": "sneaker", "botas": "boot", "bota": "boot",
+    "botines": "boot", "botín": "boot", "sandalias": "sandal", "sandalia": "sandal",
+    "chanclas": "slide|flipflop|sandal", "chancla": "slide|flipflop|sandal", "pantuflas": "slipper",
+    "alpargatas": "espadrille", "alpargata": "espadrille", "mocasines": "loafer",
+    # accesorios
+    "gorro": "beanie|hat", "gorros": "beanie|hat", "gorra": "cap", "gorras": "cap", "boina": "cap|beret",
+    "sombrero": "hat", "sombreros": "hat", "bufanda": "scarf", "bufandas": "scarf", "pañuelo": "scarf",
+    "fular": "scarf", "guantes": "glove", "guante": "glove", "cinturón": "belt", "cinturones": "belt",
+    "cinto": "belt", "corbata": "tie", "cartera": "wallet", "billetera": "wallet", "monedero": "wallet",
+    "gafas": "sunglasses|glasses", "paraguas": "umbrella", "reloj": "watch", "relojes": "watch",
+    "smartwatch": "watch|smart", "inteligente": "smart", "collar": "necklace", "pulsera": "bracelet",
+    "anillo": "ring", "llavero": "keyring",
+    # bolsos
+    "bolso": "bag", "bolsos": "bag", "bolsa": "bag", "bolsas": "bag", "bandolera": "bag|crossbody",
+    "mochila": "backpack|daypack", "mochilas": "backpack|daypack", "maleta": "suitcase", "riñonera": "bag",
+    # electrónica
+    "auriculares": "headphone|earbud", "audífonos": "headphone|earbud", "cascos": "headphone|earbud",
+    "altavoz": "speaker", "altavoces": "speaker", "bocina": "speaker", "parlante": "speaker", "cargador": "charger",
+    "cable": "cable", "cables": "cable", "funda": "case", "fundas": "case", "carcasa": "case", "estuche": "case",
+    "pantalla": "monitor|screen", "monitor": "monitor", "teclado": "keyboard", "ratón": "mouse", "cámara": "camera",
+    "tableta": "tablet", "lector": "ereader|reader", "ereader": "ereader|reader", "purificador": "purifier",
+    "ventilador": "fan", "secador": "dryer", "bombilla": "bulb", "bombillas": "bulb", "bombillo": "bulb",
+    "foco": "bulb", "focos": "bulb", "lámpara": "lamp", "lámparas": "lamp", "flexo": "lamp", "luz": "light",
+    "luces": "light", "vela": "candle", "velas": "candle",
+    # casa y cocina
+    "tetera": "teapot", "hervidor": "kettle", "cafetera": "pot|machine", "sartén": "pan|skillet", "cuchillo": "knife",
+    "cuchillos": "knife", "batidora": "mixer|blender", "licuadora": "blender", "amasadora": "mixer",
+    "arrocera": "cooker|rice", "molinillo": "grinder", "espumador": "frother", "báscula": "scale", "balanza": "scale",
+    "tostadora": "toaster", "botella": "bottle", "botellas": "bottle", "cantimplora": "bottle",
+    "termo": "bottle|insulated", "taza": "cup|mug", "tazas": "cup|mug", "tacitas": "cup|mug", "vaso": "glass|vase",
+    "vasos": "glass|vase", "copa": "glass", "copas": "glass", "tarro": "jar", "tarros": "jar", "frasco": "jar",
+    "frascos": "jar", "bol": "bowl", "boles": "bowl", "cuenco": "bowl", "cuencos": "bowl", "plato": "plate",
+    "platos": "plate", "jarrón": "vase", "florero": "vase", "toalla": "towel", "toallas": "towel", "manta": "blanket",
+    "cojín": "cushion", "almohada": "pillow", "cuaderno": "notebook", "cuadernos": "notebook", "libreta": "notebook",
+    "bolígrafo": "pen", "boli": "pen", "estilográfica": "pen|fountain", "organizador": "organiser",
+    "reposamuñecas": "rest|wrist", "soporte": "stand", "chocolate": "chocolate", "tarjeta": "card", "regalo": "gift",
+    "licencia": "licence",
+    # deporte
+    "bicicleta": "bike", "bici": "bike", "casco": "helmet", "esterilla": "mat", "colchoneta": "mat", "balón": "ball",
+    "pelota": "ball",
+    # belleza, juguetes
+    "sérum": "serum", "crema": "cream", "bálsamo": "balm", "perfume": "perfume", "juguete": "toy", "juguetes": "toy",
+    "puzle": "puzzle", "rompecabezas": "puzzle", "muñeca": "doll", "peluche": "toy|teddy",
+    # materiales ("la chaqueta de cuero")
+    "cuero": "leather", "lana": "wool", "seda": "silk", "lino": "linen", "algodón": "cotton", "paja": "straw",
+    "porcelana": "porcelain", "cerámica": "ceramic",
+    # libros, llaves, café
+    "libro": "book|cookbook", "libros": "book|cookbook", "recetario": "book|cookbook", "llave": "key|keyring",
+    "llaves": "key|keyring", "clave": "key|keyring", "bloques": "brick|lego", "ladrillos": "brick|lego",
+    "lego": "brick|lego", "granos": "bean", "grano": "bean", "muestras": "sampler", "muestrario": "sampler",
+    # more: misspellings, regional words
+    "aretes": "earring", "calsetines": "sock",
+}
 
 QUESTION_START = (r"¿.*", r"cómo", r"cuándo", r"dónde", r"cuánto", r"cuánta", r"cuántos", r"cuál(es)?", r"qué", r"quién",
                   r"como (puedo|hago|se|funciona|devuelvo|cambio)", r"cuanto (tiempo|tarda|cuesta|es)",
@@ -134,5 +208,6 @@ GOALS = {
               r"cu[áa]ndo llega (mi|el) (pedido|paquete)"),
     "exchange": (r"cambiar\w*", r"cambio de talla"),
     "damage": (r"(lleg[óo]|est[áa]|vino) (\w+ )?(roto|rota|dañado|dañada)",),
-    "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n"),
+    "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n",
+               r"devoluci[óo]n (del|de (mi|mis|la|los|las|este|esta|un|una)) (?!dinero|importe|plata|pago)\w+"),
 }

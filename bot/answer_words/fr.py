@@ -26,7 +26,8 @@ REASONS = [
     ("changed_mind", "changé d'avis, change d'avis, plus besoin, n'en ai plus besoin, n'en veux plus, veux plus, "
                      "ne me plaît pas, me plaît pas, me plait pas, plaît pas, plait pas, pas à mon goût, aime pas, "
                      "j'aime pas, erreur, par erreur, commandé deux fois, en double, doublon, moins cher "
-                     "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette"),
+                     "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette, "
+                     "me sert à rien, sert à rien, ne me sert plus, me sert plus, me sert plus à rien, m'est inutile"),
     ("other", "autre raison, autre chose, autre, rien de tout ça, en retard, retard, trop tard, arrivé trop tard, "
               "trop long à arriver, délai"),
     (None, "un grand merci, petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
@@ -39,7 +40,8 @@ RESOLUTIONS = [
     ("exchange", "échange, échanger, échangé, changer, change de taille, changer de taille, changer la taille, "
                  "autre taille, autre couleur, autre modèle, taille au dessus, taille en dessous, en taille, "
                  "une taille plus grande|petite, la taille au dessus, la taille en dessous, taille plus grande|petite, contre ~ taille"),
-    ("store_credit", "avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
+    ("store_credit", "un|mon|en avoir sur mon|le|votre compte, avoir sur mon|le|votre compte, "
+                     "crédit sur mon|le compte, sur mon|le compte client, avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
                      "carte cadeau, bon cadeau, porte monnaie, cagnotte"),
     ("replacement", "remplacement, remplacer, un nouveau, une nouvelle, en renvoyer un, renvoyer un autre"),
     (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir"),
@@ -74,13 +76,83 @@ BOTH = "les deux, tous les deux, toutes les deux, les 2"
 ALL = "tous, toutes, totalité"  # not "tout": "c'est tout", "tout à fait", "merci pour tout"
 EXCEPT = "sauf, excepté, hormis"  # all but these
 VAGUE = "moitié, quelques, certains, certaines, plusieurs"  # no count: "half", "some"
-NOUNS = {"tapis": "mat", "liseuse": "ereader", "chaussures": "shoe", "chaussure": "shoe", "bottes": "boot", "bottines": "boot", "chaussettes": "sock",
-         "pantalon": "trouser", "jean": "jean", "veste": "jacket", "blouson": "jacket", "manteau": "coat",
-         "chemise": "shirt", "teeshirt": "tshirt", "tshirt": "tshirt", 
-         "jupe": "skirt", "sac": "bag", "chapeau": "hat", "gants": "glove", "écharpe": "scarf",
-         "ceinture": "belt", "montre": "watch", "casque": "headphone", "écouteurs": "earbud", "câble": "cable",
-         "coque": "case", "lampe": "lamp", "clavier": "keyboard", "souris": "mouse", "baskets": "sneaker",
-         "maillot": "swimsuit", }
+COUNT_AFTER = "seul, seule, seulement, d entre eux, d entre elles, des deux, sur les deux, pièce, pièces, exemplaire"  # "un seul"
+ONLY = "seulement, juste, uniquement, qu"  # before a count: "juste un", "qu'un"
+# -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
+# title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
+# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
+# one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
+# of four letters or more are also read as the tail of a compound, so they must not end common German words.
+# Held back while English sentences are read with these tables: "pull" ("pull up my order"), "slip",
+# "balance", "robot"; and "thé" (folds to "the"), "livre" ("livré" folds to it), "vélo" (ends "devuélvelo").
+NOUNS = {
+    # vêtements
+    "veste": "jacket", "vestes": "jacket", "blouson": "jacket", "blousons": "jacket", "doudoune": "jacket|down",
+    "doudounes": "jacket|down", "manteau": "coat", "manteaux": "coat", "imperméable": "jacket|rain|coat",
+    "imper": "jacket|rain|coat", "kway": "jacket|rain|coat", "parka": "parka|jacket", "parkas": "parka|jacket",
+    "trench": "coat|trench", "gilet": "cardigan|vest", "gilets": "cardigan|vest", "pantalon": "trouser",
+    "pantalons": "trouser", "jean": "jean", "jeans": "jean", "short": "short", "shorts": "short", "bermuda": "short",
+    "cuissard": "short|cycling", "legging": "legging", "leggings": "legging", "jupe": "skirt", "jupes": "skirt",
+    "robe": "dress", "robes": "dress", "chemise": "shirt", "chemises": "shirt", "chemisier": "blouse|shirt",
+    "tshirt": "tshirt", "teeshirt": "tshirt", "tshirts": "tshirt", "teeshirts": "tshirt",
+    "maillot": "jersey|swimsuit", "maillots": "jersey|swimsuit", "pullover": "sweater|jumper",
+    "sweat": "sweatshirt|hoodie", "sweats": "sweatshirt|hoodie", "sweatshirt": "sweatshirt|hoodie",
+    "hoodie": "hoodie", "tricot": "sweater", "cardigan": "cardigan", "bikini": "bikini", "soutien": "bra|bralette",
+    "brassière": "bra|bralette", "culotte": "brief|underwear", "caleçon": "boxer|short", "caleçons": "boxer|short",
+    "boxer": "boxer|short", "boxers": "boxer|short", "pyjama": "pyjama", "peignoir": "robe", "chaussettes": "sock",
+    "chaussette": "sock", "chausettes": "sock", "socquettes": "sock|ankle", "collant": "tights", "collants": "tights",
+    # chaussures
+    "chaussures": "shoe", "chaussure": "shoe", "baskets": "sneaker|shoe", "basket": "sneaker|shoe",
+    "sneakers": "sneaker", "tennis": "sneaker", "bottes": "boot", "botte": "boot", "bottines": "boot",
+    "bottine": "boot", "boots": "boot", "sandales": "sandal", "sandale": "sandal", "nupieds": "sandal",
+    "tongs": "flipflop|sandal", "claquettes": "slide|sandal", "chaussons": "slipper", "pantoufles": "slipper",
+    "espadrilles": "espadrille", "espadrille": "espadrille", "escarpins": "pump", "mocassins": "loafer",
+    # accessoires
+    "chapeau": "hat", "chapeaux": "hat", "bonnet": "beanie|hat|cap", "bonnets": "beanie|hat|cap", "casquette": "cap",
+    "casquettes": "cap", "béret": "cap|beret", "écharpe": "scarf", "écharpes": "scarf", "foulard": "scarf",
+    "foulards": "scarf", "gants": "glove", "gant": "glove", "moufles": "mitten|glove", "ceinture": "belt",
+    "ceintures": "belt", "cravate": "tie", "portefeuille": "wallet", "lunettes": "sunglasses|glasses",
+    "parapluie": "umbrella", "montre": "watch", "montres": "watch", "connectée": "smart", "connectee": "smart",
+    "collier": "necklace", "bracelet": "bracelet", "bague": "ring", "boucles": "earring",
+    # sacs
+    "sac": "bag", "sacs": "bag", "sacoche": "bag", "cabas": "tote|bag", "totebag": "tote|bag",
+    "bandoulière": "crossbody|bag", "valise": "suitcase",
+    # électronique
+    "casque": "headphone|helmet", "casques": "headphone|helmet", "écouteurs": "earbud|headphone",
+    "écouteur": "earbud|headphone", "oreillettes": "earbud|headphone", "enceinte": "speaker", "enceintes": "speaker",
+    "chargeur": "charger", "câble": "cable", "câbles": "cable", "coque": "case", "étui": "case",
+    "écran": "monitor|screen", "moniteur": "monitor", "clavier": "keyboard", "souris": "mouse", "caméra": "camera",
+    "tablette": "tablet", "ordinateur": "laptop|computer", "liseuse": "ereader|reader", "purificateur": "purifier",
+    "ventilateur": "fan", "ampoule": "bulb", "ampoules": "bulb", "lampe": "lamp", "lampes": "lamp",
+    "lampadaire": "lamp", "lumière": "light", "lumières": "light", "éclairage": "light", "bougie": "candle",
+    "bougies": "candle",
+    # maison et cuisine
+    "théière": "teapot", "bouilloire": "kettle", "cafetière": "pot|machine", "moka": "moka", "casserole": "pot",
+    "marmite": "pot", "poêle": "pan|skillet", "couteau": "knife", "couteaux": "knife", "mixeur": "blender|mixer",
+    "blender": "blender|mixer", "batteur": "mixer", "cuiseur": "cooker", "moulin": "grinder", "mousseur": "frother",
+    "grillepain": "toaster", "toaster": "toaster", "bouteille": "bottle", "bouteilles": "bottle", "gourde": "bottle",
+    "thermos": "bottle|insulated", "tasse": "cup|mug", "tasses": "cup|mug", "mug": "mug", "mugs": "mug",
+    "verre": "glass", "verres": "glass", "bocal": "jar", "bocaux": "jar", "pot": "jar|pot", "pots": "jar|pot",
+    "bol": "bowl", "bols": "bowl", "saladier": "bowl", "assiette": "plate", "assiettes": "plate", "vase": "vase",
+    "vases": "vase", "serviette": "towel", "serviettes": "towel", "plaid": "blanket", "couverture": "blanket",
+    "coussin": "cushion", "oreiller": "pillow", "organisateur": "organiser", "organiseur": "organiser",
+    "carnet": "notebook", "carnets": "notebook", "cahier": "notebook", "stylo": "pen", "stylos": "pen",
+    "poignet": "wrist", "support": "stand", "échantillon": "sampler", "échantillons": "sampler",
+    "chocolat": "chocolate", "cadeau": "gift", "licence": "licence",
+    # sport
+    "tapis": "mat", "ballon": "ball",
+    # beauté, jouets
+    "sérum": "serum", "crème": "cream", "baume": "balm", "parfum": "perfume", "jouet": "toy", "jouets": "toy",
+    "puzzle": "puzzle", "poupée": "doll", "peluche": "toy|teddy",
+    # matières ("la veste en cuir")
+    "cuir": "leather", "laine": "wool", "soie": "silk", "lin": "linen", "coton": "cotton", "paille": "straw",
+    "toile": "canvas", "porcelaine": "porcelain", "céramique": "ceramic",
+    # livres, clés, café
+    "clé": "key|keyring", "cle": "key|keyring", "briques": "brick|lego", "lego": "brick|lego", "grains": "bean",
+    "protection": "protector", "protège": "protector", "repose": "rest",
+    # more: misspellings, regional words
+    "carte": "card", "pullovers": "sweater|jumper", "bouquin": "book|cookbook", "bouquins": "book|cookbook",
+}
 
 QUESTION_START = (r"comment", r"quand", r"où", r"pourquoi", r"combien", r"quel(le)?s?", r"qui", r"est-ce qu",
                   r"est ce qu", r"puis-je", r"puis je", r"je peux", r"peut-on", r"peut on", r"pouvez-vous",

@@ -20,7 +20,7 @@ REASONS = [
     ("not_as_described", "non conforme, non ~ come ~ foto|descrizione|immagine|annuncio|sito, diverso dalla|dalle|"
                          "dallimmagine ~ foto|descrizione, diversa dalla ~ foto|descrizione, non corrisponde, "
                          "scarsa qualità, bassa qualità, qualità scadente, pessima qualità, falso, falsa, "
-                         "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, "
+                         "contraffatto, imitazione, ?qualità, ?descrizione, ?materiale, ?tessuto, ?foto, ?immagine, "
                          "non è come mi aspettavo, deluso, delusa"),
     ("changed_mind", "ho sbagliato, ho sbagliato a ordinare, cambiato idea, ho cambiato idea, non mi piace, non mi piacciono, non piace, non mi serve più, "
                      "non serve più, non mi serve, non lo voglio più, non la voglio più, non lo voglio, per errore, "
@@ -71,13 +71,85 @@ BOTH = "entrambi, entrambe, tutti e due, tutte e due, tutti e 2, ambedue"
 ALL = "tutti, tutte"  # not "tutto": "è arrivato tutto rotto"
 EXCEPT = "tranne, eccetto, salvo"  # all but these
 VAGUE = "metà, alcuni, alcune, qualche, diversi, parecchi"  # no count: "half", "some"
-NOUNS = {"tappetino": "mat", "tappetini": "mat", "lettore": "reader", "scarpe": "shoe", "scarpa": "shoe", "stivali": "boot", "stivaletti": "boot", "calzini": "sock",
-         "calze": "sock", "pantaloni": "trouser", "jeans": "jean", "giacca": "jacket", "giubbotto": "jacket",
-         "cappotto": "coat", "camicia": "shirt", "maglietta": "tshirt", "maglione": "sweater", "felpa": "hoodie",
-         "vestito": "dress", "abito": "dress", "borsa": "bag", "zaino": "backpack",
-         "cappello": "hat", "berretto": "hat", "guanti": "glove", "sciarpa": "scarf", "cintura": "belt",
-         "orologio": "watch", "cuffie": "headphone", "auricolari": "earbud", "cavo": "cable", "custodia": "case",
-         "lampada": "lamp", "tastiera": "keyboard", "mouse": "mouse", }
+COUNT_AFTER = "di loro, di questi, di queste, dei due, delle due, solo, soltanto, pezzo, pezzi"  # "uno dei due"
+ONLY = "solo, soltanto, solamente"  # before a count: "solo uno"
+# -- bot.choices: item words ("die Jacke", "les chaussettes", "羽绒服"): a word as customers type it -> the English
+# title word(s) it stands for, singular, lower case; "a|b" when it covers several ("外套": coat or jacket) or
+# when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
+# one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
+# of four letters or more are also read as the tail of a compound, so they must not end common German words.
+# Left out: "tè" (folds to "te"), "abito" (also "I live": "abito a Roma"), "telo" (ends "speditelo"), "slip".
+NOUNS = {
+    # abbigliamento
+    "giacca": "jacket", "giacche": "jacket", "giubbotto": "jacket", "giubbotti": "jacket", "giubbino": "jacket",
+    "giacchetto": "jacket", "giaccone": "jacket|coat", "piumino": "jacket|down", "piumini": "jacket|down",
+    "smanicato": "vest", "gilet": "vest", "cappotto": "coat", "cappotti": "coat", "soprabito": "coat",
+    "impermeabile": "jacket|rain|coat", "kway": "jacket|rain|coat", "trench": "coat|trench", "parka": "parka|jacket",
+    "cardigan": "cardigan", "maglione": "sweater|jumper", "maglioni": "sweater|jumper", "maglia": "sweater|jersey",
+    "maglie": "sweater|jersey", "felpa": "sweatshirt|hoodie", "felpe": "sweatshirt|hoodie", "maglietta": "tshirt",
+    "magliette": "tshirt", "tshirt": "tshirt", "camicia": "shirt", "camicie": "shirt", "camicetta": "blouse|shirt",
+    "pantaloni": "trouser", "pantalone": "trouser", "jeans": "jean", "pantaloncini": "short", "shorts": "short",
+    "bermuda": "short", "leggings": "legging", "gonna": "skirt", "gonne": "skirt", "vestito": "dress",
+    "vestitino": "dress", "abitino": "dress", "costume": "swimsuit", "costumi": "swimsuit", "bikini": "bikini",
+    "reggiseno": "bra|bralette", "bralette": "bra|bralette", "mutande": "brief|underwear|boxer", "boxer": "boxer",
+    "pigiama": "pyjama", "accappatoio": "robe", "calzini": "sock", "calzino": "sock", "calze": "sock",
+    "calzettoni": "sock", "fantasmini": "sock|ankle", "collant": "tights",
+    # scarpe
+    "scarpe": "shoe", "scarpa": "shoe", "scarpette": "shoe", "sneakers": "sneaker", "sneaker": "sneaker",
+    "stivali": "boot", "stivale": "boot", "stivaletti": "boot", "anfibi": "boot", "scarponi": "boot|hiking",
+    "scarponcini": "boot|hiking", "sandali": "sandal", "sandalo": "sandal", "ciabatte": "slide|slipper|sandal",
+    "ciabatta": "slide|slipper|sandal", "infradito": "flipflop|sandal", "pantofole": "slipper",
+    "espadrillas": "espadrille", "espadrilles": "espadrille", "mocassini": "loafer",
+    # accessori
+    "cappello": "hat", "cappelli": "hat", "berretto": "beanie|hat|cap", "berretti": "beanie|hat|cap",
+    "berretta": "beanie|hat|cap", "cappellino": "cap", "coppola": "cap|flat", "sciarpa": "scarf", "sciarpe": "scarf",
+    "foulard": "scarf", "guanti": "glove", "guanto": "glove", "cintura": "belt", "cinture": "belt", "cinta": "belt",
+    "cravatta": "tie", "portafoglio": "wallet", "portafogli": "wallet", "occhiali": "sunglasses|glasses",
+    "ombrello": "umbrella", "orologio": "watch", "orologi": "watch", "smartwatch": "watch|smart",
+    "collana": "necklace", "bracciale": "bracelet", "anello": "ring", "orecchini": "earring",
+    "portachiavi": "keyring",
+    # borse
+    "borsa": "bag", "borse": "bag", "borsetta": "bag", "tracolla": "bag|crossbody", "zaino": "backpack|daypack",
+    "zaini": "backpack|daypack", "zainetto": "backpack|daypack", "valigia": "suitcase", "trolley": "suitcase",
+    "marsupio": "bag",
+    # elettronica
+    "cuffie": "headphone", "auricolari": "earbud|earphone", "altoparlante": "speaker", "caricatore": "charger",
+    "caricabatterie": "charger", "cavo": "cable", "cavi": "cable", "custodia": "case",
+    "pellicola": "protector|screen", "schermo": "monitor|screen", "monitor": "monitor", "tastiera": "keyboard",
+    "mouse": "mouse", "fotocamera": "camera", "videocamera": "camera", "telecamera": "camera",
+    "lettore": "ereader|reader", "purificatore": "purifier", "ventilatore": "fan", "asciugacapelli": "dryer",
+    "phon": "dryer", "lampadina": "bulb", "lampadine": "bulb", "lampada": "lamp", "lampade": "lamp",
+    "abatjour": "lamp", "luce": "light", "luci": "light", "fanale": "light", "fanali": "light", "candela": "candle",
+    "candele": "candle",
+    # casa e cucina
+    "teiera": "teapot", "bollitore": "kettle", "moka": "pot|moka", "caffettiera": "pot|moka", "pentola": "pot",
+    "pentole": "pot", "padella": "pan|skillet", "padelle": "pan|skillet", "coltello": "knife", "coltelli": "knife",
+    "frullatore": "blender", "planetaria": "mixer|stand", "impastatrice": "mixer|stand", "sbattitore": "mixer",
+    "mixer": "mixer", "cuociriso": "cooker|rice", "macinacaffè": "grinder|coffee", "macinino": "grinder|coffee",
+    "montalatte": "frother|milk", "cappuccinatore": "frother|milk", "macchina": "machine", "bilancia": "scale",
+    "tostapane": "toaster", "bottiglia": "bottle", "bottiglie": "bottle", "borraccia": "bottle",
+    "thermos": "bottle|insulated", "tazza": "cup|mug", "tazze": "cup|mug", "tazzina": "cup|mug", "tazzine": "cup|mug",
+    "bicchiere": "glass", "bicchieri": "glass", "calice": "glass", "calici": "glass", "barattolo": "jar",
+    "barattoli": "jar", "vasetti": "jar", "ciotola": "bowl", "ciotole": "bowl", "scodella": "bowl", "piatto": "plate",
+    "piatti": "plate", "vaso": "vase|glass", "vasi": "vase|glass", "asciugamano": "towel", "asciugamani": "towel",
+    "coperta": "blanket", "plaid": "blanket", "cuscino": "cushion|pillow", "quaderno": "notebook",
+    "quaderni": "notebook", "taccuino": "notebook", "penna": "pen", "stilografica": "pen|fountain",
+    "organizer": "organiser", "poggiapolsi": "rest|wrist", "supporto": "stand", "panettone": "panettone",
+    "cioccolato": "chocolate", "regalo": "gift", "licenza": "licence",
+    # sport
+    "bici": "bike", "bicicletta": "bike", "casco": "helmet", "tappetino": "mat", "tappetini": "mat",
+    "pallone": "ball", "palla": "ball", "tenda": "tent",
+    # bellezza, giocattoli
+    "siero": "serum", "crema": "cream", "balsamo": "balm", "profumo": "perfume", "giocattolo": "toy",
+    "giocattoli": "toy", "puzzle": "puzzle", "bambola": "doll", "peluche": "toy|teddy", "mattoncini": "brick",
+    # materiali ("la giacca di pelle")
+    "pelle": "leather", "cuoio": "leather", "lana": "wool", "seta": "silk", "lino": "linen", "cotone": "cotton",
+    "paglia": "straw", "porcellana": "porcelain", "ceramica": "ceramic", "vetro": "glass",
+    # libri, chiavi, caffè
+    "libro": "book|cookbook", "libri": "book|cookbook", "ricettario": "book|cookbook", "chiave": "key|keyring",
+    "chiavi": "key|keyring", "lego": "brick|lego", "chicchi": "bean", "grani": "bean", "campioni": "sampler",
+    "assaggi": "sampler", "degustazione": "sampler", "carta": "card",
+}
 
 QUESTION_START = (r"come (posso|faccio|si|funziona|mai|devo|è|e')", r"quando", r"dove", r"quanto", r"quanti",
                   r"qual(e|i)?", r"chi", r"cosa", r"che cosa", r"posso", r"si può", r"si puo", r"devo", r"è possibile",

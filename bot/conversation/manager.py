@@ -342,6 +342,14 @@ class _Turn:
             return bool(choices.mentioned_lines(words, order.lines))
         return False
 
+    def names_items_or_reason_of(self, order: Order) -> bool:
+        """Words that name an item of `order` or a reason to return one: a return of it."""
+        words = self.r.words
+        if not words or self.r.button or is_question(words):
+            return False
+        return bool(choices.mentioned_lines(words, order.lines)) or choices.reason_in(
+            choices.without_titles(self.r.text, order.lines)) is not None
+
     def goal_from_words(self) -> Optional[str]:
         """A request the words make when the NLU was not sure (or read an answer)."""
         if self.r.intent not in ("nlu_fallback", "inform", "out_of_scope") and self.r.confidence >= 0.5:
@@ -444,6 +452,8 @@ class _Turn:
             goal = self.goal_from_words()
         if goal is None and not r.button and is_question(r.words):
             goal = next((q.goal for q in requests if q.goal != POLICY), None)  # "which carrier brought it?"
+        if goal is None and not task.goal and task.verified and self.names_items_or_reason_of(self.order()):
+            goal = "return"  # "the straw hat", "they're too small" to "what would you like to do?"
         elsewhere = [q for q in requests if q.order_id and q.order_id != task.order_id]
         if goal is not None and goal != task.goal and not self._same_request(goal, task):
             mine = next((q for q in requests if q.goal == goal), None)
@@ -601,11 +611,11 @@ class _Turn:
         if reason in {x.value for x in ReturnReason}:
             self.update_task(reason=reason, misses=0)
         elif words and step == Step.REASON and not is_question(words):
-            read = choices.read_reason(r.text)
+            read = choices.read_reason(choices.without_titles(r.text, order.lines))
             if read.confident or not (chosen or choices.read_lines(words, open_lines)):
-                self.update_task(reason=read.reason.value, reason_words=read.words, misses=0)
+                self.update_task(reason=read.reason.value, reason_words=" ".join(r.text.split())[:500], misses=0)
         elif words and not is_question(words):
-            volunteered = choices.reason_in(r.text)  # also a change: "actually they're too big"
+            volunteered = choices.reason_in(choices.without_titles(r.text, order.lines))  # also "actually they're too big"
             if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
         resolution = r.entities.get("resolution")

@@ -12,7 +12,7 @@ from bot.catalogue import catalogue
 from bot.conversation.say import Say
 from bot.models import Fulfillment, MarketplaceRefund, Order, OrderStatus, Outcome, ReturnReason, Rma
 from bot.services import ReturnResult
-from bot.tracking import tracking_url
+from bot.tracking import carrier_display_name, tracking_url
 
 
 def slip_attachment(rma_id: str, slip_url: Optional[str]):
@@ -84,7 +84,8 @@ def offer_after(say: Say) -> Optional[str]:
 def tracking(order: Order, not_received: bool = False, now: Optional[datetime] = None) -> Say:
     url = tracking_url(order.carrier, order.tracking_number)
     words = catalogue()
-    carrier_text = " " + words.text(said.ORDER_CARRIER, carrier=order.carrier) if order.carrier else ""
+    carrier = carrier_display_name(order.carrier)  # `SF_EXPRESS`, `austrian-post`: as customers know the name
+    carrier_text = " " + words.text(said.ORDER_CARRIER, carrier=carrier) if carrier else ""
     tracking_text = ""
     if order.tracking_number:
         number = order.tracking_number

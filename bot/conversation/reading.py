@@ -68,8 +68,13 @@ class Reading:
         return GOAL_BY_INTENT.get(self.intent) if self.confidence >= CONFIDENT else None
 
 
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+
+
 def _words(*alternatives: str) -> re.Pattern:
-    return re.compile(r"(?<![a-z])(?:%s)(?![a-z])" % "|".join(alternatives))
+    """The alternatives as whole words: no letter touches a Latin edge of a match. A Chinese edge needs
+    no boundary (Chinese has no spaces, and customers mix in English: "down jacket想return")."""
+    return re.compile(r"(?:(?<![a-z])|(?=[%s]))(?:%s)(?:(?![a-z])|(?<=[%s]))" % (_HAN, "|".join(alternatives), _HAN))
 
 
 _PERSON = _words(r"(talk|speak|chat)(ing)? (to|with) (a |an |some ?one|a real |real )?(human|person|agent|people|someone|somebody|representative|rep|staff|operator)",
