@@ -511,6 +511,7 @@ def _fx_tokens(text: str) -> Tuple[str, ...]:
 
 
 _FX_NEGATORS = _stems(_fx_words("NEGATORS"))
+_FX_NEGATORS_AFTER = _stems(_fx_words("NEGATORS_AFTER"))  # "el sombrero no, las sandalias": after what they deny
 _FX_PLAIN = _fx_words("PLAIN")
 _FX_STOPS = _stems([".", "?"] + list(_fx_words("BUTS")))
 _FX_FILLERS = _stems(_fx_words("FILLERS"))
@@ -944,12 +945,19 @@ def _word_match(token: _Token, word: _TitleWord) -> int:
 
 def _negations(tokens: Sequence[str], foreign: bool = False) -> Set[int]:
     """Token positions a negation covers: three words after not/no/never..., to the clause's end after
-    except/instead of."""
+    except/instead of; in the other languages also the clause a closing "no" denies ("el sombrero no,
+    las sandalias", "il cappotto no, la sciarpa")."""
     covered: Set[int] = set()
     stems = [_stem(t) for t in tokens]
     scoped, negators, stops = (_SCOPED | _FX_SCOPED, _NEGATORS | _FX_NEGATORS, _STOPS | _FX_STOPS) if foreign else (
         _SCOPED, _NEGATORS, _STOPS)
     for i, s in enumerate(stems):
+        if foreign and s in _FX_NEGATORS_AFTER and (i + 1 == len(stems) or stems[i + 1] in (".", "?")):
+            j = i - 1
+            while j >= 0 and stems[j] not in (".", "?"):
+                covered.add(j)
+                j -= 1
+            continue
         if s in scoped:
             j = i + 1
             while j < len(stems) and stems[j] not in (".", "?", "but") and not (foreign and stems[j] in _FX_STOPS):
@@ -1163,6 +1171,11 @@ def mentioned_lines(text: str, lines: Sequence[OrderLine]) -> Tuple[OrderLine, .
     if not chosen and not names.excluded:  # the other languages' item words: "die Stiefel", "les chaussettes"
         names = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True)
         chosen = set(names.named)
+    elif _reads_foreign(text):  # English read "jacke" as jacket, not "doch nicht die Jacke, ich meinte die Mütze"
+        other = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True)
+        if set(other.excluded) - set(names.excluded):
+            chosen |= set(other.named)
+            names = names._replace(excluded=tuple(set(names.excluded) | set(other.excluded)))
     return tuple(line for i, line in enumerate(lines) if i in chosen and i not in names.excluded)
 
 

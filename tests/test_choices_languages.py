@@ -454,6 +454,53 @@ def test_a_spanish_devolucion_of_an_order_is_a_return_request():
     assert reading.goals_in("devolución del dinero") == []
 
 
+BEANIE = OrderLine("L13", "SKU-M", "Merino beanie", "accessories", 1, Decimal("29"))
+
+
+@pytest.mark.parametrize("text, lines, titles", [
+    ("ach nee, doch nicht die Jacke, ich meinte die Mütze", [JACKET, BEANIE], ["Merino beanie"]),  # not English's "jacke"
+    ("ay no perdona, el sombrero no, las sandalias", [SANDALS, HAT], ["Leather sandals"]),  # a closing "no"
+    ("il berretto no, la giacca", [JACKET, BEANIE], ["Softshell jacket"]), ("le bonnet non, la veste", [JACKET, BEANIE], ["Softshell jacket"]),
+    ("哦不对，不是手套，是羽绒服", [DOWN, GLOVES], ["Down jacket"]),
+    ("il berretto non mi piace", [JACKET, BEANIE], ["Merino beanie"]),  # "non" before its words: the beanie is named
+    ("die Jacke passt nicht", [JACKET, BEANIE], ["Softshell jacket"]),  # German "nicht" at the end denies the verb
+])
+def test_an_item_corrected_in_another_language(text, lines, titles):
+    assert [line.title for line in mentioned_lines(text, lines)] == titles
+
+
+def test_doch_nicht_before_an_item_is_no_change_of_mind():
+    assert not choices.read_reason("ach nee, doch nicht die Jacke, ich meinte die Mütze").confident
+    assert choices.read_reason("ich will die Jacke doch nicht").reason is R.CHANGED_MIND
+
+
+@pytest.mark.parametrize("text, goals", [
+    ("Moment, wie war nochmal die Sendungsnummer?", ["track"]), ("au fait c'était quoi le numéro de suivi ?", ["track"]),
+    ("por cierto, ¿cuál era el número de seguimiento?", ["track"]), ("qual era il numero di tracking?", ["track"]),
+    ("快递单号是多少来着？", ["track"]), ("订单#4503到哪了？", ["track"]),
+    ("devolución de las sandalias, pedido #4301", ["return"]), ("reso del cappotto, ordine #4401", ["return"]),
+    ("hab keine bestellnummer, nur die sendungsnummer 1012345678901234", []),  # no question: a way to find the order
+    ("j'ai seulement le numéro de suivi", []), ("el estado de la devolución del pedido #4301", ["return_status"]),
+])
+def test_requests_in_the_words_of_every_language(text, goals):
+    assert [r.goal for r in reading.requests_in(reading.Reading.of(text, "nlu_fallback", 0.3, []))] == goals
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("und wie lange hätte ich zeit, die tassen zurückzuschicken, falls sie mir nicht gefallen?", "window"),
+    ("et si les bols ne me plaisent pas, j'ai combien de temps pour les renvoyer ?", "window"),
+    ("if i don't like them, how long do i have to send them back?", "window"),
+    ("如果空气净化器不好用，多少天内可以退？", "window"),
+    ("how long do i have to send it back?", "ship_back"),  # a return in hand: the days to ship it back
+    ("if i don't get the label, how long do i have to send it back?", "ship_back"),
+    ("si je n'ai pas l'étiquette, combien de temps pour les renvoyer ?", "ship_back"),
+])
+def test_if_i_dont_like_it_asks_the_window_not_the_days_to_ship_back(question, topic):
+    from bot.conversation import policy_answers
+
+    assert policy_answers.topics_in(question) == [topic]
+
+
 def test_a_mutze_is_a_beanie_however_the_umlaut_is_typed():
     beanie = OrderLine("L7", "SKU-G", "Merino beanie", "accessories", 1, Decimal("29"))
     for text in ("die Mütze", "die muetze", "die mutze bitte"):

@@ -169,6 +169,53 @@ def test_a_reason_and_a_resolution_typed_at_the_quantity_prompt_are_kept(chat, s
     assert typed(chat, "einen")[-1] == "utter_rma_issued"
     (rma,) = chat.rmas("#4107")
     assert (rma.quantity, rma.reason.value, rma.resolution.value) == (1, "too_large", "refund")
+@pytest.mark.parametrize("question", ["Moment, wie war nochmal die Sendungsnummer?", "au fait c'était quoi le numéro de suivi ?",
+                                      "por cierto, ¿cuál era el número de seguimiento?",
+                                      "a proposito, qual era il numero di tracking?", "对了，快递单号是多少来着？"])
+def test_a_tracking_number_asked_at_the_reason_is_answered_and_the_return_resumes(chat, question):
+    verified_alice(chat)
+    typed(chat, "1")
+    keys = chat.say(question, "no_order_number", 0.75)  # what the NLU of these languages guessed
+    assert keys[0] == "utter_tracking" and keys[-1] == "utter_ask_return_reason"
+    assert not chat.rmas()
+    assert typed(chat, "too small")[-1] == "utter_ask_resolution"
+
+
+@pytest.mark.parametrize("correction", ["ay no perdona, los zapatos no, los calcetines",
+                                        "ach nee, doch nicht die Schuhe, ich meinte die Socken",
+                                        "哦不对，不是鞋子，是袜子"])
+def test_an_item_corrected_at_the_reason_is_no_other_request(chat, correction):
+    verified_alice(chat)
+    typed(chat, "die Schuhe")
+    assert chat.say(correction, "where_is_my_refund", 0.56)[-1] == "utter_ask_return_reason"  # an unsure guess
+    assert chat.state.task.line_ids == ("L2",) and chat.state.task.reason is None
+
+
+def test_a_policy_question_with_a_send_back_verb_is_no_return_request(chat):
+    keys = chat.say(f"Wo ist meine Bestellung {ALICE_ORDER}? Und wie lange hätte ich Zeit, die Schuhe zurückzuschicken, "
+                    "falls sie mir nicht gefallen?", "request_return", 0.61)  # the NLU read "zurückzuschicken"
+    assert keys[0] == "utter_policy_window" and chat.state.task.goal == "track" and not chat.state.queued
+    assert chat.say(ALICE_EMAIL)[0] == "utter_tracking"
+
+
+@pytest.mark.parametrize("words, kept", [
+    ("订单#4504里的Tea set能单独取消吗？电饭煲我还要", "Rice cooker"),
+    ("die Mütze behalte ich, den Tea set stornieren", "Knitted cap"),
+    ("the cap I'll keep, cancel the tea set", "Knitted cap"),
+    ("keep the cap, cancel the tea set", "Knitted cap"),
+])
+def test_a_keep_closing_its_clause_leaves_the_item_out_of_the_cancel(words, kept):
+    from decimal import Decimal
+
+    from bot.choices import mentioned_lines
+    from bot.conversation.manager import _cancel_words
+    from bot.models import OrderLine
+
+    lines = [OrderLine("1", "A", "Rice cooker", "kitchen", 1, Decimal("90")),
+             OrderLine("2", "B", "Tea set", "kitchen", 1, Decimal("58")),
+             OrderLine("3", "C", "Knitted cap", "accessories", 1, Decimal("9"))]
+    named = [line.title for line in mentioned_lines(_cancel_words(words), lines)]
+    assert named == ["Tea set"] and kept not in named
 
 
 @pytest.mark.parametrize("text, language", [("¿eres un robot?", "es"), ("tu es un robot ?", "fr"), ("sei un robot?", "it"),

@@ -29,7 +29,7 @@ REASONS = [
     ("other", "anderer grund, andere gründe, etwas anderes, sonstiges, sonstige, zu spät, verspätet, verspätung, "
               "hat zu lange gedauert, dauert zu lange, zu lange gedauert, dauerte ewig"),
     (None, "kleine frage, kurze frage, kurz gesagt, ein kleines|kleiner|kleinen, die große|grosse, wie lange, "
-           "falsche adresse|nummer|email, nicht mehr lange"),
+           "falsche adresse|nummer|email, nicht mehr lange, doch nicht die|der|das|den|dem|meine|mein|meinen"),  # "doch nicht die Jacke, die Mütze": another item
 ]
 
 # -- bot.choices: resolutions (Resolution values; None: words that choose none)
@@ -66,6 +66,7 @@ PLAIN = "tach, tag, dell, wenn, denn, weil, mal"
 
 # -- bot.choices: negations, clause turns, corrections, questions
 NEGATORS = "nicht, nich, net, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, weder, statt, anstatt, nichts"
+NEGATORS_AFTER = ""  # "die Jacke nicht" reads like a verb-final "die Jacke passt nicht"
 BUTS = "aber, sondern, doch, jedoch, trotzdem, nur, eher, lieber"
 CORRECTIONS = "doch, eigentlich, lieber, sorry, moment, nein, ne, besser"
 QUESTION_WORDS = "wie, wann, wo, warum, wieso, weshalb, wer, welche, welcher, welches, welchen, wieviel, wohin, woher"
@@ -203,7 +204,7 @@ BOT_CHALLENGE = (r"bist du (ein |eine )?(bot|roboter|maschine|ki|mensch|echt)",
 ALREADY_SENT = (r"(schon|bereits) (zurück ?ge(schickt|sendet)|ab ?ge(schickt|geben)|ver ?schickt|zurück|weg|unterwegs)",
                 r"(schon|bereits) (zur post|bei der post)", r"habe (es|sie|ihn|das paket) (schon|bereits)",
                 r"ist (schon|bereits) (unterwegs|auf dem (rück)?weg)")
-KEEP = (r"behalten", r"nicht stornieren", r"doch nicht stornieren", r"will ich (noch|doch)")
+KEEP = (r"behalten", r"behalte ich", r"nicht stornieren", r"doch nicht stornieren", r"will ich (noch|doch)")
 UNWANTED = (r"(brauche|will|möchte) (ich )?(das |die |den |es |sie )?(\w+ )?nicht mehr",)
 CANCEL_VERB = (r"stornier\w*", r"storno", r"entfernen", r"streichen")
 # -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
@@ -226,11 +227,11 @@ POLICY = {
                       r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
     "non_returnable": (r"(kann|darf) (man|ich) (\w+ ){0,2}(getragen\w*|benutzt\w*|geöffnet\w*|reduziert\w*|unterwäsche|badesachen|gutschein\w*)",
                        r"(was|welche artikel) (kann|darf) (man|ich) nicht", r"ausgeschlossen", r"nicht zurückgeben"),
-    "ship_back": (r"wie lange habe ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
+    "ship_back": (r"wie lange (habe|hab|hätte) ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
                   r"bis wann muss ich (es |das paket |sie )?(zurückschicken|abschicken|zurücksenden)",
                   r"(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann).{0,60}(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben)",
                   r"(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben).{0,60}(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann)"),
-    "window": (r"wie ?lange (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
+    "window": (r"wie ?lange (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|hätte|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
                r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück"),
     "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
@@ -239,6 +240,9 @@ POLICY = {
 POLICY_HINT = (r"wie ?lange", r"wie ?viele? tage", r"wie ?viel zeit", r"bis wann (muss|kann|darf)", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
                r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
                r"wie funktioniert")
+# IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
+# return: the return window, not the days to ship an accepted return back
+IF_UNWANTED = (r"(falls|wenn|sollte) (\w+ ){0,4}nicht (\w+ )?(gefäll|gefall|pass|zusag|funktionier|gut)\w*",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"(nie|nicht|noch nicht|immer noch nicht) (angekommen|erhalten|bekommen|geliefert|da)", r"(ist|wurde) nicht (angekommen|zugestellt)",
                 r"als zugestellt", r"zugestellt,? aber", r"gestohlen", r"verloren gegangen", r"beim nachbarn", r"falsche adresse")
@@ -250,7 +254,9 @@ GOALS = {
     "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
     "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
     "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)", r"sendungsverfolgung",
-              r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)"),
+              r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)",
+              r"(wie|was|welche) (\w+ ){0,4}(sendungs|tracking|paket)-?nummer",  # the tracking number asked for
+              r"(sendungs|tracking|paket)-?nummer (\w+ ){0,3}(geben|schicken|sagen|senden|nennen)"),
     "exchange": (r"umtausch\w*", r"umtauschen"),
     "damage": (r"(kam|ist|war) (\w+ )?(kaputt|beschädigt|defekt) (an|angekommen)",),
     "return": (r"(zurückschicken|zurücksenden|zurückgeben|retournieren)", r"rücksendung (für|von)"),

@@ -57,6 +57,7 @@ FILLERS = "eh, ehh, em, bueno, pues, hola, buenas, oye, ah, oh, mmm, hmm"
 # Words of their own one slip away from a cue word: never bent onto it
 PLAIN = "pero, partido, partida, tarta, carta, gastos, gasto"
 NEGATORS = "no, ni, nunca, jamás, sin, nada, ningún, ninguna, ninguno, tampoco, lugar"
+NEGATORS_AFTER = "no"  # closing a clause, they deny the words before: "el sombrero no, ..."
 BUTS = "pero, sino, solo, sólo, mejor, aunque"
 CORRECTIONS = "mejor, perdón, perdon, espera, bueno, digo, no, prefiero, finalmente"
 QUESTION_WORDS = "cómo, cuándo, dónde, cuánto, cuánta, cuántos, cuál, cuáles, qué, quién"
@@ -194,6 +195,9 @@ POLICY = {
 }
 POLICY_HINT = (r"cu[aá]nto (tiempo|tarda|cuesta)", r"cu[aá]ntos d[ií]as", r"qui[eé]n paga", r"gratis", r"gratuita", r"gastos de env[ií]o",
                r"plazo", r"pol[ií]tica", r"condiciones", r"excepciones", r"c[oó]mo funciona")
+# IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
+# return: the return window, not the days to ship an accepted return back
+IF_UNWANTED = (r"(si|en caso de que) (\w+ ){0,4}no (me |te |le |nos )?(gusta|convence|queda|va|sirve|funciona|encaja)\w*",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"no (me )?(ha )?(llegado|llegó|recibido|recibí)", r"nunca (llegó|me llegó|lo recibí)", r"(aparece|pone|dice) (como )?entregado",
                 r"robado", r"paquete perdido", r"se (ha )?perdido (el paquete|en el camino)", r"(en|a) casa del vecino", r"dirección equivocada")
@@ -205,7 +209,8 @@ GOALS = {
     "refund_status": (r"d[óo]nde est[áa] mi (reembolso|dinero)", r"no (me )?(ha llegado|he recibido) (el|mi) reembolso"),
     "return_status": (r"estado de (mi|la) devoluci[óo]n", r"(recibieron|han recibido) mi devoluci[óo]n"),
     "track": (r"d[óo]nde est[áa]n? (mi|mis|el|la) (\w+ )?(pedido|paquete|env[íi]o)", r"seguimiento (de|del) (mi )?(pedido|paquete)",
-              r"cu[áa]ndo llega (mi|el) (pedido|paquete)"),
+              r"cu[áa]ndo llega (mi|el) (pedido|paquete)",
+              r"(cu[áa]l|qu[ée]|dame|d[ée]me|darme|pasarme|me pasas|me das|me da) (\w+ ){0,3}(n[úu]mero|c[óo]digo|enlace) de (seguimiento|rastreo|env[íi]o)"),  # the tracking number asked for
     "exchange": (r"cambiar\w*", r"cambio de talla"),
     "damage": (r"(lleg[óo]|est[áa]|vino) (\w+ )?(roto|rota|dañado|dañada)",),
     "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n",

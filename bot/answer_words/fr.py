@@ -62,6 +62,7 @@ FILLERS = "euh, ben, bah, bon, alors, hmm, bonjour, salut, oh, ah, eh"
 # Words of their own one slip away from a cue word: never bent onto it
 PLAIN = "crepes, crepe, quelle, cassis, tachez, porte, coute, couter, coutent"
 NEGATORS = "pas, jamais, aucun, aucune, sans, ni, lieu, rien, non"
+NEGATORS_AFTER = "non"  # closing a clause, they deny the words before: "le sac non, ..."
 BUTS = "mais, plutôt, seulement, juste, cependant, par contre"
 CORRECTIONS = "plutôt, finalement, pardon, enfin, non, attendez, attends, désolé, désolée"
 QUESTION_WORDS = "comment, quand, où, pourquoi, combien, quel, quelle, quels, quelles, lequel, laquelle"
@@ -189,7 +190,8 @@ POLICY = {
     "non_returnable": (r"(peut-on|puis-je|je peux) (retourner|renvoyer) (un |une |des )?(\w+ )?(port[ée]|utilis[ée]|ouvert|sold[ée]|sous-v[eê]tement|maillot|carte cadeau)",
                        r"non (retournable|repris)", r"(ne peut|ne peuvent) pas (être )?(retourn|repris)"),
     "ship_back": (r"(combien de (temps|jours)|d[ée]lai|jusqu'à quand).{0,60}(étiquette|etiquette|bordereau|retour (est |a été )?(accepté|validé|approuvé))",
-                  r"(une fois|après|apres|dès|des que|dès que) .{0,40}(étiquette|etiquette|bordereau|accepté|validé|approuvé).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)"),
+                  r"(une fois|après|apres|dès|des que|dès que) .{0,40}(étiquette|etiquette|bordereau|accepté|validé|approuvé).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)",
+                  r"(étiquette|etiquette|bordereau).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)"),
     "window": (r"combien de (temps|jours) (j'ai|ai-je|pour)", r"d[ée]lai de retour", r"d[ée]lai de r[ée]tractation", r"\d+ jours",
                r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)"),
     "exchange": (r"échang", r"echanger", r"avoir au lieu", r"autre taille"),
@@ -198,6 +200,9 @@ POLICY = {
 }
 POLICY_HINT = (r"combien de (temps|jours)", r"qui pa[iy]e", r"gratuit", r"frais de (port|retour|livraison)", r"d[ée]lai",
                r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)")
+# IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
+# return: the return window, not the days to ship an accepted return back
+IF_UNWANTED = (r"(si|au cas o[uù]) ([\w']+ ){0,5}(pla[iî]t|plaisent|va|vont|convient|conviennent|aime|fonctionne|fonctionnent|marche|marchent) pas",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"(ai|a|avons) (toujours |jamais )?rien (reçu|recu|eu)",
                 r"(suivi|tracking|site|appli) (dit|indique|affiche|marque|montre) .{0,50}livr[ée]", r"n'est (jamais |pas )?arrivé", r"indiqué (comme )?livré",
@@ -210,7 +215,8 @@ GOALS = {
     "refund_status": (r"où (est|en est) mon remboursement", r"pas (encore )?(reçu|été) (mon |le )?rembours"),
     "return_status": (r"(statut|suivi) de (mon|ma|le|la) retour", r"(avez-vous|vous avez) reçu mon retour"),
     "track": (r"où (est|sont|en est) (ma|mon|mes|le|la) (\w+ )?(commande|colis|livraison)", r"suivi de (ma )?(commande|colis)",
-              r"quand (arrive|arrivera) (ma|mon) (commande|colis)"),
+              r"quand (arrive|arrivera) (ma|mon) (commande|colis)",
+              r"(quel|c'?(é|e)tait quoi|c'?est quoi|donner|donnez|envoyer|envoyez|redonner|redonnez|avoir) (\w+ ){0,3}(num[ée]ro|lien|code) de (suivi|colis|tracking)"),  # the tracking number asked for
     "exchange": (r"échang\w*",),
     "damage": (r"(arrivé|reçu|est) (\w+ )?(cassé|abîmé|endommagé)",),
     "return": (r"(retourner|renvoyer|rendre) (le|la|les|mon|ma|mes|ce|cette|ces)", r"faire un retour"),

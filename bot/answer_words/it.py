@@ -58,6 +58,7 @@ FILLERS = "ehm, eh, allora, beh, mah, ciao, salve, buongiorno, oh, ah, mmm, hmm,
 # Words of their own one slip away from a cue word: never bent onto it
 PLAIN = "quali, quale, perso, persa, dell, della, carta, parte, parti"
 NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, neanche, né, anziché"
+NEGATORS_AFTER = "no, non"  # closing a clause, they deny the words before: "il cappotto no, ..."
 BUTS = "ma, però, pero, solo, soltanto, piuttosto, anzi"
 CORRECTIONS = "anzi, piuttosto, scusa, scusate, aspetta, cioè, invece, meglio, preferisco"
 QUESTION_WORDS = "come, quando, dove, quanto, quanti, quanta, quale, quali, chi, cosa"
@@ -188,6 +189,9 @@ POLICY = {
 }
 POLICY_HINT = (r"quanto (tempo|costa)", r"quanto ci (vuole|mette|vorrà|vorra)", r"entro quanto", r"quanti giorni", r"chi paga", r"gratuit", r"gratis", r"spese di spedizione", r"termine",
                r"politica", r"condizioni", r"eccezioni", r"come funziona")
+# IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
+# return: the return window, not the days to ship an accepted return back
+IF_UNWANTED = (r"(se|nel caso) (\w+ ){0,4}non (mi |ti |gli |ci )?(piac|convinc|va|vann|sta|stann|funzion)\w*",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"non (mi )?(è )?(mai )?(arrivato|arrivata|ricevuto|consegnato)", r"(ricevuto|arrivato) (niente|nulla)",
                 r"non (ho|abbiamo) (mai |ancora )?ricevuto (niente|nulla|il pacco|l'ordine|il mio ordine|la merce|nessun)",
@@ -201,8 +205,10 @@ GOALS = {
     "refund_status": (r"dov'?è il (mio )?rimborso", r"non (ho )?(ancora )?ricevuto il (mio )?rimborso"),
     "return_status": (r"stato del (mio )?reso", r"(avete|è) ricevuto (il mio )?reso"),
     "track": (r"dov'?è il (mio )?(\w+ )?(ordine|pacco)", r"dove (sono|sta) (il mio|i miei) (\w+ )?(ordine|pacco|pacchi)",
-              r"tracking (del|dell'ordine)", r"quando arriva (il mio )?(ordine|pacco)"),
+              r"tracking (del|dell'ordine)", r"quando arriva (il mio )?(ordine|pacco)",
+              r"(qual|quale|mi dai|mi date|darmi|mandarmi|mi mandi|mi mandate) (\w+ ){0,3}(numero|codice|link) (di|del) (tracking|tracciamento|spedizione)"),  # the tracking number asked for
     "exchange": (r"cambiare\w*", r"cambio (di )?taglia"),
     "damage": (r"(arrivato|è) (\w+ )?(rotto|rotta|danneggiato|danneggiata)",),
-    "return": (r"(restituire|rendere|fare il reso)( di)? (il|la|lo|i|le|gli|questo|questa)", r"fare (un|il) reso"),
+    "return": (r"(restituire|rendere|fare il reso)( di)? (il|la|lo|i|le|gli|questo|questa)", r"fare (un|il) reso",
+               r"reso (del|dello|della|dei|degli|delle|dell'|di (questo|questa|questi|queste|un|una|uno))"),  # "reso del cappotto"
 }

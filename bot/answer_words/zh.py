@@ -46,6 +46,7 @@ FILLERS = "那个, 呃, 额, 哦, 你好, 您好, 那, 喂"
 # Words of their own one slip away from a cue word: never bent onto it
 PLAIN = "包裹, 包装, 包邮, 包括, 包含, 包退, 包换, 打包, 红包, 面包, 一笔, 这笔, 那笔, 每笔, 笔记, 说明书"  # words that hold a table word: 包裹 (parcel) is no 包 (bag), 这笔退货 no 笔 (pen)
 NEGATORS = "不, 没, 没有, 不是, 别, 非, 无, 不要"
+NEGATORS_AFTER = ""  # 不 stands before what it denies
 BUTS = "但是, 但, 可是, 不过, 只是, 而是, 就是"
 CORRECTIONS = "还是, 改成, 其实, 抱歉, 等等, 不对"
 QUESTION_WORDS = "怎么, 怎样, 什么, 为什么, 多久, 多长时间, 哪, 哪里, 哪个, 几天, 如何, 是否, 多少"
@@ -135,11 +136,11 @@ NOUNS = {
     "书": "book|cookbook", "食谱": "book|cookbook", "菜谱": "book|cookbook", "钥匙": "key|keyring", "乐高": "brick|lego",
 }
 
-QUESTION_START = (r".*(怎么|怎样|什么|为什么|多久|多长时间|哪里|哪个|几天|如何|是否|能不能|可不可以|是不是|有没有)",
+QUESTION_START = (r".*(怎么|怎样|什么|为什么|多久|多长时间|哪里|哪个|几天|多少|如何|是否|能不能|可不可以|是不是|有没有)",
                   r".*[吗呢][?？]?$")
 BOT_CHALLENGE = (r"(你|您)是(不是)?(机器人|真人|人工智能|ai|bot|人)", r"是(机器人|真人)吗", r"是不是机器人", r"机器人吗")
 ALREADY_SENT = (r"已经?(寄回|寄出|寄了|发回|退回|发出|寄走|邮寄)", r"寄回去了", r"已经在路上")
-KEEP = (r"保留", r"不取消", r"不要取消", r"别取消", r"留着")
+KEEP = (r"保留", r"不取消", r"不要取消", r"别取消", r"留着", r"我?还要(?=\s*$)")  # "电饭煲我还要": still want, closing
 UNWANTED = (r"不需要了", r"不想要了", r"不要了")
 CANCEL_VERB = (r"取消", r"删掉", r"删除", r"去掉")
 # -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
@@ -164,6 +165,9 @@ POLICY = {
     "general": (r"退货政策", r"退换货政策", r"规则", r"怎么退货", r"退货流程"),
 }
 POLICY_HINT = (r"多久", r"几天", r"多少天", r"谁(付|出|承担)", r"运费", r"免费", r"期限", r"政策", r"规则", r"流程", r"不能退", r"能退吗", r"可以退吗")
+# IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
+# return: the return window, not the days to ship an accepted return back
+IF_UNWANTED = (r"(如果|万一|要是).{0,12}(不好用|不喜欢|不合适|不满意|不合身|不想要|不能用)",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
 NOT_RECEIVED = (r"没(有)?收到", r"显示(已)?签收", r"(被)?偷了", r"(快递|包裹|东西)丢了", r"寄错地址", r"送错地址", r"一直没到", r"还没到")
 LOST_NUMBER = (r"(找不到|没有|忘了|不知道)(我的)?订单号", r"订单号(找不到|丢了|忘了|没了)", r"(邮件|确认邮件)(删了|丢了)")
@@ -172,7 +176,8 @@ LOST_NUMBER = (r"(找不到|没有|忘了|不知道)(我的)?订单号", r"订�
 GOALS = {
     "refund_status": (r"退款.{0,4}(到哪|在哪|呢|还没到|没收到)", r"钱.{0,4}(还没|没)(到|退)"),
     "return_status": (r"退货.{0,4}(进度|状态|收到了吗)",),
-    "track": (r"(包裹|快递|订单|货).{0,4}(到哪|在哪|什么时候到)", r"物流", r"查.{0,2}(快递|物流)"),
+    "track": (r"(包裹|快递|订单|货)[#0-9a-z-]*.{0,4}(到哪|在哪|什么时候到)", r"物流", r"查.{0,2}(快递|物流)",
+              r"(快递|物流|运)单号.{0,4}(多少|是什么|在哪|发我|给我)"),  # the tracking number asked for
     "exchange": (r"换货",),
     "damage": (r"(收到|到了|到的时候).{0,4}(坏|碎|破)",),
     "return": (r"退货", r"我要退", r"想退", r"(?<!不)要退", r"(想|要) ?return"),  # "有一件要退"; "想return" (mixed)

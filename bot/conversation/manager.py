@@ -285,6 +285,8 @@ class _Turn:
         for question in asked:
             self.answer_policy(question.words)
         goal = r.goal or self.goal_from_words()
+        if r.goal and asked and wanted and not any(q.goal == goal or {q.goal, goal} <= set(RETURN_GOALS) for q in wanted):
+            goal = None  # "where is #4103, and how long would I have to send the cups back?": the NLU read the question
         if goal is None and "tracking_number" in r.entities:
             goal = "track"  # "I only have the tracking number ...": where it is, once verified
         if goal is None and self.names_items_or_reason():
@@ -450,6 +452,8 @@ class _Turn:
             self.say(said.CANCEL_REFUND_NOTE, bank_days=self.returns.policy.bank_days)
             return self.reprompt(resume=False)
         goal = r.goal
+        if goal is not None and self.only_names_items(goal):
+            goal = None  # "no sorry, not the hat, the sandals" is no "where is my refund?"
         if goal is None and not r.button and task.step not in (Step.REASON, Step.LINES, Step.RESOLUTION, Step.QUANTITY):
             goal = self.goal_from_words()
         if goal is None and not r.button and is_question(r.words):
@@ -470,6 +474,17 @@ class _Turn:
         if note != task.note:
             self.update_task(note=note)
         self.take_answer(before)
+
+    def only_names_items(self, goal: str) -> bool:
+        """In a return: the words name items of its order and make no request of their own ("ay no
+        perdona, el sombrero no, las sandalias"), so the NLU's unsure guess at another request is not
+        taken; a sure one, a question or words that ask for it are."""
+        task, r = self.task, self.r
+        if not (task.verified and task.goal in RETURN_GOALS) or goal in RETURN_GOALS or r.confidence >= 0.8:
+            return False
+        if not r.words or is_question(r.words) or goal in goals_in(r.words):
+            return False
+        return bool(choices.mentioned_lines(r.words, self.order().lines))
 
     def take_answer(self, before: Task) -> None:
         self.absorb()
@@ -1080,8 +1095,19 @@ class _Turn:
 
 def _cancel_words(words: str) -> str:
     """A cancel's words as the item readers take them: "don't need the pen" cancels the pen, "keep the
-    cap" leaves it out."""
-    return _KEEP_ALL.sub("not", _UNWANTED.sub("cancel", words or ""))
+    cap" leaves it out, and so does a keep that closes its clause ("the cap I'll keep", "die Mütze behalte
+    ich", "电饭煲我还要"): its "not" goes before the words it keeps."""
+    out = []
+    for clause, stop in _CLAUSE.findall(_UNWANTED.sub("cancel", words or "")):
+        keep = _KEEP_ALL.search(clause)
+        rest = clause[keep.end():] if keep else ""
+        if keep and len(rest.split()) <= 1 and not any("\u4e00" <= ch <= "\u9fff" for ch in rest):
+            clause = "not " + clause[:keep.start()] + rest
+        out.append(_KEEP_ALL.sub("not", clause) + stop)
+    return "".join(out)
+
+
+_CLAUSE = re.compile(r"([^.,;!?，。！？；]*)([.,;!?，。！？；]*)")
 
 
 def _cancelling(order: Order, task: Task) -> dict:

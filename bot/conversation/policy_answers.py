@@ -68,9 +68,18 @@ _POLICY_HINT = _words(*answer_words.every("POLICY_HINT"), r"polic", r"how long",
                       r"can i (return|give back|send back) (an? )?(opened|used|worn|sale|underwear|gift|perishable|digital)")
 
 
+# "if they don't fit / I don't like them, ...": asked before any return is made
+_IF_UNWANTED = _words(*answer_words.every("IF_UNWANTED"),
+                      r"(if|in case) (i|we|it|they|he|she) (\w+ ){0,2}(don'?t|do not|doesn'?t|does not|no longer) (\w+ )?(like|love|fit|want|need|suit|work)")
+
+
 def topics_in(words: str) -> List[str]:
-    """The policy topics a question asks about (most specific first); empty when it asks none."""
+    """The policy topics a question asks about (most specific first); empty when it asks none. "If I
+    don't like them, how long do I have to send them back?" asks the return window: no return has been
+    accepted yet, so the days to ship one back are not what is wanted."""
     found = [topic for topic, cue in _TOPICS if cue.search(words)]
+    if found[:1] == ["ship_back"] and "window" in found and _IF_UNWANTED.search(words):
+        found.remove("ship_back")
     return found[:1] if found else []
 
 
