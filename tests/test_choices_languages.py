@@ -274,7 +274,9 @@ def test_the_cancel_words_in_every_language():
     ("combien de jours pour être remboursée ?", "refund_timing"),
     ("une fois l'étiquette imprimée, j'ai combien de temps ?", "ship_back"),
     ("cuántos días tengo para llevar el paquete a correos?", "ship_back"),
-    ("in quanti giorni arriva il rimborso?", "refund_timing"), ("quanto ci mette ad arrivare il rimborso?", "refund_timing"),
+    ("in quanti giorni arriva il rimborso?", "refund_timing"),
+    ("wie lange dauert es denn bis das geld zurück ist?", "refund_timing"),
+    ("après combien de jours je serai remboursee ?", "refund_timing"), ("quanto ci mette ad arrivare il rimborso?", "refund_timing"),
 ])
 def test_policy_questions_in_every_language(question, topic):
     from bot.conversation import policy_answers

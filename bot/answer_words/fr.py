@@ -182,7 +182,7 @@ ASKS_WINDOW = (r"(je peux|puis-je|est-ce que je peux) encore", r"encore (le |la 
 # -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
 POLICY = {
     "shipping_refund": (r"frais de (port|livraison|retour) (sont |seront )?(aussi )?rembours", r"rembours\w* (aussi )?les frais de (port|livraison)"),
-    "refund_timing": (r"combien de temps (pour|prend|faut-il pour) (le |mon |un )?rembours", r"combien de (temps|jours).{0,40}(être |etre |me |se faire )rembours",
+    "refund_timing": (r"combien de temps (pour|prend|faut-il pour) (le |mon |un )?rembours", r"combien de (temps|jours).{0,40}(être |etre |suis |serai |me |se faire )rembours",
                       r"sous combien de (temps|jours).{0,40}rembours", r"rembours\w* (prend|met|dure|arrive en) combien", r"quand (vais-je|est-ce que je vais|je vais) (être rembours|recevoir|récupérer)",
                       r"quand (serai-je|je serai) rembours", r"d[ée]lai de rembours"),
     "shipping_cost": (r"qui paie", r"qui paye", r"retour (est )?(gratuit|payant)", r"(le )?retour (co[uû]te|est gratuit)", r"retours? gratuits?",
