@@ -503,6 +503,20 @@ def test_if_i_dont_like_it_asks_the_window_not_the_days_to_ship_back(question, t
     assert policy_answers.topics_in(question) == [topic]
 
 
+@pytest.mark.parametrize("text, reason", [
+    ("je veux rendre le tote bag de la commande #4201", None),  # English "tote", not German "tot"
+    ("der Akku ist tot", ReturnReason.DAMAGED),
+    ("das Handy ist leider tot", ReturnReason.DAMAGED),
+])
+def test_german_dead_is_said_of_the_item_not_found_in_tote(text, reason):
+    assert choices.reason_in(text) == reason
+
+
+@pytest.mark.parametrize("text", ["ok. en fait il me plait plus", "elles me plaisent plus", "j'aime plus la couleur"])
+def test_french_no_longer_liked_without_ne_is_a_change_of_mind(text):
+    assert choices.read_reason(text).reason is ReturnReason.CHANGED_MIND
+
+
 def test_a_mutze_is_a_beanie_however_the_umlaut_is_typed():
     beanie = OrderLine("L7", "SKU-G", "Merino beanie", "accessories", 1, Decimal("29"))
     for text in ("die Mütze", "die muetze", "die mutze bitte"):

@@ -199,7 +199,8 @@ def test_numbers_that_belong_to_something_else_are_not_postcodes(text):
     [
         "114-3941689-8772232", "12-34567-89012", "#1001", "order 1001", "order #1001", "49.99", "$25",
         "2 of them", "20 Nov 2026", "2026-11-20", "07700 900123", "+44 7700 900123", "1Z999AA10123456784",
-        "TBA304918372650", "RR473124829GB", "yes", "no", "I don't know", "", "12", "123456", "12345678",
+        # six digits alone are a postcode since Chinese customers are served (China, India, Singapore)
+        "TBA304918372650", "RR473124829GB", "yes", "no", "I don't know", "", "12", "12345678",
         "94107 or 94110",  # two different codes: ask again
         "3511 SA",  # Dutch codes never end in SA, SD or SS
     ],

@@ -13,7 +13,7 @@ REASONS = [
                   "eine|eins|ne|1 nummer|größe|grösse ~ kleiner, brauche|brauch|will|möchte|hätte ~ kleiner"),
     ("damaged", "kaputt, beschädigt, defekt, gebrochen, zerbrochen, gerissen, riss, loch, löcher, zerkratzt, kratzer, "
                 "eine delle, delle drin, dellen, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht|nich, "
-                "lädt nicht, springt nicht an, tot, ist tot, akku tot, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
+                "lädt nicht, springt nicht an, tot, ist tot, akku tot, totalschaden, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
                 "zerrissen, aufgerissen, naht offen|auf|gerissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen"),
     ("wrong_item", "falsch, falsche, falschen, falscher, falsches, verwechselt, nicht bestellt, nie bestellt, "
                    "habe|hab ~ nicht bestellt, andere farbe|größe|grösse|artikel|modell geliefert|bekommen|geschickt, "
@@ -28,7 +28,7 @@ REASONS = [
                      "fehlkauf, falsch bestellt, zu teuer, kein bedarf, keinen bedarf, nicht mein geschmack|stil|ding"),
     ("other", "anderer grund, andere gründe, etwas anderes, sonstiges, sonstige, zu spät, verspätet, verspätung, "
               "hat zu lange gedauert, dauert zu lange, zu lange gedauert, dauerte ewig"),
-    (None, "kleine frage, kurze frage, kurz gesagt, ein kleines|kleiner|kleinen, die große|grosse, wie lange, "
+    (None, "tote bag, tote bags, totebag, kleine frage, kurze frage, kurz gesagt, ein kleines|kleiner|kleinen, die große|grosse, wie lange, "
            "falsche adresse|nummer|email, nicht mehr lange, doch nicht die|der|das|den|dem|meine|mein|meinen"),  # "doch nicht die Jacke, die Mütze": another item
 ]
 

@@ -24,7 +24,7 @@ REASONS = [
                          "bas de gamme, contrefaçon, faux, fausse, ?qualité, ?description, ?matière, ?tissu, "
                          "la couleur est différente, décevant, déçu, déçue"),
     ("changed_mind", "changé d'avis, change d'avis, plus besoin, n'en ai plus besoin, n'en veux plus, veux plus, "
-                     "ne me plaît pas, me plaît pas, me plait pas, plaît pas, plait pas, pas à mon goût, aime pas, "
+                     "ne me plaît pas, me plaît pas, me plait pas, plaît pas, plait pas, plaît plus, plait plus, plaisent pas, plaisent plus, pas à mon goût, aime pas, aime plus, "
                      "j'aime pas, erreur, par erreur, commandé deux fois, en double, doublon, moins cher "
                      "ailleurs, trouvé moins cher, trop cher, plus envie, finalement non, pas pour moi, regrette, "
                      "me sert à rien, sert à rien, ne me sert plus, me sert plus, me sert plus à rien, m'est inutile"),
