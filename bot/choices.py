@@ -148,7 +148,7 @@ def _close(token: str, word: str) -> bool:
 # Plain words one slip away from a lexicon word ("show" / "shown", "satin" / "stain", "than" / "thank"):
 # never bent onto it. Inflections are covered through their stems.
 _PLAIN_WORDS = frozenset("""
-all add band beak bee brake broker brother brought chap char charger choose chosen curse debt dirt egg
+all add band beak bee brake broker brother brought chap char charger choose chosen curse debt ding dirt egg
 fee fond for form fund gene genre grate ill inn large loner lose loser mode monkey off odd possible powder
 prince produce quickie rally replay satin see shirt shore shot show skirt slit sore sort spit spite star
 stare strain sung talk tank than thin though too wast waste wilder worse

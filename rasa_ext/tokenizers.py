@@ -14,6 +14,7 @@ from typing import List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 _HAN = "\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff"
@@ -40,3 +41,28 @@ class HanCharTokenizer(Tokenizer):
         if not tokens:  # only punctuation or emoji: the whole text is the one token, as Rasa does
             tokens = [Token(text, 0)]
         return self._apply_token_pattern(tokens)
+
+
+# the spellings of a keyboard without umlauts ("zurueck", "moechte", "Groesse", "Strasse")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ẞ": "SS"})
+
+
+def fold_umlauts(text: str) -> str:
+    """"zurück" -> "zurueck", "Größe" -> "Groesse": the way German is typed without umlauts."""
+    return text.translate(_UMLAUTS)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class UmlautFoldingTokenizer(WhitespaceTokenizer):
+    """Rasa's WhitespaceTokenizer, each token's lemma written without umlauts (languages/de/config.yml).
+
+    German customers on a keyboard without umlauts type "moechte was zurueckgeben"; the count
+    featurizers read each token's lemma (`use_lemma`, on by default), so "zurück" and "zurueck" become
+    one feature, in training and when reading, for every word of every intent. Each token's text and
+    offsets stay as typed (the entities are read from the text itself)."""
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        tokens = super().tokenize(message, attribute)
+        for token in tokens:
+            token.lemma = fold_umlauts(token.text)
+        return tokens

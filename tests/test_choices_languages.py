@@ -268,6 +268,15 @@ def test_the_cancel_words_in_every_language():
     ("¿cuánto tiempo tengo para devolver algo?", "window"), ("¿quién paga el envío de la devolución?", "shipping_cost"),
     ("quanto tempo ho per il reso?", "window"), ("chi paga la spedizione del reso?", "shipping_cost"),
     ("退款要多久？", "refund_timing"), ("退货运费谁出？", "shipping_cost"), ("退货政策是什么？", "general"),
+    ("wie lange hab ich noch zeit was zurückzugeben?", "window"), ("wieviele tage hat man für die rückgabe", "window"),
+    ("bis wann muss das paket weg wenn ich den rücksendeschein habe?", "ship_back"),
+    ("je dispose de combien de temps pour rendre un article ?", "window"),
+    ("combien de jours pour être remboursée ?", "refund_timing"),
+    ("une fois l'étiquette imprimée, j'ai combien de temps ?", "ship_back"),
+    ("cuántos días tengo para llevar el paquete a correos?", "ship_back"),
+    ("in quanti giorni arriva il rimborso?", "refund_timing"),
+    ("wie lange dauert es denn bis das geld zurück ist?", "refund_timing"),
+    ("après combien de jours je serai remboursee ?", "refund_timing"), ("quanto ci mette ad arrivare il rimborso?", "refund_timing"),
 ])
 def test_policy_questions_in_every_language(question, topic):
     from bot.conversation import policy_answers
@@ -292,7 +301,8 @@ def test_tot_is_dead_in_german_and_a_child_in_english():
 
 def test_not_received_and_a_lost_order_number_in_every_language():
     for words in ("das paket ist nie angekommen", "als zugestellt markiert, aber nicht da", "je n'ai jamais reçu le colis",
-                  "no me ha llegado", "non mi è mai arrivato", "显示签收了但是没收到"):
+                  "no me ha llegado", "non mi è mai arrivato", "显示签收了但是没收到",
+                  "le site affiche livré mais on a rien reçu", "non ho ricevuto nulla", "il tracking segna consegnato ieri"):
         assert reading.not_received(words), words
     for words in ("ich finde die bestellnummer nicht", "je ne trouve pas mon numéro de commande",
                   "no tengo el número de pedido", "non trovo il numero d'ordine", "找不到订单号"):
@@ -515,3 +525,14 @@ def test_german_dead_is_said_of_the_item_not_found_in_tote(text, reason):
 @pytest.mark.parametrize("text", ["ok. en fait il me plait plus", "elles me plaisent plus", "j'aime plus la couleur"])
 def test_french_no_longer_liked_without_ne_is_a_change_of_mind(text):
     assert choices.read_reason(text).reason is ReturnReason.CHANGED_MIND
+
+
+def test_a_mutze_is_a_beanie_however_the_umlaut_is_typed():
+    beanie = OrderLine("L7", "SKU-G", "Merino beanie", "accessories", 1, Decimal("29"))
+    for text in ("die Mütze", "die muetze", "die mutze bitte"):
+        assert choices.read_lines(text, (JACKET, beanie)) == (beanie,), text
+
+
+def test_a_german_ding_is_a_thing_not_dying():
+    assert choices.reason_in("das ding mit dem anderen ding halt") is None
+    assert choices.read_reason("the battery is dyin").reason is R.DAMAGED

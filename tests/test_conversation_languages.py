@@ -216,3 +216,23 @@ def test_a_keep_closing_its_clause_leaves_the_item_out_of_the_cancel(words, kept
              OrderLine("3", "C", "Knitted cap", "accessories", 1, Decimal("9"))]
     named = [line.title for line in mentioned_lines(_cancel_words(words), lines)]
     assert named == ["Tea set"] and kept not in named
+
+
+@pytest.mark.parametrize("text, language", [("¿eres un robot?", "es"), ("tu es un robot ?", "fr"), ("sei un robot?", "it"),
+                                            ("are you a bot?", "en"), ("bist du ein Bot?", "de")])
+def test_a_bot_challenge_too_short_to_detect_is_answered_in_its_words_language(services, text, language):
+    from bot.conversation.reading import Reading
+    from bot.conversation.state import State
+
+    chat = Chat(services, "web:bot-challenge")
+    turn = chat.dm.handle(chat.conv, State(), Reading.of(text, "out_of_scope", 0.4, [], language="en"))
+    assert [s.key for s in turn.says][0] == "utter_i_am_a_bot" and turn.state.language == language
+
+
+def test_a_bot_challenge_keeps_a_language_the_gateway_detected(services):
+    from bot.conversation.reading import Reading
+    from bot.conversation.state import State
+
+    chat = Chat(services, "web:bot-challenge-de")
+    turn = chat.dm.handle(chat.conv, State(), Reading.of("sei un robot?", "out_of_scope", 0.4, [], language="de"))
+    assert turn.state.language == "de"

@@ -194,7 +194,7 @@ NOUNS = {
 }
 
 # -- bot.conversation.reading / manager (regular expressions over the lower-case words)
-QUESTION_START = (r"wie", r"wann", r"wo", r"warum", r"wieso", r"weshalb", r"wer", r"welche[rsnm]?", r"wieviel",
+QUESTION_START = (r"wie", r"wann", r"wo", r"warum", r"wieso", r"weshalb", r"wer", r"welche[rsnm]?", r"wieviele?n?",
                   r"was (ist|sind|kostet|passiert|mache|muss|soll|kann|bedeutet|heißt|heisst|genau)",
                   r"kann ich", r"kann man", r"können sie", r"könnt ihr", r"könnte ich", r"darf ich", r"muss ich",
                   r"gibt es", r"ist (es|das|die|der|ein)", r"sind (die|sie)", r"bekomme ich", r"habt ihr", r"haben sie")
@@ -221,21 +221,24 @@ ASKS_WINDOW = (r"kann ich (es |sie |ihn |das )?noch", r"noch (zurückgeben|zurü
 POLICY = {
     "shipping_refund": (r"versandkosten (auch )?(zurück|erstattet|erstatten|wieder)", r"(erstattet|erstatten) ihr (auch )?(die )?versandkosten"),
     "refund_timing": (r"wie lange (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
-                      r"wann (kommt|ist) (mein |das )?geld", r"(rück)?erstattung.{0,25}(dauert|tage)"),
+                      r"wann (kommt|ist) (mein |das )?geld", r"(rück)?erstattung.{0,25}(dauert|tage)",
+                      r"wie ?lange (dauert|braucht) (es|das).{0,40}(geld|erstattung|erstattet|zurücküberwiesen)"),
     "shipping_cost": (r"wer (zahlt|bezahlt|trägt)", r"(rücksendung|rückversand|retoure|rückgabe) (ist )?(kostenlos|gratis|umsonst)",
                       r"kostet (die |der |das )?(rücksendung|rückversand|retoure|zurückschicken)", r"(kostenlose|gratis) (rücksendung|retoure)",
                       r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
     "non_returnable": (r"(kann|darf) (man|ich) (\w+ ){0,2}(getragen\w*|benutzt\w*|geöffnet\w*|reduziert\w*|unterwäsche|badesachen|gutschein\w*)",
                        r"(was|welche artikel) (kann|darf) (man|ich) nicht", r"ausgeschlossen", r"nicht zurückgeben"),
     "ship_back": (r"wie lange (habe|hab|hätte) ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
-                  r"bis wann muss ich (es |das paket |sie )?(zurückschicken|abschicken|zurücksenden)"),
-    "window": (r"wie lange (habe|hab|hätte) ich", r"wie viel zeit (habe|hab|hätte) ich", r"wie viele tage", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
+                  r"bis wann muss ich (es |das paket |sie )?(zurückschicken|abschicken|zurücksenden)",
+                  r"(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann).{0,60}(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben)",
+                  r"(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben).{0,60}(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann)"),
+    "window": (r"wie ?lange (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|hätte|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
                r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück"),
     "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
     "general": (r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"wie funktioniert (die |eine |das )?(rücksendung|retoure|rückgabe|zurückschicken)"),
 }
-POLICY_HINT = (r"wie lange", r"wie viele tage", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
+POLICY_HINT = (r"wie ?lange", r"wie ?viele? tage", r"wie ?viel zeit", r"bis wann (muss|kann|darf)", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
                r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
                r"wie funktioniert")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any

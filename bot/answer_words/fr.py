@@ -182,13 +182,16 @@ ASKS_WINDOW = (r"(je peux|puis-je|est-ce que je peux) encore", r"encore (le |la 
 # -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
 POLICY = {
     "shipping_refund": (r"frais de (port|livraison|retour) (sont |seront )?(aussi )?rembours", r"rembours\w* (aussi )?les frais de (port|livraison)"),
-    "refund_timing": (r"combien de temps (pour|prend|faut-il pour) (le |mon |un )?rembours", r"quand (vais-je|est-ce que je vais|je vais) (être rembours|recevoir|récupérer)",
+    "refund_timing": (r"combien de temps (pour|prend|faut-il pour) (le |mon |un )?rembours", r"combien de (temps|jours).{0,40}(être |etre |suis |serai |me |se faire )rembours",
+                      r"sous combien de (temps|jours).{0,40}rembours", r"rembours\w* (prend|met|dure|arrive en) combien", r"quand (vais-je|est-ce que je vais|je vais) (être rembours|recevoir|récupérer)",
                       r"quand (serai-je|je serai) rembours", r"d[ée]lai de rembours"),
     "shipping_cost": (r"qui paie", r"qui paye", r"retour (est )?(gratuit|payant)", r"(le )?retour (co[uû]te|est gratuit)", r"retours? gratuits?",
                       r"frais de retour", r"(dois-je|je dois) payer (le |les )?(retour|frais|port)"),
     "non_returnable": (r"(peut-on|puis-je|je peux) (retourner|renvoyer) (un |une |des )?(\w+ )?(port[ée]|utilis[ée]|ouvert|sold[ée]|sous-v[eê]tement|maillot|carte cadeau)",
                        r"non (retournable|repris)", r"(ne peut|ne peuvent) pas (être )?(retourn|repris)"),
-    "ship_back": (r"combien de temps (j'ai )?pour (le |la |les )?renvoyer", r"d[ée]lai pour (le |la |les )?renvoyer"),
+    "ship_back": (r"(combien de (temps|jours)|d[ée]lai|jusqu'à quand).{0,60}(étiquette|etiquette|bordereau|retour (est |a été )?(accepté|validé|approuvé))",
+                  r"(une fois|après|apres|dès|des que|dès que) .{0,40}(étiquette|etiquette|bordereau|accepté|validé|approuvé).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)",
+                  r"(étiquette|etiquette|bordereau).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)"),
     "window": (r"combien de (temps|jours) (j'ai|ai-je|pour)", r"d[ée]lai de retour", r"d[ée]lai de r[ée]tractation", r"\d+ jours",
                r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)"),
     "exchange": (r"échang", r"echanger", r"avoir au lieu", r"autre taille"),
@@ -201,7 +204,8 @@ POLICY_HINT = (r"combien de (temps|jours)", r"qui pa[iy]e", r"gratuit", r"frais 
 # return: the return window, not the days to ship an accepted return back
 IF_UNWANTED = (r"(si|au cas o[uù]) ([\w']+ ){0,5}(pla[iî]t|plaisent|va|vont|convient|conviennent|aime|fonctionne|fonctionnent|marche|marchent) pas",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
-NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"n'est (jamais |pas )?arrivé", r"indiqué (comme )?livré",
+NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"(ai|a|avons) (toujours |jamais )?rien (reçu|recu|eu)",
+                r"(suivi|tracking|site|appli) (dit|indique|affiche|marque|montre) .{0,50}livr[ée]", r"n'est (jamais |pas )?arrivé", r"indiqué (comme )?livré",
                 r"marqué (comme )?livré", r"volé", r"colis perdu", r"perdu par (la poste|le transporteur)", r"chez (le|un) voisin", r"mauvaise adresse")
 FOUND_NUMBER = (r"(re)?trouv[ée]e?s?", r"le voil[àa]|la voil[àa]")
 LOST_NUMBER = (r"(trouve|retrouve|connais|ai) (pas|plus) (mon |le )?num[ée]ro de commande", r"sans (le |mon )?num[ée]ro de commande",

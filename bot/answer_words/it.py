@@ -174,7 +174,8 @@ ASKS_WINDOW = (r"posso ancora", r"(sono|è) ancora in tempo", r"troppo tardi", r
 # -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
 POLICY = {
     "shipping_refund": (r"(rimbors\w*) (anche )?(le )?spese di spedizione", r"spese di spedizione (sono |vengono )?(rimborsat|restituit)"),
-    "refund_timing": (r"quanto (tempo )?(ci vuole|ci mette) (per )?(il |un )?rimborso", r"quando (ricevo|riceverò|avrò) (il |i miei )?(rimborso|soldi)",
+    "refund_timing": (r"quanto (tempo )?(ci vuole|ci mette) (per )?(il |un )?rimborso", r"quanto (tempo )?(ci vuole|ci mette|ci vorrà|ci vorra|passa).{0,40}rimbors",
+                      r"(in |entro )?quanti giorni.{0,40}rimbors", r"rimborso.{0,20}(quanto tempo|quanti giorni|quanto ci (vuole|mette))", r"quando (ricevo|riceverò|avrò) (il |i miei )?(rimborso|soldi)",
                       r"tempi (di|del) rimborso"),
     "shipping_cost": (r"chi paga", r"(il )?reso (è )?(gratuito|gratis|a pagamento)", r"resi gratuiti", r"quanto costa (il )?reso",
                       r"(devo|bisogna) pagare (la |il )?(spedizione|reso)"),
@@ -186,13 +187,15 @@ POLICY = {
     "returnless": (r"tenerlo", r"tenere", r"senza (rispedire|restituire)"),
     "general": (r"politica (di|dei) res", r"condizioni", r"come funziona (il )?reso"),
 }
-POLICY_HINT = (r"quanto (tempo|costa)", r"quanti giorni", r"chi paga", r"gratuit", r"gratis", r"spese di spedizione", r"termine",
+POLICY_HINT = (r"quanto (tempo|costa)", r"quanto ci (vuole|mette|vorrà|vorra)", r"entro quanto", r"quanti giorni", r"chi paga", r"gratuit", r"gratis", r"spese di spedizione", r"termine",
                r"politica", r"condizioni", r"eccezioni", r"come funziona")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back
 IF_UNWANTED = (r"(se|nel caso) (\w+ ){0,4}non (mi |ti |gli |ci )?(piac|convinc|va|vann|sta|stann|funzion)\w*",)
 # -- bot.conversation.reading: "it says delivered but never came", "I lost my order number"
-NOT_RECEIVED = (r"non (mi )?(è )?(mai )?(arrivato|arrivata|ricevuto|consegnato)", r"mai (arrivato|ricevuto)", r"risulta consegnato",
+NOT_RECEIVED = (r"non (mi )?(è )?(mai )?(arrivato|arrivata|ricevuto|consegnato)", r"(ricevuto|arrivato) (niente|nulla)",
+                r"non (ho|abbiamo) (mai |ancora )?ricevuto (niente|nulla|il pacco|l'ordine|il mio ordine|la merce|nessun)",
+                r"(tracking|tracciamento|sito) (dice|segna|risulta|indica|mostra) .{0,50}consegnat", r"mai (arrivato|ricevuto)", r"risulta consegnato",
                 r"(segna|dice) consegnato", r"rubato", r"pacco perso", r"perso (durante|nella) (la )?spedizione", r"dal vicino", r"indirizzo sbagliato")
 FOUND_NUMBER = (r"(l'ho |l ho )?(ri)?trovat[oa]", r"eccol[oa]")
 LOST_NUMBER = (r"non (ho|trovo|ricordo|so) (il |più il )?numero (d'ordine|dell'ordine|di ordine)", r"senza (il )?numero (d'ordine|dell'ordine)",

@@ -21,8 +21,8 @@ from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
 from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_if_bot, asks_window, goals_in,
-                                      is_question, lost_order_number, not_received, requests_in, said_stop,
-                                      wants_person, wants_stop, found_order_number)
+                                      bot_challenge_language, found_order_number, is_question, lost_order_number,
+                                      not_received, requests_in, said_stop, wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
@@ -92,6 +92,8 @@ class DialogueManager:
         when it came with none; every phrase and button title of the turn is that language's
         (`bot.catalogue.speaking`), and the state keeps the language for the next message."""
         language = reading.language if reading.language in LANGUAGES else state.language
+        if language in (None, "en"):  # "¿eres un robot?": too short for the gateway's detector, not for its words
+            language = bot_challenge_language(reading.words) or language
         turn = _Turn(self, conversation_id, replace(state, language=language), reading)
         with speaking(language):
             turn.run()

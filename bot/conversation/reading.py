@@ -183,9 +183,9 @@ def wants_person(reading: Reading) -> bool:
     return bool(reading.words) and bool(_PERSON.search(reading.words))
 
 
-_BOT_CHALLENGE = _words(r"are you (a |an )?(bot|robot|machine|ai|human|real|person|computer)", r"is this (a )?(bot|robot|human|real person)",
-                        r"am i (talking|chatting|speaking) (to|with) (a )?(bot|robot|human|real person|machine)",
-                        *answer_words.every("BOT_CHALLENGE"))
+_BOT_CHALLENGE_EN = _words(r"are you (a |an )?(bot|robot|machine|ai|human|real|person|computer)", r"is this (a )?(bot|robot|human|real person)",
+                           r"am i (talking|chatting|speaking) (to|with) (a )?(bot|robot|human|real person|machine)")
+_BOT_CHALLENGE = _words(_BOT_CHALLENGE_EN.pattern, *answer_words.every("BOT_CHALLENGE"))
 _LOST_NUMBER = _words(r"(can'?t|cannot|couldn'?t|don'?t|do not|didn'?t) (find|have|know|remember|get)( \w+){0,2} order (number|no|id|#)",
                       r"lost (my |the )?(order|confirmation)", r"no order (number|id)", r"without (the |an |my )?order (number|id)",
                       r"(deleted|lost|can'?t find) (the |my )?(confirmation|email)", *answer_words.every("LOST_NUMBER"))
@@ -206,6 +206,19 @@ def found_order_number(words: str) -> bool:
 def asks_if_bot(words: str) -> bool:
     """"Are you a bot?" is a question about the assistant, not a request for a person."""
     return bool(_BOT_CHALLENGE.search(words))
+
+
+_BOT_CHALLENGE_IN = {language: _words(*module.BOT_CHALLENGE) for language, module in answer_words.BY_LANGUAGE.items()}
+
+
+def bot_challenge_language(words: str) -> Optional[str]:
+    """The language of "¿eres un robot?", "sei un bot?", "tu es un robot ?": the one language whose words
+    ask it (None: English's ask it, or several languages'). Three words are too few for the language
+    detector, so such a first message came as English; its own words say the language to answer in."""
+    if _BOT_CHALLENGE_EN.search(words):
+        return None
+    found = [language for language, pattern in _BOT_CHALLENGE_IN.items() if pattern.search(words)]
+    return found[0] if len(found) == 1 else None
 
 
 def lost_order_number(words: str) -> bool:
