@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bot import answer_words, choices
-from bot.conversation import manager, reading
+from bot.conversation import manager, policy_answers, reading
 from bot.language import LANGUAGES
 from bot.choices import mentioned_lines, read_lines
 from bot.models import OrderLine, Resolution, ReturnReason
@@ -328,6 +328,13 @@ def test_where_is_my_thing_and_a_question_without_a_question_word(text, goals):
     requests = reading.requests_in(reading.Reading.of(text, "ask_policy", 0.9, []))
     assert [r.goal for r in requests] == goals
     assert all("?" not in r.words for r in requests)
+
+
+def test_a_policy_question_keeps_the_condition_said_before_it():
+    """"et s'ils ne plaisent pas, combien de temps ?" asks the return window, not the days to ship back."""
+    text = "Où est ma commande #4203 ? Et si les bols ne me plaisent pas, j'ai combien de temps pour les renvoyer ?"
+    question = reading.requests_in(reading.Reading.of(text, "track_order", 0.9, []))[-1]
+    assert question.goal == reading.POLICY and policy_answers.topics_in(question.words) == ["window"]
 
 
 def test_the_clauses_keep_their_question_marks():

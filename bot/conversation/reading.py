@@ -164,11 +164,14 @@ def requests_in(reading: "Reading") -> List[Request]:
         return []
     found: List[Request] = []
     named = [span.value for span in textlib.find_order_ids(words)]
+    loose: List[str] = []  # the clauses since the last request's that make none ("and if they don't fit")
     for clause, asked in _clauses(words):
         ids = [span.value for span in textlib.find_order_ids(clause)]
         goal = next((g for g, pattern in _GOAL_WORDS if pattern.search(clause)), None)
         if (asked or is_question(clause)) and policy_qa.sounds_like_policy_question(clause):
             goal = POLICY  # "do you refund shipping if I return it?" asks about the policy
+            clause = " ".join(loose + [clause])  # "et s'ils ne plaisent pas, combien de temps ?": its condition too
+        loose = [] if goal is not None or ids else loose + [clause]
         if goal is None and ids and found:
             goal = found[-1].goal
             if found[-1].order_id is None:  # "the hoodie and the usb cable from #1158": one request
