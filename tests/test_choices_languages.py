@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bot import answer_words, choices
-from bot.conversation import manager, reading
+from bot.conversation import manager, policy_answers, reading
 from bot.language import LANGUAGES
 from bot.choices import mentioned_lines, read_lines
 from bot.models import OrderLine, Resolution, ReturnReason
@@ -77,6 +77,7 @@ def test_every_served_language_has_every_table():
     ("nicht zu klein, aber kaputt", R.DAMAGED), ("pas cassé, juste trop petit", R.TOO_SMALL),
     ("no está roto, pero me queda pequeño", R.TOO_SMALL), ("non è rotto, ma è troppo piccolo", R.TOO_SMALL),
     ("没有坏，就是太小了", R.TOO_SMALL),
+    ("sind leider ne Nummer zu gross", R.TOO_LARGE), ("ne Nummer zu klein", R.TOO_SMALL),  # "ne" is "eine", no Italian "né"
     # other, confidently
     ("anderer Grund", R.OTHER), ("autre raison", R.OTHER), ("otro motivo", R.OTHER), ("altro motivo", R.OTHER),
     ("其他原因", R.OTHER), ("zu spät geliefert", R.OTHER),
@@ -332,6 +333,33 @@ def test_a_found_order_number_in_every_language(words, found):
 def test_two_requests_in_one_message_in_every_language(text, goals):
     requests = reading.requests_in(reading.Reading.of(text, "request_return", 0.9, []))
     assert [r.goal for r in requests] == goals
+
+
+@pytest.mark.parametrize("text, goals", [
+    ("dov'è la mia moka? ordine #4403. e se poi non mi piace entro quanto posso restituirla?", ["track", "policy"]),
+    ("wo sind meine Wanderschuhe? Bestellung #4102", ["track"]), ("où est mon manteau ? commande #4301", ["track"]),
+    ("¿dónde están mis zapatillas? pedido #4201", ["track"]),
+    ("wo ist mein Geld? #4102", ["refund_status"]), ("dov'è il mio rimborso? #4403", ["refund_status"]),
+    ("where is my order #4403? and how long do I have to return it?", ["track", "policy"]),
+])
+def test_where_is_my_thing_and_a_question_without_a_question_word(text, goals):
+    """Any possessed thing is tracked, as in English; a clause ended by "?" is a question whatever its
+    first word ("e se poi ..., entro quanto ...?")."""
+    requests = reading.requests_in(reading.Reading.of(text, "ask_policy", 0.9, []))
+    assert [r.goal for r in requests] == goals
+    assert all("?" not in r.words for r in requests)
+
+
+def test_a_policy_question_keeps_the_condition_said_before_it():
+    """"et s'ils ne plaisent pas, combien de temps ?" asks the return window, not the days to ship back."""
+    text = "Où est ma commande #4203 ? Et si les bols ne me plaisent pas, j'ai combien de temps pour les renvoyer ?"
+    question = reading.requests_in(reading.Reading.of(text, "track_order", 0.9, []))[-1]
+    assert question.goal == reading.POLICY and policy_answers.topics_in(question.words) == ["window"]
+
+
+def test_the_clauses_keep_their_question_marks():
+    assert reading._clauses("where is it? and the jeans. how long?") == [
+        ("where is it", True), ("and the jeans", False), ("how long", True), ("", True)]
 
 
 def test_a_chinese_word_holding_an_item_word_names_no_item():

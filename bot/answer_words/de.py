@@ -255,7 +255,8 @@ LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|h
 GOALS = {
     "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
     "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
-    "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)", r"sendungsverfolgung",
+    "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)",
+              r"wo (ist|bleibt|sind|bleiben) (mein|meine) (?!(rück)?erstattung|geld|rücksendung|retoure)\w+", r"sendungsverfolgung",
               r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)",
               r"(wie|was|welche) (\w+ ){0,4}(sendungs|tracking|paket)-?nummer",  # the tracking number asked for
               r"(sendungs|tracking|paket)-?nummer (\w+ ){0,3}(geben|schicken|sagen|senden|nennen)"),

@@ -209,7 +209,8 @@ LOST_NUMBER = (r"no (tengo|encuentro|sé|se|recuerdo) (el |mi )?n[úu]mero de pe
 GOALS = {
     "refund_status": (r"d[óo]nde est[áa] mi (reembolso|dinero)", r"no (me )?(ha llegado|he recibido) (el|mi) reembolso"),
     "return_status": (r"estado de (mi|la) devoluci[óo]n", r"(recibieron|han recibido) mi devoluci[óo]n"),
-    "track": (r"d[óo]nde est[áa]n? (mi|mis|el|la) (\w+ )?(pedido|paquete|env[íi]o)", r"seguimiento (de|del) (mi )?(pedido|paquete)",
+    "track": (r"d[óo]nde est[áa]n? (mi|mis|el|la) (\w+ )?(pedido|paquete|env[íi]o)",
+              r"d[óo]nde est[áa]n? (mi|mis) (?!reembolso|dinero|devoluci)\w+", r"seguimiento (de|del) (mi )?(pedido|paquete)",
               r"cu[áa]ndo llega (mi|el) (pedido|paquete)",
               r"(cu[áa]l|qu[ée]|dame|d[ée]me|darme|pasarme|me pasas|me das|me da) (\w+ ){0,3}(n[úu]mero|c[óo]digo|enlace) de (seguimiento|rastreo|env[íi]o)"),  # the tracking number asked for
     "exchange": (r"cambiar\w*", r"cambio de talla"),

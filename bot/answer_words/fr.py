@@ -215,7 +215,8 @@ LOST_NUMBER = (r"(trouve|retrouve|connais|ai) (pas|plus) (mon |le )?num[ée]ro d
 GOALS = {
     "refund_status": (r"où (est|en est) mon remboursement", r"pas (encore )?(reçu|été) (mon |le )?rembours"),
     "return_status": (r"(statut|suivi) de (mon|ma|le|la) retour", r"(avez-vous|vous avez) reçu mon retour"),
-    "track": (r"où (est|sont|en est) (ma|mon|mes|le|la) (\w+ )?(commande|colis|livraison)", r"suivi de (ma )?(commande|colis)",
+    "track": (r"où (est|sont|en est) (ma|mon|mes|le|la) (\w+ )?(commande|colis|livraison)",
+              r"où (est|sont|en est) (mon|ma|mes) (?!rembours|retour|argent)\w+", r"suivi de (ma )?(commande|colis)",
               r"quand (arrive|arrivera) (ma|mon) (commande|colis)",
               r"(quel|c'?(é|e)tait quoi|c'?est quoi|donner|donnez|envoyer|envoyez|redonner|redonnez|avoir) (\w+ ){0,3}(num[ée]ro|lien|code) de (suivi|colis|tracking)"),  # the tracking number asked for
     "exchange": (r"échang\w*",),

@@ -57,7 +57,8 @@ FILLERS = "ehm, eh, allora, beh, mah, ciao, salve, buongiorno, oh, ah, mmm, hmm,
 
 # Words of their own one slip away from a cue word: never bent onto it
 PLAIN = "quali, quale, perso, persa, dell, della, carta, parte, parti"
-NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, neanche, né, anziché"
+# no "né": folded it is "ne", German's "eine" ("ne Nummer zu groß"); "non è né grande né piccolo" has its "non"
+NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, neanche, anziché"
 NEGATORS_AFTER = "no, non"  # closing a clause, they deny the words before: "il cappotto no, ..."
 BUTS = "ma, però, pero, solo, soltanto, piuttosto, anzi"
 CORRECTIONS = "anzi, piuttosto, scusa, scusate, aspetta, cioè, invece, meglio, preferisco"
@@ -182,7 +183,7 @@ POLICY = {
     "non_returnable": (r"(si può|posso) (rendere|restituire) (un |una |qualcosa )?(\w+ )?(usat|apert|scontat|intimo|costume|buono regalo|gift card)",
                        r"non (si può|si possono) (rendere|restituire)", r"eccezioni"),
     "ship_back": (r"quanto tempo (ho )?per (rispedirlo|rimandarlo|spedirlo)", r"entro quando (devo )?(rispedir|spedir)"),
-    "window": (r"quanto tempo ho", r"quanti giorni", r"termine (per il|di) reso", r"\d+ giorni", r"troppo tardi", r"posso ancora (rendere|restituire)"),
+    "window": (r"quanto tempo ho", r"quanti giorni", r"entro quanto( tempo)? (posso|si può|si puo) (render|restituir|fare il reso)\w*", r"termine (per il|di) reso", r"\d+ giorni", r"troppo tardi", r"posso ancora (rendere|restituire)"),
     "exchange": (r"cambi", r"buono invece", r"altra taglia"),
     "returnless": (r"tenerlo", r"tenere", r"senza (rispedire|restituire)"),
     "general": (r"politica (di|dei) res", r"condizioni", r"come funziona (il )?reso"),
@@ -205,7 +206,8 @@ LOST_NUMBER = (r"non (ho|trovo|ricordo|so) (il |più il )?numero (d'ordine|dell'
 GOALS = {
     "refund_status": (r"dov'?è il (mio )?rimborso", r"non (ho )?(ancora )?ricevuto il (mio )?rimborso"),
     "return_status": (r"stato del (mio )?reso", r"(avete|è) ricevuto (il mio )?reso"),
-    "track": (r"dov'?è il (mio )?(\w+ )?(ordine|pacco)", r"dove (sono|sta) (il mio|i miei) (\w+ )?(ordine|pacco|pacchi)",
+    "track": (r"dov'?è il (mio )?(\w+ )?(ordine|pacco)", r"dov'?è (il |la |lo |l')?(mio|mia) (?!rimbors|res[oi]\b|soldi)\w+",
+              r"dove (sono|stanno) (i miei|le mie) (?!rimbors|soldi)\w+", r"dove (sono|sta) (il mio|i miei) (\w+ )?(ordine|pacco|pacchi)",
               r"tracking (del|dell'ordine)", r"quando arriva (il mio )?(ordine|pacco)",
               r"(qual|quale|mi dai|mi date|darmi|mandarmi|mi mandi|mi mandate) (\w+ ){0,3}(numero|codice|link) (di|del) (tracking|tracciamento|spedizione)"),  # the tracking number asked for
     "exchange": (r"cambiare\w*", r"cambio (di )?taglia"),

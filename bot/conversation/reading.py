@@ -132,6 +132,20 @@ _CLAUSE = re.compile(r"\s*(?:[.?!;]+|,? and (?:also )?|,? also |,? plus |,? then
                      r"|,? (?:und|et|y|e) (?:auch |aussi |también |anche )?|[，。！？；]|还有)\s*")
 
 
+def _clauses(words: str) -> List[Tuple[str, bool]]:
+    """The clauses of a message, each with whether a question mark ended it: the split drops the mark,
+    and a question need not open with a question word ("e se non mi piace, entro quanto posso
+    restituirla?", "and if they don't fit, within how many days?")."""
+    clauses: List[Tuple[str, bool]] = []
+    start = 0
+    for separator in _CLAUSE.finditer(words):
+        if separator.end() > separator.start():
+            clauses.append((words[start:separator.start()], bool(re.search(r"[?？]", separator.group()))))
+            start = separator.end()
+    clauses.append((words[start:], words.rstrip().endswith(("?", "？"))))
+    return clauses
+
+
 @dataclass(frozen=True)
 class Request:
     """One request in a message: what is asked, about which order, in which words."""
@@ -150,11 +164,14 @@ def requests_in(reading: "Reading") -> List[Request]:
         return []
     found: List[Request] = []
     named = [span.value for span in textlib.find_order_ids(words)]
-    for clause in _CLAUSE.split(words):
+    loose: List[str] = []  # the clauses since the last request's that make none ("and if they don't fit")
+    for clause, asked in _clauses(words):
         ids = [span.value for span in textlib.find_order_ids(clause)]
         goal = next((g for g, pattern in _GOAL_WORDS if pattern.search(clause)), None)
-        if is_question(clause) and policy_qa.sounds_like_policy_question(clause):
+        if (asked or is_question(clause)) and policy_qa.sounds_like_policy_question(clause):
             goal = POLICY  # "do you refund shipping if I return it?" asks about the policy
+            clause = " ".join(loose + [clause])  # "et s'ils ne plaisent pas, combien de temps ?": its condition too
+        loose = [] if goal is not None or ids else loose + [clause]
         if goal is None and ids and found:
             goal = found[-1].goal
             if found[-1].order_id is None:  # "the hoodie and the usb cable from #1158": one request
