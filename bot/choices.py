@@ -138,8 +138,8 @@ def _close(token: str, word: str) -> bool:
     n = len(word)
     if len(token) < 3 or n < 3 or token[0] != word[0]:
         return False
-    if len(token) == n and OSA.distance(token, word) == 1 and Hamming.distance(token, word) == 2:
-        return True  # two neighbours swapped: sokcs, chnaged, exchnage
+    if len(token) == n >= 4 and OSA.distance(token, word) == 1 and Hamming.distance(token, word) == 2:
+        return True  # two neighbours swapped: sokcs, chnaged, exchnage; not in three letters ("dei" is no "die")
     if n >= 5 and Indel.distance(token, word) == 1:
         return True  # a letter missing or extra: smal, brokn, refnd, damagd
     return n >= 10 and Levenshtein.distance(token, word) == 1  # a wrong letter: only in long words

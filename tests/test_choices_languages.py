@@ -564,3 +564,9 @@ def test_a_mutze_is_a_beanie_however_the_umlaut_is_typed():
 def test_a_german_ding_is_a_thing_not_dying():
     assert choices.reason_in("das ding mit dem anderen ding halt") is None
     assert choices.read_reason("the battery is dyin").reason is R.DAMAGED
+
+
+def test_a_three_letter_word_with_two_letters_swapped_is_no_typo_of_an_english_cue():
+    """Italian "dei" (of the) is "die" swapped: "il reso dei pantaloni" made a damage replacement."""
+    assert choices.reason_in("vorrei fare il reso dei pantaloni di lino, ordine 4406") is None
+    assert choices.reason_in("my phone will die") is ReturnReason.DAMAGED
