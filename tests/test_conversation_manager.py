@@ -83,6 +83,20 @@ def test_a_reason_the_bot_cannot_place_is_other(chat):
     assert chat.state.task.reason == "other"
 
 
+def test_a_reason_that_names_the_chosen_item_is_its_reason(chat):
+    verified_alice(chat)
+    chat.say("the shoes")
+    assert chat.say("the shoes rub on my heel")[-1] == "utter_ask_resolution"
+    assert chat.state.task.reason == "other" and chat.state.task.line_ids == ("L1",)
+
+
+def test_another_item_named_at_the_reason_prompt_is_a_change_of_item(chat):
+    verified_alice(chat)
+    chat.say("the shoes")
+    assert chat.say("the socks")[-1] == "utter_ask_return_reason"
+    assert chat.state.task.line_ids == ("L2",) and not chat.state.task.reason
+
+
 def test_stop_and_a_person_work_at_every_step(chat):
     verified_alice(chat)
     chat.say("the shoes")

@@ -618,6 +618,7 @@ class _Turn:
         r, task = self.r, self.task
         order = self.order()
         step, words = task.step, (self.focus if self.focus is not None else r.words)
+        had = task.line_ids
         open_lines = self.open_lines(order)
         line_id = r.entities.get("line_id")
         chosen: Tuple[OrderLine, ...] = ()
@@ -649,7 +650,7 @@ class _Turn:
             self.update_task(reason=reason, misses=0)
         elif words and step == Step.REASON and not is_question(words):
             read = choices.read_reason(choices.without_titles(r.text, order.lines))
-            if read.confident or not (chosen or choices.read_lines(words, open_lines)):
+            if read.confident or not self._picks_other_lines(chosen or choices.read_lines(words, open_lines), had):
                 self.update_task(reason=read.reason.value, reason_words=" ".join(r.text.split())[:500], misses=0)
         elif words and not is_question(words):
             volunteered = choices.reason_in(choices.without_titles(r.text, order.lines))  # also "actually they're too big"
@@ -668,6 +669,13 @@ class _Turn:
             read = choices.read_resolution(rest, list(Resolution))  # "the gift card" is an item, not credit
             if read is not None:
                 self.update_task(resolution=read.value, misses=0)
+
+    @staticmethod
+    def _picks_other_lines(chosen: Optional[Sequence[OrderLine]], had: Sequence[str]) -> bool:
+        """Asked for the reason, words that name another item answer which item ("the socks, not the
+        boots"); words about the item in hand ("it doesn't fit my phone", "the bike lights keep falling")
+        are its reason, however they name it."""
+        return bool(chosen) and not {line.line_id for line in chosen} <= set(had)
 
     def open_lines(self, order: Order) -> List[OrderLine]:
         """Lines with something left to return and no return yet (read once a turn)."""
