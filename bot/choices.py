@@ -555,11 +555,12 @@ def _reads_foreign(text: str) -> bool:
 _R = ReturnReason
 _REASONS = _Lexicon([
     (_R.TOO_SMALL, "small, smaller, tight, tighter, short, shorter, snug, narrow, tiny, petite, pinch, cramped, "
-                   "squeeze, size up, "
+                   "squeeze, size up, too wee, "
                    "need|want|prefer|order|get|try|go|swap|exchange|change|switch|for|in ~ "
                    "bigger|larger|longer|wider|up"),
     (_R.TOO_LARGE, "big, bigger, large, larger, loose, looser, long, longer, huge, baggy, wide, wider, oversized, "
                    "massive, enormous, size down, slip|slips|slipping|falls|falling|fall ~ off, "
+                   "too lose, is|its|are|theyre|was|were|bit|way|far|slightly to lose, "
                    "need|want|prefer|order|get|try|go|swap|exchange|change|switch|for|in ~ smaller|tighter|shorter|"
                    "narrower|down"),
     (_R.DAMAGED, "damage, broken, broke, break, crack, shatter, smash, dent, torn, tear, rip, hole, scratch, "
@@ -582,7 +583,11 @@ _REASONS = _Lexicon([
                           "not|isnt|wasnt|doesnt|dont|didnt ~ like ~ photo|photos|picture|pictures|image|images|"
                           "description|website|site|listing|advert|ad|ads, "
                           "nothing like, look|looks|looked ~ different|nothing, misleading, fake, counterfeit, "
-                          "knockoff, cheap, cheaply, flimsy, poor, poorly, different, ?quality, ?photo, ?picture, "
+                          "knockoff, cheap, cheaply, flimsy, poor, poorly, different, "
+                          "?website|site|listing|description|photo|photos|picture|pictures|page|ad|advert "
+                          "said|says|showed|shows|stated|claimed, "
+                          "too|so|very|really|quite|rather dim|loud|noisy|quiet|heavy|weak|thin|stiff, "
+                          "scratchy, itchy, uncomfortable, ?quality, ?photo, ?picture, "
                           "?image, ?description, ?listing, ?advert, ?material, ?fabric, ?described, ?advertised, "
                           "?pictured"),
     (_R.CHANGED_MIND, "change ~ mind, mind changed, dont|didnt|doesnt|not|never|wont ~ need|want|like|love|suit, "

@@ -113,6 +113,11 @@ REASONS = [
     ("hello i am wanting to give back the shirt, is too much big for me", R.TOO_LARGE),
     ("never used it, changed my mind", R.CHANGED_MIND), ("too expensive, changed my mind", R.CHANGED_MIND),
     ("other reason", R.OTHER), ("none of these", R.OTHER), ("missed the party", R.OTHER),
+    # regional words, a "loose" typed as "lose", what the listing said, what it is like to use
+    ("they're too wee for my hands", R.TOO_SMALL), ("its to lose on the shoulders", R.TOO_LARGE),
+    ("way too lose", R.TOO_LARGE), ("the site said navy and it's bright blue", R.NOT_AS_DESCRIBED),
+    ("the lights are too dim", R.NOT_AS_DESCRIBED), ("the keys are too loud", R.NOT_AS_DESCRIBED),
+    ("far too scratchy for him", R.NOT_AS_DESCRIBED), ("a scratch on the lens", R.DAMAGED),
 ]
 
 
