@@ -1173,6 +1173,7 @@ def mentioned_lines(text: str, lines: Sequence[OrderLine]) -> Tuple[OrderLine, .
         chosen = set(range(len(lines)))
     else:
         chosen = set(names.named) | set(_ids_named(_clean(text), lines, with_line_ids=False))
+        chosen = _only_named(tokens, lines, chosen)
     if not chosen and not names.excluded:  # the other languages' item words: "die Stiefel", "les chaussettes"
         names = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True)
         chosen = set(names.named)
@@ -1182,6 +1183,19 @@ def mentioned_lines(text: str, lines: Sequence[OrderLine]) -> Tuple[OrderLine, .
             chosen |= set(other.named)
             names = names._replace(excluded=tuple(set(names.excluded) | set(other.excluded)))
     return tuple(line for i, line in enumerate(lines) if i in chosen and i not in names.excluded)
+
+
+def _only_named(tokens: Sequence[str], lines: Tuple[OrderLine, ...], chosen: Set[int]) -> Set[int]:
+    """"the boots are great but the socks are scratchy, return just the socks": the items after "just"
+    or "only" (to the end of its sentence) are the ones meant, when they are some of those named."""
+    for k, token in enumerate(tokens):
+        if _stem(token) not in _ONLY_NAMED:
+            continue
+        end = next((j for j in range(k + 1, len(tokens)) if tokens[j] in (".", "?")), len(tokens))
+        meant = set(_named(tokens[k + 1:end], lines, strict=True).named) & chosen
+        if meant and meant != chosen:
+            return meant
+    return chosen
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1198,6 +1212,7 @@ _NOT_COUNT_ONE = _stems("""the this that which other another each every any no s
 blue red black white green grey gray pink brown big small large""".split())
 _RETURN_VERBS = _stems("return returning send sending back refund exchange cancel cancelling remove".split())
 _ONLY = _stems("just only exactly".split())
+_ONLY_NAMED = _stems("just only".split())
 
 
 class _Number(NamedTuple):

@@ -334,6 +334,11 @@ MENTIONED = [
     ("I need to return the hoodie and the usb cable from #1158", "hoodie+cable", ("Grey zip hoodie", "USB-C cable 1 m")),
     ("sorry, not the sunglasses, the e-reader", "sunglasses+ereader", ("E-reader 6-inch",)),
     ("everything in the order except the socks", "shoes+socks+jeans", ("Trail running shoes", "Slim fit jeans")),
+    ("the shoes are great but the socks are itchy, can I return just the socks?", "shoes+socks",
+     ("Running socks (3 pack)",)),
+    ("I bought shoes and socks and only want to send back the shoes", "shoes+socks", ("Trail running shoes",)),
+    ("just bought the shoes and the socks. return both items", "shoes+socks",
+     ("Trail running shoes", "Running socks (3 pack)")),
 ]
 
 
