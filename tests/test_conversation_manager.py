@@ -97,6 +97,16 @@ def test_another_item_named_at_the_reason_prompt_is_a_change_of_item(chat):
     assert chat.state.task.line_ids == ("L2",) and not chat.state.task.reason
 
 
+def test_a_return_asked_for_again_is_the_one_issued_not_one_for_the_item_left(chat):
+    chat.say(f"the shoes from order {ALICE_ORDER} are too small", "request_return")
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_resolution"
+    assert chat.say("exchange")[-1] == "utter_rma_issued"
+    chat.say("exchange them for a bigger size please", "request_return")
+    assert [rma.line_id for rma in chat.rmas()] == ["L1"]
+    chat.say("I want to return the socks too, they're also too small", "request_return")
+    assert chat.state.task.line_ids == ("L2",)
+
+
 def test_stop_and_a_person_work_at_every_step(chat):
     verified_alice(chat)
     chat.say("the shoes")

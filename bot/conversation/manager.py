@@ -999,6 +999,11 @@ class _Turn:
                 if not existing:
                     self.say(said.NOTHING_TO_RETURN, order_id=order.order_id)
                 return self.finish()
+            repeated = self._repeated_return(order) if len(open_lines) == 1 else ()
+            if repeated:
+                for line_id in repeated:
+                    self.says.append(self._existing(order, line_id))
+                return self.finish()
             if len(open_lines) == 1:
                 task = self.update_task(line_ids=(open_lines[0].line_id,))
             else:
@@ -1040,6 +1045,18 @@ class _Turn:
             if offer:
                 self.offer(offer, order.order_id)
         self.finish()
+
+    def _repeated_return(self, order: Order) -> Tuple[str, ...]:
+        """"swap them for the next size up please" once the boots' exchange is issued: a request that
+        names no item and asks again what this conversation's return of the order already gives (its
+        reason, its resolution) is that return said again, not one for the item left over. "also",
+        "too" ask for more."""
+        task = self.task
+        asked = [(task.reason, "reason"), (task.resolution, "resolution")]
+        if not any(value for value, _ in asked) or _ALSO.search(self.r.words or ""):
+            return ()
+        return tuple(rma.line_id for rma in self.returns.returns_of(order) if rma.conversation_id == self.conv
+                     and all(not value or getattr(rma, name).value == value for value, name in asked))
 
     def _existing(self, order: Order, line_id: str) -> Say:
         result = self.returns.request_return(self.conv, order.order_id, line_id, ReturnReason.OTHER)
