@@ -149,6 +149,27 @@ def test_questions_and_two_choices_choose_nothing(answer):
     assert choices.read_resolution(answer, EVERY) is None
 
 
+@pytest.mark.parametrize("answer, resolution", [
+    ("lieber ne gutschrift als geld", Resolution.STORE_CREDIT), ("lieber Geld als einen Gutschein", Resolution.REFUND),
+    ("plutôt un avoir que le remboursement", Resolution.STORE_CREDIT), ("mejor un vale que dinero", Resolution.STORE_CREDIT),
+    ("meglio un buono che i soldi", Resolution.STORE_CREDIT), ("要积分不要退款", Resolution.STORE_CREDIT),
+    ("prefiero que me devuelvan el dinero", Resolution.REFUND), ("je préfère qu'on me rembourse", Resolution.REFUND),
+])
+def test_a_preference_chooses_what_comes_before_than(answer, resolution):
+    assert choices.read_resolution(answer, EVERY) == resolution
+
+
+@pytest.mark.parametrize("answer", ["vale, gracias igualmente", "ok danke trotzdem", "d'accord, merci quand même",
+                                    "ok grazie comunque", "好的，还是谢谢", "ok thanks anyway"])
+def test_thanks_anyway_is_a_polite_no(answer):
+    assert choices.read_yes_no(answer) is False
+
+
+def test_asking_for_a_smaller_size_says_it_is_too_large():
+    assert choices.read_reason("cambiarlo por una talla mas pequeña").reason == R.TOO_LARGE
+    assert choices.read_reason("una talla más grande").reason == R.TOO_SMALL
+
+
 def test_a_resolution_the_policy_does_not_offer_is_none():
     assert choices.read_resolution("Gutschein", [Resolution.REFUND, Resolution.EXCHANGE]) is None
 

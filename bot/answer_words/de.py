@@ -69,6 +69,9 @@ NEGATORS = "nicht, nich, net, kein, keine, keinen, keinem, keiner, nie, niemals,
 NEGATORS_AFTER = ""  # "die Jacke nicht" reads like a verb-final "die Jacke passt nicht"
 BUTS = "aber, sondern, doch, jedoch, trotzdem, nur, eher, lieber"
 CORRECTIONS = "doch, eigentlich, lieber, sorry, moment, nein, ne, besser"
+RATHER = "lieber, eher"  # "lieber ne Gutschrift als Geld": what comes before "als" is chosen
+THAN = "als, statt, anstatt, anstelle"
+DECLINE = "danke trotzdem, trotzdem danke, danke dennoch, dennoch danke"  # "ok, danke trotzdem": a polite no
 QUESTION_WORDS = "wie, wann, wo, warum, wieso, weshalb, wer, welche, welcher, welches, welchen, wieviel, wohin, woher"
 QUESTION_VERBS = "wenn, falls, ist, sind, gibt, hat, habe, hast, muss, müssen, bekomme, bekommt, dauert, kostet, zahlt, geht, wird, darf"
 

@@ -8,7 +8,7 @@ REASONS = [
                   "talla más, una talla más, talla mas, talla más grande, más grande, mas grande, me aprieta, aprieta"),
     ("too_large", "grande, grandes, enorme, holgado, holgada, ancho, ancha, anchos, largo, larga, largos, suelto, "
                   "suelta, me baila, me sobra, una talla menos, talla menos, talla más pequeña, más pequeño, "
-                  "mas pequeño, más pequeña, mas pequeña, más chico"),
+                  "mas pequeño, más pequeña, mas pequeña, más chico, una talla más pequeña|chica|baja"),
     ("damaged", "roto, rota, rotos, rotas, dañado, dañada, dañados, estropeado, estropeada, defectuoso, defectuosa, "
                 "defecto, rajado, rajada, agrietado, rayado, rayada, roto al llegar, llegó roto|rota|dañado|dañada, "
                 "no funciona, no va, no enciende, no carga, no sirve, mancha, manchado, manchada, agujero, "
@@ -60,6 +60,9 @@ NEGATORS = "no, ni, nunca, jamás, sin, nada, ningún, ninguna, ninguno, tampoco
 NEGATORS_AFTER = "no"  # closing a clause, they deny the words before: "el sombrero no, ..."
 BUTS = "pero, sino, solo, sólo, mejor, aunque"
 CORRECTIONS = "mejor, perdón, perdon, espera, bueno, digo, no, prefiero, finalmente"
+RATHER = "mejor, prefiero, preferiría, antes"  # "mejor un vale que dinero"
+THAN = "que"
+DECLINE = "gracias igualmente, gracias de todas formas, gracias de todos modos, gracias de todas maneras"  # a polite no
 QUESTION_WORDS = "cómo, cuándo, dónde, cuánto, cuánta, cuántos, cuál, cuáles, qué, quién"
 QUESTION_VERBS = "si, es, son, hay, tengo, tiene, puede, cuesta, tarda, pagan, pago, se"
 

@@ -65,6 +65,9 @@ NEGATORS = "pas, jamais, aucun, aucune, sans, ni, lieu, rien, non"
 NEGATORS_AFTER = "non"  # closing a clause, they deny the words before: "le sac non, ..."
 BUTS = "mais, plutôt, seulement, juste, cependant, par contre"
 CORRECTIONS = "plutôt, finalement, pardon, enfin, non, attendez, attends, désolé, désolée"
+RATHER = "plutôt, préfère, préfèrerais, préférerais, mieux"  # "plutôt un avoir que de l'argent"
+THAN = "que, qu"
+DECLINE = "merci quand même, merci tout de même, merci malgré tout"  # a polite no
 QUESTION_WORDS = "comment, quand, où, pourquoi, combien, quel, quelle, quels, quelles, lequel, laquelle"
 QUESTION_VERBS = "si, est, sont, faut, dois, puisje, ya, avezvous, estil, coûte, coute, remboursez, prenez"
 

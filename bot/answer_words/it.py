@@ -62,6 +62,9 @@ NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, nean
 NEGATORS_AFTER = "no, non"  # closing a clause, they deny the words before: "il cappotto no, ..."
 BUTS = "ma, però, pero, solo, soltanto, piuttosto, anzi"
 CORRECTIONS = "anzi, piuttosto, scusa, scusate, aspetta, cioè, invece, meglio, preferisco"
+RATHER = "meglio, preferisco, preferirei, piuttosto"  # "meglio un buono che i soldi"
+THAN = "che, invece, anziché"
+DECLINE = "grazie comunque, grazie lo stesso, grazie ugualmente"  # a polite no
 QUESTION_WORDS = "come, quando, dove, quanto, quanti, quanta, quale, quali, chi, cosa"
 QUESTION_VERBS = "se, è, sono, posso, devo, ci, costa, pagate, rimborsate, avete, ho"
 

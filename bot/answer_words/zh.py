@@ -49,6 +49,9 @@ NEGATORS = "不, 没, 没有, 不是, 别, 非, 无, 不要"
 NEGATORS_AFTER = ""  # 不 stands before what it denies
 BUTS = "但是, 但, 可是, 不过, 只是, 而是, 就是"
 CORRECTIONS = "还是, 改成, 其实, 抱歉, 等等, 不对"
+RATHER = ""  # 要积分不要退款 reads as it is: 不要 denies what follows it
+THAN = ""
+DECLINE = "还是谢谢, 不管怎样谢谢, 谢谢啦不用"  # a polite no
 QUESTION_WORDS = "怎么, 怎样, 什么, 为什么, 多久, 多长时间, 哪, 哪里, 哪个, 几天, 如何, 是否, 多少"
 QUESTION_VERBS = ""
 
