@@ -591,3 +591,19 @@ def test_a_three_letter_word_with_two_letters_swapped_is_no_typo_of_an_english_c
     """Italian "dei" (of the) is "die" swapped: "il reso dei pantaloni" made a damage replacement."""
     assert choices.reason_in("vorrei fare il reso dei pantaloni di lino, ordine 4406") is None
     assert choices.reason_in("my phone will die") is ReturnReason.DAMAGED
+
+
+@pytest.mark.parametrize("question", ["fino a quando posso fare un reso?", "hasta cuándo puedo devolverlo?",
+                                      "jusqu'à quand je peux retourner un article ?", "bis wann kann ich das zurückgeben?",
+                                      "到什么时候能退？", "until when can I return it?"])
+def test_until_when_asks_the_return_window(question):
+    assert policy_answers.topics_in(question) == ["window"]
+    assert policy_answers.sounds_like_policy_question(question)
+
+
+def test_two_policy_questions_in_one_message_are_both_asked():
+    class Said:
+        words = "fino a quando posso fare un reso? e il rimborso in quanti giorni arriva"
+    asked = reading.requests_in(Said)
+    assert [q.goal for q in asked] == [reading.POLICY, reading.POLICY]
+    assert [policy_answers.topics_in(q.words) for q in asked] == [["window"], ["refund_timing"]]

@@ -236,7 +236,7 @@ POLICY = {
                   r"(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann).{0,60}(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben)",
                   r"(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben).{0,60}(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann)"),
     "window": (r"wie ?lange (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|hätte|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
-               r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück"),
+               r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück", r"bis wann (kann|darf|muss|habe|hab|hat) (ich|man)"),
     "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
     "general": (r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"wie funktioniert (die |eine |das )?(rücksendung|retoure|rückgabe|zurückschicken)"),

@@ -191,13 +191,13 @@ POLICY = {
                   r"(una vez|despu[eé]s de que|cuando) .{0,30}(aprobad|aceptad|confirmad|la etiqueta).{0,60}(cu[aá]nto|plazo)",
                   r"(cu[aá]nto tiempo|cu[aá]ntos d[ií]as|plazo).{0,60}(etiqueta|una vez aprobad|una vez aceptad)"),
     "window": (r"cu[aá]nto tiempo tengo", r"cu[aá]ntos d[ií]as", r"plazo de devoluci[oó]n", r"\d+ d[ií]as", r"demasiado tarde",
-               r"(todav[ií]a|a[uú]n) (lo |la )?puedo devolver"),
+               r"(todav[ií]a|a[uú]n) (lo |la )?puedo devolver", r"hasta cu[aá]ndo (puedo|tengo|se puede|hay)"),
     "exchange": (r"cambi", r"vale en vez", r"otra talla"),
     "returnless": (r"quedarme", r"sin devolver"),
     "general": (r"pol[ií]tica de devoluci", r"condiciones", r"c[oó]mo funciona (la |una )?devoluci"),
 }
 POLICY_HINT = (r"cu[aá]nto (tiempo|tarda|cuesta)", r"cu[aá]ntos d[ií]as", r"qui[eé]n paga", r"gratis", r"gratuita", r"gastos de env[ií]o",
-               r"plazo", r"pol[ií]tica", r"condiciones", r"excepciones", r"c[oó]mo funciona")
+               r"plazo", r"pol[ií]tica", r"condiciones", r"excepciones", r"c[oó]mo funciona", r"hasta cu[aá]ndo")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back
 IF_UNWANTED = (r"(si|en caso de que) (\w+ ){0,4}no (me |te |le |nos )?(gusta|convence|queda|va|sirve|funciona|encaja)\w*",)

@@ -196,13 +196,13 @@ POLICY = {
                   r"(une fois|après|apres|dès|des que|dès que) .{0,40}(étiquette|etiquette|bordereau|accepté|validé|approuvé).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)",
                   r"(étiquette|etiquette|bordereau).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)"),
     "window": (r"combien de (temps|jours) (j'ai|ai-je|pour)", r"d[ée]lai de retour", r"d[ée]lai de r[ée]tractation", r"\d+ jours",
-               r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)"),
+               r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)", r"jusqu'(à|a) quand (je peux|puis-je|peut-on|on peut|ai-je|j'ai)"),
     "exchange": (r"échang", r"echanger", r"avoir au lieu", r"autre taille"),
     "returnless": (r"garder", r"sans (le |la |les )?renvoyer"),
     "general": (r"politique de retour", r"conditions de retour", r"conditions (de|du|pour les) (retour|remboursement)", r"comment (fonctionne|marche|se passe) (le |un )?retour"),
 }
 POLICY_HINT = (r"combien de (temps|jours)", r"qui pa[iy]e", r"gratuit", r"frais de (port|retour|livraison)", r"d[ée]lai",
-               r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)")
+               r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)", r"jusqu'(à|a) quand")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back
 IF_UNWANTED = (r"(si|au cas o[uù]) ([\w']+ ){0,5}(pla[iî]t|plaisent|va|vont|convient|conviennent|aime|fonctionne|fonctionnent|marche|marchent) pas",)

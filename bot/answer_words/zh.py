@@ -162,12 +162,12 @@ POLICY = {
     "shipping_cost": (r"谁(付|出|承担)", r"运费.{0,4}(谁|多少|自己)", r"免费退", r"包邮", r"退货.{0,4}(免费|收费|要钱)"),
     "non_returnable": (r"(用过|穿过|拆封|打开|特价|打折|内衣|泳衣|礼品卡).{0,8}(能|可以)退", r"不能退", r"不支持退"),
     "ship_back": (r"多久.{0,4}(寄回|寄出|发回)", r"(寄回|寄出).{0,6}(期限|多久)"),
-    "window": (r"(多少|几)天.{0,4}(退|内)", r"退货期", r"期限", r"七天无理由", r"过期", r"还能退"),
+    "window": (r"(多少|几)天.{0,4}(退|内)", r"退货期", r"期限", r"七天无理由", r"过期", r"还能退", r"(到|截止到?)(什么时候|哪天)(之前)?(能|可以)?退"),
     "exchange": (r"换货", r"换"),
     "returnless": (r"不用寄回", r"不用退回", r"留着"),
     "general": (r"退货政策", r"退换货政策", r"规则", r"怎么退货", r"退货流程"),
 }
-POLICY_HINT = (r"多久", r"几天", r"多少天", r"谁(付|出|承担)", r"运费", r"免费", r"期限", r"政策", r"规则", r"流程", r"不能退", r"能退吗", r"可以退吗")
+POLICY_HINT = (r"多久", r"几天", r"多少天", r"谁(付|出|承担)", r"运费", r"免费", r"期限", r"政策", r"规则", r"流程", r"不能退", r"能退吗", r"可以退吗", r"什么时候(之前|前)?(能|可以)?退")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back
 IF_UNWANTED = (r"(如果|万一|要是).{0,12}(不好用|不喜欢|不合适|不满意|不合身|不想要|不能用)",)
