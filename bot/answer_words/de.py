@@ -22,8 +22,8 @@ REASONS = [
                          "beschreibung|abbildung|erwartet, entspricht nicht, billig, minderwertig, schlechte qualität, "
                          "fälschung, fake, ?qualität, ?beschreibung, ?material, ?stoff, farbe ~ anders, "
                          "farbe stimmt nicht, nicht wie auf dem bild, ?foto, ?bild"),
-    ("changed_mind", "gefällt|gefallen ~ nicht, mag ~ nicht, brauche|brauch|will|benötige ~ nicht mehr, "
-                     "nicht mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
+    ("changed_mind", "gefällt|gefallen ~ nicht|nich, mag ~ nicht|nich, brauche|brauch|will|benötige ~ nicht|nich mehr, "
+                     "nicht|nich mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
                      "überlegt, vertan, verklickt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
                      "fehlkauf, falsch bestellt, zu teuer, kein bedarf, keinen bedarf, nicht mein geschmack|stil|ding"),
     ("other", "anderer grund, andere gründe, etwas anderes, sonstiges, sonstige, zu spät, verspätet, verspätung, "

@@ -218,6 +218,7 @@ GOALS = {
               r"(cu[áa]l|qu[ée]|dame|d[ée]me|darme|pasarme|me pasas|me das|me da) (\w+ ){0,3}(n[úu]mero|c[óo]digo|enlace) de (seguimiento|rastreo|env[íi]o)"),  # the tracking number asked for
     "exchange": (r"cambiar\w*", r"cambio de talla"),
     "damage": (r"(lleg[óo]|est[áa]|vino) (\w+ )?(roto|rota|dañado|dañada)",),
-    "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n",
+    "return": (r"(devolver|regresar|retornar) (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n",
+               r"(quiero|kiero|quisiera|necesito) (devolver|regresar)",  # "regresar": to return, in Mexico
                r"devoluci[óo]n (del|de (mi|mis|la|los|las|este|esta|un|una)) (?!dinero|importe|plata|pago)\w+"),
 }

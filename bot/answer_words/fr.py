@@ -10,7 +10,7 @@ REASONS = [
                   "flotte, baille, énorme, taille grand, taille grande, une taille en dessous, taille en dessous, "
                   "taille inférieure, besoin ~ plus petit|petite, plus petit|petite"),
     ("damaged", "cassé, cassée, casse, abîmé, abimé, abîmée, endommagé, endommagée, déchiré, déchirée, troué, trou, "
-                "rayé, rayée, rayure, fissuré, fêlé, une tache, des taches, tache dessus, taché|tachée|tachés dessus, défectueux, défectueuse, défaut, "
+                "rayé, rayée, rayure, fissuré, fissurée, fêlé, fêlée, fendu, fendue, fendus, fendues, une tache, des taches, tache dessus, taché|tachée|tachés dessus, défectueux, défectueuse, défaut, "
                 "ne marche pas, marche pas, ne fonctionne pas, fonctionne pas, ne s'allume pas, s'allume pas, "
                 "ne charge pas, en panne, hs, hors service, abîmé à la livraison, arrivé cassé, cabossé, fuit, "
                 "brisé, brisée, pété, décousu, bousillé"),

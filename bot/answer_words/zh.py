@@ -95,7 +95,7 @@ NOUNS = {
     "人字拖": "flipflop|sandal", "草编鞋": "espadrille", "麻底鞋": "espadrille",
     # 配饰
     "帽子": "hat|cap|beanie", "草帽": "hat|straw", "毛线帽": "beanie|cap|knitted", "针织帽": "beanie|cap|knitted", "鸭舌帽": "cap",
-    "棒球帽": "cap", "贝雷帽": "beret", "围巾": "scarf", "披肩": "scarf", "丝巾": "scarf|silk", "手套": "glove",
+    "棒球帽": "cap", "贝雷帽": "beret", "围巾": "scarf", "披肩": "scarf", "丝巾": "scarf|silk", "手套": "glove", "保暖手套": "glove|thermal", "保暖": "thermal",
     "皮手套": "glove|leather", "腰带": "belt", "皮带": "belt", "领带": "tie", "钱包": "wallet", "太阳镜": "sunglasses",
     "墨镜": "sunglasses", "眼镜": "glasses", "雨伞": "umbrella", "伞": "umbrella", "手表": "watch", "智能手表": "watch|smart",
     "项链": "necklace", "手链": "bracelet", "戒指": "ring", "耳环": "earring", "钥匙扣": "keyring",
@@ -184,5 +184,5 @@ GOALS = {
               r"(快递|物流|运)单号.{0,4}(多少|是什么|在哪|发我|给我)"),  # the tracking number asked for
     "exchange": (r"换货",),
     "damage": (r"(收到|到了|到的时候).{0,4}(坏|碎|破)",),
-    "return": (r"退货", r"我要退", r"想退", r"(?<!不)要退", r"(想|要) ?return"),  # "有一件要退"; "想return" (mixed)
+    "return": (r"退货", r"我要退", r"想退", r"(?<!不)要退", r"(?<!不)(能|可以)退(吗|嘛|么)", r"(想|要) ?return"),  # "有一件要退"; "想return" (mixed)
 }

@@ -307,6 +307,8 @@ class _Turn:
         goal = r.goal or self.goal_from_words()
         if r.goal and asked and wanted and not any(q.goal == goal or {q.goal, goal} <= set(RETURN_GOALS) for q in wanted):
             goal = None  # "where is #4103, and how long would I have to send the cups back?": the NLU read the question
+        if goal == "track" and self.reads_as_return():
+            goal = "return"  # "I bought shorts on eBay, order 14-..., they're huge": a reason, no "where is it"
         if goal is None and "tracking_number" in r.entities:
             goal = "track"  # "I only have the tracking number ...": where it is, once verified
         if goal is None and self.names_items_or_reason():
@@ -373,6 +375,15 @@ class _Turn:
             return False
         return bool(choices.mentioned_lines(words, order.lines)) or choices.reason_in(
             choices.without_titles(self.r.text, order.lines)) is not None
+
+    def reads_as_return(self) -> bool:
+        """Words with a reason to send an item back (too big, broken, the wrong one) and nothing that asks
+        where an order is: what the NLU read as tracking ("bought", "order 1234") is a return."""
+        words = self.r.words
+        if not words or is_question(words) or not_received(words) or "track" in goals_in(words):
+            return False
+        reason = choices.reason_in(self.r.text)
+        return reason is not None and reason != ReturnReason.OTHER
 
     def goal_from_words(self) -> Optional[str]:
         """A request the words make when the NLU was not sure (or read an answer)."""
@@ -627,8 +638,8 @@ class _Turn:
             chosen = tuple(open_lines)
         elif words and step == Step.LINES:
             chosen = choices.read_lines(words, open_lines) or ()
-        elif words and not is_question(words):
-            chosen = choices.mentioned_lines(words, order.lines)
+        elif words and (not is_question(words) or set(goals_in(words)) & set(RETURN_GOALS)):
+            chosen = choices.mentioned_lines(words, order.lines)  # "can I return the gloves?" names them too
         if chosen and tuple(l.line_id for l in chosen) != task.line_ids:
             self.update_task(line_ids=tuple(l.line_id for l in chosen), quantity=None, misses=0,
                              step="" if step in (Step.LINES, Step.QUANTITY) else step)
