@@ -631,6 +631,7 @@ class _Turn:
         step, words = task.step, (self.focus if self.focus is not None else r.words)
         open_lines = self.open_lines(order)
         line_id = r.entities.get("line_id")
+        asks_to_return = bool(words) and bool(set(goals_in(words)) & set(RETURN_GOALS))
         chosen: Tuple[OrderLine, ...] = ()
         if line_id and order.line(line_id):
             chosen = (order.line(line_id),)
@@ -638,7 +639,7 @@ class _Turn:
             chosen = tuple(open_lines)
         elif words and step == Step.LINES:
             chosen = choices.read_lines(words, open_lines) or ()
-        elif words and (not is_question(words) or set(goals_in(words)) & set(RETURN_GOALS)):
+        elif words and (not is_question(words) or asks_to_return):
             chosen = choices.mentioned_lines(words, order.lines)  # "can I return the gloves?" names them too
         if chosen and tuple(l.line_id for l in chosen) != task.line_ids:
             self.update_task(line_ids=tuple(l.line_id for l in chosen), quantity=None, misses=0,
@@ -662,7 +663,7 @@ class _Turn:
             read = choices.read_reason(choices.without_titles(r.text, order.lines))
             if read.confident or not (chosen or choices.read_lines(words, open_lines)):
                 self.update_task(reason=read.reason.value, reason_words=" ".join(r.text.split())[:500], misses=0)
-        elif words and not is_question(words):
+        elif words and (not is_question(words) or asks_to_return):
             volunteered = choices.reason_in(choices.without_titles(r.text, order.lines))  # also "actually they're too big"
             if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
