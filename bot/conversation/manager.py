@@ -152,7 +152,7 @@ class _Turn:
         offer, offer_order = self.state.offer, self.state.offer_order
         if self.cancel_correction():  # "no, only the pen", "ok, cancel everything": before a stop could read it
             return None
-        if wants_stop(r) and (said_stop(r) or not self.answers_step()):
+        if wants_stop(r) and (said_stop(r) or not (self.answers_step() or self.says_yes_to_offer())):
             return self.stop()
         self.offer(None)
         if offer is not None:
@@ -232,6 +232,11 @@ class _Turn:
         if read is None and words.endswith("?") and not _QUESTION_WORD.match(words):
             read = choices.read_resolution(words.rstrip("?"), list(Resolution))  # "swap them for a large instead?"
         return read
+
+    def says_yes_to_offer(self) -> bool:
+        """A "yes" to the bot's offer in the words ("va, pásamelo"): the NLU's guess that it says stop
+        does not outweigh it (words that say stop themselves do: `said_stop`)."""
+        return self.state.offer is not None and bool(self.r.words) and choices.read_yes_no(self.r.words) is True
 
     def yes_no(self) -> Optional[bool]:
         if self.r.confident("affirm"):
