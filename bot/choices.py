@@ -751,6 +751,8 @@ _RESOLUTIONS = _Lexicon([  # reason answers are read with it too: "brand new", "
 
 
 _CORRECTIONS = _stems("actually instead rather sorry wait mean make".split())
+_FX_RATHER = _stems(_fx_words("RATHER"))  # "lieber X als Y", "plutôt X que Y", "mejor X que Y", "meglio X che Y"
+_FX_THAN = _stems(_fx_words("THAN"))
 _FX_RESOLUTIONS = _Lexicon([(None if value is None else Resolution(value), _fx_spec(spec))
                             for module in _LANGS for value, spec in module.RESOLUTIONS],
                            negators=_FX_NEGATORS | _stems(_fx_words("EXCEPT")), stops=_FX_STOPS)
@@ -777,11 +779,34 @@ def _chosen_resolution(tokens: Sequence[str], lexicon: _Lexicon, question_spans,
     questions = question_spans(tokens)
     hits = [hit for hit in lexicon.hits(tokens, leave_english)
             if hit.label is not None and not hit.negated and not _in_spans(hit.start, questions)]
+    hits = [hit for hit in hits if not any(than <= hit.start < end and any(rather < h.start < than for h in hits)
+                                           for rather, than, end in _passed_over(tokens))]
     named = {hit.label for hit in hits}
     if len(named) > 1:  # "refund... no actually make it an exchange": the one after the correction
         turn = max((i for i, t in enumerate(tokens) if _stem(t) in corrections), default=-1)
         named = {hit.label for hit in hits if hit.start > turn} if turn >= 0 else named
     return named.pop() if len(named) == 1 else None
+
+
+def _passed_over(tokens: Sequence[str]) -> List[Tuple[int, int, int]]:
+    """Preferences as (where "lieber" stands, where "als" stands, the end of the clause): in "lieber ne
+    Gutschrift als Geld" ("plutôt X que Y", "mejor X que Y", "meglio X che Y") the choice named before
+    "als" is taken and the one after it turned down, when a choice stands between them ("prefiero que me
+    devuelvan el dinero" chooses the money). English reads "rather X than Y" with "than" as a negator;
+    "que" and "che" are too common for that."""
+    spans: List[Tuple[int, int, int]] = []
+    rather = -1
+    for i, token in enumerate(tokens):
+        stem = _stem(token)
+        if token in (".", "?"):
+            rather = -1
+        elif stem in _FX_RATHER:
+            rather = i
+        elif rather >= 0 and stem in _FX_THAN:
+            end = next((j for j in range(i + 1, len(tokens)) if tokens[j] in (".", "?")), len(tokens))
+            spans.append((rather, i, end))
+            rather = -1
+    return spans
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1391,6 +1416,9 @@ _FILLERS = _stems("oh um umm uh uhh well hmm ah ahh erm er haha lol hey hi hello
 _FX_YES_NO = _Lexicon([(label, _fx_spec(getattr(module, name))) for module in _LANGS
                        for label, name in ((_YES, "YES"), (_NO, "NO"), (_UNSURE, "UNSURE"), (_WEAK, "WEAK"))],
                       negators=_FX_NEGATORS, window=2, stops=_FX_STOPS)
+# Thanks "anyway" after an offer: a polite no, whatever yes word opens it ("vale, gracias igualmente")
+_DECLINE = re.compile(r"(?<![^ ])(?:thanks|thank you|thx|ty)(?: though)? (?:anyway|anyways|all the same|regardless)(?![^ ])")
+_FX_DECLINE = _fx_phrases("DECLINE")
 _YES_EMOJI, _NO_EMOJI = "\U0001f44d\U0001f44c\u2705", "\U0001f44e\u274c"
 
 
@@ -1406,8 +1434,10 @@ def read_yes_no(answer: str) -> Optional[bool]:
         if raw and all(c in _NO_EMOJI for c in raw):
             return False
         return None
-    heard, read = _yes_or_no(tokens, words, _YES_NO, _FILLERS, _question_spans)
     fx_tokens, foreign_text = _fx_tokens(answer), _reads_foreign(answer)
+    if _DECLINE.search(" ".join(words)) or _FX_DECLINE.search(" ".join(fx_tokens)):
+        return False
+    heard, read = _yes_or_no(tokens, words, _YES_NO, _FILLERS, _question_spans)
     if heard and read is not None and _unsure_lead(fx_tokens):
         return None  # "no sé", "non so": the "no" English hears opens another language's "I don't know"
     if heard:

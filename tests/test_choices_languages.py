@@ -149,6 +149,27 @@ def test_questions_and_two_choices_choose_nothing(answer):
     assert choices.read_resolution(answer, EVERY) is None
 
 
+@pytest.mark.parametrize("answer, resolution", [
+    ("lieber ne gutschrift als geld", Resolution.STORE_CREDIT), ("lieber Geld als einen Gutschein", Resolution.REFUND),
+    ("plutôt un avoir que le remboursement", Resolution.STORE_CREDIT), ("mejor un vale que dinero", Resolution.STORE_CREDIT),
+    ("meglio un buono che i soldi", Resolution.STORE_CREDIT), ("要积分不要退款", Resolution.STORE_CREDIT),
+    ("prefiero que me devuelvan el dinero", Resolution.REFUND), ("je préfère qu'on me rembourse", Resolution.REFUND),
+])
+def test_a_preference_chooses_what_comes_before_than(answer, resolution):
+    assert choices.read_resolution(answer, EVERY) == resolution
+
+
+@pytest.mark.parametrize("answer", ["vale, gracias igualmente", "ok danke trotzdem", "d'accord, merci quand même",
+                                    "ok grazie comunque", "好的，还是谢谢", "ok thanks anyway"])
+def test_thanks_anyway_is_a_polite_no(answer):
+    assert choices.read_yes_no(answer) is False
+
+
+def test_asking_for_a_smaller_size_says_it_is_too_large():
+    assert choices.read_reason("cambiarlo por una talla mas pequeña").reason == R.TOO_LARGE
+    assert choices.read_reason("una talla más grande").reason == R.TOO_SMALL
+
+
 def test_a_resolution_the_policy_does_not_offer_is_none():
     assert choices.read_resolution("Gutschein", [Resolution.REFUND, Resolution.EXCHANGE]) is None
 
@@ -570,3 +591,19 @@ def test_a_three_letter_word_with_two_letters_swapped_is_no_typo_of_an_english_c
     """Italian "dei" (of the) is "die" swapped: "il reso dei pantaloni" made a damage replacement."""
     assert choices.reason_in("vorrei fare il reso dei pantaloni di lino, ordine 4406") is None
     assert choices.reason_in("my phone will die") is ReturnReason.DAMAGED
+
+
+@pytest.mark.parametrize("question", ["fino a quando posso fare un reso?", "hasta cuándo puedo devolverlo?",
+                                      "jusqu'à quand je peux retourner un article ?", "bis wann kann ich das zurückgeben?",
+                                      "到什么时候能退？", "until when can I return it?"])
+def test_until_when_asks_the_return_window(question):
+    assert policy_answers.topics_in(question) == ["window"]
+    assert policy_answers.sounds_like_policy_question(question)
+
+
+def test_two_policy_questions_in_one_message_are_both_asked():
+    class Said:
+        words = "fino a quando posso fare un reso? e il rimborso in quanti giorni arriva"
+    asked = reading.requests_in(Said)
+    assert [q.goal for q in asked] == [reading.POLICY, reading.POLICY]
+    assert [policy_answers.topics_in(q.words) for q in asked] == [["window"], ["refund_timing"]]

@@ -236,3 +236,28 @@ def test_a_bot_challenge_keeps_a_language_the_gateway_detected(services):
     chat = Chat(services, "web:bot-challenge-de")
     turn = chat.dm.handle(chat.conv, State(), Reading.of("sei un robot?", "out_of_scope", 0.4, [], language="de"))
     assert turn.state.language == "de"
+
+
+def test_a_question_that_asks_to_return_an_item_names_it(chat):
+    chat.say(f"你好 我邮箱{ALICE_EMAIL} 订单{ALICE_ORDER} 那双鞋子不想要了 能退吗", "request_return", 0.7)
+    assert chat.state.task.line_ids == ("L1",) and chat.state.task.reason == "changed_mind"
+    other = Chat(chat.services, "web:en-can-i")
+    other.say(f"can I return the socks from order {ALICE_ORDER}? my email is {ALICE_EMAIL}", "request_return")
+    assert other.state.task.line_ids == ("L2",)
+
+
+def test_a_reason_to_send_it_back_is_a_return_not_tracking(chat):
+    chat.say(f"hola, compre unas zapatillas por ebay, pedido {ALICE_ORDER}, me estan enormes", "track_order", 0.9)
+    chat.say(ALICE_EMAIL)
+    assert chat.state.task.goal == "return" and chat.state.task.reason == "too_large"
+    other = Chat(chat.services, "web:en-where")
+    other.say(f"where is my order {ALICE_ORDER}? the last one was too small", "track_order", 0.9)
+    assert other.state.task.goal == "track"
+
+
+def test_a_cracked_item_and_a_mexican_return_are_returns(chat):
+    keys = typed(chat, f"bonjour, la chaussure est arrivee avec la semelle fendue, commande {ALICE_ORDER}, mon mail {ALICE_EMAIL}")
+    assert keys[-1] == "utter_damage_replacement"
+    other = Chat(chat.services, "web:es-mx")
+    typed(other, f"kiero regresar los calcetines q pedi, pedido {ALICE_ORDER}")
+    assert other.state.task.goal == "return"

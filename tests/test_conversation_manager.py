@@ -129,6 +129,16 @@ def test_yes_to_where_is_it_gives_the_tracking(chat):
     assert "on its way" in chat.value("utter_tracking", "status_text")
 
 
+def test_a_typed_yes_to_where_is_it_outweighs_a_guessed_stop(chat):
+    chat.say("return order #1002", "request_return")
+    assert chat.say(CHLOE_EMAIL)[-1] == "utter_not_eligible_not_delivered"
+    assert chat.say("va, pasamelo", "stop", 0.52) == ["utter_tracking"]
+    other = Chat(chat.services, "web:stop-said")
+    other.say("return order #1002", "request_return")
+    other.say(CHLOE_EMAIL)
+    assert "utter_tracking" not in other.say("stop", "stop", 0.9)
+
+
 def test_no_after_anything_else_says_goodbye_and_does_not_loop(chat):
     chat.say("thanks", "thank")
     assert chat.say("no", "deny") == ["utter_goodbye"]

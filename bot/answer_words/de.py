@@ -22,8 +22,8 @@ REASONS = [
                          "beschreibung|abbildung|erwartet, entspricht nicht, billig, minderwertig, schlechte qualität, "
                          "fälschung, fake, ?qualität, ?beschreibung, ?material, ?stoff, farbe ~ anders, "
                          "farbe stimmt nicht, nicht wie auf dem bild, ?foto, ?bild"),
-    ("changed_mind", "gefällt|gefallen ~ nicht, mag ~ nicht, brauche|brauch|will|benötige ~ nicht mehr, "
-                     "nicht mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
+    ("changed_mind", "gefällt|gefallen ~ nicht|nich, mag ~ nicht|nich, brauche|brauch|will|benötige ~ nicht|nich mehr, "
+                     "nicht|nich mehr, anders entschieden, umentschieden, doch nicht, es sich anders überlegt, "
                      "überlegt, vertan, verklickt, aus versehen, versehentlich, doppelt, zweimal, woanders, günstiger, billiger gefunden, "
                      "fehlkauf, falsch bestellt, zu teuer, kein bedarf, keinen bedarf, nicht mein geschmack|stil|ding"),
     ("other", "anderer grund, andere gründe, etwas anderes, sonstiges, sonstige, zu spät, verspätet, verspätung, "
@@ -69,6 +69,9 @@ NEGATORS = "nicht, nich, net, kein, keine, keinen, keinem, keiner, nie, niemals,
 NEGATORS_AFTER = ""  # "die Jacke nicht" reads like a verb-final "die Jacke passt nicht"
 BUTS = "aber, sondern, doch, jedoch, trotzdem, nur, eher, lieber"
 CORRECTIONS = "doch, eigentlich, lieber, sorry, moment, nein, ne, besser"
+RATHER = "lieber, eher"  # "lieber ne Gutschrift als Geld": what comes before "als" is chosen
+THAN = "als, statt, anstatt, anstelle"
+DECLINE = "danke trotzdem, trotzdem danke, danke dennoch, dennoch danke"  # "ok, danke trotzdem": a polite no
 QUESTION_WORDS = "wie, wann, wo, warum, wieso, weshalb, wer, welche, welcher, welches, welchen, wieviel, wohin, woher"
 QUESTION_VERBS = "wenn, falls, ist, sind, gibt, hat, habe, hast, muss, müssen, bekomme, bekommt, dauert, kostet, zahlt, geht, wird, darf"
 
@@ -233,7 +236,7 @@ POLICY = {
                   r"(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann).{0,60}(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben)",
                   r"(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben).{0,60}(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann)"),
     "window": (r"wie ?lange (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|hätte|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
-               r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück"),
+               r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück", r"bis wann (kann|darf|muss|habe|hab|hat) (ich|man)"),
     "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
     "general": (r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"wie funktioniert (die |eine |das )?(rücksendung|retoure|rückgabe|zurückschicken)"),

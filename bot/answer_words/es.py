@@ -8,7 +8,7 @@ REASONS = [
                   "talla más, una talla más, talla mas, talla más grande, más grande, mas grande, me aprieta, aprieta"),
     ("too_large", "grande, grandes, enorme, holgado, holgada, ancho, ancha, anchos, largo, larga, largos, suelto, "
                   "suelta, me baila, me sobra, una talla menos, talla menos, talla más pequeña, más pequeño, "
-                  "mas pequeño, más pequeña, mas pequeña, más chico"),
+                  "mas pequeño, más pequeña, mas pequeña, más chico, una talla más pequeña|chica|baja"),
     ("damaged", "roto, rota, rotos, rotas, dañado, dañada, dañados, estropeado, estropeada, defectuoso, defectuosa, "
                 "defecto, rajado, rajada, agrietado, rayado, rayada, roto al llegar, llegó roto|rota|dañado|dañada, "
                 "no funciona, no va, no enciende, no carga, no sirve, mancha, manchado, manchada, agujero, "
@@ -60,6 +60,9 @@ NEGATORS = "no, ni, nunca, jamás, sin, nada, ningún, ninguna, ninguno, tampoco
 NEGATORS_AFTER = "no"  # closing a clause, they deny the words before: "el sombrero no, ..."
 BUTS = "pero, sino, solo, sólo, mejor, aunque"
 CORRECTIONS = "mejor, perdón, perdon, espera, bueno, digo, no, prefiero, finalmente"
+RATHER = "mejor, prefiero, preferiría, antes"  # "mejor un vale que dinero"
+THAN = "que"
+DECLINE = "gracias igualmente, gracias de todas formas, gracias de todos modos, gracias de todas maneras"  # a polite no
 QUESTION_WORDS = "cómo, cuándo, dónde, cuánto, cuánta, cuántos, cuál, cuáles, qué, quién"
 QUESTION_VERBS = "si, es, son, hay, tengo, tiene, puede, cuesta, tarda, pagan, pago, se"
 
@@ -188,13 +191,13 @@ POLICY = {
                   r"(una vez|despu[eé]s de que|cuando) .{0,30}(aprobad|aceptad|confirmad|la etiqueta).{0,60}(cu[aá]nto|plazo)",
                   r"(cu[aá]nto tiempo|cu[aá]ntos d[ií]as|plazo).{0,60}(etiqueta|una vez aprobad|una vez aceptad)"),
     "window": (r"cu[aá]nto tiempo tengo", r"cu[aá]ntos d[ií]as", r"plazo de devoluci[oó]n", r"\d+ d[ií]as", r"demasiado tarde",
-               r"(todav[ií]a|a[uú]n) (lo |la )?puedo devolver"),
+               r"(todav[ií]a|a[uú]n) (lo |la )?puedo devolver", r"hasta cu[aá]ndo (puedo|tengo|se puede|hay)"),
     "exchange": (r"cambi", r"vale en vez", r"otra talla"),
     "returnless": (r"quedarme", r"sin devolver"),
     "general": (r"pol[ií]tica de devoluci", r"condiciones", r"c[oó]mo funciona (la |una )?devoluci"),
 }
 POLICY_HINT = (r"cu[aá]nto (tiempo|tarda|cuesta)", r"cu[aá]ntos d[ií]as", r"qui[eé]n paga", r"gratis", r"gratuita", r"gastos de env[ií]o",
-               r"plazo", r"pol[ií]tica", r"condiciones", r"excepciones", r"c[oó]mo funciona")
+               r"plazo", r"pol[ií]tica", r"condiciones", r"excepciones", r"c[oó]mo funciona", r"hasta cu[aá]ndo")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back
 IF_UNWANTED = (r"(si|en caso de que) (\w+ ){0,4}no (me |te |le |nos )?(gusta|convence|queda|va|sirve|funciona|encaja)\w*",)
@@ -215,6 +218,7 @@ GOALS = {
               r"(cu[áa]l|qu[ée]|dame|d[ée]me|darme|pasarme|me pasas|me das|me da) (\w+ ){0,3}(n[úu]mero|c[óo]digo|enlace) de (seguimiento|rastreo|env[íi]o)"),  # the tracking number asked for
     "exchange": (r"cambiar\w*", r"cambio de talla"),
     "damage": (r"(lleg[óo]|est[áa]|vino) (\w+ )?(roto|rota|dañado|dañada)",),
-    "return": (r"devolver (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n",
+    "return": (r"(devolver|regresar|retornar) (el|la|los|las|mi|mis|este|esta)", r"hacer una devoluci[óo]n",
+               r"(quiero|kiero|quisiera|necesito) (devolver|regresar)",  # "regresar": to return, in Mexico
                r"devoluci[óo]n (del|de (mi|mis|la|los|las|este|esta|un|una)) (?!dinero|importe|plata|pago)\w+"),
 }

@@ -10,7 +10,7 @@ REASONS = [
                   "flotte, baille, énorme, taille grand, taille grande, une taille en dessous, taille en dessous, "
                   "taille inférieure, besoin ~ plus petit|petite, plus petit|petite"),
     ("damaged", "cassé, cassée, casse, abîmé, abimé, abîmée, endommagé, endommagée, déchiré, déchirée, troué, trou, "
-                "rayé, rayée, rayure, fissuré, fêlé, une tache, des taches, tache dessus, taché|tachée|tachés dessus, défectueux, défectueuse, défaut, "
+                "rayé, rayée, rayure, fissuré, fissurée, fêlé, fêlée, fendu, fendue, fendus, fendues, une tache, des taches, tache dessus, taché|tachée|tachés dessus, défectueux, défectueuse, défaut, "
                 "ne marche pas, marche pas, ne fonctionne pas, fonctionne pas, ne s'allume pas, s'allume pas, "
                 "ne charge pas, en panne, hs, hors service, abîmé à la livraison, arrivé cassé, cabossé, fuit, "
                 "brisé, brisée, pété, décousu, bousillé"),
@@ -65,6 +65,9 @@ NEGATORS = "pas, jamais, aucun, aucune, sans, ni, lieu, rien, non"
 NEGATORS_AFTER = "non"  # closing a clause, they deny the words before: "le sac non, ..."
 BUTS = "mais, plutôt, seulement, juste, cependant, par contre"
 CORRECTIONS = "plutôt, finalement, pardon, enfin, non, attendez, attends, désolé, désolée"
+RATHER = "plutôt, préfère, préfèrerais, préférerais, mieux"  # "plutôt un avoir que de l'argent"
+THAN = "que, qu"
+DECLINE = "merci quand même, merci tout de même, merci malgré tout"  # a polite no
 QUESTION_WORDS = "comment, quand, où, pourquoi, combien, quel, quelle, quels, quelles, lequel, laquelle"
 QUESTION_VERBS = "si, est, sont, faut, dois, puisje, ya, avezvous, estil, coûte, coute, remboursez, prenez"
 
@@ -193,13 +196,13 @@ POLICY = {
                   r"(une fois|après|apres|dès|des que|dès que) .{0,40}(étiquette|etiquette|bordereau|accepté|validé|approuvé).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)",
                   r"(étiquette|etiquette|bordereau).{0,60}(combien de (temps|jours)|d[ée]lai|jusqu'à quand)"),
     "window": (r"combien de (temps|jours) (j'ai|ai-je|pour)", r"d[ée]lai de retour", r"d[ée]lai de r[ée]tractation", r"\d+ jours",
-               r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)"),
+               r"trop tard pour", r"(je peux|puis-je) encore (le |la |les )?(retourner|renvoyer)", r"jusqu'(à|a) quand (je peux|puis-je|peut-on|on peut|ai-je|j'ai)"),
     "exchange": (r"échang", r"echanger", r"avoir au lieu", r"autre taille"),
     "returnless": (r"garder", r"sans (le |la |les )?renvoyer"),
     "general": (r"politique de retour", r"conditions de retour", r"conditions (de|du|pour les) (retour|remboursement)", r"comment (fonctionne|marche|se passe) (le |un )?retour"),
 }
 POLICY_HINT = (r"combien de (temps|jours)", r"qui pa[iy]e", r"gratuit", r"frais de (port|retour|livraison)", r"d[ée]lai",
-               r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)")
+               r"politique", r"conditions (de|du|pour les) (retour|remboursement)", r"non retournable", r"comment (fonctionne|marche|se passe)", r"jusqu'(à|a) quand")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back
 IF_UNWANTED = (r"(si|au cas o[uù]) ([\w']+ ){0,5}(pla[iî]t|plaisent|va|vont|convient|conviennent|aime|fonctionne|fonctionnent|marche|marchent) pas",)

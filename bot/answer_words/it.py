@@ -62,6 +62,9 @@ NEGATORS = "non, no, mai, senza, nessun, nessuno, nessuna, niente, nemmeno, nean
 NEGATORS_AFTER = "no, non"  # closing a clause, they deny the words before: "il cappotto no, ..."
 BUTS = "ma, però, pero, solo, soltanto, piuttosto, anzi"
 CORRECTIONS = "anzi, piuttosto, scusa, scusate, aspetta, cioè, invece, meglio, preferisco"
+RATHER = "meglio, preferisco, preferirei, piuttosto"  # "meglio un buono che i soldi"
+THAN = "che, invece, anziché"
+DECLINE = "grazie comunque, grazie lo stesso, grazie ugualmente"  # a polite no
 QUESTION_WORDS = "come, quando, dove, quanto, quanti, quanta, quale, quali, chi, cosa"
 QUESTION_VERBS = "se, è, sono, posso, devo, ci, costa, pagate, rimborsate, avete, ho"
 
@@ -183,12 +186,12 @@ POLICY = {
     "non_returnable": (r"(si può|posso) (rendere|restituire) (un |una |qualcosa )?(\w+ )?(usat|apert|scontat|intimo|costume|buono regalo|gift card)",
                        r"non (si può|si possono) (rendere|restituire)", r"eccezioni"),
     "ship_back": (r"quanto tempo (ho )?per (rispedirlo|rimandarlo|spedirlo)", r"entro quando (devo )?(rispedir|spedir)"),
-    "window": (r"quanto tempo ho", r"quanti giorni", r"entro quanto( tempo)? (posso|si può|si puo) (render|restituir|fare il reso)\w*", r"termine (per il|di) reso", r"\d+ giorni", r"troppo tardi", r"posso ancora (rendere|restituire)"),
+    "window": (r"quanto tempo ho", r"quanti giorni", r"entro quanto( tempo)? (posso|si può|si puo) (render|restituir|fare il reso)\w*", r"termine (per il|di) reso", r"\d+ giorni", r"troppo tardi", r"posso ancora (rendere|restituire)", r"(fino a|entro) quando (posso|si può|si puo|ho|c'è|ce)"),
     "exchange": (r"cambi", r"buono invece", r"altra taglia"),
     "returnless": (r"tenerlo", r"tenere", r"senza (rispedire|restituire)"),
     "general": (r"politica (di|dei) res", r"condizioni", r"come funziona (il )?reso"),
 }
-POLICY_HINT = (r"quanto (tempo|costa)", r"quanto ci (vuole|mette|vorrà|vorra)", r"entro quanto", r"quanti giorni", r"chi paga", r"gratuit", r"gratis", r"spese di spedizione", r"termine",
+POLICY_HINT = (r"quanto (tempo|costa)", r"quanto ci (vuole|mette|vorrà|vorra)", r"entro quanto", r"quanti giorni", r"chi paga", r"gratuit", r"gratis", r"spese di spedizione", r"termine", r"(fino a|entro) quando",
                r"politica", r"condizioni", r"eccezioni", r"come funziona")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back

@@ -49,6 +49,9 @@ NEGATORS = "不, 没, 没有, 不是, 别, 非, 无, 不要"
 NEGATORS_AFTER = ""  # 不 stands before what it denies
 BUTS = "但是, 但, 可是, 不过, 只是, 而是, 就是"
 CORRECTIONS = "还是, 改成, 其实, 抱歉, 等等, 不对"
+RATHER = ""  # 要积分不要退款 reads as it is: 不要 denies what follows it
+THAN = ""
+DECLINE = "还是谢谢, 不管怎样谢谢, 谢谢啦不用"  # a polite no
 QUESTION_WORDS = "怎么, 怎样, 什么, 为什么, 多久, 多长时间, 哪, 哪里, 哪个, 几天, 如何, 是否, 多少"
 QUESTION_VERBS = ""
 
@@ -92,7 +95,7 @@ NOUNS = {
     "人字拖": "flipflop|sandal", "草编鞋": "espadrille", "麻底鞋": "espadrille",
     # 配饰
     "帽子": "hat|cap|beanie", "草帽": "hat|straw", "毛线帽": "beanie|cap|knitted", "针织帽": "beanie|cap|knitted", "鸭舌帽": "cap",
-    "棒球帽": "cap", "贝雷帽": "beret", "围巾": "scarf", "披肩": "scarf", "丝巾": "scarf|silk", "手套": "glove",
+    "棒球帽": "cap", "贝雷帽": "beret", "围巾": "scarf", "披肩": "scarf", "丝巾": "scarf|silk", "手套": "glove", "保暖手套": "glove|thermal", "保暖": "thermal",
     "皮手套": "glove|leather", "腰带": "belt", "皮带": "belt", "领带": "tie", "钱包": "wallet", "太阳镜": "sunglasses",
     "墨镜": "sunglasses", "眼镜": "glasses", "雨伞": "umbrella", "伞": "umbrella", "手表": "watch", "智能手表": "watch|smart",
     "项链": "necklace", "手链": "bracelet", "戒指": "ring", "耳环": "earring", "钥匙扣": "keyring",
@@ -159,12 +162,12 @@ POLICY = {
     "shipping_cost": (r"谁(付|出|承担)", r"运费.{0,4}(谁|多少|自己)", r"免费退", r"包邮", r"退货.{0,4}(免费|收费|要钱)"),
     "non_returnable": (r"(用过|穿过|拆封|打开|特价|打折|内衣|泳衣|礼品卡).{0,8}(能|可以)退", r"不能退", r"不支持退"),
     "ship_back": (r"多久.{0,4}(寄回|寄出|发回)", r"(寄回|寄出).{0,6}(期限|多久)"),
-    "window": (r"(多少|几)天.{0,4}(退|内)", r"退货期", r"期限", r"七天无理由", r"过期", r"还能退"),
+    "window": (r"(多少|几)天.{0,4}(退|内)", r"退货期", r"期限", r"七天无理由", r"过期", r"还能退", r"(到|截止到?)(什么时候|哪天)(之前)?(能|可以)?退"),
     "exchange": (r"换货", r"换"),
     "returnless": (r"不用寄回", r"不用退回", r"留着"),
     "general": (r"退货政策", r"退换货政策", r"规则", r"怎么退货", r"退货流程"),
 }
-POLICY_HINT = (r"多久", r"几天", r"多少天", r"谁(付|出|承担)", r"运费", r"免费", r"期限", r"政策", r"规则", r"流程", r"不能退", r"能退吗", r"可以退吗")
+POLICY_HINT = (r"多久", r"几天", r"多少天", r"谁(付|出|承担)", r"运费", r"免费", r"期限", r"政策", r"规则", r"流程", r"不能退", r"能退吗", r"可以退吗", r"什么时候(之前|前)?(能|可以)?退")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
 # return: the return window, not the days to ship an accepted return back
 IF_UNWANTED = (r"(如果|万一|要是).{0,12}(不好用|不喜欢|不合适|不满意|不合身|不想要|不能用)",)
@@ -181,5 +184,5 @@ GOALS = {
               r"(快递|物流|运)单号.{0,4}(多少|是什么|在哪|发我|给我)"),  # the tracking number asked for
     "exchange": (r"换货",),
     "damage": (r"(收到|到了|到的时候).{0,4}(坏|碎|破)",),
-    "return": (r"退货", r"我要退", r"想退", r"(?<!不)要退", r"(想|要) ?return"),  # "有一件要退"; "想return" (mixed)
+    "return": (r"退货", r"我要退", r"想退", r"(?<!不)要退", r"(?<!不)(能|可以)退(吗|嘛|么)", r"(想|要) ?return"),  # "有一件要退"; "想return" (mixed)
 }

@@ -152,7 +152,7 @@ class _Turn:
         offer, offer_order = self.state.offer, self.state.offer_order
         if self.cancel_correction():  # "no, only the pen", "ok, cancel everything": before a stop could read it
             return None
-        if wants_stop(r) and (said_stop(r) or not self.answers_step()):
+        if wants_stop(r) and (said_stop(r) or not (self.answers_step() or self.says_yes_to_offer())):
             return self.stop()
         self.offer(None)
         if offer is not None:
@@ -233,6 +233,11 @@ class _Turn:
             read = choices.read_resolution(words.rstrip("?"), list(Resolution))  # "swap them for a large instead?"
         return read
 
+    def says_yes_to_offer(self) -> bool:
+        """A "yes" to the bot's offer in the words ("va, pásamelo"): the NLU's guess that it says stop
+        does not outweigh it (words that say stop themselves do: `said_stop`)."""
+        return self.state.offer is not None and bool(self.r.words) and choices.read_yes_no(self.r.words) is True
+
     def yes_no(self) -> Optional[bool]:
         if self.r.confident("affirm"):
             return True
@@ -307,6 +312,8 @@ class _Turn:
         goal = r.goal or self.goal_from_words()
         if r.goal and asked and wanted and not any(q.goal == goal or {q.goal, goal} <= set(RETURN_GOALS) for q in wanted):
             goal = None  # "where is #4103, and how long would I have to send the cups back?": the NLU read the question
+        if goal == "track" and self.reads_as_return():
+            goal = "return"  # "I bought shorts on eBay, order 14-..., they're huge": a reason, no "where is it"
         if goal is None and "tracking_number" in r.entities:
             goal = "track"  # "I only have the tracking number ...": where it is, once verified
         if goal is None and self.names_items_or_reason():
@@ -373,6 +380,15 @@ class _Turn:
             return False
         return bool(choices.mentioned_lines(words, order.lines)) or choices.reason_in(
             choices.without_titles(self.r.text, order.lines)) is not None
+
+    def reads_as_return(self) -> bool:
+        """Words with a reason to send an item back (too big, broken, the wrong one) and nothing that asks
+        where an order is: what the NLU read as tracking ("bought", "order 1234") is a return."""
+        words = self.r.words
+        if not words or is_question(words) or not_received(words) or "track" in goals_in(words):
+            return False
+        reason = choices.reason_in(self.r.text)
+        return reason is not None and reason != ReturnReason.OTHER
 
     def goal_from_words(self) -> Optional[str]:
         """A request the words make when the NLU was not sure (or read an answer)."""
@@ -621,6 +637,7 @@ class _Turn:
         had = task.line_ids
         open_lines = self.open_lines(order)
         line_id = r.entities.get("line_id")
+        asks_to_return = bool(words) and bool(set(goals_in(words)) & set(RETURN_GOALS))
         chosen: Tuple[OrderLine, ...] = ()
         if line_id and order.line(line_id):
             chosen = (order.line(line_id),)
@@ -628,8 +645,8 @@ class _Turn:
             chosen = tuple(open_lines)
         elif words and step == Step.LINES:
             chosen = choices.read_lines(words, open_lines) or ()
-        elif words and not is_question(words):
-            chosen = choices.mentioned_lines(words, order.lines)
+        elif words and (not is_question(words) or asks_to_return):
+            chosen = choices.mentioned_lines(words, order.lines)  # "can I return the gloves?" names them too
         if chosen and tuple(l.line_id for l in chosen) != task.line_ids:
             self.update_task(line_ids=tuple(l.line_id for l in chosen), quantity=None, misses=0,
                              step="" if step in (Step.LINES, Step.QUANTITY) else step)
@@ -652,7 +669,7 @@ class _Turn:
             read = choices.read_reason(choices.without_titles(r.text, order.lines))
             if read.confident or not self._picks_other_lines(chosen or choices.read_lines(words, open_lines), had):
                 self.update_task(reason=read.reason.value, reason_words=" ".join(r.text.split())[:500], misses=0)
-        elif words and not is_question(words):
+        elif words and (not is_question(words) or asks_to_return):
             volunteered = choices.reason_in(choices.without_titles(r.text, order.lines))  # also "actually they're too big"
             if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])

@@ -54,7 +54,7 @@ _TOPICS = [
     ("window", _words(*_topic("window"), r"how (long|many days)", r"return (window|period|deadline|time ?frame|time limit)",
                       r"(if|in case) .{0,40}(can|could) i (still )?(send|return|give) (it|them) back",
                       r"(\d+|thirty|fourteen) days", r"too late to return", r"still (return|send)", r"time limit",
-                      r"within (how|what)", r"days? (do i have|to return)",
+                      r"within (how|what)", r"days? (do i have|to return)", r"until when (can|could|do|may)",
                       r"(the )?days? (for|to) (give|giving|send|sending|return|returning)( \w+)? back")),
     ("exchange", _words(*_topic("exchange"), r"exchange", r"swap", r"store credit", r"different size", r"instead of (a )?refund")),
     ("returnless", _words(*_topic("returnless"), r"keep (it|the item)", r"without (sending|returning)", r"returnless")),
@@ -64,7 +64,7 @@ _TOPICS = [
 _POLICY_HINT = _words(*answer_words.every("POLICY_HINT"), r"polic", r"how long", r"how many days", r"who pays", r"free return", r"return shipping",
                       r"refund shipping", r"shipping refund", r"non.?returnable", r"return window", r"return period",
                       r"days to return", r"days for (give|giving|send|sending|return)", r"exchange policy",
-                      r"(if|in case) .{0,40}(can|could) i (still )?(send|return|give) (it|them) back", r"store credit", r"shipping", r"postage", r"deadline",
+                      r"(if|in case) .{0,40}(can|could) i (still )?(send|return|give) (it|them) back", r"store credit", r"shipping", r"postage", r"deadline", r"until when",
                       r"can i (return|give back|send back) (an? )?(opened|used|worn|sale|underwear|gift|perishable|digital)")
 
 

@@ -168,7 +168,8 @@ def requests_in(reading: "Reading") -> List[Request]:
     for clause, asked in _clauses(words):
         ids = [span.value for span in textlib.find_order_ids(clause)]
         goal = next((g for g, pattern in _GOAL_WORDS if pattern.search(clause)), None)
-        if (asked or is_question(clause)) and policy_qa.sounds_like_policy_question(clause):
+        follows_question = bool(found) and found[-1].goal == POLICY  # "...? and the refund, how many days" (no mark)
+        if (asked or follows_question or is_question(clause)) and policy_qa.sounds_like_policy_question(clause):
             goal = POLICY  # "do you refund shipping if I return it?" asks about the policy
             clause = " ".join(loose + [clause])  # "et s'ils ne plaisent pas, combien de temps ?": its condition too
         loose = [] if goal is not None or ids else loose + [clause]
