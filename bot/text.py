@@ -186,6 +186,26 @@ _YEAR_BEFORE = re.compile(
     r" ?\Z", re.IGNORECASE,
 )
 
+# A bare number is an order number candidate when the message is about an order, a parcel or a return
+# (`_context_order_id`): "mein paket 4103", "ma cde 4206", "mon colis 4203", "devolver el sombrero del 4301",
+# "my parcel 1042 hasn't come"; not buying words ("I bought 3 things for 1001 reasons"). Words of the
+# languages served (bot/language.py), as Unicode words; Chinese: 订单 order, 包裹 parcel, 快递 express, 退 return,
+# 换 exchange, 下单 place an order, 发货 ship, 到货/收到 arrive, 寄 send; and a number right before 的
+# ("4506的真丝连衣裙": 4506's silk dress).
+_ORDER_CONTEXT = re.compile(
+    r"(?<!\w)(?:order\w*|parcel\w*|package\w*|deliver\w*|shipment\w*|shipping|ship(?:ped)?|return\w*|refund\w*"
+    r"|exchang\w*|cancel\w*|arriv\w*"
+    r"|bestell\w*|paket\w*|p(?:ä|ae)ckchen|sendung\w*|liefer\w*|zur(?:ü|ue)ck\w*|r(?:ü|ue)cksend\w*|retour\w*"
+    r"|umtausch\w*|storn\w*|erstatt\w*"
+    r"|commande\w*|cde|cmd|colis|livr\w*|renvo\w*|rembours\w*|[ée]chang\w*|annul\w*"
+    r"|pedido\w*|paquete\w*|env[ií]o\w*|devol\w*|devuel\w*|cambi\w*|reembols\w*|lleg\w*"
+    r"|ordin\w*|pacc[oh]\w*|spedi\w*|rendere|reso|restitu\w*|rimbors\w*|annull\w*)(?!\w)"
+    r"|订单|包裹|快递|退|换|下单|发货|到货|收到|寄",
+    re.IGNORECASE,
+)
+_CONTEXT_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{3,7}(?![0-9])", _FLAGS)  # (10+ digits: a phone, a tracking number)
+_OWNS = re.compile(r"\A ?的")
+
 # Words around a code are matched as Unicode words ("80331 München": the "M" is no unit).
 _WORD_FLAGS = re.IGNORECASE
 # A word saying "postcode", right before the code ("postcode: 2000", "PLZ 10115", "zip code is 94107")...
@@ -229,6 +249,8 @@ _NL_UPPER_WORDS = frozenset(
 _NL_WORDS = _NL_UPPER_WORDS | frozenset(
     "AN AS AT BE BY DO GO HE HI IF IN IS IT ME MY NO OF OH ON OR SO TO UP WE YA YO YE ST ND RD TH "
     "AD BC CE PT EA PP QT SQ YD".split()
+) | frozenset(  # the same in the other languages served ("mon colis 4203 il arrive", "4101 ist da", "del 4301 es")
+    "IL LE LA EL EN ET DE UN DU DA DI NE SE SI MA MI TU TE CE CI LO AL YA ES SU IM ZU UM AB ER DU".split()
 )
 
 _NUM = (
@@ -453,10 +475,33 @@ def find_entities(text: str) -> List[Entity]:
         if not any(taken[s:e]):
             taken[s:e] = b"\x01" * (e - s)
             chosen.append(cand)
+    if not any(c[1] == ORDER_ID for c in chosen):
+        chosen.extend(_context_order_id(norm, taken))
     chosen.sort(key=lambda c: c[2])
     found = [Entity(kind, starts[s], ends[e - 1], value) for _, kind, s, e, value in chosen]
     return [e for e in found if not (e.kind == ORDER_ID and _fullwidth(text[e.start:e.end])
                                      and not _chinese_fullwidth_number(text, text[e.start:e.end]))]
+
+
+def _context_order_id(norm: str, taken: bytearray) -> List[Tuple[int, str, int, int, str]]:
+    """A number said without "#" or an order word, in a message about an order, a parcel or a return ("hab 2
+    wollpullover bestellt (4107)", "mon colis 4203 il arrive quand", "my parcel 1042 hasn't come"): the one free
+    run of 4-8 digits, not from 0, that nothing else explains. Not a number another entity covers (a postcode,
+    an amount, a tracking number), one a word makes a quantity, price, reference or phone, one group of a number
+    in groups, one next to a postcode word, nor a year (19xx, 20xx). Two such numbers: none (which one?). A wrong
+    guess costs little: the order is looked up and verified before anything is said about it."""
+    if len(norm) > 300:
+        return []
+    found = {}
+    for m in _CONTEXT_NUMBER.finditer(norm):
+        start, end = m.span()
+        if (_free(norm, start, end) and not any(taken[start:end]) and not _YEAR.fullmatch(m.group())
+                and not _number_of_something(norm, start, end)
+                and not _PHONE_BEFORE.search(norm, max(0, start - 30), start)
+                and not _postcode_word_near(norm, start, end)
+                and (_ORDER_CONTEXT.search(norm) or _OWNS.match(norm[end:end + 2]))):
+            found.setdefault(m.group(), (8, ORDER_ID, start, end, "#" + m.group()))
+    return list(found.values()) if len(found) == 1 else []
 
 
 def _chinese_fullwidth_number(text: str, raw: str) -> bool:
@@ -535,6 +580,24 @@ def order_id_in_answer(text: str) -> Optional[str]:
         and not (_YEAR.fullmatch(m.group()) and _YEAR_BEFORE.search(norm, max(0, m.start() - 20), m.start()))
     }
     return "#" + numbers.pop() if len(numbers) == 1 else None
+
+
+def postcode_as_order_id(text: str, order_id: str) -> Optional[str]:
+    """The postcode an order number read from `text` really is, when the bot waits for the proof of an order
+    already named (the caller's condition): `order_id` is a plain shop number ("#01067") that starts with 0
+    (a postcode or a phone, hardly ever a shop's order number), stands next to a postcode word ("die PLZ der
+    bestellung ist 01067"), or is the whole answer in a postcode's 5 or 6 digits ("28013", "018956"). None
+    otherwise: "#4107", "order 4107" or a bare "4107" name an order."""
+    digits = order_id[1:] if order_id.startswith("#") else ""
+    if not re.fullmatch(r"[0-9]{4,6}", digits, re.ASCII):
+        return None
+    norm = normalise(text)
+    at = re.search(rf"(?<![0-9]){digits}(?![0-9])", norm, re.ASCII)
+    if at is None:
+        return None
+    if digits.startswith("0") or _postcode_word_near(norm, at.start(), at.end()):
+        return digits
+    return digits if len(digits) > 4 and _bare(text) == digits else None
 
 
 def find_emails(text: str) -> List[Span]:

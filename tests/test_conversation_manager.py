@@ -466,3 +466,17 @@ def test_i_already_sent_it_back_asks_where_it_stands_not_for_a_new_return(chat):
     chat.say("refund")
     keys = chat.say("I already sent the shoes back, where is my refund?", "request_return")
     assert keys == ["utter_return_on_its_way"]
+
+
+def test_a_bare_number_in_a_message_about_a_parcel_names_the_order(chat):
+    assert chat.say("my parcel 1001 hasn't come", "track_order")[-1] == "utter_ask_customer_proof"
+    assert chat.state.task.order_id == "#1001"
+
+
+@pytest.mark.parametrize("answer", ["75011", "075011"])
+def test_a_postcode_shaped_answer_while_the_order_named_waits_for_proof_is_no_new_order(chat, answer):
+    chat.say("return order #1001", "request_return")
+    keys = chat.say(answer, order_id="#" + answer)  # (as an NLU model may tag it)
+    assert chat.state.task.order_id == "#1001"
+    assert chat.state.task.verified == (answer == "75011")  # (the proof checked: right, or refused)
+    assert keys[-1] != "utter_ask_customer_proof" or answer != "75011"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import find_entities, parse_order_id, parse_postcode
+from bot.text import find_entities, parse_order_id, parse_postcode, postcode_as_order_id
 
 
 def found(text):
@@ -78,3 +78,49 @@ def test_a_bare_fullwidth_answer_is_still_no_postcode_nor_order():
 def test_a_postcode_after_the_languages_is(text, postcode):
     assert found(text) == [("postcode", postcode)]
     assert parse_postcode(text) == postcode
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hallo! hab 2 wollpullover bestellt (4107) und will beide zurueckschicken", "#4107"),
+    ("wo steckt eigentlich mein paket 4103? und wie lang dauerts bis ich mein geld hab", "#4103"),
+    ("je voudrais renvoyer la ceinture de ma cde 4206, elle est trop courte", "#4206"),
+    ("coucou, mon colis 4203 il arrive quand??", "#4203"),  # ("4203 il" is no Dutch postcode)
+    ("quiero devolver el sombrero de paja del 4301", "#4301"),
+    ("vorrei rendere la sciarpa del 4401", "#4401"),
+    ("4506的真丝连衣裙有点大 穿着松垮垮的", "#4506"),  # 的 after the number: the order's dress
+    ("想退 4507 的手表", "#4507"),
+    ("my parcel 1042 hasn't come", "#1042"),
+])
+def test_a_bare_number_in_a_message_about_an_order_parcel_or_return_is_its_order_number(text, expected):
+    assert found(text) == [("order_id", expected)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mein paket nach 10115 ist nicht da", [("postcode", "10115")]),  # a postcode stays one
+    ("ich habe 2000 Stück bestellt", []),  # a quantity
+    ("zurückschicken, ich hab 1042 € bezahlt", [("amount", "1042.00 EUR")]),  # a price
+    ("j'ai commandé en 2024", []),  # a year
+    ("my 2023 order broke, I want to return it", []),  # a year, even without "in"
+    ("return it, call me on 07700 900123", []),  # a phone in groups
+    ("return it, phone 7700900", []),  # a phone word
+    ("mi paquete con seguimiento 1234567890 no llega", [("tracking_number", "1234567890")]),
+    ("I bought 3 things for 1001 reasons", []),  # buying is no order word
+    ("my parcel 1042 or 1043, can't remember", []),  # which one?
+    ("return #1001, I have 2044 of them", [("order_id", "#1001")]),  # the order is named already
+    ("hallo 4107", []),  # nothing about an order
+])
+def test_a_number_an_order_word_does_not_explain_stays_what_it_is(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("answer, order_id, expected", [
+    ("01067", "#01067", "01067"),  # from 0: a postcode
+    ("28013", "#28013", "28013"),  # the whole answer in a postcode's 5 digits
+    ("018956", "#018956", "018956"),
+    ("die PLZ ist 01067", "#01067", "01067"),
+    ("4107", "#4107", None),  # 4 digits: an order number
+    ("#28013", "#28013", None),  # "#" names an order
+    ("Bestellung 28013", "#28013", None),  # so does an order word
+])
+def test_a_postcode_shaped_answer_is_the_proof_of_the_order_named(answer, order_id, expected):
+    assert postcode_as_order_id(answer, order_id) == expected

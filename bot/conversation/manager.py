@@ -578,6 +578,10 @@ class _Turn:
         order_id = r.entities.get("order_id") or (textlib.parse_order_id(raw) if step == Step.ORDER_ID else None)
         if len(r.values("order_id")) > 1:
             order_id = None  # several orders named: each request took its own (requests_in)
+        postcode = None
+        if order_id and task.order_id and not task.verified and order_id != task.order_id:
+            postcode = textlib.postcode_as_order_id(raw, order_id)  # "01067" answers the proof of the order named
+            order_id = None if postcode else order_id
         if order_id and order_id != task.order_id:
             verified = self.returns.is_verified(self.conv, order_id)
             self.update_task(order_id=order_id, verified=verified, line_ids=(), quantity=None, misses=0)
@@ -590,7 +594,7 @@ class _Turn:
                 self.update_task(order_id=found, verified=self.returns.is_verified(self.conv, found), misses=0)
             else:
                 self.say(said.TRACKING_NUMBER_UNKNOWN)
-        proof = r.entities.get("email") or r.entities.get("postcode")
+        proof = r.entities.get("email") or r.entities.get("postcode") or postcode
         if not proof and step == Step.PROOF and raw:
             proof = textlib.parse_email(raw) or textlib.parse_postcode(raw)
         if proof and not self.task.verified:
