@@ -607,3 +607,11 @@ def test_two_policy_questions_in_one_message_are_both_asked():
     asked = reading.requests_in(Said)
     assert [q.goal for q in asked] == [reading.POLICY, reading.POLICY]
     assert [policy_answers.topics_in(q.words) for q in asked] == [["window"], ["refund_timing"]]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("trop courte meme au dernier trou", ReturnReason.TOO_SMALL),  # a belt's last hole is no hole in it
+    ("il y a un trou dans le pull", ReturnReason.DAMAGED),
+])
+def test_a_belts_last_hole_is_its_length_not_damage(text, reason):
+    assert choices.read_reason(text).reason is reason

@@ -30,7 +30,7 @@ REASONS = [
                      "me sert à rien, sert à rien, ne me sert plus, me sert plus, me sert plus à rien, m'est inutile"),
     ("other", "autre raison, autre chose, autre, rien de tout ça, en retard, retard, trop tard, arrivé trop tard, "
               "trop long à arriver, délai"),
-    (None, "un grand merci, petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
+    (None, "dernier trou, premier trou, au dernier cran, un grand merci, petite question, une petite|petit, un petit, le grand|petit, la grande|petite, en bref, combien de temps, "
            "mauvaise adresse, mauvais numéro, mauvais email, mauvaise adresse email"),
 ]
 
