@@ -480,3 +480,19 @@ def test_a_postcode_shaped_answer_while_the_order_named_waits_for_proof_is_no_ne
     assert chat.state.task.order_id == "#1001"
     assert chat.state.task.verified == (answer == "75011")  # (the proof checked: right, or refused)
     assert keys[-1] != "utter_ask_customer_proof" or answer != "75011"
+
+
+def test_a_verification_gone_mid_return_is_checked_again_and_the_answer_kept(chat):
+    """Expired, or erased meanwhile: the turn checks the conversation's proof again instead of failing
+    (the customer saw "something went wrong" on every message), and the answer is not lost."""
+    import sqlalchemy as sa
+
+    from bot.sql.schema import verifications
+
+    verified_alice(chat)
+    assert chat.say("the shoes")[-1] == "utter_ask_return_reason"
+    with chat.services.store.engine.begin() as conn:
+        conn.execute(verifications.delete())
+    assert chat.say("they're too tight")[-1] == "utter_ask_resolution"
+    assert chat.state.task.reason == "too_small"
+    assert chat.services.store.engine.connect().execute(sa.select(sa.func.count()).select_from(verifications)).scalar()

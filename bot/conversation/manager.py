@@ -140,6 +140,16 @@ class _Turn:
             self._order = self.returns.verified_order(self.conv, self.task.order_id)
         return self._order
 
+    def still_verified(self) -> None:
+        """A task verified in an earlier turn whose verification is gone (expired, or the customer's data
+        erased meanwhile) asks for the proof again, keeping the customer's words, instead of failing the
+        turn. The order read here is the turn's one read of it."""
+        if self.task is not None and self.task.verified and self.task.order_id:
+            try:
+                self.order()
+            except NotVerified:
+                self.update_task(verified=False)
+
     # -- the turn -----------------------------------------------------------------------------------
     def run(self) -> None:
         self.read_order_id_answer()
@@ -473,6 +483,7 @@ class _Turn:
         return self.task.note if self.task is not None else ""
 
     def continue_task(self) -> None:
+        self.still_verified()
         r, task = self.r, self.task
         before = task
         if self.answers_step():
