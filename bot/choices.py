@@ -848,10 +848,10 @@ _FX_NOUNS: Dict[str, Tuple[str, ...]] = {k: tuple(str(v).split("|")) for k, v in
 # title word itself. German only: the Romance languages do not compound so, and their words end in others'
 # ("reembolso" is no "bolso", "rimborsa" no "borsa"); nor do German words that merely end in one
 # ("Hersteller" is no "Teller").
-_FX_NOUNS_BY_INITIAL: Dict[str, Tuple[str, ...]] = {}
-for _key in _FX_NOUNS:
-    if len(_key) >= 5 and _key.isalpha() and not any(map(_is_han, _key)):
-        _FX_NOUNS_BY_INITIAL[_key[0]] = _FX_NOUNS_BY_INITIAL.get(_key[0], ()) + (_key,)
+_FX_NOUNS_BY_INITIAL: Dict[str, Tuple[str, ...]] = {}  # the glossary words a slip may be of (5+ letters)
+for key in (k for k in _FX_NOUNS if len(k) >= 5 and k.isalpha() and not any(map(_is_han, k))):
+    _FX_NOUNS_BY_INITIAL[key[0]] = _FX_NOUNS_BY_INITIAL.get(key[0], ()) + (key,)
+del key
 _NOT_COMPOUNDS = frozenset("hersteller aussteller besteller".split())
 _FX_NOUN_TAILS = tuple(sorted({s for k in answer_words.BY_LANGUAGE["de"].NOUNS for s in _spellings(k)
                                if len(s) >= 4 and s.isalpha()}, key=len, reverse=True))

@@ -495,10 +495,7 @@ def _context_order_id(norm: str, taken: bytearray) -> List[Tuple[int, str, int, 
     found = {}
     for m in _CONTEXT_NUMBER.finditer(norm):
         start, end = m.span()
-        if (_free(norm, start, end) and not any(taken[start:end]) and not _YEAR.fullmatch(m.group())
-                and not _number_of_something(norm, start, end)
-                and not _PHONE_BEFORE.search(norm, max(0, start - 30), start)
-                and not _postcode_word_near(norm, start, end)
+        if (_unexplained_number(norm, start, end, taken) and not _YEAR.fullmatch(m.group())
                 and (_ORDER_CONTEXT.search(norm) or _OWNS.match(norm[end:end + 2]))):
             found.setdefault(m.group(), (8, ORDER_ID, start, end, "#" + m.group()))
     return list(found.values()) if len(found) == 1 else []
@@ -552,6 +549,13 @@ def parse_order_id(text: str) -> Optional[str]:
     return "#" + bare if re.fullmatch(r"[0-9]{4,10}", bare, re.ASCII) and not _fullwidth(text) else None
 
 
+def _unexplained_number(norm: str, start: int, end: int, covered: bytearray) -> bool:
+    """A run of digits nothing else explains: a whole number (no group of a longer one), outside every other
+    entity (`covered`), not made a quantity, price, reference or phone by a word, nor next to a postcode word."""
+    return (_free(norm, start, end) and not any(covered[start:end]) and not _number_of_something(norm, start, end)
+            and not _PHONE_BEFORE.search(norm, max(0, start - 30), start) and not _postcode_word_near(norm, start, end))
+
+
 def order_id_in_answer(text: str) -> Optional[str]:
     """The order number in an answer to "what is your order number?", also said in a sentence without "#"
     ("oh wait found it, it's 1042", "hab sie doch gefunden: 4101", "ya lo encontré, es el 4301"): the one
@@ -573,10 +577,7 @@ def order_id_in_answer(text: str) -> Optional[str]:
         covered[entity.start:entity.end] = b"\x01" * (entity.end - entity.start)
     numbers = {
         m.group() for m in _ANSWER_NUMBER.finditer(norm)
-        if _free(norm, m.start(), m.end()) and not any(covered[m.start():m.end()])
-        and not _number_of_something(norm, m.start(), m.end())
-        and not _PHONE_BEFORE.search(norm, max(0, m.start() - 30), m.start())
-        and not _postcode_word_near(norm, m.start(), m.end())
+        if _unexplained_number(norm, m.start(), m.end(), covered)
         and not (_YEAR.fullmatch(m.group()) and _YEAR_BEFORE.search(norm, max(0, m.start() - 20), m.start()))
     }
     return "#" + numbers.pop() if len(numbers) == 1 else None

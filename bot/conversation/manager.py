@@ -26,7 +26,7 @@ from bot.conversation.reading import (POLICY, Reading, Request, already_sent, as
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
-from bot.language import LANGUAGES
+from bot.language import LANGUAGES, han_share
 from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
@@ -1179,7 +1179,7 @@ def _cancel_words(words: str) -> str:
     for clause, stop in _CLAUSE.findall(_UNWANTED.sub("cancel", words or "")):
         keep = _KEEP_ALL.search(clause)
         rest = clause[keep.end():] if keep else ""
-        if keep and len(rest.split()) <= 1 and not any("\u4e00" <= ch <= "\u9fff" for ch in rest):
+        if keep and len(rest.split()) <= 1 and not han_share(rest):
             clause = "not " + clause[:keep.start()] + rest
         out.append(_KEEP_ALL.sub("not", clause) + stop)
     return "".join(out)
