@@ -1199,7 +1199,7 @@ def mentioned_lines(text: str, lines: Sequence[OrderLine]) -> Tuple[OrderLine, .
         chosen = set(range(len(lines)))
     else:
         chosen = set(names.named) | set(_ids_named(_clean(text), lines, with_line_ids=False))
-        chosen = _only_named(tokens, lines, chosen)
+        chosen = _without_kept(tokens, lines, _only_named(tokens, lines, chosen))
     if not chosen and not names.excluded:  # the other languages' item words: "die Stiefel", "les chaussettes"
         names = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True)
         chosen = set(names.named)
@@ -1222,6 +1222,33 @@ def _only_named(tokens: Sequence[str], lines: Tuple[OrderLine, ...], chosen: Set
         if meant and meant != chosen:
             return meant
     return chosen
+
+
+# words that say an item is all right or stays ("belt is fine tho", "I love the cap", "keeping the socks",
+# "der Gürtel passt", "la ceinture ça va", "el cinturón está bien", "la cintura va bene"): as typed, not
+# stemmed ("keeps slipping off" is a complaint)
+_KEPT = frozenset("""fine ok okay good great perfect perfectly love lovely nice happy keep keeping keeper brilliant
+gorgeous beautiful passt behalte behalten gut bien parfait parfaite garde garder bene perfetto perfetta tengo
+quedo perfecto perfecta""".split())
+_CLAUSE_ENDS = _stems(". ? but though tho although however and while whereas".split())
+
+
+def _without_kept(tokens: Sequence[str], lines: Tuple[OrderLine, ...], chosen: Set[int]) -> Set[int]:
+    """"the jeans are way too tight round the waist, belt is fine tho": an item named in a clause that says
+    it is all right or stays, with no negation and no reason to return it, is not one to return, when
+    other items named are (an item praised alone is the one meant: "love the jeans but they're too small")."""
+    if len(chosen) < 2 or {"both", "all"} & set(tokens):
+        return chosen
+    kept: Set[int] = set()
+    start = 0
+    for end in range(len(tokens) + 1):
+        if end < len(tokens) and _stem(tokens[end]) not in _CLAUSE_ENDS:
+            continue
+        clause, start = tokens[start:end], end + 1
+        if (set(clause) & _KEPT and not {_stem(t) for t in clause} & _NEGATORS
+                and not read_reason(" ".join(clause)).confident):
+            kept |= set(_named(clause, lines, strict=True).named)
+    return (chosen - kept) or chosen
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -344,6 +344,17 @@ MENTIONED = [
     ("I bought shoes and socks and only want to send back the shoes", "shoes+socks", ("Trail running shoes",)),
     ("just bought the shoes and the socks. return both items", "shoes+socks",
      ("Trail running shoes", "Running socks (3 pack)")),
+    # an item said to be all right or kept is not returned with the others
+    ("the jeans are way too tight round the waist, shoes are fine tho", "shoes+socks+jeans", ("Slim fit jeans",)),
+    ("socks too small but I love the shoes", "shoes+socks", ("Running socks (3 pack)",)),
+    ("I'll keep the shoes, the socks go back", "shoes+socks", ("Running socks (3 pack)",)),
+    ("the shoes are not good and the socks are too small", "shoes+socks",
+     ("Trail running shoes", "Running socks (3 pack)")),
+    ("the shoes keep slipping off and the socks are too long", "shoes+socks",
+     ("Trail running shoes", "Running socks (3 pack)")),
+    ("love the shoes but they're too small", "shoes+socks", ("Trail running shoes",)),
+    ("return both the shoes and the socks, the shoes are fine but whatever", "shoes+socks",
+     ("Trail running shoes", "Running socks (3 pack)")),
 ]
 
 
