@@ -78,6 +78,10 @@ def test_every_served_language_has_every_table():
     ("no está roto, pero me queda pequeño", R.TOO_SMALL), ("non è rotto, ma è troppo piccolo", R.TOO_SMALL),
     ("没有坏，就是太小了", R.TOO_SMALL),
     ("sind leider ne Nummer zu gross", R.TOO_LARGE), ("ne Nummer zu klein", R.TOO_SMALL),  # "ne" is "eine", no Italian "né"
+    # shoe sizes: numero, número, pointure
+    ("vorrei cambiarle con un numero in più", R.TOO_SMALL), ("un numero in meno", R.TOO_LARGE),
+    ("quiero un número más", R.TOO_SMALL), ("un número menos", R.TOO_LARGE),
+    ("il me faut une pointure au dessus", R.TOO_SMALL), ("une pointure en dessous", R.TOO_LARGE),
     # other, confidently
     ("anderer Grund", R.OTHER), ("autre raison", R.OTHER), ("otro motivo", R.OTHER), ("altro motivo", R.OTHER),
     ("其他原因", R.OTHER), ("zu spät geliefert", R.OTHER),

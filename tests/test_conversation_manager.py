@@ -235,6 +235,25 @@ def test_without_any_number_the_customer_is_told_where_to_find_it(chat):
     assert chat.say("I don't know my order number", "no_order_number")[0] == "utter_find_order_number"
 
 
+@pytest.mark.parametrize("answer", ["I don't know", "no idea", "weiß ich nicht mehr", "keine Ahnung", "je sais pas",
+                                    "no lo sé", "non lo so", "不知道"])
+def test_i_dont_know_to_the_order_number_question_gets_the_help_to_find_it(chat, answer):
+    chat.say("where is my refund", "ask_refund_status")
+    assert chat.state.task.step == "order_id"
+    assert chat.say(answer, "deny", 0.8) == ["utter_find_order_number"]  # not a stop, not a "no" to go on
+    assert chat.state.task is not None and chat.state.offer == "person"
+
+
+@pytest.mark.parametrize("answer", ["sì", "ok", "yes please", "nein"])
+def test_a_yes_or_no_to_the_reason_question_is_no_reason(chat, answer):
+    verified_alice(chat)
+    chat.say("/inform", line_id="L1")
+    assert chat.state.task.step == "reason"
+    chat.say(answer, "affirm")
+    assert chat.state.task.reason is None and chat.state.task.step == "reason"
+    assert chat.say("too small")[-1] == "utter_ask_resolution"
+
+
 @pytest.mark.parametrize("found", ["oh wait found it, it's 1042", "ah warte hab sie doch gefunden: 1042",
                                    "ah trouvé, c'est le 1042", "ya lo encontre, es el 1042", "ah eccolo, è il 1042",
                                    "找到了，是1042"])

@@ -254,6 +254,9 @@ NOT_RECEIVED = (r"(nie|nicht|noch nicht|immer noch nicht) (angekommen|erhalten|b
 FOUND_NUMBER = (r"(doch |wieder |jetzt )?gefunden", r"da ist sie", r"hab (sie|ihn|es|die nummer) (doch|jetzt|wieder)")
 LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|hab|habe) (die |meine |keine )?bestellnummer",
                r"keine bestellnummer", r"ohne bestellnummer", r"(bestätigung|bestätigungsmail|mail) (gelöscht|verloren)")
+# "I don't know" to the order-number question: the help to find it
+DONT_KNOW = (r"(weiß|weiss|weis) (ich )?(nicht|nich|net|nimmer)", r"keine ahnung", r"(hab|habe) (ich )?(es |sie |die )?vergessen",
+             r"(erinnere|erinner) mich (nicht|nich)")
 
 # -- bot.conversation.reading: a second request in one message ("... und wo ist meine Erstattung?")
 GOALS = {

@@ -5,9 +5,9 @@ una talla más", "sí", "los dos", "el segundo"). Data only; the readers are in 
 REASONS = [
     ("too_small", "pequeño, pequeña, pequeños, pequeñas, queda chico|chica, muy chico|chica, apretado, apretada, apretados, "
                   "ajustado, ajustada, estrecho, estrecha, corto, corta, cortos, no me entra, no entra, no me cabe, "
-                  "talla más, una talla más, talla mas, talla más grande, más grande, mas grande, me aprieta, aprieta"),
+                  "talla más, una talla más, talla mas, talla más grande, más grande, mas grande, me aprieta, aprieta, un número más, número más grande, medio número más"),
     ("too_large", "grande, grandes, enorme, holgado, holgada, ancho, ancha, anchos, largo, larga, largos, suelto, "
-                  "suelta, me baila, me sobra, una talla menos, talla menos, talla más pequeña, más pequeño, "
+                  "suelta, me baila, me sobra, una talla menos, talla menos, un número menos, número más pequeño, talla más pequeña, más pequeño, "
                   "mas pequeño, más pequeña, mas pequeña, más chico, una talla más pequeña|chica|baja"),
     ("damaged", "roto, rota, rotos, rotas, dañado, dañada, dañados, estropeado, estropeada, defectuoso, defectuosa, "
                 "defecto, rajado, rajada, agrietado, rayado, rayada, roto al llegar, llegó roto|rota|dañado|dañada, "
@@ -207,6 +207,8 @@ NOT_RECEIVED = (r"no (me )?(ha )?(llegado|llegó|recibido|recibí)", r"nunca (ll
 FOUND_NUMBER = (r"(lo |la )?(he )?(encontr[ée]|encontrado|hallado)", r"ya lo tengo", r"aqu[íi] est[áa]")
 LOST_NUMBER = (r"no (tengo|encuentro|sé|se|recuerdo) (el |mi )?n[úu]mero de pedido", r"sin (el |mi )?n[úu]mero de pedido",
                r"(correo|confirmación) (borrado|perdido|borré)")
+# "I don't know" to the order-number question: the help to find it
+DONT_KNOW = (r"no (lo |la )?(s[ée]|recuerdo|me acuerdo)", r"ni idea", r"(lo |la )?olvid[ée]")
 
 # -- bot.conversation.reading: a second request in one message ("... y dónde está mi reembolso?")
 GOALS = {

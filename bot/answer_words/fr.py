@@ -5,9 +5,10 @@
 REASONS = [
     ("too_small", "petit, petite, petits, petites, trop serré, serré, serrée, serrés, étroit, étroite, court, courte, "
                   "trop juste, taille petit, taille petite, je rentre pas, rentre pas, besoin ~ plus grand|grande, "
-                  "une taille au dessus, taille au dessus, taille supérieure, plus grand|grande"),
+                  "une taille au dessus, taille au dessus, taille supérieure, plus grand|grande, pointure au dessus, une pointure de plus, "
+                  "pointure supérieure"),
     ("too_large", "grand, grande, grands, grandes, trop large, large, larges, ample, trop long, long, longue, "
-                  "flotte, baille, énorme, taille grand, taille grande, une taille en dessous, taille en dessous, "
+                  "flotte, baille, énorme, taille grand, taille grande, une taille en dessous, taille en dessous, pointure en dessous, pointure inférieure, "
                   "taille inférieure, besoin ~ plus petit|petite, plus petit|petite"),
     ("damaged", "cassé, cassée, casse, abîmé, abimé, abîmée, endommagé, endommagée, déchiré, déchirée, troué, trou, "
                 "rayé, rayée, rayure, fissuré, fissurée, fêlé, fêlée, fendu, fendue, fendus, fendues, une tache, des taches, tache dessus, taché|tachée|tachés dessus, défectueux, défectueuse, défaut, "
@@ -213,6 +214,8 @@ NOT_RECEIVED = (r"(jamais|pas|toujours pas) (reçu|arrivé|été livré)", r"(ai
 FOUND_NUMBER = (r"(re)?trouv[ée]e?s?", r"le voil[àa]|la voil[àa]")
 LOST_NUMBER = (r"(trouve|retrouve|connais|ai) (pas|plus) (mon |le )?num[ée]ro de commande", r"sans (le |mon )?num[ée]ro de commande",
                r"pas de num[ée]ro de commande", r"(e-?mail|confirmation) (supprim|perdu)")
+# "I don't know" to the order-number question: the help to find it
+DONT_KNOW = (r"(je )?(ne )?(sais|sait) (pas|plus)", r"aucune id[ée]e", r"(je )?(ne )?m'?en souviens (pas|plus)", r"(j'?ai )?oubli[ée]")
 
 # -- bot.conversation.reading: a second request in one message ("... et où est mon remboursement ?")
 GOALS = {

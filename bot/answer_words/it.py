@@ -5,9 +5,10 @@
 REASONS = [
     ("too_small", "piccolo, piccola, piccoli, piccole, stretto, stretta, stretti, strette, corto, corta, corti, "
                   "aderente, non entra, non mi entra, non ci entro, taglia più grande, una taglia in più, "
-                  "taglia in più, più grande, piu grande"),
+                  "taglia in più, più grande, piu grande, numero in più, un numero in più, numero più grande, "
+                  "mezzo numero in più"),
     ("too_large", "grande, grandi, enorme, largo, larga, larghi, larghe, lungo, lunga, lunghi, abbondante, "
-                  "mi balla, cade, taglia più piccola, una taglia in meno, taglia in meno, più piccolo, piu piccolo, "
+                  "mi balla, cade, taglia più piccola, una taglia in meno, taglia in meno, numero in meno, un numero in meno, numero più piccolo, più piccolo, piu piccolo, "
                   "più piccola, piu piccola"),
     ("damaged", "rotto, rotta, rotti, rotte, danneggiato, danneggiata, danneggiati, difettoso, difettosa, difetto, "
                 "rovinato, rovinata, graffiato, graffiata, graffio, graffi, crepato, crepata, una crepa, incrinato, bucato, buco, "
@@ -204,6 +205,8 @@ NOT_RECEIVED = (r"non (mi )?(è )?(mai )?(arrivato|arrivata|ricevuto|consegnato)
 FOUND_NUMBER = (r"(l'ho |l ho )?(ri)?trovat[oa]", r"eccol[oa]")
 LOST_NUMBER = (r"non (ho|trovo|ricordo|so) (il |più il )?numero (d'ordine|dell'ordine|di ordine)", r"senza (il )?numero (d'ordine|dell'ordine)",
                r"(email|mail|conferma) (cancellata|persa)")
+# "I don't know" to the order-number question: the help to find it
+DONT_KNOW = (r"non (lo )?(so|ricordo|mi ricordo)", r"boh", r"(l'?ho )?dimenticat[oa]", r"nessuna idea")
 
 # -- bot.conversation.reading: a second request in one message ("... e dov'è il mio rimborso?")
 GOALS = {

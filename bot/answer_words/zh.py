@@ -175,6 +175,8 @@ IF_UNWANTED = (r"(如果|万一|要是).{0,12}(不好用|不喜欢|不合适|不
 NOT_RECEIVED = (r"没(有)?收到", r"显示(已)?签收", r"(被)?偷了", r"(快递|包裹|东西)丢了", r"寄错地址", r"送错地址", r"一直没到", r"还没到")
 FOUND_NUMBER = (r"找到了", r"找到啦", r"找着了")
 LOST_NUMBER = (r"(找不到|没有|忘了|不知道)(我的)?订单号", r"订单号(找不到|丢了|忘了|没了)", r"(邮件|确认邮件)(删了|丢了)")
+# "I don't know" to the order-number question: the help to find it
+DONT_KNOW = (r"不知道", r"不记得", r"忘了", r"不清楚")
 
 # -- bot.conversation.reading: a second request in one message ("...，还有我的退款呢？")
 GOALS = {

@@ -21,8 +21,8 @@ from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
 from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_if_bot, asks_window, goals_in,
-                                      bot_challenge_language, found_order_number, is_question, lost_order_number,
-                                      not_received, requests_in, said_stop, wants_person, wants_stop)
+                                      bot_challenge_language, dont_know, found_order_number, is_question,
+                                      lost_order_number, not_received, requests_in, said_stop, wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
@@ -156,6 +156,9 @@ class _Turn:
         r = self.r
         if not r.button and only_asks_for_language(r.text):  # before "can we speak English" reads as a person
             return self.language_changed()
+        if self.doesnt_know_order_number():  # before "weiß ich nicht mehr" reads as a stop or a "no"
+            self.offer(Offer.PERSON)  # its words offer a person who can help find it
+            return self.say(said.FIND_ORDER_NUMBER)
         if wants_person(r):
             requests = [q for q in requests_in(r) if q.goal != POLICY and q.order_id] if self.task is None else []
             if not requests:
@@ -204,6 +207,12 @@ class _Turn:
         if found:
             self.r = replace(r, entities={**r.entities, "order_id": found},
                              all_values=r.all_values + (("order_id", found),))
+
+    def doesnt_know_order_number(self) -> bool:
+        """"I don't know", "weiß ich nicht mehr", "不知道" to the order-number question: where to find it."""
+        task, r = self.task, self.r
+        return (task is not None and task.step == Step.ORDER_ID and not r.button and "order_id" not in r.entities
+                and not r.entities.get("tracking_number") and dont_know(r.words))
 
     def found_order_number(self) -> bool:
         """"Found it!" while the bot waits for the order number: the number comes next ("ya lo encontré"
@@ -691,7 +700,7 @@ class _Turn:
         reason = r.entities.get("return_reason")
         if reason in {x.value for x in ReturnReason}:
             self.update_task(reason=reason, misses=0)
-        elif words and step == Step.REASON and not is_question(words):
+        elif words and step == Step.REASON and not is_question(words) and not _only_yes_or_no(words):
             read = choices.read_reason(choices.without_titles(r.text, order.lines))
             if read.confident or not self._picks_other_lines(chosen or choices.read_lines(words, open_lines), had):
                 self.update_task(reason=read.reason.value, reason_words=" ".join(r.text.split())[:500], misses=0)
@@ -1180,6 +1189,11 @@ class _Turn:
         if task.step:
             return self.ask(task.step)
         self.advance()
+
+
+def _only_yes_or_no(words: str) -> bool:
+    """"sì", "ok", "yes please", "nein": no reason for a return, however the question was put (asked again)."""
+    return len(words.split()) <= 3 and choices.read_yes_no(words) is not None
 
 
 def _cancel_words(words: str) -> str:

@@ -243,6 +243,16 @@ def lost_order_number(words: str) -> bool:
     return bool(_LOST_NUMBER.search(words))
 
 
+_DONT_KNOW = _words(r"(i )?(don'?t|do not|dunno) (know|remember|have (it|a clue))", r"dunno", r"no (idea|clue)",
+                    r"not sure", r"(can'?t|cannot) remember", r"(i )?forgot( it)?", *answer_words.every("DONT_KNOW"))
+
+
+def dont_know(words: str) -> bool:
+    """A short "I don't know" / "weiß ich nicht mehr" / "不知道": to the order-number question, that the
+    customer has not got it (not a stop, not a "no" to go on)."""
+    return len(words.split()) <= 8 and bool(_DONT_KNOW.search(words))
+
+
 def said_stop(reading: Reading) -> bool:
     """The words themselves say stop ("stop", "cancel", "start over"), whatever the NLU thought."""
     return bool(reading.words) and bool(_STOP.match(reading.words))
