@@ -118,6 +118,9 @@ REASONS = [
     ("way too lose", R.TOO_LARGE), ("the site said navy and it's bright blue", R.NOT_AS_DESCRIBED),
     ("the lights are too dim", R.NOT_AS_DESCRIBED), ("the keys are too loud", R.NOT_AS_DESCRIBED),
     ("far too scratchy for him", R.NOT_AS_DESCRIBED), ("a scratch on the lens", R.DAMAGED),
+    # the size wanted names the fault: "the bigger size" is wanted because it is too small
+    ("yep the bigger size pls", R.TOO_SMALL), ("the smaller one please", R.TOO_LARGE),
+    ("they're bigger than I thought", R.TOO_LARGE),
 ]
 
 
@@ -208,6 +211,7 @@ RESOLUTIONS = [
     ("exchange for a bigger one", ALL, S.EXCHANGE), ("switch it for a medium", ALL, S.EXCHANGE),
     ("I'd like it replaced", ALL, S.REPLACEMENT), ("send me a new pair", ALL, S.REPLACEMENT),
     ("too small, I'd like a bigger size", ALL, S.EXCHANGE), ("it's broken, I want a new one", ALL, S.REPLACEMENT),
+    ("can you just send me the black one?", ALL, S.EXCHANGE), ("send me the right size", ALL, S.EXCHANGE),
     # only one of `allowed`
     ("refund", (S.REFUND, S.STORE_CREDIT), S.REFUND),
     ("exchange", (S.REFUND, S.STORE_CREDIT), None),
@@ -339,6 +343,12 @@ MENTIONED = [
     ("I bought shoes and socks and only want to send back the shoes", "shoes+socks", ("Trail running shoes",)),
     ("just bought the shoes and the socks. return both items", "shoes+socks",
      ("Trail running shoes", "Running socks (3 pack)")),
+    # of the items named, the ones after "return"/"send" are meant; the others are only talked about
+    ("he loved the shoes, really, but the socks are not him, I'd like to send the socks back", "shoes+socks",
+     ("Running socks (3 pack)",)),
+    ("return the socks please, they're too short for my shoes", "shoes+socks", ("Running socks (3 pack)",)),
+    ("return the shoes. the socks too", "shoes+socks", ("Trail running shoes", "Running socks (3 pack)")),
+    ("return the shoes, also the socks", "shoes+socks", ("Trail running shoes", "Running socks (3 pack)")),
 ]
 
 
@@ -509,3 +519,16 @@ def test_readers_are_fast():
         f(*args)
     per_call = (time.perf_counter() - start) / len(salted)
     assert per_call < 0.001, f"{per_call * 1e6:.0f} us a call"
+
+
+def test_quantity_of_is_the_count_before_that_items_name():
+    from bot.choices import quantity_of
+
+    shoes, socks = ORDERS["shoes+socks"]
+    three_socks = type(socks)(**{**socks.__dict__, "quantity": 3})
+    lines = (shoes, three_socks)
+    assert quantity_of("return the shoes and 2 of the socks", three_socks, lines) == 2
+    assert quantity_of("return the shoes and two pairs of socks", three_socks, lines) == 2
+    assert quantity_of("return 2 of the shoes and the socks", three_socks, lines) is None
+    assert quantity_of("return the shoes and the socks from #3007", three_socks, lines) is None
+
