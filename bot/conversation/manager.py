@@ -66,6 +66,9 @@ _KEEP_ALL = _with_languages(r"keep|keeping|still want|don'?t cancel|do not cance
 _UNWANTED = _with_languages(r"(don'?t|do not|no longer|never) (really |even )?(need|want|require)", "UNWANTED")
 _CANCEL_VERB = _with_languages(r"cancel|cancell?ation|remove|drop", "CANCEL_VERB")
 _ALSO = _with_languages(r"also|too|as well|plus|in addition|additionally", "ALSO")
+# "sorry wrong one", "oops, wrong one": the customer's own answer before, said with the new one
+_OWN_SLIP = re.compile(r"\b(sorry|oops|whoops|my bad)[,.!]? (the |a )?(wrong|incorrect|old) one\b",
+                       re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,7 @@ class _Turn:
         if offer is not None:
             yes = self.yes_no()
             if yes is not None and not self.has_lookup_entity() and not self.found_order_number() \
+                    and not (offer == Offer.PERSON and self.turns_to_items()) \
                     and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
                 return self.answer_offer(offer, offer_order, yes)
         if asks_if_bot(r.words):
@@ -324,6 +328,8 @@ class _Turn:
             goal = None  # "where is #4103, and how long would I have to send the cups back?": the NLU read the question
         if goal == "track" and self.reads_as_return():
             goal = "return"  # "I bought shorts on eBay, order 14-..., they're huge": a reason, no "where is it"
+        if goal == "cancel" and "cancel" not in goals_in(r.words) and self.reads_as_return(had_it=True):
+            goal = "return"  # "got these slides off your ebay shop, too small for my son": no word of cancelling
         if goal is None and "tracking_number" in r.entities:
             goal = "track"  # "I only have the tracking number ...": where it is, once verified
         if goal is None and self.names_items_or_reason():
@@ -391,13 +397,27 @@ class _Turn:
         return bool(choices.mentioned_lines(words, order.lines)) or choices.reason_in(
             choices.without_titles(self.r.text, order.lines)) is not None
 
-    def reads_as_return(self) -> bool:
+    def turns_to_items(self) -> bool:
+        """"oh ok. what about the socks then, they're too small" after the bot offered a person for an item
+        it cannot take back: the "ok" takes the answer in, the message goes on to another item of the
+        order in hand, which is what the customer wants next (not the person)."""
+        words, order_id = self.r.words, self.state.last_order
+        if not words or not order_id or not self.returns.is_verified(self.conv, order_id):
+            return False
+        order = self.returns.verified_order(self.conv, order_id)
+        return bool(choices.mentioned_lines(words, order.lines))
+
+    def reads_as_return(self, had_it: bool = False) -> bool:
         """Words with a reason to send an item back (too big, broken, the wrong one) and nothing that asks
-        where an order is: what the NLU read as tracking ("bought", "order 1234") is a return."""
+        where an order is: what the NLU read as tracking ("bought", "order 1234") is a return. `had_it`:
+        only a reason the customer can know once the item is in their hands (the fit, a fault, the wrong
+        item; not "I don't need it anymore", which fits a cancel as well)."""
         words = self.r.words
         if not words or is_question(words) or not_received(words) or "track" in goals_in(words):
             return False
         reason = choices.reason_in(self.r.text)
+        if had_it and reason == ReturnReason.CHANGED_MIND:
+            return False
         return reason is not None and reason != ReturnReason.OTHER
 
     def goal_from_words(self) -> Optional[str]:
@@ -621,9 +641,16 @@ class _Turn:
             words = self.focus if self.focus is not None else r.words
             self.update_task(pending_words=(self.task.pending_words + " " + words).strip()[-500:])
             said = self.focus if self.focus is not None else r.text
-            volunteered = choices.reason_in(said) if self.task.goal in RETURN_GOALS else None
+            volunteered = choices.reason_in(self.own_slip_out(said)) if self.task.goal in RETURN_GOALS else None
             if volunteered is not None and not self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=said.strip()[:500])
+
+    def own_slip_out(self, text: str) -> str:
+        """"sorry wrong one, try my eircode T12 X70A": in a message that gives an email, a postcode or an
+        order number, "wrong one" is about the customer's own last answer, not the item sent."""
+        if not self.has_lookup_entity():
+            return text
+        return _OWN_SLIP.sub(" ", text)
 
     def check_proof(self, proof: str) -> None:
         task = self.task
@@ -677,6 +704,8 @@ class _Turn:
                 quantity = choices.read_quantity(words, most) if step == Step.QUANTITY else choices.quantity_in(words, most)
             if quantity is not None and quantity != task.quantity:
                 self.update_task(quantity=quantity, misses=0)
+        elif len(lines) > 1 and words:
+            self.absorb_count_of_one(words, lines, order)
         reason = r.entities.get("return_reason")
         if reason in {x.value for x in ReturnReason}:
             self.update_task(reason=reason, misses=0)
@@ -685,7 +714,7 @@ class _Turn:
             if read.confident or not self._picks_other_lines(chosen or choices.read_lines(words, open_lines), had):
                 self.update_task(reason=read.reason.value, reason_words=" ".join(r.text.split())[:500], misses=0)
         elif words and (not is_question(words) or asks_to_return):
-            volunteered = choices.reason_in(choices.without_titles(r.text, order.lines))  # also "actually they're too big"
+            volunteered = choices.reason_in(self.own_slip_out(choices.without_titles(r.text, order.lines)))  # also "actually they're too big"
             if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
         resolution = r.entities.get("resolution")
@@ -809,6 +838,21 @@ class _Turn:
             quantity = choices.quantity_in(words, lines[0].returnable_quantity)
             if quantity is not None:
                 self.update_task(quantity=quantity)
+        elif len(lines) > 1:
+            self.absorb_count_of_one(words, lines, order)
+
+    @staticmethod
+    def counted_line(lines: Sequence[OrderLine]) -> Optional[OrderLine]:
+        """Of several items chosen, the only one of which several units can go back (a count is its)."""
+        several = [line for line in lines if line.returnable_quantity > 1]
+        return several[0] if len(several) == 1 else None
+
+    def absorb_count_of_one(self, words: str, lines: Sequence[OrderLine], order: Order) -> None:
+        """"the bralette and 2 of the t-shirts": a count said before one item's name, of several chosen."""
+        line = self.counted_line(lines)
+        quantity = choices.quantity_of(words, line, order.lines) if line is not None else None
+        if quantity is not None and quantity != self.task.quantity:
+            self.update_task(quantity=quantity, misses=0)
 
     def verified_with_kept_proof(self, order_id: str) -> bool:
         result = self.returns.verify(self.conv, order_id, self.state.proof, count_failure=False)
@@ -1063,9 +1107,10 @@ class _Turn:
                 self.say(said.RESOLUTION_NOT_OFFERED)
             return self.ask(Step.RESOLUTION)
         resolution = Resolution(task.resolution) if task.resolution else (allowed[0] if len(allowed) == 1 else None)
-        quantity = task.quantity if len(lines) == 1 else None
+        counted = lines[0] if len(lines) == 1 else self.counted_line(lines)
         self._open, self._previews = None, {}  # what follows sees the returns made now
         for line in lines:
+            quantity = task.quantity if counted is not None and line.line_id == counted.line_id else None
             result = self.returns.request_return(self.conv, order.order_id, line.line_id, reason, resolution, quantity,
                                                  words=task.reason_words, language=self.state.language)
             if result.rma is not None and result.created:
