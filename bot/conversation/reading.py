@@ -166,7 +166,7 @@ def requests_in(reading: "Reading") -> List[Request]:
     words = reading.words
     if not words:
         return []
-    asks_all = is_question(words)  # "how many days do i have, and do i pay the postage?": one mark for both
+    asks_all = words.rstrip().endswith(("?", "？"))  # "how many days do i have, and do i pay the postage?": one mark
     found: List[Request] = []
     named = [span.value for span in textlib.find_order_ids(words)]
     loose: List[str] = []  # the clauses since the last request's that make none ("and if they don't fit")
