@@ -566,3 +566,32 @@ def test_a_count_said_before_one_items_name_is_its_quantity_when_others_are_name
     chat.say("refund please", "request_refund")
     (rma,) = chat.rmas("114-0000000-0000077")
     assert (rma.line_id, rma.quantity, rma.reason.value) == ("L2", 2, "too_large")
+
+
+def test_store_credit_instead_right_after_the_refund_changes_that_return(chat):
+    chat.say(f"the shoes from order {ALICE_ORDER} are too big for me", "request_return")
+    chat.say(ALICE_EMAIL)
+    assert chat.say("refund")[-1] == "utter_rma_issued"
+    assert chat.say("ah no wait, store credit instead please", "stop", 0.68) == ["utter_rma_issued"]
+    (rma,) = chat.rmas()
+    assert (rma.line_id, rma.resolution.value, rma.status.value) == ("L1", "store_credit", "label_created")
+    assert chat.state.task is None
+
+
+def test_a_resolution_cannot_change_once_the_item_is_on_its_way(chat, services):
+    from bot.models import RmaStatus
+
+    chat.say(f"the shoes from order {ALICE_ORDER} are too big for me", "request_return")
+    chat.say(ALICE_EMAIL)
+    chat.say("refund")
+    (rma,) = chat.rmas()
+    services.returns.update_rma_status(rma.rma_id, RmaStatus.IN_TRANSIT)
+    assert chat.services.returns.change_resolution("web:dm-test", rma.rma_id, chat_resolution("store_credit")) is None
+    assert chat.say("actually store credit instead") != ["utter_rma_issued"]
+    assert chat.rmas()[0].resolution.value == "refund"
+
+
+def chat_resolution(value: str):
+    from bot.models import Resolution
+
+    return Resolution(value)

@@ -27,7 +27,8 @@ from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
 from bot.language import LANGUAGES, han_share
-from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
+from bot.models import (Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason,
+                        RmaStatus)
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
 from bot.replies import money as replies_money
@@ -66,6 +67,9 @@ _KEEP_ALL = _with_languages(r"keep|keeping|still want|don'?t cancel|do not cance
 _UNWANTED = _with_languages(r"(don'?t|do not|no longer|never) (really |even )?(need|want|require)", "UNWANTED")
 _CANCEL_VERB = _with_languages(r"cancel|cancell?ation|remove|drop", "CANCEL_VERB")
 _ALSO = _with_languages(r"also|too|as well|plus|in addition|additionally", "ALSO")
+# "no wait, store credit instead", "actually make it an exchange": a choice made just before, changed
+_CORRECTS = re.compile(r"\b(instead|actually|rather|wait|hang on|make it|switch (it )?to|"
+                       r"change (it |that )?to)\b", re.IGNORECASE)
 # "sorry wrong one", "oops, wrong one": the customer's own answer before, said with the new one
 _OWN_SLIP = re.compile(r"\b(sorry|oops|whoops|my bad)[,.!]? (the |a )?(wrong|incorrect|old) one\b",
                        re.IGNORECASE)
@@ -164,6 +168,8 @@ class _Turn:
             self.person(also=True)  # "return the webcam from X, and I need someone about billing": both
         offer, offer_order = self.state.offer, self.state.offer_order
         if self.cancel_correction():  # "no, only the pen", "ok, cancel everything": before a stop could read it
+            return None
+        if self.resolution_correction():  # "ah no wait, store credit instead please": not a stop either
             return None
         if wants_stop(r) and (said_stop(r) or not (self.answers_step() or self.says_yes_to_offer())):
             return self.stop()
@@ -396,6 +402,34 @@ class _Turn:
             return False
         return bool(choices.mentioned_lines(words, order.lines)) or choices.reason_in(
             choices.without_titles(self.r.text, order.lines)) is not None
+
+    def resolution_correction(self) -> bool:
+        """"ah no wait, store credit instead please" once the return is issued: the returns this
+        conversation was just given on the order change to that resolution (while nothing is sent back
+        yet). Only with words that correct ("instead", "actually", "wait", "rather", "make it") and a
+        resolution, and nothing else asked: no order number, no item of another return."""
+        r = self.r
+        if self.task is not None or r.button or not r.words or not self.state.last_order \
+                or not _CORRECTS.search(r.words) or self.has_lookup_entity() or is_question(r.words):
+            return False
+        resolution = choices.read_resolution(r.words, list(self.returns.policy.resolutions))
+        if resolution is None or not self.returns.is_verified(self.conv, self.state.last_order):
+            return False
+        order = self.returns.verified_order(self.conv, self.state.last_order)
+        named = {line.line_id for line in choices.mentioned_lines(r.words, order.lines)}
+        mine = [rma for rma in self.returns.returns_of(order) if rma.conversation_id == self.conv
+                and rma.outcome is Outcome.RMA and rma.status is RmaStatus.LABEL_CREATED
+                and (not named or rma.line_id in named)]
+        changed = [self.returns.change_resolution(self.conv, rma.rma_id, resolution) for rma in mine
+                   if rma.resolution is not resolution]
+        changed = [c for c in changed if c is not None]
+        if not changed:
+            return False
+        for result in changed:
+            self.says.append(outcomes.return_outcome(result, self.returns.policy.ship_back_days,
+                                                     self.returns.policy.bank_days))
+        self.state = replace(self.state, misunderstood=0)
+        return True
 
     def turns_to_items(self) -> bool:
         """"oh ok. what about the socks then, they're too small" after the bot offered a person for an item
