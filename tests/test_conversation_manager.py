@@ -595,3 +595,16 @@ def chat_resolution(value: str):
     from bot.models import Resolution
 
     return Resolution(value)
+
+
+def test_the_keys_of_the_keyboard_at_the_reason_prompt_are_its_reason_not_the_licence_key(chat, services):
+    from tests.builders import line, order
+
+    placed = order(line(line_id="L1", sku="KB-1", title="Mechanical keyboard", category="electronics"),
+                   line(line_id="L2", sku="LIC-1", title="Photo editor licence key", category="digital"),
+                   order_id="114-0000000-0000078")
+    services.store.upsert_orders([placed])
+    chat.say("I want to return the mechanical keyboard, order 114-0000000-0000078", "request_return")
+    assert chat.say("94107")[-1] == "utter_ask_return_reason"
+    assert chat.say("the keys are too loud for my shared office")[-1] == "utter_ask_resolution"
+    assert chat.state.task.line_ids == ("L1",) and chat.state.task.reason == "not_as_described"

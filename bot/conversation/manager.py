@@ -723,6 +723,9 @@ class _Turn:
             chosen = choices.read_lines(words, open_lines) or ()
         elif words and (not is_question(words) or asks_to_return):
             chosen = choices.mentioned_lines(words, order.lines)  # "can I return the gloves?" names them too
+            if chosen and had and step == Step.REASON and choices.names_a_part(
+                    words, [order.line(i) for i in had if order.line(i)], order.lines):
+                chosen = ()  # "the keys are too loud" about the keyboard: its keys, not the licence key
         if chosen and tuple(l.line_id for l in chosen) != task.line_ids:
             self.update_task(line_ids=tuple(l.line_id for l in chosen), quantity=None, misses=0,
                              step="" if step in (Step.LINES, Step.QUANTITY) else step)
