@@ -608,3 +608,12 @@ def test_the_keys_of_the_keyboard_at_the_reason_prompt_are_its_reason_not_the_li
     assert chat.say("94107")[-1] == "utter_ask_return_reason"
     assert chat.say("the keys are too loud for my shared office")[-1] == "utter_ask_resolution"
     assert chat.state.task.line_ids == ("L1",) and chat.state.task.reason == "not_as_described"
+
+
+def test_each_item_returned_at_once_keeps_the_reason_said_about_it_alone(chat):
+    chat.say(f"order {ALICE_ORDER}: the running shoes are too small for me and the socks are far too scratchy. "
+             "I'd like to return both", "request_return")
+    chat.say(ALICE_EMAIL)
+    chat.say("refund please", "request_refund")
+    reasons = {rma.line_id: rma.reason.value for rma in chat.rmas()}
+    assert reasons == {"L1": "too_small", "L2": "not_as_described"}

@@ -67,6 +67,8 @@ _KEEP_ALL = _with_languages(r"keep|keeping|still want|don'?t cancel|do not cance
 _UNWANTED = _with_languages(r"(don'?t|do not|no longer|never) (really |even )?(need|want|require)", "UNWANTED")
 _CANCEL_VERB = _with_languages(r"cancel|cancell?ation|remove|drop", "CANCEL_VERB")
 _ALSO = _with_languages(r"also|too|as well|plus|in addition|additionally", "ALSO")
+# the clauses of a reason said for several items: "the jersey is too small and the lights too dim"
+_CLAUSE_BREAK = re.compile(r"[.;!?()]+|,? but |,? and |,? while |, ", re.IGNORECASE)
 # "no wait, store credit instead", "actually make it an exchange": a choice made just before, changed
 _CORRECTS = re.compile(r"\b(instead|actually|rather|wait|hang on|make it|switch (it )?to|"
                        r"change (it |that )?to)\b", re.IGNORECASE)
@@ -1148,7 +1150,8 @@ class _Turn:
         self._open, self._previews = None, {}  # what follows sees the returns made now
         for line in lines:
             quantity = task.quantity if counted is not None and line.line_id == counted.line_id else None
-            result = self.returns.request_return(self.conv, order.order_id, line.line_id, reason, resolution, quantity,
+            line_reason = self.own_reason(order, line, lines, reason)
+            result = self.returns.request_return(self.conv, order.order_id, line.line_id, line_reason, resolution, quantity,
                                                  words=task.reason_words, language=self.state.language)
             if result.rma is not None and result.created:
                 self.returns.keep_return_words(self.conv, result.rma, task.reason_words)
@@ -1159,6 +1162,22 @@ class _Turn:
             if offer:
                 self.offer(offer, order.order_id)
         self.finish()
+
+    def own_reason(self, order: Order, line: OrderLine, lines: Sequence[OrderLine], reason: ReturnReason) -> ReturnReason:
+        """Of several items returned at once, the reason said in a clause about this item alone ("the
+        jersey is too small and the bike lights are too dim"): its own, when the policy decides the
+        same for it as for the reason of the whole request (else the one reason, as asked)."""
+        words = self.task.reason_words if self.task is not None else ""
+        if len(lines) < 2 or not words:
+            return reason
+        for clause in _CLAUSE_BREAK.split(words):
+            if [l.line_id for l in choices.mentioned_lines(clause, order.lines)] != [line.line_id]:
+                continue
+            own = choices.reason_in(choices.without_titles(clause, order.lines))
+            if own is not None and own is not reason and own is not ReturnReason.OTHER and \
+                    self.preview(order, line.line_id, own).outcome is self.preview(order, line.line_id, reason).outcome:
+                return own
+        return reason
 
     def _repeated_return(self, order: Order) -> Tuple[str, ...]:
         """"swap them for the next size up please" once the boots' exchange is issued: a request that
