@@ -753,7 +753,8 @@ class _Turn:
             if read.confident or not self._picks_other_lines(chosen or choices.read_lines(words, open_lines), had):
                 self.update_task(reason=read.reason.value, reason_words=" ".join(r.text.split())[:500], misses=0)
         elif words and (not is_question(words) or asks_to_return):
-            volunteered = choices.reason_in(self.own_slip_out(choices.without_titles(r.text, order.lines)))  # also "actually they're too big"
+            # also "actually they're too big"
+            volunteered = choices.reason_in(self.own_slip_out(choices.without_titles(r.text, order.lines)))
             if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
         resolution = r.entities.get("resolution")
@@ -1151,7 +1152,8 @@ class _Turn:
         for line in lines:
             quantity = task.quantity if counted is not None and line.line_id == counted.line_id else None
             line_reason = self.own_reason(order, line, lines, reason)
-            result = self.returns.request_return(self.conv, order.order_id, line.line_id, line_reason, resolution, quantity,
+            result = self.returns.request_return(self.conv, order.order_id, line.line_id, line_reason, resolution,
+                                                 quantity,
                                                  words=task.reason_words, language=self.state.language)
             if result.rma is not None and result.created:
                 self.returns.keep_return_words(self.conv, result.rma, task.reason_words)
@@ -1163,7 +1165,8 @@ class _Turn:
                 self.offer(offer, order.order_id)
         self.finish()
 
-    def own_reason(self, order: Order, line: OrderLine, lines: Sequence[OrderLine], reason: ReturnReason) -> ReturnReason:
+    def own_reason(self, order: Order, line: OrderLine, lines: Sequence[OrderLine],
+                   reason: ReturnReason) -> ReturnReason:
         """Of several items returned at once, the reason said in a clause about this item alone ("the
         jersey is too small and the bike lights are too dim"): its own, when the policy decides the
         same for it as for the reason of the whole request (else the one reason, as asked)."""
