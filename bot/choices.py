@@ -557,12 +557,13 @@ _REASONS = _Lexicon([
     (_R.TOO_SMALL, "small, smaller, tight, tighter, short, shorter, snug, narrow, tiny, petite, pinch, cramped, "
                    "squeeze, size up, too wee, "
                    "need|want|prefer|order|get|try|go|swap|exchange|change|switch|for|in ~ "
-                   "bigger|larger|longer|wider|up"),
+                   "bigger|larger|longer|wider|up, "
+                   "bigger|larger|longer|wider size|one|ones|pair|version"),
     (_R.TOO_LARGE, "big, bigger, large, larger, loose, looser, long, longer, huge, baggy, wide, wider, oversized, "
                    "massive, enormous, size down, slip|slips|slipping|falls|falling|fall ~ off, "
                    "too lose, is|its|are|theyre|was|were|bit|way|far|slightly to lose, "
                    "need|want|prefer|order|get|try|go|swap|exchange|change|switch|for|in ~ smaller|tighter|shorter|"
-                   "narrower|down"),
+                   "narrower|down, smaller|tighter|shorter|narrower size|one|ones|pair|version"),
     (_R.DAMAGED, "damage, broken, broke, break, crack, shatter, smash, dent, torn, tear, rip, hole, scratch, "
                  "stain, leak, faulty, fault, defect, defective, malfunction, dead, bent, chip, snap, burn, burnt, "
                  "mould, mold, rust, frayed, peel, split, dirty, soiled, die, dies, dying, flicker, glitch, glitchy, "
@@ -740,7 +741,10 @@ _RESOLUTIONS = _Lexicon([  # reason answers are read with it too: "brand new", "
     (_S.EXCHANGE, "exchange, swap, switch|trade ~ it|them|for|to|size, size up, size down, change ~ size|colour|color|"
                   "model, another|different|other|bigger|smaller|larger|next "
                   "size|colour|color|model|style|fit|version, "
-                  "different|bigger|smaller|larger one|pair"),
+                  "different|bigger|smaller|larger one|pair, "
+                  # "can you just send me the black one?": the item as it was ordered
+                  "send|ship ~ right|correct|proper|black|white|red|blue|green|grey|gray|pink|brown|navy|beige|"
+                  "yellow|purple|orange one|ones|pair|size|colour|color|version"),
     (_S.STORE_CREDIT, "store credit, credit, voucher, gift card, giftcard, coupon, account balance, credit note"),
     (_S.REPLACEMENT, "replacement, replace, new one|ones|pair|item|unit|piece|copy|set, a new, "
                      "another one|pair|unit|copy, send ~ another|again|new, resend, fresh one, working one"),
@@ -1199,7 +1203,7 @@ def mentioned_lines(text: str, lines: Sequence[OrderLine]) -> Tuple[OrderLine, .
         chosen = set(range(len(lines)))
     else:
         chosen = set(names.named) | set(_ids_named(_clean(text), lines, with_line_ids=False))
-        chosen = _without_kept(tokens, lines, _only_named(tokens, lines, chosen))
+        chosen = _without_kept(tokens, lines, _returned_named(tokens, lines, _only_named(tokens, lines, chosen)))
     if not chosen and not names.excluded:  # the other languages' item words: "die Stiefel", "les chaussettes"
         names = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True)
         chosen = set(names.named)
@@ -1249,6 +1253,49 @@ def _without_kept(tokens: Sequence[str], lines: Tuple[OrderLine, ...], chosen: S
                 and not read_reason(" ".join(clause)).confident):
             kept |= set(_named(clause, lines, strict=True).named)
     return (chosen - kept) or chosen
+
+
+def names_a_part(text: str, in_hand: Sequence[OrderLine], lines: Sequence[OrderLine]) -> bool:
+    """Whether the words name another item of the order only by a part of the item in hand: "the keys
+    are too loud" about a mechanical keyboard names the keyboard's keys, not the licence key."""
+    lines, hand = tuple(lines), {line.line_id for line in in_hand}
+    parts = [w.raw for line in in_hand for w in _title_words(line.title)]
+    naming = []
+    for token in _tokens(_without_emails(text)):
+        named = _named([token], lines, strict=True).named
+        if any(lines[i].line_id not in hand for i in named):
+            naming.append(_stem(token))
+    return bool(naming) and all(any(len(stem) >= 3 and word != stem and word.startswith(stem) for word in parts)
+                                for stem in naming)
+
+
+_SEND_BACK_VERBS = _stems("return returning send sending".split())
+_ADDING = _stems("also plus additionally".split())
+
+
+def _adds(clause: Sequence[str]) -> bool:
+    """"also the socks", "the socks too", "and the socks as well" (not "too high for my keyboard")."""
+    words = [t for t in clause if t not in ("please", "pls", "plz", "thanks", "thx")]
+    return any(_stem(t) in _ADDING for t in words) or words[-1:] == ["too"] or words[-2:] == ["as", "well"]
+
+
+def _returned_named(tokens: Sequence[str], lines: Tuple[OrderLine, ...], chosen: Set[int]) -> Set[int]:
+    """"he loved the jumper, but the cap is not him, I'd like to send the cap back", "return the wrist
+    rest, it's too high for my keyboard": of the items named, those that follow "return" or "send" in
+    their clause are the ones meant, when they are some of them (the others are only talked about)."""
+    if len(chosen) < 2:
+        return chosen
+    meant: Set[int] = set()
+    start = 0
+    for end in [j for j, t in enumerate(tokens) if t in (".", "?")] + [len(tokens)]:
+        clause = tokens[start:end]
+        if _adds(clause):  # "the socks too", "also the socks": added, whatever the verb
+            meant |= set(_named(clause, lines, strict=True).named) & chosen
+        verb = next((k for k, t in enumerate(clause) if _stem(t) in _SEND_BACK_VERBS), None)
+        if verb is not None:
+            meant |= set(_named(clause[verb + 1:], lines, strict=True).named) & chosen
+        start = end + 1
+    return meant if meant and meant != chosen else chosen
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1410,6 +1457,22 @@ def quantity_in(text: str, maximum: int) -> Optional[int]:
 
 
 _BOUGHT = frozenset({"bought", "ordered", "purchased", "got", "received", "have", "had"})
+
+
+def quantity_of(text: str, line: OrderLine, lines: Sequence[OrderLine]) -> Optional[int]:
+    """The count said right before one item's name in a message that names several ("return the
+    bralette and 2 of the t-shirts": 2 T-shirts); None when no count stands there. `lines`: the
+    order's lines, so that the name is told apart from the others'."""
+    lines = tuple(lines)
+    if line not in lines or line.returnable_quantity < 1 or not (text or "").strip():
+        return None
+    target = lines.index(line)
+    words = list(_tokens(_without_entities(text)))
+    for number in _numbers(words):
+        named = _named(words[number.index + 1:number.index + 5], lines, strict=True).named
+        if named and set(named) == {target} and 1 <= number.value <= line.returnable_quantity:
+            return number.value
+    return None
 
 
 def _tied(words: Sequence[str], index: int) -> bool:

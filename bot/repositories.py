@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 from bot.handoffs.types import HandoffRepository
-from bot.models import CustomerHistory, Order, OrderStatus, Rma, RmaEvent, RmaStatus
+from bot.models import CustomerHistory, Order, OrderStatus, Resolution, Rma, RmaEvent, RmaStatus
 
 Entry = Tuple[str, Dict[str, Any]]  # a transcript entry: (direction "in" | "out", payload)
 
@@ -78,6 +78,10 @@ class Returns(Protocol):
     def apply_rma_event(self, rma_id: str, status: RmaStatus, at: datetime, note: str,
                         event_key: str) -> Tuple[Optional[Rma], bool]:
         """`update_rma_status` once per `event_key`: (the RMA, applied now?)."""
+
+    def change_resolution(self, rma_id: str, resolution: Resolution, at: datetime) -> Optional[Rma]:
+        """The customer's choice of refund, exchange or store credit, changed while nothing has been
+        sent back yet (status `label_created`), with an event; None (nothing changed) otherwise."""
 
     def event_key_seen(self, event_key: str) -> bool: ...
 

@@ -365,6 +365,22 @@ class ReturnsService:
     def update_rma_status(self, rma_id: str, status: RmaStatus, note: str = "") -> Optional[Rma]:
         return self.store.update_rma_status(rma_id, status, self.clock(), note)
 
+    def change_resolution(self, conversation_id: str, rma_id: str, resolution: Resolution) -> Optional[ReturnResult]:
+        """"No wait, store credit instead": the resolution of a return this conversation was given, changed
+        to another the policy offers while nothing has been sent back yet (an RMA with a label, not a
+        refund without return nor a case for a person). The RMA as it now is, said as issued; None when
+        it cannot change (another conversation's, already on its way, a resolution not offered)."""
+        rma = self.store.get_rma(rma_id)
+        if rma is None or rma.conversation_id != conversation_id or rma.outcome is not Outcome.RMA \
+                or resolution not in self.policy.resolutions or resolution is rma.resolution:
+            return None
+        order = self.verified_order(conversation_id, rma.order_id)
+        changed = self.store.change_resolution(rma_id, resolution, self.clock())
+        if changed is None:
+            return None
+        return ReturnResult(Decision(changed.outcome, refund=changed.refund), order, order.line(changed.line_id),
+                            rma=changed, created=True, slip_url=self.slip_url_for(changed))
+
     # -- return slips ---------------------------------------------------------------------
     def slip_token(self, rma_id: str) -> str:
         return hmac.new(self.shop.secret.encode(), f"slip:{rma_id}".encode(), hashlib.sha256).hexdigest()[:24]

@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot.handoffs.types import CLOSED, OPEN, Action, Agent, Announced, HandoffEvent, HandoffFacts
-from bot.models import CustomerHistory, Handoff, Order, OrderStatus, Rma, RmaEvent, RmaStatus
+from bot.models import CustomerHistory, Handoff, Order, OrderStatus, Resolution, Rma, RmaEvent, RmaStatus
 from bot.repositories import RmaIdClash
 from bot.sql.engine import make_engine
 from channels.rasa_client import RasaClient
@@ -235,6 +235,16 @@ class FakeOrderStore:
     def update_rma_status(self, rma_id: str, status: RmaStatus, at: datetime, note: str = "") -> Rma | None:
         with self._lock:
             return None if self._move(rma_id, status, at, note) is None else self.rmas[rma_id]
+
+    def change_resolution(self, rma_id: str, resolution: Resolution, at: datetime) -> Rma | None:
+        with self._lock:
+            rma = self.rmas.get(rma_id)
+            if rma is None or rma.status is not RmaStatus.LABEL_CREATED:
+                return None
+            at = at.astimezone(timezone.utc)
+            self.rmas[rma_id] = replace(rma, resolution=resolution, updated_at=at)
+            self._event(rma_id, rma.status, at, f"resolution changed to {resolution.value}")
+            return self.rmas[rma_id]
 
     def apply_rma_event(self, rma_id: str, status: RmaStatus, at: datetime, note: str,
                         event_key: str) -> tuple[Rma | None, bool]:

@@ -123,6 +123,9 @@ REASONS = [
     # German: a crack, a chip, a dent ("Sprung", "angeschlagen", "verbeult")
     ("kam mit nem sprung im deckel an", R.DAMAGED), ("die tasse ist angeschlagen", R.DAMAGED),
     ("das gehäuse ist verbeult", R.DAMAGED),
+    # the size wanted names the fault: "the bigger size" is wanted because it is too small
+    ("yep the bigger size pls", R.TOO_SMALL), ("the smaller one please", R.TOO_LARGE),
+    ("they're bigger than I thought", R.TOO_LARGE),
 ]
 
 
@@ -213,6 +216,7 @@ RESOLUTIONS = [
     ("exchange for a bigger one", ALL, S.EXCHANGE), ("switch it for a medium", ALL, S.EXCHANGE),
     ("I'd like it replaced", ALL, S.REPLACEMENT), ("send me a new pair", ALL, S.REPLACEMENT),
     ("too small, I'd like a bigger size", ALL, S.EXCHANGE), ("it's broken, I want a new one", ALL, S.REPLACEMENT),
+    ("can you just send me the black one?", ALL, S.EXCHANGE), ("send me the right size", ALL, S.EXCHANGE),
     # only one of `allowed`
     ("refund", (S.REFUND, S.STORE_CREDIT), S.REFUND),
     ("exchange", (S.REFUND, S.STORE_CREDIT), None),
@@ -355,6 +359,12 @@ MENTIONED = [
     ("love the shoes but they're too small", "shoes+socks", ("Trail running shoes",)),
     ("return both the shoes and the socks, the shoes are fine but whatever", "shoes+socks",
      ("Trail running shoes", "Running socks (3 pack)")),
+    # of the items named, the ones after "return"/"send" are meant; the others are only talked about
+    ("he loved the shoes, really, but the socks are not him, I'd like to send the socks back", "shoes+socks",
+     ("Running socks (3 pack)",)),
+    ("return the socks please, they're too short for my shoes", "shoes+socks", ("Running socks (3 pack)",)),
+    ("return the shoes. the socks too", "shoes+socks", ("Trail running shoes", "Running socks (3 pack)")),
+    ("return the shoes, also the socks", "shoes+socks", ("Trail running shoes", "Running socks (3 pack)")),
 ]
 
 
@@ -525,3 +535,28 @@ def test_readers_are_fast():
         f(*args)
     per_call = (time.perf_counter() - start) / len(salted)
     assert per_call < 0.001, f"{per_call * 1e6:.0f} us a call"
+
+
+def test_quantity_of_is_the_count_before_that_items_name():
+    from bot.choices import quantity_of
+
+    shoes, socks = ORDERS["shoes+socks"]
+    three_socks = type(socks)(**{**socks.__dict__, "quantity": 3})
+    lines = (shoes, three_socks)
+    assert quantity_of("return the shoes and 2 of the socks", three_socks, lines) == 2
+    assert quantity_of("return the shoes and two pairs of socks", three_socks, lines) == 2
+    assert quantity_of("return 2 of the shoes and the socks", three_socks, lines) is None
+    assert quantity_of("return the shoes and the socks from #3007", three_socks, lines) is None
+
+
+
+def test_names_a_part_is_another_items_word_that_only_begins_a_word_of_the_item_in_hand():
+    from bot.choices import names_a_part
+    from tests.builders import line
+
+    keyboard = line(line_id="L1", title="Mechanical keyboard", category="electronics")
+    key = line(line_id="L2", title="Photo editor licence key", category="digital")
+    lines = (keyboard, key)
+    assert names_a_part("the keys are too loud for my shared office", [keyboard], lines)
+    assert not names_a_part("the licence key is wrong", [keyboard], lines)
+    assert not names_a_part("the keys are too loud", [key], lines)

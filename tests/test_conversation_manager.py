@@ -515,3 +515,124 @@ def test_a_verification_gone_mid_return_is_checked_again_and_the_answer_kept(cha
     assert chat.say("they're too tight")[-1] == "utter_ask_resolution"
     assert chat.state.task.reason == "too_small"
     assert chat.services.store.engine.connect().execute(sa.select(sa.func.count()).select_from(verifications)).scalar()
+
+
+# -- the third English set written apart (tests/conversations/fresh3_english.yml) ------------------------
+def test_two_policy_questions_in_one_question_are_both_answered(chat):
+    says = chat.say("quick q - how many days do i have to return stuff, and do i have to pay the postage for returns?",
+                    "ask_policy", 1.0)
+    assert "utter_policy_window" in says and "utter_policy_shipping_customer" in says
+
+
+def test_how_long_until_the_money_comes_back_is_the_refund_timing(chat):
+    assert chat.say("after you receive it, how long until money comes back to my card?", "ask_policy") == [
+        "utter_policy_refund_timing"]
+
+
+@pytest.mark.parametrize("words", ["i dont want to chat with a machine, get me someone real",
+                                   "can I talk to an actual human"])
+def test_a_person_asked_for_in_the_customers_own_words(chat, words):
+    assert chat.say(words, "out_of_scope", 0.5) == ["utter_handoff"]
+
+
+def test_ok_then_another_item_after_a_refusal_is_that_item_not_the_offered_person(chat):
+    chat.say("can i return the gift card from order 27-11111-22222? we didn't need it", "request_return")
+    assert chat.say("dan.lee@example.com")[-1] == "utter_not_eligible_non_returnable_category"
+    says = chat.say("oh ok. what about the earbuds then, they're too small", "out_of_scope", 0.47)
+    assert "utter_handoff" not in says and not chat.services.returns.handoffs.list()
+    assert chat.state.task.line_ids == ("L1",) and chat.state.task.reason == "too_small"
+
+
+def test_a_fit_the_nlu_read_as_a_cancel_is_a_return(chat):
+    chat.say(f"hi got these shoes off your amazon shop, order {ALICE_ORDER}, too small for my son", "cancel_order", 0.73)
+    assert chat.state.task.goal == "return"
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_resolution"
+
+
+def test_wrong_one_said_with_the_new_proof_is_no_reason(chat):
+    chat.say(f"the shoes from {ALICE_ORDER} are too big on me, want to return them", "request_return")
+    chat.say("alice99@gmail.com")
+    assert chat.say("sorry wrong one, try my zip 94107")[-1] == "utter_ask_resolution"
+    assert chat.state.task.reason == "too_large"
+
+
+def test_yes_the_bigger_size_after_the_exchange_is_that_exchange_again(chat):
+    chat.say(f"the shoes from order {ALICE_ORDER} are a touch too small, can i swap em for a size up?", "request_exchange")
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_rma_issued"
+    chat.say("yep the bigger size pls", "request_exchange", 0.93)
+    assert [rma.line_id for rma in chat.rmas()] == ["L1"]
+
+
+def test_the_wrong_one_said_of_the_item_with_its_order_number_is_the_reason(chat):
+    chat.say(f"got my order {ALICE_ORDER} today but the shoes are the wrong one, i ordered black and got pink ones",
+             "no_order_number", 0.46)
+    chat.say(ALICE_EMAIL)
+    assert chat.state.task.reason == "wrong_item"
+
+
+def test_a_count_said_before_one_items_name_is_its_quantity_when_others_are_named(chat, services):
+    from decimal import Decimal
+
+    from tests.builders import line, order
+
+    placed = order(line(line_id="L1", sku="BRA-1", title="Seamless bralette", category="underwear"),
+                   line(line_id="L2", sku="TEE-3", title="Organic cotton T-shirt", category="apparel", quantity=3,
+                        unit_price=Decimal("24.00")), order_id="114-0000000-0000077")
+    services.store.upsert_orders([placed])
+    chat.say("Hi, I'd like to return the bralette and 2 of the t-shirts from 114-0000000-0000077. "
+             "The shirts are too big.", "request_return")
+    chat.say("94107")
+    chat.say("refund please", "request_refund")
+    (rma,) = chat.rmas("114-0000000-0000077")
+    assert (rma.line_id, rma.quantity, rma.reason.value) == ("L2", 2, "too_large")
+
+
+def test_store_credit_instead_right_after_the_refund_changes_that_return(chat):
+    chat.say(f"the shoes from order {ALICE_ORDER} are too big for me", "request_return")
+    chat.say(ALICE_EMAIL)
+    assert chat.say("refund")[-1] == "utter_rma_issued"
+    assert chat.say("ah no wait, store credit instead please", "stop", 0.68) == ["utter_rma_issued"]
+    (rma,) = chat.rmas()
+    assert (rma.line_id, rma.resolution.value, rma.status.value) == ("L1", "store_credit", "label_created")
+    assert chat.state.task is None
+
+
+def test_a_resolution_cannot_change_once_the_item_is_on_its_way(chat, services):
+    from bot.models import RmaStatus
+
+    chat.say(f"the shoes from order {ALICE_ORDER} are too big for me", "request_return")
+    chat.say(ALICE_EMAIL)
+    chat.say("refund")
+    (rma,) = chat.rmas()
+    services.returns.update_rma_status(rma.rma_id, RmaStatus.IN_TRANSIT)
+    assert chat.services.returns.change_resolution("web:dm-test", rma.rma_id, chat_resolution("store_credit")) is None
+    assert chat.say("actually store credit instead") != ["utter_rma_issued"]
+    assert chat.rmas()[0].resolution.value == "refund"
+
+
+def chat_resolution(value: str):
+    from bot.models import Resolution
+
+    return Resolution(value)
+
+
+def test_the_keys_of_the_keyboard_at_the_reason_prompt_are_its_reason_not_the_licence_key(chat, services):
+    from tests.builders import line, order
+
+    placed = order(line(line_id="L1", sku="KB-1", title="Mechanical keyboard", category="electronics"),
+                   line(line_id="L2", sku="LIC-1", title="Photo editor licence key", category="digital"),
+                   order_id="114-0000000-0000078")
+    services.store.upsert_orders([placed])
+    chat.say("I want to return the mechanical keyboard, order 114-0000000-0000078", "request_return")
+    assert chat.say("94107")[-1] == "utter_ask_return_reason"
+    assert chat.say("the keys are too loud for my shared office")[-1] == "utter_ask_resolution"
+    assert chat.state.task.line_ids == ("L1",) and chat.state.task.reason == "not_as_described"
+
+
+def test_each_item_returned_at_once_keeps_the_reason_said_about_it_alone(chat):
+    chat.say(f"order {ALICE_ORDER}: the running shoes are too small for me and the socks are far too scratchy. "
+             "I'd like to return both", "request_return")
+    chat.say(ALICE_EMAIL)
+    chat.say("refund please", "request_refund")
+    reasons = {rma.line_id: rma.reason.value for rma in chat.rmas()}
+    assert reasons == {"L1": "too_small", "L2": "not_as_described"}

@@ -192,6 +192,19 @@ def test_a_refund_is_recorded_once_however_the_rma_gets_to_refunded(services):
     assert store.update_rma_status("RMA-000000000ZZ", RmaStatus.REFUNDED, NOW) is None
 
 
+def test_a_resolution_changes_only_while_nothing_is_sent_back_with_an_event(services):
+    store = services.store
+    rma, _ = store.create_rma(an_rma())
+    changed = store.change_resolution(rma.rma_id, Resolution.STORE_CREDIT, NOW + timedelta(minutes=1))
+    assert changed.resolution is Resolution.STORE_CREDIT and changed.status is RmaStatus.LABEL_CREATED
+    assert store.get_rma(rma.rma_id) == changed and changed.updated_at == NOW + timedelta(minutes=1)
+    assert [e.note for e in store.rma_events(rma.rma_id)] == ["created", "resolution changed to store_credit"]
+    store.update_rma_status(rma.rma_id, RmaStatus.IN_TRANSIT, NOW + timedelta(days=1))
+    assert store.change_resolution(rma.rma_id, Resolution.REFUND, NOW + timedelta(days=2)) is None
+    assert store.get_rma(rma.rma_id).resolution is Resolution.STORE_CREDIT
+    assert store.change_resolution("RMA-000000000ZZ", Resolution.REFUND, NOW) is None
+
+
 def test_an_outside_event_applies_once_per_key_whatever_a_retry_carries(services):
     store = services.store
     rma, _ = store.create_rma(an_rma())

@@ -27,7 +27,8 @@ from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
 from bot.language import LANGUAGES, han_share, only_asks_for_language
-from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
+from bot.models import (Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason,
+                        RmaStatus)
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
 from bot.replies import money as replies_money
@@ -66,6 +67,14 @@ _KEEP_ALL = _with_languages(r"keep|keeping|still want|don'?t cancel|do not cance
 _UNWANTED = _with_languages(r"(don'?t|do not|no longer|never) (really |even )?(need|want|require)", "UNWANTED")
 _CANCEL_VERB = _with_languages(r"cancel|cancell?ation|remove|drop", "CANCEL_VERB")
 _ALSO = _with_languages(r"also|too|as well|plus|in addition|additionally", "ALSO")
+# the clauses of a reason said for several items: "the jersey is too small and the lights too dim"
+_CLAUSE_BREAK = re.compile(r"[.;!?()]+|,? but |,? and |,? while |, ", re.IGNORECASE)
+# "no wait, store credit instead", "actually make it an exchange": a choice made just before, changed
+_CORRECTS = re.compile(r"\b(instead|actually|rather|wait|hang on|make it|switch (it )?to|"
+                       r"change (it |that )?to)\b", re.IGNORECASE)
+# "sorry wrong one", "oops, wrong one": the customer's own answer before, said with the new one
+_OWN_SLIP = re.compile(r"\b(sorry|oops|whoops|my bad)[,.!]? (the |a )?(wrong|incorrect|old) one\b",
+                       re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -167,12 +176,15 @@ class _Turn:
         offer, offer_order = self.state.offer, self.state.offer_order
         if self.cancel_correction():  # "no, only the pen", "ok, cancel everything": before a stop could read it
             return None
+        if self.resolution_correction():  # "ah no wait, store credit instead please": not a stop either
+            return None
         if wants_stop(r) and (said_stop(r) or not (self.answers_step() or self.says_yes_to_offer())):
             return self.stop()
         self.offer(None)
         if offer is not None:
             yes = self.yes_no()
             if yes is not None and not self.has_lookup_entity() and not self.found_order_number() \
+                    and not (offer == Offer.PERSON and self.turns_to_items()) \
                     and (r.goal is None or offer in (Offer.CONFIRM_CANCEL, Offer.START_RETURN)):
                 return self.answer_offer(offer, offer_order, yes)
         if asks_if_bot(r.words):
@@ -344,6 +356,8 @@ class _Turn:
             goal = None  # "where is #4103, and how long would I have to send the cups back?": the NLU read the question
         if goal == "track" and self.reads_as_return():
             goal = "return"  # "I bought shorts on eBay, order 14-..., they're huge": a reason, no "where is it"
+        if goal == "cancel" and "cancel" not in goals_in(r.words) and self.reads_as_return(had_it=True):
+            goal = "return"  # "got these slides off your ebay shop, too small for my son": no word of cancelling
         if goal is None and "tracking_number" in r.entities:
             goal = "track"  # "I only have the tracking number ...": where it is, once verified
         if goal is None and self.names_items_or_reason():
@@ -411,13 +425,55 @@ class _Turn:
         return bool(choices.mentioned_lines(words, order.lines)) or choices.reason_in(
             choices.without_titles(self.r.text, order.lines)) is not None
 
-    def reads_as_return(self) -> bool:
+    def resolution_correction(self) -> bool:
+        """"ah no wait, store credit instead please" once the return is issued: the returns this
+        conversation was just given on the order change to that resolution (while nothing is sent back
+        yet). Only with words that correct ("instead", "actually", "wait", "rather", "make it") and a
+        resolution, and nothing else asked: no order number, no item of another return."""
+        r = self.r
+        if self.task is not None or r.button or not r.words or not self.state.last_order \
+                or not _CORRECTS.search(r.words) or self.has_lookup_entity() or is_question(r.words):
+            return False
+        resolution = choices.read_resolution(r.words, list(self.returns.policy.resolutions))
+        if resolution is None or not self.returns.is_verified(self.conv, self.state.last_order):
+            return False
+        order = self.returns.verified_order(self.conv, self.state.last_order)
+        named = {line.line_id for line in choices.mentioned_lines(r.words, order.lines)}
+        mine = [rma for rma in self.returns.returns_of(order) if rma.conversation_id == self.conv
+                and rma.outcome is Outcome.RMA and rma.status is RmaStatus.LABEL_CREATED
+                and (not named or rma.line_id in named)]
+        changed = [self.returns.change_resolution(self.conv, rma.rma_id, resolution) for rma in mine
+                   if rma.resolution is not resolution]
+        changed = [c for c in changed if c is not None]
+        if not changed:
+            return False
+        for result in changed:
+            self.says.append(outcomes.return_outcome(result, self.returns.policy.ship_back_days,
+                                                     self.returns.policy.bank_days))
+        self.state = replace(self.state, misunderstood=0)
+        return True
+
+    def turns_to_items(self) -> bool:
+        """"oh ok. what about the socks then, they're too small" after the bot offered a person for an item
+        it cannot take back: the "ok" takes the answer in, the message goes on to another item of the
+        order in hand, which is what the customer wants next (not the person)."""
+        words, order_id = self.r.words, self.state.last_order
+        if not words or not order_id or not self.returns.is_verified(self.conv, order_id):
+            return False
+        order = self.returns.verified_order(self.conv, order_id)
+        return bool(choices.mentioned_lines(words, order.lines))
+
+    def reads_as_return(self, had_it: bool = False) -> bool:
         """Words with a reason to send an item back (too big, broken, the wrong one) and nothing that asks
-        where an order is: what the NLU read as tracking ("bought", "order 1234") is a return."""
+        where an order is: what the NLU read as tracking ("bought", "order 1234") is a return. `had_it`:
+        only a reason the customer can know once the item is in their hands (the fit, a fault, the wrong
+        item; not "I don't need it anymore", which fits a cancel as well)."""
         words = self.r.words
         if not words or is_question(words) or not_received(words) or "track" in goals_in(words):
             return False
         reason = choices.reason_in(self.r.text)
+        if had_it and reason == ReturnReason.CHANGED_MIND:
+            return False
         return reason is not None and reason != ReturnReason.OTHER
 
     def goal_from_words(self) -> Optional[str]:
@@ -641,9 +697,16 @@ class _Turn:
             words = self.focus if self.focus is not None else r.words
             self.update_task(pending_words=(self.task.pending_words + " " + words).strip()[-500:])
             said = self.focus if self.focus is not None else r.text
-            volunteered = choices.reason_in(said) if self.task.goal in RETURN_GOALS else None
+            volunteered = choices.reason_in(self.own_slip_out(said)) if self.task.goal in RETURN_GOALS else None
             if volunteered is not None and not self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=said.strip()[:500])
+
+    def own_slip_out(self, text: str) -> str:
+        """"sorry wrong one, try my eircode T12 X70A": in a message that gives an email, a postcode or an
+        order number, "wrong one" is about the customer's own last answer, not the item sent."""
+        if not self.has_lookup_entity():
+            return text
+        return _OWN_SLIP.sub(" ", text)
 
     def check_proof(self, proof: str) -> None:
         task = self.task
@@ -682,6 +745,9 @@ class _Turn:
             chosen = choices.read_lines(words, open_lines) or ()
         elif words and (not is_question(words) or asks_to_return):
             chosen = choices.mentioned_lines(words, order.lines)  # "can I return the gloves?" names them too
+            if chosen and had and step == Step.REASON and choices.names_a_part(
+                    words, [order.line(i) for i in had if order.line(i)], order.lines):
+                chosen = ()  # "the keys are too loud" about the keyboard: its keys, not the licence key
         if chosen and tuple(l.line_id for l in chosen) != task.line_ids:
             self.update_task(line_ids=tuple(l.line_id for l in chosen), quantity=None, misses=0,
                              step="" if step in (Step.LINES, Step.QUANTITY) else step)
@@ -697,6 +763,8 @@ class _Turn:
                 quantity = choices.read_quantity(words, most) if step == Step.QUANTITY else choices.quantity_in(words, most)
             if quantity is not None and quantity != task.quantity:
                 self.update_task(quantity=quantity, misses=0)
+        elif len(lines) > 1 and words:
+            self.absorb_count_of_one(words, lines, order)
         reason = r.entities.get("return_reason")
         if reason in {x.value for x in ReturnReason}:
             self.update_task(reason=reason, misses=0)
@@ -705,7 +773,8 @@ class _Turn:
             if read.confident or not self._picks_other_lines(chosen or choices.read_lines(words, open_lines), had):
                 self.update_task(reason=read.reason.value, reason_words=" ".join(r.text.split())[:500], misses=0)
         elif words and (not is_question(words) or asks_to_return):
-            volunteered = choices.reason_in(choices.without_titles(r.text, order.lines))  # also "actually they're too big"
+            # also "actually they're too big"
+            volunteered = choices.reason_in(self.own_slip_out(choices.without_titles(r.text, order.lines)))
             if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
         resolution = r.entities.get("resolution")
@@ -829,6 +898,21 @@ class _Turn:
             quantity = choices.quantity_in(words, lines[0].returnable_quantity)
             if quantity is not None:
                 self.update_task(quantity=quantity)
+        elif len(lines) > 1:
+            self.absorb_count_of_one(words, lines, order)
+
+    @staticmethod
+    def counted_line(lines: Sequence[OrderLine]) -> Optional[OrderLine]:
+        """Of several items chosen, the only one of which several units can go back (a count is its)."""
+        several = [line for line in lines if line.returnable_quantity > 1]
+        return several[0] if len(several) == 1 else None
+
+    def absorb_count_of_one(self, words: str, lines: Sequence[OrderLine], order: Order) -> None:
+        """"the bralette and 2 of the t-shirts": a count said before one item's name, of several chosen."""
+        line = self.counted_line(lines)
+        quantity = choices.quantity_of(words, line, order.lines) if line is not None else None
+        if quantity is not None and quantity != self.task.quantity:
+            self.update_task(quantity=quantity, misses=0)
 
     def verified_with_kept_proof(self, order_id: str) -> bool:
         result = self.returns.verify(self.conv, order_id, self.state.proof, count_failure=False)
@@ -1083,10 +1167,13 @@ class _Turn:
                 self.say(said.RESOLUTION_NOT_OFFERED)
             return self.ask(Step.RESOLUTION)
         resolution = Resolution(task.resolution) if task.resolution else (allowed[0] if len(allowed) == 1 else None)
-        quantity = task.quantity if len(lines) == 1 else None
+        counted = lines[0] if len(lines) == 1 else self.counted_line(lines)
         self._open, self._previews = None, {}  # what follows sees the returns made now
         for line in lines:
-            result = self.returns.request_return(self.conv, order.order_id, line.line_id, reason, resolution, quantity,
+            quantity = task.quantity if counted is not None and line.line_id == counted.line_id else None
+            line_reason = self.own_reason(order, line, lines, reason)
+            result = self.returns.request_return(self.conv, order.order_id, line.line_id, line_reason, resolution,
+                                                 quantity,
                                                  words=task.reason_words, language=self.state.language)
             if result.rma is not None and result.created:
                 self.returns.keep_return_words(self.conv, result.rma, task.reason_words)
@@ -1097,6 +1184,23 @@ class _Turn:
             if offer:
                 self.offer(offer, order.order_id)
         self.finish()
+
+    def own_reason(self, order: Order, line: OrderLine, lines: Sequence[OrderLine],
+                   reason: ReturnReason) -> ReturnReason:
+        """Of several items returned at once, the reason said in a clause about this item alone ("the
+        jersey is too small and the bike lights are too dim"): its own, when the policy decides the
+        same for it as for the reason of the whole request (else the one reason, as asked)."""
+        words = self.task.reason_words if self.task is not None else ""
+        if len(lines) < 2 or not words:
+            return reason
+        for clause in _CLAUSE_BREAK.split(words):
+            if [l.line_id for l in choices.mentioned_lines(clause, order.lines)] != [line.line_id]:
+                continue
+            own = choices.reason_in(choices.without_titles(clause, order.lines))
+            if own is not None and own is not reason and own is not ReturnReason.OTHER and \
+                    self.preview(order, line.line_id, own).outcome is self.preview(order, line.line_id, reason).outcome:
+                return own
+        return reason
 
     def _repeated_return(self, order: Order) -> Tuple[str, ...]:
         """"swap them for the next size up please" once the boots' exchange is issued: a request that

@@ -83,7 +83,11 @@ _PERSON = _words(r"(talk|speak|chat)(ing)? (to|with) (a |an |some ?one|a real |r
                  r"(transfer|connect|put) me (to|through)", r"escalate", r"call me", r"mensch|humain|persona|人工",
                  r"(can|could|will|would) (some ?one|somebody|a human|a person|an agent|a real person|your team|staff)"
                  r" (please )?(help|look|check|call|contact|sort|deal)",
-                 r"(some ?one|somebody|a human|a person) (to |should |needs to )?(look|check) (into|at) (it|this)")
+                 r"(some ?one|somebody|a human|a person) (to |should |needs to )?(look|check) (into|at) (it|this)",
+                 # "get me someone real", "an actual human", "I don't want to chat with a machine"
+                 r"(some ?one|somebody|people) (real|human|alive)\b", r"(actual|live) (human|person|people|agent)",
+                 r"(don'?t|do not|won'?t|will not) (want to |wanna )?(talk|speak|chat)(ing)? (to|with) (a |an |the |your )?"
+                 r"(machine|bot|robot|computer|ai|program)")
 _STOP = re.compile(r"^\W*(stop|cancel( that| this| it)?|never ?mind|nevermind|forget (it|that|about it)|start over|"
                    r"start again|restart|reset|quit|exit|abort|nvm|leave it)\W*(please|pls|thanks)?\W*$")
 _QUESTION_START = _words(r"how", r"what", r"what'?s", r"when", r"where", r"who", r"why", r"which", r"do you", r"does",
@@ -162,6 +166,7 @@ def requests_in(reading: "Reading") -> List[Request]:
     words = reading.words
     if not words:
         return []
+    asks_all = words.rstrip().endswith(("?", "？"))  # "how many days do i have, and do i pay the postage?": one mark
     found: List[Request] = []
     named = [span.value for span in textlib.find_order_ids(words)]
     loose: List[str] = []  # the clauses since the last request's that make none ("and if they don't fit")
@@ -169,7 +174,8 @@ def requests_in(reading: "Reading") -> List[Request]:
         ids = [span.value for span in textlib.find_order_ids(clause)]
         goal = next((g for g, pattern in _GOAL_WORDS if pattern.search(clause)), None)
         follows_question = bool(found) and found[-1].goal == POLICY  # "...? and the refund, how many days" (no mark)
-        if (asked or follows_question or is_question(clause)) and policy_qa.sounds_like_policy_question(clause):
+        asked = asked or is_question(clause) or (asks_all and bool(_QUESTION_START.search(clause)))
+        if (asked or follows_question) and policy_qa.sounds_like_policy_question(clause):
             goal = POLICY  # "do you refund shipping if I return it?" asks about the policy
             clause = " ".join(loose + [clause])  # "et s'ils ne plaisent pas, combien de temps ?": its condition too
         loose = [] if goal is not None or ids else loose + [clause]

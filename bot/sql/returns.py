@@ -65,6 +65,17 @@ class SqlReturns:
                 return None
         return self.get_rma(rma_id)
 
+    def change_resolution(self, rma_id: str, resolution: Resolution, at: datetime) -> Optional[Rma]:
+        with self.engine.begin() as conn:
+            changed = conn.execute(rmas.update().where(
+                (rmas.c.rma_id == rma_id) & (rmas.c.status == RmaStatus.LABEL_CREATED.value)
+            ).values(resolution=resolution.value, updated_at=at)).rowcount
+            if not changed:
+                return None
+            conn.execute(rma_events.insert().values(rma_id=rma_id, status=RmaStatus.LABEL_CREATED.value, at=at,
+                                                    note=f"resolution changed to {resolution.value}"))
+        return self.get_rma(rma_id)
+
     def apply_rma_event(self, rma_id: str, status: RmaStatus, at: datetime, note: str,
                         event_key: str) -> Tuple[Optional[Rma], bool]:
         """`update_rma_status` once per `event_key`, in one transaction with the key: (the RMA,
