@@ -40,7 +40,8 @@ RESOLUTIONS = [
     ("exchange", "umtausch, umtauschen, tauschen, umgetauscht, eintauschen, austauschen, tausch, "
                  "andere|anderen|andere größe|grösse|farbe|modell, größe|grösse|nummer ~ größer|grösser|kleiner, "
                  "eine|eins|ne|1 nummer|größe|grösse ~ größer|grösser|kleiner, gegen ~ größe|grösse|xs|s|m|l|xl|xxl, "
-                 "in größe|grösse, in ~ größer|grösser|kleiner"),
+                 "in größe|grösse, in ~ größer|grösser|kleiner, "
+                 "den|die|das richtigen|richtige|richtiges, richtigen|richtige artikel|größe|grösse|farbe, was ich bestellt habe|hab|hatte"),  # the one ordered, for a wrong one
     ("store_credit", "gutschein, gutschrift, guthaben, einkaufsgutschein, wertgutschein, shop guthaben, kundenkonto, "
                      "store credit"),
     ("replacement", "ersatz, ersatzlieferung, neu schicken|senden|liefern, neues|neuen|neue ~ schicken|senden, "
@@ -62,7 +63,7 @@ WEAK = "bitte, prima, toll, perfekt, gut, sehr gut, schön, wunderbar"  # a yes 
 FILLERS = "äh, ähm, hm, hmm, naja, na, also, oh, ach, tja, hallo, hi, moin, servus, ok"
 
 # Words of their own one slip away from a cue word ("quali" / qualità): never bent onto it
-PLAIN = "tach, tag, dell, wenn, denn, weil, mal"
+PLAIN = "tach, tag, dell, wenn, denn, weil, mal, schade"  # "schade" (a pity) is no "Schaden"
 
 # -- bot.choices: negations, clause turns, corrections, questions
 NEGATORS = "nicht, nich, net, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, weder, statt, anstatt, nichts"
@@ -207,6 +208,11 @@ BOT_CHALLENGE = (r"bist du (ein |eine )?(bot|roboter|maschine|ki|mensch|echt)",
 ALREADY_SENT = (r"(schon|bereits) (zurück ?ge(schickt|sendet)|ab ?ge(schickt|geben)|ver ?schickt|zurück|weg|unterwegs)",
                 r"(schon|bereits) (zur post|bei der post)", r"habe (es|sie|ihn|das paket) (schon|bereits)",
                 r"ist (schon|bereits) (unterwegs|auf dem (rück)?weg)")
+# -- bot.conversation.reading: a person asked for in one's own words ("kann das jemand von euch prüfen?")
+PERSON = (r"(kann|könnte|koennte|konnte) (das |sich |mir )?(bitte )?(mal )?(jemand|einer|ein mitarbeiter|eine mitarbeiterin)( von euch| von ihnen| aus (dem|eurem|ihrem) team)?"
+          r" (\w+ ){0,3}(pr(ü|ue|u)fen|nachsehen|nachschauen|anschauen|ansehen|k(ü|ue|u)mmern|helfen|melden|anrufen|checken)",
+          r"(mit )?(einem |einer )?(mitarbeiter|mitarbeiterin|kundenberater|kundendienst|kundenservice|support)\w* (sprechen|reden|schreiben|verbunden|verbinden)",
+          r"(echte[nmr]? )?(person|menschen)( sprechen| reden)")
 KEEP = (r"behalten", r"behalte ich", r"nicht stornieren", r"doch nicht stornieren", r"will ich (noch|doch)")
 UNWANTED = (r"(brauche|will|möchte) (ich )?(das |die |den |es |sie )?(\w+ )?nicht mehr",)
 CANCEL_VERB = (r"stornier\w*", r"storno", r"entfernen", r"streichen")

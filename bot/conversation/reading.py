@@ -83,7 +83,8 @@ _PERSON = _words(r"(talk|speak|chat)(ing)? (to|with) (a |an |some ?one|a real |r
                  r"(transfer|connect|put) me (to|through)", r"escalate", r"call me", r"mensch|humain|persona|人工",
                  r"(can|could|will|would) (some ?one|somebody|a human|a person|an agent|a real person|your team|staff)"
                  r" (please )?(help|look|check|call|contact|sort|deal)",
-                 r"(some ?one|somebody|a human|a person) (to |should |needs to )?(look|check) (into|at) (it|this)")
+                 r"(some ?one|somebody|a human|a person) (to |should |needs to )?(look|check) (into|at) (it|this)",
+                 *answer_words.every("PERSON"))  # "kann das jemand von euch prüfen?", "quelqu'un peut vérifier ?"
 _STOP = re.compile(r"^\W*(stop|cancel( that| this| it)?|never ?mind|nevermind|forget (it|that|about it)|start over|"
                    r"start again|restart|reset|quit|exit|abort|nvm|leave it)\W*(please|pls|thanks)?\W*$")
 _QUESTION_START = _words(r"how", r"what", r"what'?s", r"when", r"where", r"who", r"why", r"which", r"do you", r"does",
@@ -169,7 +170,8 @@ def requests_in(reading: "Reading") -> List[Request]:
         ids = [span.value for span in textlib.find_order_ids(clause)]
         goal = next((g for g, pattern in _GOAL_WORDS if pattern.search(clause)), None)
         follows_question = bool(found) and found[-1].goal == POLICY  # "...? and the refund, how many days" (no mark)
-        if (asked or follows_question or is_question(clause)) and policy_qa.sounds_like_policy_question(clause):
+        supposed = policy_qa.supposes_unwanted(clause)  # "y si no me gusta, cuántos días tengo para regresarla"
+        if (asked or follows_question or supposed or is_question(clause)) and policy_qa.sounds_like_policy_question(clause):
             goal = POLICY  # "do you refund shipping if I return it?" asks about the policy
             clause = " ".join(loose + [clause])  # "et s'ils ne plaisent pas, combien de temps ?": its condition too
         loose = [] if goal is not None or ids else loose + [clause]
