@@ -671,6 +671,8 @@ def test_returns_and_questions_are_no_request_for_a_person():
      ["return", reading.POLICY], [["refund_timing"]]),
     ("bonjour, si je retourne un article c'est moi qui paye les frais de port ? et vous remboursez en combien de temps",
      [reading.POLICY, reading.POLICY], [["shipping_cost"], ["refund_timing"]]),
+    ("wo steckt eigentlich mein paket 4103? und falls ich die tassen zurueckschick, wie lang dauerts bis ich mein geld hab",
+     ["track", reading.POLICY], [["refund_timing"]]),
 ])
 def test_a_supposed_dislike_asks_the_rules_and_refund_times_asked_in_passing(text, goals, topics):
     """"y si no me gusta, cuántos días tengo" asks the window with no question mark; "cuánto tardan en

@@ -231,7 +231,8 @@ POLICY = {
     "shipping_refund": (r"versandkosten (auch )?(zurück|erstattet|erstatten|wieder)", r"(erstattet|erstatten) ihr (auch )?(die )?versandkosten"),
     "refund_timing": (r"wie lange (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
                       r"wann (kommt|ist) (mein |das )?geld", r"(rück)?erstattung.{0,25}(dauert|tage)",
-                      r"wie ?lange (dauert|braucht) (es|das).{0,40}(geld|erstattung|erstattet|zurücküberwiesen)"),
+                      r"wie ?lange (dauert|braucht) (es|das).{0,40}(geld|erstattung|erstattet|zurücküberwiesen)",
+                      r"wie ?lange? (dauerts|dauert's|dauert|braucht|gehts|geht's)\b.{0,40}(geld|erstattung|erstattet|zurücküberwiesen)"),  # "wie lang dauerts bis ich mein geld hab"
     "shipping_cost": (r"wer (zahlt|bezahlt|trägt)", r"(rücksendung|rückversand|retoure|rückgabe) (ist )?(kostenlos|gratis|umsonst)",
                       r"kostet (die |der |das )?(rücksendung|rückversand|retoure|zurückschicken)", r"(kostenlose|gratis) (rücksendung|retoure)",
                       r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
@@ -247,7 +248,7 @@ POLICY = {
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
     "general": (r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"wie funktioniert (die |eine |das )?(rücksendung|retoure|rückgabe|zurückschicken)"),
 }
-POLICY_HINT = (r"wie ?lange", r"wie ?viele? tage", r"wie ?viel zeit", r"bis wann (muss|kann|darf)", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
+POLICY_HINT = (r"wie ?lange?\b", r"wie ?viele? tage", r"wie ?viel zeit", r"bis wann (muss|kann|darf)", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
                r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
                r"wie funktioniert")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
@@ -264,7 +265,7 @@ LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|h
 GOALS = {
     "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
     "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
-    "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)",
+    "track": (r"wo (ist|bleibt|sind|steckt|stecken|hängt|haengt) (\w+ )?(meine|mein|die|das) (\w+ )?(bestellung|paket|packerl|päckchen|lieferung|sendung)",
               r"wo (ist|bleibt|sind|bleiben) (mein|meine) (?!(rück)?erstattung|geld|rücksendung|retoure)\w+", r"sendungsverfolgung",
               r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)",
               r"(wie|was|welche) (\w+ ){0,4}(sendungs|tracking|paket)-?nummer",  # the tracking number asked for
