@@ -766,7 +766,8 @@ _RESOLUTIONS = _Lexicon([  # reason answers are read with it too: "brand new", "
     # Not a choice: another item to return; a description ("it's a different colour", "they're bigger").
     (None, "return|returning another|other, send back another|other, "
            "is|its|was|were|are|thats|they|theyre ~ different|another|other|bigger|smaller|larger, "
-           "sent|received|got|delivered ~ different|another|wrong"),
+           "sent|received|got|delivered ~ different|another|wrong, "
+           "is|its|was|were|are|thats|they|theyre|received|got ~ right|correct"),  # "it's the right size, but": a description
 ], negators=_NEGATORS | _stems(["than", "insteadof", "except"]))
 
 

@@ -642,6 +642,15 @@ def test_the_right_one_instead_of_a_wrong_one_is_an_exchange(answer):
     assert choices.read_resolution(answer, EVERY) is Resolution.EXCHANGE
 
 
+@pytest.mark.parametrize("description", [
+    "j'ai reçu la bonne taille mais elle est abîmée", "c'est la bonne taille mais la couleur est moche",
+    "it's the right size but the colour is off", "die Größe ist richtig, aber die Farbe nicht",
+    "es la talla correcta pero", "la taglia è giusta ma il colore no", "尺码是正确的，但是颜色不对",
+])
+def test_the_right_one_said_of_what_came_is_a_description_not_a_choice(description):
+    assert choices.read_resolution(description, EVERY) is None
+
+
 def test_the_right_one_denied_and_a_voucher_are_no_exchange():
     assert choices.read_resolution("ce n'est pas la bonne taille", EVERY) is None
     assert choices.read_resolution("not the right size", EVERY) is None

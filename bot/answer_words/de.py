@@ -46,7 +46,8 @@ RESOLUTIONS = [
                      "store credit"),
     ("replacement", "ersatz, ersatzlieferung, neu schicken|senden|liefern, neues|neuen|neue ~ schicken|senden, "
                     "ein neues, einen neuen, eine neue, nachliefern, nachlieferung"),
-    (None, "anderen artikel|artikeln, andere artikel, falsche größe|grösse|farbe geliefert|geschickt|bekommen"),
+    (None, "anderen artikel|artikeln, andere artikel, falsche größe|grösse|farbe geliefert|geschickt|bekommen, "
+           "ist|sind|war|habe|hab ~ richtige|richtigen|richtiges|richtig"),  # "die Größe ist richtig, aber...": a description
 ]
 
 # -- bot.choices: yes / no

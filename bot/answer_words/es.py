@@ -43,7 +43,7 @@ RESOLUTIONS = [
                      "bono, saldo en la tienda, saldo en mi cuenta, saldo a favor"),
     ("replacement", "reemplazo, reposición, reponer, uno nuevo, una nueva, que me manden otro, mandar otro, "
                     "enviar otro, otro igual"),
-    (None, "otro artículo, otro producto, otra cosa"),
+    (None, "otro artículo, otro producto, otra cosa, es|era|recibí|llegó ~ correcto|correcta|correctos|correctas"),
 ]
 
 YES = ("sí, si, sip, sii, claro, claro que sí, por supuesto, vale, dale, de acuerdo, ok, okey, perfecto, "

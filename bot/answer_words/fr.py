@@ -45,7 +45,8 @@ RESOLUTIONS = [
                      "crédit sur mon|le compte, sur mon|le compte client, avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
                      "carte cadeau, bon cadeau, porte monnaie, cagnotte"),
     ("replacement", "remplacement, remplacer, un nouveau, une nouvelle, en renvoyer un, renvoyer un autre"),
-    (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir"),
+    (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir, "
+           "reçu|est|était ~ la|les bonne|bonnes|bons, reçu|est|était ~ le bon"),  # "j'ai reçu la bonne taille mais...": a description
 ]
 
 YES = ("oui, ouais, ouaip, ouep, wé, ouai, oui oui, oui merci, oui svp, oui stp, bien sûr, bien sur, évidemment, d'accord, "

@@ -43,7 +43,7 @@ RESOLUTIONS = [
     ("store_credit", "un buono, buono acquisto|sconto|regalo, credito, credito negozio, credito nel negozio, "
                      "carta regalo, gift card, coupon"),
     ("replacement", "sostituzione, sostituire, uno nuovo, una nuova, rimandare, rispedire uno nuovo, mandarne un altro"),
-    (None, "altro articolo, altro prodotto"),
+    (None, "altro articolo, altro prodotto, è|era|ricevuto|arrivato|arrivata ~ giusto|giusta|giusti|giuste"),
 ]
 
 YES = ("sì, si, sii, sì grazie, si grazie, certo, certamente, certo che sì, va bene, va bene così, ok, okay, "
