@@ -265,6 +265,9 @@ class _Cue(NamedTuple):
 
 
 _GAP = r"(?: [^ .?]+){0,2}"
+# Spanish -ísimo and Italian -issimo (accents folded), and the spelling the root takes before them.
+_SUPERLATIVE = re.compile(r"^(?P<root>[a-z]{3,}?)(?:issim|isim)(?P<ending>[oaie]s?)$")
+_SUPERLATIVE_ROOTS = {"qu": "c", "gu": "g", "ch": "c", "gh": "g"}  # poquísimo, larguísimo, bianchissimo, larghissimo
 
 
 class _Lexicon:
@@ -328,6 +331,9 @@ class _Lexicon:
         stem = _stem(token)
         if stem in self._stems or token in self._surface:
             return stem
+        plain = self._positive(token)
+        if plain is not None:
+            return plain
         if not (token.isascii() and token.isalpha()) or len(token) < 3 or token in _PLAIN or stem in _PLAIN:
             return stem
         if self.english and (len(token) < 5 or token in self.english or stem in self.english or token in _FX_PLAIN):
@@ -341,6 +347,19 @@ class _Lexicon:
                 if _close(probe, word):
                     return _stem(word)
         return stem
+
+    def _positive(self, token: str) -> Optional[str]:
+        """A Spanish or Italian superlative read as its adjective: grandísima -> grande, larguísimo ->
+        largo, strettissimi -> stretti, pochissimo -> poco ("me queda grandísima" is "grande", only more)."""
+        m = _SUPERLATIVE.match(token)
+        if m is None:
+            return None
+        root, ending = m.group("root"), m.group("ending")
+        roots = (root, root[:-2] + _SUPERLATIVE_ROOTS.get(root[-2:], root[-2:]))  # anchísimo: ancho
+        for word in (r + tail for r in dict.fromkeys(roots) for tail in dict.fromkeys((ending, ending[:1], "o", "a", "e"))):
+            if word in self._surface or _stem(word) in self._stems:
+                return _stem(word)
+        return None
 
     def hits(self, tokens: Sequence[str], leave_english: bool = True) -> List[_Hit]:
         """The cues in `tokens`, left to right, the longest at each word, each word used once. Another
@@ -742,6 +761,7 @@ _RESOLUTIONS = _Lexicon([  # reason answers are read with it too: "brand new", "
                   "model, another|different|other|bigger|smaller|larger|next "
                   "size|colour|color|model|style|fit|version, "
                   "different|bigger|smaller|larger one|pair, "
+                  "right|correct one|ones|item|items|size|colour|color|pair|model|version|product, what|one i ordered, "
                   # "can you just send me the black one?": the item as it was ordered
                   "send|ship ~ right|correct|proper|black|white|red|blue|green|grey|gray|pink|brown|navy|beige|"
                   "yellow|purple|orange one|ones|pair|size|colour|color|version"),
@@ -751,7 +771,8 @@ _RESOLUTIONS = _Lexicon([  # reason answers are read with it too: "brand new", "
     # Not a choice: another item to return; a description ("it's a different colour", "they're bigger").
     (None, "return|returning another|other, send back another|other, "
            "is|its|was|were|are|thats|they|theyre ~ different|another|other|bigger|smaller|larger, "
-           "sent|received|got|delivered ~ different|another|wrong"),
+           "sent|received|got|delivered ~ different|another|wrong, "
+           "is|its|was|were|are|thats|they|theyre|received|got ~ right|correct"),  # "it's the right size, but": a description
 ], negators=_NEGATORS | _stems(["than", "insteadof", "except"]))
 
 

@@ -165,14 +165,16 @@ _CN = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])", _FLAGS)  # China, only after �
 _FOUR = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])", _FLAGS)  # AU (and AT, BE, CH, DK, NO...)
 
 # "Bestellnummer 1157", "numéro de commande 1157", "número de pedido: 1157", "ordine n. 1157", "订单号1157":
-# the order words of the languages served (bot/language.py), matched as Unicode words. ("单号" alone is
-# left out: "快递单号" is a tracking number.) Chinese 是/为 ("is") touch the digits with no space between
-# ("订单号是4501"): a word boundary is asked of the other languages' "ist", "est", "è" only.
+# the order words of the languages served (bot/language.py), matched as Unicode words. ("单号" alone, as
+# customers shorten 订单号, is one only when no carrier word stands before it: "快递单号", "物流单号",
+# "运单号" are tracking numbers; and 4 to 10 digits are no carrier's number anyway.) Chinese 是/为 ("is")
+# touch the digits with no space between ("订单号是4501"): a word boundary is asked of the other
+# languages' "ist", "est", "è" only.
 _WORD_ID_INTL = re.compile(
     r"(?:(?<!\w)(?:bestell(?:ung)?s?-?(?:nummer|nr\.?)|bestellung|auftrags-?(?:nummer|nr\.?)"
     r"|(?:num[ée]ro|n[°º]|no\.?) de (?:commande|pedido)|commande|pedido"
     r"|(?:numero|n[°º.]?) (?:d['’]ordine|dell['’]ordine|ordine)|ordine(?: n[°º.]?)?)(?!\w)"
-    r"|订单编号|订单号码|订单号|订单)"
+    r"|订单编号|订单号码|订单号|订单|(?<!快递)(?<!物流)(?<!运)单号)"
     r"\s*(?:(?:(?:ist|lautet|est|es|è)(?!\w)|是|为)\s*)?[:=#：]?\s*(?P<id>[0-9]{4,10})(?![0-9])",
     re.IGNORECASE,
 )

@@ -767,6 +767,7 @@ class TelegramHarness:
         _tests_importable()
         from bot import bootstrap
         from bot.attachments import AttachmentStore
+        from bot.sql.conversation_languages import SqlConversationLanguages
         from channels.rasa_client import RasaClient
         from channels.relay import Backoff, RateLimiter, Relay
         from channels.router import Router
@@ -783,9 +784,12 @@ class TelegramHarness:
         self.outbox = SqlOutbox(self.services.store.engine)
         self.relay = Relay(self.outbox, backoff=Backoff(base=0.2, cap=1.0))
         attachments = AttachmentStore(SqlAttachments(self.services.store.engine), self.var_dir / "attachments")
+        # the conversation's language is kept as the gateway keeps it: a bare "1070" after a German first
+        # message stays German, whatever the user's language_code says
         router = Router(self.rasa, self.outbox, {"telegram": reply_payloads}, attachments=attachments,
                         transcript=self.services.store, notify=self.relay.wake,
-                        units=lambda: SqlUnitOfWork(self.services.store.engine))
+                        units=lambda: SqlUnitOfWork(self.services.store.engine),
+                        languages=SqlConversationLanguages(self.services.store.engine))
         unlimited = RateLimiter(per_key_rate=1000.0, per_key_burst=1000, global_rate=1000.0, global_burst=1000)
         self.channel = TelegramChannel(settings, router, self.relay,
                                        lambda rma_id, language="en": returns.slip_pdf(rma_id, returns.slip_token(rma_id), language),

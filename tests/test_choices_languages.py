@@ -619,3 +619,91 @@ def test_two_policy_questions_in_one_message_are_both_asked():
 ])
 def test_a_belts_last_hole_is_its_length_not_damage(text, reason):
     assert choices.read_reason(text).reason is reason
+
+
+# -- the third set written apart (tests/conversations/fresh_languages_3.yml) ------------------------
+@pytest.mark.parametrize("text, reason", [
+    ("schade. dann will ich wenigstens einen von den 2 pullovern zurueckschicken", ReturnReason.OTHER),  # a pity, no damage
+    ("schade, ist leider kaputt", ReturnReason.DAMAGED), ("die naht hat einen schaden", ReturnReason.DAMAGED),
+    ("me queda grandisima", ReturnReason.TOO_LARGE), ("son larguísimos", ReturnReason.TOO_LARGE),
+    ("me queda anchísima", ReturnReason.TOO_LARGE), ("sono strettissimi", ReturnReason.TOO_SMALL),
+    ("è piccolissimo", ReturnReason.TOO_SMALL), ("larghissimo in vita", ReturnReason.TOO_LARGE),
+    ("llegaron con la tira despegada", ReturnReason.DAMAGED), ("se despegó la suela", ReturnReason.DAMAGED),
+])
+def test_a_pity_is_no_damage_and_superlatives_are_their_adjective(text, reason):
+    """"schade" is one slip from "Schaden" but means "a pity"; Spanish -ísimo and Italian -issimo are the
+    adjective they are made from (grandísima: grande), whatever the adjective."""
+    assert choices.read_reason(text).reason is reason
+    assert not choices.read_reason("muchísimas gracias").confident
+
+
+@pytest.mark.parametrize("answer", [
+    "je voudrais juste recevoir la bonne svp", "envoyez-moi la bonne taille", "ich will den richtigen",
+    "mandadme el correcto", "quello giusto per favore", "发正确的给我", "just send me the right one",
+    "the one I ordered please",
+])
+def test_the_right_one_instead_of_a_wrong_one_is_an_exchange(answer):
+    assert choices.read_resolution(answer, EVERY) is Resolution.EXCHANGE
+
+
+@pytest.mark.parametrize("description", [
+    "j'ai reçu la bonne taille mais elle est abîmée", "c'est la bonne taille mais la couleur est moche",
+    "it's the right size but the colour is off", "die Größe ist richtig, aber die Farbe nicht",
+    "es la talla correcta pero", "la taglia è giusta ma il colore no", "尺码是正确的，但是颜色不对",
+])
+def test_the_right_one_said_of_what_came_is_a_description_not_a_choice(description):
+    assert choices.read_resolution(description, EVERY) is None
+
+
+def test_the_right_one_denied_and_a_voucher_are_no_exchange():
+    assert choices.read_resolution("ce n'est pas la bonne taille", EVERY) is None
+    assert choices.read_resolution("not the right size", EVERY) is None
+    assert choices.read_resolution("le bon d'achat", EVERY) is Resolution.STORE_CREDIT
+
+
+@pytest.mark.parametrize("words", [
+    "komisch, die hab ich wirklich abgeschickt. kann das bitte jemand von euch pruefen?", "kann mir jemand helfen?",
+    "ich möchte mit einem mitarbeiter sprechen", "quelqu'un peut vérifier ?", "je voudrais parler à un conseiller",
+    "alguien puede revisarlo?", "alguien me puede ayudar", "qualcuno può controllare?", "mi passi un operatore",
+    "找个人帮我查一下",
+])
+def test_a_person_asked_for_in_ones_own_words(words):
+    assert reading.wants_person(reading.Reading.of(words, "cancel_order", 0.59, []))
+
+
+def test_returns_and_questions_are_no_request_for_a_person():
+    for words in ("ich will die jacke zurueckschicken", "je veux parler du remboursement", "kann ich die mütze zurückgeben?",
+                  "alguien me regaló esto", "qualcuno l'ha rotto"):
+        assert not reading.wants_person(reading.Reading.of(words, "request_return", 0.9, [])), words
+
+
+@pytest.mark.parametrize("text, goals, topics", [
+    ("oiga donde viene mi pedido 4303? y si no me gusta la bocina cuantos dias tengo para regresarla",
+     ["track", reading.POLICY], [["window"]]),
+    ("quiero devolver el juego de platos del 4305, y cuanto tardan en devolverme el dinero?",
+     ["return", reading.POLICY], [["refund_timing"]]),
+    ("bonjour, si je retourne un article c'est moi qui paye les frais de port ? et vous remboursez en combien de temps",
+     [reading.POLICY, reading.POLICY], [["shipping_cost"], ["refund_timing"]]),
+    ("wo steckt eigentlich mein paket 4103? und falls ich die tassen zurueckschick, wie lang dauerts bis ich mein geld hab",
+     ["track", reading.POLICY], [["refund_timing"]]),
+])
+def test_a_supposed_dislike_asks_the_rules_and_refund_times_asked_in_passing(text, goals, topics):
+    """"y si no me gusta, cuántos días tengo" asks the window with no question mark; "cuánto tardan en
+    devolverme el dinero", "vous remboursez en combien de temps" ask the refund's timing."""
+    requests = reading.requests_in(reading.Reading.of(text, "track_order", 0.9, []))
+    assert [r.goal for r in requests] == goals
+    assert [policy_answers.topics_in(r.words) for r in requests if r.goal == reading.POLICY] == topics
+
+
+def test_kept_items_in_a_cancel_in_spanish_and_chinese_typed_with_spaces():
+    """"los frascos sí los quiero", "电饭煲照常发" (ship it as usual) keep those items; Chinese typed with a
+    space for a comma has its clauses there."""
+    jars = OrderLine("L2", "JARS", "Glass jar set", "kitchen", 1, Decimal("29"))
+    blender = OrderLine("L1", "BLEND", "Blender", "kitchen", 1, Decimal("99"))
+    words = manager._cancel_words("quiero cancelar solo la licuadora, los frascos si los quiero")
+    assert mentioned_lines(words, (blender, jars)) == (blender,)
+    assert not manager._KEEP_ALL.search("los quiero cancelar")
+    cooker = OrderLine("L1", "COOK", "Rice cooker", "kitchen", 1, Decimal("89"))
+    tea = OrderLine("L2", "TEA", "Tea set", "homeware", 1, Decimal("59"))
+    words = manager._cancel_words("订单4504里的茶具我不要了 电饭煲照常发")
+    assert mentioned_lines(words, (cooker, tea)) == (tea,)

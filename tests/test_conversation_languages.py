@@ -274,3 +274,23 @@ def test_asking_for_english_mid_return_is_no_person_and_asks_the_pending_questio
 def test_asking_for_a_language_with_nothing_in_hand_asks_what_to_help_with(chat):
     assert chat.say("können wir auf deutsch schreiben?", **UNSURE) == ["utter_language_changed", "utter_how_can_i_help"]
     assert chat.state.offer is None
+
+
+@pytest.mark.parametrize("first", ["订单#2146里的阅读器我不要了 瑜伽垫照常发",
+                                   "I don't need the e-reader from order #2146 any more"])
+def test_an_item_not_wanted_from_an_order_not_shipped_is_cancelled_not_returned(chat, services, first):
+    """"茶具我不要了" of an order still being prepared: a return cannot be made before delivery, so the item
+    is cancelled, after a yes to a question that names it (nothing happens before)."""
+    typed(chat, first)
+    assert chat.say(GEORGE_POSTCODE)[-1] == "utter_confirm_cancel_items"
+    assert chat.value("utter_confirm_cancel_items", "items") == "E-reader 6-inch"
+    assert cancelled_units(services) == {}
+    assert typed(chat, "对 确认" if "订单" in first else "yes")[0] == "utter_cancel_items_done"
+    assert cancelled_units(services) == {"E-reader 6-inch": 1}
+    assert not chat.rmas(GEORGE_ORDER)
+
+
+def test_a_return_of_an_order_not_shipped_without_unwanted_words_still_says_not_delivered(chat, services):
+    chat.say(f"I want to return the yoga mat from order {GEORGE_ORDER}", "request_return")
+    assert chat.say(GEORGE_POSTCODE)[-1] == "utter_not_eligible_not_delivered"
+    assert cancelled_units(services) == {}

@@ -28,6 +28,7 @@ def found(text):
     ("订单114-3941689-8772232什么时候到", [("order_id", "114-3941689-8772232")]),
     ("我的邮箱是wang.fang@example.cn，谢谢", [("email", "wang.fang@example.cn")]),
     ("我的邮编是200120", [("postcode", "200120")]),
+    ("我的空气净化器到哪了？单号4503 好几天了还没到", [("order_id", "#4503")]),  # 单号: 订单号 shortened
 ])
 def test_ids_emails_and_postcodes_are_found_inside_each_languages_sentences(text, expected):
     assert found(text) == expected
@@ -35,6 +36,7 @@ def test_ids_emails_and_postcodes_are_found_inside_each_languages_sentences(text
 
 @pytest.mark.parametrize("text", [
     "快递单号 1234567890",  # a tracking number's word, not an order's
+    "物流单号 4503", "运单号4503",  # 单号 after a carrier word: still the parcel's
     "ich habe 2000 Stück bestellt",  # a quantity
     "200120",  # six digits with no postcode word are no Chinese postcode
 ])

@@ -41,12 +41,14 @@ RESOLUTIONS = [
     ("exchange", "umtausch, umtauschen, tauschen, umgetauscht, eintauschen, austauschen, tausch, "
                  "andere|anderen|andere größe|grösse|farbe|modell, größe|grösse|nummer ~ größer|grösser|kleiner, "
                  "eine|eins|ne|1 nummer|größe|grösse ~ größer|grösser|kleiner, gegen ~ größe|grösse|xs|s|m|l|xl|xxl, "
-                 "in größe|grösse, in ~ größer|grösser|kleiner"),
+                 "in größe|grösse, in ~ größer|grösser|kleiner, "
+                 "den|die|das richtigen|richtige|richtiges, richtigen|richtige artikel|größe|grösse|farbe, was ich bestellt habe|hab|hatte"),  # the one ordered, for a wrong one
     ("store_credit", "gutschein, gutschrift, guthaben, einkaufsgutschein, wertgutschein, shop guthaben, kundenkonto, "
                      "store credit"),
     ("replacement", "ersatz, ersatzlieferung, neu schicken|senden|liefern, neues|neuen|neue ~ schicken|senden, "
                     "ein neues, einen neuen, eine neue, nachliefern, nachlieferung"),
-    (None, "anderen artikel|artikeln, andere artikel, falsche größe|grösse|farbe geliefert|geschickt|bekommen"),
+    (None, "anderen artikel|artikeln, andere artikel, falsche größe|grösse|farbe geliefert|geschickt|bekommen, "
+           "ist|sind|war|habe|hab ~ richtige|richtigen|richtiges|richtig"),  # "die Größe ist richtig, aber...": a description
 ]
 
 # -- bot.choices: yes / no
@@ -63,7 +65,7 @@ WEAK = "bitte, prima, toll, perfekt, gut, sehr gut, schön, wunderbar"  # a yes 
 FILLERS = "äh, ähm, hm, hmm, naja, na, also, oh, ach, tja, hallo, hi, moin, servus, ok"
 
 # Words of their own one slip away from a cue word ("quali" / qualità): never bent onto it
-PLAIN = "tach, tag, dell, wenn, denn, weil, mal"
+PLAIN = "tach, tag, dell, wenn, denn, weil, mal, schade"  # "schade" (a pity) is no "Schaden"
 
 # -- bot.choices: negations, clause turns, corrections, questions
 NEGATORS = "nicht, nich, net, kein, keine, keinen, keinem, keiner, nie, niemals, ohne, weder, statt, anstatt, nichts"
@@ -208,6 +210,11 @@ BOT_CHALLENGE = (r"bist du (ein |eine )?(bot|roboter|maschine|ki|mensch|echt)",
 ALREADY_SENT = (r"(schon|bereits) (zurück ?ge(schickt|sendet)|ab ?ge(schickt|geben)|ver ?schickt|zurück|weg|unterwegs)",
                 r"(schon|bereits) (zur post|bei der post)", r"habe (es|sie|ihn|das paket) (schon|bereits)",
                 r"ist (schon|bereits) (unterwegs|auf dem (rück)?weg)")
+# -- bot.conversation.reading: a person asked for in one's own words ("kann das jemand von euch prüfen?")
+PERSON = (r"(kann|könnte|koennte|konnte) (das |sich |mir )?(bitte )?(mal )?(jemand|einer|ein mitarbeiter|eine mitarbeiterin)( von euch| von ihnen| aus (dem|eurem|ihrem) team)?"
+          r" (\w+ ){0,3}(pr(ü|ue|u)fen|nachsehen|nachschauen|anschauen|ansehen|k(ü|ue|u)mmern|helfen|melden|anrufen|checken)",
+          r"(mit )?(einem |einer )?(mitarbeiter|mitarbeiterin|kundenberater|kundendienst|kundenservice|support)\w* (sprechen|reden|schreiben|verbunden|verbinden)",
+          r"(echte[nmr]? )?(person|menschen)( sprechen| reden)")
 KEEP = (r"behalten", r"behalte ich", r"nicht stornieren", r"doch nicht stornieren", r"will ich (noch|doch)")
 UNWANTED = (r"(brauche|will|möchte) (ich )?(das |die |den |es |sie )?(\w+ )?nicht mehr",)
 CANCEL_VERB = (r"stornier\w*", r"storno", r"entfernen", r"streichen")
@@ -226,7 +233,8 @@ POLICY = {
     "shipping_refund": (r"versandkosten (auch )?(zurück|erstattet|erstatten|wieder)", r"(erstattet|erstatten) ihr (auch )?(die )?versandkosten"),
     "refund_timing": (r"wie lange (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
                       r"wann (kommt|ist) (mein |das )?geld", r"(rück)?erstattung.{0,25}(dauert|tage)",
-                      r"wie ?lange (dauert|braucht) (es|das).{0,40}(geld|erstattung|erstattet|zurücküberwiesen)"),
+                      r"wie ?lange (dauert|braucht) (es|das).{0,40}(geld|erstattung|erstattet|zurücküberwiesen)",
+                      r"wie ?lange? (dauerts|dauert's|dauert|braucht|gehts|geht's)\b.{0,40}(geld|erstattung|erstattet|zurücküberwiesen)"),  # "wie lang dauerts bis ich mein geld hab"
     "shipping_cost": (r"wer (zahlt|bezahlt|trägt)", r"(rücksendung|rückversand|retoure|rückgabe) (ist )?(kostenlos|gratis|umsonst)",
                       r"kostet (die |der |das )?(rücksendung|rückversand|retoure|zurückschicken)", r"(kostenlose|gratis) (rücksendung|retoure)",
                       r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
@@ -242,7 +250,7 @@ POLICY = {
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
     "general": (r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"wie funktioniert (die |eine |das )?(rücksendung|retoure|rückgabe|zurückschicken)"),
 }
-POLICY_HINT = (r"wie ?lange", r"wie ?viele? tage", r"wie ?viel zeit", r"bis wann (muss|kann|darf)", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
+POLICY_HINT = (r"wie ?lange?\b", r"wie ?viele? tage", r"wie ?viel zeit", r"bis wann (muss|kann|darf)", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
                r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
                r"wie funktioniert")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
@@ -262,7 +270,7 @@ DONT_KNOW = (r"(weiß|weiss|weis) (ich )?(nicht|nich|net|nimmer)", r"keine ahnun
 GOALS = {
     "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
     "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
-    "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)",
+    "track": (r"wo (ist|bleibt|sind|steckt|stecken|hängt|haengt) (\w+ )?(meine|mein|die|das) (\w+ )?(bestellung|paket|packerl|päckchen|lieferung|sendung)",
               r"wo (ist|bleibt|sind|bleiben) (mein|meine) (?!(rück)?erstattung|geld|rücksendung|retoure)\w+", r"sendungsverfolgung",
               r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)",
               r"(wie|was|welche) (\w+ ){0,4}(sendungs|tracking|paket)-?nummer",  # the tracking number asked for

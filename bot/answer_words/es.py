@@ -12,7 +12,8 @@ REASONS = [
     ("damaged", "roto, rota, rotos, rotas, dañado, dañada, dañados, estropeado, estropeada, defectuoso, defectuosa, "
                 "defecto, rajado, rajada, agrietado, rayado, rayada, roto al llegar, llegó roto|rota|dañado|dañada, "
                 "no funciona, no va, no enciende, no carga, no sirve, mancha, manchado, manchada, agujero, "
-                "descosido, descosida, abollado, golpeado, se rompió, averiado, fuga"),
+                "descosido, descosida, abollado, golpeado, se rompió, averiado, fuga, despegado, despegada, despegados, despegadas, "
+                "se despegó, se ha despegado, se despega"),
     ("wrong_item", "equivocado, equivocada, incorrecto, incorrecta, otro producto|artículo|modelo|color|talla, "
                    "no es lo que pedí, no lo pedí, no pedí, nunca pedí, no es mío, no es mía, me mandaron otro|otra, "
                    "me enviaron otro|otra, llegó otro|otra, talla equivocada, color equivocado, error en el pedido"),
@@ -36,12 +37,13 @@ RESOLUTIONS = [
                "a la tarjeta, tarjeta de crédito|credito|débito|debito, paypal, transferencia, abono, reintegro"),
     ("exchange", "cambio, cambiar, cambiarlo, cambiarla, cambiarlos, cambiarlas, intercambio, intercambiar, "
                  "otra talla, otro color, otro modelo, una talla más, una talla menos, talla más grande, "
-                 "talla más pequeña, por la talla, por una ~ talla, por talla"),
+                 "talla más pequeña, por la talla, por una ~ talla, por talla, "
+                 "el correcto, la correcta, los correctos, las correctas, el|la|los|las|lo que pedí, el|la|los|las|lo que compré"),  # the one ordered, for a wrong one
     ("store_credit", "un vale, vale de compra|regalo|descuento, crédito, credito, crédito en tienda, cupón, cupon, tarjeta regalo, "
                      "bono, saldo en la tienda, saldo en mi cuenta, saldo a favor"),
     ("replacement", "reemplazo, reposición, reponer, uno nuevo, una nueva, que me manden otro, mandar otro, "
                     "enviar otro, otro igual"),
-    (None, "otro artículo, otro producto, otra cosa"),
+    (None, "otro artículo, otro producto, otra cosa, es|era|recibí|llegó ~ correcto|correcta|correctos|correctas"),
 ]
 
 YES = ("sí, si, sip, sii, claro, claro que sí, por supuesto, vale, dale, de acuerdo, ok, okey, perfecto, "
@@ -165,7 +167,12 @@ BOT_CHALLENGE = (r"(eres|es usted|sois) (un |una )?(bot|robot|máquina|maquina|i
                  r"(hablo|estoy hablando|chateo) con (un |una )?(bot|robot|máquina|maquina|humano|persona)")
 ALREADY_SENT = (r"ya (lo |la |los |las )?(he )?(devuelto|enviado|mandado|devolví|envié|mandé|devolvi|envie|mande)",
                 r"ya (está|esta|van|va) de (camino|vuelta)")
-KEEP = (r"quedármelo", r"quedarme", r"mantener", r"no cancel(ar|es|en)", r"lo quiero (igual|todavía)")
+# -- bot.conversation.reading: a person asked for in one's own words ("¿alguien puede revisarlo?")
+PERSON = (r"alguien (de ustedes |de vosotros |del equipo |de atenci[oó]n )?(me |nos )?(puede|podr[ií]a|pueda) (\w+ ){0,2}(revisar|mirar|comprobar|verificar|ayudar|llamar|contactar)\w*",
+          r"(hablar|habla|hable|pasame|p[aá]same|p[aá]seme|comun[ií]came) con (alguien|un agente|una persona|un humano|un asesor|un operador|atenci[oó]n al cliente)",
+          r"(un|una) (agente|asesor|asesora|operador|operadora) (humano|real|de verdad)")
+KEEP = (r"quedármelo", r"quedarme", r"mantener", r"no cancel(ar|es|en)", r"lo quiero (igual|todavía)",
+        r"s[ií] (lo|la|los|las) quiero(?! (cancel|anul|quit|devolv))")  # "los frascos sí los quiero": those stay
 UNWANTED = (r"ya no (lo |la |los |las )?(necesito|quiero)", r"no (lo |la )?necesito")
 CANCEL_VERB = (r"cancel(ar|a|en|e|o)\w*", r"anular", r"quitar", r"eliminar")
 # -- bot.conversation.manager: "can I ..." before a choice, the whole order, part of it, an exchange, "also"
@@ -181,7 +188,8 @@ ASKS_WINDOW = (r"(todavía|todavia|aún|aun) (lo |la |los |las )?puedo", r"demas
 POLICY = {
     "shipping_refund": (r"(reembols\w*|devolv\w*) (también )?(los |el )?(gastos de )?env[ií]o", r"gastos de env[ií]o (se )?(reembols|devuelv)"),
     "refund_timing": (r"cu[aá]nto (tiempo )?tarda (el |mi |un )?reembolso", r"cu[aá]ndo (recibo|recibir[eé]|me devuelven|tendr[eé]) (el |mi )?(dinero|reembolso)",
-                      r"plazo (del|de) reembolso"),
+                      r"plazo (del|de) reembolso", r"cu[aá]nto (tiempo )?(tarda|demora)n? .{0,40}(dinero|reembols|plata)",
+                      r"en cu[aá]nto(s d[ií]as| tiempo) .{0,40}(dinero|reembols|plata)"),
     "shipping_cost": (r"qui[eé]n paga", r"(la )?devoluci[oó]n (es )?(gratis|gratuita)", r"devoluciones gratis", r"cu[aá]nto cuesta (la )?devoluci[oó]n",
                       r"(tengo que|hay que) pagar (el |la )?(env[ií]o|devoluci[oó]n)"),
     "non_returnable": (r"(se puede|puedo) devolver (un |una |algo )?(\w+ )?(usad|abiert|rebajad|ropa interior|ba[nñ]ador|tarjeta regalo)",
@@ -216,7 +224,7 @@ GOALS = {
     "return_status": (r"estado de (mi|la) devoluci[óo]n", r"(recibieron|han recibido) mi devoluci[óo]n"),
     "track": (r"d[óo]nde est[áa]n? (mi|mis|el|la) (\w+ )?(pedido|paquete|env[íi]o)",
               r"d[óo]nde est[áa]n? (mi|mis) (?!reembolso|dinero|devoluci)\w+", r"seguimiento (de|del) (mi )?(pedido|paquete)",
-              r"cu[áa]ndo llega (mi|el) (pedido|paquete)",
+              r"cu[áa]ndo llega (mi|el) (pedido|paquete)", r"d[óo]nde (viene|anda|va|queda|se encuentra) (mi|mis|el|la) (\w+ )?(pedido|paquete|env[íi]o|orden)",
               r"(cu[áa]l|qu[ée]|dame|d[ée]me|darme|pasarme|me pasas|me das|me da) (\w+ ){0,3}(n[úu]mero|c[óo]digo|enlace) de (seguimiento|rastreo|env[íi]o)"),  # the tracking number asked for
     "exchange": (r"cambiar\w*", r"cambio de talla"),
     "damage": (r"(lleg[óo]|est[áa]|vino) (\w+ )?(roto|rota|dañado|dañada)",),

@@ -40,12 +40,14 @@ RESOLUTIONS = [
                "récupérer mon argent, mon argent, argent, sur ma carte, sur mon compte, carte bancaire, carte de crédit|credit, paypal, virement"),
     ("exchange", "échange, échanger, échangé, changer, change de taille, changer de taille, changer la taille, "
                  "autre taille, autre couleur, autre modèle, taille au dessus, taille en dessous, en taille, "
-                 "une taille plus grande|petite, la taille au dessus, la taille en dessous, taille plus grande|petite, contre ~ taille"),
+                 "une taille plus grande|petite, la taille au dessus, la taille en dessous, taille plus grande|petite, contre ~ taille, "
+                 "la bonne, les bonnes, les bons, le bon article|modèle|produit|colis|truc, celui|celle|ceux|celles|ce que j'ai commandé|commandée|commandés|commandées"),  # the one ordered, for a wrong one
     ("store_credit", "un|mon|en avoir sur mon|le|votre compte, avoir sur mon|le|votre compte, "
                      "crédit sur mon|le compte, sur mon|le compte client, avoir, un avoir, bon d'achat, bon de réduction, crédit, crédit boutique, crédit magasin, "
                      "carte cadeau, bon cadeau, porte monnaie, cagnotte"),
     ("replacement", "remplacement, remplacer, un nouveau, une nouvelle, en renvoyer un, renvoyer un autre"),
-    (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir"),
+    (None, "avoir un|une|le|la|mon|ma|des, pour avoir, peux avoir, voudrais avoir, veux avoir, vais avoir, "
+           "reçu|est|était ~ la|les bonne|bonnes|bons, reçu|est|était ~ le bon"),  # "j'ai reçu la bonne taille mais...": a description
 ]
 
 YES = ("oui, ouais, ouaip, ouep, wé, ouai, oui oui, oui merci, oui svp, oui stp, bien sûr, bien sur, évidemment, d'accord, "
@@ -169,6 +171,10 @@ BOT_CHALLENGE = (r"(es-tu|es tu|êtes-vous|êtes vous|etes vous|t'es|tu es|vous 
 ALREADY_SENT = (r"déjà (renvoyé|envoyé|retourné|expédié|posté|déposé|renvoyée|envoyée|renvoyés|envoyés)",
                 r"deja (renvoye|envoye|retourne|expedie|poste|depose)", r"(l'ai|les ai|je l'ai) (déjà|deja)",
                 r"est (déjà|deja) (en route|reparti|parti)")
+# -- bot.conversation.reading: a person asked for in one's own words ("quelqu'un peut vérifier ?")
+PERSON = (r"quelqu'?un (de chez vous |de votre (équipe|equipe|service) )?(peut|pourrait|pourra|peut-il|pourrait-il) (\w+ ){0,2}(v[ée]rifier|regarder|voir|m'?aider|aider|rappeler|s'?en occuper|me contacter)",
+          r"(parler|discuter|[ée]changer) (à|a|avec) (un|une|quelqu'?un)( de vrai| d'humain| du service)?",
+          r"(un|une|le|au) (conseill|agent|op[ée]rat|interlocut)\w*( humain| r[ée]el)?")
 KEEP = (r"garder", r"je garde", r"ne (pas )?annuler", r"n'annulez pas", r"pas annuler")
 UNWANTED = (r"(n'en |n')?(ai|veux) (plus|pas) besoin", r"n'en veux plus", r"veux plus")
 CANCEL_VERB = (r"annul(er|ez|e|é|ée|és|ées)", r"supprim\w*", r"retirer", r"enlever")  # not "annul": English reads it
@@ -188,7 +194,8 @@ POLICY = {
     "shipping_refund": (r"frais de (port|livraison|retour) (sont |seront )?(aussi )?rembours", r"rembours\w* (aussi )?les frais de (port|livraison)"),
     "refund_timing": (r"combien de temps (pour|prend|faut-il pour) (le |mon |un )?rembours", r"combien de (temps|jours).{0,40}(être |etre |suis |serai |me |se faire )rembours",
                       r"sous combien de (temps|jours).{0,40}rembours", r"rembours\w* (prend|met|dure|arrive en) combien", r"quand (vais-je|est-ce que je vais|je vais) (être rembours|recevoir|récupérer)",
-                      r"quand (serai-je|je serai) rembours", r"d[ée]lai de rembours"),
+                      r"quand (serai-je|je serai) rembours", r"d[ée]lai de rembours",
+                      r"rembours\w* (en|sous|dans) combien de (temps|jours)"),
     "shipping_cost": (r"qui paie", r"qui paye", r"retour (est )?(gratuit|payant)", r"(le )?retour (co[uû]te|est gratuit)", r"retours? gratuits?",
                       r"frais de retour", r"(dois-je|je dois) payer (le |les )?(retour|frais|port)"),
     "non_returnable": (r"(peut-on|puis-je|je peux) (retourner|renvoyer) (un |une |des )?(\w+ )?(port[ée]|utilis[ée]|ouvert|sold[ée]|sous-v[eê]tement|maillot|carte cadeau)",

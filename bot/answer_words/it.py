@@ -39,11 +39,12 @@ RESOLUTIONS = [
                "riaccredito, riaccreditare"),
     ("exchange", "cambio, cambiare, cambiarlo, cambiarla, cambiarli, cambiarle, sostituzione taglia, scambio, "
                  "scambiare, altra taglia, altro colore, altro modello, taglia più grande, taglia più piccola, "
-                 "una taglia in più|meno, con la|una ~ taglia, in taglia"),
+                 "una taglia in più|meno, con la|una ~ taglia, in taglia, "
+                 "quello giusto, quella giusta, quelli giusti, quelle giuste, quello|quella|quelli|quelle che ho ordinato|comprato"),  # the one ordered
     ("store_credit", "un buono, buono acquisto|sconto|regalo, credito, credito negozio, credito nel negozio, "
                      "carta regalo, gift card, coupon"),
     ("replacement", "sostituzione, sostituire, uno nuovo, una nuova, rimandare, rispedire uno nuovo, mandarne un altro"),
-    (None, "altro articolo, altro prodotto"),
+    (None, "altro articolo, altro prodotto, è|era|ricevuto|arrivato|arrivata ~ giusto|giusta|giusti|giuste"),
 ]
 
 YES = ("sì, si, sii, sì grazie, si grazie, certo, certamente, certo che sì, va bene, va bene così, ok, okay, "
@@ -164,6 +165,10 @@ BOT_CHALLENGE = (r"(sei|è|e') (un |una )?(bot|robot|macchina|ia|umano|persona v
                  r"(parlo|sto parlando|sto chattando) con (un |una )?(bot|robot|macchina|umano|persona)")
 ALREADY_SENT = (r"(l'ho |li ho |le ho |ho )?già (spedito|rispedito|restituito|inviato|mandato|reso|spediti|spedita)",
                 r"(è|e') già (in viaggio|partito|stato spedito)")
+# -- bot.conversation.reading: a person asked for in one's own words ("qualcuno può controllare?")
+PERSON = (r"qualcuno (del vostro team |di voi |dell'?assistenza )?(può|puo|potrebbe|mi può|mi puo) (\w+ ){0,2}(controllare|verificare|guardare|aiutar\w*|chiamar\w*|contattar\w*)",
+          r"(parlare|parlo|passami|passarmi|mi passi|mi passate) (con )?(qualcuno|un operatore|un'operatrice|una persona|un umano|un consulente|l'assistenza)",
+          r"operatore (umano|vero|reale)")
 KEEP = (r"tenere", r"lo tengo", r"la tengo", r"tenerlo", r"non annullare", r"non cancellare")
 UNWANTED = (r"non (mi )?serve più", r"non (lo |la )?voglio più")
 CANCEL_VERB = (r"annull\w*", r"cancella\w*", r"togliere", r"rimuovere", r"eliminare")

@@ -874,6 +874,11 @@ class _Turn:
         except NotVerified:
             self.update_task(verified=False)
             return self.ask(Step.PROOF)
+        unwanted = task.pending_words or self.focus or self.r.words or ""
+        if task.goal in RETURN_GOALS and decide_cancel(order) is CancelDecision.CANCEL and _UNWANTED.search(unwanted):
+            # "订单4504里的茶具我不要了", "I don't need the stand any more": an item not wanted from an order not
+            # shipped yet is cancelled, not returned (after a "yes" to what goes)
+            task = self.update_task(goal="cancel", pending_words=unwanted[-500:])
         if task.pending_words:
             if task.goal in RETURN_GOALS:
                 self.absorb_pending(order)
@@ -1303,9 +1308,11 @@ def _only_yes_or_no(words: str) -> bool:
 def _cancel_words(words: str) -> str:
     """A cancel's words as the item readers take them: "don't need the pen" cancels the pen, "keep the
     cap" leaves it out, and so does a keep that closes its clause ("the cap I'll keep", "die Mütze behalte
-    ich", "电饭煲我还要"): its "not" goes before the words it keeps."""
+    ich", "电饭煲我还要"): its "not" goes before the words it keeps. Chinese typed with spaces for commas
+    ("茶具不要了 电饭煲照常发") has its clauses where the spaces are."""
     out = []
-    for clause, stop in _CLAUSE.findall(_UNWANTED.sub("cancel", words or "")):
+    words = _HAN_SPACE.sub("，", words or "")
+    for clause, stop in _CLAUSE.findall(_UNWANTED.sub("cancel", words)):
         keep = _KEEP_ALL.search(clause)
         rest = clause[keep.end():] if keep else ""
         if keep and len(rest.split()) <= 1 and not han_share(rest):
@@ -1315,6 +1322,7 @@ def _cancel_words(words: str) -> str:
 
 
 _CLAUSE = re.compile(r"([^.,;!?，。！？；]*)([.,;!?，。！？；]*)")
+_HAN_SPACE = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3400-\u4dbf\u4e00-\u9fff])")
 
 
 def _cancelling(order: Order, task: Task) -> dict:

@@ -84,6 +84,12 @@ def topics_in(words: str) -> List[str]:
     return found[:1] if found else []
 
 
+def supposes_unwanted(words: str) -> bool:
+    """"If I don't like it, ...", "y si no me gusta ...", "si ça ne va pas ...": a case supposed, so what
+    follows asks about the rules (with no question mark needed) and gives no reason for a return."""
+    return bool(_IF_UNWANTED.search(words))
+
+
 def sounds_like_policy_question(words: str) -> bool:
     """A question about the rules rather than an answer or a request (used when the NLU is unsure)."""
     return bool(_POLICY_HINT.search(words)) and bool(topics_in(words))

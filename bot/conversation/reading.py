@@ -87,7 +87,8 @@ _PERSON = _words(r"(talk|speak|chat)(ing)? (to|with) (a |an |some ?one|a real |r
                  # "get me someone real", "an actual human", "I don't want to chat with a machine"
                  r"(some ?one|somebody|people) (real|human|alive)\b", r"(actual|live) (human|person|people|agent)",
                  r"(don'?t|do not|won'?t|will not) (want to |wanna )?(talk|speak|chat)(ing)? (to|with) (a |an |the |your )?"
-                 r"(machine|bot|robot|computer|ai|program)")
+                 r"(machine|bot|robot|computer|ai|program)",
+                 *answer_words.every("PERSON"))  # "kann das jemand von euch prüfen?", "quelqu'un peut vérifier ?"
 _STOP = re.compile(r"^\W*(stop|cancel( that| this| it)?|never ?mind|nevermind|forget (it|that|about it)|start over|"
                    r"start again|restart|reset|quit|exit|abort|nvm|leave it)\W*(please|pls|thanks)?\W*$")
 _QUESTION_START = _words(r"how", r"what", r"what'?s", r"when", r"where", r"who", r"why", r"which", r"do you", r"does",
@@ -175,7 +176,8 @@ def requests_in(reading: "Reading") -> List[Request]:
         goal = next((g for g, pattern in _GOAL_WORDS if pattern.search(clause)), None)
         follows_question = bool(found) and found[-1].goal == POLICY  # "...? and the refund, how many days" (no mark)
         asked = asked or is_question(clause) or (asks_all and bool(_QUESTION_START.search(clause)))
-        if (asked or follows_question) and policy_qa.sounds_like_policy_question(clause):
+        supposed = policy_qa.supposes_unwanted(clause)  # "y si no me gusta, cuántos días tengo para regresarla"
+        if (asked or follows_question or supposed) and policy_qa.sounds_like_policy_question(clause):
             goal = POLICY  # "do you refund shipping if I return it?" asks about the policy
             clause = " ".join(loose + [clause])  # "et s'ils ne plaisent pas, combien de temps ?": its condition too
         loose = [] if goal is not None or ids else loose + [clause]
