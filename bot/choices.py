@@ -1437,6 +1437,8 @@ def read_yes_no(answer: str) -> Optional[bool]:
     fx_tokens, foreign_text = _fx_tokens(answer), _reads_foreign(answer)
     if _DECLINE.search(" ".join(words)) or _FX_DECLINE.search(" ".join(fx_tokens)):
         return False
+    tokens = _without_spanish_ya(tokens, answer)
+    words = [t for t in tokens if t not in (".", "?")]
     heard, read = _yes_or_no(tokens, words, _YES_NO, _FILLERS, _question_spans)
     if heard and read is not None and _unsure_lead(fx_tokens):
         return None  # "no sé", "non so": the "no" English hears opens another language's "I don't know"
@@ -1446,13 +1448,29 @@ def read_yes_no(answer: str) -> Optional[bool]:
                              _fx_question_spans, leading_only=any(map(_is_han, answer)), leave_english=not foreign_text)
     if heard:
         return read
-    first = words[0]
-    if "\u4e00" <= first[0] <= "\u9fff":  # Chinese no table holds: 不用了谢谢, 好的谢谢
+    first = words[0] if words else ""
+    if first and "\u4e00" <= first[0] <= "\u9fff":  # Chinese no table holds: 不用了谢谢, 好的谢谢
         if first[0] in "不没别":
             return False
         if first[0] in "是好对行嗯":
             return True
     return None
+
+
+def _without_spanish_ya(tokens: Sequence[str], answer: str) -> Tuple[str, ...]:
+    """The tokens English reads for a yes or no, without the "ya" that is no "yeah": Spanish "ya" is
+    "already", "now" ("ya lo encontré"), and "ya no" is "no longer" ("ya no hace falta"). So "ya" just before a no word is never a yes, and in a Spanish conversation
+    (`bot.language.conversation_language`) or a message whose other words read Spanish, no "ya" is."""
+    spanish = language.conversation_language() == "es" or _reads_as(
+        " ".join(t for t in _fx_tokens(answer) if t != "ya"), "es")
+    return tuple(t for i, t in enumerate(tokens) if not (_collapse(t) == "ya" and (
+        spanish or (i + 1 < len(tokens) and _collapse(tokens[i + 1]) in ("no", "nope", "nah", "not")))))
+
+
+def _reads_as(text: str, lang: str) -> bool:
+    """Whether `lang` leads `bot.language`'s word lists for `text` (ahead of every other language)."""
+    scores = language.WORD_LIST.scores(text)
+    return scores.get(lang, 0.0) > max((v for k, v in scores.items() if k != lang), default=0.0)
 
 
 def _unsure_lead(fx_tokens: Sequence[str]) -> bool:

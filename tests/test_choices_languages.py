@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot import answer_words, choices
+from bot import answer_words, choices, language
 from bot.conversation import manager, policy_answers, reading
 from bot.language import LANGUAGES
 from bot.choices import mentioned_lines, read_lines
@@ -200,6 +200,23 @@ def test_a_resolution_the_policy_does_not_offer_is_none():
 ])
 def test_yes_and_no_in_every_language(answer, said):
     assert choices.read_yes_no(answer) is said
+
+
+@pytest.mark.parametrize("answer, said", [
+    ("ya no hace falta", False), ("ya no lo necesito", False), ("ya no, gracias", False), ("ya no thanks", False),
+    ("ya está bien así", True), ("ya", True), ("ya its #3019", True), ("ya sure", True), ("ja", True),
+])
+def test_spanish_ya_is_already_and_ya_no_no_longer(answer, said):
+    """Spanish "ya" is "already", "now"; "ya no" is "no longer": only English's slang "ya" is a yes."""
+    assert choices.read_yes_no(answer) is said
+
+
+@pytest.mark.parametrize("answer, said", [("ya", None), ("ya, gracias", None), ("ya no", False), ("sí, ya", True)])
+def test_in_a_spanish_conversation_ya_is_no_yes(answer, said):
+    with language.conversing_in("es"):
+        assert choices.read_yes_no(answer) is said
+    with language.conversing_in("de"):
+        assert choices.read_yes_no("ja") is True
 
 
 # -- which item, how many ------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from bot.conversation.reading import (POLICY, Reading, Request, already_sent, as
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
-from bot.language import LANGUAGES, han_share
+from bot.language import LANGUAGES, conversing_in, han_share
 from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
@@ -95,7 +95,7 @@ class DialogueManager:
         if language in (None, "en"):  # "¿eres un robot?": too short for the gateway's detector, not for its words
             language = bot_challenge_language(reading.words) or language
         turn = _Turn(self, conversation_id, replace(state, language=language), reading)
-        with speaking(language):
+        with speaking(language), conversing_in(language):
             turn.run()
         return Turn(turn.state, tuple(turn.says))
 
