@@ -38,7 +38,9 @@ Decisions (the dialogue manager relies on them)
   different colour", "the switch is broken", "waste of money").
 - Lines: ids and SKUs first, then names (a word of one title only; a word in several titles decides
   nothing; "the 3 pack"; the category when no title says it: "the shoes" for "Chelsea boots"), then
-  positions ("2", "the second", "last"), then "both"/"all". "both" with more than two lines is
+  positions ("2", "the second", "last"), then "both"/"all". A word that is also the first or last
+  part of another title's compound names neither ("the keys" of a Mechanical keyboard and a licence
+  key; "the book": Cookbook, Notebook). "both" with more than two lines is
   unclear (None). "everything except the socks" and "not the shoes" (of two) work.
   `mentioned_lines` is stricter: a head noun ("the socks"), a rare title word ("chelsea") or two title
   words; a head that is a common word needs "the" ("the case", not "in case", not "my card");
@@ -1030,8 +1032,9 @@ def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, fore
                     holders.setdefault(i, word)
         if not best or (len(holders) == len(lines) > 1):
             continue  # a word of every title ("running" in both) decides nothing
-        if len(holders) > 1:
-            unclear = True
+        if len(holders) > 1 or any(i not in holders and any(_in_compound(token, w) for w in words)
+                                   for i, words in enumerate(titles)):
+            unclear = True  # "the keys" of a Mechanical keyboard and of a Photo editor licence key
             continue
         (i, word), = holders.items()
         if not strict or _clearly_named(tokens, token, word, titles[i], candidates):
@@ -1050,6 +1053,16 @@ def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, fore
             mark(holders.pop(), position)
     return _Named(tuple(sorted(i for i, ok in named.items() if ok)),
                   tuple(sorted(i for i, ok in named.items() if not ok)), unclear)
+
+
+def _in_compound(token: _Token, word: _TitleWord) -> bool:
+    """Is the token (or its singular) the first or last part of a compound title word, as "key(s)" of
+    "keyboard", "book" of "cookbook", "shirt" of "sweatshirt"? Then it may mean that item as well (its
+    keys, its pages) as an item the token names whole: the word tells the two apart no better."""
+    raw = word.raw
+    forms = {token.raw, token.raw[:-1] if token.raw.endswith("s") else token.raw,
+             token.raw[:-2] if token.raw.endswith("es") else token.raw}
+    return any(len(f) >= 3 and len(raw) - len(f) >= 3 and (raw.startswith(f) or raw.endswith(f)) for f in forms)
 
 
 def _clearly_named(tokens: Sequence[str], token: _Token, word: _TitleWord, title: Tuple[_TitleWord, ...],
