@@ -94,8 +94,10 @@ ONLY = "nur, bloß, bloss, lediglich, genau"  # before a count: "nur einen"
 # one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
 # of four letters or more are also read as the tail of a compound, so they must not end common German words.
 # German compounds are read by their longest key tail ("Softshelljacke" -> jacke); one whose head matters is a key.
-# Held back while English sentences are read with these tables: "slip" (return slip), "shopper".
+# Read only in German (`bot.choices._glossaries`), so "Slip" is no English "return slip". Left out:
+# "shopper" (an English word for a person).
 NOUNS = {
+    "slip": "brief|underwear", "slips": "brief|underwear",
     # clothing
     "jacke": "jacket", "jacken": "jacket", "mantel": "coat", "mäntel": "coat", "parka": "parka|jacket",
     "parkas": "parka|jacket", "anorak": "jacket", "windjacke": "jacket", "windbreaker": "jacket",
