@@ -38,9 +38,9 @@ Decisions (the dialogue manager relies on them)
   different colour", "the switch is broken", "waste of money").
 - Lines: ids and SKUs first, then names (a word of one title only; a word in several titles decides
   nothing; "the 3 pack"; the category when no title says it: "the shoes" for "Chelsea boots"), then
-  positions ("2", "the second", "last"), then "both"/"all". A word that is also the first or last
-  part of another title's compound names neither ("the keys" of a Mechanical keyboard and a licence
-  key; "the book": Cookbook, Notebook). "both" with more than two lines is
+  positions ("2", "the second", "last"), then "both"/"all". A word in another form than its title's
+  that is also the first or last part of another title's compound names neither ("the keys": a
+  Mechanical keyboard's, or a licence key; "the key" is the key). "both" with more than two lines is
   unclear (None). "everything except the socks" and "not the shoes" (of two) work.
   `mentioned_lines` is stricter: a head noun ("the socks"), a rare title word ("chelsea") or two title
   words; a head that is a common word needs "the" ("the case", not "in case", not "my card");
@@ -715,6 +715,35 @@ def reason_in(text: str) -> Optional[ReturnReason]:
     return reason if confident and reason is not _R.OTHER else None
 
 
+# where one item's part of a sentence ends and another's may begin: sentence marks, brackets, commas, "and", "but"
+_ITEM_CLAUSE = re.compile(r"[.!?;:()\[\]\n]+|,|\s(?:and|but|und|aber|et|mais|y|pero|e|ma)\s", re.IGNORECASE)
+
+
+def reasons_by_line(text: str, lines: Sequence[OrderLine]) -> Dict[str, Tuple[ReturnReason, str]]:
+    """Each line's own reason in a message that names several items ("the jersey is too small (my mistake)
+    and the bike lights are too dim"): line id -> (reason, its words), read from the clause that names the
+    line and the clauses after it up to the next that names an item. A clause naming several items gives
+    none of them a reason ("both are too small" is one reason for both: `reason_in`)."""
+    lines = tuple(lines)
+    said: Dict[str, List[str]] = {}
+    current: Optional[str] = None
+    for clause in _ITEM_CLAUSE.split(text or ""):
+        if not clause.strip():
+            continue
+        named = mentioned_lines(clause, lines)
+        if named:
+            current = named[0].line_id if len(named) == 1 else None
+        if current is not None:
+            said.setdefault(current, []).append(clause.strip())
+    found: Dict[str, Tuple[ReturnReason, str]] = {}
+    for line_id, clauses in said.items():
+        words = ", ".join(clauses)
+        reason = reason_in(without_titles(words, lines))
+        if reason is not None:
+            found[line_id] = (reason, words)
+    return found
+
+
 def without_titles(text: str, lines: Sequence[OrderLine]) -> str:
     """The text without the items' names written out ("le Canvas tote bag", "the ripped jeans"): two or
     more words of a title in a row say which item, not what is wrong with it ("tote" is no German "tot",
@@ -1072,11 +1101,14 @@ def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, fore
                     holders.setdefault(i, word)
         if not best or (len(holders) == len(lines) > 1):
             continue  # a word of every title ("running" in both) decides nothing
-        if len(holders) > 1 or any(i not in holders and any(_in_compound(token, w) for w in words)
-                                   for i, words in enumerate(titles)):
-            unclear = True  # "the keys" of a Mechanical keyboard and of a Photo editor licence key
+        if len(holders) > 1:
+            unclear = True
             continue
         (i, word), = holders.items()
+        if token.raw != word.raw and any(j != i and any(_in_compound(token, w) for w in words)
+                                         for j, words in enumerate(titles)):
+            unclear = True  # "the keys": a Mechanical keyboard's as well as a Photo editor licence key
+            continue
         if not strict or _clearly_named(tokens, token, word, titles[i], candidates):
             mark(i, token.start)
     if not named and not strict:  # "the shoes" for "Leather Chelsea boots" (category shoes)
@@ -1096,9 +1128,10 @@ def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, fore
 
 
 def _in_compound(token: _Token, word: _TitleWord) -> bool:
-    """Is the token (or its singular) the first or last part of a compound title word, as "key(s)" of
-    "keyboard", "book" of "cookbook", "shirt" of "sweatshirt"? Then it may mean that item as well (its
-    keys, its pages) as an item the token names whole: the word tells the two apart no better."""
+    """Is the token (or its singular) the first or last part of a compound title word, as "keys" of
+    "keyboard", "pots" of "teapot"? A token that names another title's word only in another form ("keys"
+    for "licence key") may as well mean this item's parts: it tells the two apart no better. The word
+    as the title has it ("the key", "the tea" beside a Teapot) names its item."""
     raw = word.raw
     forms = {token.raw, token.raw[:-1] if token.raw.endswith("s") else token.raw,
              token.raw[:-2] if token.raw.endswith("es") else token.raw}
