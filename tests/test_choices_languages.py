@@ -315,6 +315,8 @@ def test_the_cancel_words_in_every_language():
     ("cuántos días tengo para llevar el paquete a correos?", "ship_back"),
     ("in quanti giorni arriva il rimborso?", "refund_timing"),
     ("wie lange dauert es denn bis das geld zurück ist?", "refund_timing"),
+    ("wie lang dauerts bis ich mein geld hab", "refund_timing"), ("wie lang dauert's bis die erstattung da ist?", "refund_timing"),
+    ("wie lang hab ich zeit für die rückgabe?", "window"),
     ("après combien de jours je serai remboursee ?", "refund_timing"), ("quanto ci mette ad arrivare il rimborso?", "refund_timing"),
 ])
 def test_policy_questions_in_every_language(question, topic):
@@ -559,6 +561,9 @@ def test_doch_nicht_before_an_item_is_no_change_of_mind():
     ("devolución de las sandalias, pedido #4301", ["return"]), ("reso del cappotto, ordine #4401", ["return"]),
     ("hab keine bestellnummer, nur die sendungsnummer 1012345678901234", []),  # no question: a way to find the order
     ("j'ai seulement le numéro de suivi", []), ("el estado de la devolución del pedido #4301", ["return_status"]),
+    ("wo steckt eigentlich mein paket 4103?", ["track"]), ("wo steckt denn meine Bestellung", ["track"]),
+    ("wo steckt eigentlich mein paket 4103? und falls ich die tassen zurueckschick, wie lang dauerts bis ich mein geld hab",
+     ["track", "policy"]),
 ])
 def test_requests_in_the_words_of_every_language(text, goals):
     assert [r.goal for r in reading.requests_in(reading.Reading.of(text, "nlu_fallback", 0.3, []))] == goals

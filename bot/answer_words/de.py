@@ -222,28 +222,29 @@ ALSO = (r"auch", r"außerdem", r"ausserdem", r"noch dazu")
 ASKS_WINDOW = (r"kann ich (es |sie |ihn |das )?noch", r"noch (zurückgeben|zurückschicken|zurücksenden|umtauschen)",
                r"(ist es|bin ich) zu spät", r"bis wann")
 
-# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules.
+# As spoken: "wie lang" for "wie lange", "dauerts"/"dauert's" for "dauert es".
 POLICY = {
     "shipping_refund": (r"versandkosten (auch )?(zurück|erstattet|erstatten|wieder)", r"(erstattet|erstatten) ihr (auch )?(die )?versandkosten"),
-    "refund_timing": (r"wie lange (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
+    "refund_timing": (r"wie ?lange? (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
                       r"wann (kommt|ist) (mein |das )?geld", r"(rück)?erstattung.{0,25}(dauert|tage)",
-                      r"wie ?lange (dauert|braucht) (es|das).{0,40}(geld|erstattung|erstattet|zurücküberwiesen)"),
+                      r"wie ?lange? (dauert|braucht)('?s| es| das).{0,40}(geld|erstattung|erstattet|zurücküberwiesen)"),
     "shipping_cost": (r"wer (zahlt|bezahlt|trägt)", r"(rücksendung|rückversand|retoure|rückgabe) (ist )?(kostenlos|gratis|umsonst)",
                       r"kostet (die |der |das )?(rücksendung|rückversand|retoure|zurückschicken)", r"(kostenlose|gratis) (rücksendung|retoure)",
                       r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
     "non_returnable": (r"(kann|darf) (man|ich) (\w+ ){0,2}(getragen\w*|benutzt\w*|geöffnet\w*|reduziert\w*|unterwäsche|badesachen|gutschein\w*)",
                        r"(was|welche artikel) (kann|darf) (man|ich) nicht", r"ausgeschlossen", r"nicht zurückgeben"),
-    "ship_back": (r"wie lange (habe|hab|hätte) ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
+    "ship_back": (r"wie ?lange? (habe|hab|hätte) ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
                   r"bis wann muss ich (es |das paket |sie )?(zurückschicken|abschicken|zurücksenden)",
-                  r"(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann).{0,60}(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben)",
-                  r"(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben).{0,60}(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann)"),
-    "window": (r"wie ?lange (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|hätte|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
+                  r"(wie ?lange?|wie ?viele? tage|wie ?viel zeit|bis wann).{0,60}(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben)",
+                  r"(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben).{0,60}(wie ?lange?|wie ?viele? tage|wie ?viel zeit|bis wann)"),
+    "window": (r"wie ?lange? (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|hätte|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
                r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück", r"bis wann (kann|darf|muss|habe|hab|hat) (ich|man)"),
     "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
     "general": (r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"wie funktioniert (die |eine |das )?(rücksendung|retoure|rückgabe|zurückschicken)"),
 }
-POLICY_HINT = (r"wie ?lange", r"wie ?viele? tage", r"wie ?viel zeit", r"bis wann (muss|kann|darf)", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
+POLICY_HINT = (r"wie ?lange?", r"wie ?viele? tage", r"wie ?viel zeit", r"bis wann (muss|kann|darf)", r"wer (zahlt|bezahlt|trägt)", r"kostenlos", r"gratis", r"versandkosten", r"rückversand",
                r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"rückgabebedingungen", r"rückgaberecht", r"richtlinie", r"bedingungen", r"ausgeschlossen", r"porto",
                r"wie funktioniert")
 # IF_UNWANTED: "if they don't fit / I don't like them, how long do I have to send them back?" asks before any
@@ -260,8 +261,10 @@ LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|h
 GOALS = {
     "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
     "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
-    "track": (r"wo (ist|bleibt|sind) (meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)",
-              r"wo (ist|bleibt|sind|bleiben) (mein|meine) (?!(rück)?erstattung|geld|rücksendung|retoure)\w+", r"sendungsverfolgung",
+    # "wo steckt (denn eigentlich) mein Paket": where is, with up to two particles between
+    "track": (r"wo (ist|bleibt|sind|steckt|stecken) (\w+ ){0,2}(meine|mein|die|das) (\w+ )?(bestellung|paket|lieferung|sendung)",
+              r"wo (ist|bleibt|sind|bleiben|steckt|stecken) (denn |eigentlich |jetzt |nun |schon ){0,2}(mein|meine) "
+              r"(?!(rück)?erstattung|geld|rücksendung|retoure)\w+", r"sendungsverfolgung",
               r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)",
               r"(wie|was|welche) (\w+ ){0,4}(sendungs|tracking|paket)-?nummer",  # the tracking number asked for
               r"(sendungs|tracking|paket)-?nummer (\w+ ){0,3}(geben|schicken|sagen|senden|nennen)"),
