@@ -717,18 +717,25 @@ def reason_in(text: str) -> Optional[ReturnReason]:
 
 # where one item's part of a sentence ends and another's may begin: sentence marks, brackets, commas, "and", "but"
 _ITEM_CLAUSE = re.compile(r"[.!?;:()\[\]\n]+|,|\s(?:and|but|und|aber|et|mais|y|pero|e|ma)\s", re.IGNORECASE)
+# a clause about several items at once ("both are too small", "they're all scratched", "beide sind zu klein")
+_SEVERAL = re.compile(r"(?<!\w)(?:both|all|each|every|beide\w*|alle|tous|toutes|les deux|ambos|ambas|los dos|las dos|"
+                      r"todos|todas|entrambi|entrambe|tutti|tutte|都|两)(?!\w)", re.IGNORECASE)
 
 
 def reasons_by_line(text: str, lines: Sequence[OrderLine]) -> Dict[str, Tuple[ReturnReason, str]]:
     """Each line's own reason in a message that names several items ("the jersey is too small (my mistake)
     and the bike lights are too dim"): line id -> (reason, its words), read from the clause that names the
-    line and the clauses after it up to the next that names an item. A clause naming several items gives
-    none of them a reason ("both are too small" is one reason for both: `reason_in`)."""
+    line and the clauses after it up to the next that names an item. A clause naming several items, or
+    about several ("both are too small"), gives none of them a reason of its own: it is every item's
+    (`reason_in`)."""
     lines = tuple(lines)
     said: Dict[str, List[str]] = {}
     current: Optional[str] = None
     for clause in _ITEM_CLAUSE.split(text or ""):
         if not clause.strip():
+            continue
+        if _SEVERAL.search(clause):
+            current = None  # its reason, if any, is every item's: `reason_in` reads it
             continue
         named = mentioned_lines(clause, lines)
         if named:

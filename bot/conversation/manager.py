@@ -804,11 +804,32 @@ class _Turn:
         chosen = choices.mentioned_lines(words, order.lines)
         if chosen and not self.task.line_ids:
             self.update_task(line_ids=tuple(l.line_id for l in chosen))
+            if len(chosen) > 1 and self.task.goal in RETURN_GOALS:
+                self.one_reason_per_item(order, chosen, words)
+        if self.task.goal in RETURN_GOALS and not self.task.reason:  # a queued return's words, said earlier
+            volunteered = choices.reason_in(choices.without_titles(words, order.lines))
+            if volunteered is not None:
+                self.update_task(reason=volunteered.value, reason_words=words[:500])
         lines = [order.line(i) for i in self.task.line_ids]
         if len(lines) == 1 and lines[0].returnable_quantity > 1 and self.task.quantity is None:
             quantity = choices.quantity_in(words, lines[0].returnable_quantity)
             if quantity is not None:
                 self.update_task(quantity=quantity)
+
+    def one_reason_per_item(self, order: Order, chosen: Sequence[OrderLine], words: str) -> None:
+        """Several items named, each with a reason of its own ("the jersey is too small ... and the bike
+        lights are too dim"): the first item's return goes on with its reason (and the items that share
+        it), each other item is a return of its own, queued with the words that name it (its reason read
+        again from them, or asked)."""
+        reasons = choices.reasons_by_line(words, chosen)
+        if len({reason for reason, _ in reasons.values()}) < 2:
+            return  # one reason said (or none): it is every item's
+        first = next(line.line_id for line in chosen if line.line_id in reasons)
+        reason, said_words = reasons[first]
+        kept = tuple(line.line_id for line in chosen if reasons.get(line.line_id, (None,))[0] is reason)
+        self.update_task(line_ids=kept, reason=reason.value, reason_words=said_words[:500])
+        self.queue([Request(self.task.goal, order.order_id, reasons[line.line_id][1] if line.line_id in reasons
+                            else line.title) for line in chosen if line.line_id not in kept])
 
     def verified_with_kept_proof(self, order_id: str) -> bool:
         result = self.returns.verify(self.conv, order_id, self.state.proof, count_failure=False)
