@@ -1023,9 +1023,11 @@ def _foreign_item_words(tok: str, languages: Tuple[str, ...] = _GLOSSARY_LANGUAG
 
 def _glossaries(text: str) -> Tuple[str, ...]:
     """The languages whose item words are read in `text`: the conversation's (`bot.language`), and each
-    the message reads more like than English (`bot.language`'s detector: "die Turnschuhe" in an English
-    chat); Chinese always (no other language writes its words). Outside a conversation, a word or two
-    ("Turnschuhe", "pull") may be any language's."""
+    the message reads more like than English ("die Schuhe, bitte" in an English chat); Chinese always (no
+    other language writes its words). In a conversation, whose language the gateway chose from this very
+    message (lingua and the word lists), the word lists suffice for a mixed message; outside one, the
+    message's language is detected as the gateway would, and a word or two ("Turnschuhe", "pull") may be
+    any language's."""
     return _glossaries_in(text or "", language.conversation_language())
 
 
@@ -1034,7 +1036,8 @@ def _glossaries_in(text: str, conversation: Optional[str]) -> Tuple[str, ...]:
     words = language.words_of(text)
     if conversation is None and len(words) < language.MIN_WORDS:
         return _GLOSSARY_LANGUAGES
-    scores = language.COMBINED.scores(" ".join(words)) if words else {}
+    detector = language.WORD_LIST if conversation else language.COMBINED
+    scores = detector.scores(" ".join(words)) if words else {}
     english = scores.get(language.ENGLISH, 0.0)
     chosen = {lang for lang, value in scores.items() if value > english} | {conversation}
     return tuple(lang for lang in _GLOSSARY_LANGUAGES if lang in chosen or lang == "zh")
