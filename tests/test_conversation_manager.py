@@ -118,6 +118,14 @@ def test_two_items_each_with_a_reason_of_its_own_are_two_returns_each_with_its_r
     assert sorted((r.line_id, r.reason.value) for r in chat.rmas()) == [("L1", "too_small"), ("L2", "too_large")]
 
 
+def test_two_items_each_with_a_reason_named_once_verified_are_two_returns(chat):
+    verified_alice(chat)
+    assert chat.say("the shoes are too small and the socks too big")[-2:] == ["utter_queued_return", "utter_ask_resolution"]
+    assert chat.state.task.line_ids == ("L1",) and chat.state.task.reason == "too_small"
+    assert chat.say("refund please", "request_refund")[-1] == "utter_ask_resolution"
+    assert chat.state.task.line_ids == ("L2",) and chat.state.task.reason == "too_large"
+
+
 def test_two_items_with_one_reason_are_one_return(chat):
     chat.say(f"the shoes and the socks from order {ALICE_ORDER} are both too small", "request_return")
     assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_resolution"

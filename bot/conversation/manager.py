@@ -688,6 +688,8 @@ class _Turn:
             volunteered = choices.reason_in(choices.without_titles(r.text, order.lines))  # also "actually they're too big"
             if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
+        if len(chosen) > 1 and not line_id and words:  # "the shoes are too small and the socks too big"
+            self.one_reason_per_item(order, chosen, words)
         resolution = r.entities.get("resolution")
         if resolution in {x.value for x in Resolution}:
             self.update_task(resolution=resolution, misses=0)
