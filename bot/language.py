@@ -97,11 +97,12 @@ def accept_language(header: str) -> Sequence[str]:
 
 # -- the conversation's language while one message is read -----------------------------------------
 
-# Set once at a turn's entry (`bot.conversation.manager`), beside `bot.catalogue.speaking`: the readers
+# Set once at a turn's entry (`bot.conversation.manager`) to the language the gateway chose for the message
+# (`choose_language`: its words, else the conversation's), beside `bot.catalogue.speaking`: the readers
 # of `bot.choices` are called some thirty times several calls deep, and a word can mean one thing in the
 # conversation's language and another elsewhere (Spanish "ya" is "already", not English "yeah"; French
 # "pull" is a sweater, English "pull" is no item). A context variable, so two conversations handled at
-# once never share it; None outside a turn (the language is not known: every language is read).
+# once never share it; None outside a turn or without a gateway (not known: the readers go by the words).
 _CONVERSATION: ContextVar[Optional[str]] = ContextVar("returnbot_conversation_language", default=None)
 
 

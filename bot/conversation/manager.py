@@ -95,7 +95,10 @@ class DialogueManager:
         if language in (None, "en"):  # "¿eres un robot?": too short for the gateway's detector, not for its words
             language = bot_challenge_language(reading.words) or language
         turn = _Turn(self, conversation_id, replace(state, language=language), reading)
-        with speaking(language), conversing_in(language):
+        # the readers' language: the gateway's choice for this message (its words, else the conversation's);
+        # without one (no gateway), the state's "en" may be a mere default: the readers then read the words
+        heard = reading.language if reading.language in LANGUAGES else None
+        with speaking(language), conversing_in(heard):
             turn.run()
         return Turn(turn.state, tuple(turn.says))
 
