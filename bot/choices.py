@@ -571,7 +571,8 @@ _REASONS = _Lexicon([
                    "narrower|down"),
     (_R.DAMAGED, "damage, broken, broke, break, crack, shatter, smash, dent, torn, tear, rip, hole, scratch, "
                  "stain, leak, faulty, fault, defect, defective, malfunction, dead, bent, chip, snap, burn, burnt, "
-                 "mould, mold, rust, frayed, peel, split, dirty, soiled, die, dies, dying, "
+                 "mould, mold, rust, frayed, peel, split, dirty, soiled, die, dies, dying, flicker, glitch, glitchy, "
+                 "overheat, overheats, overheating, cuts out, keeps cutting|turning|switching|shutting ~ off|out, "
                  "fell|falling|falls|came|coming apart, "
                  "came|come|coming|fell off, missing ~ part|parts|piece|pieces|bit|bits|button|buttons|screw|screws|"
                  "strap|lid|cable|charger|accessories, "

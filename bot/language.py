@@ -169,6 +169,41 @@ def requested_language(text: str) -> Optional[str]:
 
 _FILLERS = frozenset({"in", "auf", "en", "please", "bitte", "pls"})
 
+# the other words of a message that asks for a language and nothing else ("can we speak English please",
+# "sorry, I don't understand, do you speak English?", "können wir auf Deutsch schreiben?", "¿puedes hablar
+# en español?", "si può parlare in italiano?"): who, can, language, politeness, not understanding
+_ONLY_ASKING = frozenset("""
+can could would will we you i me us do does is it possible pls plz please sorry ok okay hi hello hey the to
+speak talk write answer reply chat continue switch change language only just rather prefer let lets let's
+don't dont not no understand understood in en on with instead now from here thanks thank
+bitte können koennen kannst könnten wir sie du ich mich mir sprechen sprichst schreiben schreib antworten
+weiter wechseln sprache nur lieber hallo verstehe nicht kein keine auf danke gerne gern mit uns ok
+pouvez peux pourriez vous tu on nous je parler parlez parles écrire ecrire écrivez ecrivez répondre
+repondre continuer langue seulement plutôt plutot bonjour salut merci comprends pas ne stp svp plait
+puedes puede podemos podrías podrias usted tú yo hablar hablas habla escribir escribe responder
+continuar idioma solo mejor hola gracias entiendo por favor
+puoi può puo possiamo potresti lei io parlare parli parla scrivere scrivi rispondere continuare lingua
+solo meglio ciao grazie capisco non per favore si
+""".split())
+
+
+def only_asks_for_language(text: str) -> Optional[str]:
+    """The language a message asks for when asking for it is all it does ("English please", "can we speak
+    English?", "auf Deutsch bitte", "请说中文"), else None: "English please, I want to return order 1001"
+    asks for more, and is answered in English as any message in it is."""
+    asked = requested_language(text)
+    if asked is None:
+        return None
+    names = {word for words in _LANGUAGE_WORDS.values() for word in words}
+    if any(_is_han(ch) for ch in text):
+        rest = text
+        for word in sorted(names, key=len, reverse=True):
+            rest = rest.replace(word, "")
+        rest = re.sub(r"[\W\d_]|" + "|".join(_ZH_ASK) + r"|吗|吧|好|您|你|我|们|能不能|和|跟|话|中|一下", "", rest)
+        return asked if not rest else None
+    words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text.lower())
+    return asked if all(w in names or w in _ONLY_ASKING for w in words) else None
+
 
 # -- script and words -------------------------------------------------------------------------------
 

@@ -82,6 +82,7 @@ CANCEL_REFUND_NOTE = "utter_cancel_refund_note"
 CANCELLED_REFUND = "utter_cancelled_refund"
 RETURN_WINDOW_FOR_ORDER = "utter_return_window_for_order"
 I_AM_A_BOT = "utter_i_am_a_bot"
+LANGUAGE_CHANGED = "utter_language_changed"  # "English please": carrying on in that language
 HANDOFF_AND_GO_ON = "utter_handoff_and_go_on"
 CANCEL_KEPT = "utter_cancel_kept"
 SLIP_LINK = "utter_slip_link"

@@ -188,19 +188,24 @@ _YEAR_BEFORE = re.compile(
 
 # A bare number is an order number candidate when the message is about an order, a parcel or a return
 # (`_context_order_id`): "mein paket 4103", "ma cde 4206", "mon colis 4203", "devolver el sombrero del 4301",
-# "my parcel 1042 hasn't come"; not buying words ("I bought 3 things for 1001 reasons"). Words of the
+# "my parcel 1042 hasn't come", "die teekanne (4105) kam kaputt an": an order, a parcel, its arrival or its damage;
+# not buying words ("I bought 3 things for 1001 reasons"). Words of the
 # languages served (bot/language.py), as Unicode words; Chinese: 订单 order, 包裹 parcel, 快递 express, 退 return,
 # 换 exchange, 下单 place an order, 发货 ship, 到货/收到 arrive, 寄 send; and a number right before 的
 # ("4506的真丝连衣裙": 4506's silk dress).
 _ORDER_CONTEXT = re.compile(
     r"(?<!\w)(?:order\w*|parcel\w*|package\w*|deliver\w*|shipment\w*|shipping|ship(?:ped)?|return\w*|refund\w*"
-    r"|exchang\w*|cancel\w*|arriv\w*"
-    r"|bestell\w*|paket\w*|p(?:ä|ae)ckchen|sendung\w*|liefer\w*|zur(?:ü|ue)ck\w*|r(?:ü|ue)cksend\w*|retour\w*"
-    r"|umtausch\w*|storn\w*|erstatt\w*"
-    r"|commande\w*|cde|cmd|colis|livr\w*|renvo\w*|rembours\w*|[ée]chang\w*|annul\w*"
-    r"|pedido\w*|paquete\w*|env[ií]o\w*|devol\w*|devuel\w*|cambi\w*|reembols\w*|lleg\w*"
-    r"|ordin\w*|pacc[oh]\w*|spedi\w*|rendere|reso|restitu\w*|rimbors\w*|annull\w*)(?!\w)"
-    r"|订单|包裹|快递|退|换|下单|发货|到货|收到|寄",
+    r"|exchang\w*|cancel\w*|arriv\w*|received|damaged|broken|cracked|smashed"
+    r"|bestell\w*|paket\w*|p(?:ä|ae)ckchen|sendung\w*|liefer\w*|geliefert|zur(?:ü|ue)ck\w*|r(?:ü|ue)cksend\w*"
+    r"|retour\w*|umtausch\w*|storn\w*|erstatt\w*|angekommen|ankam|erhalten|kaputt\w*|besch(?:ä|ae)digt\w*|defekt\w*"
+    r"|sprung|(?:ge|zer)sprungen"
+    r"|commande\w*|cde|cmd|colis|livr\w*|renvo\w*|rembours\w*|[ée]chang\w*|annul\w*|re[çc]u\w*|cass[ée]\w*"
+    r"|ab[iî]m[ée]\w*|endommag\w*"
+    r"|pedido\w*|paquete\w*|env[ií]o\w*|devol\w*|devuel\w*|cambi\w*|reembols\w*|lleg\w*|recib\w*|rot[oa]s?"
+    r"|da[ñn]ad[oa]s?"
+    r"|ordin\w*|pacc[oh]\w*|spedi\w*|rendere|reso|restitu\w*|rimbors\w*|annull\w*|ricevut\w*|rott[oa]|rotti|rotte"
+    r"|danneggiat\w*)(?!\w)"
+    r"|订单|包裹|快递|退|换|下单|发货|到货|收到|寄|坏|破|碎",
     re.IGNORECASE,
 )
 _CONTEXT_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{3,7}(?![0-9])", _FLAGS)  # (10+ digits: a phone, a tracking number)

@@ -48,8 +48,11 @@ class StackError(RuntimeError):
 # than that between opening a connection to its action server and writing the request, and the action
 # call fails ("Cannot write to closing transport"): the turn loses its events. The same 5 s races the
 # gateway's kept-alive connections (httpx keeps them 5 s too). Longer than both clients' waits, in
-# every profile (a busy default stack is as exposed):
-SANIC_UNDER_LOAD = {"SANIC_KEEP_ALIVE_TIMEOUT": "120", "SANIC_REQUEST_TIMEOUT": "120"}
+# every profile (a busy default stack is as exposed). And a listen backlog above Sanic's 100 (Rasa reads
+# SANIC_BACKLOG): while NLU holds Rasa's event loop, a burst of new connections (a gateway's pool
+# filling, or several gateways) waits in the kernel's accept queue; past the backlog the kernel drops
+# their handshakes and a client may see the connection reset after its request went.
+SANIC_UNDER_LOAD = {"SANIC_KEEP_ALIVE_TIMEOUT": "120", "SANIC_REQUEST_TIMEOUT": "120", "SANIC_BACKLOG": "1024"}
 LOGGING_CONFIG = ROOT / "rasa_logging.yml"  # masks personal data in what Rasa and the action server log
 
 

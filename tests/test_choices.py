@@ -118,6 +118,11 @@ REASONS = [
     ("way too lose", R.TOO_LARGE), ("the site said navy and it's bright blue", R.NOT_AS_DESCRIBED),
     ("the lights are too dim", R.NOT_AS_DESCRIBED), ("the keys are too loud", R.NOT_AS_DESCRIBED),
     ("far too scratchy for him", R.NOT_AS_DESCRIBED), ("a scratch on the lens", R.DAMAGED),
+    # faults as they show ("flickers", "keeps cutting out")
+    ("it flickers all the time", R.DAMAGED), ("the sound keeps cutting out", R.DAMAGED), ("it overheats", R.DAMAGED),
+    # German: a crack, a chip, a dent ("Sprung", "angeschlagen", "verbeult")
+    ("kam mit nem sprung im deckel an", R.DAMAGED), ("die tasse ist angeschlagen", R.DAMAGED),
+    ("das gehäuse ist verbeult", R.DAMAGED),
 ]
 
 

@@ -261,3 +261,16 @@ def test_a_cracked_item_and_a_mexican_return_are_returns(chat):
     other = Chat(chat.services, "web:es-mx")
     typed(other, f"kiero regresar los calcetines q pedi, pedido {ALICE_ORDER}")
     assert other.state.task.goal == "return"
+
+
+@pytest.mark.parametrize("request_", ["can we speak english please", "English please", "do you speak english?"])
+def test_asking_for_english_mid_return_is_no_person_and_asks_the_pending_question_again(chat, request_):
+    chat.say(f"je veux retourner quelque chose de la commande {ALICE_ORDER}", "request_return")
+    assert chat.say(request_, "human_handoff", 0.8) == ["utter_language_changed", "utter_ask_customer_proof"]
+    assert chat.state.task is not None and chat.state.task.order_id == ALICE_ORDER
+    assert chat.say(ALICE_EMAIL)[-1] == "utter_ask_line"
+
+
+def test_asking_for_a_language_with_nothing_in_hand_asks_what_to_help_with(chat):
+    assert chat.say("können wir auf deutsch schreiben?", **UNSURE) == ["utter_language_changed", "utter_how_can_i_help"]
+    assert chat.state.offer is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.language import (
-    Choice, Hints, WordListDetector, accept_language, choose_language, requested_language, served, words_of,
+    Choice, Hints, WordListDetector, accept_language, choose_language, only_asks_for_language, requested_language, served, words_of,
 )
 
 
@@ -84,6 +84,24 @@ def test_asking_for_a_language_switches_to_it(text, expected):
 ])
 def test_a_language_that_is_only_mentioned_is_no_request(text):
     assert requested_language(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("English please", "en"), ("can we speak english please", "en"), ("sorry, do you speak English?", "en"),
+    ("can you write in english", "en"), ("können wir auf deutsch schreiben?", "de"), ("parlez-vous français ?", "fr"),
+    ("en français svp", "fr"), ("¿puedes hablar en español?", "es"), ("si può parlare in italiano?", "it"),
+    ("请说中文", "zh"), ("中文", "zh"), ("可以用中文吗", "zh"),
+])
+def test_a_message_that_only_asks_for_a_language(text, expected):
+    assert only_asks_for_language(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "English please, I want to return order 1001", "can you speak english, the jacket is too small",
+    "我想退货，说中文", "I want to return the German dictionary", "my English is bad", "auf Deutsch bitte, wo ist mein Paket?",
+])
+def test_a_language_request_with_more_to_it_is_not_only_that(text):
+    assert only_asks_for_language(text) is None
 
 
 def test_at_the_start_a_short_message_follows_the_channel_hint():

@@ -37,7 +37,7 @@ from bot.sql.conversation_stats import SqlStats
 from bot.store import SqlStore
 from channels.rasa_client import WEBHOOK_PATH
 from cli.model import ensure_model
-from cli.stack import Stack, endpoints_yaml
+from cli.stack import SANIC_UNDER_LOAD, Stack, endpoints_yaml
 from tests.conftest import test_settings
 from tests.web_customer import Customer as WebCustomer
 
@@ -109,6 +109,7 @@ def test_docker_compose_describes_the_same_deployment_with_secrets_from_the_envi
         assert services[rasa]["environment"]["ACTIONS_URL"] == f"http://{actions}:5055/webhook"
         assert "python -m cli.stack endpoints" in services[rasa]["command"]
     assert services["gateway"]["environment"]["RETURNBOT_RASA_URLS"] == "http://rasa-1:5005,http://rasa-2:5005"
+    assert {name: services["rasa-1"]["environment"].get(name) for name in SANIC_UNDER_LOAD} == SANIC_UNDER_LOAD
     assert services["stats"]["command"][:3] == ["python", "-m", "cli.stats_consumer"]
     assert services["gateway"]["ports"] == ["127.0.0.1:8000:8000"]
     text = (ROOT / "docker-compose.yml").read_text()
@@ -242,14 +243,33 @@ def expected_answers(conversation: Conversation, rma: str) -> List[List[str]]:
             [rf"RMA number is {rma} \({title}\)"]]  # the portal link was given once, in the first answer
 
 
-async def converse(http: httpx.AsyncClient, servers: List[str], conversation: Conversation) -> None:
-    """Each turn to the other Rasa server than the turn before (conversations start on alternate ones)."""
+async def converse(http: httpx.AsyncClient, servers: List[str], conversation: Conversation,
+                   stack: Optional[Stack] = None) -> None:
+    """Each turn to the other Rasa server than the turn before (conversations start on alternate ones).
+    A turn that gets no answer fails with where it was sent and what the stack logged meanwhile."""
     for turn, text in enumerate(dialogue(conversation.order, conversation.line)):
         server = servers[(conversation.index + turn) % len(servers)]
-        response = await http.post(server + WEBHOOK_PATH, json={"sender": conversation.sender, "message": text})
+        try:
+            response = await http.post(server + WEBHOOK_PATH, json={"sender": conversation.sender, "message": text})
+        except httpx.TransportError as exc:
+            pytest.fail(f"{conversation.sender} turn {turn} to {server}: {type(exc).__name__} {exc!r}"
+                        + (_log_problems(stack) if stack is not None else ""))
         response.raise_for_status()
         conversation.said.append(text)
         conversation.answers.append(response.json())
+
+
+def _log_problems(stack: Stack, lines: int = 20) -> str:
+    """The last warnings and errors each process of `stack` logged, and whether it still runs."""
+    report = []
+    for process in stack.processes:
+        log = stack.log_dir / f"{process.name}.log"
+        text = log.read_text(errors="replace").splitlines() if log.exists() else []
+        problems = [line for line in text if re.search(r"warn|error|exception|traceback|timeout", line, re.I)]
+        running = process.popen is not None and process.popen.poll() is None
+        report.append(f"\n-- {process.name} ({'running' if running else 'exited'}), {len(problems)} problem lines:\n"
+                      + "\n".join(problems[-lines:]))
+    return "".join(report)
 
 
 async def probe(scaled: Scaled, channel: aio_pika.abc.AbstractChannel, extra: List[bytes] = ()) -> None:
@@ -298,7 +318,7 @@ async def test_200_conversations_alternating_between_two_rasa_servers_stay_whole
         limits = httpx.Limits(max_connections=2 * CONVERSATIONS, max_keepalive_connections=2 * CONVERSATIONS)
         async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=30.0), limits=limits,
                                      headers={INTERNAL_TOKEN_HEADER: scaled.settings.rasa_channel_token}) as http:
-            await asyncio.gather(*(converse(http, servers, c) for c in conversations))
+            await asyncio.gather(*(converse(http, servers, c, s.stack) for c in conversations))
         sent = sum(len(c.said) for c in conversations)
         assert sent == 6 * CONVERSATIONS
 

@@ -90,6 +90,10 @@ def test_a_postcode_after_the_languages_is(text, postcode):
     ("4506的真丝连衣裙有点大 穿着松垮垮的", "#4506"),  # 的 after the number: the order's dress
     ("想退 4507 的手表", "#4507"),
     ("my parcel 1042 hasn't come", "#1042"),
+    # its arrival or its damage make it the order's too
+    ("servus, die teekanne (4105) kam mit nem sprung im deckel an", "#4105"),
+    ("die teekanne 4105 kam kaputt an", "#4105"), ("la théière 4205 est arrivée cassée", "#4205"),
+    ("ricevuto rotto il 4405", "#4405"), ("my mug 1042 arrived broken", "#1042"),
 ])
 def test_a_bare_number_in_a_message_about_an_order_parcel_or_return_is_its_order_number(text, expected):
     assert found(text) == [("order_id", expected)]
@@ -108,6 +112,7 @@ def test_a_bare_number_in_a_message_about_an_order_parcel_or_return_is_its_order
     ("my parcel 1042 or 1043, can't remember", []),  # which one?
     ("return #1001, I have 2044 of them", [("order_id", "#1001")]),  # the order is named already
     ("hallo 4107", []),  # nothing about an order
+    ("the 2024 model is broken", []),  # a year, with damage
 ])
 def test_a_number_an_order_word_does_not_explain_stays_what_it_is(text, expected):
     assert found(text) == expected

@@ -14,7 +14,8 @@ REASONS = [
     ("damaged", "kaputt, beschädigt, defekt, gebrochen, zerbrochen, gerissen, riss, loch, löcher, zerkratzt, kratzer, "
                 "eine delle, delle drin, dellen, fleck, flecken, verschmutzt, dreckig, undicht, ausgelaufen, funktioniert|geht|läuft ~ nicht|nich, "
                 "lädt nicht, springt nicht an, tot, ist tot, akku tot, totalschaden, ohne funktion, schaden, beschädigung, mangelhaft, fehlerhaft, "
-                "zerrissen, aufgerissen, naht offen|auf|gerissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen"),
+                "zerrissen, aufgerissen, naht offen|auf|gerissen, abgebrochen, kaputtgegangen, hinüber, aufgeplatzt, löst sich, naht offen, "
+                "sprung, gesprungen, zersprungen, angeschlagen, abgeplatzt, macke, verbeult, eingedrückt, zerdrückt, gesplittert"),
     ("wrong_item", "falsch, falsche, falschen, falscher, falsches, verwechselt, nicht bestellt, nie bestellt, "
                    "habe|hab ~ nicht bestellt, andere farbe|größe|grösse|artikel|modell geliefert|bekommen|geschickt, "
                    "falsch geliefert, nicht meins, nicht meine bestellung, nicht was ich bestellt"),

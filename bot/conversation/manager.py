@@ -26,7 +26,7 @@ from bot.conversation.reading import (POLICY, Reading, Request, already_sent, as
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
-from bot.language import LANGUAGES, conversing_in, han_share
+from bot.language import LANGUAGES, conversing_in, han_share, only_asks_for_language
 from bot.models import Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
 from bot.replies import day as replies_day
@@ -157,6 +157,8 @@ class _Turn:
     def run(self) -> None:
         self.read_order_id_answer()
         r = self.r
+        if not r.button and only_asks_for_language(r.text):  # before "can we speak English" reads as a person
+            return self.language_changed()
         if wants_person(r):
             requests = [q for q in requests_in(r) if q.goal != POLICY and q.order_id] if self.task is None else []
             if not requests:
@@ -183,6 +185,15 @@ class _Turn:
         if self.task is not None:
             return self.continue_task()
         return self.without_task()
+
+    def language_changed(self) -> None:
+        """"English please", "können wir auf Deutsch schreiben?": the turn is already in that language (the
+        gateway chose it); said so, then the question the task waits for again, or what else to help with."""
+        self.say(said.LANGUAGE_CHANGED)
+        if self.task is not None:
+            return self.reprompt(resume=False)
+        self.offer(None)  # the offer's question was in the other language: the customer starts afresh
+        self.say(said.HOW_CAN_I_HELP)
 
     def read_order_id_answer(self) -> None:
         """The bot asked for the order number: a number said in the answer's sentence is that number
