@@ -38,7 +38,9 @@ Decisions (the dialogue manager relies on them)
   different colour", "the switch is broken", "waste of money").
 - Lines: ids and SKUs first, then names (a word of one title only; a word in several titles decides
   nothing; "the 3 pack"; the category when no title says it: "the shoes" for "Chelsea boots"), then
-  positions ("2", "the second", "last"), then "both"/"all". "both" with more than two lines is
+  positions ("2", "the second", "last"), then "both"/"all". A word in another form than its title's
+  that is also the first or last part of another title's compound names neither ("the keys": a
+  Mechanical keyboard's, or a licence key; "the key" is the key). "both" with more than two lines is
   unclear (None). "everything except the socks" and "not the shoes" (of two) work.
   `mentioned_lines` is stricter: a head noun ("the socks"), a rare title word ("chelsea") or two title
   words; a head that is a common word needs "the" ("the case", not "in case", not "my card");
@@ -59,6 +61,10 @@ Other languages (German, French, Spanish, Italian, Simplified Chinese: `bot.lang
   answer is read with every language's tables, whatever the conversation's language: no parameter to
   get wrong, mixed answers ("ja, refund please") are read, and short answer words rarely mean something
   else in another served language. English is read first with its own tables, exactly as before.
+  Two exceptions read the conversation's language (`bot.language.conversing_in`, set once a turn): the
+  item glossaries (NOUNS), read only in their own language, the conversation's or the message's
+  ("le pull" is a sweater, "pull up my order" no item); and Spanish "ya" ("already"), no "yeah" in a
+  Spanish conversation or before a no ("ya no hace falta": no longer needed).
 - Their words are folded (accents off, ß -> ss, umlauts also as ae/oe/ue: "zuruck", "zurueck"), an
   apostrophe splits ("l'échange" -> l, echange; "d'accord" is also "daccord"), and a typo is forgiven in
   words of 5 letters or more ("remboursment", "kaput"). Chinese is cut into the tables' words, the
@@ -730,6 +736,42 @@ def reason_in(text: str) -> Optional[ReturnReason]:
     return reason if confident and reason is not _R.OTHER else None
 
 
+# where one item's part of a sentence ends and another's may begin: sentence marks, brackets, commas, "and", "but"
+_ITEM_CLAUSE = re.compile(r"[.!?;:()\[\]\n]+|,|\s(?:and|but|und|aber|et|mais|y|pero|e|ma)\s", re.IGNORECASE)
+# a clause about several items at once ("both are too small", "they're all scratched", "beide sind zu klein")
+_SEVERAL = re.compile(r"(?<!\w)(?:both|all|each|every|beide\w*|alle|tous|toutes|les deux|ambos|ambas|los dos|las dos|"
+                      r"todos|todas|entrambi|entrambe|tutti|tutte|都|两)(?!\w)", re.IGNORECASE)
+
+
+def reasons_by_line(text: str, lines: Sequence[OrderLine]) -> Dict[str, Tuple[ReturnReason, str]]:
+    """Each line's own reason in a message that names several items ("the jersey is too small (my mistake)
+    and the bike lights are too dim"): line id -> (reason, its words), read from the clause that names the
+    line and the clauses after it up to the next that names an item. A clause naming several items, or
+    about several ("both are too small"), gives none of them a reason of its own: it is every item's
+    (`reason_in`)."""
+    lines = tuple(lines)
+    said: Dict[str, List[str]] = {}
+    current: Optional[str] = None
+    for clause in _ITEM_CLAUSE.split(text or ""):
+        if not clause.strip():
+            continue
+        if _SEVERAL.search(clause):
+            current = None  # its reason, if any, is every item's: `reason_in` reads it
+            continue
+        named = mentioned_lines(clause, lines)
+        if named:
+            current = named[0].line_id if len(named) == 1 else None
+        if current is not None:
+            said.setdefault(current, []).append(clause.strip())
+    found: Dict[str, Tuple[ReturnReason, str]] = {}
+    for line_id, clauses in said.items():
+        words = ", ".join(clauses)
+        reason = reason_in(without_titles(words, lines))
+        if reason is not None:
+            found[line_id] = (reason, words)
+    return found
+
+
 def without_titles(text: str, lines: Sequence[OrderLine]) -> str:
     """The text without the items' names written out ("le Canvas tote bag", "the ripped jeans"): two or
     more words of a title in a row say which item, not what is wrong with it ("tote" is no German "tot",
@@ -868,16 +910,26 @@ _FX_ORDINALS = _fx_map("ORDINALS")
 _FX_NTH = re.compile(r"(\d{1,2})(?:te[nrs]?|e|er|re|eme|ere|nd|nde|do|da|ro|ra|to|ta|o|a)")
 _FX_NUMBERS = _fx_map("NUMBERS")
 _FX_NUMBER_WORDS = frozenset("nummer nr numero no artikel article articulo articolo".split())  # folded
-_FX_NOUNS: Dict[str, Tuple[str, ...]] = {k: tuple(str(v).split("|")) for k, v in _fx_map("NOUNS").items()}
+# Each language's item words (its NOUNS glossary, every spelling): read only where that language is spoken
+# (`_glossaries`), so a French "pull" (sweater) or "balance" (scale) is no English "pull up my order".
+_GLOSSARY_LANGUAGES = tuple(answer_words.BY_LANGUAGE)
+_NOUNS_IN: Dict[str, Dict[str, Tuple[str, ...]]] = {}
+for _lang, _module in answer_words.BY_LANGUAGE.items():
+    _NOUNS_IN[_lang] = {}
+    for _key, _value in _module.NOUNS.items():
+        for _spelling in _spellings(_key):
+            _NOUNS_IN[_lang].setdefault(_spelling, tuple(str(_value).split("|")))
+del _lang, _module, _key, _value, _spelling
 # German compounds end in a glossary word ("Softshelljacke", "Wanderschuhe", "Daunenjacke"): the longest
 # such German tail of four letters or more, read as that word plus the rest ("softshell"), which may be a
 # title word itself. German only: the Romance languages do not compound so, and their words end in others'
 # ("reembolso" is no "bolso", "rimborsa" no "borsa"); nor do German words that merely end in one
 # ("Hersteller" is no "Teller").
-_FX_NOUNS_BY_INITIAL: Dict[str, Tuple[str, ...]] = {}  # the glossary words a slip may be of (5+ letters)
-for key in (k for k in _FX_NOUNS if len(k) >= 5 and k.isalpha() and not any(map(_is_han, k))):
-    _FX_NOUNS_BY_INITIAL[key[0]] = _FX_NOUNS_BY_INITIAL.get(key[0], ()) + (key,)
-del key
+_FX_NOUNS_BY_INITIAL: Dict[Tuple[str, str], Tuple[str, ...]] = {}  # (language, initial): the words a slip may be of
+for _lang, _nouns in _NOUNS_IN.items():
+    for _key in (k for k in _nouns if len(k) >= 5 and k.isalpha() and not any(map(_is_han, k))):
+        _FX_NOUNS_BY_INITIAL[_lang, _key[0]] = _FX_NOUNS_BY_INITIAL.get((_lang, _key[0]), ()) + (_key,)
+del _lang, _nouns, _key
 _NOT_COMPOUNDS = frozenset("hersteller aussteller besteller".split())
 _FX_NOUN_TAILS = tuple(sorted({s for k in answer_words.BY_LANGUAGE["de"].NOUNS for s in _spellings(k)
                                if len(s) >= 4 and s.isalpha()}, key=len, reverse=True))
@@ -949,9 +1001,10 @@ class _Token(NamedTuple):
     start: int  # token index of its (first) word
 
 
-def _item_tokens(tokens: Sequence[str], foreign: bool = False) -> List[_Token]:
+def _item_tokens(tokens: Sequence[str], foreign: bool = False,
+                 languages: Tuple[str, ...] = _GLOSSARY_LANGUAGES) -> List[_Token]:
     """Words that may name an item, with adjacent pairs joined ("t shirt" -> tshirt, "ear buds"); with
-    `foreign`, another language's item words also as the English word ("die Schuhe" -> shoe)."""
+    `foreign`, the item words of `languages` also as the English word ("die Schuhe" -> shoe)."""
     out = []
     for i, tok in enumerate(tokens):
         if tok in (".", "?") or not tok.isalpha():
@@ -960,7 +1013,7 @@ def _item_tokens(tokens: Sequence[str], foreign: bool = False) -> List[_Token]:
         if stem not in _FUNCTION and not (foreign and stem in _FX_FUNCTION):
             out.append(_Token(tok, stem, i))
         if foreign:
-            for word in _foreign_item_words(tok):
+            for word in _foreign_item_words(tok, languages):
                 if _stem(word) != stem:
                     out.append(_Token(word, _stem(word), i))
         if i + 1 < len(tokens) and tokens[i + 1].isalpha():
@@ -969,24 +1022,51 @@ def _item_tokens(tokens: Sequence[str], foreign: bool = False) -> List[_Token]:
     return out
 
 
-@lru_cache(maxsize=4096)
-def _foreign_item_words(tok: str) -> Tuple[str, ...]:
-    """The English title words another language's item word stands for: "schuhe" -> shoe, "外套" -> coat,
-    jacket; a compound by its tail and its head ("softshelljacke" -> jacket, softshell); () for none."""
-    if tok in _FX_NOUNS:
-        return _FX_NOUNS[tok]
+@lru_cache(maxsize=8192)
+def _foreign_item_words(tok: str, languages: Tuple[str, ...] = _GLOSSARY_LANGUAGES) -> Tuple[str, ...]:
+    """The English title words an item word of `languages` stands for: "schuhe" -> shoe, "外套" -> coat,
+    jacket; a German compound by its tail and its head ("softshelljacke" -> jacket, softshell); () for none."""
+    for lang in languages:
+        if tok in _NOUNS_IN[lang]:
+            return _NOUNS_IN[lang][tok]
     if tok in _NOT_COMPOUNDS:
         return ()
     if len(tok) >= 5 and tok.isalpha() and tok not in _ENGLISH_KNOWN:  # a slip: "Handschue", "capotto"
-        meant = {_FX_NOUNS[k] for k in _FX_NOUNS_BY_INITIAL.get(tok[0], ()) if _close(tok, k)}
+        meant = {_NOUNS_IN[lang][k] for lang in languages for k in _FX_NOUNS_BY_INITIAL.get((lang, tok[0]), ())
+                 if _close(tok, k)}
         if len(meant) == 1:
             return meant.pop()
+    if "de" not in languages:
+        return ()
+    german = _NOUNS_IN["de"]
     tail = next((t for t in _FX_NOUN_TAILS if tok.endswith(t) and len(tok) - len(t) >= 3), None)
     if tail is None:
         return ()
     head = tok[:-len(tail)]
-    head = head[:-1] if head.endswith("s") and head[:-1] not in _FX_NOUNS and len(head) > 4 else head  # Fugen-s
-    return _FX_NOUNS[tail] + ((head,) if head not in _FX_FUNCTION else ())
+    head = head[:-1] if head.endswith("s") and head[:-1] not in german and len(head) > 4 else head  # Fugen-s
+    return german[tail] + ((head,) if head not in _FX_FUNCTION else ())
+
+
+def _glossaries(text: str) -> Tuple[str, ...]:
+    """The languages whose item words are read in `text`: the conversation's (`bot.language`), and each
+    the message reads more like than English ("die Schuhe, bitte" in an English chat); Chinese always (no
+    other language writes its words). In a conversation, whose language the gateway chose from this very
+    message (lingua and the word lists), the word lists suffice for a mixed message; outside one, the
+    message's language is detected as the gateway would, and a word or two ("Turnschuhe", "pull") may be
+    any language's."""
+    return _glossaries_in(text or "", language.conversation_language())
+
+
+@lru_cache(maxsize=1024)
+def _glossaries_in(text: str, conversation: Optional[str]) -> Tuple[str, ...]:
+    words = language.words_of(text)
+    if conversation is None and len(words) < language.MIN_WORDS:
+        return _GLOSSARY_LANGUAGES
+    detector = language.WORD_LIST if conversation else language.COMBINED
+    scores = detector.scores(" ".join(words)) if words else {}
+    english = scores.get(language.ENGLISH, 0.0)
+    chosen = {lang for lang, value in scores.items() if value > english} | {conversation}
+    return tuple(lang for lang in _GLOSSARY_LANGUAGES if lang in chosen or lang == "zh")
 
 
 def _word_match(token: _Token, word: _TitleWord) -> int:
@@ -1033,7 +1113,8 @@ class _Named(NamedTuple):
     unclear: bool  # a word named several lines (not all of them): it decides nothing
 
 
-def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, foreign: bool = False) -> _Named:
+def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, foreign: bool = False,
+           languages: Tuple[str, ...] = _GLOSSARY_LANGUAGES) -> _Named:
     """The lines the words name. A word names the line(s) whose title holds it (the same word, an
     inflection or synonym, else a typo); a word held by every title, or by several, names none."""
     titles = [_title_words(line.title) for line in lines]
@@ -1044,7 +1125,7 @@ def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, fore
     def mark(i: int, position: int) -> None:
         named[i] = named.get(i, False) or position not in negated
 
-    candidates = _item_tokens(tokens, foreign)
+    candidates = _item_tokens(tokens, foreign, languages)
     for token in candidates:
         best, holders = 0, {}  # line -> the title word the token matched
         for i, words in enumerate(titles):
@@ -1060,6 +1141,10 @@ def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, fore
             unclear = True
             continue
         (i, word), = holders.items()
+        if token.raw != word.raw and any(j != i and any(_in_compound(token, w) for w in words)
+                                         for j, words in enumerate(titles)):
+            unclear = True  # "the keys": a Mechanical keyboard's as well as a Photo editor licence key
+            continue
         if not strict or _clearly_named(tokens, token, word, titles[i], candidates):
             mark(i, token.start)
     if not named and not strict:  # "the shoes" for "Leather Chelsea boots" (category shoes)
@@ -1076,6 +1161,17 @@ def _named(tokens: Sequence[str], lines: Sequence[OrderLine], strict: bool, fore
             mark(holders.pop(), position)
     return _Named(tuple(sorted(i for i, ok in named.items() if ok)),
                   tuple(sorted(i for i, ok in named.items() if not ok)), unclear)
+
+
+def _in_compound(token: _Token, word: _TitleWord) -> bool:
+    """Is the token (or its singular) the first or last part of a compound title word, as "keys" of
+    "keyboard", "pots" of "teapot"? A token that names another title's word only in another form ("keys"
+    for "licence key") may as well mean this item's parts: it tells the two apart no better. The word
+    as the title has it ("the key", "the tea" beside a Teapot) names its item."""
+    raw = word.raw
+    forms = {token.raw, token.raw[:-1] if token.raw.endswith("s") else token.raw,
+             token.raw[:-2] if token.raw.endswith("es") else token.raw}
+    return any(len(f) >= 3 and len(raw) - len(f) >= 3 and (raw.startswith(f) or raw.endswith(f)) for f in forms)
 
 
 def _clearly_named(tokens: Sequence[str], token: _Token, word: _TitleWord, title: Tuple[_TitleWord, ...],
@@ -1178,7 +1274,7 @@ def _read_lines(answer: str, lines: Tuple[OrderLine, ...], foreign: bool) -> Opt
     if by_id:
         return tuple(lines[i] for i in by_id)
     tokens = (_fx_tokens if foreign else _tokens)(_without_entities(answer))
-    names = _named(tokens, lines, strict=False, foreign=foreign)
+    names = _named(tokens, lines, strict=False, foreign=foreign, languages=_glossaries(answer) if foreign else ())
     stems = {_stem(t) for t in tokens}
     if foreign:
         stems = stems | ({"both"} if _FX_BOTH.search(" ".join(tokens)) else set())
@@ -1226,10 +1322,10 @@ def mentioned_lines(text: str, lines: Sequence[OrderLine]) -> Tuple[OrderLine, .
         chosen = set(names.named) | set(_ids_named(_clean(text), lines, with_line_ids=False))
         chosen = _without_kept(tokens, lines, _returned_named(tokens, lines, _only_named(tokens, lines, chosen)))
     if not chosen and not names.excluded:  # the other languages' item words: "die Stiefel", "les chaussettes"
-        names = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True)
+        names = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True, languages=_glossaries(text))
         chosen = set(names.named)
     elif _reads_foreign(text):  # English read "jacke" as jacket, not "doch nicht die Jacke, ich meinte die Mütze"
-        other = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True)
+        other = _named(_fx_tokens(_without_emails(text)), lines, strict=True, foreign=True, languages=_glossaries(text))
         if set(other.excluded) - set(names.excluded):
             chosen |= set(other.named)
             names = names._replace(excluded=tuple(set(names.excluded) | set(other.excluded)))
@@ -1549,6 +1645,8 @@ def read_yes_no(answer: str) -> Optional[bool]:
     fx_tokens, foreign_text = _fx_tokens(answer), _reads_foreign(answer)
     if _DECLINE.search(" ".join(words)) or _FX_DECLINE.search(" ".join(fx_tokens)):
         return False
+    tokens = _without_spanish_ya(tokens, answer)
+    words = [t for t in tokens if t not in (".", "?")]
     heard, read = _yes_or_no(tokens, words, _YES_NO, _FILLERS, _question_spans)
     if heard and read is not None and _unsure_lead(fx_tokens):
         return None  # "no sé", "non so": the "no" English hears opens another language's "I don't know"
@@ -1558,13 +1656,29 @@ def read_yes_no(answer: str) -> Optional[bool]:
                              _fx_question_spans, leading_only=any(map(_is_han, answer)), leave_english=not foreign_text)
     if heard:
         return read
-    first = words[0]
-    if "\u4e00" <= first[0] <= "\u9fff":  # Chinese no table holds: 不用了谢谢, 好的谢谢
+    first = words[0] if words else ""
+    if first and "\u4e00" <= first[0] <= "\u9fff":  # Chinese no table holds: 不用了谢谢, 好的谢谢
         if first[0] in "不没别":
             return False
         if first[0] in "是好对行嗯":
             return True
     return None
+
+
+def _without_spanish_ya(tokens: Sequence[str], answer: str) -> Tuple[str, ...]:
+    """The tokens English reads for a yes or no, without the "ya" that is no "yeah": Spanish "ya" is
+    "already", "now" ("ya lo encontré"), and "ya no" is "no longer" ("ya no hace falta"). So "ya" just before a no word is never a yes, and in a Spanish conversation
+    (`bot.language.conversation_language`) or a message whose other words read Spanish, no "ya" is."""
+    spanish = language.conversation_language() == "es" or _reads_as(
+        " ".join(t for t in _fx_tokens(answer) if t != "ya"), "es")
+    return tuple(t for i, t in enumerate(tokens) if not (_collapse(t) == "ya" and (
+        spanish or (i + 1 < len(tokens) and _collapse(tokens[i + 1]) in ("no", "nope", "nah", "not")))))
+
+
+def _reads_as(text: str, lang: str) -> bool:
+    """Whether `lang` leads `bot.language`'s word lists for `text` (ahead of every other language)."""
+    scores = language.WORD_LIST.scores(text)
+    return scores.get(lang, 0.0) > max((v for k, v in scores.items() if k != lang), default=0.0)
 
 
 def _unsure_lead(fx_tokens: Sequence[str]) -> bool:

@@ -20,8 +20,10 @@ statistical models (`bot.language_detection.LinguaDetector`, shipped in its whee
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Dict, Iterable, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, Mapping, Optional, Protocol, Sequence, Tuple
 
 from bot.language_detection import LINGUA
 from bot.text import find_entities
@@ -91,6 +93,32 @@ def accept_language(header: str) -> Sequence[str]:
             seen.add(lang)
             out.append(lang)
     return out
+
+
+# -- the conversation's language while one message is read -----------------------------------------
+
+# Set once at a turn's entry (`bot.conversation.manager`) to the language the gateway chose for the message
+# (`choose_language`: its words, else the conversation's), beside `bot.catalogue.speaking`: the readers
+# of `bot.choices` are called some thirty times several calls deep, and a word can mean one thing in the
+# conversation's language and another elsewhere (Spanish "ya" is "already", not English "yeah"; French
+# "pull" is a sweater, English "pull" is no item). A context variable, so two conversations handled at
+# once never share it; None outside a turn or without a gateway (not known: the readers go by the words).
+_CONVERSATION: ContextVar[Optional[str]] = ContextVar("returnbot_conversation_language", default=None)
+
+
+@contextmanager
+def conversing_in(language: Optional[str]) -> Iterator[Optional[str]]:
+    """Within it, `conversation_language()` is `language` (served languages only, else None)."""
+    token = _CONVERSATION.set(served(language))
+    try:
+        yield served(language)
+    finally:
+        _CONVERSATION.reset(token)
+
+
+def conversation_language() -> Optional[str]:
+    """The language of the conversation whose message is being read (`conversing_in`), None when unknown."""
+    return _CONVERSATION.get()
 
 
 # -- asking for a language -------------------------------------------------------------------------

@@ -389,6 +389,44 @@ def test_mentioned_lines_is_strict(text, order):
     assert mentioned_lines(text, ORDERS[order]) == ()
 
 
+JERSEY = line(line_id="L1", sku="JERSEY", title="Cycling jersey", category="apparel")
+LIGHTS = line(line_id="L2", sku="LIGHTS", title="Bike lights set", category="sports")
+
+
+def test_each_item_takes_the_reason_of_the_clause_that_names_it():
+    text = ("So I ordered some bits for my cycling club's winter season, anyway the order was #3011, but the cycling "
+            "jersey is too small for me (I'm an L not an M, my mistake) and the bike lights are too dim honestly, "
+            "you can barely see them in the fog. I'd like to return both")
+    found = choices.reasons_by_line(text, (JERSEY, LIGHTS))
+    assert {k: v[0] for k, v in found.items()} == {"L1": ReturnReason.TOO_SMALL, "L2": ReturnReason.NOT_AS_DESCRIBED}
+    assert found["L1"][1].startswith("the cycling jersey is too small")
+
+
+def test_a_clause_naming_several_items_gives_none_its_own_reason():
+    assert choices.reasons_by_line("the jersey and the lights, both are too small", (JERSEY, LIGHTS)) == {}
+    assert choices.reasons_by_line("the jersey is too small", (JERSEY, LIGHTS)) == {
+        "L1": (ReturnReason.TOO_SMALL, "the jersey is too small")}
+
+
+KEYBOARD = line(line_id="L1", sku="KBD-MECH", title="Mechanical keyboard", category="electronics")
+LICENCE = line(line_id="L3", sku="LIC-PHOTO", title="Photo editor licence key", category="digital")
+
+
+@pytest.mark.parametrize("text", ["the keys are too loud for my shared office", "return the keys please", "keys"])
+def test_a_word_in_another_form_that_is_part_of_another_items_compound_names_neither(text):
+    """"keys" are a keyboard's as well as a licence key: the word tells the two apart no better."""
+    assert mentioned_lines(text, (KEYBOARD, LICENCE)) == ()
+    assert read_lines(text, (KEYBOARD, LICENCE)) is None
+
+
+def test_the_word_as_the_title_has_it_or_another_title_word_still_names_its_item():
+    assert _titles(mentioned_lines("the licence key never arrived", (KEYBOARD, LICENCE))) == ("Photo editor licence key",)
+    assert _titles(read_lines("the keyboard", (KEYBOARD, LICENCE))) == ("Mechanical keyboard",)
+    assert _titles(read_lines("the key", (KEYBOARD, LICENCE))) == ("Photo editor licence key",)
+    teapot, tea = line(line_id="L1", title="Ceramic teapot"), line(line_id="L2", title="Loose leaf tea sampler")
+    assert _titles(read_lines("the tea", (teapot, tea))) == ("Loose leaf tea sampler",)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Quantities
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot import answer_words, choices
+from bot import answer_words, choices, language
 from bot.conversation import manager, policy_answers, reading
 from bot.language import LANGUAGES
 from bot.choices import mentioned_lines, read_lines
@@ -206,6 +206,23 @@ def test_yes_and_no_in_every_language(answer, said):
     assert choices.read_yes_no(answer) is said
 
 
+@pytest.mark.parametrize("answer, said", [
+    ("ya no hace falta", False), ("ya no lo necesito", False), ("ya no, gracias", False), ("ya no thanks", False),
+    ("ya está bien así", True), ("ya", True), ("ya its #3019", True), ("ya sure", True), ("ja", True),
+])
+def test_spanish_ya_is_already_and_ya_no_no_longer(answer, said):
+    """Spanish "ya" is "already", "now"; "ya no" is "no longer": only English's slang "ya" is a yes."""
+    assert choices.read_yes_no(answer) is said
+
+
+@pytest.mark.parametrize("answer, said", [("ya", None), ("ya, gracias", None), ("ya no", False), ("sí, ya", True)])
+def test_in_a_spanish_conversation_ya_is_no_yes(answer, said):
+    with language.conversing_in("es"):
+        assert choices.read_yes_no(answer) is said
+    with language.conversing_in("de"):
+        assert choices.read_yes_no("ja") is True
+
+
 # -- which item, how many ------------------------------------------------------------------------
 @pytest.mark.parametrize("answer, lines, chosen", [
     ("das zweite", TWO, ["L2"]), ("den zweiten", TWO, ["L2"]), ("das erste", TWO, ["L1"]), ("die Schuhe", TWO, ["L1"]),
@@ -302,6 +319,8 @@ def test_the_cancel_words_in_every_language():
     ("cuántos días tengo para llevar el paquete a correos?", "ship_back"),
     ("in quanti giorni arriva il rimborso?", "refund_timing"),
     ("wie lange dauert es denn bis das geld zurück ist?", "refund_timing"),
+    ("wie lang dauerts bis ich mein geld hab", "refund_timing"), ("wie lang dauert's bis die erstattung da ist?", "refund_timing"),
+    ("wie lang hab ich zeit für die rückgabe?", "window"),
     ("après combien de jours je serai remboursee ?", "refund_timing"), ("quanto ci mette ad arrivare il rimborso?", "refund_timing"),
 ])
 def test_policy_questions_in_every_language(question, topic):
@@ -546,6 +565,9 @@ def test_doch_nicht_before_an_item_is_no_change_of_mind():
     ("devolución de las sandalias, pedido #4301", ["return"]), ("reso del cappotto, ordine #4401", ["return"]),
     ("hab keine bestellnummer, nur die sendungsnummer 1012345678901234", []),  # no question: a way to find the order
     ("j'ai seulement le numéro de suivi", []), ("el estado de la devolución del pedido #4301", ["return_status"]),
+    ("wo steckt eigentlich mein paket 4103?", ["track"]), ("wo steckt denn meine Bestellung", ["track"]),
+    ("wo steckt eigentlich mein paket 4103? und falls ich die tassen zurueckschick, wie lang dauerts bis ich mein geld hab",
+     ["track", "policy"]),
 ])
 def test_requests_in_the_words_of_every_language(text, goals):
     assert [r.goal for r in reading.requests_in(reading.Reading.of(text, "nlu_fallback", 0.3, []))] == goals

@@ -17,7 +17,10 @@ Chinese has no spaces: its words are found as substrings (the longest first) and
 `NOUNS` is the one table that is no cue list: a glossary from the item words customers type ("Turnschuhe",
 "doudoune", "zapatillas", "piumino", "羽绒服") to the English words of product titles, "a|b" when the word
 covers several or a second title word tells two items apart. Every store title is reachable from every
-language by its head noun (tests/test_item_words.py says which few are not, and why).
+language by its head noun (tests/test_item_words.py says which few are not, and why). Unlike the short answer
+words, item words often are English words too (French "pull", "slip", "balance"), so a glossary is read only
+where its language is spoken: the conversation's language, or a message that reads more like it than
+English (`bot.choices._glossaries`).
 """
 from __future__ import annotations
 

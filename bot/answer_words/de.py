@@ -97,8 +97,10 @@ ONLY = "nur, bloß, bloss, lediglich, genau"  # before a count: "nur einen"
 # one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
 # of four letters or more are also read as the tail of a compound, so they must not end common German words.
 # German compounds are read by their longest key tail ("Softshelljacke" -> jacke); one whose head matters is a key.
-# Held back while English sentences are read with these tables: "slip" (return slip), "shopper".
+# Read only in German (`bot.choices._glossaries`), so "Slip" is no English "return slip". Left out:
+# "shopper" (an English word for a person).
 NOUNS = {
+    "slip": "brief|underwear", "slips": "brief|underwear",
     # clothing
     "jacke": "jacket", "jacken": "jacket", "mantel": "coat", "mäntel": "coat", "parka": "parka|jacket",
     "parkas": "parka|jacket", "anorak": "jacket", "windjacke": "jacket", "windbreaker": "jacket",
@@ -228,10 +230,11 @@ ALSO = (r"auch", r"außerdem", r"ausserdem", r"noch dazu")
 ASKS_WINDOW = (r"kann ich (es |sie |ihn |das )?noch", r"noch (zurückgeben|zurückschicken|zurücksenden|umtauschen)",
                r"(ist es|bin ich) zu spät", r"bis wann")
 
-# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules
+# -- bot.conversation.policy_answers: which policy topic a question asks about; HINT: it is about the rules.
+# As spoken: "wie lang" for "wie lange", "dauerts"/"dauert's" for "dauert es".
 POLICY = {
     "shipping_refund": (r"versandkosten (auch )?(zurück|erstattet|erstatten|wieder)", r"(erstattet|erstatten) ihr (auch )?(die )?versandkosten"),
-    "refund_timing": (r"wie lange (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
+    "refund_timing": (r"wie ?lange? (dauert|braucht) (die |eine |meine )?(rück)?erstattung", r"wann (bekomme|kriege|habe) ich (mein |das )?geld",
                       r"wann (kommt|ist) (mein |das )?geld", r"(rück)?erstattung.{0,25}(dauert|tage)",
                       r"wie ?lange (dauert|braucht) (es|das).{0,40}(geld|erstattung|erstattet|zurücküberwiesen)",
                       r"wie ?lange? (dauerts|dauert's|dauert|braucht|gehts|geht's)\b.{0,40}(geld|erstattung|erstattet|zurücküberwiesen)"),  # "wie lang dauerts bis ich mein geld hab"
@@ -240,11 +243,11 @@ POLICY = {
                       r"(rückversand|porto|versand) (selbst )?(zahlen|bezahlen)", r"(ist|sind) (die )?(rücksendung|retoure)n? kostenlos"),
     "non_returnable": (r"(kann|darf) (man|ich) (\w+ ){0,2}(getragen\w*|benutzt\w*|geöffnet\w*|reduziert\w*|unterwäsche|badesachen|gutschein\w*)",
                        r"(was|welche artikel) (kann|darf) (man|ich) nicht", r"ausgeschlossen", r"nicht zurückgeben"),
-    "ship_back": (r"wie lange (habe|hab|hätte) ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
+    "ship_back": (r"wie ?lange? (habe|hab|hätte) ich (zeit )?(zum|für das|um) (\w+ )?(zurückschicken|zurücksenden|abschicken)",
                   r"bis wann muss ich (es |das paket |sie )?(zurückschicken|abschicken|zurücksenden)",
-                  r"(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann).{0,60}(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben)",
-                  r"(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben).{0,60}(wie ?lange|wie ?viele? tage|wie ?viel zeit|bis wann)"),
-    "window": (r"wie ?lange (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|hätte|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
+                  r"(wie ?lange?|wie ?viele? tage|wie ?viel zeit|bis wann).{0,60}(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben)",
+                  r"(etikett|label|rücksendeschein|retourenschein|paketschein|genehmigt|freigegeben).{0,60}(wie ?lange?|wie ?viele? tage|wie ?viel zeit|bis wann)"),
+    "window": (r"wie ?lange? (habe|hab|hat|hätte|haben) (ich|man|wir)", r"wie ?viele? tage", r"wie ?viel zeit (habe|hab|hat|hätte|haben) (ich|man|wir)", r"rückgabefrist", r"widerrufsfrist", r"(die|eine) frist", r"frist (für|zum|von)", r"\d+ tage",
                r"zu spät (für|zum)", r"kann ich (es |das |sie )?noch zurück", r"bis wann (kann|darf|muss|habe|hab|hat) (ich|man)"),
     "exchange": (r"umtausch", r"umtauschen", r"tauschen", r"gutschein statt", r"andere größe"),
     "returnless": (r"behalten", r"ohne (zurück)?(schicken|senden)"),
@@ -270,8 +273,10 @@ DONT_KNOW = (r"(weiß|weiss|weis) (ich )?(nicht|nich|net|nimmer)", r"keine ahnun
 GOALS = {
     "refund_status": (r"wo (ist|bleibt) (meine|die) (rück)?erstattung", r"wo (ist|bleibt) mein geld", r"(rück)?erstattung (noch )?nicht (erhalten|bekommen|da)"),
     "return_status": (r"(status|stand) (meiner|der) (rücksendung|retoure)", r"(ist|wurde) (meine|die) (rücksendung|retoure) angekommen"),
-    "track": (r"wo (ist|bleibt|sind|steckt|stecken|hängt|haengt) (\w+ )?(meine|mein|die|das) (\w+ )?(bestellung|paket|packerl|päckchen|lieferung|sendung)",
-              r"wo (ist|bleibt|sind|bleiben) (mein|meine) (?!(rück)?erstattung|geld|rücksendung|retoure)\w+", r"sendungsverfolgung",
+    # "wo steckt (denn eigentlich) mein Paket": where is, with up to two particles between
+    "track": (r"wo (ist|bleibt|sind|steckt|stecken|hängt|haengt) (\w+ ){0,2}(meine|mein|die|das) (\w+ )?(bestellung|paket|packerl|päckchen|lieferung|sendung)",
+              r"wo (ist|bleibt|sind|bleiben|steckt|stecken) (denn |eigentlich |jetzt |nun |schon ){0,2}(mein|meine) "
+              r"(?!(rück)?erstattung|geld|rücksendung|retoure)\w+", r"sendungsverfolgung",
               r"wann kommt (meine|mein|die|das) (bestellung|paket|lieferung)",
               r"(wie|was|welche) (\w+ ){0,4}(sendungs|tracking|paket)-?nummer",  # the tracking number asked for
               r"(sendungs|tracking|paket)-?nummer (\w+ ){0,3}(geben|schicken|sagen|senden|nennen)"),

@@ -90,9 +90,12 @@ ONLY = "seulement, juste, uniquement, qu"  # before a count: "juste un", "qu'un"
 # when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
 # one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
 # of four letters or more are also read as the tail of a compound, so they must not end common German words.
-# Held back while English sentences are read with these tables: "pull" ("pull up my order"), "slip",
-# "balance", "robot"; and "thé" (folds to "the"), "livre" ("livré" folds to it), "vélo" (ends "devuélvelo").
+# Read only in French (`bot.choices._glossaries`), so "pull", "slip", "balance" are no English "pull up my
+# order", "return slip", "store credit balance". Left out: "robot" ("es-tu un robot ?"), "thé" (folds to
+# "the"), "livre" ("livré" folds to it), "vélo" (ends "devuélvelo").
 NOUNS = {
+    "pull": "sweater|jumper", "pulls": "sweater|jumper", "slip": "brief|underwear", "slips": "brief|underwear",
+    "balance": "scale", "balances": "scale",
     # vêtements
     "veste": "jacket", "vestes": "jacket", "blouson": "jacket", "blousons": "jacket", "doudoune": "jacket|down",
     "doudounes": "jacket|down", "manteau": "coat", "manteaux": "coat", "imperméable": "jacket|rain|coat",

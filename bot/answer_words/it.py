@@ -85,8 +85,10 @@ ONLY = "solo, soltanto, solamente"  # before a count: "solo uno"
 # when a second title word tells two items apart ("regenjacke": jacket|rain). The lookup is after folding, with
 # one slip forgiven in words of five letters or more ("Handschue"); plurals are keys of their own. German keys
 # of four letters or more are also read as the tail of a compound, so they must not end common German words.
-# Left out: "tè" (folds to "te"), "abito" (also "I live": "abito a Roma"), "telo" (ends "speditelo"), "slip".
+# Left out: "tè" (folds to "te"), "abito" (also "I live": "abito a Roma"), "telo" (ends "speditelo").
+# Read only in Italian (`bot.choices._glossaries`), so "slip" is no English "return slip".
 NOUNS = {
+    "slip": "brief|underwear",
     # abbigliamento
     "giacca": "jacket", "giacche": "jacket", "giubbotto": "jacket", "giubbotti": "jacket", "giubbino": "jacket",
     "giacchetto": "jacket", "giaccone": "jacket|coat", "piumino": "jacket|down", "piumini": "jacket|down",

@@ -26,7 +26,7 @@ from bot.conversation.reading import (POLICY, Reading, Request, already_sent, as
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
-from bot.language import LANGUAGES, han_share, only_asks_for_language
+from bot.language import LANGUAGES, conversing_in, han_share, only_asks_for_language
 from bot.models import (Ineligibility, Money, Order, OrderLine, OrderStatus, Outcome, Resolution, ReturnReason,
                         RmaStatus)
 from bot.policy import CancelDecision, can_cancel_single_items, decide_cancel
@@ -104,7 +104,10 @@ class DialogueManager:
         if language in (None, "en"):  # "¿eres un robot?": too short for the gateway's detector, not for its words
             language = bot_challenge_language(reading.words) or language
         turn = _Turn(self, conversation_id, replace(state, language=language), reading)
-        with speaking(language):
+        # the readers' language: the gateway's choice for this message (its words, else the conversation's);
+        # without one (no gateway), the state's "en" may be a mere default: the readers then read the words
+        heard = reading.language if reading.language in LANGUAGES else None
+        with speaking(language), conversing_in(heard):
             turn.run()
         return Turn(turn.state, tuple(turn.says))
 
@@ -777,6 +780,8 @@ class _Turn:
             volunteered = choices.reason_in(self.own_slip_out(choices.without_titles(r.text, order.lines)))
             if volunteered is not None and volunteered.value != self.task.reason:
                 self.update_task(reason=volunteered.value, reason_words=r.text.strip()[:500])
+        if len(chosen) > 1 and not line_id and words:  # "the shoes are too small and the socks too big"
+            self.one_reason_per_item(order, chosen, words)
         resolution = r.entities.get("resolution")
         if resolution in {x.value for x in Resolution}:
             self.update_task(resolution=resolution, misses=0)
@@ -898,6 +903,12 @@ class _Turn:
         chosen = choices.mentioned_lines(words, order.lines)
         if chosen and not self.task.line_ids:
             self.update_task(line_ids=tuple(l.line_id for l in chosen))
+            if len(chosen) > 1 and self.task.goal in RETURN_GOALS:
+                self.one_reason_per_item(order, chosen, words)
+        if self.task.goal in RETURN_GOALS and not self.task.reason:  # a queued return's words, said earlier
+            volunteered = choices.reason_in(choices.without_titles(words, order.lines))
+            if volunteered is not None:
+                self.update_task(reason=volunteered.value, reason_words=words[:500])
         lines = [order.line(i) for i in self.task.line_ids]
         if len(lines) == 1 and lines[0].returnable_quantity > 1 and self.task.quantity is None:
             quantity = choices.quantity_in(words, lines[0].returnable_quantity)
@@ -918,6 +929,21 @@ class _Turn:
         quantity = choices.quantity_of(words, line, order.lines) if line is not None else None
         if quantity is not None and quantity != self.task.quantity:
             self.update_task(quantity=quantity, misses=0)
+
+    def one_reason_per_item(self, order: Order, chosen: Sequence[OrderLine], words: str) -> None:
+        """Several items named, each with a reason of its own ("the jersey is too small ... and the bike
+        lights are too dim"): the first item's return goes on with its reason (and the items that share
+        it), each other item is a return of its own, queued with the words that name it (its reason read
+        again from them, or asked)."""
+        reasons = choices.reasons_by_line(words, chosen)
+        if len({reason for reason, _ in reasons.values()}) < 2:
+            return  # one reason said (or none): it is every item's
+        first = next(line.line_id for line in chosen if line.line_id in reasons)
+        reason, said_words = reasons[first]
+        kept = tuple(line.line_id for line in chosen if reasons.get(line.line_id, (None,))[0] is reason)
+        self.update_task(line_ids=kept, reason=reason.value, reason_words=said_words[:500])
+        self.queue([Request(self.task.goal, order.order_id, reasons[line.line_id][1] if line.line_id in reasons
+                            else line.title) for line in chosen if line.line_id not in kept])
 
     def verified_with_kept_proof(self, order_id: str) -> bool:
         result = self.returns.verify(self.conv, order_id, self.state.proof, count_failure=False)
