@@ -1372,20 +1372,6 @@ def _without_kept(tokens: Sequence[str], lines: Tuple[OrderLine, ...], chosen: S
     return (chosen - kept) or chosen
 
 
-def names_a_part(text: str, in_hand: Sequence[OrderLine], lines: Sequence[OrderLine]) -> bool:
-    """Whether the words name another item of the order only by a part of the item in hand: "the keys
-    are too loud" about a mechanical keyboard names the keyboard's keys, not the licence key."""
-    lines, hand = tuple(lines), {line.line_id for line in in_hand}
-    parts = [w.raw for line in in_hand for w in _title_words(line.title)]
-    naming = []
-    for token in _tokens(_without_emails(text)):
-        named = _named([token], lines, strict=True).named
-        if any(lines[i].line_id not in hand for i in named):
-            naming.append(_stem(token))
-    return bool(naming) and all(any(len(stem) >= 3 and word != stem and word.startswith(stem) for word in parts)
-                                for stem in naming)
-
-
 _SEND_BACK_VERBS = _stems("return returning send sending".split())
 _ADDING = _stems("also plus additionally".split())
 

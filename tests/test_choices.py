@@ -588,13 +588,11 @@ def test_quantity_of_is_the_count_before_that_items_name():
 
 
 
-def test_names_a_part_is_another_items_word_that_only_begins_a_word_of_the_item_in_hand():
-    from bot.choices import names_a_part
+def test_a_part_of_the_item_in_hand_names_no_other_item():
     from tests.builders import line
 
     keyboard = line(line_id="L1", title="Mechanical keyboard", category="electronics")
     key = line(line_id="L2", title="Photo editor licence key", category="digital")
     lines = (keyboard, key)
-    assert names_a_part("the keys are too loud for my shared office", [keyboard], lines)
-    assert not names_a_part("the licence key is wrong", [keyboard], lines)
-    assert not names_a_part("the keys are too loud", [key], lines)
+    assert mentioned_lines("the keys are too loud for my shared office", lines) == ()  # the keyboard's keys
+    assert mentioned_lines("the licence key is wrong", lines) == (key,)

@@ -748,9 +748,6 @@ class _Turn:
             chosen = choices.read_lines(words, open_lines) or ()
         elif words and (not is_question(words) or asks_to_return):
             chosen = choices.mentioned_lines(words, order.lines)  # "can I return the gloves?" names them too
-            if chosen and had and step == Step.REASON and choices.names_a_part(
-                    words, [order.line(i) for i in had if order.line(i)], order.lines):
-                chosen = ()  # "the keys are too loud" about the keyboard: its keys, not the licence key
         if chosen and tuple(l.line_id for l in chosen) != task.line_ids:
             self.update_task(line_ids=tuple(l.line_id for l in chosen), quantity=None, misses=0,
                              step="" if step in (Step.LINES, Step.QUANTITY) else step)
@@ -932,16 +929,20 @@ class _Turn:
 
     def one_reason_per_item(self, order: Order, chosen: Sequence[OrderLine], words: str) -> None:
         """Several items named, each with a reason of its own ("the jersey is too small ... and the bike
-        lights are too dim"): the first item's return goes on with its reason (and the items that share
-        it), each other item is a return of its own, queued with the words that name it (its reason read
-        again from them, or asked)."""
+        lights are too dim"): the first item's return goes on with its reason, with the items whose own
+        reasons the policy decides the same way (each is issued with its own: `own_reason`); each other
+        item is a return of its own, queued with the words that name it (its reason read again from them,
+        or asked)."""
         reasons = choices.reasons_by_line(words, chosen)
         if len({reason for reason, _ in reasons.values()}) < 2:
             return  # one reason said (or none): it is every item's
         first = next(line.line_id for line in chosen if line.line_id in reasons)
         reason, said_words = reasons[first]
-        kept = tuple(line.line_id for line in chosen if reasons.get(line.line_id, (None,))[0] is reason)
-        self.update_task(line_ids=kept, reason=reason.value, reason_words=said_words[:500])
+        decided = self.preview(order, first, reason).outcome
+        kept = tuple(line.line_id for line in chosen if line.line_id in reasons and (
+            reasons[line.line_id][0] is reason or self.preview(order, line.line_id, reasons[line.line_id][0]).outcome
+            is decided))
+        self.update_task(line_ids=kept, reason=reason.value, reason_words=(words if len(kept) > 1 else said_words)[:500])
         self.queue([Request(self.task.goal, order.order_id, reasons[line.line_id][1] if line.line_id in reasons
                             else line.title) for line in chosen if line.line_id not in kept])
 
