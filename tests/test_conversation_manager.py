@@ -619,6 +619,21 @@ def test_a_count_said_before_one_items_name_is_its_quantity_when_others_are_name
     assert (rma.line_id, rma.quantity, rma.reason.value) == ("L2", 2, "too_large")
 
 
+def test_the_wrong_item_sent_for_an_item_that_cannot_be_returned_goes_to_a_person(chat, services):
+    from tests.builders import line, order
+
+    placed = order(line(line_id="L1", sku="BRA-1", title="Seamless bralette", category="underwear"),
+                   line(line_id="L2", sku="TEE-3", title="Organic cotton T-shirt", category="apparel"),
+                   order_id="114-0000000-0000078")
+    services.store.upsert_orders([placed])
+    chat.say("Hello, I have received wrong item in order 114-0000000-0000078, I ordered the bralette but got "
+             "something else", "request_return")
+    assert chat.say("94107") == ["utter_handoff"]  # not "underwear can't be returned": the mistake is the shop's
+    case = services.store.handoffs.active(chat.conv)
+    assert (case.reason, case.order_id) == ("policy_exception", "114-0000000-0000078") and "Seamless bralette" in case.summary
+    assert list(chat.rmas("114-0000000-0000078")) == [] and chat.state.task is None
+
+
 def test_store_credit_instead_right_after_the_refund_changes_that_return(chat):
     chat.say(f"the shoes from order {ALICE_ORDER} are too big for me", "request_return")
     chat.say(ALICE_EMAIL)

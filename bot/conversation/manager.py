@@ -1201,12 +1201,17 @@ class _Turn:
         resolution = Resolution(task.resolution) if task.resolution else (allowed[0] if len(allowed) == 1 else None)
         counted = lines[0] if len(lines) == 1 else self.counted_line(lines)
         self._open, self._previews = None, {}  # what follows sees the returns made now
+        sent_wrong: List[OrderLine] = []
         for line in lines:
             quantity = task.quantity if counted is not None and line.line_id == counted.line_id else None
             line_reason = self.own_reason(order, line, lines, reason)
             result = self.returns.request_return(self.conv, order.order_id, line.line_id, line_reason, resolution,
                                                  quantity,
                                                  words=task.reason_words, language=self.state.language)
+            if line_reason is ReturnReason.WRONG_ITEM and \
+                    result.decision.ineligible is Ineligibility.NON_RETURNABLE_CATEGORY:
+                sent_wrong.append(line)  # what came is not the underwear ordered: the shop's mistake, for a person
+                continue
             if result.rma is not None and result.created:
                 self.returns.keep_return_words(self.conv, result.rma, task.reason_words)
             say = outcomes.return_outcome(result, self.returns.policy.ship_back_days, self.returns.policy.bank_days,
@@ -1215,7 +1220,23 @@ class _Turn:
             offer = outcomes.offer_after(say)
             if offer:
                 self.offer(offer, order.order_id)
+        if sent_wrong:
+            return self.wrong_item_for_a_person(order, sent_wrong)
         self.finish()
+
+    def wrong_item_for_a_person(self, order: Order, ordered: Sequence[OrderLine]) -> None:
+        """"I ordered the bralette but got something else": an item of a category that cannot be returned
+        was sent wrong. What came is not that item, and the mistake is the shop's, so a person sorts it out
+        (a case with the customer's words) instead of "underwear can't be returned"."""
+        task = self.task
+        titles = ", ".join(line.title for line in ordered)
+        summary = (f"The customer says they were sent the wrong item instead of {titles} (order {order.order_id}), "
+                   f"a category that cannot be returned, so no return was made. Their words: {task.reason_words[:200]}")
+        handoff = self.returns.open_handoff(self.conv, "policy_exception", order.order_id, summary,
+                                            facts=HandoffFacts(order_id=order.order_id, words=task.reason_words,
+                                                               language=self.state.language))
+        self.say(said.HANDOFF, case_id=f"#{handoff.handoff_id}")
+        self.finish()  # (the other items' returns, if any, were issued above)
 
     def own_reason(self, order: Order, line: OrderLine, lines: Sequence[OrderLine],
                    reason: ReturnReason) -> ReturnReason:
