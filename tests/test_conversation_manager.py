@@ -267,6 +267,21 @@ def test_without_any_number_the_customer_is_told_where_to_find_it(chat):
     assert chat.say("I don't know my order number", "no_order_number")[0] == "utter_find_order_number"
 
 
+@pytest.mark.parametrize("correction", ["oh sorry i meant 1042", "sorry wrong number, its 1042", "pardon, c'est la 1042",
+                                        "说错了，是1042"])
+def test_an_order_number_corrected_while_its_proof_is_asked_is_the_order(chat, correction):
+    chat.say("I want to return my jacket from order 3999", "request_return")
+    assert chat.state.task.step == "proof" and chat.state.task.order_id == "#3999"
+    assert chat.say(correction)[-1] == "utter_ask_customer_proof"
+    assert chat.state.task.order_id == "#1042"
+
+
+def test_a_postcode_of_digits_is_no_correction_of_the_order_number(chat):
+    chat.say(f"I want to return my jacket from order {ALICE_ORDER}", "request_return")
+    chat.say("2000")
+    assert chat.state.task is None or chat.state.task.order_id == ALICE_ORDER
+
+
 @pytest.mark.parametrize("answer", ["I don't know", "no idea", "weiß ich nicht mehr", "keine Ahnung", "je sais pas",
                                     "no lo sé", "non lo so", "不知道"])
 def test_i_dont_know_to_the_order_number_question_gets_the_help_to_find_it(chat, answer):

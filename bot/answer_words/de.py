@@ -268,6 +268,8 @@ LOST_NUMBER = (r"bestellnummer (nicht|verloren|vergessen|weg)", r"(finde|weiß|h
 # "I don't know" to the order-number question: the help to find it
 DONT_KNOW = (r"(weiß|weiss|weis) (ich )?(nicht|nich|net|nimmer)", r"keine ahnung", r"(hab|habe) (ich )?(es |sie |die )?vergessen",
              r"(erinnere|erinner) mich (nicht|nich)")
+# a correction of the order number given while its proof is asked ("sorry, I meant 3001")
+CORRECTS_NUMBER = (r"meinte", r"sorry", r"falsch\w*", r"vertippt", r"eigentlich", r"korrektur")
 
 # -- bot.conversation.reading: a second request in one message ("... und wo ist meine Erstattung?")
 GOALS = {

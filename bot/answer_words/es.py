@@ -217,6 +217,8 @@ LOST_NUMBER = (r"no (tengo|encuentro|sé|se|recuerdo) (el |mi )?n[úu]mero de pe
                r"(correo|confirmación) (borrado|perdido|borré)")
 # "I don't know" to the order-number question: the help to find it
 DONT_KNOW = (r"no (lo |la )?(s[ée]|recuerdo|me acuerdo)", r"ni idea", r"(lo |la )?olvid[ée]")
+# a correction of the order number given while its proof is asked ("sorry, I meant 3001")
+CORRECTS_NUMBER = (r"quise decir", r"perd[óo]n", r"me equivoqu[ée]", r"en realidad", r"error")
 
 # -- bot.conversation.reading: a second request in one message ("... y dónde está mi reembolso?")
 GOALS = {

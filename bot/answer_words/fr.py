@@ -226,6 +226,8 @@ LOST_NUMBER = (r"(trouve|retrouve|connais|ai) (pas|plus) (mon |le )?num[ée]ro d
                r"pas de num[ée]ro de commande", r"(e-?mail|confirmation) (supprim|perdu)")
 # "I don't know" to the order-number question: the help to find it
 DONT_KNOW = (r"(je )?(ne )?(sais|sait) (pas|plus)", r"aucune id[ée]e", r"(je )?(ne )?m'?en souviens (pas|plus)", r"(j'?ai )?oubli[ée]")
+# a correction of the order number given while its proof is asked ("sorry, I meant 3001")
+CORRECTS_NUMBER = (r"je voulais dire", r"pardon", r"d[ée]sol[ée]e?", r"plut[ôo]t", r"erreur", r"je me suis tromp[ée]e?")
 
 # -- bot.conversation.reading: a second request in one message ("... et où est mon remboursement ?")
 GOALS = {

@@ -214,6 +214,8 @@ LOST_NUMBER = (r"non (ho|trovo|ricordo|so) (il |più il )?numero (d'ordine|dell'
                r"(email|mail|conferma) (cancellata|persa)")
 # "I don't know" to the order-number question: the help to find it
 DONT_KNOW = (r"non (lo )?(so|ricordo|mi ricordo)", r"boh", r"(l'?ho )?dimenticat[oa]", r"nessuna idea")
+# a correction of the order number given while its proof is asked ("sorry, I meant 3001")
+CORRECTS_NUMBER = (r"intendevo", r"scusa(te)?", r"mi sono sbagliat[oa]", r"in realt[àa]", r"errore")
 
 # -- bot.conversation.reading: a second request in one message ("... e dov'è il mio rimborso?")
 GOALS = {

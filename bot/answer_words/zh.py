@@ -179,6 +179,8 @@ FOUND_NUMBER = (r"找到了", r"找到啦", r"找着了")
 LOST_NUMBER = (r"(找不到|没有|忘了|不知道)(我的)?订单号", r"订单号(找不到|丢了|忘了|没了)", r"(邮件|确认邮件)(删了|丢了)")
 # "I don't know" to the order-number question: the help to find it
 DONT_KNOW = (r"不知道", r"不记得", r"忘了", r"不清楚")
+# a correction of the order number given while its proof is asked ("sorry, I meant 3001")
+CORRECTS_NUMBER = (r"说错了", r"应该是", r"不好意思", r"打错了", r"写错了")
 
 # -- bot.conversation.reading: a second request in one message ("...，还有我的退款呢？")
 GOALS = {

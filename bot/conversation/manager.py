@@ -21,8 +21,9 @@ from bot import text as textlib
 from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
 from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_if_bot, asks_window, goals_in,
-                                      bot_challenge_language, dont_know, found_order_number, is_question,
-                                      lost_order_number, not_received, requests_in, said_stop, wants_person, wants_stop)
+                                      bot_challenge_language, corrects_number, dont_know, found_order_number,
+                                      is_question, lost_order_number, not_received, requests_in, said_stop, wants_person,
+                                      wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
@@ -214,11 +215,18 @@ class _Turn:
         """The bot asked for the order number: a number said in the answer's sentence is that number
         ("oh wait found it, it's 1042", "gefunden: 4101", "ya lo encontré, es el 4301"; `textlib.order_id_in_answer`
         says which numbers are not). Read first, as an entity, so that nothing reads the message as a "yes"
-        to the person the order-number help offered, a complaint, or a loop back into that help."""
+        to the person the order-number help offered, a complaint, or a loop back into that help. Asked for
+        the order's proof, a number said as a correction ("oh sorry I meant 3001") is the order number."""
         r, task = self.r, self.task
-        if task is None or task.step != Step.ORDER_ID or r.button or "order_id" in r.entities:
+        if task is None or r.button or "order_id" in r.entities:
             return
-        found = textlib.order_id_in_answer(r.text)
+        if task.step == Step.ORDER_ID:
+            found = textlib.order_id_in_answer(r.text)
+        elif task.step == Step.PROOF and not task.verified and corrects_number(r.words):
+            found = textlib.order_id_in_answer(r.text)  # "oh sorry I meant 3001": the order number, corrected
+            found = found if found != task.order_id else None
+        else:
+            return
         if found:
             self.r = replace(r, entities={**r.entities, "order_id": found},
                              all_values=r.all_values + (("order_id", found),))

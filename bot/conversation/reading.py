@@ -255,6 +255,15 @@ _DONT_KNOW = _words(r"(i )?(don'?t|do not|dunno) (know|remember|have (it|a clue)
                     r"not sure", r"(can'?t|cannot) remember", r"(i )?forgot( it)?", *answer_words.every("DONT_KNOW"))
 
 
+_CORRECTS_NUMBER = _words(r"(i )?meant", r"i mean", r"sorry", r"actually", r"wrong (number|one|order)", r"typo", r"oops",
+                          r"correction", r"my (bad|mistake)", *answer_words.every("CORRECTS_NUMBER"))
+
+
+def corrects_number(words: str) -> bool:
+    """"oh sorry I meant 3001", "pardon, c'est la 4202", "说错了，是4503": a number said as a correction."""
+    return bool(_CORRECTS_NUMBER.search(words))
+
+
 def dont_know(words: str) -> bool:
     """A short "I don't know" / "weiß ich nicht mehr" / "不知道": to the order-number question, that the
     customer has not got it (not a stop, not a "no" to go on)."""
