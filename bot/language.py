@@ -170,7 +170,7 @@ def requested_language(text: str) -> Optional[str]:
 _FILLERS = frozenset({"in", "auf", "en", "please", "bitte", "pls"})
 
 # the other words of a message that asks for a language and nothing else ("can we speak English please",
-# "sorry, I don't understand, do you speak English?", "können wir auf Deutsch schreiben?", "¿puedes hablar
+# "sorry, do you speak English?", "können wir auf Deutsch schreiben?", "¿puedes hablar
 # en español?", "si può parlare in italiano?"): who, can, language, politeness, not understanding
 _ONLY_ASKING = frozenset("""
 can could would will we you i me us do does is it possible pls plz please sorry ok okay hi hello hey the to
