@@ -186,6 +186,9 @@ puoi può puo possiamo potresti lei io parlare parli parla scrivere scrivi rispo
 solo meglio ciao grazie capisco non per favore si
 """.split())
 
+_LANGUAGE_NAMES = frozenset(w for words in _LANGUAGE_WORDS.values() for w in words)
+_NAMES_LONGEST_FIRST = tuple(sorted(_LANGUAGE_NAMES, key=len, reverse=True))
+
 
 def only_asks_for_language(text: str) -> Optional[str]:
     """The language a message asks for when asking for it is all it does ("English please", "can we speak
@@ -194,15 +197,14 @@ def only_asks_for_language(text: str) -> Optional[str]:
     asked = requested_language(text)
     if asked is None:
         return None
-    names = {word for words in _LANGUAGE_WORDS.values() for word in words}
     if any(_is_han(ch) for ch in text):
         rest = text
-        for word in sorted(names, key=len, reverse=True):
+        for word in _NAMES_LONGEST_FIRST:
             rest = rest.replace(word, "")
         rest = re.sub(r"[\W\d_]|" + "|".join(_ZH_ASK) + r"|吗|吧|好|您|你|我|们|能不能|和|跟|话|中|一下", "", rest)
         return asked if not rest else None
     words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text.lower())
-    return asked if all(w in names or w in _ONLY_ASKING for w in words) else None
+    return asked if all(w in _LANGUAGE_NAMES or w in _ONLY_ASKING for w in words) else None
 
 
 # -- script and words -------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from bot.conversation import outcomes
 from bot.conversation import policy_answers as policy_qa
 from bot.conversation.reading import (POLICY, Reading, Request, already_sent, asks_if_bot, asks_window, goals_in,
                                       bot_challenge_language, corrects_number, dont_know, found_order_number,
-                                      is_question, lost_order_number, not_received, requests_in, said_stop, wants_person,
-                                      wants_stop)
+                                      is_question, lost_order_number, not_received, requests_in, said_stop,
+                                      wants_person, wants_stop)
 from bot.conversation.say import Button, Say, payload
 from bot.conversation.state import RETURN_GOALS, Offer, Queued, State, Step, Task
 from bot.handoffs.types import HandoffFacts
@@ -310,14 +310,16 @@ class _Turn:
             summary += f" (order {order_id})." if order_id else "."
             if task.reason_words:
                 summary += f" Their words: {task.reason_words[:200]}"
-        words = task.reason_words if task is not None else ""
-        handoff = self.returns.open_handoff(self.conv, "customer_request", order_id, summary,
-                                            facts=HandoffFacts(order_id=order_id, words=words,
-                                                              language=self.state.language))
+        handoff = self.open_case("customer_request", order_id, summary, task.reason_words if task is not None else "")
         if also:
             return self.say(said.HANDOFF_AND_GO_ON, case_id=f"#{handoff.handoff_id}")
         self.state = replace(self.state, task=None, queued=(), misunderstood=0)
         self.say(said.HANDOFF, case_id=f"#{handoff.handoff_id}")
+
+    def open_case(self, reason: str, order_id: Optional[str], summary: str, words: str):
+        """A case for the agents in Slack, with the customer's words and language."""
+        facts = HandoffFacts(order_id=order_id, words=words, language=self.state.language)
+        return self.returns.open_handoff(self.conv, reason, order_id, summary, facts=facts)
 
     def stop(self) -> None:
         self.state = replace(self.state, task=None, queued=(), misunderstood=0)
@@ -1240,9 +1242,7 @@ class _Turn:
         titles = ", ".join(line.title for line in ordered)
         summary = (f"The customer says they were sent the wrong item instead of {titles} (order {order.order_id}), "
                    f"a category that cannot be returned, so no return was made. Their words: {task.reason_words[:200]}")
-        handoff = self.returns.open_handoff(self.conv, "policy_exception", order.order_id, summary,
-                                            facts=HandoffFacts(order_id=order.order_id, words=task.reason_words,
-                                                               language=self.state.language))
+        handoff = self.open_case("policy_exception", order.order_id, summary, task.reason_words)
         self.say(said.HANDOFF, case_id=f"#{handoff.handoff_id}")
         self.finish()  # (the other items' returns, if any, were issued above)
 
